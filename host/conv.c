@@ -1,0 +1,265 @@
+/*
+ * The public convolution API: argument validation, output geometry with
+ * SciPy's mode semantics, the method choice, and the host-pointer forms that
+ * stage data through pooled device buffers. Kernels are enqueued by the
+ * dispatch layers declared in dispatch.h.
+ */
+#include "dispatch.h"
+
+#include <string.h>
+
+static const char *const mode_names[] = {"full", "same", "valid"};
+static const char *const method_names[] = {"auto", "direct", "fft"};
+
+const char *clconv_mode_name(clconv_mode mode)
+{
+    return (unsigned)mode < 3 ? mode_names[mode] : "unknown";
+}
+
+const char *clconv_method_name(clconv_method method)
+{
+    return (unsigned)method < 3 ? method_names[method] : "unknown";
+}
+
+int clconv_mode_parse(const char *name, clconv_mode *mode)
+{
+    RETURN_IF(NULL, !name || !mode, CLCONV_EINVAL, "name or mode is NULL");
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, mode_names[i]) == 0) return (*mode = (clconv_mode)i), 0;
+    return CLCONV_FAIL(NULL, CLCONV_EINVAL, "unknown mode '%s' (full, same or valid)", name);
+}
+
+int clconv_method_parse(const char *name, clconv_method *method)
+{
+    RETURN_IF(NULL, !name || !method, CLCONV_EINVAL, "name or method is NULL");
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, method_names[i]) == 0) return (*method = (clconv_method)i), 0;
+    return CLCONV_FAIL(NULL, CLCONV_EINVAL, "unknown method '%s' (auto, direct or fft)", name);
+}
+
+int clconv_conv_output_size(size_t n, size_t k, clconv_mode mode, size_t *out)
+{
+    RETURN_IF(NULL, !out, CLCONV_EINVAL, "out is NULL");
+    RETURN_IF(NULL, n == 0 || k == 0, CLCONV_EINVAL, "empty input (n=%zu, k=%zu)", n, k);
+    switch (mode) {
+    case CLCONV_MODE_FULL:
+        RETURN_IF(NULL, clconv__add_ok(n, k - 1, out), CLCONV_EOVERFLOW,
+                  "full output of %zu + %zu - 1 overflows", n, k);
+        return 0;
+    case CLCONV_MODE_SAME: *out = n; return 0;
+    case CLCONV_MODE_VALID: *out = (n > k ? n - k : k - n) + 1; return 0;
+    }
+    return CLCONV_FAIL(NULL, CLCONV_EINVAL, "unknown mode %d", (int)mode);
+}
+
+/* Fills one dimension of the geometry. */
+static int dim(const clconv_runtime *rt, clconv__geom *g, int d, size_t n, size_t k,
+               clconv_mode mode)
+{
+    int status = clconv_conv_output_size(n, k, mode, &g->out[d]);
+    if (status < 0) return CLCONV_FAIL(rt, status, "%s", clconv_last_error(NULL));
+    g->n[d] = n;
+    g->k[d] = k;
+    g->start[d] = mode == CLCONV_MODE_FULL ? 0
+                  : mode == CLCONV_MODE_SAME ? (k - 1) / 2
+                                             : (n < k ? n : k) - 1;
+    return 0;
+}
+
+/* Validates the sizes and fills g; the element counts of signal, kernel and
+ * output must all fit size_t and a device allocation. */
+static int geometry(const clconv_runtime *rt, int dims, clconv_dtype dtype, size_t rows,
+                    size_t cols, size_t batch, size_t krows, size_t kcols,
+                    const clconv_conv_options *o, clconv__geom *g)
+{
+    size_t total, bytes;
+    memset(g, 0, sizeof *g);
+    RETURN_IF(rt, (unsigned)o->mode > CLCONV_MODE_VALID, CLCONV_EINVAL, "unknown mode %d",
+              (int)o->mode);
+    RETURN_IF(rt, (unsigned)o->method > CLCONV_METHOD_FFT, CLCONV_EINVAL, "unknown method %d",
+              (int)o->method);
+    RETURN_IF(rt, batch == 0, CLCONV_EINVAL, "batch must be at least 1");
+    RETURN_IF(rt, rows == 0 || cols == 0, CLCONV_EINVAL, "empty signal (%zu x %zu)", rows, cols);
+    RETURN_IF(rt, krows == 0 || kcols == 0, CLCONV_EINVAL, "empty kernel (%zu x %zu)", krows,
+              kcols);
+    if (dims == 2 && o->mode == CLCONV_MODE_VALID)
+        RETURN_IF(rt, !((rows >= krows && cols >= kcols) || (krows >= rows && kcols >= cols)),
+                  CLCONV_EINVAL,
+                  "valid mode needs one input at least as large as the other in every "
+                  "dimension (image %zu x %zu, kernel %zu x %zu)",
+                  rows, cols, krows, kcols);
+    g->dims = dims;
+    g->batch = batch;
+    g->dtype = dtype;
+    g->correlate = o->correlate != 0;
+    FORWARD_IF_ERROR(dim(rt, g, 0, rows, krows, o->mode));
+    FORWARD_IF_ERROR(dim(rt, g, 1, cols, kcols, o->mode));
+    size_t es = clconv_dtype_size(dtype);
+    const size_t *ext[3] = {g->n, g->k, g->out};
+    for (int i = 0; i < 3; i++) {
+        size_t nb = i == 1 ? 1 : batch;
+        RETURN_IF(rt,
+                  clconv__mul_ok(ext[i][0], ext[i][1], &total) ||
+                      clconv__mul_ok(total, nb, &total) || clconv__mul_ok(total, es, &bytes),
+                  CLCONV_EOVERFLOW, "%s of %zu x %zu (batch %zu) overflows a byte count",
+                  i == 0 ? "signal" : i == 1 ? "kernel" : "output", ext[i][0], ext[i][1], nb);
+    }
+    return 0;
+}
+
+static size_t elems(const size_t e[2], size_t batch) { return e[0] * e[1] * batch; }
+
+/* Checks the buffers of a buffer-form call against the geometry. */
+static int check_buffers(const clconv_runtime *rt, const clconv__geom *g,
+                         const clconv_buffer *signal, const clconv_buffer *kernel,
+                         const clconv_buffer *kernel2, const clconv_buffer *out)
+{
+    const clconv_buffer *bufs[4] = {signal, kernel, kernel2, out};
+    const char *names[4] = {"signal", "kernel", "row kernel", "output"};
+    size_t need[4] = {elems(g->n, g->batch), kernel2 ? g->k[0] : elems(g->k, 1), g->k[1],
+                      elems(g->out, g->batch)};
+    for (int i = 0; i < 4; i++) {
+        if (i == 2 && !kernel2) continue;
+        RETURN_IF(rt, !bufs[i], CLCONV_EINVAL, "%s buffer is NULL", names[i]);
+        RETURN_IF(rt, bufs[i]->rt != rt, CLCONV_EINVAL,
+                  "%s buffer belongs to another runtime", names[i]);
+        RETURN_IF(rt, bufs[i]->dtype != g->dtype, CLCONV_EINVAL,
+                  "%s buffer is %s but the signal is %s", names[i],
+                  bufs[i]->dtype == CLCONV_F64 ? "float64" : "float32",
+                  g->dtype == CLCONV_F64 ? "float64" : "float32");
+        RETURN_IF(rt, bufs[i]->count < need[i], CLCONV_EINVAL,
+                  "%s buffer holds %zu elements, %zu needed", names[i], bufs[i]->count, need[i]);
+    }
+    for (int i = 0; i < 3; i++)
+        RETURN_IF(rt, bufs[i] && bufs[i]->mem == out->mem, CLCONV_EINVAL,
+                  "output buffer aliases the %s buffer", names[i]);
+    return 0;
+}
+
+/* Runs a validated problem with the method the options ask for. kernel2 is
+ * the row kernel of a separable problem (kernel then holds the column one). */
+static int run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal, cl_mem kernel,
+               cl_mem kernel2, cl_mem out, clconv_conv_options *o)
+{
+    RETURN_IF(rt, o->method == CLCONV_METHOD_FFT, CLCONV_ENOTSUP,
+              "the FFT method is not available yet; use method direct or auto");
+    o->chosen = CLCONV_METHOD_DIRECT;
+    clconv__note(rt, "conv%dd%s %zux%zu * %zux%zu batch %zu %s: method %s", g->dims,
+                 kernel2 ? " separable" : "", g->n[0], g->n[1], g->k[0], g->k[1], g->batch,
+                 g->dtype == CLCONV_F64 ? "f64" : "f32", clconv_method_name(o->chosen));
+    if (kernel2) return clconv__direct_separable_run(rt, g, signal, kernel, kernel2, out);
+    return clconv__direct_run(rt, g, signal, kernel, out);
+}
+
+/* The buffer forms share one path: validate, check buffers, run. */
+static int conv_buffers(clconv_runtime *rt, int dims, const clconv_buffer *signal, size_t rows,
+                        size_t cols, size_t batch, const clconv_buffer *kernel, size_t krows,
+                        const clconv_buffer *kernel2, size_t kcols, clconv_buffer *out,
+                        clconv_conv_options *opts)
+{
+    clconv_conv_options defaults;
+    clconv__geom g;
+    RETURN_IF(rt, !rt, CLCONV_EINVAL, "runtime is NULL");
+    RETURN_IF(rt, !signal, CLCONV_EINVAL, "signal buffer is NULL");
+    if (!opts) {
+        memset(&defaults, 0, sizeof defaults);
+        opts = &defaults;
+    }
+    FORWARD_IF_ERROR(clconv__check_dtype(rt, signal->dtype));
+    FORWARD_IF_ERROR(geometry(rt, dims, signal->dtype, rows, cols, batch, krows, kcols, opts, &g));
+    FORWARD_IF_ERROR(check_buffers(rt, &g, signal, kernel, kernel2, out));
+    return run(rt, &g, signal->mem, kernel->mem, kernel2 ? kernel2->mem : NULL, out->mem, opts);
+}
+
+int clconv_conv1d(clconv_runtime *rt, const clconv_buffer *signal, size_t n, size_t batch,
+                  const clconv_buffer *kernel, size_t k, clconv_buffer *out,
+                  clconv_conv_options *opts)
+{
+    return conv_buffers(rt, 1, signal, 1, n, batch, kernel, 1, NULL, k, out, opts);
+}
+
+int clconv_conv2d(clconv_runtime *rt, const clconv_buffer *image, size_t rows, size_t cols,
+                  size_t batch, const clconv_buffer *kernel, size_t krows, size_t kcols,
+                  clconv_buffer *out, clconv_conv_options *opts)
+{
+    return conv_buffers(rt, 2, image, rows, cols, batch, kernel, krows, NULL, kcols, out, opts);
+}
+
+int clconv_conv2d_separable(clconv_runtime *rt, const clconv_buffer *image, size_t rows,
+                            size_t cols, size_t batch, const clconv_buffer *kcol, size_t krows,
+                            const clconv_buffer *krow, size_t kcols, clconv_buffer *out,
+                            clconv_conv_options *opts)
+{
+    RETURN_IF(rt, !krow, CLCONV_EINVAL, "row kernel buffer is NULL");
+    return conv_buffers(rt, 2, image, rows, cols, batch, kcol, krows, krow, kcols, out, opts);
+}
+
+/* Host forms: stage inputs in pooled device buffers, run, read the output
+ * back (blocking), and return the buffers to the pool. */
+static int conv_host(clconv_runtime *rt, int dims, clconv_dtype dtype, const void *signal,
+                     size_t rows, size_t cols, size_t batch, const void *kernel, size_t krows,
+                     const void *kernel2, size_t kcols, void *out, clconv_conv_options *opts)
+{
+    clconv_conv_options defaults;
+    clconv__geom g;
+    RETURN_IF(rt, !rt, CLCONV_EINVAL, "runtime is NULL");
+    RETURN_IF(rt, !signal || !kernel || !out, CLCONV_EINVAL, "signal, kernel or out is NULL");
+    if (!opts) {
+        memset(&defaults, 0, sizeof defaults);
+        opts = &defaults;
+    }
+    FORWARD_IF_ERROR(clconv__check_dtype(rt, dtype));
+    FORWARD_IF_ERROR(geometry(rt, dims, dtype, rows, cols, batch, krows, kcols, opts, &g));
+
+    const size_t es = clconv_dtype_size(dtype);
+    const void *src[3] = {signal, kernel, kernel2};
+    size_t bytes[4] = {elems(g.n, batch) * es, (kernel2 ? g.k[0] : elems(g.k, 1)) * es,
+                       g.k[1] * es, elems(g.out, batch) * es};
+    cl_mem mem[4] = {NULL, NULL, NULL, NULL};
+    int status = 0;
+    for (int i = 0; i < 4 && status == 0; i++) {
+        if (i == 2 && !kernel2) continue;
+        status = clconv__scratch_get(rt, bytes[i], &mem[i]);
+        if (status == 0 && i < 3) {
+            cl_int err = clEnqueueWriteBuffer(rt->queue, mem[i], CL_TRUE, 0, bytes[i], src[i], 0,
+                                              NULL, NULL);
+            if (err != CL_SUCCESS)
+                status = clconv__cl_fail(rt, err, "clEnqueueWriteBuffer", __FILE__, __LINE__,
+                                         "staging %zu input bytes", bytes[i]);
+        }
+    }
+    if (status == 0) status = run(rt, &g, mem[0], mem[1], mem[2], mem[3], opts);
+    if (status == 0) {
+        cl_int err =
+            clEnqueueReadBuffer(rt->queue, mem[3], CL_TRUE, 0, bytes[3], out, 0, NULL, NULL);
+        if (err != CL_SUCCESS)
+            status = clconv__cl_fail(rt, err, "clEnqueueReadBuffer", __FILE__, __LINE__,
+                                     "reading %zu output bytes", bytes[3]);
+    }
+    for (int i = 0; i < 4; i++) clconv__scratch_release(rt, mem[i]);
+    return status;
+}
+
+int clconv_conv1d_host(clconv_runtime *rt, clconv_dtype dtype, const void *signal, size_t n,
+                       size_t batch, const void *kernel, size_t k, void *out,
+                       clconv_conv_options *opts)
+{
+    return conv_host(rt, 1, dtype, signal, 1, n, batch, kernel, 1, NULL, k, out, opts);
+}
+
+int clconv_conv2d_host(clconv_runtime *rt, clconv_dtype dtype, const void *image, size_t rows,
+                       size_t cols, size_t batch, const void *kernel, size_t krows, size_t kcols,
+                       void *out, clconv_conv_options *opts)
+{
+    return conv_host(rt, 2, dtype, image, rows, cols, batch, kernel, krows, NULL, kcols, out,
+                     opts);
+}
+
+int clconv_conv2d_separable_host(clconv_runtime *rt, clconv_dtype dtype, const void *image,
+                                 size_t rows, size_t cols, size_t batch, const void *kcol,
+                                 size_t krows, const void *krow, size_t kcols, void *out,
+                                 clconv_conv_options *opts)
+{
+    RETURN_IF(rt, !krow, CLCONV_EINVAL, "row kernel is NULL");
+    return conv_host(rt, 2, dtype, image, rows, cols, batch, kcol, krows, krow, kcols, out, opts);
+}

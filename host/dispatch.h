@@ -1,0 +1,47 @@
+/*
+ * The contract between the public convolution API (conv.c), which validates
+ * arguments and plans, and the dispatch layers that enqueue kernels: the
+ * direct tiled kernels (direct.c) and the FFT path (fft*.c).
+ */
+#ifndef CLCONV_DISPATCH_H
+#define CLCONV_DISPATCH_H
+
+#include "internal.h"
+
+/* A validated convolution problem. Dimension 0 is rows, dimension 1 columns;
+ * a 1-D problem has dims == 1 and uses index 1 only (index 0 holds extents
+ * of 1 and start 0), so 1-D is the 2-D case with one row.
+ *
+ * Every mode reduces to one formula. With w the taps (the kernel reversed
+ * for convolution, as given for correlation) and x read as zero outside
+ * [0, n):
+ *   out[o] = sum_t x[o + start - (k - 1) + t] * w[t],  0 <= o < out_len
+ * per dimension, where start is the position of the first output inside the
+ * full convolution: 0 (full), (k-1)/2 (same), min(n,k)-1 (valid). */
+typedef struct clconv__geom {
+    int dims;              /* 1 or 2 */
+    size_t batch;          /* signals/images, stored one after another */
+    size_t n[2];           /* signal extents */
+    size_t k[2];           /* kernel extents */
+    size_t out[2];         /* output extents */
+    size_t start[2];       /* first output's index in the full convolution */
+    clconv_dtype dtype;
+    int correlate;         /* taps are the kernel as given (1) or reversed (0) */
+} clconv__geom;
+
+/* Direct convolution. signal holds batch*n[0]*n[1] elements, kernel
+ * k[0]*k[1], out batch*out[0]*out[1], all of g->dtype; all borrowed. The
+ * work is enqueued on rt's queue; the call does not wait for it. */
+int clconv__direct_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
+                       cl_mem kernel, cl_mem out);
+
+/* Separable 2-D direct convolution: kcol has k[0] taps (down columns), krow
+ * k[1] taps (along rows). Same buffer rules as clconv__direct_run. */
+int clconv__direct_separable_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
+                                 cl_mem kcol, cl_mem krow, cl_mem out);
+
+/* FFT convolution (fft*.c): same contract as clconv__direct_run. */
+int clconv__fft_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal, cl_mem kernel,
+                    cl_mem out);
+
+#endif /* CLCONV_DISPATCH_H */

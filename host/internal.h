@@ -1,0 +1,176 @@
+/*
+ * Internal interface shared by the library's modules: the runtime and buffer
+ * structures, error recording, program building and scratch memory. Nothing
+ * here is exported; internal non-static functions carry the clconv__ prefix.
+ */
+#ifndef CLCONV_INTERNAL_H
+#define CLCONV_INTERNAL_H
+
+#include "clconv.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- errors (errors.c) -------------------------------------------------- */
+
+/* Records a formatted message as the calling thread's last error for rt
+ * (NULL: no runtime) and returns status unchanged, so callers can write
+ * `return clconv__fail(rt, CLCONV_EINVAL, "n must be > 0")`. */
+int clconv__fail(const clconv_runtime *rt, int status, const char *file, int line,
+                 const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+/* Translates an OpenCL status into a clconv status, records "CALL failed:
+ * CL_NAME (code): context" and returns the clconv status. */
+int clconv__cl_fail(const clconv_runtime *rt, cl_int err, const char *call, const char *file,
+                    int line, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+
+/* "CL_OUT_OF_RESOURCES" etc. for an OpenCL status; static string. */
+const char *clconv__cl_status_name(cl_int err);
+
+/* Clears the calling thread's last error (done by no one but tests). */
+void clconv__clear_error(void);
+
+#define CLCONV_FAIL(rt, status, ...) clconv__fail((rt), (status), __FILE__, __LINE__, __VA_ARGS__)
+
+/* Returns status with a message when cond holds. */
+#define RETURN_IF(rt, cond, status, ...)                                      \
+    do {                                                                       \
+        if (cond) return clconv__fail((rt), (status), __FILE__, __LINE__, __VA_ARGS__); \
+    } while (0)
+
+/* Returns the status of expr when it is an error (its message is already
+ * recorded by whoever failed). */
+#define FORWARD_IF_ERROR(expr)                                                 \
+    do {                                                                       \
+        int fwd_status_ = (expr);                                              \
+        if (fwd_status_ < 0) return fwd_status_;                               \
+    } while (0)
+
+/* Checks an OpenCL status: on failure records it and returns the translated
+ * clconv status from the enclosing function. */
+#define CL_RETURN_IF(rt, err, call, ...)                                       \
+    do {                                                                       \
+        cl_int cl_err_ = (err);                                                \
+        if (cl_err_ != CL_SUCCESS)                                             \
+            return clconv__cl_fail((rt), cl_err_, (call), __FILE__, __LINE__, __VA_ARGS__); \
+    } while (0)
+
+/* Overflow-checked size arithmetic: return 0 on success, 1 on overflow. */
+static inline int clconv__mul_ok(size_t a, size_t b, size_t *out)
+{
+    if (a != 0 && b > SIZE_MAX / a) return 1;
+    *out = a * b;
+    return 0;
+}
+static inline int clconv__add_ok(size_t a, size_t b, size_t *out)
+{
+    if (b > SIZE_MAX - a) return 1;
+    *out = a + b;
+    return 0;
+}
+
+/* ---- devices (device.c) ------------------------------------------------- */
+
+/* Platform and device ids of list position index. */
+int clconv__device_ids(size_t index, cl_platform_id *platform, cl_device_id *device);
+
+/* Fills info from a device id (index field left to the caller). */
+int clconv__device_query(cl_platform_id platform, cl_device_id device, clconv_device_info *info);
+
+/* ---- runtime (runtime.c) ------------------------------------------------ */
+
+struct clconv__program; /* program.c */
+struct clconv__scratch; /* scratch.c */
+
+struct clconv_runtime {
+    clconv_device_info info;
+    cl_platform_id platform;
+    cl_device_id device;
+    cl_context ctx;
+    cl_command_queue queue;       /* in-order: later work sees earlier work's results */
+
+    pthread_mutex_t lock;         /* guards programs, scratch and stats */
+    struct clconv__program *programs;
+    struct clconv__scratch *scratch;
+    size_t scratch_cached_bytes;
+    clconv_cache_stats stats;
+
+    char *cache_dir;              /* NULL when the disk cache is off */
+    uint64_t max_alloc;           /* effective single-allocation limit in bytes */
+    int verbose;
+};
+
+struct clconv_buffer {
+    clconv_runtime *rt;
+    cl_mem mem;
+    clconv_dtype dtype;
+    size_t count;
+};
+
+/* Writes a note to stderr when rt->verbose is set. */
+void clconv__note(const clconv_runtime *rt, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* CLCONV_ENOTSUP with a message when dtype is float64 and the device lacks
+ * fp64; CLCONV_EINVAL for an unknown dtype. */
+int clconv__check_dtype(const clconv_runtime *rt, clconv_dtype dtype);
+
+/* ---- kernel sources and programs (program.c, generated kernels.c) ------- */
+
+/* Embedded source of kernels/NAME.cl; NULL when there is none. Static data. */
+const char *clconv__kernel_source(const char *name, size_t *length);
+
+/* The program built from kernels/NAME.cl with the given build options
+ * (e.g. "-DREAL=float -DVEC=16"), through the in-memory and disk caches.
+ * The program stays owned by the runtime: the caller must not release it. */
+int clconv__program_get(clconv_runtime *rt, const char *name, const char *options,
+                        cl_program *out);
+
+/* Releases every cached program (runtime destruction). */
+void clconv__program_cache_clear(clconv_runtime *rt);
+
+/* A new kernel object from that program; the caller releases it with
+ * clReleaseKernel. Kernel objects are per call because clSetKernelArg on a
+ * shared kernel is not thread-safe. */
+int clconv__kernel_create(clconv_runtime *rt, const char *program, const char *options,
+                          const char *kernel, cl_kernel *out);
+
+/* clSetKernelArg with error translation; name is used in the message. */
+int clconv__set_arg(clconv_runtime *rt, cl_kernel kernel, cl_uint index, size_t size,
+                    const void *value, const char *name);
+
+/* Enqueues an NDRange on the runtime's queue. lws may be NULL. */
+int clconv__launch(clconv_runtime *rt, cl_kernel kernel, cl_uint dims, const size_t *gws,
+                   const size_t *lws, const char *name);
+
+/* ---- scratch memory (scratch.c) ----------------------------------------- */
+
+/* A device allocation of at least `bytes` from the runtime's pool (or new).
+ * Returned memory may be handed back with clconv__scratch_release as soon as
+ * the work using it has been enqueued: the runtime's single in-order queue
+ * runs any later user after it. CLCONV_EDEVMEM with a message when the
+ * device cannot hold it, CLCONV_EOVERFLOW above rt->max_alloc. */
+int clconv__scratch_get(clconv_runtime *rt, size_t bytes, cl_mem *out);
+void clconv__scratch_release(clconv_runtime *rt, cl_mem mem);
+
+/* Frees every pooled allocation (runtime destruction). */
+void clconv__scratch_clear(clconv_runtime *rt);
+
+/* A plain device allocation (not pooled), with limits checked as above. */
+int clconv__alloc(clconv_runtime *rt, cl_mem_flags flags, size_t bytes, void *host,
+                  cl_mem *out);
+
+#endif /* CLCONV_INTERNAL_H */

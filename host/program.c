@@ -1,0 +1,315 @@
+/*
+ * Program building with two cache levels (pocl's pocl_cache.c, CLBlast's
+ * cache.hpp): built programs are kept in memory per (source, options) for the
+ * runtime's life, and program binaries are kept on disk keyed by everything
+ * that could change them. A disk entry is an optimisation only: one that is
+ * truncated, corrupted, from another key, or that fails to load or build is
+ * deleted and the program is rebuilt from source.
+ *
+ * Disk entry layout: "CLCONVB1", u64 key length, key bytes, u64 binary
+ * length, u64 FNV-1a of the binary, binary bytes. The full key is stored and
+ * compared, so a file-name hash collision can never load a wrong binary.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct clconv__program {
+    struct clconv__program *next;
+    char *name;
+    char *options;
+    cl_program program;
+};
+
+static const char MAGIC[8] = {'C', 'L', 'C', 'O', 'N', 'V', 'B', '1'};
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+#define FNV_OFFSET 0xcbf29ce484222325ull
+
+/* The disk key: library version, source hash and length, options, and the
+ * platform/device/driver identity. Returns a malloc'd string or NULL. */
+static char *disk_key(const clconv_runtime *rt, const char *src, size_t len, const char *opts)
+{
+    const clconv_device_info *d = &rt->info;
+    size_t cap = 1024 + strlen(opts) + sizeof d->name + sizeof d->platform +
+                 sizeof d->driver_version + sizeof d->opencl_version + sizeof d->vendor;
+    char *key = malloc(cap);
+    if (!key) return NULL;
+    snprintf(key, cap, "clconv %s|src %016llx %zu|opts %s|platform %s|device %s|vendor %s|"
+                       "version %s|driver %s",
+             clconv_version_string(), (unsigned long long)fnv1a(FNV_OFFSET, src, len), len, opts,
+             d->platform, d->name, d->vendor, d->opencl_version, d->driver_version);
+    return key;
+}
+
+static char *disk_path(const clconv_runtime *rt, const char *name, const char *key)
+{
+    size_t cap = strlen(rt->cache_dir) + strlen(name) + 64;
+    char *path = malloc(cap);
+    if (path)
+        snprintf(path, cap, "%s/%s-%016llx.bin", rt->cache_dir, name,
+                 (unsigned long long)fnv1a(FNV_OFFSET, key, strlen(key)));
+    return path;
+}
+
+/* mkdir -p; failures surface later as a failed write, which is harmless. */
+static void make_dirs(const char *dir)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        mkdir(buf, 0755);
+        *p = '/';
+    }
+    mkdir(buf, 0755);
+}
+
+/* Reads and verifies an entry; on success *bin is malloc'd. Returns 0 when a
+ * valid entry was read, 1 when there is none, -1 when one exists but is bad. */
+static int disk_read(const char *path, const char *key, unsigned char **bin, size_t *binlen)
+{
+    FILE *f = fopen(path, "rb");
+    char magic[8];
+    uint64_t klen, blen, sum;
+    char *kbuf = NULL;
+    int result = -1;
+
+    *bin = NULL;
+    if (!f) return errno == ENOENT ? 1 : -1;
+    if (fread(magic, 1, 8, f) != 8 || memcmp(magic, MAGIC, 8) != 0) goto done;
+    if (fread(&klen, sizeof klen, 1, f) != 1 || klen != strlen(key)) goto done;
+    kbuf = malloc(klen + 1);
+    if (!kbuf || fread(kbuf, 1, klen, f) != klen || memcmp(kbuf, key, klen) != 0) goto done;
+    if (fread(&blen, sizeof blen, 1, f) != 1 || fread(&sum, sizeof sum, 1, f) != 1) goto done;
+    if (blen == 0 || blen > (1ull << 31)) goto done;
+    *bin = malloc(blen);
+    if (!*bin || fread(*bin, 1, blen, f) != blen || fgetc(f) != EOF) goto done;
+    if (fnv1a(FNV_OFFSET, *bin, blen) != sum) goto done;
+    *binlen = blen;
+    result = 0;
+done:
+    if (result != 0) {
+        free(*bin);
+        *bin = NULL;
+    }
+    free(kbuf);
+    fclose(f);
+    return result;
+}
+
+/* Writes through a temporary file and rename() so readers never see a
+ * partial entry. Failures only cost the cache. */
+static void disk_write(const clconv_runtime *rt, const char *path, const char *key,
+                       const unsigned char *bin, size_t len)
+{
+    size_t plen = strlen(path) + 32;
+    char *tmp = malloc(plen);
+    if (!tmp) return;
+    snprintf(tmp, plen, "%s.%ld.tmp", path, (long)getpid());
+    make_dirs(rt->cache_dir);
+    FILE *f = fopen(tmp, "wb");
+    if (f) {
+        uint64_t klen = strlen(key), blen = len, sum = fnv1a(FNV_OFFSET, bin, len);
+        int ok = fwrite(MAGIC, 1, 8, f) == 8 && fwrite(&klen, sizeof klen, 1, f) == 1 &&
+                 fwrite(key, 1, klen, f) == klen && fwrite(&blen, sizeof blen, 1, f) == 1 &&
+                 fwrite(&sum, sizeof sum, 1, f) == 1 && fwrite(bin, 1, len, f) == len;
+        ok = (fclose(f) == 0) && ok;
+        if (!ok || rename(tmp, path) != 0) remove(tmp);
+        else clconv__note(rt, "cached program binary %s", path);
+    }
+    free(tmp);
+}
+
+/* Builds a program object; on build failure the message carries the log. */
+static int build(clconv_runtime *rt, cl_program prog, const char *name, const char *opts)
+{
+    cl_int err = clBuildProgram(prog, 1, &rt->device, opts, NULL, NULL);
+    if (err == CL_SUCCESS) return 0;
+    char log[2048] = "";
+    size_t len = 0;
+    if (clGetProgramBuildInfo(prog, rt->device, CL_PROGRAM_BUILD_LOG, sizeof log - 1, log,
+                              &len) != CL_SUCCESS)
+        snprintf(log, sizeof log, "(no build log)");
+    log[sizeof log - 1] = '\0';
+    return clconv__cl_fail(rt, err, "clBuildProgram", __FILE__, __LINE__,
+                           "kernels/%s.cl with '%s' on '%s': %s", name, opts, rt->info.name, log);
+}
+
+static int from_binary(clconv_runtime *rt, const unsigned char *bin, size_t len,
+                       const char *name, const char *opts, cl_program *out)
+{
+    cl_int err, bstatus;
+    cl_program prog =
+        clCreateProgramWithBinary(rt->ctx, 1, &rt->device, &len, &bin, &bstatus, &err);
+    if (err != CL_SUCCESS || bstatus != CL_SUCCESS) {
+        if (prog) clReleaseProgram(prog);
+        return -1;
+    }
+    if (build(rt, prog, name, opts) != 0) {
+        clReleaseProgram(prog);
+        return -1;
+    }
+    *out = prog;
+    return 0;
+}
+
+static int from_source(clconv_runtime *rt, const char *src, size_t len, const char *name,
+                       const char *opts, cl_program *out)
+{
+    cl_int err;
+    cl_program prog = clCreateProgramWithSource(rt->ctx, 1, &src, &len, &err);
+    CL_RETURN_IF(rt, err, "clCreateProgramWithSource", "kernels/%s.cl", name);
+    int status = build(rt, prog, name, opts);
+    if (status < 0) {
+        clReleaseProgram(prog);
+        return status;
+    }
+    *out = prog;
+    return 0;
+}
+
+static void save_binary(clconv_runtime *rt, cl_program prog, const char *path, const char *key)
+{
+    size_t len = 0;
+    if (clGetProgramInfo(prog, CL_PROGRAM_BINARY_SIZES, sizeof len, &len, NULL) != CL_SUCCESS ||
+        len == 0)
+        return;
+    unsigned char *bin = malloc(len);
+    if (!bin) return;
+    if (clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof bin, &bin, NULL) == CL_SUCCESS)
+        disk_write(rt, path, key, bin, len);
+    free(bin);
+}
+
+/* Loads through the disk cache or builds; called with rt->lock held. */
+static int load(clconv_runtime *rt, const char *name, const char *opts, cl_program *out)
+{
+    size_t len;
+    const char *src = clconv__kernel_source(name, &len);
+    RETURN_IF(rt, !src, CLCONV_EINVAL, "no embedded kernel source named '%s'", name);
+
+    char *key = NULL, *path = NULL;
+    if (rt->cache_dir) {
+        key = disk_key(rt, src, len, opts);
+        path = key ? disk_path(rt, name, key) : NULL;
+    }
+    if (path) {
+        unsigned char *bin;
+        size_t blen;
+        int r = disk_read(path, key, &bin, &blen);
+        if (r == 0 && from_binary(rt, bin, blen, name, opts, out) == 0) {
+            free(bin);
+            free(key);
+            free(path);
+            rt->stats.disk_hits++;
+            clconv__note(rt, "program %s [%s]: loaded cached binary", name, opts);
+            return 0;
+        }
+        free(bin);
+        if (r != 1) {
+            rt->stats.disk_rejects++;
+            clconv__note(rt, "program %s: cached binary %s rejected, rebuilding", name, path);
+            remove(path);
+        }
+    }
+    int status = from_source(rt, src, len, name, opts, out);
+    if (status == 0) {
+        rt->stats.builds++;
+        clconv__note(rt, "program %s [%s]: built from source", name, opts);
+        if (path) save_binary(rt, *out, path, key);
+    }
+    free(key);
+    free(path);
+    return status;
+}
+
+int clconv__program_get(clconv_runtime *rt, const char *name, const char *options,
+                        cl_program *out)
+{
+    const char *opts = options ? options : "";
+    int status = 0;
+    pthread_mutex_lock(&rt->lock);
+    for (struct clconv__program *p = rt->programs; p; p = p->next) {
+        if (strcmp(p->name, name) == 0 && strcmp(p->options, opts) == 0) {
+            rt->stats.memory_hits++;
+            *out = p->program;
+            goto done;
+        }
+    }
+    struct clconv__program *entry = calloc(1, sizeof *entry);
+    if (!entry || !(entry->name = strdup(name)) || !(entry->options = strdup(opts))) {
+        status = CLCONV_FAIL(rt, CLCONV_ENOMEM, "allocating a program cache entry");
+        goto fail_entry;
+    }
+    status = load(rt, name, opts, &entry->program);
+    if (status < 0) goto fail_entry;
+    entry->next = rt->programs;
+    rt->programs = entry;
+    *out = entry->program;
+    goto done;
+fail_entry:
+    if (entry) {
+        free(entry->name);
+        free(entry->options);
+        free(entry);
+    }
+done:
+    pthread_mutex_unlock(&rt->lock);
+    return status;
+}
+
+void clconv__program_cache_clear(clconv_runtime *rt)
+{
+    struct clconv__program *p = rt->programs, *next;
+    for (; p; p = next) {
+        next = p->next;
+        clReleaseProgram(p->program);
+        free(p->name);
+        free(p->options);
+        free(p);
+    }
+    rt->programs = NULL;
+}
+
+int clconv__kernel_create(clconv_runtime *rt, const char *program, const char *options,
+                          const char *kernel, cl_kernel *out)
+{
+    cl_program prog;
+    cl_int err;
+    FORWARD_IF_ERROR(clconv__program_get(rt, program, options, &prog));
+    *out = clCreateKernel(prog, kernel, &err);
+    CL_RETURN_IF(rt, err, "clCreateKernel", "kernel %s in kernels/%s.cl", kernel, program);
+    return 0;
+}
+
+int clconv__set_arg(clconv_runtime *rt, cl_kernel kernel, cl_uint index, size_t size,
+                    const void *value, const char *name)
+{
+    CL_RETURN_IF(rt, clSetKernelArg(kernel, index, size, value), "clSetKernelArg",
+                 "argument %u of %s", index, name);
+    return 0;
+}
+
+int clconv__launch(clconv_runtime *rt, cl_kernel kernel, cl_uint dims, const size_t *gws,
+                   const size_t *lws, const char *name)
+{
+    CL_RETURN_IF(rt, clEnqueueNDRangeKernel(rt->queue, kernel, dims, NULL, gws, lws, 0, NULL, NULL),
+                 "clEnqueueNDRangeKernel", "%s (%zu x %zu x %zu)", name, gws[0],
+                 dims > 1 ? gws[1] : 1, dims > 2 ? gws[2] : 1);
+    return 0;
+}

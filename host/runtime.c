@@ -1,0 +1,209 @@
+/*
+ * The runtime handle: one device with its context and in-order command
+ * queue, the program cache, the scratch pool and the settings resolved from
+ * options and environment (cache directory, allocation limit, verbosity).
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef CLCONV_VERSION_STRING
+#define CLCONV_VERSION_STRING "0.0.0"
+#endif
+
+unsigned clconv_version(void) { return CLCONV_VERSION_NUMBER; }
+const char *clconv_version_string(void) { return CLCONV_VERSION_STRING; }
+
+void clconv__note(const clconv_runtime *rt, const char *fmt, ...)
+{
+    va_list ap;
+    if (!rt || !rt->verbose) return;
+    va_start(ap, fmt);
+    fputs("clconv: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* Parses a byte count with an optional K/M/G suffix (powers of 1024). */
+static int parse_bytes(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s) return -1;
+    uint64_t mul = 1;
+    switch (*end) {
+    case 'k': case 'K': mul = 1ull << 10; end++; break;
+    case 'm': case 'M': mul = 1ull << 20; end++; break;
+    case 'g': case 'G': mul = 1ull << 30; end++; break;
+    default: break;
+    }
+    if (*end || v == 0 || v > UINT64_MAX / mul) return -1;
+    *out = v * mul;
+    return 0;
+}
+
+/* The cache directory: option, $CLCONV_CACHE_DIR, $XDG_CACHE_HOME/clconv,
+ * ~/.cache/clconv; NULL (cache off) when none can be named. */
+static char *cache_dir_for(const clconv_runtime_options *o)
+{
+    const char *env;
+    char buf[4096];
+    if (o->cache_dir && *o->cache_dir) return strdup(o->cache_dir);
+    if ((env = getenv("CLCONV_CACHE_DIR")) && *env) return strdup(env);
+    if ((env = getenv("XDG_CACHE_HOME")) && *env) {
+        snprintf(buf, sizeof buf, "%s/clconv", env);
+        return strdup(buf);
+    }
+    if ((env = getenv("HOME")) && *env) {
+        snprintf(buf, sizeof buf, "%s/.cache/clconv", env);
+        return strdup(buf);
+    }
+    return NULL;
+}
+
+int clconv_runtime_create(clconv_runtime **out, const char *spec)
+{
+    clconv_runtime_options o;
+    memset(&o, 0, sizeof o);
+    o.device = spec;
+    return clconv_runtime_create_ex(out, &o);
+}
+
+int clconv_runtime_create_ex(clconv_runtime **out, const clconv_runtime_options *opts)
+{
+    clconv_runtime_options defaults;
+    clconv_runtime *rt;
+    size_t index;
+    cl_int err;
+    int status;
+    const char *env;
+
+    RETURN_IF(NULL, !out, CLCONV_EINVAL, "out is NULL");
+    *out = NULL;
+    if (!opts) {
+        memset(&defaults, 0, sizeof defaults);
+        opts = &defaults;
+    }
+    FORWARD_IF_ERROR(clconv_device_find(opts->device, &index));
+
+    rt = calloc(1, sizeof *rt);
+    RETURN_IF(NULL, !rt, CLCONV_ENOMEM, "allocating the runtime");
+    if (pthread_mutex_init(&rt->lock, NULL) != 0) {
+        free(rt);
+        return CLCONV_FAIL(NULL, CLCONV_ENOMEM, "initialising the runtime lock");
+    }
+    rt->verbose = opts->verbose || ((env = getenv("CLCONV_VERBOSE")) && *env && *env != '0');
+
+    status = clconv__device_ids(index, &rt->platform, &rt->device);
+    if (status < 0) goto fail_lock;
+    status = clconv__device_query(rt->platform, rt->device, &rt->info);
+    if (status < 0) goto fail_lock;
+    rt->info.index = index;
+
+    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)rt->platform, 0};
+    rt->ctx = clCreateContext(props, 1, &rt->device, NULL, NULL, &err);
+    if (err != CL_SUCCESS) {
+        status = clconv__cl_fail(NULL, err, "clCreateContext", __FILE__, __LINE__,
+                                 "device '%s'", rt->info.name);
+        goto fail_lock;
+    }
+    rt->queue = clCreateCommandQueue(rt->ctx, rt->device, 0, &err);
+    if (err != CL_SUCCESS) {
+        status = clconv__cl_fail(NULL, err, "clCreateCommandQueue", __FILE__, __LINE__,
+                                 "device '%s'", rt->info.name);
+        goto fail_ctx;
+    }
+
+    rt->max_alloc = rt->info.max_alloc_bytes;
+    if (opts->max_alloc) {
+        rt->max_alloc = opts->max_alloc < rt->max_alloc ? opts->max_alloc : rt->max_alloc;
+    } else if ((env = getenv("CLCONV_MAX_ALLOC")) && *env) {
+        uint64_t v;
+        if (parse_bytes(env, &v) != 0) {
+            status = CLCONV_FAIL(NULL, CLCONV_EINVAL,
+                                 "CLCONV_MAX_ALLOC='%s' is not a byte count like 64M", env);
+            goto fail_queue;
+        }
+        rt->max_alloc = v < rt->max_alloc ? v : rt->max_alloc;
+    }
+
+    int disk = opts->disk_cache;
+    if (disk == 0) disk = ((env = getenv("CLCONV_NO_CACHE")) && *env && *env != '0') ? -1 : 1;
+    if (disk > 0) rt->cache_dir = cache_dir_for(opts);
+
+    clconv__note(rt, "device %zu: %s (%s), max allocation %" PRIu64 " bytes, cache %s", index,
+                 rt->info.name, rt->info.platform, rt->max_alloc,
+                 rt->cache_dir ? rt->cache_dir : "off");
+    *out = rt;
+    return 0;
+
+fail_queue:
+    clReleaseCommandQueue(rt->queue);
+fail_ctx:
+    clReleaseContext(rt->ctx);
+fail_lock:
+    pthread_mutex_destroy(&rt->lock);
+    free(rt);
+    return status;
+}
+
+void clconv_runtime_destroy(clconv_runtime *rt)
+{
+    if (!rt) return;
+    /* Nothing useful can be done with a failure here: the runtime is going. */
+    (void)clFinish(rt->queue);
+    clconv__scratch_clear(rt);
+    clconv__program_cache_clear(rt);
+    clReleaseCommandQueue(rt->queue);
+    clReleaseContext(rt->ctx);
+    pthread_mutex_destroy(&rt->lock);
+    free(rt->cache_dir);
+    free(rt);
+}
+
+int clconv_runtime_device(const clconv_runtime *rt, clconv_device_info *info)
+{
+    RETURN_IF(rt, !rt || !info, CLCONV_EINVAL, "runtime or info is NULL");
+    *info = rt->info;
+    return 0;
+}
+
+cl_context clconv_runtime_context(const clconv_runtime *rt) { return rt ? rt->ctx : NULL; }
+
+cl_command_queue clconv_runtime_queue(const clconv_runtime *rt) { return rt ? rt->queue : NULL; }
+
+int clconv_runtime_finish(clconv_runtime *rt)
+{
+    RETURN_IF(rt, !rt, CLCONV_EINVAL, "runtime is NULL");
+    CL_RETURN_IF(rt, clFinish(rt->queue), "clFinish", "waiting for device '%s'", rt->info.name);
+    return 0;
+}
+
+int clconv_runtime_cache_stats(const clconv_runtime *rt, clconv_cache_stats *stats)
+{
+    RETURN_IF(rt, !rt || !stats, CLCONV_EINVAL, "runtime or stats is NULL");
+    pthread_mutex_lock((pthread_mutex_t *)&rt->lock);
+    *stats = rt->stats;
+    pthread_mutex_unlock((pthread_mutex_t *)&rt->lock);
+    return 0;
+}
+
+int clconv__check_dtype(const clconv_runtime *rt, clconv_dtype dtype)
+{
+    RETURN_IF(rt, dtype != CLCONV_F32 && dtype != CLCONV_F64, CLCONV_EINVAL,
+              "unknown dtype %d", (int)dtype);
+    RETURN_IF(rt, dtype == CLCONV_F64 && !rt->info.fp64, CLCONV_ENOTSUP,
+              "float64 requested but device '%s' lacks cl_khr_fp64", rt->info.name);
+    return 0;
+}
+
+size_t clconv_dtype_size(clconv_dtype dtype)
+{
+    return dtype == CLCONV_F32 ? sizeof(float) : dtype == CLCONV_F64 ? sizeof(double) : 0;
+}

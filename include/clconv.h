@@ -1,0 +1,339 @@
+/*
+ * clconv: OpenCL convolution on whatever device a machine has.
+ *
+ * This is the only header users see. A clconv_runtime owns one OpenCL device
+ * with its context, command queue, compiled programs and a pool of scratch
+ * buffers. Device-resident arrays (clconv_buffer) let callers chain
+ * operations without host round trips; every operation also has a _host form
+ * that takes plain host pointers.
+ *
+ * Conventions (libuv/zstd style):
+ *  - Every fallible function returns int: 0 on success, a negative CLCONV_E*
+ *    code on failure. clconv_strerror() names the code and clconv_last_error()
+ *    gives the detailed message of the calling thread's last failure.
+ *  - Handles are opaque, created and destroyed in pairs; *_destroy(NULL) is a
+ *    no-op.
+ *  - Ownership is stated per function. OpenCL objects handed in by callers are
+ *    borrowed and never released by clconv.
+ *
+ * Threads: a runtime may be used from several threads at once. Calls on one
+ * runtime are serialised where they touch shared state (program cache, buffer
+ * pool, command queue submission); host-form calls from different threads may
+ * interleave safely. A clconv_buffer may be read by several concurrent calls
+ * but must not be written by one call while another uses it.
+ */
+#ifndef CLCONV_H
+#define CLCONV_H
+
+#ifndef CL_TARGET_OPENCL_VERSION
+#define CL_TARGET_OPENCL_VERSION 120
+#endif
+#include <CL/cl.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#if defined(CLCONV_BUILDING_SHARED)
+#define CLCONV_API __declspec(dllexport)
+#elif defined(CLCONV_USING_SHARED)
+#define CLCONV_API __declspec(dllimport)
+#else
+#define CLCONV_API
+#endif
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#define CLCONV_API __attribute__((visibility("default")))
+#else
+#define CLCONV_API
+#endif
+
+#define CLCONV_VERSION_MAJOR 0
+#define CLCONV_VERSION_MINOR 1
+#define CLCONV_VERSION_PATCH 0
+#define CLCONV_VERSION_NUMBER \
+    (CLCONV_VERSION_MAJOR * 10000 + CLCONV_VERSION_MINOR * 100 + CLCONV_VERSION_PATCH)
+
+/* Library version as major*10000 + minor*100 + patch, and as "major.minor.patch". */
+CLCONV_API unsigned clconv_version(void);
+CLCONV_API const char *clconv_version_string(void);
+
+/* ------------------------------------------------------------------------ */
+/* Status codes                                                             */
+/* ------------------------------------------------------------------------ */
+
+/* X-macro table: name, value, description. Generates the enum below,
+ * clconv_strerror() and clconv_status_name(). */
+#define CLCONV_STATUS_MAP(XX)                                                  \
+    XX(EINVAL, -1, "invalid argument")                                         \
+    XX(ENOMEM, -2, "out of host memory")                                       \
+    XX(ENODEV, -3, "no matching OpenCL device")                                \
+    XX(ENOTSUP, -4, "not supported by the device")                             \
+    XX(EOVERFLOW, -5, "size too large or overflowing")                         \
+    XX(EDEVMEM, -6, "out of device memory")                                    \
+    XX(EBUILD, -7, "OpenCL program build failed")                              \
+    XX(ECL, -8, "OpenCL call failed")                                          \
+    XX(EFFT, -9, "FFT library failed")                                         \
+    XX(EIO, -10, "input/output error")                                         \
+    XX(EFORMAT, -11, "malformed input data")                                   \
+    XX(ERANGE, -12, "value out of range")
+
+typedef enum clconv_status {
+    CLCONV_OK = 0,
+#define CLCONV_STATUS_ENUM_(name, value, text) CLCONV_##name = (value),
+    CLCONV_STATUS_MAP(CLCONV_STATUS_ENUM_)
+#undef CLCONV_STATUS_ENUM_
+} clconv_status;
+
+/* Short description of a status code ("invalid argument"); never NULL. The
+ * string is static. */
+CLCONV_API const char *clconv_strerror(int status);
+
+/* Symbolic name of a status code ("CLCONV_EINVAL"); never NULL, static. */
+CLCONV_API const char *clconv_status_name(int status);
+
+typedef struct clconv_runtime clconv_runtime;
+
+/* Detailed message of the calling thread's most recent failed call on rt,
+ * e.g. "float64 requested but device 'X' lacks cl_khr_fp64". Pass NULL for
+ * failures of calls that have no runtime (device queries, runtime creation).
+ * Returns "" when the calling thread has no failure recorded for rt. The
+ * string lives in thread-local storage and stays valid until the thread's
+ * next failing clconv call. */
+CLCONV_API const char *clconv_last_error(const clconv_runtime *rt);
+
+/* ------------------------------------------------------------------------ */
+/* Devices                                                                  */
+/* ------------------------------------------------------------------------ */
+
+typedef enum clconv_device_type {
+    CLCONV_DEVICE_OTHER = 0,
+    CLCONV_DEVICE_CPU = 1,
+    CLCONV_DEVICE_GPU = 2,
+    CLCONV_DEVICE_ACCELERATOR = 3
+} clconv_device_type;
+
+/* Facts about one device, copied out by value. */
+typedef struct clconv_device_info {
+    size_t index;                 /* position in clconv's device list */
+    clconv_device_type type;
+    char name[256];
+    char vendor[256];
+    char platform[256];
+    char driver_version[128];
+    char opencl_version[128];     /* CL_DEVICE_VERSION */
+    unsigned compute_units;
+    unsigned max_clock_mhz;
+    uint64_t global_mem_bytes;
+    uint64_t local_mem_bytes;
+    uint64_t max_alloc_bytes;
+    size_t max_work_group_size;
+    int fp64;                     /* 1 when cl_khr_fp64 (or OpenCL 1.2 double) */
+    unsigned pref_vector_float;   /* CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT */
+    unsigned pref_vector_double;
+} clconv_device_info;
+
+/* Number of OpenCL devices over all platforms, in a stable order (platform
+ * order, then device order). Returns CLCONV_ENODEV with *count = 0 when there
+ * is no platform or device. */
+CLCONV_API int clconv_device_count(size_t *count);
+
+/* Copies the facts of device `index` into *info (caller-owned). */
+CLCONV_API int clconv_device_info_get(size_t index, clconv_device_info *info);
+
+/* Resolves a device specification to an index. spec is one of:
+ *   NULL or ""    the CLCONV_DEVICE environment variable if set, else the
+ *                 default: the first GPU, else the first CPU, else device 0;
+ *   "gpu", "cpu", "accelerator"  the first device of that type;
+ *   "gpu:N", "cpu:N"             the N-th (from 0) device of that type;
+ *   "N"           device N of the whole list;
+ *   anything else the first device whose name, vendor or platform contains
+ *                 spec (case-insensitive).
+ * Returns CLCONV_ENODEV when nothing matches. */
+CLCONV_API int clconv_device_find(const char *spec, size_t *index);
+
+/* ------------------------------------------------------------------------ */
+/* Runtime                                                                  */
+/* ------------------------------------------------------------------------ */
+
+typedef struct clconv_runtime_options {
+    const char *device;      /* device spec as for clconv_device_find; NULL = default */
+    const char *cache_dir;   /* program binary cache; NULL = $CLCONV_CACHE_DIR, else
+                                $XDG_CACHE_HOME/clconv, else ~/.cache/clconv */
+    int disk_cache;          /* 0 = default (on unless CLCONV_NO_CACHE=1), 1 = on, -1 = off */
+    uint64_t max_alloc;      /* largest single device allocation clconv makes, bytes;
+                                0 = the device's limit or $CLCONV_MAX_ALLOC */
+    int verbose;             /* 1: notes on stderr (device chosen, cache hits, builds) */
+} clconv_runtime_options;
+
+/* Creates a runtime on the device named by spec (see clconv_device_find).
+ * On success *out owns a new runtime that the caller frees with
+ * clconv_runtime_destroy(). On failure *out is NULL. */
+CLCONV_API int clconv_runtime_create(clconv_runtime **out, const char *spec);
+
+/* As clconv_runtime_create with options; opts may be NULL for defaults. The
+ * strings in opts are copied. */
+CLCONV_API int clconv_runtime_create_ex(clconv_runtime **out,
+                                        const clconv_runtime_options *opts);
+
+/* Waits for queued work, then releases everything the runtime owns. Buffers
+ * created on it must be destroyed first. NULL is a no-op. */
+CLCONV_API void clconv_runtime_destroy(clconv_runtime *rt);
+
+/* Facts of the runtime's device, copied into *info. */
+CLCONV_API int clconv_runtime_device(const clconv_runtime *rt, clconv_device_info *info);
+
+/* The runtime's OpenCL context and in-order queue, borrowed: valid until the
+ * runtime is destroyed; the caller must not release them. Work a caller
+ * enqueues there is ordered with clconv's own work. */
+CLCONV_API cl_context clconv_runtime_context(const clconv_runtime *rt);
+CLCONV_API cl_command_queue clconv_runtime_queue(const clconv_runtime *rt);
+
+/* Blocks until all work submitted on the runtime has completed. */
+CLCONV_API int clconv_runtime_finish(clconv_runtime *rt);
+
+/* Statistics of the in-memory and on-disk program cache since creation. */
+typedef struct clconv_cache_stats {
+    unsigned long memory_hits;   /* programs found already built in memory */
+    unsigned long disk_hits;     /* programs loaded from a cached binary */
+    unsigned long builds;        /* programs compiled from source */
+    unsigned long disk_rejects;  /* cached binaries that failed to verify or load */
+} clconv_cache_stats;
+
+CLCONV_API int clconv_runtime_cache_stats(const clconv_runtime *rt, clconv_cache_stats *stats);
+
+/* ------------------------------------------------------------------------ */
+/* Device-resident arrays                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef enum clconv_dtype {
+    CLCONV_F32 = 0,
+    CLCONV_F64 = 1
+} clconv_dtype;
+
+/* Size in bytes of one element of dtype; 0 for an unknown dtype. */
+CLCONV_API size_t clconv_dtype_size(clconv_dtype dtype);
+
+typedef struct clconv_buffer clconv_buffer;
+
+/* Allocates a device array of `count` elements of dtype on rt. When host is
+ * non-NULL, count elements are copied from it (the caller keeps host). On
+ * success *out is a new buffer the caller frees with clconv_buffer_destroy().
+ * CLCONV_ENOTSUP for float64 on a device without fp64. */
+CLCONV_API int clconv_buffer_create(clconv_runtime *rt, clconv_dtype dtype, size_t count,
+                                    const void *host, clconv_buffer **out);
+
+/* Wraps a caller's cl_mem (borrowed: clconv retains it while the buffer lives
+ * and releases only its own reference). The memory must belong to the
+ * runtime's context and hold at least count elements. */
+CLCONV_API int clconv_buffer_wrap(clconv_runtime *rt, cl_mem mem, clconv_dtype dtype,
+                                  size_t count, clconv_buffer **out);
+
+/* Frees a buffer made by clconv_buffer_create/_wrap. NULL is a no-op. */
+CLCONV_API void clconv_buffer_destroy(clconv_buffer *buf);
+
+/* Copies `count` elements starting at element `offset` between the buffer and
+ * caller-owned host memory. Blocking: when they return, the data has moved. */
+CLCONV_API int clconv_buffer_read(clconv_buffer *buf, size_t offset, size_t count, void *host);
+CLCONV_API int clconv_buffer_write(clconv_buffer *buf, size_t offset, size_t count,
+                                   const void *host);
+
+/* Element count, dtype and the underlying cl_mem (borrowed). */
+CLCONV_API size_t clconv_buffer_count(const clconv_buffer *buf);
+CLCONV_API clconv_dtype clconv_buffer_dtype(const clconv_buffer *buf);
+CLCONV_API cl_mem clconv_buffer_mem(const clconv_buffer *buf);
+
+/* ------------------------------------------------------------------------ */
+/* Convolution                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* Output extent, with scipy.signal.convolve/correlate semantics:
+ *   FULL   n + k - 1
+ *   SAME   n, centred on the full output (it starts at full index (k-1)/2)
+ *   VALID  max(n,k) - min(n,k) + 1 (the inputs are swapped when k > n) */
+typedef enum clconv_mode {
+    CLCONV_MODE_FULL = 0,
+    CLCONV_MODE_SAME = 1,
+    CLCONV_MODE_VALID = 2
+} clconv_mode;
+
+typedef enum clconv_method {
+    CLCONV_METHOD_AUTO = 0,   /* choose per call */
+    CLCONV_METHOD_DIRECT = 1, /* tiled direct kernels, cost n*k */
+    CLCONV_METHOD_FFT = 2     /* FFT-based, cost n log n */
+} clconv_method;
+
+/* Options of a convolution; a zero-initialised struct means full mode,
+ * automatic method, convolution (not correlation). */
+typedef struct clconv_conv_options {
+    clconv_mode mode;
+    clconv_method method;
+    int correlate;            /* 1: correlation, i.e. convolution with the reversed kernel */
+    clconv_method chosen;     /* out: the method that ran */
+} clconv_conv_options;
+
+/* Output length of a 1-D convolution of n samples with k taps in mode. */
+CLCONV_API int clconv_conv_output_size(size_t n, size_t k, clconv_mode mode, size_t *out);
+
+/* Name of a mode or method ("full", "direct", ...), static; and parsers from
+ * such names (0 or CLCONV_EINVAL). */
+CLCONV_API const char *clconv_mode_name(clconv_mode mode);
+CLCONV_API const char *clconv_method_name(clconv_method method);
+CLCONV_API int clconv_mode_parse(const char *name, clconv_mode *mode);
+CLCONV_API int clconv_method_parse(const char *name, clconv_method *method);
+
+/* 1-D convolution of `batch` signals of n samples each (stored one after the
+ * other in `signal`) with one kernel of k taps. `out` receives batch rows of
+ * clconv_conv_output_size(n, k, mode) samples. All buffers are borrowed and
+ * must share one dtype; out must not alias signal or kernel. The work is
+ * enqueued on the runtime's queue and may still run when the call returns;
+ * reading `out` (clconv_buffer_read) waits for it. opts may be NULL. */
+CLCONV_API int clconv_conv1d(clconv_runtime *rt, const clconv_buffer *signal, size_t n,
+                             size_t batch, const clconv_buffer *kernel, size_t k,
+                             clconv_buffer *out, clconv_conv_options *opts);
+
+/* Host form of clconv_conv1d: signal, kernel and out are caller-owned host
+ * arrays of dtype; out must hold batch * output size elements. Blocking. */
+CLCONV_API int clconv_conv1d_host(clconv_runtime *rt, clconv_dtype dtype, const void *signal,
+                                  size_t n, size_t batch, const void *kernel, size_t k,
+                                  void *out, clconv_conv_options *opts);
+
+/* 2-D convolution of `batch` row-major images of rows x cols with one
+ * krows x kcols kernel. Output extents follow clconv_conv_output_size per
+ * dimension; in VALID mode one input must be at least as large as the other
+ * in both dimensions (as in SciPy), else CLCONV_EINVAL. Buffers as for
+ * clconv_conv1d. */
+CLCONV_API int clconv_conv2d(clconv_runtime *rt, const clconv_buffer *image, size_t rows,
+                             size_t cols, size_t batch, const clconv_buffer *kernel,
+                             size_t krows, size_t kcols, clconv_buffer *out,
+                             clconv_conv_options *opts);
+
+CLCONV_API int clconv_conv2d_host(clconv_runtime *rt, clconv_dtype dtype, const void *image,
+                                  size_t rows, size_t cols, size_t batch, const void *kernel,
+                                  size_t krows, size_t kcols, void *out,
+                                  clconv_conv_options *opts);
+
+/* Separable 2-D convolution: the kernel is the outer product of a column
+ * vector kcol (krows taps, applied down columns) and a row vector krow
+ * (kcols taps, applied along rows), run as two 1-D passes. Results equal
+ * clconv_conv2d with that outer product up to rounding. */
+CLCONV_API int clconv_conv2d_separable(clconv_runtime *rt, const clconv_buffer *image,
+                                       size_t rows, size_t cols, size_t batch,
+                                       const clconv_buffer *kcol, size_t krows,
+                                       const clconv_buffer *krow, size_t kcols,
+                                       clconv_buffer *out, clconv_conv_options *opts);
+
+CLCONV_API int clconv_conv2d_separable_host(clconv_runtime *rt, clconv_dtype dtype,
+                                            const void *image, size_t rows, size_t cols,
+                                            size_t batch, const void *kcol, size_t krows,
+                                            const void *krow, size_t kcols, void *out,
+                                            clconv_conv_options *opts);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CLCONV_H */

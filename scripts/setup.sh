@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages clconv needs to build and test, skipping those
+# already present, then configures and builds into ${CLCONV_BUILD_DIR:-build}.
+# Sourced by scripts/test.sh and scripts/demo.sh; safe to run on its own.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${CLCONV_BUILD_DIR:-$here/build}"
+
+packages=(
+  build-essential cmake pkg-config    # compiler and build
+  opencl-c-headers ocl-icd-opencl-dev # Khronos headers and the ICD loader
+  pocl-opencl-icd                     # the CPU OpenCL device when there is no GPU
+  check                               # unit tests
+  libvkfft-dev                        # FFT convolution (header-only)
+  clinfo                              # device listing for people
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE="${CLCONV_BUILD_TYPE:-RelWithDebInfo}" >&2
+cmake --build "$build" -j"$(nproc)" >&2
