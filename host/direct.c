@@ -1,0 +1,399 @@
+/*
+ * Direct convolution dispatch: turns a validated problem (dispatch.h) into
+ * launches of the padding copy (kernels/pad.cl) and the correlation kernels
+ * (kernels/conv.cl). Every mode, convolution and correlation, 1-D and 2-D,
+ * reduces to one shape of work: copy the signal into a zero-padded buffer
+ * shifted so that output [r][c] reads padded rows r..r+kr-1 and columns
+ * c..c+kc-1, then correlate with the taps walked forwards (correlation) or
+ * backwards (convolution). A separable problem runs a row pass into an
+ * intermediate buffer and a column pass out of it with the same kernel.
+ *
+ * When the kernel is larger than the signal, convolution being commutative,
+ * the operands swap roles, so the cost is out * min(n, k) instead of
+ * out * k. Problems whose padded copy would exceed a scratch budget run in
+ * pieces (batch items, then output rows, then output columns), so any size
+ * the device can hold works.
+ */
+#include "dispatch.h"
+#include "params.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Padded rows are a multiple of this many elements, so each row starts on a
+ * 64-byte boundary and the padding copy's vector stores tile it exactly. */
+#define PITCH_ALIGN 16
+
+/* One correlation pass: its parameters and kernel object. */
+typedef struct pass {
+    clconv__direct_params p;
+    char options[160];
+    size_t rb, cb;           /* outputs per strip item or tiled group */
+    size_t kr, kc;           /* the window */
+    cl_mem taps;
+    size_t taps_batch;       /* elements between batch items' taps; 0: shared */
+    int taps_reversed;
+    cl_kernel kernel;
+} pass;
+
+typedef struct plan {
+    const clconv__geom *g;
+    size_t es;
+    /* The operand copied into the padded buffer. */
+    cl_mem src;
+    size_t src_rows, src_cols;
+    int src_batched;         /* one image per batch item (1) or one for all (0) */
+    int src_reverse;
+    int64_t row_off, col_off; /* source position of padded element [0][0] */
+    int npasses;             /* 1, or 2 for separable: rows then columns */
+    pass pass[2];
+    char pad_options[64];
+    cl_kernel pad;
+} plan;
+
+/* Extents of the buffers of one piece: [0] the padded input, [1] the
+ * separable intermediate, [npasses] the piece of output. */
+typedef struct extents {
+    size_t rows[3], cols[3];
+} extents;
+
+/* v rounded up to a multiple of m; 1 on overflow. */
+static int round_up(size_t v, size_t m, size_t *out)
+{
+    return clconv__add_ok(v, (m - v % m) % m, out);
+}
+
+/* Walks the passes backwards from the piece's output: each pass reads whole
+ * blocks plus the window's halo. Returns 1 on overflow. */
+static int piece_extents(const plan *pl, size_t pr, size_t pc, extents *x)
+{
+    x->rows[pl->npasses] = pr;
+    x->cols[pl->npasses] = pc;
+    for (int i = pl->npasses - 1; i >= 0; i--) {
+        const pass *ps = &pl->pass[i];
+        size_t r, c;
+        if (round_up(x->rows[i + 1], ps->rb, &r) || clconv__add_ok(r, ps->kr - 1, &r) ||
+            round_up(x->cols[i + 1], ps->cb, &c) || clconv__add_ok(c, ps->kc - 1, &c) ||
+            round_up(c, PITCH_ALIGN, &c))
+            return 1;
+        x->rows[i] = r;
+        x->cols[i] = c;
+    }
+    return 0;
+}
+
+/* Bytes of one scratch buffer of the piece; SIZE_MAX on overflow. */
+static size_t buffer_bytes(const plan *pl, const extents *x, int i, size_t batch)
+{
+    size_t bytes;
+    if (clconv__mul_ok(x->rows[i], x->cols[i], &bytes) || clconv__mul_ok(bytes, batch, &bytes) ||
+        clconv__mul_ok(bytes, pl->es, &bytes))
+        return SIZE_MAX;
+    return bytes;
+}
+
+/* Scratch bytes of a piece of batch x rows x cols outputs; SIZE_MAX on
+ * overflow. */
+static size_t piece_bytes(const plan *pl, const size_t piece[3])
+{
+    extents x;
+    size_t total = 0;
+    if (piece_extents(pl, piece[1], piece[2], &x)) return SIZE_MAX;
+    for (int i = 0; i < pl->npasses; i++) {
+        size_t batch = i == 0 && !pl->src_batched ? 1 : piece[0];
+        size_t b = buffer_bytes(pl, &x, i, batch);
+        if (b == SIZE_MAX || clconv__add_ok(total, b, &total)) return SIZE_MAX;
+    }
+    return total;
+}
+
+/* Sets piece[axis] to the largest multiple of unit (capped at total) whose
+ * piece fits in limit bytes, by bisection: the cost grows with every axis.
+ * Returns that extent, 0 when not even one unit fits. */
+static size_t largest_fit(const plan *pl, size_t limit, size_t piece[3], int axis, size_t unit,
+                          size_t total)
+{
+    size_t lo = 0, hi = total / unit + (total % unit != 0);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo + 1) / 2;
+        piece[axis] = mid * unit < total ? mid * unit : total;
+        if (piece_bytes(pl, piece) <= limit) lo = mid;
+        else hi = mid - 1;
+    }
+    piece[axis] = lo * unit < total ? lo * unit : total;
+    return piece[axis];
+}
+
+/* Chooses the largest piece within the scratch budget, shrinking the batch
+ * first, then rows, then columns, so pieces stay as long as possible. */
+static int choose_piece(clconv_runtime *rt, const plan *pl, size_t piece[3])
+{
+    const clconv__geom *g = pl->g;
+    const pass *last = &pl->pass[pl->npasses - 1];
+    const size_t max_alloc = rt->max_alloc < SIZE_MAX ? (size_t)rt->max_alloc : SIZE_MAX;
+    const size_t one_row = last->rb < g->out[0] ? last->rb : g->out[0];
+    const size_t smallest[3] = {1, one_row, last->cb < g->out[1] ? last->cb : g->out[1]};
+    /* The budget (params.h) bounds the scratch of a piece: padded input plus
+     * any intermediate. Beyond it larger pieces gain nothing, and it keeps a
+     * huge batch from doubling its footprint. A window too large for it may
+     * use up to the runtime's allocation limit. */
+    const size_t budget = (size_t)pl->pass[0].p.piece_mib << 20;
+    size_t limit = budget < max_alloc ? budget : max_alloc;
+    const size_t need = piece_bytes(pl, smallest);
+    if (need > limit) limit = max_alloc;
+    RETURN_IF(rt, need > limit, CLCONV_EOVERFLOW,
+              "direct convolution with a %zu x %zu window needs %zu bytes of scratch for one "
+              "block, more than one allocation on '%s' may hold (%zu bytes)",
+              last->kr, last->kc, need, rt->info.name, max_alloc);
+
+    piece[0] = g->batch;
+    piece[1] = g->out[0];
+    piece[2] = g->out[1];
+    if (piece_bytes(pl, piece) <= limit || largest_fit(pl, limit, piece, 0, 1, g->batch)) return 0;
+    piece[0] = 1;
+    if (largest_fit(pl, limit, piece, 1, last->rb, g->out[0])) return 0;
+    piece[1] = one_row;
+    largest_fit(pl, limit, piece, 2, last->cb, g->out[1]); /* succeeds: `need` fitted */
+    return 0;
+}
+
+/* Chooses a pass's parameters and creates its kernel. A tiled kernel that
+ * the device cannot run at the group size it was written for (registers,
+ * local memory) gives way to strips. */
+static int pass_init(clconv_runtime *rt, const clconv__geom *g, pass *ps, size_t kr, size_t kc,
+                     cl_mem taps, size_t taps_batch, int taps_reversed)
+{
+    RETURN_IF(rt, kr > UINT_MAX || kc > UINT_MAX, CLCONV_EOVERFLOW,
+              "a %zu x %zu window is too large for the direct kernels", kr, kc);
+    ps->kr = kr;
+    ps->kc = kc;
+    ps->taps = taps;
+    ps->taps_batch = taps_batch;
+    ps->taps_reversed = taps_reversed;
+    FORWARD_IF_ERROR(
+        clconv__direct_params_get(rt, g->dtype, g->dims, kr, kc, CLCONV__DIRECT_ANY, &ps->p));
+    for (;;) {
+        const int tiled = ps->p.variant == CLCONV__DIRECT_TILED;
+        clconv__direct_params_options(&ps->p, g->dtype, ps->options, sizeof ps->options);
+        clconv__direct_params_block(&ps->p, &ps->rb, &ps->cb);
+        FORWARD_IF_ERROR(clconv__kernel_create(rt, "conv", ps->options,
+                                               tiled ? "conv_tiled" : "conv_strip",
+                                               &ps->kernel));
+        if (!tiled) return 0;
+        size_t group;
+        cl_int err = clGetKernelWorkGroupInfo(ps->kernel, rt->device, CL_KERNEL_WORK_GROUP_SIZE,
+                                              sizeof group, &group, NULL);
+        if (err != CL_SUCCESS) {
+            clReleaseKernel(ps->kernel);
+            ps->kernel = NULL;
+            CL_RETURN_IF(rt, err, "clGetKernelWorkGroupInfo", "conv_tiled [%s]", ps->options);
+        }
+        if (group >= (size_t)ps->p.wgx * ps->p.wgy) return 0;
+        clconv__note(rt, "direct: conv_tiled [%s] runs at most %zu items per group, using strips",
+                     ps->options, group);
+        clReleaseKernel(ps->kernel);
+        ps->kernel = NULL;
+        FORWARD_IF_ERROR(clconv__direct_params_get(rt, g->dtype, g->dims, kr, kc,
+                                                   CLCONV__DIRECT_STRIP, &ps->p));
+    }
+}
+
+/* Work-items for `items` rounded up to whole groups: OpenCL 1.2 needs the
+ * global size to be a multiple of the local size, and the kernels skip the
+ * surplus items. Cannot overflow: items counts elements of an allocation. */
+static size_t round_groups(size_t items, size_t group)
+{
+    return (items + group - 1) / group * group;
+}
+
+typedef struct arg {
+    size_t size;
+    const void *value;
+} arg;
+
+#define ARG(v) {sizeof(v), &(v)}
+
+static int set_args(clconv_runtime *rt, cl_kernel kernel, const arg *args, cl_uint count,
+                    const char *name)
+{
+    for (cl_uint i = 0; i < count; i++)
+        FORWARD_IF_ERROR(clconv__set_arg(rt, kernel, i, args[i].size, args[i].value, name));
+    return 0;
+}
+
+/* Copies the source block of a piece into the padded buffer. */
+static int enqueue_pad(clconv_runtime *rt, const plan *pl, const extents *x, cl_mem dst,
+                       size_t b0, size_t nb, size_t r0, size_t c0)
+{
+    const cl_ulong src_offset = pl->src_batched ? b0 * pl->src_rows * pl->src_cols : 0;
+    const cl_long rows = (cl_long)pl->src_rows, cols = (cl_long)pl->src_cols;
+    const cl_long row_off = pl->row_off + (cl_long)r0, col_off = pl->col_off + (cl_long)c0;
+    const cl_int reverse = pl->src_reverse;
+    const cl_ulong pitch = x->cols[0], batch = (cl_ulong)x->rows[0] * x->cols[0];
+    const arg args[] = {ARG(pl->src), ARG(src_offset), ARG(rows),   ARG(cols),  ARG(row_off),
+                        ARG(col_off), ARG(reverse),    ARG(dst),    ARG(pitch), ARG(batch)};
+    const size_t group = pl->pass[0].p.wgx;
+    const size_t gws[3] = {round_groups(x->cols[0] / pl->pass[0].p.pad_vec, group), x->rows[0],
+                           pl->src_batched ? nb : 1};
+    const size_t lws[3] = {group, 1, 1};
+    FORWARD_IF_ERROR(set_args(rt, pl->pad, args, sizeof args / sizeof args[0], "pad_signal"));
+    return clconv__launch(rt, pl->pad, 3, gws, lws, "pad_signal");
+}
+
+/* Runs pass i of a piece from buffer `in` into `out` at out_offset, with
+ * out_pitch and out_batch the strides of the destination. */
+static int enqueue_pass(clconv_runtime *rt, const plan *pl, int i, const extents *x, cl_mem in,
+                        cl_mem out, size_t b0, size_t nb, cl_ulong out_offset, cl_ulong out_pitch,
+                        cl_ulong out_batch)
+{
+    const pass *ps = &pl->pass[i];
+    const int tiled = ps->p.variant == CLCONV__DIRECT_TILED;
+    const char *name = tiled ? "conv_tiled" : "conv_strip";
+    const cl_ulong in_pitch = x->cols[i];
+    const cl_ulong in_batch = i == 0 && !pl->src_batched ? 0 : (cl_ulong)x->rows[i] * x->cols[i];
+    const size_t taps_len = ps->kr * ps->kc;
+    const cl_ulong taps_offset = b0 * ps->taps_batch + (ps->taps_reversed ? taps_len - 1 : 0);
+    const cl_ulong taps_batch = ps->taps_batch;
+    const cl_int taps_step = ps->taps_reversed ? -1 : 1;
+    const cl_uint kr = (cl_uint)ps->kr, kc = (cl_uint)ps->kc;
+    const cl_ulong out_width = x->cols[i + 1], out_rows = x->rows[i + 1];
+    const arg args[] = {ARG(in),       ARG(in_pitch),   ARG(in_batch),   ARG(ps->taps),
+                        ARG(taps_offset), ARG(taps_batch), ARG(taps_step), ARG(kr),
+                        ARG(kc),       ARG(out),        ARG(out_offset), ARG(out_pitch),
+                        ARG(out_batch), ARG(out_width), ARG(out_rows)};
+    /* conv_strip runs exactly one item per output row and has no out_rows. */
+    const cl_uint nargs = sizeof args / sizeof args[0] - (tiled ? 0 : 1);
+    const size_t strips = x->cols[i + 1] / ps->cb + (x->cols[i + 1] % ps->cb != 0);
+    FORWARD_IF_ERROR(set_args(rt, ps->kernel, args, nargs, name));
+    if (tiled) {
+        const size_t groups_y = x->rows[i + 1] / ps->rb + (x->rows[i + 1] % ps->rb != 0);
+        const size_t gws[3] = {strips * ps->p.wgx, groups_y * ps->p.wgy, nb};
+        const size_t lws[3] = {ps->p.wgx, ps->p.wgy, 1};
+        return clconv__launch(rt, ps->kernel, 3, gws, lws, name);
+    }
+    const size_t gws[3] = {round_groups(strips, ps->p.wgx), x->rows[i + 1], nb};
+    const size_t lws[3] = {ps->p.wgx, 1, 1};
+    return clconv__launch(rt, ps->kernel, 3, gws, lws, name);
+}
+
+/* Runs a prepared plan piece by piece, then frees its kernels. */
+static int execute(clconv_runtime *rt, plan *pl, cl_mem out)
+{
+    const clconv__geom *g = pl->g;
+    cl_mem scratch[2] = {NULL, NULL};
+    size_t piece[3] = {0, 0, 0};
+    extents full;
+    int status = choose_piece(rt, pl, piece);
+    if (status == 0) {
+        piece_extents(pl, piece[1], piece[2], &full); /* cannot overflow: piece_bytes fitted */
+        for (int i = 0; i < pl->npasses && status == 0; i++)
+            status = clconv__scratch_get(
+                rt, buffer_bytes(pl, &full, i, i == 0 && !pl->src_batched ? 1 : piece[0]),
+                &scratch[i]);
+    }
+    if (status == 0) {
+        clconv__note(rt,
+                     "direct: %s [%s]%s, pieces of %zu x %zu x %zu outputs, padded %zu x %zu",
+                     pl->pass[0].p.variant == CLCONV__DIRECT_TILED ? "tiled" : "strips",
+                     pl->pass[0].options, pl->npasses == 2 ? " separable" : "", piece[0],
+                     piece[1], piece[2], full.rows[0], full.cols[0]);
+        status = clconv__kernel_create(rt, "pad", pl->pad_options, "pad_signal", &pl->pad);
+    }
+    for (size_t b0 = 0; b0 < g->batch && status == 0; b0 += piece[0]) {
+        const size_t nb = piece[0] < g->batch - b0 ? piece[0] : g->batch - b0;
+        for (size_t r0 = 0; r0 < g->out[0] && status == 0; r0 += piece[1]) {
+            const size_t nr = piece[1] < g->out[0] - r0 ? piece[1] : g->out[0] - r0;
+            for (size_t c0 = 0; c0 < g->out[1] && status == 0; c0 += piece[2]) {
+                const size_t nc = piece[2] < g->out[1] - c0 ? piece[2] : g->out[1] - c0;
+                extents x;
+                piece_extents(pl, nr, nc, &x); /* no larger than `full` */
+                status = enqueue_pad(rt, pl, &x, scratch[0], b0, nb, r0, c0);
+                if (status == 0 && pl->npasses == 2)
+                    status = enqueue_pass(rt, pl, 0, &x, scratch[0], scratch[1], b0, nb, 0,
+                                          x.cols[1], (cl_ulong)x.rows[1] * x.cols[1]);
+                if (status == 0) {
+                    const int last = pl->npasses - 1;
+                    const cl_ulong out_batch = (cl_ulong)g->out[0] * g->out[1];
+                    const cl_ulong out_offset = b0 * out_batch + r0 * g->out[1] + c0;
+                    status = enqueue_pass(rt, pl, last, &x, scratch[last], out, b0, nb,
+                                          out_offset, g->out[1], out_batch);
+                }
+            }
+        }
+    }
+    /* Pooled scratch may be handed back once its users are enqueued. */
+    for (int i = 0; i < 2; i++) clconv__scratch_release(rt, scratch[i]);
+    if (pl->pad) clReleaseKernel(pl->pad);
+    for (int i = 0; i < pl->npasses; i++)
+        if (pl->pass[i].kernel) clReleaseKernel(pl->pass[i].kernel);
+    return status;
+}
+
+/* Fields common to both entry points; the caller fills source and passes. */
+static void plan_init(plan *pl, const clconv__geom *g)
+{
+    *pl = (plan){.g = g, .es = clconv_dtype_size(g->dtype)};
+}
+
+/* The source offsets that put the window of output [0][0] at padded
+ * element [0][0]: out[o] reads x[o + start - (k - 1) + t] (dispatch.h). */
+static void plan_offsets(plan *pl, size_t kr, size_t kc)
+{
+    pl->row_off = (int64_t)pl->g->start[0] - (int64_t)(kr - 1);
+    pl->col_off = (int64_t)pl->g->start[1] - (int64_t)(kc - 1);
+}
+
+static void plan_pad_options(plan *pl)
+{
+    snprintf(pl->pad_options, sizeof pl->pad_options, "-DPRECISION=%d -DPADV=%u",
+             pl->g->dtype == CLCONV_F64 ? 64 : 32, pl->pass[0].p.pad_vec);
+}
+
+int clconv__direct_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
+                       cl_mem kernel, cl_mem out)
+{
+    plan pl;
+    plan_init(&pl, g);
+    pl.npasses = 1;
+    /* Convolution commutes: when the kernel is the larger operand it becomes
+     * the padded source and the signal the (reversed) taps, so each output
+     * costs min(n, k) multiply-adds. A correlation is a convolution with the
+     * reversed kernel, so swapped it pads the kernel rotated by 180 degrees. */
+    const size_t signal_len = g->n[0] * g->n[1], kernel_len = g->k[0] * g->k[1];
+    const int swap = signal_len < kernel_len;
+    const size_t *window = swap ? g->n : g->k;
+    pl.src = swap ? kernel : signal;
+    pl.src_rows = swap ? g->k[0] : g->n[0];
+    pl.src_cols = swap ? g->k[1] : g->n[1];
+    pl.src_batched = !swap;
+    pl.src_reverse = swap && g->correlate;
+    plan_offsets(&pl, window[0], window[1]);
+    int status = pass_init(rt, g, &pl.pass[0], window[0], window[1], swap ? signal : kernel,
+                           swap ? signal_len : 0, swap || !g->correlate);
+    if (status < 0) return status;
+    plan_pad_options(&pl);
+    return execute(rt, &pl, out);
+}
+
+int clconv__direct_separable_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
+                                 cl_mem kcol, cl_mem krow, cl_mem out)
+{
+    plan pl;
+    plan_init(&pl, g);
+    pl.npasses = 2;
+    pl.src = signal;
+    pl.src_rows = g->n[0];
+    pl.src_cols = g->n[1];
+    pl.src_batched = 1;
+    plan_offsets(&pl, g->k[0], g->k[1]);
+    int status = pass_init(rt, g, &pl.pass[0], 1, g->k[1], krow, 0, !g->correlate);
+    if (status == 0)
+        status = pass_init(rt, g, &pl.pass[1], g->k[0], 1, kcol, 0, !g->correlate);
+    if (status < 0) {
+        if (pl.pass[0].kernel) clReleaseKernel(pl.pass[0].kernel);
+        return status;
+    }
+    plan_pad_options(&pl);
+    return execute(rt, &pl, out);
+}

@@ -1,0 +1,52 @@
+/*
+ * Per-device parameters of the direct convolution kernels (kernels/conv.cl
+ * and kernels/pad.cl): which variant runs and with which tunables. They come
+ * from a table of measured entries keyed by device and problem, in the
+ * manner of CLBlast's database, with defaults for devices nobody measured.
+ */
+#ifndef CLCONV_PARAMS_H
+#define CLCONV_PARAMS_H
+
+#include "internal.h"
+
+typedef enum clconv__direct_variant {
+    CLCONV__DIRECT_ANY = -1,  /* a request: whichever the table chooses */
+    CLCONV__DIRECT_STRIP = 0, /* register strips of vector accumulators: CPUs */
+    CLCONV__DIRECT_TILED = 1  /* local-memory tiles with a halo: GPUs */
+} clconv__direct_variant;
+
+typedef struct clconv__direct_params {
+    clconv__direct_variant variant;
+    unsigned vec, nacc;       /* strip: vector width (2..16), accumulators per item */
+    unsigned wgx;             /* work-items per group along a row (both variants and
+                                 the padding copy) */
+    unsigned wgy;             /* tiled: work-items per group down the columns */
+    unsigned wptx, wpty;      /* tiled: outputs per work-item along columns, rows */
+    unsigned kbx, kby;        /* tiled: taps staged in local memory per block */
+    unsigned pad_vec;         /* elements per work-item of the padding copy (1..16) */
+    unsigned piece_mib;       /* scratch budget of one piece of the problem, MiB: on a CPU
+                                 a piece that stays in the last-level cache between the
+                                 padding copy and the convolution saves memory traffic */
+} clconv__direct_params;
+
+/* Parameters for one pass over a kr x kc window (the taps each output
+ * reads) in dtype on rt's device; dims is the problem's (1 or 2). With want
+ * CLCONV__DIRECT_ANY the table chooses the variant, unless the environment
+ * variable CLCONV_DIRECT_VARIANT=strip|tiled forces one (so either can be
+ * tested on any device); otherwise want names the variant. A tiled choice
+ * that needs more local memory or a larger work-group than the device offers
+ * gives way to the strip variant. pad_vec always divides 16. */
+int clconv__direct_params_get(const clconv_runtime *rt, clconv_dtype dtype, int dims, size_t kr,
+                              size_t kc, clconv__direct_variant want,
+                              clconv__direct_params *out);
+
+/* The -D build options of conv.cl for p in dtype, e.g.
+ * "-DPRECISION=32 -DVEC=16 -DNACC=4", written into buf. */
+void clconv__direct_params_options(const clconv__direct_params *p, clconv_dtype dtype,
+                                   char *buf, size_t len);
+
+/* The outputs one strip work-item or one tiled work-group computes: rows x
+ * cols. The padded input must cover whole blocks (see kernels/conv.cl). */
+void clconv__direct_params_block(const clconv__direct_params *p, size_t *rows, size_t *cols);
+
+#endif /* CLCONV_PARAMS_H */

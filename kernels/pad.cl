@@ -1,0 +1,72 @@
+/*
+ * Copies a block of a batch of row-major images into a zero-padded buffer,
+ * the input of the direct convolution kernels (conv.cl):
+ *
+ *   dst[b][r][c] = src[b][r + row_offset][c + col_offset]
+ *
+ * read as zero outside the source's rows x cols. With `reverse` set the
+ * source is read rotated by 180 degrees (element [rows-1-y][cols-1-x] stands
+ * at [y][x]), which turns a correlation with swapped operands back into a
+ * convolution. Each work-item writes PADV consecutive elements of a row
+ * (the host makes dst_pitch a multiple of PADV): rows that lie wholly inside
+ * the source move with one vector load and store, which is what lets a CPU
+ * device run this copy at memory speed; only the edges take the
+ * element-by-element path.
+ */
+
+#ifndef PRECISION
+#define PRECISION 32 /* 32: float, 64: double */
+#endif
+
+#if PRECISION == 64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#define REAL double
+#else
+#define REAL float
+#endif
+
+/* Elements per work-item: 1, 2, 4, 8 or 16. */
+#ifndef PADV
+#define PADV 16
+#endif
+
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#if PADV == 1
+#define REALN REAL
+#define VLOADN(i, p) ((p)[i])
+#define VSTOREN(v, i, p) ((p)[i] = (v))
+#else
+#define REALN CAT(REAL, PADV)
+#define VLOADN CAT(vload, PADV)
+#define VSTOREN CAT(vstore, PADV)
+#endif
+
+__kernel void pad_signal(__global const REAL *restrict src, ulong src_offset, long rows,
+                         long cols, long row_offset, long col_offset, int reverse,
+                         __global REAL *restrict dst, ulong dst_pitch, ulong dst_batch)
+{
+    const ulong c = (ulong)get_global_id(0) * PADV;
+    const ulong r = get_global_id(1);
+    const ulong b = get_global_id(2);
+    /* The host rounds the grid up to whole work-groups. */
+    if (c >= dst_pitch) return;
+    const long y = (long)r + row_offset;
+    const long x = (long)c + col_offset;
+    __global REAL *d = dst + b * dst_batch + r * dst_pitch + c;
+
+    if (y < 0 || y >= rows) {
+        VSTOREN((REALN)(0), 0, d);
+        return;
+    }
+    __global const REAL *s =
+        src + src_offset + b * (ulong)(rows * cols) + (ulong)((reverse ? rows - 1 - y : y) * cols);
+    if (!reverse && x >= 0 && x + PADV <= cols) {
+        VSTOREN(VLOADN(0, s + x), 0, d);
+        return;
+    }
+    for (int q = 0; q < PADV; q++) {
+        const long xq = x + q;
+        d[q] = xq >= 0 && xq < cols ? s[reverse ? cols - 1 - xq : xq] : (REAL)(0);
+    }
+}
