@@ -1,0 +1,43 @@
+/*
+ * The command's in-memory arrays: n-dimensional, C order, float32 or float64,
+ * whatever file format they came from. Readers (npy.c, later CSV and images)
+ * produce them, the subcommands check and convolve them, writers store them.
+ */
+#ifndef CLCONV_CLI_ARRAY_H
+#define CLCONV_CLI_ARRAY_H
+
+#include "clconv.h"
+
+#include <stddef.h>
+
+/* NumPy's own limit on dimensions. */
+#define ARRAY_MAX_DIMS 32
+
+typedef struct real_array {
+    clconv_dtype dtype;
+    int ndim;
+    size_t shape[ARRAY_MAX_DIMS];
+    size_t count;   /* product of shape; 1 for ndim == 0 */
+    void *data;     /* count elements of dtype in C order; owned */
+} real_array;
+
+/* Allocates a->data for the given shape (copied). Sizes are overflow-checked.
+ * `what` names the array in the error report. Returns CLI_OK or CLI_EFAIL
+ * (reported); on failure a->data is NULL. */
+int real_array_alloc(real_array *a, clconv_dtype dtype, int ndim, const size_t *shape,
+                     const char *what);
+
+/* Frees the data; the array can be reused or freed again. */
+void real_array_free(real_array *a);
+
+/* The command's policy on non-finite input: every element must be finite,
+ * because a NaN or infinity spreads over the kernel's whole footprint and the
+ * result would silently be garbage. Reports the first offending element as
+ * "WHAT: element (i, j) is NaN (inputs must be finite)" and returns CLI_EFAIL;
+ * CLI_OK when all are finite. */
+int real_array_check_finite(const real_array *a, const char *what);
+
+/* Writes shape as a Python tuple, "(3,)" or "(2, 5)", truncated to fit. */
+void shape_format(char *buf, size_t size, int ndim, const size_t *shape);
+
+#endif /* CLCONV_CLI_ARRAY_H */

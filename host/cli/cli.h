@@ -1,0 +1,64 @@
+/*
+ * What the clconv command's files share: exit codes, the one-line error
+ * reporting every failure goes through, runtime creation, and the entry
+ * points of the subcommands that main.c dispatches to. The command uses the
+ * library only through the public header.
+ */
+#ifndef CLCONV_CLI_H
+#define CLCONV_CLI_H
+
+#include "clconv.h"
+
+/* Exit codes, documented in `clconv --help`. */
+enum {
+    CLI_OK = 0,     /* success */
+    CLI_EFAIL = 1,  /* bad input data, unwritable output, device or compute failure */
+    CLI_EUSAGE = 2  /* bad command line: unknown option, missing argument, bad value */
+};
+
+/* Prints "clconv: MESSAGE" as one line on stderr and returns CLI_EFAIL. Every
+ * failure is reported once, by the function that detects it; callers only
+ * propagate the status. */
+int cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* Prints "clconv COMMAND: MESSAGE (see 'clconv COMMAND --help')" and returns
+ * CLI_EUSAGE. command may be NULL for the top level. */
+int cli_usage_error(const char *command, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Reports a failed library call: "clconv: WHAT: DESCRIPTION: DETAIL" where
+ * DESCRIPTION is clconv_strerror(status) and DETAIL clconv_last_error(rt)
+ * (rt may be NULL). Returns CLI_EFAIL. */
+int cli_library_error(const clconv_runtime *rt, int status, const char *what);
+
+/* Shows progress of a long step on stderr: on a terminal one line rewritten
+ * in place, elsewhere one line per call. The line is erased by
+ * cli_progress_end() and before any error is printed. */
+void cli_progress(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+void cli_progress_end(void);
+
+/* Creates a runtime on the device named by spec (NULL: CLCONV_DEVICE or the
+ * library's default), with the library's notes on stderr when verbose. On
+ * failure reports it and returns CLI_EFAIL with *rt NULL. */
+int cli_runtime_open(const char *spec, int verbose, clconv_runtime **rt);
+
+/* Subcommands. argv[0] is the subcommand's name; each accepts --help. They
+ * return an exit code. */
+int cmd_devices(int argc, char **argv);
+int cmd_conv1d(int argc, char **argv);
+int cmd_conv2d(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_dist(int argc, char **argv);
+
+#endif /* CLCONV_CLI_H */

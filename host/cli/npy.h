@@ -1,0 +1,53 @@
+/*
+ * NumPy .npy files: reading (format versions 1.0, 2.0 and 3.0; float32,
+ * float64 and 8- to 64-bit integers, little-endian; C or Fortran order) into
+ * the command's real arrays, and writing float32/float64 arrays. A header
+ * that disagrees with the file's size, a big-endian or unsupported dtype and
+ * every other malformation is reported as one line naming the file.
+ */
+#ifndef CLCONV_CLI_NPY_H
+#define CLCONV_CLI_NPY_H
+
+#include "array.h"
+
+#include <stdio.h>
+
+/* Element types a .npy file may hold. */
+typedef enum npy_type {
+    NPY_F4, NPY_F8,
+    NPY_I1, NPY_I2, NPY_I4, NPY_I8,
+    NPY_U1, NPY_U2, NPY_U4, NPY_U8
+} npy_type;
+
+/* An open .npy file whose header has been read and checked. */
+typedef struct npy_file {
+    const char *path;       /* borrowed; names the file in messages */
+    FILE *f;
+    npy_type type;
+    size_t itemsize;
+    char descr[16];         /* dtype as the header spells it, e.g. "<f4" */
+    int fortran_order;
+    int ndim;
+    size_t shape[ARRAY_MAX_DIMS];
+    size_t count;           /* elements */
+} npy_file;
+
+/* Opens path and reads its header. For a regular file the size must equal
+ * header plus data exactly. Returns CLI_OK, or CLI_EFAIL after reporting
+ * (the file is then closed). */
+int npy_open(npy_file *nf, const char *path);
+
+/* Reads the data of an open file into a new C-order array of dtype,
+ * converting integers and float64 as needed (a float64 value beyond the
+ * float32 range is an error, not an infinity). The caller frees out with
+ * real_array_free. Returns CLI_OK or CLI_EFAIL (reported). */
+int npy_read(npy_file *nf, clconv_dtype dtype, real_array *out);
+
+/* Closes the file; safe to call twice. */
+void npy_close(npy_file *nf);
+
+/* Writes a as a version 1.0 .npy stream to f ('<f4' or '<f8', C order).
+ * path names f in messages. Returns CLI_OK or CLI_EFAIL (reported). */
+int npy_write(FILE *f, const char *path, const real_array *a);
+
+#endif /* CLCONV_CLI_NPY_H */
