@@ -57,7 +57,13 @@ static int dim(const clconv_runtime *rt, clconv__geom *g, int d, size_t n, size_
                clconv_mode mode)
 {
     int status = clconv_conv_output_size(n, k, mode, &g->out[d]);
-    if (status < 0) return CLCONV_FAIL(rt, status, "%s", clconv_last_error(NULL));
+    if (status < 0) {
+        /* Re-record the message under rt; copy it first, since it lives in
+         * the very buffer that recording overwrites. */
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", clconv_last_error(NULL));
+        return CLCONV_FAIL(rt, status, "%s", msg);
+    }
     g->n[d] = n;
     g->k[d] = k;
     g->start[d] = mode == CLCONV_MODE_FULL ? 0

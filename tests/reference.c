@@ -1,0 +1,118 @@
+/*
+ * Naive double-precision convolution used as ground truth by every result
+ * test. Each output is computed from the definition of the full convolution,
+ * full[r][c] = sum_{a,b} x[r-a][c-b] * h[a][b], and the modes are windows into
+ * that full result exactly as scipy.signal.convolve cuts them. Speed does not
+ * matter here; being obviously right does.
+ */
+#include "reference.h"
+
+#include <math.h>
+
+/* Output length and the index of its first element inside the full result,
+ * for one dimension: SciPy's _centered() keeps the middle n of the full
+ * output for "same", and "valid" keeps the outputs where the shorter input
+ * overlaps the longer one completely. */
+static void mode_window(size_t n, size_t k, clconv_mode mode, size_t *len, size_t *start)
+{
+    size_t shorter = n < k ? n : k;
+    size_t longer = n < k ? k : n;
+
+    switch (mode) {
+    case CLCONV_MODE_SAME:
+        *len = n;
+        *start = (k - 1) / 2;
+        break;
+    case CLCONV_MODE_VALID:
+        *len = longer - shorter + 1;
+        *start = shorter - 1;
+        break;
+    case CLCONV_MODE_FULL:
+    default:
+        *len = n + k - 1;
+        *start = 0;
+        break;
+    }
+}
+
+int ref_output_dims(const ref_problem *p, size_t *orows, size_t *ocols)
+{
+    size_t start;
+
+    if (p->mode == CLCONV_MODE_VALID) {
+        int image_larger = p->rows >= p->krows && p->cols >= p->kcols;
+        int kernel_larger = p->krows >= p->rows && p->kcols >= p->cols;
+        if (!image_larger && !kernel_larger) return -1;
+    }
+    mode_window(p->rows, p->krows, p->mode, orows, &start);
+    mode_window(p->cols, p->kcols, p->mode, ocols, &start);
+    return 0;
+}
+
+void ref_conv(const ref_problem *p, const double *x, const double *h, double *y, double *bound)
+{
+    size_t orows, ocols, r0, c0;
+
+    mode_window(p->rows, p->krows, p->mode, &orows, &r0);
+    mode_window(p->cols, p->kcols, p->mode, &ocols, &c0);
+
+    for (size_t i = 0; i < orows; i++) {
+        for (size_t j = 0; j < ocols; j++) {
+            size_t fr = i + r0, fc = j + c0; /* position in the full output */
+            double sum = 0.0, abs_sum = 0.0;
+
+            for (size_t a = 0; a < p->krows; a++) {
+                if (a > fr || fr - a >= p->rows) continue;
+                for (size_t b = 0; b < p->kcols; b++) {
+                    if (b > fc || fc - b >= p->cols) continue;
+                    /* Correlation is convolution with the kernel reversed in
+                     * both dimensions (scipy.signal.correlate). */
+                    size_t ha = p->correlate ? p->krows - 1 - a : a;
+                    size_t hb = p->correlate ? p->kcols - 1 - b : b;
+                    double xv = x[(fr - a) * p->cols + (fc - b)];
+                    double hv = h[ha * p->kcols + hb];
+                    sum += xv * hv;
+                    abs_sum += fabs(xv) * fabs(hv);
+                }
+            }
+            if (y) y[i * ocols + j] = sum;
+            if (bound) bound[i * ocols + j] = abs_sum;
+        }
+    }
+}
+
+/* The error bounds' confidence factor lambda, and unit roundoff: half the
+ * distance from 1 to the next representable value. */
+#define LAMBDA 8.0
+
+static double unit_roundoff(clconv_dtype dtype)
+{
+    return dtype == CLCONV_F64 ? 0x1p-53 : 0x1p-24;
+}
+
+double ref_direct_error(clconv_dtype dtype, size_t terms, double max_bound)
+{
+    return LAMBDA * unit_roundoff(dtype) * sqrt((double)(terms ? terms : 1)) * max_bound;
+}
+
+double ref_fft_error(clconv_dtype dtype, size_t full_count, double norm_product)
+{
+    double levels = full_count > 2 ? log2((double)full_count) : 1.0;
+    return LAMBDA * unit_roundoff(dtype) * levels * norm_product;
+}
+
+double ref_norm2(const double *v, size_t count)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i < count; i++) sum += v[i] * v[i];
+    return sqrt(sum);
+}
+
+size_t ref_first_mismatch(const double *want, const double *got, size_t count, double allowed)
+{
+    for (size_t i = 0; i < count; i++) {
+        /* Written so that a NaN on either side fails the test. */
+        if (!(fabs(got[i] - want[i]) <= allowed)) return i;
+    }
+    return count;
+}

@@ -1,0 +1,64 @@
+/*
+ * The tests' double-precision host reference for 1-D and 2-D convolution and
+ * correlation with SciPy's semantics, written straight from the definition
+ * full[i] = sum_j x[j] * h[i - j] and independent of the library's own
+ * geometry, plus the error bound every result is checked against. A 1-D
+ * problem is a 2-D one with a single row.
+ */
+#ifndef CLCONV_TEST_REFERENCE_H
+#define CLCONV_TEST_REFERENCE_H
+
+#include "clconv.h"
+
+#include <stddef.h>
+
+/* One image (or signal, rows == 1) and one kernel. */
+typedef struct ref_problem {
+    size_t rows, cols;   /* image extents */
+    size_t krows, kcols; /* kernel extents */
+    clconv_mode mode;
+    int correlate; /* 1: correlation, i.e. convolution with the kernel reversed */
+} ref_problem;
+
+/* Output extents of p per SciPy: full n+k-1, same n, valid max-min+1.
+ * Returns 0, or -1 when p asks for valid mode and neither input is at least
+ * as large as the other in both dimensions (SciPy raises ValueError). */
+int ref_output_dims(const ref_problem *p, size_t *orows, size_t *ocols);
+
+/* Computes the outputs of one image x (rows*cols, row-major) with kernel h
+ * (krows*kcols) into y, and the same outputs of |x| with |h| into bound (the
+ * sum of |terms| behind each output, which scales its rounding error). Either
+ * y or bound may be NULL. Valid-mode shapes must be compatible. */
+void ref_conv(const ref_problem *p, const double *x, const double *h, double *y, double *bound);
+
+/* Largest absolute error allowed in any output of a direct (summed)
+ * result in dtype, where each output sums `terms` products (krows*kcols) and
+ * max_bound is the largest bound[] value.
+ *
+ * Why: a sum of K rounded products in working precision u has an error
+ * within lambda*sqrt(K)*u*sum|x*h| with probability at least
+ * 1 - 2*exp(-lambda^2/2) (Higham and Mary, "A new approach to probabilistic
+ * rounding error analysis", SIAM J. Sci. Comput. 2019). lambda = 8 makes a
+ * spurious failure about a 1e-14 event per output while staying far below
+ * the error of any wrong tap or index (about max_bound / K). For K = 1024
+ * this allows about 1.5e-5 * max_bound in float32 and 2.8e-14 * max_bound
+ * in float64. */
+double ref_direct_error(clconv_dtype dtype, size_t terms, double max_bound);
+
+/* The same for a result computed through FFTs of length full_count, where
+ * norm_product is the largest ||x||_2 * ||h||_2 of an image and the kernel.
+ * An FFT's error is normwise and grows with log2 of its length (Higham,
+ * "Accuracy and Stability of Numerical Algorithms", 2nd ed., section 24.1),
+ * and every output of a convolution is bounded by ||x||_2 * ||h||_2, so an
+ * output whose own terms are all zero may still carry rounding noise: the
+ * allowance is lambda * u * log2(full_count) * norm_product, lambda = 8. */
+double ref_fft_error(clconv_dtype dtype, size_t full_count, double norm_product);
+
+/* Euclidean norm of count values. */
+double ref_norm2(const double *v, size_t count);
+
+/* First position where |got - want| > allowed (NaN counts as a mismatch);
+ * count when there is none. allowed = 0 asks for bit-exact equality of values. */
+size_t ref_first_mismatch(const double *want, const double *got, size_t count, double allowed);
+
+#endif /* CLCONV_TEST_REFERENCE_H */

@@ -1,0 +1,64 @@
+/*
+ * The single test executable: `clconv_tests [SUITE [TCASE]]` runs one suite
+ * (CTest runs each listed in suites.txt separately, so failures are named) or
+ * every suite when none is given. Exits non-zero when a test fails or the
+ * suite name is unknown. Check's usual environment variables (CK_FORK,
+ * CK_VERBOSITY, CK_RUN_CASE, ...) apply.
+ */
+#include "suites.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    Suite *(*make)(void);
+} suites[] = {
+    {"reference", clconv_test_suite_reference},
+    {"errors", clconv_test_suite_errors},
+    {"device", clconv_test_suite_device},
+    {"runtime", clconv_test_suite_runtime},
+    {"buffer", clconv_test_suite_buffer},
+    {"cache", clconv_test_suite_cache},
+    {"conv", clconv_test_suite_conv},
+    {"conv1d", clconv_test_suite_conv1d},
+    {"conv2d", clconv_test_suite_conv2d},
+    {"separable", clconv_test_suite_separable},
+    {"stream", clconv_test_suite_stream},
+    {"threads", clconv_test_suite_threads},
+    {"dist", clconv_test_suite_dist},
+    {"fft", clconv_test_suite_fft},
+};
+
+#define SUITE_COUNT (sizeof suites / sizeof suites[0])
+
+int main(int argc, char **argv)
+{
+    const char *only = argc > 1 ? argv[1] : NULL;
+    const char *tcase = argc > 2 ? argv[2] : NULL;
+    SRunner *sr = NULL;
+    int found = only == NULL, failed;
+
+    for (size_t i = 0; i < SUITE_COUNT; i++) {
+        Suite *s;
+        if (only && strcmp(only, suites[i].name) != 0) continue;
+        found = 1;
+        s = suites[i].make();
+        if (sr)
+            srunner_add_suite(sr, s);
+        else
+            sr = srunner_create(s);
+    }
+    if (!found) {
+        fprintf(stderr, "clconv_tests: no suite named '%s'; the suites are:", only);
+        for (size_t i = 0; i < SUITE_COUNT; i++) fprintf(stderr, " %s", suites[i].name);
+        fputc('\n', stderr);
+        return 2;
+    }
+
+    srunner_run(sr, NULL, tcase, CK_ENV);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

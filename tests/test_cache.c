@@ -1,0 +1,289 @@
+/*
+ * Tests of program.c's two cache levels: a first build is a miss that
+ * writes binaries to disk, a repeated request is a memory hit, a second
+ * runtime on the same directory loads from disk, corrupted entries (garbled,
+ * truncated, emptied, extended) are rejected and rebuilt with results still
+ * right, and the cache can be turned off or pointed elsewhere by option or
+ * environment. Each test uses its own temporary cache directory.
+ */
+#include "harness.h"
+#include "suites.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A runtime on the default device caching in dir (NULL: the default
+ * directory) with disk_cache as given. */
+static clconv_runtime *cache_runtime(const char *dir, int disk_cache)
+{
+    clconv_runtime_options o = {0};
+    clconv_runtime *rt = NULL;
+
+    o.cache_dir = dir;
+    o.disk_cache = disk_cache;
+    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &o));
+    return rt;
+}
+
+/* Runs a small float32 1-D and 2-D convolution, checked against the
+ * reference, so the runtime needs its programs. */
+static void exercise(clconv_runtime *rt)
+{
+    const conv_case c1 = {.kind = CONV_1D, .form = FORM_HOST, .dtype = CLCONV_F32,
+                          .mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT,
+                          .batch = 2, .rows = 1, .cols = 100, .krows = 1, .kcols = 7,
+                          .seed = 101};
+    const conv_case c2 = {.kind = CONV_2D, .form = FORM_DEVICE, .dtype = CLCONV_F32,
+                          .mode = CLCONV_MODE_FULL, .method = CLCONV_METHOD_DIRECT,
+                          .correlate = 1, .batch = 1, .rows = 9, .cols = 11, .krows = 3,
+                          .kcols = 4, .seed = 102};
+
+    conv_case_check(rt, &c1);
+    conv_case_check(rt, &c2);
+}
+
+static clconv_cache_stats stats_of(clconv_runtime *rt)
+{
+    clconv_cache_stats s;
+    ASSERT_OK(rt, clconv_runtime_cache_stats(rt, &s));
+    return s;
+}
+
+START_TEST(test_cache_miss_then_hits)
+{
+    char *dir = test_tempdir();
+    clconv_runtime *rt = cache_runtime(dir, 1);
+    clconv_cache_stats s = stats_of(rt);
+    unsigned long built;
+
+    ck_assert_uint_eq(s.memory_hits + s.disk_hits + s.builds + s.disk_rejects, 0);
+    exercise(rt);
+    s = stats_of(rt);
+    built = s.builds;
+    ck_assert_uint_gt(built, 0);
+    ck_assert_uint_eq(s.disk_hits, 0);
+    ck_assert_uint_eq(s.disk_rejects, 0);
+    /* Every program built was written to disk, one entry each. */
+    ck_assert_uint_eq(test_count_files(dir), built);
+
+    /* The same work again comes from memory. */
+    exercise(rt);
+    s = stats_of(rt);
+    ck_assert_uint_eq(s.builds, built);
+    ck_assert_uint_gt(s.memory_hits, 0);
+    clconv_runtime_destroy(rt);
+
+    /* A new runtime loads every program from disk and builds nothing. */
+    rt = cache_runtime(dir, 1);
+    exercise(rt);
+    s = stats_of(rt);
+    ck_assert_uint_eq(s.builds, 0);
+    ck_assert_uint_eq(s.disk_hits, built);
+    ck_assert_uint_eq(s.disk_rejects, 0);
+    clconv_runtime_destroy(rt);
+    ck_assert_uint_eq(test_count_files(dir), built);
+    test_rmtree_free(dir);
+}
+END_TEST
+
+/* Ways to damage a cache entry; _i of the loop test picks one. */
+enum { GARBLE, TRUNCATE_HALF, EMPTY, EXTEND, DAMAGE_KINDS };
+
+static void damage(const char *path, void *arg)
+{
+    const int kind = *(const int *)arg;
+    FILE *f = fopen(path, "r+b");
+    long size;
+
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+    size = ftell(f);
+    ck_assert_int_gt(size, 16);
+    switch (kind) {
+    case GARBLE:
+        /* Flip bytes spread over the whole file: header, key and binary. */
+        for (long at = 3; at < size; at += size / 7 + 1) {
+            int c;
+            ck_assert_int_eq(fseek(f, at, SEEK_SET), 0);
+            c = fgetc(f);
+            ck_assert_int_eq(fseek(f, at, SEEK_SET), 0);
+            fputc(c ^ 0x5A, f);
+        }
+        break;
+    case TRUNCATE_HALF:
+        ck_assert_int_eq(ftruncate(fileno(f), size / 2), 0);
+        break;
+    case EMPTY:
+        ck_assert_int_eq(ftruncate(fileno(f), 0), 0);
+        break;
+    case EXTEND:
+    default:
+        fputs("trailing junk", f);
+        break;
+    }
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(test_cache_corrupt_entries_rebuilt)
+{
+    char *dir = test_tempdir();
+    clconv_runtime *rt = cache_runtime(dir, 1);
+    clconv_cache_stats s;
+    int kind = _i;
+    size_t entries;
+
+    exercise(rt);
+    clconv_runtime_destroy(rt);
+    entries = test_count_files(dir);
+    ck_assert_uint_gt(entries, 0);
+    test_for_each_file(dir, damage, &kind);
+
+    /* Every damaged entry is rejected, rebuilt, and the results are right. */
+    rt = cache_runtime(dir, 1);
+    exercise(rt);
+    s = stats_of(rt);
+    ck_assert_uint_eq(s.disk_rejects, entries);
+    ck_assert_uint_eq(s.builds, entries);
+    ck_assert_uint_eq(s.disk_hits, 0);
+    clconv_runtime_destroy(rt);
+
+    /* The rebuilt entries replaced the damaged ones. */
+    ck_assert_uint_eq(test_count_files(dir), entries);
+    rt = cache_runtime(dir, 1);
+    exercise(rt);
+    s = stats_of(rt);
+    ck_assert_uint_eq(s.disk_hits, entries);
+    ck_assert_uint_eq(s.builds, 0);
+    clconv_runtime_destroy(rt);
+    test_rmtree_free(dir);
+}
+END_TEST
+
+START_TEST(test_cache_disabled)
+{
+    char *dir = test_tempdir();
+    clconv_runtime *rt = cache_runtime(dir, -1);
+    clconv_cache_stats s;
+
+    exercise(rt);
+    s = stats_of(rt);
+    ck_assert_uint_gt(s.builds, 0);
+    ck_assert_uint_eq(s.disk_hits + s.disk_rejects, 0);
+    clconv_runtime_destroy(rt);
+    ck_assert_uint_eq(test_count_files(dir), 0);
+
+    /* CLCONV_NO_CACHE=1 turns the default off; an explicit 1 still wins. */
+    setenv("CLCONV_NO_CACHE", "1", 1);
+    rt = cache_runtime(dir, 0);
+    exercise(rt);
+    clconv_runtime_destroy(rt);
+    ck_assert_uint_eq(test_count_files(dir), 0);
+    rt = cache_runtime(dir, 1);
+    exercise(rt);
+    clconv_runtime_destroy(rt);
+    ck_assert_uint_gt(test_count_files(dir), 0);
+    unsetenv("CLCONV_NO_CACHE");
+    test_rmtree_free(dir);
+}
+END_TEST
+
+START_TEST(test_cache_creates_directories)
+{
+    /* A directory that does not exist yet is created, parents included. */
+    char *dir = test_tempdir();
+    char path[4200];
+    clconv_runtime *rt;
+
+    snprintf(path, sizeof path, "%s/a/b", dir);
+    rt = cache_runtime(path, 1);
+    exercise(rt);
+    clconv_runtime_destroy(rt);
+    ck_assert_uint_gt(test_count_files(path), 0);
+    test_rmtree_free(dir);
+}
+END_TEST
+
+/* Sets or, for NULL, removes an environment variable. */
+static void put_env(const char *name, const char *value)
+{
+    if (value)
+        setenv(name, value, 1);
+    else
+        unsetenv(name);
+}
+
+START_TEST(test_cache_environment)
+{
+    /* $CLCONV_CACHE_DIR stands in for the option, $XDG_CACHE_HOME/clconv
+     * for both. The variables are put back for later tests that share this
+     * process (CK_FORK=no). */
+    char *dir = test_tempdir();
+    char *saved_dir = getenv("CLCONV_CACHE_DIR"), *saved_xdg = getenv("XDG_CACHE_HOME");
+    char path[4200];
+    clconv_runtime *rt;
+
+    saved_dir = saved_dir ? strdup(saved_dir) : NULL;
+    saved_xdg = saved_xdg ? strdup(saved_xdg) : NULL;
+    snprintf(path, sizeof path, "%s/env", dir);
+    setenv("CLCONV_CACHE_DIR", path, 1);
+    rt = cache_runtime(NULL, 1);
+    exercise(rt);
+    clconv_runtime_destroy(rt);
+    ck_assert_uint_gt(test_count_files(path), 0);
+
+    unsetenv("CLCONV_CACHE_DIR");
+    snprintf(path, sizeof path, "%s/xdg", dir);
+    setenv("XDG_CACHE_HOME", path, 1);
+    rt = cache_runtime(NULL, 1);
+    exercise(rt);
+    clconv_runtime_destroy(rt);
+    snprintf(path, sizeof path, "%s/xdg/clconv", dir);
+    ck_assert_uint_gt(test_count_files(path), 0);
+
+    put_env("CLCONV_CACHE_DIR", saved_dir);
+    put_env("XDG_CACHE_HOME", saved_xdg);
+    free(saved_dir);
+    free(saved_xdg);
+    test_rmtree_free(dir);
+}
+END_TEST
+
+START_TEST(test_cache_unwritable)
+{
+    /* A cache that cannot be written (its parent is a regular file) costs
+     * only the caching: every run still works and builds. */
+    char *dir = test_tempdir();
+    char path[4200];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/file", dir);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/file/cache", dir);
+    for (int round = 0; round < 2; round++) {
+        clconv_runtime *rt = cache_runtime(path, 1);
+        exercise(rt);
+        ck_assert_uint_gt(stats_of(rt).builds, 0);
+        clconv_runtime_destroy(rt);
+    }
+    test_rmtree_free(dir);
+}
+END_TEST
+
+Suite *clconv_test_suite_cache(void)
+{
+    Suite *s = suite_create("cache");
+    TCase *tc = test_tcase_bare("programs");
+
+    tcase_add_test(tc, test_cache_miss_then_hits);
+    tcase_add_loop_test(tc, test_cache_corrupt_entries_rebuilt, 0, DAMAGE_KINDS);
+    tcase_add_test(tc, test_cache_disabled);
+    tcase_add_test(tc, test_cache_creates_directories);
+    tcase_add_test(tc, test_cache_environment);
+    tcase_add_test(tc, test_cache_unwritable);
+    suite_add_tcase(s, tc);
+    return s;
+}

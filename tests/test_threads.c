@@ -1,0 +1,159 @@
+/*
+ * Concurrent use, as clconv.h promises it: several threads sharing one
+ * runtime run host-form and buffer-form convolutions at once (sharing the
+ * program cache, scratch pool and queue) and all results are right; threads
+ * create and destroy runtimes of their own at the same time; and failures in
+ * different threads keep their own last-error messages. Threads never
+ * assert: they report to the main thread, which does.
+ */
+#include "harness.h"
+#include "suites.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#define THREADS 4
+#define CASES_PER_THREAD 40
+
+typedef struct worker {
+    clconv_runtime *rt; /* shared, or NULL: the worker makes its own */
+    int id;
+    int failed;
+    char msg[1024];
+} worker;
+
+/* The worker's case number i: kinds, forms, precisions and shapes differ
+ * between threads and between a thread's cases. */
+static conv_case worker_case(int id, int i)
+{
+    static const size_t shapes[][4] = {{1, 1000, 1, 31}, {1, 4099, 1, 64}, {1, 17, 1, 40},
+                                       {37, 53, 5, 5},   {64, 64, 3, 3},   {10, 300, 7, 2},
+                                       {80, 81, 9, 9},   {5, 500, 1, 17}};
+    const size_t *sh = shapes[(size_t)(id * 3 + i) % (sizeof shapes / sizeof shapes[0])];
+    conv_kind kind = sh[0] == 1 ? CONV_1D : (i % 3 == 0 ? CONV_SEPARABLE : CONV_2D);
+    conv_case c = {
+        .kind = kind,
+        .form = (id + i) % 2 ? FORM_DEVICE : FORM_HOST,
+        .dtype = (id + i / 2) % 2 ? CLCONV_F64 : CLCONV_F32,
+        .mode = (clconv_mode)((id + i) % 3),
+        .method = CLCONV_METHOD_DIRECT,
+        .correlate = i % 2,
+        .batch = 1 + (size_t)(i % 3),
+        .rows = sh[0],
+        .cols = sh[1],
+        .krows = sh[2],
+        .kcols = sh[3],
+        .integer = (id + i) % 4 == 0,
+        .seed = (uint64_t)(100 * id + i),
+    };
+    return c;
+}
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    clconv_runtime *rt = w->rt;
+    clconv_device_info info;
+    int st = rt ? CLCONV_OK : clconv_runtime_create(&rt, NULL);
+
+    if (st != CLCONV_OK) {
+        w->failed = 1;
+        snprintf(w->msg, sizeof w->msg, "clconv_runtime_create: %s: %s", clconv_status_name(st),
+                 clconv_last_error(NULL));
+        return NULL;
+    }
+    st = clconv_runtime_device(rt, &info);
+    if (st != CLCONV_OK) {
+        w->failed = 1;
+        snprintf(w->msg, sizeof w->msg, "clconv_runtime_device: %s: %s", clconv_status_name(st),
+                 clconv_last_error(rt));
+    }
+    for (int i = 0; i < CASES_PER_THREAD && !w->failed; i++) {
+        conv_case c = worker_case(w->id, i);
+        if (c.dtype == CLCONV_F64 && !info.fp64) continue;
+        w->failed = conv_case_try(rt, &c, w->msg, sizeof w->msg) != 0;
+    }
+    if (!w->rt) clconv_runtime_destroy(rt);
+    return NULL;
+}
+
+/* Runs THREADS workers on rt (NULL: one runtime each) and asserts on the
+ * first failure any of them saw. */
+static void run_workers(clconv_runtime *rt)
+{
+    pthread_t t[THREADS];
+    worker w[THREADS];
+
+    for (int i = 0; i < THREADS; i++) {
+        w[i] = (worker){.rt = rt, .id = i};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, work, &w[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+    for (int i = 0; i < THREADS; i++) ck_assert_msg(!w[i].failed, "thread %d: %s", i, w[i].msg);
+}
+
+START_TEST(test_threads_share_runtime)
+{
+    run_workers(test_runtime());
+}
+END_TEST
+
+START_TEST(test_threads_own_runtimes)
+{
+    run_workers(NULL);
+}
+END_TEST
+
+typedef struct failer {
+    clconv_runtime *rt;
+    size_t n; /* a length unique to the thread, quoted in its error */
+    int status;
+    char msg[1024];
+} failer;
+
+static void *fail_many(void *arg)
+{
+    failer *f = arg;
+    const float x = 1.0f;
+    float y;
+
+    /* n * 3 overflows: rejected before any memory is touched. */
+    for (int i = 0; i < 200; i++) {
+        f->status = clconv_conv1d_host(f->rt, CLCONV_F32, &x, f->n, 3, &x, 1, &y, NULL);
+        snprintf(f->msg, sizeof f->msg, "%s", clconv_last_error(f->rt));
+    }
+    return NULL;
+}
+
+START_TEST(test_threads_own_last_error)
+{
+    pthread_t t[THREADS];
+    failer f[THREADS];
+    char expect[64];
+
+    for (int i = 0; i < THREADS; i++) {
+        f[i] = (failer){.rt = test_runtime(), .n = SIZE_MAX / 2 + 1 + (size_t)i};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, fail_many, &f[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+    for (int i = 0; i < THREADS; i++) {
+        ck_assert_int_eq(f[i].status, CLCONV_EOVERFLOW);
+        snprintf(expect, sizeof expect, "%zu", f[i].n);
+        ck_assert_msg(strstr(f[i].msg, expect) != NULL, "thread %d saw \"%s\", not its own %s", i,
+                      f[i].msg, expect);
+    }
+}
+END_TEST
+
+Suite *clconv_test_suite_threads(void)
+{
+    Suite *s = suite_create("threads");
+    TCase *tc = test_tcase("concurrent");
+
+    tcase_add_test(tc, test_threads_share_runtime);
+    tcase_add_test(tc, test_threads_own_runtimes);
+    tcase_add_test(tc, test_threads_own_last_error);
+    suite_add_tcase(s, tc);
+    return s;
+}
