@@ -5,7 +5,10 @@
  * dispatch layers declared in dispatch.h.
  */
 #include "dispatch.h"
+#include "plan.h"
+#include "stream.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *const mode_names[] = {"full", "same", "valid"};
@@ -147,13 +150,19 @@ static int check_buffers(const clconv_runtime *rt, const clconv__geom *g,
 static int run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal, cl_mem kernel,
                cl_mem kernel2, cl_mem out, clconv_conv_options *o)
 {
-    RETURN_IF(rt, o->method == CLCONV_METHOD_FFT, CLCONV_ENOTSUP,
-              "the FFT method is not available yet; use method direct or auto");
-    o->chosen = CLCONV_METHOD_DIRECT;
+    clconv_method method = o->method;
+    RETURN_IF(rt, kernel2 && method == CLCONV_METHOD_FFT, CLCONV_ENOTSUP,
+              "separable convolution runs direct only; use method direct or auto");
+    if (method == CLCONV_METHOD_AUTO) {
+        method = CLCONV_METHOD_DIRECT;
+        if (!kernel2) FORWARD_IF_ERROR(clconv__plan_method(rt, g, &method));
+    }
+    o->chosen = method;
     clconv__note(rt, "conv%dd%s %zux%zu * %zux%zu batch %zu %s: method %s", g->dims,
                  kernel2 ? " separable" : "", g->n[0], g->n[1], g->k[0], g->k[1], g->batch,
                  g->dtype == CLCONV_F64 ? "f64" : "f32", clconv_method_name(o->chosen));
     if (kernel2) return clconv__direct_separable_run(rt, g, signal, kernel, kernel2, out);
+    if (method == CLCONV_METHOD_FFT) return clconv__fft_run(rt, g, signal, kernel, out);
     return clconv__direct_run(rt, g, signal, kernel, out);
 }
 
@@ -200,8 +209,54 @@ int clconv_conv2d_separable(clconv_runtime *rt, const clconv_buffer *image, size
     return conv_buffers(rt, 2, image, rows, cols, batch, kcol, krows, krow, kcols, out, opts);
 }
 
-/* Host forms: stage inputs in pooled device buffers, run, read the output
- * back (blocking), and return the buffers to the pool. */
+/* Puts a caller's host array in front of the device. Where the device shares
+ * host memory (CPU drivers such as POCL) the array is used in place through
+ * CL_MEM_USE_HOST_PTR: copying it into a device buffer and back costs more
+ * than a small convolution itself. Elsewhere it is staged in a pooled
+ * buffer (copied in unless it is the output). */
+static int stage(clconv_runtime *rt, const void *host, size_t bytes, int output, cl_mem *mem)
+{
+    if (rt->host_unified)
+        return clconv__alloc(rt,
+                             (output ? CL_MEM_WRITE_ONLY : CL_MEM_READ_ONLY) | CL_MEM_USE_HOST_PTR,
+                             bytes, (void *)host, mem);
+    FORWARD_IF_ERROR(clconv__scratch_get(rt, bytes, mem));
+    if (output) return 0;
+    CL_RETURN_IF(rt, clEnqueueWriteBuffer(rt->queue, *mem, CL_TRUE, 0, bytes, host, 0, NULL, NULL),
+                 "clEnqueueWriteBuffer", "staging %zu input bytes", bytes);
+    return 0;
+}
+
+/* Brings a staged output into the caller's array; blocks until every
+ * command queued so far, the ones reading the inputs included, is done. */
+static int unstage_output(clconv_runtime *rt, cl_mem mem, size_t bytes, void *host)
+{
+    if (!rt->host_unified) {
+        CL_RETURN_IF(rt, clEnqueueReadBuffer(rt->queue, mem, CL_TRUE, 0, bytes, host, 0, NULL, NULL),
+                     "clEnqueueReadBuffer", "reading %zu output bytes", bytes);
+        return 0;
+    }
+    /* Mapping is what makes a USE_HOST_PTR buffer's contents valid in host
+     * memory; the pointer it returns is the caller's array. */
+    cl_int err;
+    void *p = clEnqueueMapBuffer(rt->queue, mem, CL_TRUE, CL_MAP_READ, 0, bytes, 0, NULL, NULL,
+                                 &err);
+    CL_RETURN_IF(rt, err, "clEnqueueMapBuffer", "%zu output bytes", bytes);
+    CL_RETURN_IF(rt, clEnqueueUnmapMemObject(rt->queue, mem, p, 0, NULL, NULL),
+                 "clEnqueueUnmapMemObject", "%zu output bytes", bytes);
+    CL_RETURN_IF(rt, clFinish(rt->queue), "clFinish", "after reading the output");
+    return 0;
+}
+
+static void unstage(clconv_runtime *rt, cl_mem mem)
+{
+    if (!mem) return;
+    if (rt->host_unified) clReleaseMemObject(mem);
+    else clconv__scratch_release(rt, mem);
+}
+
+/* Host forms: stage the caller's arrays (see stage()), run, bring the output
+ * back (blocking), and let go of the staging buffers. */
 static int conv_host(clconv_runtime *rt, int dims, clconv_dtype dtype, const void *signal,
                      size_t rows, size_t cols, size_t batch, const void *kernel, size_t krows,
                      const void *kernel2, size_t kcols, void *out, clconv_conv_options *opts)
@@ -216,33 +271,22 @@ static int conv_host(clconv_runtime *rt, int dims, clconv_dtype dtype, const voi
     }
     FORWARD_IF_ERROR(clconv__check_dtype(rt, dtype));
     FORWARD_IF_ERROR(geometry(rt, dims, dtype, rows, cols, batch, krows, kcols, opts, &g));
+    if (clconv__stream_needed(rt, &g))
+        return clconv__stream_host(rt, &g, signal, kernel, kernel2, out, opts, run);
 
     const size_t es = clconv_dtype_size(dtype);
-    const void *src[3] = {signal, kernel, kernel2};
+    const void *host[4] = {signal, kernel, kernel2, out};
     size_t bytes[4] = {elems(g.n, batch) * es, (kernel2 ? g.k[0] : elems(g.k, 1)) * es,
                        g.k[1] * es, elems(g.out, batch) * es};
     cl_mem mem[4] = {NULL, NULL, NULL, NULL};
     int status = 0;
-    for (int i = 0; i < 4 && status == 0; i++) {
-        if (i == 2 && !kernel2) continue;
-        status = clconv__scratch_get(rt, bytes[i], &mem[i]);
-        if (status == 0 && i < 3) {
-            cl_int err = clEnqueueWriteBuffer(rt->queue, mem[i], CL_TRUE, 0, bytes[i], src[i], 0,
-                                              NULL, NULL);
-            if (err != CL_SUCCESS)
-                status = clconv__cl_fail(rt, err, "clEnqueueWriteBuffer", __FILE__, __LINE__,
-                                         "staging %zu input bytes", bytes[i]);
-        }
-    }
+    for (int i = 0; i < 4 && status == 0; i++)
+        if (host[i]) status = stage(rt, host[i], bytes[i], i == 3, &mem[i]);
     if (status == 0) status = run(rt, &g, mem[0], mem[1], mem[2], mem[3], opts);
-    if (status == 0) {
-        cl_int err =
-            clEnqueueReadBuffer(rt->queue, mem[3], CL_TRUE, 0, bytes[3], out, 0, NULL, NULL);
-        if (err != CL_SUCCESS)
-            status = clconv__cl_fail(rt, err, "clEnqueueReadBuffer", __FILE__, __LINE__,
-                                     "reading %zu output bytes", bytes[3]);
-    }
-    for (int i = 0; i < 4; i++) clconv__scratch_release(rt, mem[i]);
+    if (status == 0) status = unstage_output(rt, mem[3], bytes[3], out);
+    /* On failure, work already queued may still read the caller's arrays. */
+    if (status < 0) (void)clFinish(rt->queue);
+    for (int i = 0; i < 4; i++) unstage(rt, mem[i]);
     return status;
 }
 

@@ -207,21 +207,6 @@ static size_t round_groups(size_t items, size_t group)
     return (items + group - 1) / group * group;
 }
 
-typedef struct arg {
-    size_t size;
-    const void *value;
-} arg;
-
-#define ARG(v) {sizeof(v), &(v)}
-
-static int set_args(clconv_runtime *rt, cl_kernel kernel, const arg *args, cl_uint count,
-                    const char *name)
-{
-    for (cl_uint i = 0; i < count; i++)
-        FORWARD_IF_ERROR(clconv__set_arg(rt, kernel, i, args[i].size, args[i].value, name));
-    return 0;
-}
-
 /* Copies the source block of a piece into the padded buffer. */
 static int enqueue_pad(clconv_runtime *rt, const plan *pl, const extents *x, cl_mem dst,
                        size_t b0, size_t nb, size_t r0, size_t c0)
@@ -231,13 +216,15 @@ static int enqueue_pad(clconv_runtime *rt, const plan *pl, const extents *x, cl_
     const cl_long row_off = pl->row_off + (cl_long)r0, col_off = pl->col_off + (cl_long)c0;
     const cl_int reverse = pl->src_reverse;
     const cl_ulong pitch = x->cols[0], batch = (cl_ulong)x->rows[0] * x->cols[0];
-    const arg args[] = {ARG(pl->src), ARG(src_offset), ARG(rows),   ARG(cols),  ARG(row_off),
-                        ARG(col_off), ARG(reverse),    ARG(dst),    ARG(pitch), ARG(batch)};
+    const clconv__arg args[] = {CLCONV__ARG(pl->src), CLCONV__ARG(src_offset), CLCONV__ARG(rows),
+                                CLCONV__ARG(cols),    CLCONV__ARG(row_off),    CLCONV__ARG(col_off),
+                                CLCONV__ARG(reverse), CLCONV__ARG(dst),        CLCONV__ARG(pitch),
+                                CLCONV__ARG(batch)};
     const size_t group = pl->pass[0].p.wgx;
     const size_t gws[3] = {round_groups(x->cols[0] / pl->pass[0].p.pad_vec, group), x->rows[0],
                            pl->src_batched ? nb : 1};
     const size_t lws[3] = {group, 1, 1};
-    FORWARD_IF_ERROR(set_args(rt, pl->pad, args, sizeof args / sizeof args[0], "pad_signal"));
+    FORWARD_IF_ERROR(clconv__set_args(rt, pl->pad, args, sizeof args / sizeof args[0], "pad_signal"));
     return clconv__launch(rt, pl->pad, 3, gws, lws, "pad_signal");
 }
 
@@ -258,14 +245,16 @@ static int enqueue_pass(clconv_runtime *rt, const plan *pl, int i, const extents
     const cl_int taps_step = ps->taps_reversed ? -1 : 1;
     const cl_uint kr = (cl_uint)ps->kr, kc = (cl_uint)ps->kc;
     const cl_ulong out_width = x->cols[i + 1], out_rows = x->rows[i + 1];
-    const arg args[] = {ARG(in),       ARG(in_pitch),   ARG(in_batch),   ARG(ps->taps),
-                        ARG(taps_offset), ARG(taps_batch), ARG(taps_step), ARG(kr),
-                        ARG(kc),       ARG(out),        ARG(out_offset), ARG(out_pitch),
-                        ARG(out_batch), ARG(out_width), ARG(out_rows)};
+    const clconv__arg args[] = {
+        CLCONV__ARG(in),        CLCONV__ARG(in_pitch),    CLCONV__ARG(in_batch),
+        CLCONV__ARG(ps->taps),  CLCONV__ARG(taps_offset), CLCONV__ARG(taps_batch),
+        CLCONV__ARG(taps_step), CLCONV__ARG(kr),          CLCONV__ARG(kc),
+        CLCONV__ARG(out),       CLCONV__ARG(out_offset),  CLCONV__ARG(out_pitch),
+        CLCONV__ARG(out_batch), CLCONV__ARG(out_width),   CLCONV__ARG(out_rows)};
     /* conv_strip runs exactly one item per output row and has no out_rows. */
     const cl_uint nargs = sizeof args / sizeof args[0] - (tiled ? 0 : 1);
     const size_t strips = x->cols[i + 1] / ps->cb + (x->cols[i + 1] % ps->cb != 0);
-    FORWARD_IF_ERROR(set_args(rt, ps->kernel, args, nargs, name));
+    FORWARD_IF_ERROR(clconv__set_args(rt, ps->kernel, args, nargs, name));
     if (tiled) {
         const size_t groups_y = x->rows[i + 1] / ps->rb + (x->rows[i + 1] % ps->rb != 0);
         const size_t gws[3] = {strips * ps->p.wgx, groups_y * ps->p.wgy, nb};

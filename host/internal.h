@@ -91,6 +91,8 @@ int clconv__device_query(cl_platform_id platform, cl_device_id device, clconv_de
 
 struct clconv__program; /* program.c */
 struct clconv__scratch; /* scratch.c */
+struct clconv__fft_cache; /* fft.c */
+struct clconv__model;     /* plan.c */
 
 struct clconv_runtime {
     clconv_device_info info;
@@ -108,6 +110,13 @@ struct clconv_runtime {
     char *cache_dir;              /* NULL when the disk cache is off */
     uint64_t max_alloc;           /* effective single-allocation limit in bytes */
     int verbose;
+    int host_unified;             /* device shares host memory (CPU drivers): host
+                                     arrays can be used in place */
+
+    /* FFT layer, both made on first use under `lock` and freed at destruction
+     * by clconv__fft_cache_clear (fft.c) and clconv__plan_clear (plan.c). */
+    struct clconv__fft_cache *fft_cache; /* VkFFT plans, with their own lock */
+    struct clconv__model *model;         /* the device's cost model (default or tuned) */
 };
 
 struct clconv_buffer {
@@ -139,6 +148,16 @@ const char *clconv__kernel_source(const char *name, size_t *length);
 int clconv__program_get(clconv_runtime *rt, const char *name, const char *options,
                         cl_program *out);
 
+/* A built program from generated source (VkFFT's kernels) through the same
+ * disk cache, keyed by the source bytes; name labels cache files and
+ * messages. Not kept in memory: the caller owns the program and releases it. */
+int clconv__program_from_source(clconv_runtime *rt, const char *name, const char *src,
+                                size_t len, const char *options, cl_program *out);
+
+/* mkdir -p for the cache directory; failures show up later as failed writes
+ * (the cache is only an optimisation). */
+void clconv__make_dirs(const char *dir);
+
 /* Releases every cached program (runtime destruction). */
 void clconv__program_cache_clear(clconv_runtime *rt);
 
@@ -148,9 +167,17 @@ void clconv__program_cache_clear(clconv_runtime *rt);
 int clconv__kernel_create(clconv_runtime *rt, const char *program, const char *options,
                           const char *kernel, cl_kernel *out);
 
-/* clSetKernelArg with error translation; name is used in the message. */
-int clconv__set_arg(clconv_runtime *rt, cl_kernel kernel, cl_uint index, size_t size,
-                    const void *value, const char *name);
+/* One kernel argument: its size and a pointer to its value. */
+typedef struct clconv__arg {
+    size_t size;
+    const void *value;
+} clconv__arg;
+#define CLCONV__ARG(v) {sizeof(v), &(v)}
+
+/* clSetKernelArg for args[0..count) as arguments 0..count-1, with error
+ * translation; name is used in the message. */
+int clconv__set_args(clconv_runtime *rt, cl_kernel kernel, const clconv__arg *args,
+                     cl_uint count, const char *name);
 
 /* Enqueues an NDRange on the runtime's queue. lws may be NULL. */
 int clconv__launch(clconv_runtime *rt, cl_kernel kernel, cl_uint dims, const size_t *gws,

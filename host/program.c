@@ -66,7 +66,7 @@ static char *disk_path(const clconv_runtime *rt, const char *name, const char *k
 }
 
 /* mkdir -p; failures surface later as a failed write, which is harmless. */
-static void make_dirs(const char *dir)
+void clconv__make_dirs(const char *dir)
 {
     char buf[4096];
     snprintf(buf, sizeof buf, "%s", dir);
@@ -121,7 +121,7 @@ static void disk_write(const clconv_runtime *rt, const char *path, const char *k
     char *tmp = malloc(plen);
     if (!tmp) return;
     snprintf(tmp, plen, "%s.%ld.tmp", path, (long)getpid());
-    make_dirs(rt->cache_dir);
+    clconv__make_dirs(rt->cache_dir);
     FILE *f = fopen(tmp, "wb");
     if (f) {
         uint64_t klen = strlen(key), blen = len, sum = fnv1a(FNV_OFFSET, bin, len);
@@ -147,7 +147,7 @@ static int build(clconv_runtime *rt, cl_program prog, const char *name, const ch
         snprintf(log, sizeof log, "(no build log)");
     log[sizeof log - 1] = '\0';
     return clconv__cl_fail(rt, err, "clBuildProgram", __FILE__, __LINE__,
-                           "kernels/%s.cl with '%s' on '%s': %s", name, opts, rt->info.name, log);
+                           "program %s with '%s' on '%s': %s", name, opts, rt->info.name, log);
 }
 
 static int from_binary(clconv_runtime *rt, const unsigned char *bin, size_t len,
@@ -173,7 +173,7 @@ static int from_source(clconv_runtime *rt, const char *src, size_t len, const ch
 {
     cl_int err;
     cl_program prog = clCreateProgramWithSource(rt->ctx, 1, &src, &len, &err);
-    CL_RETURN_IF(rt, err, "clCreateProgramWithSource", "kernels/%s.cl", name);
+    CL_RETURN_IF(rt, err, "clCreateProgramWithSource", "program %s", name);
     int status = build(rt, prog, name, opts);
     if (status < 0) {
         clReleaseProgram(prog);
@@ -197,12 +197,9 @@ static void save_binary(clconv_runtime *rt, cl_program prog, const char *path, c
 }
 
 /* Loads through the disk cache or builds; called with rt->lock held. */
-static int load(clconv_runtime *rt, const char *name, const char *opts, cl_program *out)
+static int load(clconv_runtime *rt, const char *name, const char *src, size_t len,
+                const char *opts, cl_program *out)
 {
-    size_t len;
-    const char *src = clconv__kernel_source(name, &len);
-    RETURN_IF(rt, !src, CLCONV_EINVAL, "no embedded kernel source named '%s'", name);
-
     char *key = NULL, *path = NULL;
     if (rt->cache_dir) {
         key = disk_key(rt, src, len, opts);
@@ -256,7 +253,13 @@ int clconv__program_get(clconv_runtime *rt, const char *name, const char *option
         status = CLCONV_FAIL(rt, CLCONV_ENOMEM, "allocating a program cache entry");
         goto fail_entry;
     }
-    status = load(rt, name, opts, &entry->program);
+    size_t len;
+    const char *src = clconv__kernel_source(name, &len);
+    if (!src) {
+        status = CLCONV_FAIL(rt, CLCONV_EINVAL, "no embedded kernel source named '%s'", name);
+        goto fail_entry;
+    }
+    status = load(rt, name, src, len, opts, &entry->program);
     if (status < 0) goto fail_entry;
     entry->next = rt->programs;
     rt->programs = entry;
@@ -269,6 +272,15 @@ fail_entry:
         free(entry);
     }
 done:
+    pthread_mutex_unlock(&rt->lock);
+    return status;
+}
+
+int clconv__program_from_source(clconv_runtime *rt, const char *name, const char *src,
+                                size_t len, const char *options, cl_program *out)
+{
+    pthread_mutex_lock(&rt->lock);
+    int status = load(rt, name, src, len, options ? options : "", out);
     pthread_mutex_unlock(&rt->lock);
     return status;
 }
@@ -297,11 +309,12 @@ int clconv__kernel_create(clconv_runtime *rt, const char *program, const char *o
     return 0;
 }
 
-int clconv__set_arg(clconv_runtime *rt, cl_kernel kernel, cl_uint index, size_t size,
-                    const void *value, const char *name)
+int clconv__set_args(clconv_runtime *rt, cl_kernel kernel, const clconv__arg *args,
+                     cl_uint count, const char *name)
 {
-    CL_RETURN_IF(rt, clSetKernelArg(kernel, index, size, value), "clSetKernelArg",
-                 "argument %u of %s", index, name);
+    for (cl_uint i = 0; i < count; i++)
+        CL_RETURN_IF(rt, clSetKernelArg(kernel, i, args[i].size, args[i].value),
+                     "clSetKernelArg", "argument %u of %s", i, name);
     return 0;
 }
 

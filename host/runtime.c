@@ -3,7 +3,9 @@
  * queue, the program cache, the scratch pool and the settings resolved from
  * options and environment (cache directory, allocation limit, verbosity).
  */
+#include "fft.h"
 #include "internal.h"
+#include "plan.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -120,6 +122,16 @@ int clconv_runtime_create_ex(clconv_runtime **out, const clconv_runtime_options 
         goto fail_ctx;
     }
 
+    cl_bool unified = CL_FALSE;
+    err = clGetDeviceInfo(rt->device, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof unified, &unified,
+                          NULL);
+    if (err != CL_SUCCESS) {
+        status = clconv__cl_fail(NULL, err, "clGetDeviceInfo", __FILE__, __LINE__,
+                                 "CL_DEVICE_HOST_UNIFIED_MEMORY of '%s'", rt->info.name);
+        goto fail_queue;
+    }
+    rt->host_unified = unified == CL_TRUE;
+
     rt->max_alloc = rt->info.max_alloc_bytes;
     if (opts->max_alloc) {
         rt->max_alloc = opts->max_alloc < rt->max_alloc ? opts->max_alloc : rt->max_alloc;
@@ -158,6 +170,8 @@ void clconv_runtime_destroy(clconv_runtime *rt)
     if (!rt) return;
     /* Nothing useful can be done with a failure here: the runtime is going. */
     (void)clFinish(rt->queue);
+    clconv__fft_cache_clear(rt);
+    clconv__plan_clear(rt);
     clconv__scratch_clear(rt);
     clconv__program_cache_clear(rt);
     clReleaseCommandQueue(rt->queue);

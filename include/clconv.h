@@ -332,6 +332,30 @@ CLCONV_API int clconv_conv2d_separable_host(clconv_runtime *rt, clconv_dtype dty
                                             const void *krow, size_t kcols, void *out,
                                             clconv_conv_options *opts);
 
+/* ------------------------------------------------------------------------ */
+/* Tuning the method choice                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* What clconv_tune measured on the runtime's device. */
+typedef struct clconv_tune_result {
+    double direct_gflops[2];  /* direct convolution, float32 and float64 (0: no float64) */
+    double fft_ms[2];         /* one real-to-complex FFT of 2^20 points, float32 and float64 */
+    double bandwidth_gbps;    /* device memory copy, bytes read and written per second */
+    double plan_ms;           /* creating an FFT plan whose kernels are cached */
+    double seconds;           /* how long the measurement took */
+    int saved;                /* 1: stored in the cache directory for later runtimes */
+} clconv_tune_result;
+
+/* Measures the runtime's device for a few seconds (direct convolution rate,
+ * FFT cost by transform length, memory bandwidth, FFT plan creation) and
+ * makes the result the cost model that CLCONV_METHOD_AUTO consults on rt.
+ * With the disk cache on, the model is also stored next to the program
+ * cache, and runtimes created later on the same device and driver load it;
+ * an untuned device uses defaults measured on a CPU under POCL. A cold
+ * kernel cache adds about a second of compilation per transform length.
+ * result (caller-owned) may be NULL. */
+CLCONV_API int clconv_tune(clconv_runtime *rt, clconv_tune_result *result);
+
 #ifdef __cplusplus
 }
 #endif

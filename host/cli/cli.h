@@ -60,5 +60,6 @@ int cmd_conv1d(int argc, char **argv);
 int cmd_conv2d(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_dist(int argc, char **argv);
+int cmd_tune(int argc, char **argv);
 
 #endif /* CLCONV_CLI_H */

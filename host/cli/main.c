@@ -18,6 +18,7 @@ static const struct command {
     {"conv2d", cmd_conv2d, "convolve images (.npy) with a 2-D or a separable kernel"},
     {"bench", cmd_bench, "time convolutions on a device (ms, GFLOP/s)"},
     {"dist", cmd_dist, "distribution of a sum of independent random variables"},
+    {"tune", cmd_tune, "measure the device for the choice of --method auto"},
 };
 
 static const struct command *find_command(const char *name)

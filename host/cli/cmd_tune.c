@@ -1,0 +1,82 @@
+/*
+ * `clconv tune`: measures a device for the cost model behind --method auto
+ * (clconv_tune) and reports the figures and where the model was stored.
+ */
+#include "args.h"
+#include "cli.h"
+
+#include <stdio.h>
+
+static const char tune_help[] =
+    "Usage: clconv tune [OPTIONS]\n"
+    "\n"
+    "Measures the device for a few seconds (direct convolution rate, FFT cost by\n"
+    "transform length, memory bandwidth, FFT plan creation) and stores the result\n"
+    "next to the compiled kernels, where later commands on the same device and\n"
+    "driver find it: --method auto then chooses between direct and FFT convolution\n"
+    "from this device's own figures instead of defaults. Run it again after a\n"
+    "driver update. The first run on a machine also compiles the FFT kernels it\n"
+    "times (about a second per transform length).\n"
+    "\n"
+    "Options:\n"
+    "  -d, --device SPEC   the OpenCL device (see 'clconv --help')\n"
+    "  -v, --verbose       the library's notes on stderr\n"
+    "\n"
+    "Environment:\n"
+    "  CLCONV_CACHE_DIR    where the model is stored (as for compiled kernels);\n"
+    "                      with CLCONV_NO_CACHE=1 the figures are shown, not kept\n"
+    "\n"
+    "Example:\n"
+    "  clconv tune --device cpu\n";
+
+enum { OPT_DEVICE = 1, OPT_VERBOSE };
+
+int cmd_tune(int argc, char **argv)
+{
+    static const args_option options[] = {{"device", 'd', 1, OPT_DEVICE},
+                                          {"verbose", 'v', 0, OPT_VERBOSE},
+                                          {NULL, 0, 0, 0}};
+    const char *device = NULL;
+    int verbose = 0;
+    args_parser p;
+    args_init(&p, argv[0], options, argc, argv);
+    const char *value;
+    for (int id; (id = args_next(&p, &value)) != ARGS_END;) {
+        switch (id) {
+        case OPT_DEVICE: device = value; break;
+        case OPT_VERBOSE: verbose = 1; break;
+        case ARGS_HELP: fputs(tune_help, stdout); return CLI_OK;
+        case ARGS_ERROR: return CLI_EUSAGE;
+        default: return cli_usage_error(p.command, "unexpected argument '%s'", value);
+        }
+    }
+
+    clconv_runtime *rt = NULL;
+    int status = cli_runtime_open(device, verbose, &rt);
+    if (status != CLI_OK) return status;
+    clconv_device_info dev;
+    clconv_tune_result r;
+    int s = clconv_runtime_device(rt, &dev);
+    if (s == 0) {
+        printf("device: %s (%s, %s)\n", dev.name, dev.platform, dev.driver_version);
+        fflush(stdout);
+        cli_progress("measuring the device (a few seconds)");
+        s = clconv_tune(rt, &r);
+        cli_progress_end();
+    }
+    if (s < 0) {
+        status = cli_library_error(rt, s, "tuning failed");
+    } else {
+        printf("direct convolution   %.1f GFLOP/s float32", r.direct_gflops[0]);
+        if (r.direct_gflops[1] > 0) printf(", %.1f float64", r.direct_gflops[1]);
+        printf("\nFFT of 2^20 points   %.2f ms float32", r.fft_ms[0]);
+        if (r.fft_ms[1] > 0) printf(", %.2f ms float64", r.fft_ms[1]);
+        printf("\nmemory bandwidth     %.1f GB/s\n", r.bandwidth_gbps);
+        printf("FFT plan creation    %.1f ms (kernels cached)\n", r.plan_ms);
+        printf("measured in          %.1f s\n", r.seconds);
+        printf("%s\n", r.saved ? "model stored for later runs on this device"
+                               : "model used by this run only (no disk cache)");
+    }
+    clconv_runtime_destroy(rt);
+    return status;
+}

@@ -1,0 +1,371 @@
+/*
+ * Real-to-complex transforms through VkFFT's OpenCL backend, and the
+ * runtime's cache of VkFFT applications (plans). This is the only
+ * translation unit that includes vkFFT.h (a header-only library whose
+ * functions are all static), so VkFFT and the three OpenCL wrappers it is
+ * compiled against stay private to it:
+ *
+ * - clGetDeviceInfo: VkFFT sizes its single-kernel transforms from
+ *   CL_DEVICE_LOCAL_MEM_SIZE, which it reads itself and which its
+ *   configuration cannot override. POCL's CPU device reports 1 MiB, and
+ *   VkFFT then runs transforms that fill it in one 4096-item work-group;
+ *   POCL keeps per-item state across barriers on a worker thread's stack,
+ *   which such work-groups overflow (pocl issue 1525): a SIGSEGV for a band
+ *   of sizes (shared/notes/vkfft-on-pocl.md). Reporting at most 512 KiB
+ *   removes the crash; below that the figure is chosen per plan for speed
+ *   (local_mem_ceiling).
+ * - clCreateProgramWithSource and clBuildProgram: VkFFT's generated kernels
+ *   are built through the runtime's program cache, so a later process loads
+ *   their binaries instead of compiling. VkFFT's own binary cache
+ *   (saveApplicationToString) cannot serve: version 1.2.26 copies OpenCL
+ *   binaries with sprintf("%s"), which stops at the first zero byte.
+ *
+ * A plan costs about a second of compilation per kernel on a cold cache,
+ * then 2 ms plus its twiddle tables (about 40 ns a point) once cached, so
+ * plans are kept per runtime by (extents, count, precision, direction),
+ * least recently used first out.
+ */
+#include "fft.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* State the OpenCL wrappers below read while the calling thread creates a
+ * plan. Thread-local because plans for different runtimes may be created at
+ * once; outside plan creation rt is NULL and the wrappers pass through. */
+static _Thread_local struct {
+    clconv_runtime *rt;
+    cl_ulong local_mem_ceiling; /* 0: report the device's own figure */
+    cl_program prebuilt;        /* built by the program cache: skip VkFFT's build */
+} vkfft_hook;
+
+static cl_int vkfft_get_device_info(cl_device_id device, cl_device_info param, size_t size,
+                                    void *value, size_t *size_ret)
+{
+    cl_int err = clGetDeviceInfo(device, param, size, value, size_ret);
+    cl_ulong ceiling = vkfft_hook.local_mem_ceiling;
+    if (err == CL_SUCCESS && param == CL_DEVICE_LOCAL_MEM_SIZE && value &&
+        size >= sizeof(cl_ulong) && ceiling && *(cl_ulong *)value > ceiling)
+        *(cl_ulong *)value = ceiling;
+    return err;
+}
+
+/* VkFFT generates OpenCL source per plan and builds it. Building through
+ * the runtime's program cache instead loads a stored binary when there is
+ * one: on POCL that takes a plan from about 150 ms to under 30, because
+ * POCL's own cache still preprocesses the source to find its entry. */
+static cl_program vkfft_create_program(cl_context ctx, cl_uint count, const char **strings,
+                                       const size_t *lengths, cl_int *err)
+{
+    clconv_runtime *rt = vkfft_hook.rt;
+    if (!rt || count != 1) return clCreateProgramWithSource(ctx, count, strings, lengths, err);
+    size_t len = lengths && lengths[0] ? lengths[0] : strlen(strings[0]);
+    cl_program prog = NULL;
+    int status = clconv__program_from_source(rt, "vkfft", strings[0], len, "", &prog);
+    vkfft_hook.prebuilt = status == 0 ? prog : NULL;
+    if (err) *err = status == 0 ? CL_SUCCESS : CL_BUILD_PROGRAM_FAILURE;
+    return status == 0 ? prog : NULL;
+}
+
+static cl_int vkfft_build_program(cl_program prog, cl_uint ndev, const cl_device_id *devices,
+                                  const char *options, void(CL_CALLBACK *notify)(cl_program, void *),
+                                  void *data)
+{
+    if (prog && prog == vkfft_hook.prebuilt) {
+        vkfft_hook.prebuilt = NULL;
+        return CL_SUCCESS;
+    }
+    return clBuildProgram(prog, ndev, devices, options, notify, data);
+}
+
+#define clGetDeviceInfo vkfft_get_device_info
+#define clCreateProgramWithSource vkfft_create_program
+#define clBuildProgram vkfft_build_program
+#define VKFFT_BACKEND 3
+#include <vkFFT.h>
+#undef clGetDeviceInfo
+#undef clCreateProgramWithSource
+#undef clBuildProgram
+
+/* Plans kept per runtime; each holds device memory for its twiddle tables. */
+#define PLAN_CACHE_MAX 24
+
+/* The largest local memory VkFFT may assume anywhere (the crash cure), and
+ * the bounds of the per-size choice below. */
+#define LOCAL_MEM_MAX ((cl_ulong)512 << 10)
+#define LOCAL_MEM_MIN ((cl_ulong)32 << 10)
+
+typedef struct fft_plan {
+    struct fft_plan *next;
+    clconv__fft_key key;
+    VkFFTApplication app;
+    /* VkFFT keeps pointers to these for the application's life and reads the
+     * handles at each launch, so they live here rather than on a stack. */
+    cl_mem slots[2];        /* [0]: data, [1]: work buffer */
+    uint64_t bytes[2];
+    int needs_temp;         /* a multi-pass axis reorders through slots[1] */
+    unsigned long last_use;
+} fft_plan;
+
+struct clconv__fft_cache {
+    pthread_mutex_t lock;   /* guards the list and every VkFFT launch */
+    fft_plan *plans;
+    size_t count;
+    unsigned long clock;
+};
+
+static const char *vkfft_error_name(VkFFTResult r)
+{
+    switch (r) {
+    case VKFFT_ERROR_MALLOC_FAILED: return "host allocation failed";
+    case VKFFT_ERROR_UNSUPPORTED_RADIX: return "unsupported radix";
+    case VKFFT_ERROR_UNSUPPORTED_FFT_LENGTH: return "unsupported length";
+    case VKFFT_ERROR_UNSUPPORTED_FFT_LENGTH_R2C: return "unsupported real-to-complex length";
+    case VKFFT_ERROR_FAILED_TO_ALLOCATE: return "device allocation failed";
+    case VKFFT_ERROR_FAILED_TO_CREATE_PROGRAM: return "clCreateProgram failed";
+    case VKFFT_ERROR_FAILED_TO_COMPILE_PROGRAM: return "clBuildProgram failed";
+    case VKFFT_ERROR_FAILED_TO_CREATE_SHADER_MODULE: return "clCreateKernel failed";
+    case VKFFT_ERROR_FAILED_TO_LAUNCH_KERNEL: return "clEnqueueNDRangeKernel failed";
+    case VKFFT_ERROR_FAILED_TO_SET_KERNEL_ARG: return "clSetKernelArg failed";
+    case VKFFT_ERROR_FAILED_TO_GET_ATTRIBUTE: return "clGetDeviceInfo failed";
+    default: return "see VkFFTResult in vkFFT.h";
+    }
+}
+
+static int vkfft_status(VkFFTResult r)
+{
+    switch (r) {
+    case VKFFT_ERROR_MALLOC_FAILED: return CLCONV_ENOMEM;
+    case VKFFT_ERROR_FAILED_TO_ALLOCATE: return CLCONV_EDEVMEM;
+    default: return CLCONV_EFFT;
+    }
+}
+
+/* The local-memory size VkFFT is shown for a plan; 0 shows the device's
+ * own. Devices other than CPUs keep their figure up to LOCAL_MEM_MAX. On a
+ * CPU (POCL), measured with 2^22 points a launch, float32:
+ * - 1-D: a real sequence whose complex data takes D bytes ran 3 to 8 times
+ *   slower when the ceiling C lay between D and 2D (one work-group holds the
+ *   whole sequence) than with C = D/2 (two passes) or C >= 4D (several
+ *   sequences a group). So C = D/2 above 16 KiB of data, else 64 KiB.
+ * - 2-D: VkFFT reads columns in 64-byte chunks, so column passes want the
+ *   full ceiling: 2048 x 2048 took 17 ms with 512 KiB, 23 ms with 64 KiB. */
+static cl_ulong local_mem_ceiling(const clconv_runtime *rt, const clconv__fft_key *key)
+{
+    const cl_ulong reported = rt->info.local_mem_bytes;
+    cl_ulong c = LOCAL_MEM_MAX;
+    if (rt->info.type != CLCONV_DEVICE_CPU) return reported > LOCAL_MEM_MAX ? LOCAL_MEM_MAX : 0;
+    if (key->len[0] == 1) {
+        cl_ulong data = (cl_ulong)(key->len[1] / 2) * 2 * clconv_dtype_size(key->dtype);
+        c = data <= ((cl_ulong)16 << 10) ? (cl_ulong)64 << 10 : data / 2;
+        if (c < LOCAL_MEM_MIN) c = LOCAL_MEM_MIN;
+        if (c > LOCAL_MEM_MAX) c = LOCAL_MEM_MAX;
+    }
+    return c < reported ? c : reported;
+}
+
+/* Creates a VkFFT application for key; called with the cache lock held. */
+static int plan_create(clconv_runtime *rt, const clconv__fft_key *key, fft_plan **out)
+{
+    fft_plan *p = calloc(1, sizeof *p);
+    RETURN_IF(rt, !p, CLCONV_ENOMEM, "allocating an FFT plan");
+    p->key = *key;
+    size_t bytes;
+    if (clconv__mul_ok(clconv__fft_reals(key->len), key->count, &bytes) ||
+        clconv__mul_ok(bytes, clconv_dtype_size(key->dtype), &bytes)) {
+        free(p);
+        return CLCONV_FAIL(rt, CLCONV_EOVERFLOW, "FFT of %zu x %zu (count %zu) overflows",
+                           key->len[0], key->len[1], key->count);
+    }
+    p->bytes[0] = p->bytes[1] = bytes;
+
+    VkFFTConfiguration cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.FFTdim = key->len[0] > 1 ? 2 : 1;
+    cfg.size[0] = key->len[1];
+    cfg.size[1] = key->len[0];
+    cfg.size[2] = 1;
+    cfg.numberBatches = key->count;
+    cfg.performR2C = 1;
+    /* VkFFT would otherwise transform pairs of real sequences as one complex
+     * one, which leaves each with an error relative to its partner's
+     * magnitude: a quiet signal beside a loud one in a batch, or a kernel
+     * beside a signal block, would lose digits. Separate transforms measured
+     * as fast here. */
+    cfg.disableMergeSequencesR2C = 1;
+    cfg.doublePrecision = key->dtype == CLCONV_F64;
+    cfg.makeForwardPlanOnly = !key->inverse;
+    cfg.makeInversePlanOnly = key->inverse;
+    /* Past 2^32 elements the generated kernels need 64-bit indices. */
+    cfg.useUint64 = bytes / clconv_dtype_size(key->dtype) > UINT32_MAX;
+    cfg.platform = &rt->platform;
+    cfg.device = &rt->device;
+    cfg.context = &rt->ctx;
+    cfg.buffer = &p->slots[0];
+    cfg.bufferSize = &p->bytes[0];
+    /* The reorder buffer of multi-pass axes comes from the scratch pool at
+     * each launch instead of being held by every cached plan. */
+    cfg.userTempBuffer = 1;
+    cfg.tempBuffer = &p->slots[1];
+    cfg.tempBufferSize = &p->bytes[1];
+
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    vkfft_hook.rt = rt;
+    vkfft_hook.local_mem_ceiling = local_mem_ceiling(rt, key);
+    VkFFTResult r = initializeVkFFT(&p->app, cfg);
+    vkfft_hook.rt = NULL;
+    vkfft_hook.local_mem_ceiling = 0;
+    vkfft_hook.prebuilt = NULL;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (r != VKFFT_SUCCESS) {
+        /* initializeVkFFT releases what it made before returning an error. A
+         * failed build left its log in the last error: keep it. */
+        char cause[1024] = "";
+        if (r == VKFFT_ERROR_FAILED_TO_CREATE_PROGRAM)
+            snprintf(cause, sizeof cause, ": %s", clconv_last_error(rt));
+        free(p);
+        return CLCONV_FAIL(rt, vkfft_status(r),
+                           "VkFFT could not plan a %s %s FFT of %zu x %zu (count %zu) on '%s': "
+                           "error %d (%s)%s",
+                           key->dtype == CLCONV_F64 ? "float64" : "float32",
+                           key->inverse ? "inverse" : "forward", key->len[0], key->len[1],
+                           key->count, rt->info.name, (int)r, vkfft_error_name(r), cause);
+    }
+    VkFFTPlan *plan = key->inverse ? p->app.localFFTPlan_inverse : p->app.localFFTPlan;
+    for (uint64_t axis = 0; axis < p->app.configuration.FFTdim; axis++)
+        if (plan->numAxisUploads[axis] > 1) p->needs_temp = 1;
+    clconv__note(rt,
+                 "FFT plan %zu x %zu count %zu %s %s: created in %.0f ms (local memory seen: "
+                 "%" PRIu64 " KiB)",
+                 key->len[0], key->len[1], key->count, key->dtype == CLCONV_F64 ? "f64" : "f32",
+                 key->inverse ? "inverse" : "forward",
+                 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6,
+                 (uint64_t)p->app.configuration.sharedMemorySize >> 10);
+    *out = p;
+    return 0;
+}
+
+static void plan_destroy(fft_plan *p)
+{
+    deleteVkFFT(&p->app);
+    free(p);
+}
+
+static int key_equal(const clconv__fft_key *a, const clconv__fft_key *b)
+{
+    return a->len[0] == b->len[0] && a->len[1] == b->len[1] && a->count == b->count &&
+           a->dtype == b->dtype && a->inverse == b->inverse;
+}
+
+/* The runtime's cache, created on first use under the runtime's lock. */
+static struct clconv__fft_cache *cache_of(clconv_runtime *rt)
+{
+    pthread_mutex_lock(&rt->lock);
+    struct clconv__fft_cache *c = rt->fft_cache;
+    if (!c && (c = calloc(1, sizeof *c)) != NULL) {
+        if (pthread_mutex_init(&c->lock, NULL) != 0) {
+            free(c);
+            c = NULL;
+        } else {
+            rt->fft_cache = c;
+        }
+    }
+    pthread_mutex_unlock(&rt->lock);
+    return c;
+}
+
+/* Finds or creates the plan for key; called with the cache lock held. */
+static int plan_get(clconv_runtime *rt, struct clconv__fft_cache *c, const clconv__fft_key *key,
+                    fft_plan **out)
+{
+    for (fft_plan *p = c->plans; p; p = p->next) {
+        if (key_equal(&p->key, key)) {
+            p->last_use = ++c->clock;
+            *out = p;
+            return 0;
+        }
+    }
+    if (c->count >= PLAN_CACHE_MAX) {
+        fft_plan **oldest = &c->plans;
+        for (fft_plan **link = &c->plans; *link; link = &(*link)->next)
+            if ((*link)->last_use < (*oldest)->last_use) oldest = link;
+        fft_plan *victim = *oldest;
+        *oldest = victim->next;
+        c->count--;
+        /* Kernels it enqueued may still be queued: VkFFT's OpenCL objects are
+         * reference-counted, so releasing them now is safe. */
+        plan_destroy(victim);
+    }
+    fft_plan *p = NULL;
+    FORWARD_IF_ERROR(plan_create(rt, key, &p));
+    p->last_use = ++c->clock;
+    p->next = c->plans;
+    c->plans = p;
+    c->count++;
+    *out = p;
+    return 0;
+}
+
+int clconv__fft_execute(clconv_runtime *rt, const clconv__fft_key *key, cl_mem data)
+{
+    struct clconv__fft_cache *c = cache_of(rt);
+    RETURN_IF(rt, !c, CLCONV_ENOMEM, "allocating the FFT plan cache");
+    RETURN_IF(rt, key->len[1] % 2 != 0 || key->len[0] == 0 || key->count == 0, CLCONV_EINVAL,
+              "FFT extents %zu x %zu (count %zu): the row length must be even and nothing zero",
+              key->len[0], key->len[1], key->count);
+
+    pthread_mutex_lock(&c->lock);
+    fft_plan *p = NULL;
+    int status = plan_get(rt, c, key, &p);
+    cl_mem temp = NULL;
+    if (status == 0 && p->needs_temp) status = clconv__scratch_get(rt, p->bytes[1], &temp);
+    if (status == 0) {
+        p->slots[0] = data;
+        p->slots[1] = temp;
+        VkFFTLaunchParams launch;
+        memset(&launch, 0, sizeof launch);
+        launch.commandQueue = &rt->queue;
+        launch.buffer = &p->slots[0];
+        if (temp) launch.tempBuffer = &p->slots[1];
+        VkFFTResult r = VkFFTAppend(&p->app, key->inverse ? 1 : -1, &launch);
+        if (r != VKFFT_SUCCESS)
+            status = CLCONV_FAIL(rt, vkfft_status(r),
+                                 "VkFFT could not enqueue a %s FFT of %zu x %zu (count %zu): "
+                                 "error %d (%s)",
+                                 key->inverse ? "inverse" : "forward", key->len[0], key->len[1],
+                                 key->count, (int)r, vkfft_error_name(r));
+    }
+    pthread_mutex_unlock(&c->lock);
+    /* The in-order queue runs any later user of the work buffer after the
+     * transform, so it can go back to the pool as soon as it is enqueued. */
+    clconv__scratch_release(rt, temp);
+    return status;
+}
+
+int clconv__fft_is_cached(clconv_runtime *rt, const clconv__fft_key *key)
+{
+    struct clconv__fft_cache *c = cache_of(rt);
+    int found = 0;
+    if (!c) return 0;
+    pthread_mutex_lock(&c->lock);
+    for (fft_plan *p = c->plans; p && !found; p = p->next) found = key_equal(&p->key, key);
+    pthread_mutex_unlock(&c->lock);
+    return found;
+}
+
+void clconv__fft_cache_clear(clconv_runtime *rt)
+{
+    struct clconv__fft_cache *c = rt->fft_cache;
+    if (!c) return;
+    for (fft_plan *p = c->plans, *next; p; p = next) {
+        next = p->next;
+        plan_destroy(p);
+    }
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+    rt->fft_cache = NULL;
+}

@@ -1,0 +1,48 @@
+/*
+ * The FFT layer's internal interface: real-to-complex transforms through
+ * VkFFT (fft.c, the only file that sees vkFFT.h) and the convolution built on
+ * them (fftconv.c). Transforms run in place on the layout FFTW and VkFFT call
+ * "padded": each row of len[1] reals occupies fft_pitch(len[1]) reals, so its
+ * len[1]/2 + 1 complex coefficients fit after the forward transform.
+ */
+#ifndef CLCONV_FFT_H
+#define CLCONV_FFT_H
+
+#include "internal.h"
+
+/* One cached transform: count transforms of len[0] x len[1] reals (len[0] is
+ * 1 for 1-D; len[1] even), stored one after another in the padded layout,
+ * forward (real to complex) or inverse (complex to real, unnormalised). */
+typedef struct clconv__fft_key {
+    size_t len[2];
+    size_t count;
+    clconv_dtype dtype;
+    int inverse;
+} clconv__fft_key;
+
+/* Reals per row of the padded layout: room for len1/2 + 1 complex values. */
+static inline size_t clconv__fft_pitch(size_t len1) { return 2 * (len1 / 2 + 1); }
+
+/* Reals one transform of len[0] x len[1] occupies in the padded layout. */
+static inline size_t clconv__fft_reals(const size_t len[2])
+{
+    return len[0] * clconv__fft_pitch(len[1]);
+}
+
+/* Enqueues the transform described by key in place on data, which holds
+ * key->count transforms in the padded layout. The VkFFT application is taken
+ * from the runtime's plan cache or created and kept (about a second per
+ * kernel when its binary is not cached on disk yet, else a few milliseconds
+ * plus its twiddle tables). A work buffer the transform needs comes from the
+ * scratch pool. */
+int clconv__fft_execute(clconv_runtime *rt, const clconv__fft_key *key, cl_mem data);
+
+/* 1 when the plan for key is in the runtime's cache, so that using it costs no
+ * creation time; 0 otherwise. Lets the cost model charge plan creation. */
+int clconv__fft_is_cached(clconv_runtime *rt, const clconv__fft_key *key);
+
+/* Releases every cached plan and the cache itself; called by
+ * clconv_runtime_destroy after the queue has drained. */
+void clconv__fft_cache_clear(clconv_runtime *rt);
+
+#endif /* CLCONV_FFT_H */

@@ -1,0 +1,213 @@
+/*
+ * FFT convolution (dispatch.h's clconv__fft_run): the kernel's spectrum is
+ * computed once per call, then the signal's blocks (one per image, or
+ * overlap-save blocks, as plan.c lays them out) go through forward
+ * transform, multiplication by that spectrum, inverse transform and crop,
+ * one launch-sized group at a time through a single reused work buffer.
+ * Everything is enqueued on the runtime's in-order queue; nothing waits.
+ *
+ * Convolution and correlation differ only in the kernel's padding: the
+ * dispatch geometry asks for full-convolution outputs start ... start+out-1
+ * of x with h (convolution) or with h reversed (correlation), so the kernel
+ * is padded reversed for correlation and every mode is a crop.
+ */
+#include "fft.h"
+#include "plan.h"
+
+#include <stdio.h>
+
+/* Work-items per group along a kernel's first dimension, whose global size
+ * is rounded up to a multiple of it, and the elements one work-item of
+ * fft_pad and fft_crop moves (VEC in kernels/fft.cl). */
+#define GROUP_WIDTH 64
+#define PAD_VEC 16
+
+/* The three element-wise kernels of kernels/fft.cl for one call. */
+typedef struct steps {
+    cl_kernel pad, mul, crop;
+} steps;
+
+static void steps_release(steps *s)
+{
+    if (s->pad) clReleaseKernel(s->pad);
+    if (s->mul) clReleaseKernel(s->mul);
+    if (s->crop) clReleaseKernel(s->crop);
+}
+
+static int steps_create(clconv_runtime *rt, clconv_dtype dtype, steps *s)
+{
+    char opts[64];
+    snprintf(opts, sizeof opts, "-DPRECISION=%d -DVEC=%d", dtype == CLCONV_F64 ? 64 : 32,
+             PAD_VEC);
+    s->pad = s->mul = s->crop = NULL;
+    int status = clconv__kernel_create(rt, "fft", opts, "fft_pad", &s->pad);
+    if (status == 0) status = clconv__kernel_create(rt, "fft", opts, "fft_mul", &s->mul);
+    if (status == 0) status = clconv__kernel_create(rt, "fft", opts, "fft_crop", &s->crop);
+    if (status < 0) steps_release(s);
+    return status;
+}
+
+
+/* Enqueues k over gws with groups of GROUP_WIDTH x 1 x 1, rounding gws[0]. */
+static int launch(clconv_runtime *rt, cl_kernel k, cl_uint dims, const size_t *gws,
+                  const char *name)
+{
+    size_t width = rt->info.max_work_group_size < GROUP_WIDTH ? rt->info.max_work_group_size
+                                                               : GROUP_WIDTH;
+    size_t g[3] = {(gws[0] + width - 1) / width * width, dims > 1 ? gws[1] : 1,
+                   dims > 2 ? gws[2] : 1};
+    const size_t l[3] = {width, 1, 1};
+    return clconv__launch(rt, k, dims, g, l, name);
+}
+
+/* What fft_pad reads: a batch of `images` arrays of rows x cols, cut into
+ * blocks[0] x blocks[1] blocks per image. */
+typedef struct pad_source {
+    cl_mem mem;
+    size_t rows, cols, images;
+    size_t blocks[2];
+    long long in0[2];
+    size_t step[2];
+    int reverse;
+    double scale;
+} pad_source;
+
+/* Pads `count` transforms, numbers z0 ... z0+count-1, into dst. */
+static int enqueue_pad(clconv_runtime *rt, const steps *s, const clconv__fft_layout *lay,
+                       clconv_dtype dtype, const pad_source *src, long long z0, size_t count,
+                       cl_mem dst)
+{
+    cl_long rows = (cl_long)src->rows, cols = (cl_long)src->cols, z = z0;
+    cl_ulong images = src->images, br = src->blocks[0], bc = src->blocks[1];
+    cl_long in0r = src->in0[0], in0c = src->in0[1];
+    cl_long stepr = (cl_long)src->step[0], stepc = (cl_long)src->step[1];
+    cl_int reverse = src->reverse;
+    cl_ulong len_c = lay->len[1], pitch = clconv__fft_pitch(lay->len[1]);
+    cl_float scale32 = (cl_float)src->scale;
+    cl_double scale64 = src->scale;
+    const clconv__arg scale =
+        dtype == CLCONV_F64 ? (clconv__arg)CLCONV__ARG(scale64) : (clconv__arg)CLCONV__ARG(scale32);
+    const clconv__arg args[] = {CLCONV__ARG(src->mem),
+                                CLCONV__ARG(rows),
+                                CLCONV__ARG(cols),
+                                CLCONV__ARG(images),
+                                CLCONV__ARG(z),
+                                CLCONV__ARG(br),
+                                CLCONV__ARG(bc),
+                                CLCONV__ARG(in0r),
+                                CLCONV__ARG(in0c),
+                                CLCONV__ARG(stepr),
+                                CLCONV__ARG(stepc),
+                                CLCONV__ARG(reverse),
+                                scale,
+                                CLCONV__ARG(dst),
+                                CLCONV__ARG(len_c),
+                                CLCONV__ARG(pitch)};
+    FORWARD_IF_ERROR(clconv__set_args(rt, s->pad, args, sizeof args / sizeof *args, "fft_pad"));
+    const size_t gws[3] = {((size_t)pitch + PAD_VEC - 1) / PAD_VEC, lay->len[0], count};
+    return launch(rt, s->pad, 3, gws, "fft_pad");
+}
+
+static int enqueue_mul(clconv_runtime *rt, const steps *s, const clconv__fft_layout *lay,
+                       cl_mem spec, cl_mem kspec, size_t count)
+{
+    cl_ulong per = lay->len[0] * (lay->len[1] / 2 + 1);
+    const clconv__arg args[] = {CLCONV__ARG(spec), CLCONV__ARG(kspec), CLCONV__ARG(per)};
+    FORWARD_IF_ERROR(clconv__set_args(rt, s->mul, args, 3, "fft_mul"));
+    const size_t gws[2] = {(size_t)per, count};
+    return launch(rt, s->mul, 2, gws, "fft_mul");
+}
+
+static int enqueue_crop(clconv_runtime *rt, const steps *s, const clconv__geom *g,
+                        const clconv__fft_layout *lay, cl_mem src, long long z0, size_t count,
+                        cl_mem out)
+{
+    cl_ulong len_r = lay->len[0], pitch = clconv__fft_pitch(lay->len[1]);
+    cl_ulong shr = lay->shift[0], shc = lay->shift[1], total = lay->total;
+    cl_long z = z0;
+    cl_ulong br = lay->blocks[0], bc = lay->blocks[1], out_r = g->out[0], out_c = g->out[1];
+    cl_ulong step_c = lay->step[1];
+    const clconv__arg args[] = {CLCONV__ARG(src),    CLCONV__ARG(len_r), CLCONV__ARG(pitch),
+                                CLCONV__ARG(shr),    CLCONV__ARG(shc),   CLCONV__ARG(z),
+                                CLCONV__ARG(total),  CLCONV__ARG(br),    CLCONV__ARG(bc),
+                                CLCONV__ARG(step_c), CLCONV__ARG(out),   CLCONV__ARG(out_r),
+                                CLCONV__ARG(out_c)};
+    FORWARD_IF_ERROR(clconv__set_args(rt, s->crop, args, sizeof args / sizeof *args, "fft_crop"));
+    const size_t gws[3] = {(lay->step[1] + PAD_VEC - 1) / PAD_VEC, lay->step[0], count};
+    return launch(rt, s->crop, 3, gws, "fft_crop");
+}
+
+/* Copies the kernel's spectrum out of slot 0 of the first launch. */
+static int copy_spectrum(clconv_runtime *rt, cl_mem work, cl_mem kspec, size_t bytes)
+{
+    CL_RETURN_IF(rt, clEnqueueCopyBuffer(rt->queue, work, kspec, 0, 0, bytes, 0, NULL, NULL),
+                 "clEnqueueCopyBuffer", "kernel spectrum of %zu bytes", bytes);
+    return 0;
+}
+
+/* Runs a planned layout: the kernel spectrum once, then each group. When
+ * the kernel rides in the first launch, that launch's slot 0 is transform
+ * -1: the kernel is padded there after the signal blocks, and its spectrum
+ * copied out before the multiply. */
+static int run_layout(clconv_runtime *rt, const clconv__geom *g, const clconv__fft_layout *lay,
+                      const steps *s, cl_mem signal, cl_mem kernel, cl_mem out)
+{
+    const size_t es = clconv_dtype_size(g->dtype);
+    const size_t per = clconv__fft_reals(lay->len) * es;
+    const int in_group = lay->kernel_in_group;
+    cl_mem kspec = NULL, work = NULL;
+    int status = clconv__scratch_get(rt, per, &kspec);
+    if (status == 0) status = clconv__scratch_get(rt, per * lay->group, &work);
+
+    /* The inverse transform is unnormalised: the kernel carries 1/points. */
+    const pad_source ksrc = {kernel, g->k[0], g->k[1], 1, {1, 1}, {0, 0}, {0, 0},
+                             g->correlate, 1.0 / ((double)lay->len[0] * (double)lay->len[1])};
+    const pad_source xsrc = {signal, g->n[0], g->n[1], g->batch, {lay->blocks[0], lay->blocks[1]},
+                             {lay->in0[0], lay->in0[1]}, {lay->step[0], lay->step[1]}, 0, 1.0};
+    clconv__fft_key kkey = {{lay->len[0], lay->len[1]}, 1, g->dtype, 0};
+    clconv__fft_key fwd = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 0};
+    clconv__fft_key inv = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 1};
+
+    if (status == 0 && !in_group) {
+        status = enqueue_pad(rt, s, lay, g->dtype, &ksrc, 0, 1, kspec);
+        if (status == 0) status = clconv__fft_execute(rt, &kkey, kspec);
+    }
+    const long long first = in_group ? -1 : 0;
+    for (long long z0 = first; status == 0 && z0 < (long long)lay->total; z0 += lay->group) {
+        status = enqueue_pad(rt, s, lay, g->dtype, &xsrc, z0, lay->group, work);
+        if (status == 0 && z0 < 0) status = enqueue_pad(rt, s, lay, g->dtype, &ksrc, 0, 1, work);
+        if (status == 0) status = clconv__fft_execute(rt, &fwd, work);
+        if (status == 0 && z0 < 0) status = copy_spectrum(rt, work, kspec, per);
+        if (status == 0) status = enqueue_mul(rt, s, lay, work, kspec, lay->group);
+        if (status == 0) status = clconv__fft_execute(rt, &inv, work);
+        if (status == 0) status = enqueue_crop(rt, s, g, lay, work, z0, lay->group, out);
+    }
+    /* The in-order queue orders any later user of these after this work. */
+    clconv__scratch_release(rt, work);
+    clconv__scratch_release(rt, kspec);
+    return status;
+}
+
+int clconv__fft_run_layout(clconv_runtime *rt, const clconv__geom *g,
+                           const clconv__fft_layout *lay, cl_mem signal, cl_mem kernel,
+                           cl_mem out)
+{
+    steps s;
+    clconv__note(rt,
+                 "FFT layout: %zu x %zu transforms, %zu x %zu blocks per image, %zu in all, "
+                 "%zu per launch",
+                 lay->len[0], lay->len[1], lay->blocks[0], lay->blocks[1], lay->total,
+                 lay->group);
+    FORWARD_IF_ERROR(steps_create(rt, g->dtype, &s));
+    int status = run_layout(rt, g, lay, &s, signal, kernel, out);
+    steps_release(&s);
+    return status;
+}
+
+int clconv__fft_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal, cl_mem kernel,
+                    cl_mem out)
+{
+    clconv__fft_layout lay;
+    FORWARD_IF_ERROR(clconv__plan_fft(rt, g, &lay, NULL));
+    return clconv__fft_run_layout(rt, g, &lay, signal, kernel, out);
+}

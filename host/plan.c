@@ -1,0 +1,493 @@
+/*
+ * Per-call planning: the device's cost model (defaults, or the measurement
+ * `clconv tune` stored next to the program cache), the choice between
+ * direct and FFT convolution for CLCONV_METHOD_AUTO, and the FFT path's
+ * block layout: one transform per image, or overlap-save blocks when a
+ * long signal meets a shorter kernel, in launches that fit the allocation
+ * limit (which is how inputs too large for one device allocation stream
+ * through).
+ *
+ * Every candidate layout is priced by the same model: transform passes by
+ * length, element-wise traffic, launches, and the creation of any VkFFT plan
+ * not cached yet. Charging plan creation matters: a plan's twiddle tables
+ * cost about 40 ns a point on POCL, so one transform of 2^24 points needs
+ * 0.7 s of set-up, more than the convolution it serves, while 2^19-point
+ * overlap-save blocks need 20 ms. A one-shot call takes the blocks; a
+ * repeated one may find the single transform cached.
+ */
+#include "plan.h"
+
+#include "fft.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* One FFT launch uses at most this much memory unless a single transform
+ * needs more. Measured on POCL (2^24 points in 2^19-point blocks): launches
+ * of 8 MiB to 256 MiB ran equally fast once warm, and the smaller ones
+ * touch less fresh memory on a first call. */
+#define SOFT_LAUNCH_BYTES ((size_t)32 << 20)
+
+/* Format tag of a stored model; bump when its fields change. */
+#define MODEL_FORMAT "clconv-model 1"
+
+/* ---- defaults ------------------------------------------------------------ */
+
+/* The defaults are what `clconv tune` measured on the project's 2-core AMD
+ * EPYC under POCL 3.1 (three runs, rounded): ns per point of one
+ * real-to-complex pass along rows of 2^b points, 2^21 points a launch.
+ * Lengths below 2^8 cost what 2^8 does; above 2^22 the cost grows with
+ * log2 of the length. The dips and bumps are real: they follow how the
+ * local-memory ceiling (fft.c) splits each length into kernels. */
+static const double DEFAULT_FFT_NS[2][CLCONV__MODEL_BUCKETS] = {
+    {3.4, 3.4, 3.4, 3.4, 3.4, 3.4, 3.4, 3.4, 3.4, 3.6, 3.9, 5.0, 6.1, 4.3, 3.3, 4.1,
+     4.3, 4.5, 4.7, 4.5, 5.9, 5.95, 6.0, 6.3, 6.5, 6.8, 7.1, 7.4, 7.6, 7.9, 8.2},
+    {3.8, 3.8, 3.8, 3.8, 3.8, 3.8, 3.8, 3.8, 3.8, 4.0, 4.1, 3.3, 2.6, 3.5, 4.4, 4.5,
+     4.5, 4.4, 4.4, 5.0, 5.7, 6.3, 6.9, 7.2, 7.5, 7.8, 8.2, 8.5, 8.8, 9.1, 9.4},
+};
+
+static void model_defaults(clconv__model *m)
+{
+    memset(m, 0, sizeof *m);
+    m->direct_gflops[0] = 110.0;
+    m->direct_gflops[1] = 62.0;
+    m->direct_call_s = 30e-6;
+    memcpy(m->fft_ns, DEFAULT_FFT_NS, sizeof m->fft_ns);
+    m->column_factor = 0.5;
+    m->bandwidth_gbps = 25.0;
+    m->launch_s = 30e-6;
+    m->plan_s = 0.003;
+    m->plan_ns = 40.0;
+}
+
+/* ---- storage ------------------------------------------------------------- */
+
+/* Identity of the device a model was measured on. */
+static void model_key(const clconv_runtime *rt, char *buf, size_t len)
+{
+    const clconv_device_info *d = &rt->info;
+    snprintf(buf, len, "%s|platform %s|device %s|vendor %s|version %s|driver %s", MODEL_FORMAT,
+             d->platform, d->name, d->vendor, d->opencl_version, d->driver_version);
+}
+
+/* <cache_dir>/model-<hash of key>.txt, or NULL without a cache dir. */
+static char *model_path(const clconv_runtime *rt, const char *key)
+{
+    if (!rt->cache_dir) return NULL;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+        h ^= *p;
+        h *= 0x100000001b3ull;
+    }
+    size_t cap = strlen(rt->cache_dir) + 40;
+    char *path = malloc(cap);
+    if (path) snprintf(path, cap, "%s/model-%016" PRIx64 ".txt", rt->cache_dir, h);
+    return path;
+}
+
+/* Reads "name v1 v2 ... vcount" into v; 0 on success. */
+static int read_values(FILE *f, const char *name, double *v, int count)
+{
+    char word[64];
+    if (fscanf(f, "%63s", word) != 1 || strcmp(word, name) != 0) return -1;
+    for (int i = 0; i < count; i++)
+        if (fscanf(f, "%lf", &v[i]) != 1 || !(v[i] >= 0) || !isfinite(v[i])) return -1;
+    return 0;
+}
+
+/* Parses a stored model; 0 when it is complete and for this device. */
+static int model_parse(FILE *f, const char *key, clconv__model *m)
+{
+    char line[4096];
+    size_t klen = strlen(key);
+    if (!fgets(line, sizeof line, f) || strcmp(line, MODEL_FORMAT "\n") != 0) return -1;
+    if (!fgets(line, sizeof line, f) || strncmp(line, "key ", 4) != 0 ||
+        strncmp(line + 4, key, klen) != 0 || line[4 + klen] != '\n')
+        return -1;
+    if (read_values(f, "direct_gflops", m->direct_gflops, 2) ||
+        read_values(f, "direct_call_s", &m->direct_call_s, 1) ||
+        read_values(f, "fft_ns_f32", m->fft_ns[0], CLCONV__MODEL_BUCKETS) ||
+        read_values(f, "fft_ns_f64", m->fft_ns[1], CLCONV__MODEL_BUCKETS) ||
+        read_values(f, "column_factor", &m->column_factor, 1) ||
+        read_values(f, "bandwidth_gbps", &m->bandwidth_gbps, 1) ||
+        read_values(f, "launch_s", &m->launch_s, 1) || read_values(f, "plan_s", &m->plan_s, 1) ||
+        read_values(f, "plan_ns", &m->plan_ns, 1))
+        return -1;
+    /* Rates divide: a zero would make a method look free or impossible. */
+    if (m->direct_gflops[0] <= 0 || m->bandwidth_gbps <= 0) return -1;
+    if (m->direct_gflops[1] <= 0) m->direct_gflops[1] = m->direct_gflops[0] / 2;
+    m->tuned = 1;
+    return 0;
+}
+
+/* The stored model for rt's device, if one is there and sound. */
+static int model_load(const clconv_runtime *rt, clconv__model *m)
+{
+    char key[2048];
+    model_key(rt, key, sizeof key);
+    char *path = model_path(rt, key);
+    if (!path) return -1;
+    FILE *f = fopen(path, "r");
+    int status = -1;
+    if (f) {
+        clconv__model loaded;
+        model_defaults(&loaded);
+        status = model_parse(f, key, &loaded);
+        fclose(f);
+        if (status == 0) {
+            *m = loaded;
+            clconv__note(rt, "cost model: measured, from %s", path);
+        } else {
+            clconv__note(rt, "cost model: %s is stale or damaged, using defaults", path);
+        }
+    }
+    free(path);
+    return status;
+}
+
+static void write_values(FILE *f, const char *name, const double *v, int count)
+{
+    fputs(name, f);
+    for (int i = 0; i < count; i++) fprintf(f, " %.9g", v[i]);
+    fputc('\n', f);
+}
+
+/* Writes through a temporary file and rename(), as the program cache does;
+ * 1 when the model was stored. */
+static int model_save(const clconv_runtime *rt, const clconv__model *m)
+{
+    char key[2048];
+    model_key(rt, key, sizeof key);
+    char *path = model_path(rt, key);
+    if (!path) return 0;
+    size_t cap = strlen(path) + 32;
+    char *tmp = malloc(cap);
+    int saved = 0;
+    if (tmp) {
+        snprintf(tmp, cap, "%s.%ld.tmp", path, (long)getpid());
+        clconv__make_dirs(rt->cache_dir);
+        FILE *f = fopen(tmp, "w");
+        if (f) {
+            fprintf(f, "%s\nkey %s\n", MODEL_FORMAT, key);
+            write_values(f, "direct_gflops", m->direct_gflops, 2);
+            write_values(f, "direct_call_s", &m->direct_call_s, 1);
+            write_values(f, "fft_ns_f32", m->fft_ns[0], CLCONV__MODEL_BUCKETS);
+            write_values(f, "fft_ns_f64", m->fft_ns[1], CLCONV__MODEL_BUCKETS);
+            write_values(f, "column_factor", &m->column_factor, 1);
+            write_values(f, "bandwidth_gbps", &m->bandwidth_gbps, 1);
+            write_values(f, "launch_s", &m->launch_s, 1);
+            write_values(f, "plan_s", &m->plan_s, 1);
+            write_values(f, "plan_ns", &m->plan_ns, 1);
+            int ok = !ferror(f);
+            ok = fclose(f) == 0 && ok;
+            if (ok && rename(tmp, path) == 0) saved = 1;
+            else remove(tmp);
+        }
+        free(tmp);
+    }
+    if (saved) clconv__note(rt, "cost model stored in %s", path);
+    free(path);
+    return saved;
+}
+
+/* Creates the runtime's model with the defaults on first use. Returns 1
+ * when this call created it (the caller then looks for a stored one), 0 when
+ * it existed, -1 when it cannot be allocated. */
+static int model_init(clconv_runtime *rt)
+{
+    int created = 0;
+    pthread_mutex_lock(&rt->lock);
+    if (!rt->model) {
+        rt->model = malloc(sizeof *rt->model);
+        if (rt->model) {
+            model_defaults(rt->model);
+            created = 1;
+        } else {
+            created = -1;
+        }
+    }
+    pthread_mutex_unlock(&rt->lock);
+    return created;
+}
+
+int clconv__model_get(clconv_runtime *rt, clconv__model *out)
+{
+    int created = model_init(rt);
+    RETURN_IF(rt, created < 0, CLCONV_ENOMEM, "allocating the cost model");
+    if (created) {
+        /* The stored model is read outside the lock (file I/O); a concurrent
+         * first call meanwhile plans with the defaults. */
+        clconv__model loaded;
+        if (model_load(rt, &loaded) == 0) {
+            pthread_mutex_lock(&rt->lock);
+            *rt->model = loaded;
+            pthread_mutex_unlock(&rt->lock);
+        }
+    }
+    pthread_mutex_lock(&rt->lock);
+    *out = *rt->model;
+    pthread_mutex_unlock(&rt->lock);
+    return 0;
+}
+
+int clconv__model_set(clconv_runtime *rt, const clconv__model *m, int *saved)
+{
+    clconv__model previous;
+    /* Makes sure the model exists (and a stored one cannot overwrite m later). */
+    FORWARD_IF_ERROR(clconv__model_get(rt, &previous));
+    pthread_mutex_lock(&rt->lock);
+    *rt->model = *m;
+    rt->model->tuned = 1;
+    pthread_mutex_unlock(&rt->lock);
+    *saved = model_save(rt, m);
+    return 0;
+}
+
+void clconv__plan_clear(clconv_runtime *rt)
+{
+    free(rt->model);
+    rt->model = NULL;
+}
+
+/* ---- sizes --------------------------------------------------------------- */
+
+/* The smallest p * 2^a >= n (even when asked), 0 past SIZE_MAX. */
+static size_t times_two_until(size_t p, size_t n, int even)
+{
+    while (p < n || (even && p % 2)) {
+        if (p > SIZE_MAX / 2) return 0;
+        p *= 2;
+    }
+    return p;
+}
+
+size_t clconv__fast_size(size_t n, int even)
+{
+    /* Every 3^b 5^c 7^d up to n, each doubled up to n: a few hundred
+     * candidates even near 2^64, where scanning upwards could take long. */
+    size_t best = 0;
+    for (size_t p7 = 1;; p7 *= 7) {
+        for (size_t p5 = p7;; p5 *= 5) {
+            for (size_t p3 = p5;; p3 *= 3) {
+                size_t m = times_two_until(p3, n ? n : 1, even);
+                if (m && (!best || m < best)) best = m;
+                if (p3 >= n || p3 > SIZE_MAX / 3) break;
+            }
+            if (p5 >= n || p5 > SIZE_MAX / 5) break;
+        }
+        if (p7 >= n || p7 > SIZE_MAX / 7) break;
+    }
+    return best;
+}
+
+/* ---- the FFT layout ------------------------------------------------------ */
+
+/* Transforms up to this length use only lengths m * 2^a with m in {1, 3, 5,
+ * 7}: at most 25% longer than needed, which costs microseconds at these
+ * sizes, while every distinct length is another plan to create, and on a
+ * cold cache another second of kernel compilation. Longer transforms take
+ * the nearest fast length. */
+#define COARSE_LENGTHS_UP_TO 1024
+
+static size_t plain_length(size_t need, int even)
+{
+    if (need > COARSE_LENGTHS_UP_TO) return clconv__fast_size(need, even);
+    size_t best = 0;
+    static const size_t odd[4] = {1, 3, 5, 7};
+    for (int i = 0; i < 4; i++) {
+        size_t len = times_two_until(odd[i], need, even);
+        if (!best || len < best) best = len;
+    }
+    return best;
+}
+
+/* One dimension of a layout. */
+typedef struct dim_plan {
+    size_t len, step, blocks, shift;
+    long long in0;
+} dim_plan;
+
+/* Plain, plus overlap-save blocks of 2^a points. */
+#define MAX_DIM_PLANS (1 + 64)
+
+static size_t max_of(size_t a, size_t b) { return a > b ? a : b; }
+
+/* The ways to cover dimension d; returns how many (0: the plain transform
+ * would overflow size_t). */
+static size_t dim_plans(const clconv__geom *g, int d, dim_plan *c)
+{
+    const size_t n = g->n[d], k = g->k[d], out = g->out[d], start = g->start[d];
+    const int even = d == 1;
+    if (g->dims == 1 && d == 0) {
+        c[0] = (dim_plan){1, 1, 1, 0, 0};
+        return 1;
+    }
+    /* One block reading the signal from 0: outputs start ... start+out-1 of
+     * the full convolution (support 0 ... n+k-2) come out of a circular one
+     * of length L unaliased when L >= start + out and L >= n + k - 1 - start;
+     * L >= n and L >= k hold the inputs. Valid mode needs only L >= n. */
+    size_t need = max_of(max_of(n, k), max_of(n + k - 1 - start, start + out));
+    size_t plain = plain_length(need, even);
+    if (plain == 0) return 0;
+    size_t count = 0;
+    c[count++] = (dim_plan){plain, out, 1, start, 0};
+    /* Overlap-save: block b reads from start - (k-1) + b*step, and positions
+     * k-1 ... L-1 of its circular convolution are linear ones. Blocks of at
+     * least 2k points keep at least half of each transform as output. Only
+     * powers of two: the model's transform costs are measured there, and
+     * every distinct length is another set of plans to create. */
+    for (size_t len = 16; len < plain && len <= SIZE_MAX / 2; len *= 2) {
+        if (len < 2 * k) continue;
+        size_t step = len - k + 1;
+        c[count++] = (dim_plan){len, step, (out + step - 1) / step, k - 1,
+                                (long long)start - (long long)(k - 1)};
+    }
+    return count;
+}
+
+/* ns per point of one pass along rows of len points, interpolated in log2. */
+static double pass_ns(const clconv__model *m, clconv_dtype dtype, size_t len)
+{
+    const double *t = m->fft_ns[dtype == CLCONV_F64];
+    double b = log2((double)(len > 1 ? len : 1));
+    const int last = CLCONV__MODEL_BUCKETS - 1;
+    if (b >= last) return t[last] * b / last;
+    int i = (int)b;
+    double f = b - i;
+    return t[i] * (1 - f) + t[i + 1] * f;
+}
+
+/* Largest allocation one piece of FFT work may take, hard and soft. */
+static void launch_budget(const clconv_runtime *rt, size_t *hard, size_t *soft)
+{
+    uint64_t h = rt->max_alloc;
+    if (rt->info.global_mem_bytes / 4 < h) h = rt->info.global_mem_bytes / 4;
+    *hard = h > SIZE_MAX ? SIZE_MAX : (size_t)h;
+    *soft = SOFT_LAUNCH_BYTES < *hard ? SOFT_LAUNCH_BYTES : *hard;
+}
+
+/* Seconds to create the plan for key, 0 when cached. */
+static double plan_cost(clconv_runtime *rt, const clconv__model *m, const clconv__fft_key *key)
+{
+    if (clconv__fft_is_cached(rt, key)) return 0;
+    return m->plan_s + m->plan_ns * 1e-9 * (double)key->len[0] * (double)key->len[1];
+}
+
+/* Fills lay from the two dimensions' plans, with the kernel's transform in
+ * the first launch or on its own; its estimated seconds, or a negative value
+ * when a transform does not fit the allocation limit or the kernel cannot
+ * join a launch. */
+static double layout_cost(clconv_runtime *rt, const clconv__model *m, const clconv__geom *g,
+                          const dim_plan *r, const dim_plan *c, int kernel_in_group,
+                          clconv__fft_layout *lay)
+{
+    const size_t es = clconv_dtype_size(g->dtype);
+    size_t hard, soft, reals, per, total;
+    launch_budget(rt, &hard, &soft);
+    lay->len[0] = r->len;
+    lay->len[1] = c->len;
+    if (clconv__mul_ok(r->len, clconv__fft_pitch(c->len), &reals) ||
+        clconv__mul_ok(reals, es, &per) || per > hard ||
+        clconv__mul_ok(r->blocks, c->blocks, &total) || clconv__mul_ok(total, g->batch, &total))
+        return -1;
+    const dim_plan *dp[2] = {r, c};
+    for (int d = 0; d < 2; d++) {
+        lay->step[d] = dp[d]->step;
+        lay->blocks[d] = dp[d]->blocks;
+        lay->in0[d] = dp[d]->in0;
+        lay->shift[d] = dp[d]->shift;
+    }
+    lay->total = total;
+    /* As many transforms a launch as the soft budget allows, spread evenly so
+     * the last launch (padded to a full one) wastes little. */
+    const size_t slots = total + (kernel_in_group ? 1 : 0);
+    size_t most = soft / per ? soft / per : 1;
+    size_t launches_needed = (slots + most - 1) / most;
+    lay->group = (slots + launches_needed - 1) / launches_needed;
+    lay->kernel_in_group = kernel_in_group;
+    if (kernel_in_group && lay->group < 2) return -1;
+
+    const double points = (double)r->len * (double)c->len;
+    const double launches = (double)launches_needed;
+    const double run = launches * (double)lay->group;
+    double ns = pass_ns(m, g->dtype, c->len);
+    if (r->len > 1) ns += m->column_factor * pass_ns(m, g->dtype, r->len);
+    double seconds = (2 * run + (kernel_in_group ? 0 : 1)) * points * ns * 1e-9;
+    /* Padding writes each transform, the multiply reads and writes it and
+     * reads the kernel spectrum, the crop reads the outputs and writes them. */
+    double bytes = (double)es * ((double)reals * (4 * run + 2) +
+                                 (double)g->batch * ((double)g->n[0] * (double)g->n[1] +
+                                                     2 * (double)g->out[0] * (double)g->out[1]));
+    seconds += bytes / (m->bandwidth_gbps * 1e9);
+    seconds += (5 * launches + 2) * m->launch_s;
+    clconv__fft_key key = {{r->len, c->len}, lay->group, g->dtype, 0};
+    seconds += plan_cost(rt, m, &key);
+    if (!kernel_in_group && lay->group != 1) {
+        key.count = 1;
+        seconds += plan_cost(rt, m, &key);
+        key.count = lay->group;
+    }
+    key.inverse = 1;
+    seconds += plan_cost(rt, m, &key);
+    return seconds;
+}
+
+/* The cheapest layout under m; 0 when one fits, -1 when none does. */
+static int best_layout(clconv_runtime *rt, const clconv__model *m, const clconv__geom *g,
+                       clconv__fft_layout *out, double *seconds)
+{
+    dim_plan rows[MAX_DIM_PLANS], cols[MAX_DIM_PLANS];
+    size_t nr = dim_plans(g, 0, rows), nc = dim_plans(g, 1, cols);
+    double best = -1;
+    for (size_t i = 0; i < nr; i++) {
+        for (size_t j = 0; j < nc; j++) {
+            for (int kernel_in_group = 0; kernel_in_group < 2; kernel_in_group++) {
+                clconv__fft_layout lay;
+                double s = layout_cost(rt, m, g, &rows[i], &cols[j], kernel_in_group, &lay);
+                if (s >= 0 && (best < 0 || s < best)) {
+                    best = s;
+                    *out = lay;
+                }
+            }
+        }
+    }
+    if (best < 0) return -1;
+    *seconds = best;
+    return 0;
+}
+
+int clconv__plan_fft(clconv_runtime *rt, const clconv__geom *g, clconv__fft_layout *out,
+                     double *seconds)
+{
+    clconv__model m;
+    double s;
+    FORWARD_IF_ERROR(clconv__model_get(rt, &m));
+    RETURN_IF(rt, best_layout(rt, &m, g, out, &s) != 0, CLCONV_EOVERFLOW,
+              "no FFT block of %zu x %zu signal with a %zu x %zu kernel fits the allocation "
+              "limit of %" PRIu64 " bytes on '%s'",
+              g->n[0], g->n[1], g->k[0], g->k[1], rt->max_alloc, rt->info.name);
+    if (seconds) *seconds = s;
+    return 0;
+}
+
+int clconv__plan_method(clconv_runtime *rt, const clconv__geom *g, clconv_method *out)
+{
+    clconv__model m;
+    clconv__fft_layout lay;
+    double fft_s;
+    FORWARD_IF_ERROR(clconv__model_get(rt, &m));
+    /* The direct path swaps the operands when the kernel is the larger, so
+     * each output costs min(signal, kernel) multiply-adds. */
+    double taps = fmin((double)g->n[0] * (double)g->n[1], (double)g->k[0] * (double)g->k[1]);
+    double flops = 2.0 * (double)g->batch * (double)g->out[0] * (double)g->out[1] * taps;
+    double direct_s = flops / (m.direct_gflops[g->dtype == CLCONV_F64] * 1e9) + m.direct_call_s;
+    int fft_ok = best_layout(rt, &m, g, &lay, &fft_s) == 0;
+    *out = fft_ok && fft_s < direct_s ? CLCONV_METHOD_FFT : CLCONV_METHOD_DIRECT;
+    clconv__note(rt, "cost model (%s): direct %.3g ms, FFT %.3g ms", m.tuned ? "tuned" : "default",
+                 direct_s * 1e3, fft_ok ? fft_s * 1e3 : INFINITY);
+    return 0;
+}

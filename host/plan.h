@@ -1,0 +1,83 @@
+/*
+ * Planning of a convolution call (plan.c): the per-device cost model that
+ * chooses direct or FFT convolution for CLCONV_METHOD_AUTO, and the block
+ * layout of the FFT path (one transform per image, or overlap-save blocks,
+ * in launches that fit the device's allocation limit). The model is a
+ * default per device type until `clconv tune` measures the device; the
+ * measured model is kept next to the program cache.
+ */
+#ifndef CLCONV_PLAN_H
+#define CLCONV_PLAN_H
+
+#include "dispatch.h"
+
+/* How the FFT path covers the outputs of a geometry (see kernels/fft.cl).
+ * Per dimension d, block b holds the signal from index in0[d] + b * step[d]
+ * in a transform of len[d] points, and its outputs b * step[d] ... stand at
+ * positions shift[d] ... of the inverse transform. One block per image with
+ * in0 = 0 is plain FFT convolution; several are overlap-save. */
+typedef struct clconv__fft_layout {
+    size_t len[2];      /* transform extents; len[1] even; len[0] == 1 for 1-D */
+    size_t step[2];     /* outputs per block */
+    size_t blocks[2];   /* blocks per image */
+    long long in0[2];   /* signal index at position 0 of block 0 (may be negative) */
+    size_t shift[2];    /* position of a block's first output in its inverse transform */
+    size_t total;       /* signal transforms in all: batch * blocks[0] * blocks[1] */
+    size_t group;       /* transforms per launch; the last launch is padded to it */
+    int kernel_in_group; /* 1: the kernel's transform rides in the first launch as
+                            transform -1, so the call needs no count-1 plan (group > 1) */
+} clconv__fft_layout;
+
+/* The cost model. Times are estimates in seconds of work already queued
+ * behind nothing; what matters is that direct and FFT are comparable. */
+#define CLCONV__MODEL_BUCKETS 31 /* transform lengths 2^0 .. 2^30 */
+
+typedef struct clconv__model {
+    int tuned;                     /* 1: measured by clconv_tune, else defaults */
+    double direct_gflops[2];       /* direct kernels, float32 and float64 (2 flops a tap) */
+    double direct_call_s;          /* fixed cost of one direct call */
+    double fft_ns[2][CLCONV__MODEL_BUCKETS]; /* one real-to-complex pass along rows of
+                                              2^b points, ns per point, by dtype */
+    double column_factor;          /* 2-D: a column pass costs this times a row pass of
+                                      the same length */
+    double bandwidth_gbps;         /* element-wise kernels (padding, multiply, crop) */
+    double launch_s;               /* fixed cost of one kernel or transform launch */
+    double plan_s, plan_ns;        /* creating one VkFFT plan: fixed, and ns per point */
+} clconv__model;
+
+/* The runtime's model: loaded on first use from the cache directory when a
+ * tuned one is stored there for this device, else the defaults. Copied out
+ * so callers need no lock. */
+int clconv__model_get(clconv_runtime *rt, clconv__model *out);
+
+/* Makes m the runtime's model and, when the disk cache is on, stores it for
+ * later runtimes on the same device and driver. *saved is set to 1 when the
+ * file was written. */
+int clconv__model_set(clconv_runtime *rt, const clconv__model *m, int *saved);
+
+/* The cheapest FFT layout for g under the device's cost model, and its
+ * estimated time in seconds (seconds may be NULL). The estimate includes
+ * creating the VkFFT plans that are not cached yet. CLCONV_EOVERFLOW when
+ * not even one transform fits the allocation limit. */
+int clconv__plan_fft(clconv_runtime *rt, const clconv__geom *g, clconv__fft_layout *out,
+                     double *seconds);
+
+/* FFT convolution of g with a given layout (fftconv.c); clconv__fft_run
+ * is this with the planner's layout. Lets tests force transform sizes and
+ * block boundaries. Buffers as for clconv__fft_run. */
+int clconv__fft_run_layout(clconv_runtime *rt, const clconv__geom *g,
+                           const clconv__fft_layout *lay, cl_mem signal, cl_mem kernel,
+                           cl_mem out);
+
+/* The method CLCONV_METHOD_AUTO runs for g: direct or FFT, whichever the
+ * cost model expects to finish first. */
+int clconv__plan_method(clconv_runtime *rt, const clconv__geom *g, clconv_method *out);
+
+/* The smallest m >= n whose prime factors are all 2, 3, 5 or 7 (VkFFT's
+ * fast radices), even when `even` is set; 0 when none fits size_t. */
+size_t clconv__fast_size(size_t n, int even);
+
+/* Frees the runtime's cost model (runtime destruction). */
+void clconv__plan_clear(clconv_runtime *rt);
+
+#endif /* CLCONV_PLAN_H */

@@ -1,0 +1,239 @@
+/*
+ * clconv_tune: a few seconds of measurement that replace the default cost
+ * model (plan.c) with the device's own figures: the direct kernels' rate,
+ * the cost per point of a transform pass by length, how a 2-D column pass
+ * compares with a row pass, memory bandwidth, launch overhead and plan
+ * creation. Every figure is the best of a few runs after a first one that
+ * pays compilation and plan creation (which is itself measured).
+ */
+#include "dispatch.h"
+#include "fft.h"
+#include "plan.h"
+
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+/* Transform lengths measured (log2), by dtype; the rest of the table is
+ * interpolated. 2^16 and 2^17 sit where the local-memory ceiling changes
+ * VkFFT's kernels, so they are measured rather than guessed. */
+static const int FFT_BITS[2][12] = {
+    {8, 10, 12, 13, 14, 15, 16, 17, 18, 19, 20, 22},
+    {8, 10, 12, 14, 16, 17, 18, 20, 22, 0, 0, 0},
+};
+
+/* Points per timed transform launch: enough to swamp launch overhead. */
+#define POINTS_PER_LAUNCH ((size_t)1 << 21)
+#define REPS 3
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static int finish(clconv_runtime *rt)
+{
+    CL_RETURN_IF(rt, clFinish(rt->queue), "clFinish", "timing on '%s'", rt->info.name);
+    return 0;
+}
+
+/* A scratch buffer of `bytes` filled with ones of dtype (garbage could hold
+ * denormals or NaNs, which some devices process slowly). */
+static int ones(clconv_runtime *rt, clconv_dtype dtype, size_t bytes, cl_mem *mem)
+{
+    const float f = 1.0f;
+    const double d = 1.0;
+    FORWARD_IF_ERROR(clconv__scratch_get(rt, bytes, mem));
+    cl_int err = dtype == CLCONV_F64
+                     ? clEnqueueFillBuffer(rt->queue, *mem, &d, sizeof d, 0, bytes, 0, NULL, NULL)
+                     : clEnqueueFillBuffer(rt->queue, *mem, &f, sizeof f, 0, bytes, 0, NULL, NULL);
+    if (err != CL_SUCCESS) {
+        clconv__scratch_release(rt, *mem);
+        return clconv__cl_fail(rt, err, "clEnqueueFillBuffer", __FILE__, __LINE__,
+                               "%zu bytes for timing", bytes);
+    }
+    return 0;
+}
+
+/* Times the transform of key: *first includes creating its plan, *best is
+ * the best of REPS later runs. */
+static int time_fft(clconv_runtime *rt, const clconv__fft_key *key, double *first, double *best)
+{
+    size_t bytes = clconv__fft_reals(key->len) * key->count * clconv_dtype_size(key->dtype);
+    cl_mem buf;
+    FORWARD_IF_ERROR(ones(rt, key->dtype, bytes, &buf));
+    int status = finish(rt);
+    *best = INFINITY;
+    for (int r = 0; status == 0 && r <= REPS; r++) {
+        double t0 = now_s();
+        status = clconv__fft_execute(rt, key, buf);
+        if (status == 0) status = finish(rt);
+        double t = now_s() - t0;
+        if (r == 0) *first = t;
+        else if (t < *best) *best = t;
+    }
+    clconv__scratch_release(rt, buf);
+    return status;
+}
+
+/* Best time of a valid-mode 1-D direct correlation of n outputs with k taps. */
+static int time_direct(clconv_runtime *rt, clconv_dtype dtype, size_t n, size_t k, double *best)
+{
+    const size_t es = clconv_dtype_size(dtype);
+    clconv__geom g;
+    memset(&g, 0, sizeof g);
+    g.dims = 1;
+    g.batch = 1;
+    g.n[0] = g.k[0] = g.out[0] = 1;
+    g.n[1] = n + k - 1;
+    g.k[1] = k;
+    g.out[1] = n;
+    g.start[1] = k - 1;
+    g.dtype = dtype;
+    g.correlate = 1;
+    cl_mem x = NULL, h = NULL, y = NULL;
+    int status = ones(rt, dtype, g.n[1] * es, &x);
+    if (status == 0) status = ones(rt, dtype, k * es, &h);
+    if (status == 0) status = clconv__scratch_get(rt, n * es, &y);
+    *best = INFINITY;
+    for (int r = 0; status == 0 && r <= REPS; r++) {
+        double t0 = now_s();
+        status = clconv__direct_run(rt, &g, x, h, y);
+        if (status == 0) status = finish(rt);
+        double t = now_s() - t0;
+        if (r > 0 && t < *best) *best = t;
+    }
+    clconv__scratch_release(rt, x);
+    clconv__scratch_release(rt, h);
+    clconv__scratch_release(rt, y);
+    return status;
+}
+
+/* Bytes read plus written per second by a device-side copy of 64 MiB. */
+static int time_bandwidth(clconv_runtime *rt, double *gbps)
+{
+    const size_t bytes = (size_t)64 << 20;
+    cl_mem a = NULL, b = NULL;
+    int status = ones(rt, CLCONV_F32, bytes, &a);
+    if (status == 0) status = ones(rt, CLCONV_F32, bytes, &b);
+    double best = INFINITY;
+    for (int r = 0; status == 0 && r <= REPS; r++) {
+        double t0 = now_s();
+        cl_int err = clEnqueueCopyBuffer(rt->queue, a, b, 0, 0, bytes, 0, NULL, NULL);
+        if (err != CL_SUCCESS)
+            status = clconv__cl_fail(rt, err, "clEnqueueCopyBuffer", __FILE__, __LINE__,
+                                     "timing a copy of %zu bytes", bytes);
+        if (status == 0) status = finish(rt);
+        double t = now_s() - t0;
+        if (r > 0 && t < best) best = t;
+    }
+    clconv__scratch_release(rt, a);
+    clconv__scratch_release(rt, b);
+    *gbps = 2.0 * (double)bytes / best / 1e9;
+    return status;
+}
+
+/* Measures one dtype's row of the transform table; fills the buckets between
+ * measured lengths by interpolation in log2 and those beyond by the growth
+ * of log2 n. Plan creation times (first run minus best) go to plan_s (the
+ * smallest) and plan_ns (per point, from the largest). */
+static int tune_fft(clconv_runtime *rt, clconv_dtype dtype, clconv__model *m, double *plan_s,
+                    double *plan_ns)
+{
+    const int *bits = FFT_BITS[dtype == CLCONV_F64];
+    double *row = m->fft_ns[dtype == CLCONV_F64];
+    int measured[CLCONV__MODEL_BUCKETS] = {0};
+    int lo = -1, hi = -1;
+    for (int i = 0; i < 12 && bits[i]; i++) {
+        const size_t len = (size_t)1 << bits[i];
+        size_t count = POINTS_PER_LAUNCH / len;
+        clconv__fft_key key = {{1, len}, count ? count : 1, dtype, 0};
+        double first, best;
+        FORWARD_IF_ERROR(time_fft(rt, &key, &first, &best));
+        row[bits[i]] = best * 1e9 / ((double)len * (double)key.count);
+        measured[bits[i]] = 1;
+        double create = first > best ? first - best : 0;
+        if (create < *plan_s) *plan_s = create;
+        *plan_ns = create * 1e9 / (double)len; /* the largest length measured last */
+        if (lo < 0) lo = bits[i];
+        hi = bits[i];
+    }
+    for (int b = 0; b < CLCONV__MODEL_BUCKETS; b++) {
+        if (measured[b]) continue;
+        if (b < lo) {
+            row[b] = row[lo];
+        } else if (b > hi) {
+            row[b] = row[hi] * b / hi;
+        } else {
+            int a = b - 1, c = b + 1;
+            while (!measured[a]) a--;
+            while (!measured[c]) c++;
+            row[b] = row[a] + (row[c] - row[a]) * (double)(b - a) / (double)(c - a);
+        }
+    }
+    return 0;
+}
+
+int clconv_tune(clconv_runtime *rt, clconv_tune_result *result)
+{
+    RETURN_IF(rt, !rt, CLCONV_EINVAL, "runtime is NULL");
+    const double start = now_s();
+    clconv__model m;
+    FORWARD_IF_ERROR(clconv__model_get(rt, &m));
+    const int fp64 = rt->info.fp64;
+
+    double plan_s = INFINITY, plan_ns = 0;
+    FORWARD_IF_ERROR(tune_fft(rt, CLCONV_F32, &m, &plan_s, &plan_ns));
+    if (fp64) FORWARD_IF_ERROR(tune_fft(rt, CLCONV_F64, &m, &plan_s, &plan_ns));
+    m.plan_s = plan_s;
+    m.plan_ns = plan_ns > 0 ? plan_ns : 0;
+
+    /* A 1024 x 1024 transform against two row passes of 1024 points. */
+    clconv__fft_key square = {{1024, 1024}, 1, CLCONV_F32, 0};
+    double first, best;
+    FORWARD_IF_ERROR(time_fft(rt, &square, &first, &best));
+    double row = m.fft_ns[0][10], total = best * 1e9 / (1024.0 * 1024.0);
+    m.column_factor = fmax(0.2, fmin(5.0, (total - row) / row));
+
+    /* The launch overhead: a transform too small to take any time. */
+    clconv__fft_key tiny = {{1, 16}, 1, CLCONV_F32, 0};
+    FORWARD_IF_ERROR(time_fft(rt, &tiny, &first, &best));
+    m.launch_s = best;
+
+    /* The direct kernels at a length where they run at full rate, and the
+     * fixed cost of a call. */
+    double t;
+    FORWARD_IF_ERROR(time_direct(rt, CLCONV_F32, (size_t)1 << 20, 255, &t));
+    m.direct_gflops[0] = 2.0 * (double)(1 << 20) * 255 / t / 1e9;
+    if (fp64) {
+        FORWARD_IF_ERROR(time_direct(rt, CLCONV_F64, (size_t)1 << 19, 255, &t));
+        m.direct_gflops[1] = 2.0 * (double)(1 << 19) * 255 / t / 1e9;
+    } else {
+        m.direct_gflops[1] = m.direct_gflops[0] / 2;
+    }
+    FORWARD_IF_ERROR(time_direct(rt, CLCONV_F32, 256, 3, &t));
+    m.direct_call_s = t;
+
+    FORWARD_IF_ERROR(time_bandwidth(rt, &m.bandwidth_gbps));
+
+    int saved = 0;
+    FORWARD_IF_ERROR(clconv__model_set(rt, &m, &saved));
+    clconv__note(rt,
+                 "tuned: direct %.1f GFLOP/s, FFT 2^20 %.3g ns/point, bandwidth %.1f GB/s, "
+                 "plan %.1f ms",
+                 m.direct_gflops[0], m.fft_ns[0][20], m.bandwidth_gbps, m.plan_s * 1e3);
+    if (result) {
+        memset(result, 0, sizeof *result);
+        result->direct_gflops[0] = m.direct_gflops[0];
+        result->direct_gflops[1] = fp64 ? m.direct_gflops[1] : 0;
+        result->fft_ms[0] = m.fft_ns[0][20] * (double)(1 << 20) * 1e-6;
+        result->fft_ms[1] = fp64 ? m.fft_ns[1][20] * (double)(1 << 20) * 1e-6 : 0;
+        result->bandwidth_gbps = m.bandwidth_gbps;
+        result->plan_ms = m.plan_s * 1e3;
+        result->seconds = now_s() - start;
+        result->saved = saved;
+    }
+    return 0;
+}
