@@ -356,6 +356,156 @@ typedef struct clconv_tune_result {
  * result (caller-owned) may be NULL. */
 CLCONV_API int clconv_tune(clconv_runtime *rt, clconv_tune_result *result);
 
+/* ------------------------------------------------------------------------ */
+/* Distributions of sums of independent random variables                    */
+/* ------------------------------------------------------------------------ */
+
+/* For independent X and Y, P(X+Y = n) = sum_k P(X = k) P(Y = n-k): the
+ * distribution of a sum is the convolution of the distributions. A
+ * clconv_dist holds one distribution in float64 on a runtime's device (which
+ * must support fp64), so sums chain there without host round trips.
+ *
+ * Accuracy. The direct method, which the default runs for all but huge
+ * supports, only ever adds non-negative products, so each probability keeps
+ * an error relative to its own size: every entry above 1e-290 is within 1e-9
+ * relative of the exact result, even deep in a tail (below that, float64
+ * underflow at 2.2e-308 starts to show).
+ * The FFT method bounds its error only relative to the largest entry (near
+ * float64 rounding of it): tails become noise, and negative outputs are set
+ * to zero with the mass removed that way reported.
+ *
+ * A clconv_dist is immutable except through clconv_dist_trim(); one may be
+ * read by several threads at once. Destroy distributions before their
+ * runtime. */
+typedef struct clconv_dist clconv_dist;
+
+/* Where the entries of a distribution lie. Entry i of a 1-D distribution, or
+ * entry (i, j) of a 2-D one (row-major, len[1] entries per row), sits at grid
+ * point offset[0] + i (and offset[1] + j). A discrete distribution
+ * (step == 0) holds the probabilities of those integer values; a density
+ * (step == h > 0) holds samples f((offset + i) * h) of a probability density,
+ * and its probabilities are f * h. */
+typedef struct clconv_dist_layout {
+    int dims;            /* 1 or 2 */
+    size_t len[2];       /* entries per dimension; 1-D: len[1] is ignored, read back as 1 */
+    int64_t offset[2];   /* grid index of the first entry; 1-D: offset[1] ignored, read as 0 */
+    double step;         /* 0: discrete; > 0: a density on the grid of this step */
+} clconv_dist_layout;
+
+/* Flag of the create functions: divide the values by their total instead of
+ * rejecting a total that is not 1. */
+#define CLCONV_DIST_NORMALIZE 1u
+
+/* Creates a distribution on rt's device from len[0] * len[1] values
+ * (caller-owned, copied). Every value must be finite and >= 0, and the total
+ * probability (sum of the values, times step for a density) within 1e-9 of 1
+ * unless flags holds CLCONV_DIST_NORMALIZE (the total must then be > 0).
+ * Otherwise CLCONV_EINVAL, whose message names the first bad entry or the
+ * total. On success *out owns a new distribution that the caller frees with
+ * clconv_dist_destroy(); on failure *out is NULL. */
+CLCONV_API int clconv_dist_create(clconv_runtime *rt, const double *values,
+                                  const clconv_dist_layout *layout, unsigned flags,
+                                  clconv_dist **out);
+
+/* Shorthand for the usual case: count probabilities p of the integer values
+ * offset, offset + 1, ... (a 1-D discrete layout). */
+CLCONV_API int clconv_dist_create_1d(clconv_runtime *rt, const double *p, size_t count,
+                                     int64_t offset, unsigned flags, clconv_dist **out);
+
+/* Frees a distribution; NULL is a no-op. Work still queued that reads it
+ * completes first. */
+CLCONV_API void clconv_dist_destroy(clconv_dist *dist);
+
+/* Copies the layout of dist into *layout (caller-owned). */
+CLCONV_API int clconv_dist_layout_get(const clconv_dist *dist, clconv_dist_layout *layout);
+
+/* Copies the len[0] * len[1] entries of dist into values (caller-owned):
+ * probabilities, or density values for a density. Blocking: it waits for the
+ * work that computes dist. */
+CLCONV_API int clconv_dist_read(const clconv_dist *dist, double *values);
+
+/* Options of the sums; a zero-initialised struct (or NULL) asks for the
+ * automatic method. */
+typedef struct clconv_dist_options {
+    /* DIRECT keeps the relative accuracy stated above. FFT costs n log n per
+     * convolution instead of n*k. AUTO runs a convolution directly unless
+     * both its inputs exceed 2^20 entries (10^12 products and more: tens of
+     * seconds on a CPU). The batched first levels of a reduction of many
+     * short supports run directly even under FFT, which would be slower and
+     * less accurate there. */
+    clconv_method method;
+    clconv_method chosen;   /* out: FFT when any convolution of the call used FFT */
+    double clamped_mass;    /* out: total of the negative FFT outputs set to 0 */
+} clconv_dist_options;
+
+/* The distribution of a + b, independent; both must have the same dims and
+ * step and belong to rt (they are borrowed). The offsets add. The work is
+ * enqueued and may still run when the call returns, except with FFT, where
+ * the call waits to learn the clamped mass. *out as for clconv_dist_create. */
+CLCONV_API int clconv_dist_sum(clconv_runtime *rt, const clconv_dist *a, const clconv_dist *b,
+                               clconv_dist_options *opts, clconv_dist **out);
+
+/* The distribution of the sum of count independent variables (the array and
+ * the distributions are borrowed), reduced on the device pairing the
+ * shortest supports first, the cheapest order. Short 1-D supports of equal
+ * length are convolved in pairs, many pairs per kernel launch. */
+CLCONV_API int clconv_dist_sum_many(clconv_runtime *rt, const clconv_dist *const *dists,
+                                    size_t count, clconv_dist_options *opts,
+                                    clconv_dist **out);
+
+/* The sum of `rows` independent discrete variables whose probabilities are
+ * the rows of a row-major host matrix p (rows x cols, caller-owned, copied
+ * once to the device), each at offset 0: rows [1-q, q] give a
+ * Poisson-binomial. Each row is checked as by clconv_dist_create with flags. */
+CLCONV_API int clconv_dist_sum_rows(clconv_runtime *rt, const double *p, size_t rows,
+                                    size_t cols, unsigned flags, clconv_dist_options *opts,
+                                    clconv_dist **out);
+
+/* The sum of n >= 1 independent copies of dist (borrowed) by binary
+ * powering: about log2(n) squarings, each square reused. */
+CLCONV_API int clconv_dist_power(clconv_runtime *rt, const clconv_dist *dist, uint64_t n,
+                                 clconv_dist_options *opts, clconv_dist **out);
+
+/* Drops, in place, the leading and trailing entries below eps (2-D: border
+ * rows and columns whose entries are all below eps; entries compare as
+ * clconv_dist_read gives them) and stores the probability dropped in
+ * *dropped (may be NULL). Entries between kept ones stay, however small.
+ * CLCONV_ERANGE when every entry lies below eps. The CDF of a trimmed 1-D
+ * dist still counts the probability dropped below its first entry, so it
+ * stays P(X <= value). Blocking. */
+CLCONV_API int clconv_dist_trim(clconv_dist *dist, double eps, double *dropped);
+
+/* Summary statistics, per coordinate (1-D uses index 0), in units of the
+ * values: grid index times step for a density. The moments are those of the
+ * entries divided by their total, so a total off 1 by rounding does not bias
+ * them; they are summed with compensation around the mean. */
+typedef struct clconv_dist_stats {
+    double total;          /* total probability, 1 up to rounding */
+    double mean[2];
+    double variance[2];
+    double sd[2];
+    double skewness[2];    /* NaN when the variance is 0 */
+    double min[2], max[2]; /* smallest and largest value of positive probability */
+    double covariance;     /* 2-D: of the two coordinates; 1-D: 0 */
+} clconv_dist_stats;
+
+/* Computes the statistics of dist into *stats (caller-owned). Blocking. */
+CLCONV_API int clconv_dist_stats_get(const clconv_dist *dist, clconv_dist_stats *stats);
+
+/* The cumulative distribution of a 1-D dist: cdf[i] = P(X <= value of entry
+ * i), len[0] values into caller-owned cdf, summed with compensation. For a
+ * density each sample stands for the cell of width h centred on it, with its
+ * probability spread evenly, so cdf[i] is the total up to that centre.
+ * CLCONV_EINVAL for a 2-D dist. Blocking. */
+CLCONV_API int clconv_dist_cdf(const clconv_dist *dist, double *cdf);
+
+/* Quantiles of a 1-D dist: for each q[i] in [0, 1], the smallest value x with
+ * P(X <= x) >= q[i] (discrete), or the x where the piecewise linear CDF of
+ * the cells above reaches q[i] (density). q and values are caller-owned
+ * arrays of count entries. Blocking. */
+CLCONV_API int clconv_dist_quantiles(const clconv_dist *dist, const double *q, size_t count,
+                                     double *values);
+
 #ifdef __cplusplus
 }
 #endif
