@@ -83,3 +83,32 @@ save(EXPECTED, "conv1d_batch_same", batched(batch, ker, "same"))
 save(EXPECTED, "conv2d_batch_same", np.stack([conv(im, ker2, "same") for im in imgs]))
 save(EXPECTED, "conv2d_separable_same", conv(img, np.outer(kcol, krow), "same"))
 save(EXPECTED, "conv2d_f64_valid", conv(img64, ker2_64, "valid", dtype=np.float64))
+
+# `clconv dist`: the two loaded dice of issue 4 (values 1..6) and their sum,
+# as the .npy that -o writes and as the CSV that --format csv prints; a
+# Poisson-binomial (rows [1-p, p]) whose tails fall to about 1e-25, so that
+# the command is held to a relative error per probability; and a 2-D joint
+# distribution summed with itself. numpy.convolve sums non-negative products
+# directly, so every expected probability is accurate to its own size.
+die_x = np.array([0.1, 0.2, 0.3, 0.1, 0.2, 0.1])
+die_y = np.array([0.25, 0.05, 0.3, 0.1, 0.2, 0.1])
+dice = np.convolve(die_x, die_y)
+save(DATA, "loaded_die", die_x)
+save(EXPECTED, "dist_dice", dice)
+with open(os.path.join(EXPECTED, "dist_dice.csv"), "w") as f:
+    f.write("value,probability,cdf\n")
+    for value, (p, c) in enumerate(zip(dice, np.cumsum(dice)), start=2):
+        f.write(f"{value},{p:.17g},{c:.17g}\n")
+
+p = rng.uniform(0.02, 0.3, 24)
+bernoulli = np.stack([1 - p, p], axis=1)
+poisson_binomial = np.array([1.0])
+for row in bernoulli:
+    poisson_binomial = np.convolve(poisson_binomial, row)
+save(DATA, "bernoulli", bernoulli)
+save(EXPECTED, "dist_poisson_binomial", poisson_binomial)
+
+joint = rng.uniform(0.5, 2, (2, 3))
+joint /= joint.sum()
+save(DATA, "joint", joint)
+save(EXPECTED, "dist_joint_sum", signal.convolve2d(joint, joint))

@@ -2,9 +2,10 @@
 # Tests of the clconv command through the command itself, in the manner of
 # zstd's tests/playTests.sh: every case runs the real binary, checks its exit
 # code and stderr, and compares the .npy it wrote with SciPy's result kept in
-# expected/ (made once by make-fixtures.py; CI needs no NumPy). Malformed
-# inputs are made here with printf. Every failing run must exit non-zero with
-# exactly one line on stderr and leave no output file, temporary included.
+# expected/ (made once by make-fixtures.py; CI needs no NumPy); `dist` cases
+# check the CSV and JSON it prints as well, with awk. Malformed inputs are
+# made here with printf. Every failing run must exit non-zero with exactly
+# one line on stderr and leave no output file, temporary included.
 #
 # Usage: run.sh PATH/TO/clconv PATH/TO/tests/cli
 
@@ -61,8 +62,10 @@ npy_values() {
     od -A n -v -t "$type" -j $((10 + len)) "$1" | tr -s ' ' '\n' | sed '/^$/d'
 }
 
-# npy_matches ACTUAL EXPECTED TOL: same dtype and shape, and every value
-# within TOL times the largest expected magnitude (at least 1). Prints why not.
+# npy_matches ACTUAL EXPECTED TOL [each]: same dtype and shape, and every
+# value within TOL times the largest expected magnitude (at least 1), or with
+# "each" within TOL times its own (probabilities far in a tail must be
+# accurate to their own size). Prints why not.
 npy_matches() {
     sig_a=$(npy_signature "$1")
     sig_e=$(npy_signature "$2")
@@ -72,13 +75,13 @@ npy_matches() {
     fi
     npy_values "$1" >"$WORK/actual.txt"
     npy_values "$2" >"$WORK/expected.txt"
-    paste "$WORK/actual.txt" "$WORK/expected.txt" | awk -v tol="$3" '
+    paste "$WORK/actual.txt" "$WORK/expected.txt" | awk -v tol="$3" -v each="${4:-}" '
         function abs(x) { return x < 0 ? -x : x }
         { a[NR] = $1; e[NR] = $2; if (abs($2) > big) big = abs($2) }
         END {
             if (big < 1) big = 1
             for (i = 1; i <= NR; i++) {
-                if (a[i] == "" || abs(a[i] - e[i]) > tol * big) {
+                if (a[i] == "" || abs(a[i] - e[i]) > tol * (each ? abs(e[i]) : big)) {
                     printf "element %d is %s, expected %s\n", i - 1, a[i], e[i]
                     exit 1
                 }
@@ -340,9 +343,359 @@ err "bench option" 2 "clconv bench: unknown option '--slow'" bench --slow
 err "bench JSON in a missing directory" 1 "nodir/b.json: cannot create" \
     bench --json "$WORK/nodir/b.json"
 
+# ---- clconv dist ------------------------------------------------------------
+#
+# dist prints its result, so its runs are checked in two steps: dist_ok runs
+# it, then each check looks at what it printed (or wrote with -o).
+
+# dist_ok NAME ARGS...: clconv dist ARGS succeeds with nothing on stderr and
+# no temporary left behind. Its stdout stays in $WORK/stdout, and NAME names
+# the checks that follow.
+dist_ok() {
+    name=$1
+    shift
+    rm -f "$OUT"
+    "$CLCONV" dist "$@" >"$WORK/stdout" 2>"$WORK/stderr"
+    rc=$?
+    if [ $rc -ne 0 ]; then
+        fail "$name" "exit code $rc"
+    elif [ -s "$WORK/stderr" ]; then
+        fail "$name" "printed on stderr"
+    elif ! no_leftovers; then
+        fail "$name" "temporary file left behind"
+    else
+        pass
+        return 0
+    fi
+    return 1
+}
+
+# check COMMAND ARGS...: records, under the last dist_ok's NAME, whether
+# COMMAND ARGS (which prints why not) succeeds, and returns its status.
+check() {
+    if why=$("$@"); then
+        pass
+    else
+        fail "$name" "$why"
+        return 1
+    fi
+}
+
+# csv_matches ACTUAL EXPECTED TOL: ACTUAL has the rows of EXPECTED, whose
+# columns (the first few of ACTUAL's, header included) agree to TOL times
+# each expected magnitude.
+csv_matches() {
+    awk -F , -v tol="$3" '
+        function abs(x) { return x < 0 ? -x : x }
+        NR == FNR { want[FNR] = $0; rows = FNR; next }
+        { got[FNR] = $0; n = FNR }
+        END {
+            if (n != rows) {
+                printf "%d lines, expected %d\n", n, rows
+                exit 1
+            }
+            k = split(want[1], head, ",")
+            split(got[1], a, ",")
+            for (j = 1; j <= k; j++) {
+                if (a[j] != head[j]) {
+                    printf "header \"%s\", expected \"%s\"\n", got[1], want[1]
+                    exit 1
+                }
+            }
+            for (r = 2; r <= rows; r++) {
+                split(want[r], e, ",")
+                split(got[r], a, ",")
+                for (j = 1; j <= k; j++) {
+                    if (a[j] == "" || abs(a[j] - e[j]) > tol * abs(e[j])) {
+                        printf "%s on line %d is %s, expected %s\n", head[j], r, a[j], e[j]
+                        exit 1
+                    }
+                }
+            }
+        }' "$2" "$1"
+}
+
+# grep_in FILE PATTERN: some line of FILE matches the extended regex PATTERN.
+grep_in() {
+    if ! grep -Eq -- "$2" "$1"; then echo "no line matches '$2'"; return 1; fi
+}
+
+# json_valid FILE: the JSON object clconv prints, one member a line: each a
+# "key": value with a comma but the last, values made of numbers, strings,
+# true, false, null, arrays and objects, brackets balanced. (No JSON parser
+# is assumed on the test machine.)
+json_valid() {
+    awk '
+        function bad(i, why) {
+            printf "line %d: %s: %s%s\n", i, why, substr(line[i], 1, 60),
+                length(line[i]) > 60 ? "..." : ""
+            exit 1
+        }
+        { line[NR] = $0 }
+        END {
+            if (line[1] != "{") bad(1, "the object does not open")
+            if (line[NR] != "}") bad(NR, "the object does not close")
+            if (NR < 3) bad(NR, "no members")
+            for (i = 2; i < NR; i++) {
+                if (line[i] !~ /^  "[a-z_]+": /) bad(i, "not a member")
+                if ((i < NR - 1) != (line[i] ~ /,$/)) bad(i, "a comma is missing or too many")
+                v = line[i]
+                sub(/^  "[a-z_]+": /, "", v)
+                sub(/,$/, "", v)
+                if (gsub(/[[{]/, " ", v) != gsub(/[]}]/, " ", v)) bad(i, "unbalanced brackets")
+                gsub(/"[^"]*": /, "", v)
+                n = split(v, tok, /[ ,]+/)
+                for (k = 1; k <= n; k++) {
+                    if (tok[k] == "") continue
+                    if (tok[k] !~ /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$/ &&
+                        tok[k] !~ /^("[^"]*"|true|false|null)$/)
+                        bad(i, "\"" tok[k] "\" is not a JSON value")
+                }
+            }
+        }' "$1"
+}
+
+# json_field FILE KEY: the value of a member, as printed.
+json_field() {
+    sed -n "s/^  \"$2\": \\(.*\\)/\\1/p" "$1" | sed 's/,$//'
+}
+
+# json_near FILE KEY EXPECTED TOL: a numeric member within TOL times
+# max(|EXPECTED|, 1) of EXPECTED.
+json_near() {
+    v=$(json_field "$1" "$2")
+    if ! awk -v a="$v" -v e="$3" -v tol="$4" 'BEGIN {
+        d = a - e; m = e < 0 ? -e : e; if (m < 1) m = 1
+        exit !(a != "" && (d < 0 ? -d : d) <= tol * m) }'; then
+        echo "\"$2\" is '$v', expected $3"
+        return 1
+    fi
+}
+
+# json_csv FILE: the offset, probabilities and cdf of a 1-D result as the CSV
+# that --format csv prints.
+json_csv() {
+    offset=$(json_field "$1" offset)
+    json_field "$1" probabilities | tr -d '[] ' | tr , '\n' >"$WORK/p.txt"
+    json_field "$1" cdf | tr -d '[] ' | tr , '\n' >"$WORK/c.txt"
+    echo value,probability,cdf
+    paste -d , "$WORK/p.txt" "$WORK/c.txt" | awk -v o="$offset" '{ print o + NR - 1 "," $0 }'
+}
+
+# json_matches_csv FILE EXPECTED TOL: json_csv FILE matches EXPECTED.
+json_matches_csv() {
+    json_csv "$1" >"$WORK/json.csv"
+    csv_matches "$WORK/json.csv" "$2" "$3"
+}
+
+# The two loaded dice of issue 4: P(X+Y=4) = 0.1*0.3 + 0.2*0.05 + 0.3*0.25.
+X=1:0.1,0.2,0.3,0.1,0.2,0.1
+Y=1:0.25,0.05,0.3,0.1,0.2,0.1
+DICE=$EXPECTED/dist_dice.csv
+# The row of 4 is checked on its own too: 0.115 to the last digit or two.
+dist_ok "two loaded dice, csv" "$X" "$Y" --format csv &&
+    check csv_matches "$WORK/stdout" "$DICE" 1e-14 &&
+    check grep_in "$WORK/stdout" '^value,probability,cdf$' &&
+    check grep_in "$WORK/stdout" '^4,0\.11(4999999999999|5000000000000)'
+# The moments: mean(X+Y) = mean X + mean Y = 3.4 + 3.25 and var(X+Y) =
+# var X + var Y = 2.24 + 2.7875.
+dist_ok "two loaded dice, json" "$X" "$Y" --format json &&
+    check json_valid "$WORK/stdout" &&
+    check json_matches_csv "$WORK/stdout" "$DICE" 1e-14 &&
+    check grep_in "$WORK/stdout" '^  "quantiles": \{"0\.01": 2, .*"0\.5": 7, ' &&
+    check json_near "$WORK/stdout" variables 2 0 &&
+    check json_near "$WORK/stdout" total 1 1e-15 &&
+    check json_near "$WORK/stdout" min 2 0 &&
+    check json_near "$WORK/stdout" max 12 0 &&
+    check json_near "$WORK/stdout" mean 6.65 1e-14 &&
+    check json_near "$WORK/stdout" variance 5.0275 1e-14 &&
+    check json_near "$WORK/stdout" sd 2.2422087324778666 1e-14
+dist_ok "two loaded dice, table" "$X" "$Y" &&
+    check grep_in "$WORK/stdout" '^Sum of 2 independent variables \(discrete, method direct\)$' &&
+    check grep_in "$WORK/stdout" '^support 2\.\.12 \(11 values\)$' &&
+    check grep_in "$WORK/stdout" '^mean 6\.65  sd 2\.242208732  variance 5\.0275  ' &&
+    check grep_in "$WORK/stdout" '^ +4  0\.115  +0\.195000 '
+dist_ok "-o writes the probabilities" "$X" "$Y" --format csv -o "$OUT" &&
+    check npy_matches "$OUT" "$EXPECTED/dist_dice.npy" 1e-14 each
+printf '0.1, 0.2, 0.3\n0.1 0.2\t0.1\n' >"$WORK/die.csv"
+dist_ok "a .csv spec with an offset" "1:$WORK/die.csv" "$Y" --format csv &&
+    check csv_matches "$WORK/stdout" "$DICE" 1e-14
+dist_ok "a .npy spec with an offset" "1:$DATA/loaded_die.npy" "$Y" --format csv &&
+    check csv_matches "$WORK/stdout" "$DICE" 1e-14
+dist_ok "--normalize" 1:1,2,3,1,2,1 1:5,1,6,2,4,2 --normalize --format csv &&
+    check csv_matches "$WORK/stdout" "$DICE" 1e-14
+
+# Offsets, negative ones included (a spec that starts with '-' is no option).
+printf 'value,probability,cdf\n2,0.125,0.125\n3,0.5,0.625\n4,0.375,1\n' >"$WORK/offsets.csv"
+dist_ok "offsets" -3:0.5,0.5 5:0.25,0.75 --format csv &&
+    check csv_matches "$WORK/stdout" "$WORK/offsets.csv" 1e-15
+
+# Dice: 3d6 has the counts 1, 3, 6, ... of 216 on 3..18.
+echo "1 3 6 10 15 21 25 27 27 25 21 15 10 6 3 1" | tr ' ' '\n' | awk '
+    BEGIN { print "value,probability,cdf" }
+    { c += $1; printf "%d,%.17g,%.17g\n", NR + 2, $1 / 216, c / 216 }' >"$WORK/3d6.csv"
+for spec in "3d6" "d6 --times 3" "1d6 1d6 d6" "2d6 1:1,1,1,1,1,1 --normalize"; do
+    # shellcheck disable=SC2086 # the spec is meant to split
+    dist_ok "dice: $spec" $spec --format csv &&
+        check csv_matches "$WORK/stdout" "$WORK/3d6.csv" 1e-14
+done
+
+# --times N is N copies summed, and keeps the identities for large N.
+dist_ok "three copies of a loaded die" "$X" "$X" "$X" --format csv &&
+    cp "$WORK/stdout" "$WORK/x3.csv" &&
+    dist_ok "--times 3" "$X" --times 3 --format csv &&
+    check csv_matches "$WORK/stdout" "$WORK/x3.csv" 1e-13
+dist_ok "--times 1000" "$X" "$Y" --times 1000 --format json &&
+    check json_valid "$WORK/stdout" &&
+    check json_near "$WORK/stdout" offset 2000 0 &&
+    check json_near "$WORK/stdout" variables 2000 0 &&
+    check json_near "$WORK/stdout" total 1 1e-12 &&
+    check json_near "$WORK/stdout" mean 6650 1e-12 &&
+    check json_near "$WORK/stdout" variance 5027.5 1e-9
+
+# A Poisson-binomial of 24 Bernoulli rows, whose tails fall to 1e-20: every
+# probability to a relative 1e-9, mean sum p and variance sum p (1 - p).
+npy_values "$DATA/bernoulli.npy" | awk '
+    NR % 2 == 0 { m += $1; v += $1 * (1 - $1) }
+    END { printf "%.17g %.17g\n", m, v }' >"$WORK/moments.txt"
+read -r pb_mean pb_var <"$WORK/moments.txt"
+dist_ok "--rows: Poisson-binomial" --rows "$DATA/bernoulli.npy" --format json -o "$OUT" &&
+    check npy_matches "$OUT" "$EXPECTED/dist_poisson_binomial.npy" 1e-9 each &&
+    check json_valid "$WORK/stdout" &&
+    check json_near "$WORK/stdout" variables 24 0 &&
+    check json_near "$WORK/stdout" offset 0 0 &&
+    check json_near "$WORK/stdout" mean "$pb_mean" 1e-12 &&
+    check json_near "$WORK/stdout" variance "$pb_var" 1e-12
+
+# Densities: two uniform densities on [0, 1) sampled at step 0.1 sum to a
+# triangle peaking at 1; offsets are positions on the grid.
+ONES=1,1,1,1,1,1,1,1,1,1
+awk 'BEGIN {
+    print "value,density"
+    for (i = 0; i <= 18; i++) printf "%.17g,%.17g\n", i * 0.1, 0.1 * (i < 10 ? i + 1 : 19 - i)
+}' >"$WORK/triangle.csv"
+dist_ok "--density: triangle" $ONES $ONES --density 0.1 --format csv &&
+    check csv_matches "$WORK/stdout" "$WORK/triangle.csv" 1e-14
+dist_ok "--density with offsets" 0.3:$ONES -0.5:$ONES --density 0.1 --format json &&
+    check json_valid "$WORK/stdout" &&
+    check grep_in "$WORK/stdout" '^  "density": true,$' &&
+    check json_near "$WORK/stdout" offset -2 0 &&
+    check json_near "$WORK/stdout" min -0.2 1e-14 &&
+    check json_near "$WORK/stdout" mean 0.7 1e-14 &&
+    check json_near "$WORK/stdout" variance 0.165 1e-14 &&
+    check grep_in "$WORK/stdout" '^  "densities": \[0\.1000000000000000., 0\.2000'
+
+# --trim drops the tails below EPS and reports the probability dropped; the
+# CDF still counts the dropped lower tail (value 3, 1/216), so it stays P(X <= x).
+awk -F , 'NR == 1 { print } NR == 2 { c = $2 } NR > 2 && NR < 17 { c += $2; printf "%s,%s,%.17g\n", $1, $2, c }' \
+    "$WORK/3d6.csv" >"$WORK/3d6_trimmed.csv"
+dist_ok "--trim, json" 3d6 --trim 0.01 --format json &&
+    check json_matches_csv "$WORK/stdout" "$WORK/3d6_trimmed.csv" 1e-14 &&
+    check json_near "$WORK/stdout" trimmed_mass 0.009259259259259259 1e-15
+dist_ok "--trim, table" 3d6 --trim 0.01 &&
+    check grep_in "$WORK/stdout" '^total probability 0\.99.*; trimmed: 0\.00926$'
+name="--trim, csv"
+if "$CLCONV" dist 3d6 --trim 0.01 --format csv >"$WORK/stdout" 2>"$WORK/stderr" &&
+    [ "$(cat "$WORK/stderr")" = "clconv dist: --trim dropped probability 0.00926" ]; then
+    check csv_matches "$WORK/stdout" "$WORK/3d6_trimmed.csv" 1e-14
+else
+    fail "$name" "exit code or stderr"
+fi
+
+# 2-D joint distributions, offset R,C.
+dist_ok "2-D joint" "1,2:$DATA/joint.npy" "1,2:$DATA/joint.npy" --format csv -o "$OUT" &&
+    check npy_matches "$OUT" "$EXPECTED/dist_joint_sum.npy" 1e-14 each &&
+    check grep_in "$WORK/stdout" '^value0,value1,probability$' &&
+    check grep_in "$WORK/stdout" '^2,4,'
+
+# A failed run leaves an existing output untouched.
+echo old >"$OUT"
+"$CLCONV" dist 0.5,0.4 -o "$OUT" >/dev/null 2>"$WORK/stderr"
+rc=$?
+if [ $rc -eq 1 ] && [ "$(cat "$OUT")" = old ] && no_leftovers; then pass; else
+    fail "dist: failure keeps an existing output" "exit code $rc, output '$(head -c 20 "$OUT")'"
+fi
+
+# Specs and options that must be refused: one line, no output, no temporary.
+printf '0.5\n0.25\nx\n' >"$WORK/bad.csv"
+printf '0.5\000,0.5' >"$WORK/binary.csv"
+mkdir "$WORK/dir.csv"
+# Rows [0.5, 0.5] and [1.5, -0.5]: each sums to 1, one entry is negative.
+F8_HALF='\000\000\000\000\000\000\340\077'
+F8_1_5='\000\000\000\000\000\000\370\077'
+F8_MINUS_HALF='\000\000\000\000\000\000\340\277'
+printf "$F8_HALF$F8_HALF$F8_1_5$F8_MINUS_HALF" |
+    mknpy "$WORK/negrows.npy" "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }"
+npy_f4 "$WORK/cube.npy" "(1, 1, 1)" "$F4_ONE"
+err "dist: unparsable number" 1 "spec '0.5,abc': 'abc' is not a number" dist 0.5,abc -o "$OUT"
+err "dist: empty value" 1 "spec '0.5,,0.5': empty value" dist 0.5,,0.5 -o "$OUT"
+err "dist: unparsable number in a .csv" 1 "bad.csv: line 3: 'x' is not a number" \
+    dist "$WORK/bad.csv" -o "$OUT"
+err "dist: binary .csv" 1 "binary.csv: not a text file" dist "$WORK/binary.csv" -o "$OUT"
+err "dist: directory as .csv" 1 "dir.csv: cannot read: Is a directory" \
+    dist "$WORK/dir.csv" -o "$OUT"
+err "dist: bad offset" 1 "spec 'x:0.5,0.5': the offset before ':' must be a whole number" \
+    dist x:0.5,0.5 -o "$OUT"
+err "dist: negative probability" 1 \
+    "spec '0.5,-0.5,1': invalid argument: entry 1 is negative (-0.5)" \
+    dist 0.5,-0.5,1 -o "$OUT"
+err "dist: NaN" 1 "spec '0.5,nan,0.5': invalid argument: entry 1 is NaN" dist 0.5,nan,0.5 -o "$OUT"
+err "dist: infinity" 1 "spec '1,inf': invalid argument: entry 1 is infinite" dist 1,inf -o "$OUT"
+err "dist: sum not 1" 1 "spec '0.2,0.3': invalid argument: the probabilities sum to 0.5, not 1" \
+    dist 0.2,0.3 -o "$OUT"
+err "dist: density total not 1" 1 "spec '1,1': invalid argument: the probabilities sum to 0.2" \
+    dist 1,1 --density 0.1 -o "$OUT"
+err "dist: nothing to normalise" 1 "spec '0,0': invalid argument: the total probability is 0" \
+    dist 0,0 --normalize -o "$OUT"
+err "dist: negative entry in --rows" 1 \
+    "negrows.npy: invalid argument: row 1: entry 1 is negative" \
+    dist --rows "$WORK/negrows.npy" -o "$OUT"
+err "dist: no dice" 1 "spec '0d6': dice are NdS with N >= 1 and 1 <= S <= 2^32" dist 0d6 -o "$OUT"
+err "dist: no sides" 1 "spec '3d0': dice are NdS" dist 3d0 -o "$OUT"
+err "dist: too many sides" 1 "spec '2d99999999999': dice are NdS" dist 2d99999999999 -o "$OUT"
+err "dist: missing .npy" 1 "nope.npy: cannot open: No such file or directory" \
+    dist "$WORK/nope.npy" -o "$OUT"
+err "dist: missing .csv" 1 "nope.csv: cannot open: No such file or directory" \
+    dist "1:$WORK/nope.csv" -o "$OUT"
+err "dist: missing --rows file" 1 "nope.npy: cannot open" dist --rows "$WORK/nope.npy" -o "$OUT"
+err "dist: 3-D spec" 1 \
+    "cube.npy: expected a 1-D or 2-D array of probabilities, got shape (1, 1, 1)" \
+    dist "$WORK/cube.npy" -o "$OUT"
+err "dist: 1-D --rows" 1 \
+    "sig.npy: --rows needs a 2-D array (one variable per row), got shape (11,)" \
+    dist --rows "$S" -o "$OUT"
+err "dist: 1-D with 2-D" 1 "distribution 1 is 1-D but distribution 0 is 2-D" \
+    dist "$DATA/joint.npy" 0.5,0.5 -o "$OUT"
+err "dist: dice with --density" 1 \
+    "spec '3d6': dice are discrete; --density takes sampled densities" \
+    dist 3d6 --density 0.1 -o "$OUT"
+err "dist: offset off the grid" 1 "spec '0.05:1,1': the offset must be a multiple of the step 0.1" \
+    dist 0.05:1,1 --density 0.1 -o "$OUT"
+err "dist: trimming everything" 1 "every entry lies below the trim threshold 0.5" \
+    dist 3d6 --trim 0.5 -o "$OUT"
+err "dist: output directory missing" 1 "nodir/out.npy: cannot create: No such file or directory" \
+    dist 3d6 -o "$WORK/nodir/out.npy"
+err "dist: no spec" 2 "clconv dist: missing SPEC" dist -o "$OUT"
+for times in 0 -1 1.5 abc 99999999999999999999999; do
+    err "dist: --times $times" 2 "clconv dist: --times must be a whole number >= 1, not '$times'" \
+        dist 3d6 --times "$times" -o "$OUT"
+done
+err "dist: unknown --format" 2 "clconv dist: --format must be table, csv or json, not 'xml'" \
+    dist 3d6 --format xml -o "$OUT"
+err "dist: unknown --method" 2 "clconv dist: --method must be auto, direct or fft, not 'best'" \
+    dist 3d6 --method best -o "$OUT"
+err "dist: --density 0" 2 "clconv dist: --density must be a grid step > 0, not '0'" \
+    dist 1 --density 0 -o "$OUT"
+err "dist: negative --trim" 2 "clconv dist: --trim must be a probability >= 0, not '-1'" \
+    dist 3d6 --trim -1 -o "$OUT"
+err "dist: --rows with --density" 2 "clconv dist: --rows holds discrete distributions" \
+    dist --rows "$DATA/bernoulli.npy" --density 0.1 -o "$OUT"
+err "dist: unknown option" 2 "clconv dist: unknown option '--sides'" dist 3d6 --sides 6 -o "$OUT"
+
 # ---- help, version, devices -------------------------------------------------
 
-for args in "--help" "conv1d --help" "conv2d -h" "devices --help" "bench --help" "help conv2d"; do
+for args in "--help" "conv1d --help" "conv2d -h" "devices --help" "bench --help" "help conv2d" \
+    "dist --help" "help dist"; do
     # shellcheck disable=SC2086 # the arguments are meant to split
     if "$CLCONV" $args >"$WORK/stdout" 2>"$WORK/stderr" &&
         grep -q '^Usage: clconv' "$WORK/stdout" && [ ! -s "$WORK/stderr" ]; then
