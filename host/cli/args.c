@@ -8,6 +8,9 @@
 #include "cli.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 void args_init(args_parser *p, const char *command, const args_option *options, int argc,
@@ -94,4 +97,13 @@ int args_next(args_parser *p, const char **value)
         return ARGS_ERROR;
     }
     return opt->id;
+}
+
+int args_parse_double(const char *s, double *v)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(*v)) return -1;
+    return 0;
 }

@@ -136,16 +136,6 @@ static const double quantile_levels[7] = {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.9
 
 /* ---- command line ----------------------------------------------------------- */
 
-/* A whole string as a finite double, else -1. */
-static int parse_double(const char *s, double *v)
-{
-    char *end;
-    errno = 0;
-    *v = strtod(s, &end);
-    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(*v)) return -1;
-    return 0;
-}
-
 /* A whole string as an unsigned integer of at least 1, else -1. */
 static int parse_count(const char *s, uint64_t *v)
 {
@@ -184,12 +174,12 @@ static int parse_dist_args(dist_job *job, int argc, char **argv, int *done)
                                        v);
             break;
         case OPT_DENSITY:
-            if (parse_double(v, &job->step) != 0 || !(job->step > 0))
+            if (args_parse_double(v, &job->step) != 0 || !(job->step > 0))
                 return cli_usage_error("dist", "--density must be a grid step > 0, not '%s'", v);
             break;
         case OPT_NORMALIZE: job->flags |= CLCONV_DIST_NORMALIZE; break;
         case OPT_TRIM:
-            if (parse_double(v, &job->trim) != 0 || job->trim < 0)
+            if (args_parse_double(v, &job->trim) != 0 || job->trim < 0)
                 return cli_usage_error("dist", "--trim must be a probability >= 0, not '%s'", v);
             break;
         case OPT_FORMAT:
@@ -233,7 +223,7 @@ static int parse_offset(const dist_job *job, const char *text, size_t len, int64
     buf[len] = '\0';
     if (job->step > 0) {
         double x;
-        if (parse_double(buf, &x) != 0) return -1;
+        if (args_parse_double(buf, &x) != 0) return -1;
         const double g = x / job->step, r = nearbyint(g);
         if (fabs(g - r) > 1e-9 * fmax(1, fabs(g)) || fabs(r) > 9e15) return -1;
         *out = (int64_t)r;
