@@ -17,6 +17,7 @@
 typedef struct entry {
     int type;              /* clconv_device_type, or ANY_TYPE */
     const char *platform;  /* substring of the platform name; NULL matches any */
+    const char *device;    /* substring of the device name; NULL matches any */
     int precision;         /* 32, 64, or 0 for both */
     int dims;              /* 1, 2, or 0 for both */
     size_t taps_min;       /* window kr * kc in [taps_min, taps_max] */
@@ -44,16 +45,36 @@ static const entry table[] = {
      * strips) ran up to 2x slower; 4 to 16 items were alike. Pieces of 8 MiB
      * stay in the 32 MiB L3 cache between the padding copy and the
      * convolution: 4096^2 3x3 took 11 ms against 15 ms with 64 MiB. */
-    {CLCONV_DEVICE_CPU, "Portable Computing Language", 32, 0, 1, SIZE_ANY, STRIP(16, 4, 8, 8)},
-    {CLCONV_DEVICE_CPU, "Portable Computing Language", 64, 0, 1, SIZE_ANY, STRIP(8, 4, 8, 8)},
+    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 32, 0, 1, SIZE_ANY,
+     STRIP(16, 4, 8, 8)},
+    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 64, 0, 1, SIZE_ANY,
+     STRIP(8, 4, 8, 8)},
+
+    /* NVIDIA H100 80GB HBM3 (OpenCL 3.0 CUDA, driver 580.159.04; clpeak:
+     * 64.5 TFLOP/s float32, 3.0 TB/s), float32, compute only, medians of 3
+     * (`clconv bench --grid direct --quick` under CLCONV_DIRECT_PARAMS, 13
+     * shapes). 1-D, 2^22 outputs: groups of 256 items of 8 outputs with
+     * 256-tap blocks took 0.069/0.068/0.093/0.213/0.689 ms for 3/17/64/255/
+     * 1024 taps (12.5 TFLOP/s at 1024) against 0.814 ms for the default
+     * shape and 17.9 ms for 512-item groups. 2-D, 2048^2: 64x4 items of 2x2
+     * outputs took 0.102/0.120/0.167 ms for 3x3/5x5/9x9 and 32x4 items of
+     * 4x4 outputs 0.273 ms for 15x15 (6.9 TFLOP/s), against 0.142/0.156/
+     * 0.206/0.322 for the default 32x8 of 2x2. The strip variant reached at
+     * most 3.2 TFLOP/s. Short kernels are bound by memory (the padding copy
+     * and the convolution each read and write the signal). */
+    {CLCONV_DEVICE_GPU, "NVIDIA CUDA", "H100", 32, 1, 1, SIZE_ANY,
+     TILED(256, 1, 8, 1, 256, 1, 64)},
+    {CLCONV_DEVICE_GPU, "NVIDIA CUDA", "H100", 32, 2, 1, 120, TILED(64, 4, 2, 2, 16, 16, 64)},
+    {CLCONV_DEVICE_GPU, "NVIDIA CUDA", "H100", 32, 2, 121, SIZE_ANY,
+     TILED(32, 4, 4, 4, 16, 16, 64)},
 
     /* Defaults for devices nobody has measured. */
-    {CLCONV_DEVICE_CPU, NULL, 32, 0, 1, SIZE_ANY, STRIP(16, 4, 8, 8)},
-    {CLCONV_DEVICE_CPU, NULL, 64, 0, 1, SIZE_ANY, STRIP(8, 4, 8, 8)},
-    {ANY_TYPE, NULL, 0, 1, 1, SIZE_ANY, TILED(256, 1, 4, 1, 64, 1, 64)},
-    {ANY_TYPE, NULL, 0, 2, 1, SIZE_ANY, TILED(32, 8, 2, 2, 16, 16, 64)},
-    {ANY_TYPE, NULL, 32, 0, 1, SIZE_ANY, STRIP(16, 4, 8, 8)},
-    {ANY_TYPE, NULL, 64, 0, 1, SIZE_ANY, STRIP(8, 4, 8, 8)},
+    {CLCONV_DEVICE_CPU, NULL, NULL, 32, 0, 1, SIZE_ANY, STRIP(16, 4, 8, 8)},
+    {CLCONV_DEVICE_CPU, NULL, NULL, 64, 0, 1, SIZE_ANY, STRIP(8, 4, 8, 8)},
+    {ANY_TYPE, NULL, NULL, 0, 1, 1, SIZE_ANY, TILED(256, 1, 4, 1, 64, 1, 64)},
+    {ANY_TYPE, NULL, NULL, 0, 2, 1, SIZE_ANY, TILED(32, 8, 2, 2, 16, 16, 64)},
+    {ANY_TYPE, NULL, NULL, 32, 0, 1, SIZE_ANY, STRIP(16, 4, 8, 8)},
+    {ANY_TYPE, NULL, NULL, 64, 0, 1, SIZE_ANY, STRIP(8, 4, 8, 8)},
 };
 
 static int matches(const entry *e, const clconv_device_info *info, int precision, int dims,
@@ -61,6 +82,7 @@ static int matches(const entry *e, const clconv_device_info *info, int precision
 {
     return (e->type == ANY_TYPE || e->type == (int)info->type) &&
            (!e->platform || strstr(info->platform, e->platform)) &&
+           (!e->device || strstr(info->name, e->device)) &&
            (e->precision == 0 || e->precision == precision) &&
            (e->dims == 0 || e->dims == dims) && taps >= e->taps_min && taps <= e->taps_max &&
            (want == CLCONV__DIRECT_ANY || e->p.variant == want);
@@ -73,6 +95,45 @@ static const entry *lookup(const clconv_device_info *info, int precision, int di
     size_t i = 0;
     while (!matches(&table[i], info, precision, dims, taps, want)) i++;
     return &table[i];
+}
+
+/* Parses CLCONV_DIRECT_PARAMS, "tiled:WGX,WGY,WPTX,WPTY,KBX,KBY" or
+ * "strip:VEC,NACC,WGX", over the table's entry base of the same variant:
+ * what a tuning sweep sets to measure a device before its entry is added to
+ * the table. */
+static int parse_override(const clconv_runtime *rt, const char *env,
+                          const clconv__direct_params *base, clconv__direct_params *out)
+{
+    unsigned v[6];
+    int used = 0, want;
+    *out = *base;
+    if (strncmp(env, "tiled:", 6) == 0) {
+        want = 6;
+        if (sscanf(env + 6, "%u,%u,%u,%u,%u,%u%n", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+                   &used) != want || env[6 + used] != '\0')
+            want = 0;
+        else {
+            out->wgx = v[0], out->wgy = v[1], out->wptx = v[2], out->wpty = v[3];
+            out->kbx = v[4], out->kby = v[5];
+        }
+    } else if (strncmp(env, "strip:", 6) == 0) {
+        want = 3;
+        if (sscanf(env + 6, "%u,%u,%u%n", &v[0], &v[1], &v[2], &used) != want ||
+            env[6 + used] != '\0' || (v[0] != 2 && v[0] != 4 && v[0] != 8 && v[0] != 16))
+            want = 0;
+        else
+            out->vec = v[0], out->nacc = v[1], out->wgx = v[2];
+    } else {
+        want = 0;
+    }
+    for (int i = 0; i < want; i++)
+        if (v[i] == 0 || v[i] > 1024) want = 0;
+    if (!want)
+        return CLCONV_FAIL(rt, CLCONV_EINVAL,
+                           "CLCONV_DIRECT_PARAMS='%s': expected tiled:WGX,WGY,WPTX,WPTY,KBX,KBY "
+                           "or strip:VEC,NACC,WGX (VEC 2, 4, 8 or 16; values 1..1024)",
+                           env);
+    return 0;
 }
 
 /* Bytes of local memory conv_tiled declares for p. */
@@ -100,6 +161,25 @@ int clconv__direct_params_get(const clconv_runtime *rt, clconv_dtype dtype, int 
         else
             return CLCONV_FAIL(rt, CLCONV_EINVAL,
                                "CLCONV_DIRECT_VARIANT='%s': expected strip or tiled", env);
+    }
+
+    const char *over = getenv("CLCONV_DIRECT_PARAMS");
+    if (want == CLCONV__DIRECT_ANY && over && *over) {
+        const clconv__direct_variant v =
+            strncmp(over, "strip:", 6) == 0 ? CLCONV__DIRECT_STRIP : CLCONV__DIRECT_TILED;
+        FORWARD_IF_ERROR(parse_override(rt, over, &lookup(info, precision, dims, taps, v)->p, out));
+        const size_t group = (size_t)out->wgx * out->wgy;
+        const size_t local = tiled_local_bytes(out, clconv_dtype_size(dtype));
+        RETURN_IF(rt, out->variant == CLCONV__DIRECT_TILED &&
+                          (group > info->max_work_group_size || local > info->local_mem_bytes),
+                  CLCONV_EINVAL,
+                  "CLCONV_DIRECT_PARAMS='%s' needs a %zu-item work-group and %zu bytes of "
+                  "local memory; '%s' offers %zu and %llu", over, group, local, info->name,
+                  info->max_work_group_size, (unsigned long long)info->local_mem_bytes);
+        RETURN_IF(rt, out->variant == CLCONV__DIRECT_STRIP && out->wgx > info->max_work_group_size,
+                  CLCONV_EINVAL, "CLCONV_DIRECT_PARAMS='%s': work-group of %u items; '%s' "
+                  "offers %zu", over, out->wgx, info->name, info->max_work_group_size);
+        return 0;
     }
 
     const entry *e = lookup(info, precision, dims, taps, want);
