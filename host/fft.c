@@ -115,6 +115,7 @@ struct clconv__fft_cache {
     fft_plan *plans;
     size_t count;
     unsigned long clock;
+    unsigned long generation; /* bumped whenever a plan is added or evicted */
 };
 
 static const char *vkfft_error_name(VkFFTResult r)
@@ -296,6 +297,7 @@ static int plan_get(clconv_runtime *rt, struct clconv__fft_cache *c, const clcon
         fft_plan *victim = *oldest;
         *oldest = victim->next;
         c->count--;
+        c->generation++;
         /* Kernels it enqueued may still be queued: VkFFT's OpenCL objects are
          * reference-counted, so releasing them now is safe. */
         plan_destroy(victim);
@@ -306,6 +308,7 @@ static int plan_get(clconv_runtime *rt, struct clconv__fft_cache *c, const clcon
     p->next = c->plans;
     c->plans = p;
     c->count++;
+    c->generation++;
     *out = p;
     return 0;
 }
@@ -355,6 +358,16 @@ int clconv__fft_is_cached(clconv_runtime *rt, const clconv__fft_key *key)
     for (fft_plan *p = c->plans; p && !found; p = p->next) found = key_equal(&p->key, key);
     pthread_mutex_unlock(&c->lock);
     return found;
+}
+
+unsigned long clconv__fft_generation(clconv_runtime *rt)
+{
+    struct clconv__fft_cache *c = cache_of(rt);
+    if (!c) return 0;
+    pthread_mutex_lock(&c->lock);
+    const unsigned long g = c->generation;
+    pthread_mutex_unlock(&c->lock);
+    return g;
 }
 
 void clconv__fft_cache_clear(clconv_runtime *rt)

@@ -41,6 +41,10 @@ int clconv__fft_execute(clconv_runtime *rt, const clconv__fft_key *key, cl_mem d
  * creation time; 0 otherwise. Lets the cost model charge plan creation. */
 int clconv__fft_is_cached(clconv_runtime *rt, const clconv__fft_key *key);
 
+/* A count that changes whenever the set of cached plans does, so that a
+ * decision that depended on clconv__fft_is_cached can be kept until then. */
+unsigned long clconv__fft_generation(clconv_runtime *rt);
+
 /* Releases every cached plan and the cache itself; called by
  * clconv_runtime_destroy after the queue has drained. */
 void clconv__fft_cache_clear(clconv_runtime *rt);

@@ -92,7 +92,7 @@ int clconv__device_query(cl_platform_id platform, cl_device_id device, clconv_de
 struct clconv__program; /* program.c */
 struct clconv__scratch; /* scratch.c */
 struct clconv__fft_cache; /* fft.c */
-struct clconv__model;     /* plan.c */
+struct clconv__planner;   /* plan.c */
 
 struct clconv_runtime {
     clconv_device_info info;
@@ -116,7 +116,8 @@ struct clconv_runtime {
     /* FFT layer, both made on first use under `lock` and freed at destruction
      * by clconv__fft_cache_clear (fft.c) and clconv__plan_clear (plan.c). */
     struct clconv__fft_cache *fft_cache; /* VkFFT plans, with their own lock */
-    struct clconv__model *model;         /* the device's cost model (default or tuned) */
+    struct clconv__planner *planner;     /* the device's cost model (default or tuned) and
+                                            the decisions taken under it (plan.c) */
 };
 
 struct clconv_buffer {

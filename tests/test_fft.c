@@ -488,13 +488,47 @@ START_TEST(test_fft_plan_cache)
     clconv__geom g = make_geom(1, CLCONV_F32, 1, 1, 1000, 1, 25, CLCONV_MODE_FULL, 0);
     problem_make(&p, &g, CLCONV_MODE_FULL, 900);
     ck_assert_int_eq(clconv__fft_is_cached(rt, &fwd), 0);
+    const unsigned long before = clconv__fft_generation(rt);
     clconv__fft_layout lay = plain_layout(&g);
     lay.len[1] = 1024;
     run_with_layout(rt, &p, &lay, "first call");
     ck_assert_int_eq(clconv__fft_is_cached(rt, &fwd), 1);
     ck_assert_int_eq(clconv__fft_is_cached(rt, &inv), 1);
+    const unsigned long after = clconv__fft_generation(rt);
+    ck_assert_uint_ne(after, before);
     run_with_layout(rt, &p, &lay, "second call");
+    ck_assert_uint_eq(clconv__fft_generation(rt), after);
     problem_free(&p);
+}
+END_TEST
+
+START_TEST(test_fft_auto_memo)
+{
+    /* auto's decisions are kept per geometry, but a new model replaces
+     * them at once: a device made to look fast at direct convolution gets
+     * direct, one made slow gets FFT, for the same geometry. */
+    clconv_runtime_options opts = {0};
+    clconv_runtime *rt = NULL;
+    clconv__model m;
+    clconv_method method;
+    int saved = 1;
+    opts.disk_cache = -1; /* these models must not reach other runtimes */
+    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &opts));
+    const clconv__geom g =
+        make_geom(1, CLCONV_F32, 1, 1, 1 << 20, 1, 1 << 15, CLCONV_MODE_FULL, 0);
+    ASSERT_OK(rt, clconv__model_get(rt, &m));
+    const double direct_call_s = m.direct_call_s;
+    for (int round = 0; round < 2; round++) {
+        m.direct_gflops[0] = round == 0 ? 1e9 : 1e-3;
+        m.direct_call_s = round == 0 ? 0 : direct_call_s;
+        ASSERT_OK(rt, clconv__model_set(rt, &m, &saved));
+        ck_assert_int_eq(saved, 0); /* no disk cache: nothing stored */
+        for (int call = 0; call < 2; call++) {
+            ASSERT_OK(rt, clconv__plan_method(rt, &g, &method));
+            ck_assert_int_eq(method, round == 0 ? CLCONV_METHOD_DIRECT : CLCONV_METHOD_FFT);
+        }
+    }
+    clconv_runtime_destroy(rt);
 }
 END_TEST
 
@@ -572,6 +606,7 @@ Suite *clconv_test_suite_fft(void)
     suite_add_tcase(s, fixture);
     TCase *model = test_tcase_bare("model");
     tcase_add_test(model, test_fft_model_store);
+    tcase_add_test(model, test_fft_auto_memo);
     suite_add_tcase(s, model);
     return s;
 }
