@@ -710,7 +710,7 @@ fi
 if "$CLCONV" --version | grep -Eq '^clconv [0-9]+\.[0-9]+\.[0-9]+$'; then pass; else
     fail "--version" "no version"
 fi
-if "$CLCONV" devices >"$WORK/stdout" 2>"$WORK/stderr" && grep -q '(default)' "$WORK/stdout" &&
+if "$CLCONV" devices >"$WORK/stdout" 2>"$WORK/stderr" && grep -q '(default' "$WORK/stdout" &&
     grep -q 'float64' "$WORK/stdout"; then pass; else fail "devices" "no default device listed"; fi
 
 echo "$passed passed, $failed failed"
