@@ -552,6 +552,19 @@ dist_ok "--times 1000" "$X" "$Y" --times 1000 --format json &&
     check json_near "$WORK/stdout" total 1 1e-12 &&
     check json_near "$WORK/stdout" mean 6650 1e-12 &&
     check json_near "$WORK/stdout" variance 5027.5 1e-9
+# --method fft: the same sum, no negative entry, the clamped mass reported,
+# moments to float64 rounding of the largest entry.
+dist_ok "--times 1000 --method fft" "$X" "$Y" --times 1000 --method fft --format json &&
+    check json_valid "$WORK/stdout" &&
+    check grep_in "$WORK/stdout" '^  "method": "fft",$' &&
+    check grep_in "$WORK/stdout" '^  "clamped_mass": [0-9]' &&
+    check json_near "$WORK/stdout" total 1 1e-12 &&
+    check json_near "$WORK/stdout" mean 6650 1e-9 &&
+    check json_near "$WORK/stdout" variance 5027.5 1e-6 &&
+    check json_near "$WORK/stdout" clamped_mass 0 1e-12 &&
+    if grep -E '^  "probabilities": ' "$WORK/stdout" | grep -q -- '[[ ]-[0-9]'; then
+        fail "--times 1000 --method fft" "a negative probability"
+    fi
 
 # A Poisson-binomial of 24 Bernoulli rows, whose tails fall to 1e-20: every
 # probability to a relative 1e-9, mean sum p and variance sum p (1 - p).
