@@ -286,6 +286,9 @@ static int plan_get(clconv_runtime *rt, struct clconv__fft_cache *c, const clcon
     for (fft_plan *p = c->plans; p; p = p->next) {
         if (key_equal(&p->key, key)) {
             p->last_use = ++c->clock;
+            clconv__note(rt, "FFT plan %zu x %zu count %zu %s %s: cached", key->len[0],
+                         key->len[1], key->count, key->dtype == CLCONV_F64 ? "f64" : "f32",
+                         key->inverse ? "inverse" : "forward");
             *out = p;
             return 0;
         }
