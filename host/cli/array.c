@@ -5,6 +5,7 @@
 
 #include "cli.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +55,25 @@ int real_array_alloc(real_array *a, clconv_dtype dtype, int ndim, const size_t *
     size_t bytes = a->count * elem;
     a->data = alloc_data(bytes);
     if (!a->data) return cli_error("%s: out of memory allocating %zu bytes", what, bytes);
+    return CLI_OK;
+}
+
+int real_array_convert(real_array *a, clconv_dtype dtype, const char *what)
+{
+    if (a->dtype == dtype || dtype == CLCONV_F64) return CLI_OK;
+    const double *x = a->data;
+    for (size_t i = 0; i < a->count; i++) {
+        if (fabs(x[i]) > FLT_MAX && isfinite(x[i])) {
+            return cli_error("%s: value %g exceeds the float32 range (use --precision f64)",
+                             what, x[i]);
+        }
+    }
+    real_array b;
+    if (real_array_alloc(&b, CLCONV_F32, a->ndim, a->shape, what) != CLI_OK) return CLI_EFAIL;
+    float *y = b.data;
+    for (size_t i = 0; i < a->count; i++) y[i] = (float)x[i];
+    real_array_free(a);
+    *a = b;
     return CLI_OK;
 }
 

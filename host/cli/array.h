@@ -1,7 +1,7 @@
 /*
  * The command's in-memory arrays: n-dimensional, C order, float32 or float64,
- * whatever file format they came from. Readers (npy.c, later CSV and images)
- * produce them, the subcommands check and convolve them, writers store them.
+ * whatever file format they came from. Readers (npy.c, csv.c, raw.c, image.c,
+ * preset.c) produce them, the subcommands check and convolve them, writers store them.
  */
 #ifndef CLCONV_CLI_ARRAY_H
 #define CLCONV_CLI_ARRAY_H
@@ -26,6 +26,11 @@ typedef struct real_array {
  * (reported); on failure a->data is NULL. */
 int real_array_alloc(real_array *a, clconv_dtype dtype, int ndim, const size_t *shape,
                      const char *what);
+
+/* Converts a float64 array to dtype in place (a no-op for CLCONV_F64). A
+ * finite value beyond the float32 range is an error naming `what`, not an
+ * infinity. Returns CLI_OK or CLI_EFAIL (reported; a is then unchanged). */
+int real_array_convert(real_array *a, clconv_dtype dtype, const char *what);
 
 /* Frees the data; the array can be reused or freed again. */
 void real_array_free(real_array *a);

@@ -32,11 +32,28 @@ void cli_progress_end(void)
     progress_shown = 0;
 }
 
+/* The capture buffer of cli_error_capture, per thread so that a server's
+ * threads each collect their own request's error. */
+static _Thread_local char *capture_buf;
+static _Thread_local size_t capture_size;
+
+void cli_error_capture(char *buf, size_t size)
+{
+    capture_buf = size ? buf : NULL;
+    capture_size = size;
+    if (capture_buf) capture_buf[0] = '\0';
+}
+
 int cli_error(const char *fmt, ...)
 {
     va_list ap;
-    cli_progress_end();
     va_start(ap, fmt);
+    if (capture_buf) {
+        vsnprintf(capture_buf, capture_size, fmt, ap);
+        va_end(ap);
+        return CLI_EFAIL;
+    }
+    cli_progress_end();
     fputs("clconv: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);

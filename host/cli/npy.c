@@ -217,14 +217,8 @@ static int parse_descr(header_parser *h, npy_file *nf)
     int known = len >= 3 && strspn(s + 2, "0123456789") == len - 2;
     if (known) {
         for (size_t i = 2; i < len && size < 100; i++) size = size * 10 + (size_t)(s[i] - '0');
-        known = 0;
-        for (size_t i = 0; i < sizeof npy_types / sizeof npy_types[0]; i++) {
-            if (npy_types[i].kind == s[1] && npy_types[i].size == size) {
-                nf->type = npy_types[i].type;
-                nf->itemsize = size;
-                known = 1;
-            }
-        }
+        known = npy_type_find(s[1], size, &nf->type) == 0;
+        nf->itemsize = size;
     }
     /* '<' is little-endian, '|' "byte order does not apply" (one-byte types). */
     int order_ok = known && (s[0] == '<' || ((s[0] == '|' || s[0] == '>') && size == 1));
@@ -289,12 +283,11 @@ static int read_failure(const npy_file *nf, const char *what)
     return cli_error("%s: truncated .npy file (%s)", nf->path, what);
 }
 
-static int open_header(npy_file *nf)
+/* Reads and checks the header of nf->f. sized: the stream holds exactly
+ * size bytes (a regular file, a buffer), which must then equal header plus
+ * data; a pipe can only be checked as it is read. */
+static int open_header(npy_file *nf, int sized, uintmax_t size)
 {
-    struct stat st;
-    if (fstat(fileno(nf->f), &st) != 0) return cli_error("%s: %s", nf->path, strerror(errno));
-    if (S_ISDIR(st.st_mode)) return cli_error("%s: is a directory", nf->path);
-
     unsigned char pre[12];
     size_t got = fread(pre, 1, 8, nf->f);
     if (got == 0 && !ferror(nf->f)) return cli_error("%s: empty file, not a .npy file", nf->path);
@@ -338,12 +331,9 @@ static int open_header(npy_file *nf)
         return cli_error("%s: shape too large to address", nf->path);
     }
 
-    /* A regular file must hold exactly the data its header promises; a
-     * stream can only be checked as it is read. */
-    if (S_ISREG(st.st_mode)) {
+    if (sized) {
         uintmax_t data_bytes = (uintmax_t)nf->count * nf->itemsize;
         uintmax_t start = 8 + length_bytes + header_len;
-        uintmax_t size = (uintmax_t)st.st_size;
         char shape[128];
         shape_format(shape, sizeof shape, nf->ndim, nf->shape);
         if (size < start + data_bytes) {
@@ -359,15 +349,61 @@ static int open_header(npy_file *nf)
     return CLI_OK;
 }
 
-int npy_open(npy_file *nf, const char *path)
+int npy_fopen(npy_file *nf, const char *path, int *sized, uintmax_t *size)
 {
     memset(nf, 0, sizeof *nf);
     nf->path = path;
     nf->f = fopen(path, "rb");
     if (!nf->f) return cli_error("%s: cannot open: %s", path, strerror(errno));
-    int status = open_header(nf);
+    struct stat st;
+    int status = CLI_OK;
+    if (fstat(fileno(nf->f), &st) != 0) {
+        status = cli_error("%s: %s", path, strerror(errno));
+    } else if (S_ISDIR(st.st_mode)) {
+        status = cli_error("%s: is a directory", path);
+    }
+    if (status != CLI_OK) {
+        npy_close(nf);
+        return status;
+    }
+    *sized = S_ISREG(st.st_mode);
+    *size = (uintmax_t)st.st_size;
+    return CLI_OK;
+}
+
+int npy_open(npy_file *nf, const char *path)
+{
+    int sized = 0;
+    uintmax_t size = 0;
+    int status = npy_fopen(nf, path, &sized, &size);
+    if (status != CLI_OK) return status;
+    status = open_header(nf, sized, size);
     if (status != CLI_OK) npy_close(nf);
     return status;
+}
+
+int npy_open_mem(npy_file *nf, const void *data, size_t size, const char *name)
+{
+    memset(nf, 0, sizeof *nf);
+    nf->path = name;
+    /* fmemopen refuses an empty buffer on some C libraries. */
+    if (size == 0) return cli_error("%s: empty file, not a .npy file", name);
+    nf->f = fmemopen((void *)data, size, "rb");
+    if (!nf->f) return cli_error("%s: cannot read: %s", name, strerror(errno));
+    int status = open_header(nf, 1, size);
+    if (status != CLI_OK) npy_close(nf);
+    return status;
+}
+
+int npy_type_find(char kind, size_t size, npy_type *type)
+{
+    for (size_t i = 0; i < sizeof npy_types / sizeof npy_types[0]; i++) {
+        if (npy_types[i].kind == kind && npy_types[i].size == size) {
+            *type = npy_types[i].type;
+            return 0;
+        }
+    }
+    return -1;
 }
 
 void npy_close(npy_file *nf)
@@ -528,15 +564,23 @@ int npy_write(FILE *f, const char *path, const real_array *a)
     pre[8] = (unsigned char)(header_len & 0xff);
     pre[9] = (unsigned char)(header_len >> 8);
 
+    if (fwrite(pre, 1, sizeof pre, f) != sizeof pre ||
+        fwrite(header, 1, header_len, f) != header_len) {
+        return cli_error("%s: write failed: %s", path, strerror(errno));
+    }
+    return npy_write_data(f, path, a);
+}
+
+int npy_write_data(FILE *f, const char *path, const real_array *a)
+{
     size_t elem = clconv_dtype_size(a->dtype);
-    int ok = fwrite(pre, 1, sizeof pre, f) == sizeof pre &&
-             fwrite(header, 1, header_len, f) == header_len;
     if (host_little_endian()) {
-        if (ok && fwrite(a->data, elem, a->count, f) == a->count) return CLI_OK;
+        if (fwrite(a->data, elem, a->count, f) == a->count) return CLI_OK;
         return cli_error("%s: write failed: %s", path, strerror(errno));
     }
     unsigned char *chunk = malloc(NPY_CHUNK * elem);
     if (!chunk) return cli_error("%s: out of memory", path);
+    int ok = 1;
     for (size_t first = 0; ok && first < a->count;) {
         size_t n = a->count - first < NPY_CHUNK ? a->count - first : NPY_CHUNK;
         if (a->dtype == CLCONV_F64) {

@@ -3,13 +3,16 @@
  * float64 and 8- to 64-bit integers, little-endian; C or Fortran order) into
  * the command's real arrays, and writing float32/float64 arrays. A header
  * that disagrees with the file's size, a big-endian or unsupported dtype and
- * every other malformation is reported as one line naming the file.
+ * every other malformation is reported as one line naming the file,
+ * through cli_error (which cli_error_capture can redirect). To write into
+ * memory, pass npy_write a stream from open_memstream.
  */
 #ifndef CLCONV_CLI_NPY_H
 #define CLCONV_CLI_NPY_H
 
 #include "array.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
 /* Element types a .npy file may hold. */
@@ -37,6 +40,21 @@ typedef struct npy_file {
  * (the file is then closed). */
 int npy_open(npy_file *nf, const char *path);
 
+/* The first step of npy_open, for readers of other formats that feed
+ * npy_read (raw.c): opens path into nf->f, refusing a directory. *sized is 1
+ * for a regular file, whose size is then *size. Returns CLI_OK or CLI_EFAIL
+ * (reported; nothing left open). */
+int npy_fopen(npy_file *nf, const char *path, int *sized, uintmax_t *size);
+
+/* Opens a .npy held in memory: data[0..size) must be exactly one .npy file
+ * (header and data). data is borrowed and must outlive the npy_file; name
+ * (borrowed) names it in messages. Returns as npy_open. */
+int npy_open_mem(npy_file *nf, const void *data, size_t size, const char *name);
+
+/* The element type of kind 'f', 'i' or 'u' and size bytes, as a dtype string
+ * spells it ("<i2": 'i', 2). Returns 0, or -1 when there is none. */
+int npy_type_find(char kind, size_t size, npy_type *type);
+
 /* Reads the data of an open file into a new C-order array of dtype,
  * converting integers and float64 as needed (a float64 value beyond the
  * float32 range is an error, not an infinity). The caller frees out with
@@ -49,5 +67,9 @@ void npy_close(npy_file *nf);
 /* Writes a as a version 1.0 .npy stream to f ('<f4' or '<f8', C order).
  * path names f in messages. Returns CLI_OK or CLI_EFAIL (reported). */
 int npy_write(FILE *f, const char *path, const real_array *a);
+
+/* Writes only a's data, as npy_write does after the header: little-endian
+ * float32 or float64 in C order (the command's raw output). */
+int npy_write_data(FILE *f, const char *path, const real_array *a);
 
 #endif /* CLCONV_CLI_NPY_H */

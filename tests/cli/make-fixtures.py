@@ -112,3 +112,151 @@ joint = rng.uniform(0.5, 2, (2, 3))
 joint /= joint.sum()
 save(DATA, "joint", joint)
 save(EXPECTED, "dist_joint_sum", signal.convolve2d(joint, joint))
+
+# ---- formats, images and presets (issue 5) ----------------------------------
+#
+# A generator of their own, so that the fixtures above stay as they were.
+# Images are written here byte by byte (PNG through zlib, PGM/PPM by hand),
+# independently of the command's libpng path. Results that the command
+# rounds to integers are rounded here the same way (floor(x + 0.5) after
+# clamping); run.sh allows one unit where float32 and float64 could round a
+# value near .5 apart.
+import struct
+import zlib
+
+frng = np.random.default_rng(20251126)
+
+
+def png_chunk(kind, body):
+    return (struct.pack(">I", len(body)) + kind + body +
+            struct.pack(">I", zlib.crc32(kind + body) & 0xffffffff))
+
+
+def write_png(path, pixels, depth, width=None, height=None):
+    """pixels: (rows, cols, channels) integers; width/height override the
+    header's size (a lying header) without changing the data."""
+    rows, cols, channels = pixels.shape
+    color = {1: 0, 2: 4, 3: 2, 4: 6}[channels]
+    dtype = ">u2" if depth == 16 else "u1"
+    raw = b"".join(b"\0" + pixels[r].astype(dtype).tobytes() for r in range(rows))
+    ihdr = struct.pack(">IIBBBBB", width or cols, height or rows, depth, color, 0, 0, 0)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) +
+                png_chunk(b"IDAT", zlib.compress(raw, 9)) + png_chunk(b"IEND", b""))
+
+
+def pnm_bytes(pixels, maxval):
+    """Binary P5/P6 of (rows, cols, channels) integers."""
+    rows, cols, channels = pixels.shape
+    dtype = ">u2" if maxval > 255 else "u1"
+    head = "P%d\n%d %d\n%d\n" % (5 if channels == 1 else 6, cols, rows, maxval)
+    return head.encode() + pixels.astype(dtype).tobytes()
+
+
+def gaussian(sigma):
+    r = int(np.ceil(3 * sigma))
+    g = np.exp(-np.arange(-r, r + 1) ** 2 / (2.0 * sigma * sigma))
+    return g / g.sum()
+
+
+PRESETS_2D = {
+    "sobel-x": np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], float),
+    "sobel-y": np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]], float),
+    "laplacian": np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], float),
+    "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], float),
+    "motion:3": np.full((1, 3), 1 / 3.0),
+    "box:3": np.full((3, 3), 1 / 9.0),
+    "gaussian:1": np.outer(gaussian(1), gaussian(1)),
+}
+PRESETS_1D = {"gaussian:1.5": gaussian(1.5), "box:3": np.full(3, 1 / 3.0),
+              "diff": np.array([1.0, -1.0])}
+
+
+def planes_conv(pixels, h, mode="same"):
+    """Each channel of (rows, cols, channels) convolved on its own."""
+    return np.stack([conv(pixels[:, :, c], h, mode, dtype=np.float64)
+                     for c in range(pixels.shape[2])], axis=2)
+
+
+def quantize(x, top, scale=1.0):
+    return np.floor(np.clip(x * scale, 0, top) + 0.5)
+
+
+def normalize(x, top):
+    lo, hi = x.min(), x.max()
+    gain = top / (hi - lo)
+    return np.floor(np.clip(x * gain + (-lo * gain), 0, top) + 0.5)
+
+
+def fname(spec):
+    return spec.replace(":", "").replace("-", "_").replace(".", "_")
+
+
+# Presets on the integer image of the first fixtures, against SciPy.
+for spec, h in PRESETS_2D.items():
+    save(EXPECTED, "preset2d_" + fname(spec), conv(img, h, "same"))
+for spec, h in PRESETS_1D.items():
+    save(EXPECTED, "preset1d_" + fname(spec), conv(sig, h, "same"))
+save(EXPECTED, "preset_separable", conv(img, np.outer(gaussian(1), [0.5, 0.5]), "same"))
+save(EXPECTED, "preset1d_diff_f64", conv(sig64, PRESETS_1D["diff"], "same", dtype=np.float64))
+
+# Text: the signal as one column, the image as rows, with commas, blanks and
+# a comment line.
+with open(os.path.join(DATA, "sig.csv"), "w") as f:
+    f.write("".join("%d\n" % v for v in sig))
+with open(os.path.join(DATA, "img.csv"), "w") as f:
+    f.write("# image\n" + "".join(", ".join("%d" % v for v in row) + "\n" for row in img))
+with open(os.path.join(DATA, "img.txt"), "w") as f:
+    f.write("".join("  ".join("%d" % v for v in row) + "\n" for row in img))
+# What the command writes: %.9g of float32 values.
+with open(os.path.join(EXPECTED, "conv2d_same.csv"), "w") as f:
+    f.write("".join(",".join("%.9g" % v for v in row) + "\n" for row in conv(img, ker2, "same")))
+with open(os.path.join(EXPECTED, "conv1d_full.txt"), "w") as f:
+    f.write("".join("%.9g\n" % v for v in conv(sig, ker, "full")))
+
+# Raw: a uint16 image, 7x9.
+img_u16 = frng.integers(0, 1000, (7, 9)).astype("<u2")
+img_u16.tofile(os.path.join(DATA, "img_u16.raw"))
+save(EXPECTED, "raw_u16_same", conv(img_u16, ker2, "same"))
+
+# Images.
+gray8 = frng.integers(0, 256, (10, 12, 1))
+rgb16 = frng.integers(0, 65536, (7, 9, 3))
+rgba8 = frng.integers(0, 256, (6, 8, 4))
+write_png(os.path.join(DATA, "gray8.png"), gray8, 8)
+write_png(os.path.join(DATA, "rgb16.png"), rgb16, 16)
+write_png(os.path.join(DATA, "rgba8.png"), rgba8, 8)
+# 60000x60000 in the header (with a valid CRC) over 10x12 pixels of data.
+write_png(os.path.join(DATA, "lying.png"), gray8, 8, width=60000, height=60000)
+
+g = gaussian(1)
+save(EXPECTED, "gray8_gauss_png",
+     quantize(planes_conv(gray8, np.outer(g, g)), 255)[:, :, 0].astype(np.float32))
+save(EXPECTED, "rgb16_sharpen", planes_conv(rgb16, PRESETS_2D["sharpen"]).astype(np.float32))
+save(EXPECTED, "rgb16_gauss_png",
+     quantize(planes_conv(rgb16, np.outer(gaussian(0.8), gaussian(0.8))), 65535)
+     .astype(np.float32))
+rgba_box = quantize(planes_conv(rgba8[:, :, :3], PRESETS_2D["box:3"]), 255)
+save(EXPECTED, "rgba8_box_png",
+     np.concatenate([rgba_box, rgba8[:, :, 3:]], axis=2).astype(np.float32))
+
+# PGM/PPM: binary 8-bit grey, ASCII grey with comments, ASCII colour with
+# maxval 1000 (a 10-bit camera's range).
+with open(os.path.join(DATA, "gray8.pgm"), "wb") as f:
+    f.write(pnm_bytes(gray8, 255))
+with open(os.path.join(DATA, "ascii.pgm"), "w") as f:
+    f.write("P2\n# made by make-fixtures.py\n12 10\n# maxval\n255\n")
+    f.write("\n".join(" ".join("%d" % v for v in row[:, 0]) for row in gray8) + "\n")
+rgb1000 = frng.integers(0, 1001, (5, 6, 3))
+with open(os.path.join(DATA, "rgb1000.ppm"), "w") as f:
+    f.write("P3\n6 5\n1000\n")
+    f.write("\n".join(" ".join("%d" % v for v in row.ravel()) for row in rgb1000) + "\n")
+lap = planes_conv(gray8, PRESETS_2D["laplacian"])
+with open(os.path.join(EXPECTED, "gray8_laplacian.pgm"), "wb") as f:
+    f.write(pnm_bytes(quantize(lap, 255), 255))
+with open(os.path.join(EXPECTED, "gray8_sobel_x_normalized.pgm"), "wb") as f:
+    f.write(pnm_bytes(normalize(planes_conv(gray8, PRESETS_2D["sobel-x"]), 255), 255))
+with open(os.path.join(EXPECTED, "rgb1000_sharpen.ppm"), "wb") as f:
+    f.write(pnm_bytes(quantize(planes_conv(rgb1000, PRESETS_2D["sharpen"]), 1000), 1000))
+save(EXPECTED, "gray8_sharpen", planes_conv(gray8, PRESETS_2D["sharpen"])[:, :, 0]
+     .astype(np.float32))

@@ -1,0 +1,27 @@
+/*
+ * Numbers as text, one row per line: the command's .csv and .txt files.
+ * Cells are separated by commas or white space (or both, as in "1, 2");
+ * blank lines and lines starting with '#' (numpy.savetxt's header) are
+ * skipped. Every row must hold as many numbers as the first. A cell that is
+ * not a number is reported with the file's name, its line and its column.
+ */
+#ifndef CLCONV_CLI_CSV_H
+#define CLCONV_CLI_CSV_H
+
+#include "array.h"
+
+#include <stdio.h>
+
+/* Parses text[0..size) (borrowed; need not be NUL-terminated) into a new
+ * float64 array of shape (rows, columns), which the caller frees with
+ * real_array_free. name (borrowed) names the text in messages: "NAME: line
+ * 3, column 2: 'x' is not a number". Returns CLI_OK, or CLI_EFAIL after
+ * reporting through cli_error. */
+int csv_parse(const char *text, size_t size, const char *name, real_array *out);
+
+/* Writes a 1-D array one value per line, a 2-D one a row per line, cells
+ * separated by sep (',' or ' '), with the digits that round-trip the dtype.
+ * Other ranks are an error. Returns CLI_OK or CLI_EFAIL (reported). */
+int csv_write(FILE *f, const char *name, const real_array *a, char sep);
+
+#endif /* CLCONV_CLI_CSV_H */

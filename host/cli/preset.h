@@ -1,0 +1,58 @@
+/*
+ * Named kernels, accepted wherever a kernel file is: 2-D gaussian:SIGMA,
+ * box:N, sobel-x, sobel-y, laplacian, sharpen and motion:LEN; 1-D
+ * gaussian:SIGMA, box:N and diff. The gaussian and the box are separable, so
+ * in 2-D they are returned as two 1-D factors and run as two cheap passes.
+ * Presets are built in float64 and written for convolution (flipped kernels
+ * under --correlate, which changes only sobel-x, sobel-y, diff and motion).
+ */
+#ifndef CLCONV_CLI_PRESET_H
+#define CLCONV_CLI_PRESET_H
+
+#include "array.h"
+
+/* For help texts: the presets and their definitions. */
+#define PRESET_HELP_2D                                                                   \
+    "  gaussian:SIGMA   exp(-x^2/(2 SIGMA^2)) for x from -r to r, r = ceil(3 SIGMA),\n"  \
+    "                   normalised to sum 1; run separably as two 1-D passes\n"          \
+    "  box:N            N x N taps of 1/N^2 (the mean), run separably\n"                 \
+    "  sobel-x          [1 0 -1; 2 0 -2; 1 0 -1]: positive where values rise to the\n"   \
+    "                   right (under convolution)\n"                                     \
+    "  sobel-y          its transpose: positive where values rise downwards\n"           \
+    "  laplacian        [0 1 0; 1 -4 1; 0 1 0]\n"                                        \
+    "  sharpen          [0 -1 0; -1 5 -1; 0 -1 0]\n"                                     \
+    "  motion:LEN       one row of LEN taps of 1/LEN (horizontal motion blur)\n"
+#define PRESET_HELP_1D                                                                   \
+    "  gaussian:SIGMA   exp(-x^2/(2 SIGMA^2)) for x from -r to r, r = ceil(3 SIGMA),\n"  \
+    "                   normalised to sum 1\n"                                           \
+    "  box:N            N taps of 1/N (the moving average)\n"                            \
+    "  diff             [1 -1]: y[i] = x[i] - x[i-1] (under convolution)\n"
+
+/* Largest SIGMA, N and LEN: a kernel of some thousand taps is already far
+ * beyond any image, and the limit keeps a typo from allocating gigabytes. */
+#define PRESET_MAX_SIGMA 1000.0
+#define PRESET_MAX_TAPS 10001
+
+typedef struct preset_kernel {
+    int separable;     /* 2-D only: the kernel is the outer product of col and row */
+    real_array kernel; /* float64, owned: the 1-D or 2-D kernel; when separable,
+                        * the column factor (applied down the columns) */
+    real_array row;    /* float64, owned: when separable, the row factor */
+} preset_kernel;
+
+/* 1 when arg has the form of a preset (a preset's name, alone or followed by
+ * ':'), so that a command can tell presets from file names. */
+int preset_is_candidate(const char *arg);
+
+/* Builds the preset spec ("gaussian:2", "sobel-x") for a dims-dimensional
+ * (1 or 2) convolution into *out, whose arrays the caller frees with
+ * preset_free. An unknown name, a missing or bad parameter, or a 2-D-only
+ * preset asked for in 1-D is one error line through cli_error, e.g.
+ * "preset 'gaussian:-1': SIGMA must be a number in (0, 1000]". Returns
+ * CLI_OK or CLI_EFAIL. */
+int preset_make(const char *spec, int dims, preset_kernel *out);
+
+/* Frees both arrays; safe on a zeroed or already freed preset_kernel. */
+void preset_free(preset_kernel *p);
+
+#endif /* CLCONV_CLI_PRESET_H */
