@@ -1,19 +1,35 @@
 /*
- * `clconv bench`: times convolutions on one device over two fixed grids.
- * The direct grid (1-D float32 signals of 2^22 samples with kernels of 3 to
- * 1024 taps, 2048x2048 images with 3x3 to 15x15 kernels) runs one method
- * per point; the FFT grid (1-D signals of 2^16..2^24 samples with kernels of
- * 2^4..2^16 taps, 2048x2048 images with kernels of 3x3..63x63) runs direct,
- * FFT and auto at every point, so that auto's choice can be checked against
- * the faster forced method. Data stay on the device, so each figure is the
- * compute alone: the median of several runs after a warm-up, each run timed
- * from submission to clconv_runtime_finish. A table goes to stdout, progress
- * to stderr, and optionally JSON to a file.
+ * `clconv bench`: times convolutions and distribution sums on a device over
+ * fixed grids, against the device's own limits. It first measures those
+ * limits (clconv_device_peak: streaming bandwidth and FMA throughput), then
+ * runs the direct grid (1-D float32 signals of 2^22 samples with kernels of
+ * 3 to 1024 taps, 2048x2048 images with 3x3 to 15x15 kernels, one method per
+ * point), the FFT grid (1-D signals of 2^16..2^24 samples with kernels of
+ * 2^4..2^16 taps, 2048x2048 images with kernels of 3x3..63x63, each point
+ * run direct, FFT and auto, so that auto's choice can be checked against the
+ * faster forced method and the direct/FFT crossover found) and the dist grid
+ * (sums of many loaded dice and Poisson-binomials through clconv_dist).
+ * Data stay on the device, so each figure is the compute alone: the median
+ * of several runs after a warm-up, each run timed from submission to
+ * clconv_runtime_finish. Tables go to stdout, progress to stderr, and
+ * optionally JSON and CSV to files; --all-devices runs every device and adds
+ * a summary with one column per device.
  */
+#include "args.h"
+#include "cli.h"
+#include "json.h"
+#include "outfile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "args.h"
 #include "cli.h"
 #include "outfile.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +38,23 @@
 static const char bench_help[] =
     "Usage: clconv bench [OPTIONS]\n"
     "\n"
-    "Times convolutions on one device and prints, per problem, the median time in\n"
-    "milliseconds and the rate in GFLOP/s (2 x outputs x kernel taps per second;\n"
-    "for the FFT method this is the rate a direct convolution would need to match).\n"
-    "Inputs are random and stay on the device: the figures are compute only, each\n"
-    "run timed until the device has finished, the median taken over several runs\n"
-    "after one warm-up run (which also compiles kernels and makes FFT plans).\n"
+    "Measures the device's limits, then times convolutions and distribution sums on\n"
+    "it. Inputs are random and stay on the device: the figures are compute only,\n"
+    "each run timed until the device has finished, the median taken over several\n"
+    "runs after one warm-up run (which also compiles kernels and makes FFT plans).\n"
+    "\n"
+    "Limits (as clpeak measures them): global memory bandwidth, the best streaming\n"
+    "read of a buffer larger than the caches; FMA throughput in float32 and float64,\n"
+    "kernels with many independent FMA chains, 2 flops per FMA.\n"
+    "\n"
+    "Per point and method: the median ms; GFLOP/s, 2 x outputs x kernel taps per\n"
+    "second (for FFT the rate a direct convolution would need to match); GB/s, the\n"
+    "least traffic (signal, kernel and output once each) per second; and %roof:\n"
+    "  direct  the roofline: GFLOP/s over the lower of the FMA peak and bandwidth x\n"
+    "          the point's flops per byte, i.e. against the FMA peak when the point\n"
+    "          is compute-bound (c) and against the bandwidth when memory-bound (m);\n"
+    "  fft     GB/s over the bandwidth (m): transforms do a few flops per byte.\n"
+    "A point run by auto counts as the method auto chose.\n"
     "\n"
     "Grids, in 'same' mode:\n"
     "  direct  conv1d of 2^22 samples with kernels of 3, 17, 64, 255, 1024 taps;\n"
@@ -36,40 +63,58 @@ static const char bench_help[] =
     "          ..., 2^16 taps; conv2d of 2048x2048 with kernels of 3x3, 7x7,\n"
     "          15x15, 31x31, 63x63. Each point runs direct, FFT and auto and\n"
     "          prints their times, auto's choice and auto's time over the faster\n"
-    "          forced method. Direct runs above the --direct-limit are skipped.\n"
+    "          forced method, then per signal size the crossover: the smallest\n"
+    "          kernel at which FFT was faster. Direct runs above the\n"
+    "          --direct-limit are skipped.\n"
+    "  dist    the sum of 10^3 and 10^4 copies of a loaded die (clconv_dist_power)\n"
+    "          and the Poisson-binomial of 10^4 and 10^5 Bernoulli variables\n"
+    "          (clconv_dist_sum_rows), float64, automatic method; skipped on a\n"
+    "          device without float64\n"
     "\n"
     "Options:\n"
     "  -d, --device SPEC      the OpenCL device (see 'clconv --help')\n"
-    "      --grid GRID        direct, fft or all (default)\n"
+    "      --all-devices      run every device in turn and end with a summary table,\n"
+    "                         one column per device\n"
+    "      --grid GRID        direct, fft, dist or all (default); the limits are\n"
+    "                         always measured\n"
     "      --quick            3 timed runs per problem instead of 9, and a sparser\n"
     "                         FFT grid (2^16, 2^20, 2^24 with 2^4, 2^8, 2^12, 2^16)\n"
     "      --method METHOD    the direct grid's method: auto (default), direct, fft\n"
     "      --direct-limit G   skip FFT-grid direct runs above G GFLOP (default 200,\n"
     "                         50 with --quick; 0 for no limit)\n"
-    "  -p, --precision P      f32 (default) or f64\n"
-    "      --json FILE        also write the results as JSON to FILE\n"
+    "  -p, --precision P      f32 (default) or f64, for the convolution grids\n"
+    "      --json FILE        also write the results as JSON to FILE: the limits, every\n"
+    "                         point, the crossovers, and \"rows\" as in the CSV\n"
+    "      --csv FILE         also write one CSV row per point and method to FILE:\n"
+    "                         device,grid,op,size,kernel,n,k,method,chosen,ms_median,\n"
+    "                         ms_min,ms_max,gflops,gbps,pct_roof,bound\n"
     "\n"
     "Example:\n"
-    "  clconv bench --quick --json bench.json\n";
+    "  clconv bench --quick --json bench.json --csv bench.csv\n"
+    "  scripts/plot-bench.sh bench.json plots/\n";
 
 enum {
     OPT_DEVICE = 1,
+    OPT_ALL_DEVICES,
     OPT_GRID,
     OPT_QUICK,
     OPT_METHOD,
     OPT_DIRECT_LIMIT,
     OPT_PRECISION,
-    OPT_JSON
+    OPT_JSON,
+    OPT_CSV
 };
 
 static const args_option bench_options[] = {
     {"device", 'd', 1, OPT_DEVICE},
+    {"all-devices", 0, 0, OPT_ALL_DEVICES},
     {"grid", 0, 1, OPT_GRID},
     {"quick", 0, 0, OPT_QUICK},
     {"method", 0, 1, OPT_METHOD},
     {"direct-limit", 0, 1, OPT_DIRECT_LIMIT},
     {"precision", 'p', 1, OPT_PRECISION},
     {"json", 0, 1, OPT_JSON},
+    {"csv", 0, 1, OPT_CSV},
     {NULL, 0, 0, 0},
 };
 
@@ -92,6 +137,18 @@ static const bench_point direct_grid[] = {
 static const size_t fft_2d_kernels[] = {3, 7, 15, 31, 63};
 #define FFT_POINTS_MAX (FFT_1D_MAX + sizeof fft_2d_kernels / sizeof fft_2d_kernels[0])
 
+/* The dist grid: sums of `count` copies of the loaded die below, or of
+ * `count` Bernoulli variables of different p (a Poisson-binomial). */
+typedef struct dist_point {
+    const char *op;   /* "dice" or "bernoulli" */
+    uint64_t count;
+} dist_point;
+
+static const dist_point dist_grid[] = {
+    {"dice", 1000}, {"dice", 10000}, {"bernoulli", 10000}, {"bernoulli", 100000}};
+#define DIST_POINTS (sizeof dist_grid / sizeof dist_grid[0])
+static const double loaded_die[] = {0.1, 0.2, 0.3, 0.1, 0.2, 0.1};
+
 /* Median of an odd number of runs is one of them, not an average. */
 #define BENCH_RUNS 9
 #define BENCH_RUNS_QUICK 3
@@ -102,6 +159,7 @@ typedef struct bench_config {
     int runs;
     int quick;
     double direct_limit;      /* GFLOP; 0: none */
+    int grid_direct, grid_fft, grid_dist;
 } bench_config;
 
 /* One method timed at one point; measured == 0 when it was skipped. */
@@ -119,8 +177,42 @@ typedef struct bench_result {
     bench_point pt;
     size_t outputs;
     double gflop;             /* 2 x outputs x taps / 1e9 */
+    double gbyte;             /* signal, kernel and output once each / 1e9 */
     bench_timing t[3];
 } bench_result;
+
+/* The direct/FFT crossover of one signal size of the FFT grid: the smallest
+ * kernel at which FFT was faster (k[1] == 0: none among those measured). */
+typedef struct bench_crossover {
+    bench_point pt;
+    size_t compared;          /* kernels where both methods ran */
+    bench_point largest;      /* the largest of them (its k) */
+} bench_crossover;
+
+typedef struct dist_result {
+    const dist_point *pt;
+    bench_timing t;           /* t.chosen: FFT when any convolution used it */
+} dist_result;
+
+/* Everything measured on one device. */
+typedef struct bench_device {
+    clconv_device_info dev;
+    clconv_peak_result peak;
+    bench_result direct[DIRECT_POINTS];
+    size_t ndirect;
+    bench_result fft[FFT_POINTS_MAX];
+    size_t nfft;
+    bench_crossover cross[FFT_POINTS_MAX];
+    size_t ncross;
+    dist_result dist[DIST_POINTS];
+    size_t ndist;
+} bench_device;
+
+/* The rates of one timing against the device's limits. */
+typedef struct bench_rates {
+    double gflops, gbps, pct;
+    char bound;               /* 'c' compute-bound, 'm' memory-bound */
+} bench_rates;
 
 static double now_ms(void)
 {
@@ -147,7 +239,26 @@ static void describe(const bench_point *pt, char *size, size_t size_len, char *k
     }
 }
 
-/* A device array of count uniform random values in [-1, 1), from a
+static bench_rates rates_of(const bench_result *r, const bench_timing *t, const bench_device *bd,
+                            clconv_dtype dtype)
+{
+    bench_rates x = {0, 0, 0, 'm'};
+    const double s = t->ms_median * 1e-3;
+    x.gflops = r->gflop / s;
+    x.gbps = r->gbyte / s;
+    const double peak = bd->peak.gflops[dtype], bw = bd->peak.bandwidth_gbps;
+    if (t->chosen == CLCONV_METHOD_FFT || peak <= 0) {
+        x.pct = bw > 0 ? 100 * x.gbps / bw : 0;
+    } else {
+        /* The roofline: the lower of the FMA peak and bandwidth x intensity. */
+        const double mem_roof = bw * (r->gflop / r->gbyte);
+        x.bound = peak < mem_roof ? 'c' : 'm';
+        x.pct = 100 * x.gflops / (peak < mem_roof ? peak : mem_roof);
+    }
+    return x;
+}
+
+/* A host array of count uniform random values in [-1, 1) of dtype, from a
  * xorshift generator: the values only need to be ordinary numbers. */
 static int random_buffer(clconv_runtime *rt, clconv_dtype dtype, size_t count,
                          uint64_t *state, clconv_buffer **out)
@@ -172,19 +283,32 @@ static int random_buffer(clconv_runtime *rt, clconv_dtype dtype, size_t count,
     return CLI_OK;
 }
 
-/* One timed convolution: submit, then wait for the device to finish. */
-static int run_once(clconv_runtime *rt, const bench_point *pt, clconv_buffer *sig,
-                    clconv_buffer *ker, clconv_buffer *out, clconv_conv_options *opts,
-                    double *ms)
+/* What one timed run does: submit the work, wait for it, and say which
+ * method ran. Returns a library status. */
+typedef int (*bench_run_fn)(clconv_runtime *rt, const void *arg, clconv_method method,
+                            clconv_method *chosen);
+
+/* One warm-up run of fn, then cfg->runs timed runs; fills *t. Returns a
+ * library status (the caller reports it, knowing what ran). */
+static int time_runs(clconv_runtime *rt, const bench_config *cfg, bench_run_fn fn,
+                     const void *arg, clconv_method method, bench_timing *t)
 {
-    double t0 = now_ms();
-    int status = pt->dims == 1
-                     ? clconv_conv1d(rt, sig, pt->n[1], 1, ker, pt->k[1], out, opts)
-                     : clconv_conv2d(rt, sig, pt->n[0], pt->n[1], 1, ker, pt->k[0], pt->k[1],
-                                     out, opts);
-    if (status == CLCONV_OK) status = clconv_runtime_finish(rt);
-    *ms = now_ms() - t0;
-    return status;
+    double times[BENCH_RUNS];
+    clconv_method chosen = method;
+    int lib = fn(rt, arg, method, &chosen);
+    for (int r = 0; r < cfg->runs && lib == CLCONV_OK; r++) {
+        const double t0 = now_ms();
+        lib = fn(rt, arg, method, &chosen);
+        times[r] = now_ms() - t0;
+    }
+    if (lib < 0) return lib;
+    qsort(times, (size_t)cfg->runs, sizeof times[0], compare_double);
+    t->measured = 1;
+    t->ms_min = times[0];
+    t->ms_max = times[cfg->runs - 1];
+    t->ms_median = times[cfg->runs / 2];
+    t->chosen = chosen;
+    return CLCONV_OK;
 }
 
 /* Sets the points of cfg's FFT grid in res: every 1-D signal length with
@@ -206,6 +330,7 @@ static size_t fft_grid(const bench_config *cfg, bench_result *res)
 }
 
 typedef struct bench_data {
+    const bench_point *pt;
     clconv_buffer *sig, *ker, *out;
 } bench_data;
 
@@ -216,7 +341,8 @@ static void data_destroy(bench_data *d)
     clconv_buffer_destroy(d->sig);
 }
 
-/* Random inputs and an output buffer for res->pt; sets outputs and gflop. */
+/* Random inputs and an output buffer for res->pt; sets outputs, gflop and
+ * gbyte. */
 static int data_create(clconv_runtime *rt, const bench_config *cfg, bench_result *res,
                        bench_data *d)
 {
@@ -227,13 +353,16 @@ static int data_create(clconv_runtime *rt, const bench_config *cfg, bench_result
                                              &out_extent[i]);
         if (status < 0) return cli_library_error(NULL, status, "bench");
     }
+    const size_t signal = pt->n[0] * pt->n[1], taps = pt->k[0] * pt->k[1];
     res->outputs = out_extent[0] * out_extent[1];
-    res->gflop = 2.0 * (double)res->outputs * (double)(pt->k[0] * pt->k[1]) / 1e9;
+    res->gflop = 2.0 * (double)res->outputs * (double)taps / 1e9;
+    res->gbyte = (double)(signal + taps + res->outputs) * (double)clconv_dtype_size(cfg->dtype) /
+                 1e9;
+    d->pt = pt;
 
     uint64_t state = 0x9E3779B97F4A7C15u;
-    int status = random_buffer(rt, cfg->dtype, pt->n[0] * pt->n[1], &state, &d->sig);
-    if (status == CLI_OK)
-        status = random_buffer(rt, cfg->dtype, pt->k[0] * pt->k[1], &state, &d->ker);
+    int status = random_buffer(rt, cfg->dtype, signal, &state, &d->sig);
+    if (status == CLI_OK) status = random_buffer(rt, cfg->dtype, taps, &state, &d->ker);
     if (status == CLI_OK) {
         int s = clconv_buffer_create(rt, cfg->dtype, res->outputs, NULL, &d->out);
         if (s < 0) status = cli_library_error(rt, s, "bench: cannot create a buffer");
@@ -241,32 +370,22 @@ static int data_create(clconv_runtime *rt, const bench_config *cfg, bench_result
     return status;
 }
 
-/* Times method on res->pt: one warm-up, then cfg->runs timed runs. */
-static int time_method(clconv_runtime *rt, const bench_config *cfg, bench_result *res,
-                       const bench_data *d, clconv_method method, bench_timing *t)
+/* One convolution of the point in d (a bench_run_fn). */
+static int run_conv(clconv_runtime *rt, const void *arg, clconv_method method,
+                    clconv_method *chosen)
 {
-    const bench_point *pt = &res->pt;
+    const bench_data *d = arg;
+    const bench_point *pt = d->pt;
     clconv_conv_options opts = {0};
     opts.mode = CLCONV_MODE_SAME;
     opts.method = method;
-    double times[BENCH_RUNS], warmup;
-    int lib = run_once(rt, pt, d->sig, d->ker, d->out, &opts, &warmup);
-    for (int r = 0; r < cfg->runs && lib == CLCONV_OK; r++)
-        lib = run_once(rt, pt, d->sig, d->ker, d->out, &opts, &times[r]);
-    if (lib < 0) {
-        char size[32], kernel[32], what[128];
-        describe(pt, size, sizeof size, kernel, sizeof kernel);
-        snprintf(what, sizeof what, "bench: conv%dd %s with %s, method %s", pt->dims, size,
-                 kernel, clconv_method_name(method));
-        return cli_library_error(rt, lib, what);
-    }
-    qsort(times, (size_t)cfg->runs, sizeof times[0], compare_double);
-    t->measured = 1;
-    t->ms_min = times[0];
-    t->ms_max = times[cfg->runs - 1];
-    t->ms_median = times[cfg->runs / 2];
-    t->chosen = opts.chosen;
-    return CLI_OK;
+    int status = pt->dims == 1
+                     ? clconv_conv1d(rt, d->sig, pt->n[1], 1, d->ker, pt->k[1], d->out, &opts)
+                     : clconv_conv2d(rt, d->sig, pt->n[0], pt->n[1], 1, d->ker, pt->k[0],
+                                     pt->k[1], d->out, &opts);
+    if (status == CLCONV_OK) status = clconv_runtime_finish(rt);
+    *chosen = opts.chosen;
+    return status;
 }
 
 /* Runs the given methods at res->pt (direct ones only within the limit). */
@@ -279,7 +398,14 @@ static int run_point(clconv_runtime *rt, const bench_config *cfg, bench_result *
         if (limit_direct && methods[i] == CLCONV_METHOD_DIRECT && cfg->direct_limit > 0 &&
             res->gflop > cfg->direct_limit)
             continue;
-        status = time_method(rt, cfg, res, &d, methods[i], &res->t[methods[i]]);
+        int lib = time_runs(rt, cfg, run_conv, &d, methods[i], &res->t[methods[i]]);
+        if (lib < 0) {
+            char size[32], kernel[32], what[128];
+            describe(&res->pt, size, sizeof size, kernel, sizeof kernel);
+            snprintf(what, sizeof what, "bench: conv%dd %s with %s, method %s", res->pt.dims,
+                     size, kernel, clconv_method_name(methods[i]));
+            status = cli_library_error(rt, lib, what);
+        }
     }
     data_destroy(&d);
     return status;
@@ -296,85 +422,211 @@ static double auto_ratio(const bench_result *r)
     return a->measured && best > 0 ? a->ms_median / best : 0;
 }
 
-static void json_string(FILE *f, const char *s)
+/* ---- output files ---------------------------------------------------------- */
+
+/* One row of the flat table, as a CSV line or (json) a JSON array on one
+ * line: the same columns either way, so the plot script reads both. */
+typedef struct bench_row {
+    size_t device;
+    const char *grid, *op, *method, *chosen;
+    char size[32], kernel[32];
+    size_t n, k;
+    const bench_timing *t;
+    bench_rates r;
+} bench_row;
+
+static const char row_columns[] = "device,grid,op,size,kernel,n,k,method,chosen,ms_median,"
+                                  "ms_min,ms_max,gflops,gbps,pct_roof,bound";
+
+static void row_write(FILE *f, int json, const bench_row *w, int last)
 {
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            fprintf(f, "\\%c", c);
-        } else if (c < 0x20) {
-            fprintf(f, "\\u%04x", c);
-        } else {
-            fputc(c, f);
-        }
-    }
-    fputc('"', f);
+    const char *q = json ? "\"" : "";
+    fprintf(f, "%s%zu,%s%s%s,%s%s%s,%s%s%s,%s%s%s,%zu,%zu,%s%s%s,%s%s%s,%.4f,%.4f,%.4f,%.3f,"
+            "%.3f,%.2f,%s%c%s%s\n", json ? "    [" : "", w->device, q, w->grid, q, q, w->op, q,
+            q, w->size, q, q, w->kernel, q, w->n, w->k, q, w->method, q, q, w->chosen, q,
+            w->t->ms_median, w->t->ms_min, w->t->ms_max, w->r.gflops, w->r.gbps, w->r.pct, q,
+            w->r.bound, q, json ? (last ? "]" : "],") : "");
 }
 
-static void json_timing(FILE *f, const char *name, const bench_timing *t, double gflop)
+/* Calls row_write for every measured timing of bd; *left counts the rows
+ * still to come over all devices, so JSON knows the last one. */
+static void rows_write(FILE *f, int json, const bench_config *cfg, const bench_device *bd,
+                       size_t *left)
+{
+    static const char *const grids[2] = {"direct", "fft"};
+    for (int g = 0; g < 2; g++) {
+        const bench_result *res = g ? bd->fft : bd->direct;
+        const size_t count = g ? bd->nfft : bd->ndirect;
+        for (size_t i = 0; i < count; i++) {
+            for (int m = 0; m < 3; m++) {
+                const bench_timing *t = &res[i].t[m];
+                if (!t->measured) continue;
+                bench_row w = {bd->dev.index, grids[g], res[i].pt.dims == 1 ? "conv1d" : "conv2d",
+                               clconv_method_name((clconv_method)m), clconv_method_name(t->chosen),
+                               "", "", res[i].pt.n[0] * res[i].pt.n[1],
+                               res[i].pt.k[0] * res[i].pt.k[1], t, rates_of(&res[i], t, bd,
+                                                                            cfg->dtype)};
+                describe(&res[i].pt, w.size, sizeof w.size, w.kernel, sizeof w.kernel);
+                row_write(f, json, &w, --*left == 0);
+            }
+        }
+    }
+    for (size_t i = 0; i < bd->ndist; i++) {
+        const dist_result *d = &bd->dist[i];
+        bench_row w = {bd->dev.index, "dist", d->pt->op, "auto", clconv_method_name(d->t.chosen),
+                       "", "", (size_t)d->pt->count, 0, &d->t, {0, 0, 0, '-'}};
+        snprintf(w.size, sizeof w.size, "%zu", (size_t)d->pt->count);
+        snprintf(w.kernel, sizeof w.kernel, "-");
+        row_write(f, json, &w, --*left == 0);
+    }
+}
+
+static size_t rows_count(const bench_device *bd)
+{
+    size_t count = bd->ndist;
+    for (size_t i = 0; i < bd->ndirect; i++)
+        for (int m = 0; m < 3; m++) count += (size_t)bd->direct[i].t[m].measured;
+    for (size_t i = 0; i < bd->nfft; i++)
+        for (int m = 0; m < 3; m++) count += (size_t)bd->fft[i].t[m].measured;
+    return count;
+}
+
+/* [n] for 1-D, [rows, cols] for 2-D. */
+static void json_extent(FILE *f, int dims, const size_t *e)
+{
+    if (dims == 1) {
+        fprintf(f, "[%zu]", e[1]);
+    } else {
+        fprintf(f, "[%zu, %zu]", e[0], e[1]);
+    }
+}
+
+static void json_timing(FILE *f, const char *name, const bench_result *r, const bench_timing *t,
+                        const bench_device *bd, clconv_dtype dtype)
 {
     fprintf(f, ", \"%s\": ", name);
     if (!t->measured) {
         fprintf(f, "null");
         return;
     }
+    const bench_rates x = rates_of(r, t, bd, dtype);
     fprintf(f, "{\"method\": \"%s\", \"ms_median\": %.4f, \"ms_min\": %.4f, \"ms_max\": %.4f, "
-            "\"gflops\": %.3f}", clconv_method_name(t->chosen), t->ms_median, t->ms_min,
-            t->ms_max, gflop / (t->ms_median * 1e-3));
+            "\"gflops\": %.3f, \"gbps\": %.3f, \"pct_roof\": %.2f, \"bound\": \"%s\"}",
+            clconv_method_name(t->chosen), t->ms_median, t->ms_min, t->ms_max, x.gflops, x.gbps,
+            x.pct, x.bound == 'c' ? "compute" : "memory");
 }
 
 static void json_points(FILE *f, const char *name, const bench_result *res, size_t count,
-                        int fft_grid_points)
+                        int fft_grid_points, const bench_device *bd, clconv_dtype dtype)
 {
     fprintf(f, "  \"%s\": [\n", name);
     for (size_t i = 0; i < count; i++) {
         const bench_point *pt = &res[i].pt;
-        if (pt->dims == 1) {
-            fprintf(f, "    {\"op\": \"conv1d\", \"n\": [%zu], \"k\": [%zu]", pt->n[1], pt->k[1]);
-        } else {
-            fprintf(f, "    {\"op\": \"conv2d\", \"n\": [%zu, %zu], \"k\": [%zu, %zu]", pt->n[0],
-                    pt->n[1], pt->k[0], pt->k[1]);
-        }
-        fprintf(f, ", \"outputs\": %zu, \"gflop\": %.4f", res[i].outputs, res[i].gflop);
+        fprintf(f, "    {\"op\": \"conv%dd\", \"n\": ", pt->dims);
+        json_extent(f, pt->dims, pt->n);
+        fprintf(f, ", \"k\": ");
+        json_extent(f, pt->dims, pt->k);
+        fprintf(f, ", \"outputs\": %zu, \"gflop\": %.4f, \"gbyte\": %.4f", res[i].outputs,
+                res[i].gflop, res[i].gbyte);
         if (fft_grid_points) {
-            json_timing(f, "direct", &res[i].t[CLCONV_METHOD_DIRECT], res[i].gflop);
-            json_timing(f, "fft", &res[i].t[CLCONV_METHOD_FFT], res[i].gflop);
-            json_timing(f, "auto", &res[i].t[CLCONV_METHOD_AUTO], res[i].gflop);
+            json_timing(f, "direct", &res[i], &res[i].t[CLCONV_METHOD_DIRECT], bd, dtype);
+            json_timing(f, "fft", &res[i], &res[i].t[CLCONV_METHOD_FFT], bd, dtype);
+            json_timing(f, "auto", &res[i], &res[i].t[CLCONV_METHOD_AUTO], bd, dtype);
             fprintf(f, ", \"auto_over_best\": %.4f", auto_ratio(&res[i]));
         } else {
             for (int m = 0; m < 3; m++)
-                if (res[i].t[m].measured) json_timing(f, "result", &res[i].t[m], res[i].gflop);
+                if (res[i].t[m].measured)
+                    json_timing(f, "result", &res[i], &res[i].t[m], bd, dtype);
         }
         fprintf(f, "}%s\n", i + 1 < count ? "," : "");
     }
     fprintf(f, "  ]");
 }
 
-static void json_write(FILE *f, const clconv_device_info *dev, const bench_config *cfg,
-                       const bench_result *direct, size_t ndirect, const bench_result *fft,
-                       size_t nfft)
+/* The keys of one device's results, inside an object already opened. */
+static void json_device(FILE *f, const bench_device *bd, const bench_config *cfg)
 {
-    fprintf(f, "{\n  \"clconv_version\": ");
-    json_string(f, clconv_version_string());
-    fprintf(f, ",\n  \"device\": {\"index\": %zu, \"name\": ", dev->index);
-    json_string(f, dev->name);
+    const clconv_device_info *dev = &bd->dev;
+    const clconv_peak_result *pk = &bd->peak;
+    fprintf(f, "  \"device\": {\"index\": %zu, \"name\": ", dev->index);
+    json_write_string(f, dev->name);
     fprintf(f, ", \"vendor\": ");
-    json_string(f, dev->vendor);
+    json_write_string(f, dev->vendor);
     fprintf(f, ", \"platform\": ");
-    json_string(f, dev->platform);
+    json_write_string(f, dev->platform);
     fprintf(f, ", \"driver\": ");
-    json_string(f, dev->driver_version);
+    json_write_string(f, dev->driver_version);
     fprintf(f, ", \"compute_units\": %u},\n", dev->compute_units);
+    fprintf(f, "  \"peak\": {\"bandwidth_gbps\": %.3f, \"copy_gbps\": %.3f, \"gflops_f32\": %.3f, "
+            "\"gflops_f64\": %.3f, \"seconds\": %.3f},\n", pk->bandwidth_gbps, pk->copy_gbps,
+            pk->gflops[CLCONV_F32], pk->gflops[CLCONV_F64], pk->seconds);
     fprintf(f, "  \"precision\": \"%s\",\n  \"mode\": \"same\",\n  \"direct_grid_method\": "
             "\"%s\",\n  \"direct_limit_gflop\": %g,\n", cfg->dtype == CLCONV_F64 ? "f64" : "f32",
             clconv_method_name(cfg->method), cfg->direct_limit);
     fprintf(f, "  \"warmup_runs\": 1,\n  \"timed_runs\": %d,\n", cfg->runs);
-    json_points(f, "direct_grid", direct, ndirect, 0);
+    json_points(f, "direct_grid", bd->direct, bd->ndirect, 0, bd, cfg->dtype);
     fprintf(f, ",\n");
-    json_points(f, "fft_grid", fft, nfft, 1);
-    fprintf(f, "\n}\n");
+    json_points(f, "fft_grid", bd->fft, bd->nfft, 1, bd, cfg->dtype);
+    fprintf(f, ",\n  \"crossovers\": [");
+    for (size_t i = 0; i < bd->ncross; i++) {
+        const bench_crossover *c = &bd->cross[i];
+        fprintf(f, "%s\n    {\"op\": \"conv%dd\", \"n\": ", i ? "," : "", c->pt.dims);
+        json_extent(f, c->pt.dims, c->pt.n);
+        fprintf(f, ", \"fft_faster_from_k\": ");
+        if (c->pt.k[1]) {
+            json_extent(f, c->pt.dims, c->pt.k);
+        } else {
+            fprintf(f, "null");
+        }
+        fprintf(f, ", \"kernels_compared\": %zu}", c->compared);
+    }
+    fprintf(f, "\n  ],\n  \"dist_grid\": [");
+    for (size_t i = 0; i < bd->ndist; i++) {
+        const dist_result *d = &bd->dist[i];
+        fprintf(f, "%s\n    {\"op\": \"%s\", \"count\": %llu, \"method\": \"%s\", "
+                "\"ms_median\": %.4f, \"ms_min\": %.4f, \"ms_max\": %.4f}", i ? "," : "",
+                d->pt->op, (unsigned long long)d->pt->count, clconv_method_name(d->t.chosen),
+                d->t.ms_median, d->t.ms_min, d->t.ms_max);
+    }
+    fprintf(f, "\n  ],\n  \"columns\": ");
+    json_write_string(f, row_columns);
+    fprintf(f, ",\n  \"rows\": [\n");
+    size_t left = rows_count(bd);
+    rows_write(f, 1, cfg, bd, &left);
+    fprintf(f, "  ]\n");
 }
+
+/* One device: its keys at the top level, as before --all-devices existed;
+ * several: an array of such objects under "devices". */
+static void json_write(FILE *f, const bench_device *bd, size_t ndev, const bench_config *cfg)
+{
+    fprintf(f, "{\n  \"clconv_version\": ");
+    json_write_string(f, clconv_version_string());
+    if (ndev == 1) {
+        fprintf(f, ",\n");
+        json_device(f, &bd[0], cfg);
+    } else {
+        fprintf(f, ",\n  \"devices\": [\n");
+        for (size_t i = 0; i < ndev; i++) {
+            fprintf(f, "{\n");
+            json_device(f, &bd[i], cfg);
+            fprintf(f, "}%s\n", i + 1 < ndev ? "," : "");
+        }
+        fprintf(f, "  ]\n");
+    }
+    fprintf(f, "}\n");
+}
+
+static void csv_write(FILE *f, const bench_device *bd, size_t ndev, const bench_config *cfg)
+{
+    fprintf(f, "%s\n", row_columns);
+    for (size_t i = 0; i < ndev; i++) {
+        size_t left = rows_count(&bd[i]);
+        rows_write(f, 0, cfg, &bd[i], &left);
+    }
+}
+
+/* ---- the grids -------------------------------------------------------------- */
 
 static void progress(const char *grid, size_t i, size_t count, const bench_point *pt)
 {
@@ -384,12 +636,35 @@ static void progress(const char *grid, size_t i, size_t count, const bench_point
                  kernel);
 }
 
-static int run_direct_grid(clconv_runtime *rt, const bench_config *cfg, bench_result *res)
+static void print_rates(const bench_rates *x)
 {
+    printf(" %9.2f %8.2f %5.0f%% %c", x->gflops, x->gbps, x->pct, x->bound);
+}
+
+static int run_peak(clconv_runtime *rt, bench_device *bd)
+{
+    cli_progress("bench: measuring the device's limits");
+    int s = clconv_device_peak(rt, &bd->peak);
+    cli_progress_end();
+    if (s < 0) return cli_library_error(rt, s, "bench: measuring the device's limits");
+    printf("Limits: read bandwidth %.1f GB/s (copy %.1f GB/s), FMA %.1f GFLOP/s float32",
+           bd->peak.bandwidth_gbps, bd->peak.copy_gbps, bd->peak.gflops[CLCONV_F32]);
+    if (bd->dev.fp64) {
+        printf(", %.1f GFLOP/s float64\n\n", bd->peak.gflops[CLCONV_F64]);
+    } else {
+        printf(", no float64\n\n");
+    }
+    fflush(stdout);
+    return CLI_OK;
+}
+
+static int run_direct_grid(clconv_runtime *rt, const bench_config *cfg, bench_device *bd)
+{
+    bench_result *res = bd->direct;
     printf("Direct grid: %s, same mode, method %s; median of %d runs after a warm-up, "
-           "compute only\n\n%-7s %-11s %-7s %-7s %10s %9s\n",
+           "compute only\n\n%-7s %-11s %-7s %-7s %10s %9s %8s %6s\n",
            cfg->dtype == CLCONV_F64 ? "float64" : "float32", clconv_method_name(cfg->method),
-           cfg->runs, "op", "size", "kernel", "method", "ms", "GFLOP/s");
+           cfg->runs, "op", "size", "kernel", "method", "ms", "GFLOP/s", "GB/s", "%roof");
     fflush(stdout);
     for (size_t i = 0; i < DIRECT_POINTS; i++) {
         res[i].pt = direct_grid[i];
@@ -397,36 +672,85 @@ static int run_direct_grid(clconv_runtime *rt, const bench_config *cfg, bench_re
         int status = run_point(rt, cfg, &res[i], &cfg->method, 1, 0);
         cli_progress_end();
         if (status != CLI_OK) return status;
+        bd->ndirect = i + 1;
         const bench_timing *t = &res[i].t[cfg->method];
         char size[32], kernel[32];
         describe(&res[i].pt, size, sizeof size, kernel, sizeof kernel);
-        printf("conv%dd  %-11s %-7s %-7s %10.3f %9.2f\n", res[i].pt.dims, size, kernel,
-               clconv_method_name(t->chosen), t->ms_median, res[i].gflop / (t->ms_median * 1e-3));
+        printf("conv%dd  %-11s %-7s %-7s %10.3f", res[i].pt.dims, size, kernel,
+               clconv_method_name(t->chosen), t->ms_median);
+        const bench_rates x = rates_of(&res[i], t, bd, cfg->dtype);
+        print_rates(&x);
+        printf("\n");
         fflush(stdout);
     }
     printf("\n");
     return CLI_OK;
 }
 
-static void print_ms(const bench_timing *t)
+static void print_timing(const bench_result *r, const bench_timing *t, const bench_device *bd,
+                         clconv_dtype dtype)
 {
     if (t->measured) {
-        printf(" %10.3f", t->ms_median);
+        printf(" %10.3f %5.0f%%", t->ms_median, rates_of(r, t, bd, dtype).pct);
     } else {
-        printf(" %10s", "-");
+        printf(" %10s %6s", "-", "");
     }
 }
 
-static int run_fft_grid(clconv_runtime *rt, const bench_config *cfg, bench_result *res,
-                        size_t count)
+/* The crossovers of the FFT grid, whose points come grouped by signal size
+ * with kernels in increasing order. */
+static void find_crossovers(bench_device *bd)
+{
+    bd->ncross = 0;
+    for (size_t i = 0; i < bd->nfft; i++) {
+        const bench_result *r = &bd->fft[i];
+        bench_crossover *c = bd->ncross ? &bd->cross[bd->ncross - 1] : NULL;
+        if (!c || c->pt.dims != r->pt.dims || c->pt.n[0] != r->pt.n[0] ||
+            c->pt.n[1] != r->pt.n[1]) {
+            c = &bd->cross[bd->ncross++];
+            *c = (bench_crossover){{r->pt.dims, {r->pt.n[0], r->pt.n[1]}, {0, 0}}, 0, r->pt};
+        }
+        const bench_timing *di = &r->t[CLCONV_METHOD_DIRECT], *f = &r->t[CLCONV_METHOD_FFT];
+        if (!di->measured || !f->measured) continue;
+        c->compared++;
+        c->largest = r->pt;
+        if (c->pt.k[1] == 0 && f->ms_median < di->ms_median) {
+            c->pt.k[0] = r->pt.k[0];
+            c->pt.k[1] = r->pt.k[1];
+        }
+    }
+}
+
+static void print_crossovers(const bench_device *bd)
+{
+    printf("\nDirect/FFT crossover (the smallest kernel at which FFT was faster):\n");
+    for (size_t i = 0; i < bd->ncross; i++) {
+        const bench_crossover *c = &bd->cross[i];
+        char size[32], kernel[32];
+        describe(&c->pt, size, sizeof size, kernel, sizeof kernel);
+        printf("  conv%dd %-11s ", c->pt.dims, size);
+        if (c->pt.k[1]) {
+            printf("FFT faster from %s\n", kernel);
+        } else if (c->compared) {
+            describe(&c->largest, size, sizeof size, kernel, sizeof kernel);
+            printf("direct faster at all %zu kernels compared, up to %s\n", c->compared, kernel);
+        } else {
+            printf("not compared (direct skipped)\n");
+        }
+    }
+}
+
+static int run_fft_grid(clconv_runtime *rt, const bench_config *cfg, bench_device *bd)
 {
     static const clconv_method methods[] = {CLCONV_METHOD_DIRECT, CLCONV_METHOD_FFT,
                                             CLCONV_METHOD_AUTO};
+    bench_result *res = bd->fft;
+    const size_t count = fft_grid(cfg, res);
     printf("FFT grid: %s, same mode; median of %d runs after a warm-up, compute only; "
            "auto/best is auto's time over the faster forced method's\n\n"
-           "%-7s %-11s %-7s %10s %10s %-7s %10s %9s\n",
+           "%-7s %-11s %-7s %10s %6s %10s %6s %-7s %10s %6s %9s\n",
            cfg->dtype == CLCONV_F64 ? "float64" : "float32", cfg->runs, "op", "size", "kernel",
-           "direct ms", "fft ms", "auto", "auto ms", "auto/best");
+           "direct ms", "%roof", "fft ms", "%roof", "auto", "auto ms", "%roof", "auto/best");
     fflush(stdout);
     double worst = 0;
     int skipped = 0;
@@ -435,14 +759,15 @@ static int run_fft_grid(clconv_runtime *rt, const bench_config *cfg, bench_resul
         int status = run_point(rt, cfg, &res[i], methods, 3, 1);
         cli_progress_end();
         if (status != CLI_OK) return status;
+        bd->nfft = i + 1;
         const bench_result *r = &res[i];
         char size[32], kernel[32];
         describe(&r->pt, size, sizeof size, kernel, sizeof kernel);
         printf("conv%dd  %-11s %-7s", r->pt.dims, size, kernel);
-        print_ms(&r->t[CLCONV_METHOD_DIRECT]);
-        print_ms(&r->t[CLCONV_METHOD_FFT]);
+        print_timing(r, &r->t[CLCONV_METHOD_DIRECT], bd, cfg->dtype);
+        print_timing(r, &r->t[CLCONV_METHOD_FFT], bd, cfg->dtype);
         printf(" %-7s", clconv_method_name(r->t[CLCONV_METHOD_AUTO].chosen));
-        print_ms(&r->t[CLCONV_METHOD_AUTO]);
+        print_timing(r, &r->t[CLCONV_METHOD_AUTO], bd, cfg->dtype);
         printf(" %9.2f\n", auto_ratio(r));
         fflush(stdout);
         skipped |= !r->t[CLCONV_METHOD_DIRECT].measured;
@@ -451,14 +776,209 @@ static int run_fft_grid(clconv_runtime *rt, const bench_config *cfg, bench_resul
     if (skipped)
         printf("\n- : direct skipped, above %g GFLOP (--direct-limit)\n", cfg->direct_limit);
     printf("\nauto over the faster forced method: at most %.2fx over %zu points\n", worst, count);
+    find_crossovers(bd);
+    print_crossovers(bd);
+    printf("\n");
     return CLI_OK;
+}
+
+/* What a dist run works on: the die, or the Bernoulli matrix. */
+typedef struct dist_data {
+    const dist_point *pt;
+    clconv_dist *die;
+    double *rows;    /* count x 2: [1 - p, p] */
+} dist_data;
+
+/* One sum of the dist grid (a bench_run_fn); the result is freed at once. */
+static int run_dist(clconv_runtime *rt, const void *arg, clconv_method method,
+                    clconv_method *chosen)
+{
+    const dist_data *d = arg;
+    clconv_dist_options opts = {0};
+    opts.method = method;
+    clconv_dist *sum = NULL;
+    int status = d->die ? clconv_dist_power(rt, d->die, d->pt->count, &opts, &sum)
+                        : clconv_dist_sum_rows(rt, d->rows, (size_t)d->pt->count, 2, 0, &opts,
+                                               &sum);
+    if (status == CLCONV_OK) status = clconv_runtime_finish(rt);
+    clconv_dist_destroy(sum);
+    *chosen = opts.chosen;
+    return status;
+}
+
+static int run_dist_grid(clconv_runtime *rt, const bench_config *cfg, bench_device *bd)
+{
+    if (!bd->dev.fp64) {
+        printf("Dist grid: skipped, the device has no float64\n\n");
+        return CLI_OK;
+    }
+    printf("Dist grid: float64, automatic method; median of %d runs after a warm-up, "
+           "compute only\n\n%-10s %8s %-7s %10s\n", cfg->runs, "sum of", "count", "method",
+           "ms");
+    for (size_t i = 0; i < DIST_POINTS; i++) {
+        const dist_point *pt = &dist_grid[i];
+        dist_result *res = &bd->dist[i];
+        dist_data d = {pt, NULL, NULL};
+        int status = CLI_OK, lib = CLCONV_OK;
+        cli_progress("bench dist [%zu/%zu] sum of %llu %s", i + 1, DIST_POINTS,
+                     (unsigned long long)pt->count, pt->op);
+        if (strcmp(pt->op, "dice") == 0) {
+            lib = clconv_dist_create_1d(rt, loaded_die, sizeof loaded_die / sizeof loaded_die[0],
+                                        1, 0, &d.die);
+        } else if (!(d.rows = malloc((size_t)pt->count * 2 * sizeof *d.rows))) {
+            status = cli_error("bench: out of memory");
+        } else {
+            /* Probabilities spread over (0.01, 0.99) by the golden ratio. */
+            for (size_t r = 0; r < pt->count; r++) {
+                const double p = 0.01 + 0.98 * fmod((double)r * 0.6180339887498949, 1.0);
+                d.rows[2 * r] = 1 - p;
+                d.rows[2 * r + 1] = p;
+            }
+        }
+        res->pt = pt;
+        if (status == CLI_OK && lib == CLCONV_OK)
+            lib = time_runs(rt, cfg, run_dist, &d, CLCONV_METHOD_AUTO, &res->t);
+        cli_progress_end();
+        if (lib < 0) {
+            char what[96];
+            snprintf(what, sizeof what, "bench: dist, sum of %llu %s",
+                     (unsigned long long)pt->count, pt->op);
+            status = cli_library_error(rt, lib, what);
+        }
+        clconv_dist_destroy(d.die);
+        free(d.rows);
+        if (status != CLI_OK) return status;
+        bd->ndist = i + 1;
+        printf("%-10s %8llu %-7s %10.3f\n", pt->op, (unsigned long long)pt->count,
+               clconv_method_name(res->t.chosen), res->t.ms_median);
+        fflush(stdout);
+    }
+    printf("\n");
+    return CLI_OK;
+}
+
+/* Everything on the device named by spec, into *bd. */
+static int bench_device_run(const char *spec, const bench_config *cfg, bench_device *bd)
+{
+    clconv_runtime *rt = NULL;
+    int status = cli_runtime_open(spec, 0, &rt);
+    if (status == CLI_OK) {
+        int s = clconv_runtime_device(rt, &bd->dev);
+        if (s < 0) status = cli_library_error(rt, s, "bench");
+    }
+    if (status == CLI_OK) {
+        printf("device %zu: %s (%s, %s)\n\n", bd->dev.index, bd->dev.name, bd->dev.platform,
+               bd->dev.driver_version);
+        fflush(stdout);
+        status = run_peak(rt, bd);
+    }
+    if (status == CLI_OK && cfg->grid_direct) status = run_direct_grid(rt, cfg, bd);
+    if (status == CLI_OK && cfg->grid_fft) status = run_fft_grid(rt, cfg, bd);
+    if (status == CLI_OK && cfg->grid_dist) status = run_dist_grid(rt, cfg, bd);
+    clconv_runtime_destroy(rt);
+    return status;
+}
+
+/* ---- the side-by-side summary of --all-devices ---------------------------- */
+
+#define SUMMARY_COL 16
+
+static void summary_label(const char *fmt, const char *a, const char *b)
+{
+    char label[64];
+    snprintf(label, sizeof label, fmt, a, b);
+    printf("%-30s", label);
+}
+
+/* Prints the auto (or the direct grid's) median of point i of one grid for
+ * each device, "-" where it did not run. */
+static void summary_points(const bench_device *bd, size_t ndev, int fft, clconv_method method)
+{
+    const size_t count = fft ? bd[0].nfft : bd[0].ndirect;
+    for (size_t i = 0; i < count; i++) {
+        const bench_result *r0 = fft ? &bd[0].fft[i] : &bd[0].direct[i];
+        char size[32], kernel[32];
+        describe(&r0->pt, size, sizeof size, kernel, sizeof kernel);
+        summary_label(r0->pt.dims == 1 ? "  conv1d %s*%s" : "  conv2d %s*%s", size, kernel);
+        for (size_t d = 0; d < ndev; d++) {
+            const size_t n = fft ? bd[d].nfft : bd[d].ndirect;
+            const bench_timing *t = i < n ? &(fft ? bd[d].fft : bd[d].direct)[i].t[method] : NULL;
+            if (t && t->measured) {
+                printf(" %*.3f", SUMMARY_COL - 1, t->ms_median);
+            } else {
+                printf(" %*s", SUMMARY_COL - 1, "-");
+            }
+        }
+        printf("\n");
+    }
+}
+
+static void summary_write(const bench_device *bd, size_t ndev, const bench_config *cfg)
+{
+    printf("Summary, one column per device (ms are medians)\n\n%-30s", "");
+    for (size_t d = 0; d < ndev; d++) printf(" %*zu", SUMMARY_COL - 1, bd[d].dev.index);
+    printf("\n%-30s", "device");
+    for (size_t d = 0; d < ndev; d++) printf(" %*.*s", SUMMARY_COL - 1, SUMMARY_COL - 1,
+                                             bd[d].dev.name);
+    static const char *const peak_names[] = {"read GB/s", "copy GB/s", "FMA float32 GFLOP/s",
+                                             "FMA float64 GFLOP/s"};
+    for (int k = 0; k < 4; k++) {
+        printf("\n%-30s", peak_names[k]);
+        for (size_t d = 0; d < ndev; d++) {
+            const double v[4] = {bd[d].peak.bandwidth_gbps, bd[d].peak.copy_gbps,
+                                 bd[d].peak.gflops[0], bd[d].peak.gflops[1]};
+            printf(" %*.1f", SUMMARY_COL - 1, v[k]);
+        }
+    }
+    printf("\n");
+    if (cfg->grid_direct) {
+        printf("direct grid, method %s, ms\n", clconv_method_name(cfg->method));
+        summary_points(bd, ndev, 0, cfg->method);
+    }
+    if (cfg->grid_fft) {
+        printf("FFT grid, auto, ms\n");
+        summary_points(bd, ndev, 1, CLCONV_METHOD_AUTO);
+        printf("FFT faster from kernel\n");
+        for (size_t i = 0; i < bd[0].ncross; i++) {
+            char size[32], kernel[32];
+            describe(&bd[0].cross[i].pt, size, sizeof size, kernel, sizeof kernel);
+            summary_label(bd[0].cross[i].pt.dims == 1 ? "  conv1d %s%s" : "  conv2d %s%s", size,
+                          "");
+            for (size_t d = 0; d < ndev; d++) {
+                const bench_crossover *c = i < bd[d].ncross ? &bd[d].cross[i] : NULL;
+                if (c && c->pt.k[1]) {
+                    describe(&c->pt, size, sizeof size, kernel, sizeof kernel);
+                    printf(" %*s", SUMMARY_COL - 1, kernel);
+                } else {
+                    printf(" %*s", SUMMARY_COL - 1, "-");
+                }
+            }
+            printf("\n");
+        }
+    }
+    if (cfg->grid_dist) {
+        printf("dist grid, ms\n");
+        for (size_t i = 0; i < DIST_POINTS; i++) {
+            char count[32];
+            snprintf(count, sizeof count, "%llu", (unsigned long long)dist_grid[i].count);
+            summary_label("  sum of %s %s", count, dist_grid[i].op);
+            for (size_t d = 0; d < ndev; d++) {
+                if (i < bd[d].ndist) {
+                    printf(" %*.3f", SUMMARY_COL - 1, bd[d].dist[i].t.ms_median);
+                } else {
+                    printf(" %*s", SUMMARY_COL - 1, "-");
+                }
+            }
+            printf("\n");
+        }
+    }
 }
 
 int cmd_bench(int argc, char **argv)
 {
-    bench_config cfg = {CLCONV_F32, CLCONV_METHOD_AUTO, BENCH_RUNS, 0, -1};
-    const char *device = NULL, *json = NULL;
-    int grid_direct = 1, grid_fft = 1;
+    bench_config cfg = {CLCONV_F32, CLCONV_METHOD_AUTO, BENCH_RUNS, 0, -1, 1, 1, 1};
+    const char *device = NULL, *json = NULL, *csv = NULL;
+    int all_devices = 0;
     args_parser p;
     args_init(&p, argv[0], bench_options, argc, argv);
     const char *v;
@@ -468,13 +988,17 @@ int cmd_bench(int argc, char **argv)
         case ARGS_ERROR: return CLI_EUSAGE;
         case ARGS_POSITIONAL: return cli_usage_error(p.command, "unexpected argument '%s'", v);
         case OPT_DEVICE: device = v; break;
-        case OPT_GRID:
-            grid_direct = strcmp(v, "direct") == 0 || strcmp(v, "all") == 0;
-            grid_fft = strcmp(v, "fft") == 0 || strcmp(v, "all") == 0;
-            if (!grid_direct && !grid_fft)
-                return cli_usage_error(p.command, "--grid must be direct, fft or all, not '%s'",
-                                       v);
+        case OPT_ALL_DEVICES: all_devices = 1; break;
+        case OPT_GRID: {
+            const int all = strcmp(v, "all") == 0;
+            cfg.grid_direct = all || strcmp(v, "direct") == 0;
+            cfg.grid_fft = all || strcmp(v, "fft") == 0;
+            cfg.grid_dist = all || strcmp(v, "dist") == 0;
+            if (!cfg.grid_direct && !cfg.grid_fft && !cfg.grid_dist)
+                return cli_usage_error(p.command,
+                                       "--grid must be direct, fft, dist or all, not '%s'", v);
             break;
+        }
         case OPT_QUICK:
             cfg.runs = BENCH_RUNS_QUICK;
             cfg.quick = 1;
@@ -500,35 +1024,43 @@ int cmd_bench(int argc, char **argv)
             }
             break;
         case OPT_JSON: json = v; break;
+        case OPT_CSV: csv = v; break;
         }
     }
+    if (all_devices && device)
+        return cli_usage_error(p.command, "--device and --all-devices exclude each other");
+    if (json && csv && strcmp(json, csv) == 0)
+        return cli_usage_error(p.command, "--json and --csv name the same file '%s'", json);
     if (cfg.direct_limit < 0) cfg.direct_limit = cfg.quick ? 50 : 200;
 
-    outfile of = {0};
-    clconv_runtime *rt = NULL;
-    bench_result direct[DIRECT_POINTS], fft[FFT_POINTS_MAX];
-    memset(direct, 0, sizeof direct);
-    memset(fft, 0, sizeof fft);
-    const size_t ndirect = grid_direct ? DIRECT_POINTS : 0;
-    const size_t nfft = grid_fft ? fft_grid(&cfg, fft) : 0;
-    clconv_device_info dev;
-    int status = json ? outfile_open(&of, json) : CLI_OK;
-    if (status == CLI_OK) status = cli_runtime_open(device, 0, &rt);
-    if (status == CLI_OK) {
-        int s = clconv_runtime_device(rt, &dev);
-        if (s < 0) status = cli_library_error(rt, s, "bench");
+    size_t ndev = 1;
+    if (all_devices) {
+        int s = clconv_device_count(&ndev);
+        if (s < 0) return cli_library_error(NULL, s, "bench: cannot list the devices");
     }
-    if (status == CLI_OK) {
-        printf("device: %s (%s, %s)\n\n", dev.name, dev.platform, dev.driver_version);
-        fflush(stdout);
+    /* The output files are created first, so a bad path fails before the
+     * minutes of measurement rather than after. */
+    outfile jf = {0}, cf = {0};
+    int status = json ? outfile_open(&jf, json) : CLI_OK;
+    if (status == CLI_OK && csv) status = outfile_open(&cf, csv);
+    bench_device *bd = status == CLI_OK ? calloc(ndev, sizeof *bd) : NULL;
+    if (status == CLI_OK && !bd) status = cli_error("bench: out of memory");
+    for (size_t d = 0; d < ndev && status == CLI_OK; d++) {
+        char spec[32];
+        snprintf(spec, sizeof spec, "%zu", d);
+        status = bench_device_run(all_devices ? spec : device, &cfg, &bd[d]);
     }
-    if (status == CLI_OK && ndirect) status = run_direct_grid(rt, &cfg, direct);
-    if (status == CLI_OK && nfft) status = run_fft_grid(rt, &cfg, fft, nfft);
+    if (status == CLI_OK && all_devices) summary_write(bd, ndev, &cfg);
     if (status == CLI_OK && json) {
-        json_write(of.f, &dev, &cfg, direct, ndirect, fft, nfft);
-        status = outfile_commit(&of);
+        json_write(jf.f, bd, ndev, &cfg);
+        status = outfile_commit(&jf);
     }
-    outfile_abort(&of);
-    clconv_runtime_destroy(rt);
+    if (status == CLI_OK && csv) {
+        csv_write(cf.f, bd, ndev, &cfg);
+        status = outfile_commit(&cf);
+    }
+    outfile_abort(&cf);
+    outfile_abort(&jf);
+    free(bd);
     return status;
 }
