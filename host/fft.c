@@ -116,6 +116,7 @@ struct clconv__fft_cache {
     size_t count;
     unsigned long clock;
     unsigned long generation; /* bumped whenever a plan is added or evicted */
+    unsigned long hits, created; /* for clconv_runtime_cache_stats */
 };
 
 static const char *vkfft_error_name(VkFFTResult r)
@@ -286,6 +287,7 @@ static int plan_get(clconv_runtime *rt, struct clconv__fft_cache *c, const clcon
     for (fft_plan *p = c->plans; p; p = p->next) {
         if (key_equal(&p->key, key)) {
             p->last_use = ++c->clock;
+            c->hits++;
             clconv__note(rt, "FFT plan %zu x %zu count %zu %s %s: cached", key->len[0],
                          key->len[1], key->count, key->dtype == CLCONV_F64 ? "f64" : "f32",
                          key->inverse ? "inverse" : "forward");
@@ -312,6 +314,7 @@ static int plan_get(clconv_runtime *rt, struct clconv__fft_cache *c, const clcon
     c->plans = p;
     c->count++;
     c->generation++;
+    c->created++;
     *out = p;
     return 0;
 }
@@ -371,6 +374,22 @@ unsigned long clconv__fft_generation(clconv_runtime *rt)
     const unsigned long g = c->generation;
     pthread_mutex_unlock(&c->lock);
     return g;
+}
+
+void clconv__fft_cache_counts(const clconv_runtime *rt, unsigned long *hits,
+                              unsigned long *created)
+{
+    /* The plan lock is taken after the runtime's is released: plan creation
+     * takes them in the other order. */
+    pthread_mutex_lock((pthread_mutex_t *)&rt->lock);
+    struct clconv__fft_cache *c = rt->fft_cache;
+    pthread_mutex_unlock((pthread_mutex_t *)&rt->lock);
+    *hits = *created = 0;
+    if (!c) return;
+    pthread_mutex_lock(&c->lock);
+    *hits = c->hits;
+    *created = c->created;
+    pthread_mutex_unlock(&c->lock);
 }
 
 void clconv__fft_cache_clear(clconv_runtime *rt)

@@ -45,6 +45,10 @@ int clconv__fft_is_cached(clconv_runtime *rt, const clconv__fft_key *key);
  * decision that depended on clconv__fft_is_cached can be kept until then. */
 unsigned long clconv__fft_generation(clconv_runtime *rt);
 
+/* Plans found in the cache and plans created, for clconv_runtime_cache_stats. */
+void clconv__fft_cache_counts(const clconv_runtime *rt, unsigned long *hits,
+                              unsigned long *created);
+
 /* Releases every cached plan and the cache itself; called by
  * clconv_runtime_destroy after the queue has drained. */
 void clconv__fft_cache_clear(clconv_runtime *rt);

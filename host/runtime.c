@@ -205,6 +205,7 @@ int clconv_runtime_cache_stats(const clconv_runtime *rt, clconv_cache_stats *sta
     pthread_mutex_lock((pthread_mutex_t *)&rt->lock);
     *stats = rt->stats;
     pthread_mutex_unlock((pthread_mutex_t *)&rt->lock);
+    clconv__fft_cache_counts(rt, &stats->plan_hits, &stats->plans_created);
     return 0;
 }
 

@@ -195,12 +195,16 @@ CLCONV_API cl_command_queue clconv_runtime_queue(const clconv_runtime *rt);
 /* Blocks until all work submitted on the runtime has completed. */
 CLCONV_API int clconv_runtime_finish(clconv_runtime *rt);
 
-/* Statistics of the in-memory and on-disk program cache since creation. */
+/* Statistics of the in-memory and on-disk program cache and of the FFT plan
+ * cache since creation. */
 typedef struct clconv_cache_stats {
     unsigned long memory_hits;   /* programs found already built in memory */
     unsigned long disk_hits;     /* programs loaded from a cached binary */
     unsigned long builds;        /* programs compiled from source */
     unsigned long disk_rejects;  /* cached binaries that failed to verify or load */
+    unsigned long plan_hits;     /* FFT plans found in the runtime's plan cache */
+    unsigned long plans_created; /* FFT plans created (their kernels may come from the
+                                    program cache) */
 } clconv_cache_stats;
 
 CLCONV_API int clconv_runtime_cache_stats(const clconv_runtime *rt, clconv_cache_stats *stats);
@@ -355,6 +359,30 @@ typedef struct clconv_tune_result {
  * kernel cache adds about a second of compilation per transform length.
  * result (caller-owned) may be NULL. */
 CLCONV_API int clconv_tune(clconv_runtime *rt, clconv_tune_result *result);
+
+/* ------------------------------------------------------------------------ */
+/* The device's limits                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* What clconv_device_peak measured: the roofs a convolution can be compared
+ * with. Rates are decimal (GB/s = 1e9 bytes per second). */
+typedef struct clconv_peak_result {
+    double bandwidth_gbps;    /* global memory, streaming read: bytes read per second */
+    double copy_gbps;         /* streaming copy: bytes read plus bytes written per second */
+    double gflops[2];         /* FMA throughput by clconv_dtype (float32, float64), 2 flops
+                                 per FMA; float64 is 0 on a device without fp64 */
+    double seconds;           /* how long the measurement took */
+} clconv_peak_result;
+
+/* Measures the limits of rt's device in the manner of clpeak: the best
+ * streaming read and copy of device buffers larger than its caches, over a
+ * few vector widths and access layouts, and the best FMA rate of kernels
+ * with many independent FMA chains per work-item, in float32 and (where the
+ * device has it) float64. About a second on a CPU device once the
+ * kernels are cached; the first run also compiles them. Allocates up to
+ * 512 MiB of device memory while it runs and frees it before returning.
+ * *out (caller-owned) receives the figures; nothing is kept on rt. */
+CLCONV_API int clconv_device_peak(clconv_runtime *rt, clconv_peak_result *out);
 
 /* ------------------------------------------------------------------------ */
 /* Distributions of sums of independent random variables                    */

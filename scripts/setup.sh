@@ -13,8 +13,15 @@ packages=(
   pocl-opencl-icd                     # the CPU OpenCL device when there is no GPU
   check                               # unit tests
   libvkfft-dev                        # FFT convolution (header-only)
+  libcurl4-openssl-dev                # the commands' --server client
+  libpng-dev                          # PNG images in clconv conv2d
+  libmicrohttpd-dev                   # the HTTP server of clconv serve
   clinfo                              # device listing for people
 )
+# Scripts that need more (the load test's wrk, the cluster's nginx) name it
+# in CLCONV_EXTRA_PACKAGES, so that one loop installs everything.
+read -r -a extra <<<"${CLCONV_EXTRA_PACKAGES:-}"
+packages+=("${extra[@]}")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -29,6 +29,9 @@ static const struct {
     {"threads", clconv_test_suite_threads},
     {"dist", clconv_test_suite_dist},
     {"fft", clconv_test_suite_fft},
+    {"peak", clconv_test_suite_peak},
+    {"serve", clconv_test_suite_serve},
+    {"json", clconv_test_suite_json},
 };
 
 #define SUITE_COUNT (sizeof suites / sizeof suites[0])

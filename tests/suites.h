@@ -23,5 +23,8 @@ Suite *clconv_test_suite_stream(void);
 Suite *clconv_test_suite_threads(void);
 Suite *clconv_test_suite_dist(void);
 Suite *clconv_test_suite_fft(void);
+Suite *clconv_test_suite_peak(void);
+Suite *clconv_test_suite_serve(void);
+Suite *clconv_test_suite_json(void);
 
 #endif /* CLCONV_TEST_SUITES_H */

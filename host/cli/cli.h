@@ -9,6 +9,8 @@
 
 #include "clconv.h"
 
+#include <stddef.h>
+
 /* Exit codes, documented in `clconv --help`. */
 enum {
     CLI_OK = 0,     /* success */
@@ -24,6 +26,14 @@ int cli_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;
+
+/* Sends this thread's cli_error lines (without the "clconv: " prefix, cut
+ * to size bytes) into buf instead of stderr, until called again with buf
+ * NULL. For callers that answer errors in their own form, e.g. a server
+ * replying with JSON: the readers and writers of the command's formats
+ * (npy, csv, raw, image, preset) then report into buf. buf is borrowed and
+ * must outlive the capture; each report overwrites the previous one. */
+void cli_error_capture(char *buf, size_t size);
 
 /* Prints "clconv COMMAND: MESSAGE (see 'clconv COMMAND --help')" and returns
  * CLI_EUSAGE. command may be NULL for the top level. */
@@ -61,5 +71,6 @@ int cmd_conv2d(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_dist(int argc, char **argv);
 int cmd_tune(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif /* CLCONV_CLI_H */

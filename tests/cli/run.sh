@@ -3,7 +3,8 @@
 # zstd's tests/playTests.sh: every case runs the real binary, checks its exit
 # code and stderr, and compares the .npy it wrote with SciPy's result kept in
 # expected/ (made once by make-fixtures.py; CI needs no NumPy); `dist` cases
-# check the CSV and JSON it prints as well, with awk. Malformed inputs are
+# check the CSV and JSON it prints as well, with awk; text, PGM and PPM
+# outputs are compared byte for byte, PNGs read back. Malformed inputs are
 # made here with printf. Every failing run must exit non-zero with exactly
 # one line on stderr and leave no output file, temporary included.
 #
@@ -12,6 +13,8 @@
 # Byte escapes are passed to printf as formats on purpose.
 # shellcheck disable=SC2059
 set -u
+# Every case runs here unless it asks for a server itself.
+unset CLCONV_SERVER CLCONV_TOKEN
 
 if [ $# -ne 2 ]; then
     echo "usage: $0 CLCONV TESTS_CLI_DIR" >&2
@@ -21,7 +24,8 @@ CLCONV=$1
 DATA=$2/data
 EXPECTED=$2/expected
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/clconv-cli.XXXXXX") || exit 1
-trap 'rm -rf "$WORK"' EXIT
+SERVE_PID=""
+trap 'if [ -n "$SERVE_PID" ]; then kill "$SERVE_PID"; fi; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 OUT=$WORK/out.npy
 passed=0
@@ -116,8 +120,9 @@ npy_f4() {
 
 # ---- case runners ---------------------------------------------------------
 
+# Outputs are named out.EXT in $WORK; their temporaries .out.EXT.XXXXXX.
 no_leftovers() {
-    for f in "$WORK"/.out.npy.*; do
+    for f in "$WORK"/.out.*; do
         if [ -e "$f" ]; then return 1; fi
     done
 }
@@ -149,7 +154,7 @@ ok() {
 err() {
     name=$1 code=$2 message=$3
     shift 3
-    rm -f "$OUT"
+    rm -f "$WORK"/out.*
     "$CLCONV" "$@" >"$WORK/stdout" 2>"$WORK/stderr"
     rc=$?
     lines=$(wc -l <"$WORK/stderr")
@@ -159,7 +164,7 @@ err() {
         fail "$name" "$lines lines on stderr, expected 1"
     elif ! grep -qF -- "$message" "$WORK/stderr"; then
         fail "$name" "stderr lacks '$message'"
-    elif [ -e "$OUT" ]; then
+    elif ls "$WORK"/out.* >/dev/null 2>&1; then
         fail "$name" "output file left behind"
     elif ! no_leftovers; then
         fail "$name" "temporary file left behind"
@@ -342,6 +347,18 @@ err "devices takes no argument" 2 "unexpected argument 'all'" devices all
 err "bench option" 2 "clconv bench: unknown option '--slow'" bench --slow
 err "bench JSON in a missing directory" 1 "nodir/b.json: cannot create" \
     bench --json "$WORK/nodir/b.json"
+err "bench: unknown --grid" 2 "clconv bench: --grid must be direct, fft, dist or all, not 'none'" \
+    bench --grid none
+err "bench: --device with --all-devices" 2 "--device and --all-devices exclude each other" \
+    bench --all-devices --device 0
+err "bench: --json and --csv the same file" 2 "--json and --csv name the same file" \
+    bench --json "$OUT" --csv "$OUT"
+err "bench: bad --direct-limit" 2 "--direct-limit must be a number of GFLOP" \
+    bench --direct-limit -3
+# The JSON's temporary is open when the CSV fails, and must go with it.
+err "bench: CSV in a missing directory" 1 "nodir/b.csv: cannot create" \
+    bench --json "$OUT" --csv "$WORK/nodir/b.csv"
+
 
 # ---- clconv dist ------------------------------------------------------------
 #
@@ -354,8 +371,15 @@ err "bench JSON in a missing directory" 1 "nodir/b.json: cannot create" \
 dist_ok() {
     name=$1
     shift
-    rm -f "$OUT"
-    "$CLCONV" dist "$@" >"$WORK/stdout" 2>"$WORK/stderr"
+    conv_ok "$name" dist "$@"
+}
+
+# conv_ok NAME COMMAND ARGS...: the same for any clconv COMMAND.
+conv_ok() {
+    name=$1
+    shift
+    rm -f "$WORK"/out.*
+    "$CLCONV" "$@" >"$WORK/stdout" 2>"$WORK/stderr"
     rc=$?
     if [ $rc -ne 0 ]; then
         fail "$name" "exit code $rc"
@@ -705,10 +729,386 @@ err "dist: --rows with --density" 2 "clconv dist: --rows holds discrete distribu
     dist --rows "$DATA/bernoulli.npy" --density 0.1 -o "$OUT"
 err "dist: unknown option" 2 "clconv dist: unknown option '--sides'" dist 3d6 --sides 6 -o "$OUT"
 
+# ---- clconv bench ------------------------------------------------------------
+#
+# The one bench that runs here: the limits and the dist grid, a few seconds. The
+# CSV holds one row per point with the documented columns and a positive
+# time, the JSON's "rows" are the same table, and the limits are positive.
+BCSV=$WORK/bench.csv BJSON=$WORK/bench.json
+name="bench --grid dist --quick"
+if "$CLCONV" bench --grid dist --quick --csv "$BCSV" --json "$BJSON" >"$WORK/stdout" \
+    2>"$WORK/stderr"; then pass; else fail "$name" "exit code $?"; fi
+check grep_in "$WORK/stdout" '^Limits: read bandwidth [0-9.]*[1-9][0-9.]* GB/s .*FMA [0-9.]*[1-9][0-9.]* GFLOP/s float32'
+check grep_in "$BJSON" '"peak": \{"bandwidth_gbps": [0-9.]*[1-9]'
+if grep -q 'no float64' "$WORK/stdout"; then dist_rows=0; else dist_rows=4; fi
+check awk -F , -v want="$dist_rows" '
+    NR == 1 && $0 != "device,grid,op,size,kernel,n,k,method,chosen,ms_median,ms_min,ms_max,gflops,gbps,pct_roof,bound" {
+        print "CSV header " $0; bad = 1; exit 1 }
+    NR > 1 && (NF != 16 || $2 != "dist" || !($10 > 0) || $11 > $10 || $10 > $12) {
+        print "CSV row " $0; bad = 1; exit 1 }
+    END { if (!bad && NR - 1 != want) { printf "%d CSV rows, expected %d\n", NR - 1, want; exit 1 } }' "$BCSV"
+check awk -v want="$dist_rows" '/^    \[0,"dist",/ { n++ }
+    END { if (n != want) { printf "%d JSON rows, expected %d\n", n, want; exit 1 } }' "$BJSON"
+
+# ---- formats, images and presets --------------------------------------------
+#
+# conv_ok runs a conversion like dist_ok runs dist; the checks that follow
+# compare what it wrote. PNG output is checked by reading it back with the
+# command (box:1 is the identity) after the PNG reader itself has been
+# checked on PNGs that make-fixtures.py wrote without libpng. Results rounded
+# to integers may differ by one unit where float32 and SciPy's float64 round
+# a value near .5 apart, hence tolerances of a little over one unit.
+
+# same_bytes ACTUAL EXPECTED: the files are identical.
+same_bytes() {
+    if ! cmp -s "$1" "$2"; then echo "$(basename "$1") differs from $(basename "$2")"; return 1; fi
+}
+
+# png_matches PNG EXPECTED TOL: the image read back as .npy matches.
+png_matches() {
+    if ! "$CLCONV" conv2d "$1" box:1 -o "$WORK/back.npy" 2>"$WORK/stderr"; then
+        echo "cannot read $(basename "$1") back"
+        return 1
+    fi
+    npy_matches "$WORK/back.npy" "$EXPECTED/$2.npy" "$3"
+}
+
+IMG=$DATA/img.npy
+for preset in sobel-x sobel-y laplacian sharpen motion:3 box:3 gaussian:1; do
+    file=$(echo "$preset" | tr -d ':.' | tr '-' '_')
+    ok "conv2d preset $preset" "preset2d_$file" 1e-6 conv2d "$IMG" "$preset" -m same
+done
+for preset in gaussian:1.5 box:3 diff; do
+    file=$(echo "$preset" | tr -d ':' | tr '.-' '__')
+    ok "conv1d preset $preset" "preset1d_$file" 1e-6 conv1d "$S" "$preset" -m same
+done
+ok "1-D presets as KCOL and KROW" preset_separable 1e-6 \
+    conv2d "$IMG" gaussian:1 box:2 --separable -m same
+ok "a preset follows a float64 input" preset1d_diff_f64 1e-12 conv1d "$DATA/sig64.npy" diff -m same
+
+ok ".csv signal (one column)" conv1d_full 0 conv1d "$DATA/sig.csv" "$K"
+ok ".csv image (comment, ', ')" conv2d_same 0 conv2d "$DATA/img.csv" "$DATA/ker2.npy" -m same
+ok ".txt image (blanks)" conv2d_same 0 conv2d "$DATA/img.txt" "$DATA/ker2.npy" -m same
+ok ".csv kernel (convolution commutes)" conv1d_full 0 conv1d "$K" "$DATA/sig.csv"
+conv_ok ".csv output" conv2d "$IMG" "$DATA/ker2.npy" -m same -o "$WORK/out.csv" &&
+    check same_bytes "$WORK/out.csv" "$EXPECTED/conv2d_same.csv"
+conv_ok ".txt output, 1-D" conv1d "$S" "$K" -o "$WORK/out.txt" &&
+    check same_bytes "$WORK/out.txt" "$EXPECTED/conv1d_full.txt"
+
+ok "raw u16 input" raw_u16_same 0 \
+    conv2d "$DATA/img_u16.raw" "$DATA/ker2.npy" --shape 7x9 --dtype u16 -m same
+name="raw u16 from stdin"
+if "$CLCONV" conv2d - "$DATA/ker2.npy" --shape 7x9 --dtype uint16 -m same -o "$OUT" \
+    <"$DATA/img_u16.raw" 2>"$WORK/stderr"; then
+    check npy_matches "$OUT" "$EXPECTED/raw_u16_same.npy" 0
+else
+    fail "$name" "exit code $?"
+fi
+name=".npy from stdin to stdout"
+if "$CLCONV" conv1d - "$K" -o - <"$S" >"$WORK/stdout.npy" 2>"$WORK/stderr"; then
+    check npy_matches "$WORK/stdout.npy" "$EXPECTED/conv1d_full.npy" 0
+else
+    fail "$name" "exit code $?"
+fi
+name="raw output to stdout"
+if "$CLCONV" conv1d "$S" "$K" -o - --format raw >"$WORK/stdout.raw" 2>"$WORK/stderr"; then
+    od -A n -v -t f4 "$WORK/stdout.raw" | tr -s ' ' '\n' | sed '/^$/d' >"$WORK/raw.txt"
+    npy_values "$EXPECTED/conv1d_full.npy" >"$WORK/expected.txt"
+    check same_bytes "$WORK/raw.txt" "$WORK/expected.txt"
+else
+    fail "$name" "exit code $?"
+fi
+name="PNG from stdin, told by its signature"
+if "$CLCONV" conv2d - sharpen -o "$OUT" <"$DATA/rgb16.png" 2>"$WORK/stderr"; then
+    check npy_matches "$OUT" "$EXPECTED/rgb16_sharpen.npy" 0
+else
+    fail "$name" "exit code $?"
+fi
+
+# One unit of 8 bits, of 16 bits, relative to full scale.
+U8=0.0041
+U16=0.000016
+conv_ok "PNG grey 8-bit, gaussian:1" conv2d "$DATA/gray8.png" gaussian:1 -o "$WORK/out.png" &&
+    check png_matches "$WORK/out.png" gray8_gauss_png $U8
+conv_ok "PNG RGB 16-bit, gaussian" conv2d "$DATA/rgb16.png" gaussian:0.8 -o "$WORK/out.png" &&
+    check png_matches "$WORK/out.png" rgb16_gauss_png $U16
+conv_ok "PNG RGBA, alpha passed through" conv2d "$DATA/rgba8.png" box:3 -o "$WORK/out.png" &&
+    check png_matches "$WORK/out.png" rgba8_box_png $U8
+ok "PNG to .npy: (rows, cols, channels), unclamped" rgb16_sharpen 0 \
+    conv2d "$DATA/rgb16.png" sharpen
+conv_ok "PGM P5, laplacian, clamped" conv2d "$DATA/gray8.pgm" laplacian -o "$WORK/out.pgm" &&
+    check same_bytes "$WORK/out.pgm" "$EXPECTED/gray8_laplacian.pgm"
+conv_ok "PGM --normalize" conv2d "$DATA/gray8.pgm" sobel-x --normalize -o "$WORK/out.pgm" &&
+    check same_bytes "$WORK/out.pgm" "$EXPECTED/gray8_sobel_x_normalized.pgm"
+conv_ok "PPM P3, maxval 1000 kept" conv2d "$DATA/rgb1000.ppm" sharpen -o "$WORK/out.ppm" &&
+    check same_bytes "$WORK/out.ppm" "$EXPECTED/rgb1000_sharpen.ppm"
+ok "PGM P2 with comments" gray8_sharpen 0 conv2d "$DATA/ascii.pgm" sharpen
+conv_ok "--format pgm to stdout" conv2d "$DATA/gray8.png" laplacian -o - --format pgm &&
+    check same_bytes "$WORK/stdout" "$EXPECTED/gray8_laplacian.pgm"
+
+# Bad input in these formats: one line naming the file, no output.
+head -c 60 "$DATA/gray8.png" >"$WORK/cut.png"
+printf 'P5\n4 4\n255\nabc' >"$WORK/cut.pgm"
+printf 'P5\n4 x\n255\n' >"$WORK/height.pgm"
+printf 'P5\n4 4\n70000\n' >"$WORK/maxval.pgm"
+printf 'P2\n2 1\n10\n5 11\n' >"$WORK/over.pgm"
+printf 'hello' >"$WORK/text.png"
+printf '1,2\n3,x\n' >"$WORK/cell.csv"
+printf '1,2\n3\n' >"$WORK/ragged.csv"
+printf '# nothing\n\n' >"$WORK/empty.csv"
+printf '1,,2\n' >"$WORK/gap.csv"
+cp "$DATA/img_u16.raw" "$WORK/data.bin"
+: >"$WORK/blob"
+err "missing image" 1 "nope.png: cannot open: No such file or directory" \
+    conv2d "$WORK/nope.png" box:3 -o "$WORK/out.png"
+err "truncated PNG" 1 "cut.png: truncated PNG file" conv2d "$WORK/cut.png" box:3 -o "$WORK/out.png"
+err "PNG header larger than its data" 1 "lying.png: bad PNG file: the header's size is more" \
+    conv2d "$DATA/lying.png" box:3 -o "$WORK/out.png"
+err "not a PNG" 1 "text.png: not a PNG file (bad signature)" \
+    conv2d "$WORK/text.png" box:3 -o "$WORK/out.png"
+err "truncated PGM" 1 "cut.pgm: truncated PGM file (4x4, maxval 255 needs 16 data bytes" \
+    conv2d "$WORK/cut.pgm" box:3 -o "$WORK/out.pgm"
+err "PGM header field" 1 "height.pgm: bad PGM header: height is not a number" \
+    conv2d "$WORK/height.pgm" box:3 -o "$WORK/out.pgm"
+err "PGM maxval" 1 "maxval.pgm: bad PGM header: maxval must be from 1 to 65535" \
+    conv2d "$WORK/maxval.pgm" box:3 -o "$WORK/out.pgm"
+err "PGM sample above maxval" 1 "over.pgm: bad PGM data: sample 2 exceeds maxval 10" \
+    conv2d "$WORK/over.pgm" box:3 -o "$WORK/out.pgm"
+err "alpha needs mode same" 1 "rgba8.png: the alpha channel is passed through unchanged" \
+    conv2d "$DATA/rgba8.png" box:3 -m full -o "$WORK/out.png"
+err "RGB into PGM" 1 "out.pgm: a PGM image holds one grey channel, the result has 3" \
+    conv2d "$DATA/rgb16.png" box:3 -o "$WORK/out.pgm"
+err "array into PPM" 1 "out.ppm: a PPM image holds three colour channels, the result has 1" \
+    conv2d "$IMG" box:3 -o "$WORK/out.ppm"
+err "RGB into .csv" 1 "out.csv: text output holds 1-D or 2-D arrays" \
+    conv2d "$DATA/rgb16.png" box:3 -o "$WORK/out.csv"
+err "image as kernel" 1 "gray8.png: an image can only be the IMAGE of conv2d" \
+    conv2d "$IMG" "$DATA/gray8.png" -o "$OUT"
+err "non-numeric CSV cell" 1 "cell.csv: line 2, column 2: 'x' is not a number" \
+    conv2d "$WORK/cell.csv" box:3 -o "$OUT"
+err "ragged CSV" 1 "ragged.csv: line 2 has 1 numbers, line 1 has 2" \
+    conv2d "$WORK/ragged.csv" box:3 -o "$OUT"
+err "empty CSV" 1 "empty.csv: no numbers (empty array)" conv2d "$WORK/empty.csv" box:3 -o "$OUT"
+err "empty CSV cell" 1 "gap.csv: line 1, column 2: empty cell" conv1d "$WORK/gap.csv" diff -o "$OUT"
+err "CSV of wrong rank" 1 "img.csv: expected a 1-D array, got shape (7, 9)" \
+    conv1d "$DATA/img.csv" box:3 -o "$OUT"
+err "raw size against --shape" 1 "data.bin: raw data of 126 bytes, but --shape (8, 9) of 2-byte" \
+    conv2d "$WORK/data.bin" "$DATA/ker2.npy" --shape 8x9 --dtype u16 -o "$OUT"
+err "raw of wrong rank" 1 "data.bin: expected a 2-D array, got shape (63,)" \
+    conv2d "$WORK/data.bin" "$DATA/ker2.npy" --shape 63 --dtype u16 -o "$OUT"
+err "empty raw data" 1 "blob: raw data of 0 bytes" \
+    conv1d "$WORK/blob" diff --shape 2 --dtype u8 -o "$OUT"
+err "unknown input type" 1 "blob: unknown file type" conv1d "$WORK/blob" diff -o "$OUT"
+err "unknown preset" 1 "gausian:2: no such file or kernel preset (presets: gaussian:SIGMA" \
+    conv2d "$IMG" gausian:2 -o "$OUT"
+err "bad SIGMA" 1 "preset 'gaussian:-1': SIGMA must be a number in (0, 1000]" \
+    conv2d "$IMG" gaussian:-1 -o "$OUT"
+err "fractional box" 1 "preset 'box:2.5': N must be a whole number from 1 to 10001" \
+    conv1d "$S" box:2.5 -o "$OUT"
+err "missing parameter" 1 "preset 'motion': needs a parameter (motion:LEN)" \
+    conv2d "$IMG" motion -o "$OUT"
+err "parameter not taken" 1 "preset 'sobel-x:2': sobel-x takes no parameter" \
+    conv2d "$IMG" sobel-x:2 -o "$OUT"
+err "2-D preset in conv1d" 1 "preset 'sobel-x' is 2-D; 1-D kernels: gaussian:SIGMA, box:N, diff" \
+    conv1d "$S" sobel-x -o "$OUT"
+err "1-D preset as a 2-D kernel" 1 "preset 'diff' is 1-D; 2-D kernels:" conv2d "$IMG" diff -o "$OUT"
+
+err "--shape with a .npy" 2 "--shape and --dtype describe raw input, but" \
+    conv2d "$IMG" "$DATA/ker2.npy" --shape 7x9 --dtype u16 -o "$OUT"
+err "raw without --shape" 2 "raw input" conv2d "$DATA/img_u16.raw" "$DATA/ker2.npy" -o "$OUT"
+err "--shape without --dtype" 2 "raw input needs both --shape and --dtype" \
+    conv2d "$WORK/data.bin" "$DATA/ker2.npy" --shape 7x9 -o "$OUT"
+err "bad --dtype" 2 "--dtype must be f32, f64, i8" \
+    conv2d "$WORK/data.bin" "$DATA/ker2.npy" --shape 7x9 --dtype f16 -o "$OUT"
+err "bad --shape" 2 "--shape must be sizes >= 1 joined by 'x'" \
+    conv2d "$WORK/data.bin" "$DATA/ker2.npy" --shape 7x0 --dtype u16 -o "$OUT"
+err "image output for conv1d" 2 "clconv conv1d: image output ('$WORK/out.png') is for conv2d" \
+    conv1d "$S" "$K" -o "$WORK/out.png"
+err "image input for conv1d" 2 "clconv conv1d: images are for conv2d" \
+    conv1d "$DATA/gray8.png" diff -o "$OUT"
+err "--normalize without image output" 2 "--normalize rescales image output" \
+    conv2d "$IMG" box:3 --normalize -o "$OUT"
+err "--normalize for conv1d" 2 "clconv conv1d: unknown option '--normalize'" \
+    conv1d "$S" "$K" --normalize -o "$OUT"
+err "--batch with an image" 2 "--batch takes a stack of arrays, not the image" \
+    conv2d -b "$DATA/gray8.png" box:3 -o "$OUT"
+err "--batch into an image" 2 "a --batch result is a stack of arrays, not an image" \
+    conv2d -b "$DATA/imgs.npy" box:3 -o "$WORK/out.png"
+err "--batch into text" 2 "a --batch result is 3-D; text output ('$WORK/out.csv')" \
+    conv2d -b "$DATA/imgs.npy" box:3 -o "$WORK/out.csv"
+err "two inputs from stdin" 2 "only one input can be '-' (stdin)" conv2d - - -o "$OUT"
+err "unknown --format" 2 "--format must be npy, csv, txt, raw, png, pgm or ppm, not 'jpg'" \
+    conv2d "$IMG" box:3 --format jpg -o "$OUT"
+
+# ---- clconv serve (the API itself is tested by the Check suite "serve") -----
+
+# Exactly one line on stderr once it accepts connections; SIGTERM stops it
+# with exit status 0.
+"$CLCONV" serve --listen 127.0.0.1:0 2>"$WORK/serve.err" &
+serve_pid=$!
+for _ in $(seq 150); do
+    grep -q '^listening on ' "$WORK/serve.err" && break
+    sleep 0.1
+done
+if grep -Eq '^listening on http://127\.0\.0\.1:[0-9]+$' "$WORK/serve.err" &&
+    [ "$(wc -l <"$WORK/serve.err")" -eq 1 ]; then pass; else
+    fail "serve" "no single 'listening on' line: $(cat "$WORK/serve.err")"
+fi
+kill -TERM "$serve_pid"
+if wait "$serve_pid"; then pass; else fail "serve SIGTERM" "exit status $?"; fi
+err "serve beyond loopback" 1 "listening on '0.0.0.0', beyond loopback, needs --token-file" \
+    serve --listen 0.0.0.0:0
+err "serve --workers 0" 2 "--workers must be a whole number from 1 to 2^20, not '0'" \
+    serve --workers 0
+err "serve --tls-cert alone" 2 "--tls-cert and --tls-key go together" serve --tls-cert x.pem
+
+# ---- --server: the same jobs through `clconv serve` ---------------------------
+#
+# A server on a free loopback port, started here with a low element limit so
+# that it refuses a job that a local run would do. Everything made through it
+# must be byte for byte what the local run makes, and its errors one line.
+
+# serve_start OPTIONS...: starts clconv serve on a free port with OPTIONS,
+# sets SERVE_PID and, once it listens, URL (empty if it never does).
+serve_start() {
+    "$CLCONV" serve --listen 127.0.0.1:0 "$@" 2>"$WORK/serve.log" &
+    SERVE_PID=$!
+    URL=""
+    for _ in $(seq 600); do
+        URL=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$WORK/serve.log")
+        if [ -n "$URL" ] || ! kill -0 "$SERVE_PID" 2>/dev/null; then break; fi
+        sleep 0.1
+    done
+    if [ -z "$URL" ]; then fail "clconv serve $*" "no 'listening on' line"; fi
+}
+
+serve_stop() {
+    kill "$SERVE_PID" 2>/dev/null
+    wait "$SERVE_PID" 2>/dev/null
+    SERVE_PID=""
+}
+
+serve_start --max-elements 100000
+
+# same NAME EXT COMMAND ARGS...: clconv COMMAND ARGS -o FILE.EXT succeeds
+# with --server URL as it does locally: the same file, stdout and stderr.
+same() {
+    name=$1 ext=$2 command=$3
+    shift 3
+    rm -f "$WORK/local.$ext" "$WORK/remote.$ext"
+    "$CLCONV" "$command" "$@" -o "$WORK/local.$ext" >"$WORK/local.stdout" 2>"$WORK/local.stderr"
+    rc_local=$?
+    "$CLCONV" "$command" "$@" --server "$URL" -o "$WORK/remote.$ext" >"$WORK/stdout" \
+        2>"$WORK/stderr"
+    rc=$?
+    if [ $rc_local -ne 0 ]; then
+        fail "$name" "the local run failed (exit code $rc_local)"
+    elif [ $rc -ne 0 ]; then
+        fail "$name" "exit code $rc"
+    elif ! cmp -s "$WORK/remote.$ext" "$WORK/local.$ext"; then
+        fail "$name" "the output differs from the local run's"
+    elif ! cmp -s "$WORK/stdout" "$WORK/local.stdout"; then
+        fail "$name" "stdout differs from the local run's"
+    elif ! cmp -s "$WORK/stderr" "$WORK/local.stderr"; then
+        fail "$name" "stderr differs from the local run's"
+    else
+        pass
+    fi
+}
+
+if [ -n "$URL" ]; then
+    same "server: conv1d" npy conv1d "$S" "$K" --mode same
+    same "server: conv1d correlate, long kernel" npy conv1d "$S" "$DATA/ker_long.npy" \
+        --correlate -m valid
+    same "server: conv1d float64" npy conv1d "$DATA/sig64.npy" "$DATA/ker64.npy"
+    same "server: float64 inputs, --precision f32" npy conv1d "$DATA/sig64.npy" \
+        "$DATA/ker64.npy" -p f32
+    same "server: integer inputs" npy conv1d "$DATA/sig_i16.npy" "$DATA/ker_u8.npy"
+    same "server: conv1d --batch" npy conv1d --batch "$DATA/batch.npy" "$K" -m same
+    same "server: conv1d --method fft" npy conv1d "$S" "$K" --method fft
+    same "server: conv1d preset" npy conv1d "$S" gaussian:2 -m same
+    same "server: conv1d CSV in, CSV out" csv conv1d "$DATA/sig.csv" "$K"
+    same "server: conv2d" npy conv2d "$DATA/img.npy" "$DATA/ker2.npy" -m same
+    same "server: conv2d --separable" npy conv2d "$DATA/img.npy" "$DATA/kcol.npy" \
+        "$DATA/krow.npy" --separable -m same
+    same "server: conv2d --batch" npy conv2d -b "$DATA/imgs.npy" "$DATA/ker2.npy"
+    same "server: conv2d separable preset" npy conv2d "$DATA/img.npy" gaussian:1 -m same
+    same "server: conv2d PNG" png conv2d "$DATA/gray8.png" sobel-x
+    same "server: conv2d PNG with alpha" png conv2d "$DATA/rgba8.png" box:3
+    same "server: dist, table" npy dist "$X" "$Y"
+    same "server: dist, csv" npy dist 3d6 --format csv
+    same "server: dist, --trim" npy dist 3d6 --trim 0.01 --format csv
+    same "server: dist --times 1000, json" npy dist "$X" "$Y" --times 1000 --format json
+    same "server: dist, file specs" npy dist "1:$DATA/loaded_die.npy" "1:$WORK/die.csv" \
+        --format json
+    same "server: dist --method fft" npy dist "$X" "$Y" --times 100 --method fft --format json
+
+    # CLCONV_SERVER stands for --server: the server's access log gets the job.
+    rm -f "$OUT"
+    jobs_before=$(grep -c '^POST /v1/conv1d 200 ' "$WORK/serve.log")
+    if CLCONV_SERVER=$URL "$CLCONV" conv1d "$S" "$K" -o "$OUT" 2>"$WORK/stderr" &&
+        why=$(npy_matches "$OUT" "$EXPECTED/conv1d_full.npy" 0) &&
+        [ "$(grep -c '^POST /v1/conv1d 200 ' "$WORK/serve.log")" -gt "$jobs_before" ]; then
+        pass
+    else
+        fail "server: CLCONV_SERVER" "${why:-exit code, or the server ran no job}"
+    fi
+
+    # The server's own refusals, as one line with the HTTP status.
+    err "server: a bad probability" 1 \
+        "server $URL: spec '0.2,0.3': invalid argument: the probabilities sum to 0.5" \
+        dist 0.2,0.3 --server "$URL" -o "$OUT"
+    err "server: HTTP status" 1 "(HTTP 400)" dist 0.2,0.3 --server "$URL" -o "$OUT"
+    err "server: over its limit" 1 "over the server's limit of 100000" \
+        dist d6 --times 100000 --server "$URL" -o "$OUT"
+    err "server: conv over its limit" 1 "server $URL: " \
+        conv2d "$DATA/img.npy" box:400 --server "$URL" -o "$OUT"
+    # Jobs the API cannot express are refused before anything is sent.
+    err "server: --density" 2 "clconv dist: --density cannot be sent to a server" \
+        dist 1,1 --density 0.5 --server "$URL" -o "$OUT"
+    err "server: --rows" 2 "clconv dist: --rows cannot be sent to a server" \
+        dist --rows "$DATA/bernoulli.npy" --server "$URL" -o "$OUT"
+    err "server: a 2-D spec" 1 "joint.npy': a 2-D distribution cannot be sent to a server" \
+        dist "$DATA/joint.npy" --server "$URL" -o "$OUT"
+    # Local checks still come first.
+    err "server: NaN found here" 1 "nan.npy: element (1,) is NaN" \
+        conv1d "$WORK/nan.npy" "$K" --server "$URL" -o "$OUT"
+fi
+serve_stop
+
+# A server that wants a bearer token: CLCONV_TOKEN carries it.
+printf 'secret\n' >"$WORK/token"
+serve_start --token-file "$WORK/token"
+if [ -n "$URL" ]; then
+    err "server: no token" 1 "server $URL: missing or wrong bearer token (HTTP 401)" \
+        dist 3d6 --server "$URL" -o "$OUT"
+    CLCONV_TOKEN=wrong
+    export CLCONV_TOKEN
+    err "server: wrong token" 1 "(HTTP 401)" dist 3d6 --server "$URL" -o "$OUT"
+    CLCONV_TOKEN=secret
+    same "server: the right token" npy dist 3d6 --format csv
+    unset CLCONV_TOKEN
+fi
+serve_stop
+
+# Port 1 on the loopback is not listening: no server, one line, no output.
+err "server: unreachable" 1 "clconv: cannot reach the server http://127.0.0.1:1: " \
+    conv1d "$S" "$K" --server http://127.0.0.1:1 -o "$OUT"
+err "server: unreachable, dist" 1 "cannot reach the server http://127.0.0.1:1: " \
+    dist 3d6 --server http://127.0.0.1:1 -o "$OUT"
+err "server: not HTTP" 1 "cannot reach the server ftp://127.0.0.1: " \
+    dist 3d6 --server ftp://127.0.0.1 -o "$OUT"
+for command in conv1d conv2d dist; do
+    if "$CLCONV" $command --help | grep -q -- '--server URL' &&
+        "$CLCONV" $command --help | grep -q 'CLCONV_SERVER'; then pass; else
+        fail "$command --help" "--server or CLCONV_SERVER missing"
+    fi
+done
+
 # ---- help, version, devices -------------------------------------------------
 
 for args in "--help" "conv1d --help" "conv2d -h" "devices --help" "bench --help" "help conv2d" \
-    "dist --help" "help dist"; do
+    "dist --help" "help dist" "serve --help"; do
     # shellcheck disable=SC2086 # the arguments are meant to split
     if "$CLCONV" $args >"$WORK/stdout" 2>"$WORK/stderr" &&
         grep -q '^Usage: clconv' "$WORK/stdout" && [ ! -s "$WORK/stderr" ]; then

@@ -1,0 +1,1194 @@
+/*
+ * The HTTP service (host/serve) started in the test's own process on a free
+ * port and driven through libcurl, and through raw sockets for clients that
+ * misbehave: results equal to the in-process API for conv1d, conv2d and dist;
+ * concurrent clients; every error status with its JSON body; truncated and
+ * abandoned uploads, lying Content-Lengths and idle connections that cost a
+ * short timeout; a full queue; a graceful stop with jobs in flight; TLS.
+ * Every test ends by checking that /healthz still answers.
+ */
+#include "harness.h"
+#include "suites.h"
+
+#include "array.h"
+#include "cli.h"
+#include "dist_job.h"
+#include "image.h"
+#include "json.h"
+#include "npy.h"
+#include "preset.h"
+#include "serve.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The idle timeout of the servers here: short, so timeouts take seconds. */
+#define TEST_TIMEOUT_S 1
+
+/* ---- server and client ------------------------------------------------------ */
+
+static serve *start_server(serve_options *o)
+{
+    char err[512];
+    serve *s = NULL;
+    if (!o->listen) o->listen = "127.0.0.1:0";
+    if (!o->timeout_s) o->timeout_s = TEST_TIMEOUT_S;
+    ck_assert_msg(serve_start(o, &s, err, sizeof err) == 0, "serve_start: %s", err);
+    ck_assert_uint_ne(serve_port(s), 0);
+    return s;
+}
+
+static serve *start_default(void)
+{
+    serve_options o = {0};
+    return start_server(&o);
+}
+
+typedef struct reply {
+    long status;
+    char *body;
+    size_t size;
+    char headers[4096];
+    size_t headers_len;
+} reply;
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+    reply *r = arg;
+    char *b = realloc(r->body, r->size + size * n + 1);
+    if (!b) return 0;
+    memcpy(b + r->size, data, size * n);
+    r->body = b;
+    r->size += size * n;
+    r->body[r->size] = '\0';
+    return size * n;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *arg)
+{
+    reply *r = arg;
+    size_t len = size * n;
+    if (r->headers_len + len < sizeof r->headers) {
+        memcpy(r->headers + r->headers_len, data, len);
+        r->headers_len += len;
+        r->headers[r->headers_len] = '\0';
+    }
+    return len;
+}
+
+/* The value of header name in r, or "" (static buffer per call site use). */
+static const char *header(const reply *r, const char *name, char *buf, size_t size)
+{
+    size_t n = strlen(name);
+    buf[0] = '\0';
+    for (const char *p = r->headers; *p;) {
+        const char *eol = strstr(p, "\r\n");
+        if (!eol) break;
+        if ((size_t)(eol - p) > n && strncasecmp(p, name, n) == 0 && p[n] == ':') {
+            const char *v = p + n + 1;
+            while (*v == ' ') v++;
+            snprintf(buf, size, "%.*s", (int)(eol - v), v);
+            break;
+        }
+        p = eol + 2;
+    }
+    return buf;
+}
+
+static void reply_free(reply *r)
+{
+    free(r->body);
+    memset(r, 0, sizeof *r);
+}
+
+typedef struct part {
+    const char *name;
+    const void *data;
+    size_t size;
+} part;
+
+/* One request: GET when parts and json are NULL, else a multipart POST of
+ * the parts or a JSON POST. token adds the Authorization header. Returns
+ * the curl code; r receives status, headers and body. */
+static CURLcode request_full(const char *url, const part *parts, size_t n_parts,
+                             const char *json, const char *token, const char *ca_file, reply *r)
+{
+    memset(r, 0, sizeof *r);
+    CURL *c = curl_easy_init();
+    if (!c) return CURLE_FAILED_INIT;
+    curl_mime *mime = NULL;
+    struct curl_slist *hdrs = NULL;
+    char auth[256];
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    if (ca_file) curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+    if (token) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        hdrs = curl_slist_append(hdrs, auth);
+    }
+    if (parts) {
+        mime = curl_mime_init(c);
+        for (size_t i = 0; i < n_parts; i++) {
+            curl_mimepart *p = curl_mime_addpart(mime);
+            curl_mime_name(p, parts[i].name);
+            curl_mime_data(p, parts[i].data, parts[i].size);
+            curl_mime_filename(p, "part.npy");
+        }
+        curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
+    } else if (json) {
+        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    CURLcode rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_mime_free(mime);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+    return rc;
+}
+
+static void request(serve *s, const char *path, const part *parts, size_t n_parts,
+                    const char *json, reply *r)
+{
+    char url[512];
+    snprintf(url, sizeof url, "%s%s", serve_url(s), path);
+    CURLcode rc = request_full(url, parts, n_parts, json, NULL, NULL, r);
+    ck_assert_msg(rc == CURLE_OK, "%s: %s", path, curl_easy_strerror(rc));
+}
+
+/* Asserts an error answer: status, JSON content type, and an error line
+ * containing text. */
+static void assert_error(const reply *r, long status, const char *text)
+{
+    char type[128];
+    ck_assert_msg(r->status == status, "status %ld, want %ld (body %s)", r->status, status,
+                  r->body ? r->body : "");
+    ck_assert_str_eq(header(r, "Content-Type", type, sizeof type), "application/json");
+    json_value v = {0};
+    char why[128];
+    ck_assert_msg(r->body && json_parse(r->body, r->size, &v, why, sizeof why) == 0, "body %s",
+                  r->body);
+    const json_value *e = json_get(&v, "error");
+    ck_assert_msg(v.type == JSON_OBJECT && v.count == 1 && e && e->type == JSON_STRING,
+                  "body %s", r->body);
+    ck_assert_msg(strstr(e->string, text) != NULL, "'%s' not in %s", text, r->body);
+    ck_assert_ptr_null(strchr(e->string, '\n'));
+    json_free(&v);
+}
+
+static void assert_healthy(serve *s)
+{
+    reply r;
+    request(s, "/healthz", NULL, 0, NULL, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(r.body, "{\"status\": \"ok\"}\n");
+    reply_free(&r);
+}
+
+/* ---- arrays ----------------------------------------------------------------- */
+
+/* A .npy file of the array in new memory (*size bytes). */
+static char *npy_bytes(clconv_dtype dtype, int ndim, const size_t *shape, const void *data,
+                       size_t *size)
+{
+    real_array a = {0};
+    a.dtype = dtype;
+    a.ndim = ndim;
+    a.count = 1;
+    for (int d = 0; d < ndim; d++) {
+        a.shape[d] = shape[d];
+        a.count *= shape[d];
+    }
+    a.data = (void *)data;
+    char *buf = NULL;
+    FILE *m = open_memstream(&buf, size);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(npy_write(m, "test", &a), CLI_OK);
+    ck_assert_int_eq(fclose(m), 0);
+    return buf;
+}
+
+/* Decodes an answered .npy into a, checking its shape. */
+static void npy_decode(const reply *r, clconv_dtype dtype, int ndim, const size_t *shape,
+                       real_array *a)
+{
+    npy_file nf;
+    char err[256];
+    cli_error_capture(err, sizeof err);
+    int st = npy_open_mem(&nf, r->body, r->size, "answer");
+    if (st == CLI_OK) st = npy_read(&nf, dtype, a);
+    if (st == CLI_OK) npy_close(&nf);
+    cli_error_capture(NULL, 0);
+    ck_assert_msg(st == CLI_OK, "answer: %s", err);
+    ck_assert_int_eq(a->ndim, ndim);
+    for (int d = 0; d < ndim; d++) ck_assert_uint_eq(a->shape[d], shape[d]);
+}
+
+static void fill(clconv_dtype dtype, void *x, size_t n, uint64_t seed)
+{
+    test_rng rng;
+    test_rng_seed(&rng, seed);
+    double *v = malloc(n * sizeof *v);
+    for (size_t i = 0; i < n; i++) v[i] = test_rng_uniform(&rng);
+    test_store(dtype, x, v, n);
+    free(v);
+}
+
+/* The largest difference between two arrays of n elements, relative to the
+ * largest magnitude of want. */
+static double max_rel_diff(clconv_dtype dtype, const void *got, const void *want, size_t n)
+{
+    double *g = malloc(n * sizeof *g), *w = malloc(n * sizeof *w), d = 0, top = 0;
+    test_load(dtype, g, got, n);
+    test_load(dtype, w, want, n);
+    for (size_t i = 0; i < n; i++) {
+        d = fmax(d, fabs(g[i] - w[i]));
+        top = fmax(top, fabs(w[i]));
+    }
+    free(g);
+    free(w);
+    return top > 0 ? d / top : d;
+}
+
+/* ---- results ---------------------------------------------------------------- */
+
+/* A conv1d through the server against clconv_conv1d_host on the test's own
+ * runtime: the same device and method give the same bits for direct, and
+ * agree to rounding for FFT. */
+static void check_conv1d(serve *s, clconv_dtype dtype, size_t n, size_t k, const char *query,
+                         clconv_mode mode, clconv_method method, int correlate, uint64_t seed)
+{
+    size_t es = test_dtype_bytes(dtype);
+    void *x = test_alloc(dtype, n), *h = test_alloc(dtype, k);
+    fill(dtype, x, n, seed);
+    fill(dtype, h, k, seed + 1);
+    size_t m;
+    ASSERT_OK(NULL, clconv_conv_output_size(n, k, mode, &m));
+    void *want = test_alloc(dtype, m);
+    clconv_conv_options o = {.mode = mode, .method = method, .correlate = correlate};
+    ASSERT_OK(test_runtime(), clconv_conv1d_host(test_runtime(), dtype, x, n, 1, h, k, want, &o));
+
+    size_t xs, hs;
+    char *xb = npy_bytes(dtype, 1, &n, x, &xs), *hb = npy_bytes(dtype, 1, &k, h, &hs);
+    part parts[] = {{"input", xb, xs}, {"kernel", hb, hs}};
+    reply r;
+    char path[256], buf[256];
+    snprintf(path, sizeof path, "/v1/conv1d?%s", query);
+    request(s, path, parts, 2, NULL, &r);
+    ck_assert_msg(r.status == 200, "status %ld: %s", r.status, r.body);
+    ck_assert_str_eq(header(&r, "Content-Type", buf, sizeof buf), "application/x-npy");
+    ck_assert_str_eq(header(&r, "X-Clconv-Method", buf, sizeof buf), clconv_method_name(o.chosen));
+    ck_assert_ptr_nonnull(strstr(header(&r, "Server-Timing", buf, sizeof buf), "compute;dur="));
+    clconv_device_info info;
+    ASSERT_OK(NULL, clconv_runtime_device(test_runtime(), &info));
+    ck_assert_str_eq(header(&r, "X-Clconv-Device", buf, sizeof buf), info.name);
+    real_array got = {0};
+    npy_decode(&r, dtype, 1, &m, &got);
+    if (o.chosen == CLCONV_METHOD_DIRECT)
+        ck_assert_msg(memcmp(got.data, want, m * es) == 0, "conv1d %s differs", query);
+    else
+        ck_assert_double_le(max_rel_diff(dtype, got.data, want, m), dtype == CLCONV_F32 ? 1e-5 : 1e-12);
+    real_array_free(&got);
+    reply_free(&r);
+    free(xb);
+    free(hb);
+    free(x);
+    free(h);
+    free(want);
+}
+
+START_TEST(test_conv1d_equals_api)
+{
+    serve *s = start_default();
+    check_conv1d(s, CLCONV_F32, 1000, 31, "mode=same&method=direct", CLCONV_MODE_SAME,
+                 CLCONV_METHOD_DIRECT, 0, 1);
+    check_conv1d(s, CLCONV_F64, 777, 40, "mode=valid&correlate=1&method=direct",
+                 CLCONV_MODE_VALID, CLCONV_METHOD_DIRECT, 1, 2);
+    check_conv1d(s, CLCONV_F32, 5000, 700, "method=fft", CLCONV_MODE_FULL, CLCONV_METHOD_FFT, 0,
+                 3);
+    check_conv1d(s, CLCONV_F32, 5000, 700, "method=fft", CLCONV_MODE_FULL, CLCONV_METHOD_FFT, 0,
+                 4);
+    /* The second FFT job found its plans in the server's warm runtime. */
+    reply r;
+    request(s, "/metrics", NULL, 0, NULL, &r);
+    const char *hits = strstr(r.body, "\nclconv_fft_plan_cache_hits_total{device=");
+    ck_assert_ptr_nonnull(hits);
+    ck_assert_int_gt(atol(strstr(hits, "} ") + 2), 0);
+    ck_assert_ptr_nonnull(strstr(r.body, "\nclconv_program_cache_builds_total{device="));
+    reply_free(&r);
+    assert_healthy(s);
+    serve_stop(s);
+}
+END_TEST
+
+START_TEST(test_conv2d_equals_api)
+{
+    serve *s = start_default();
+    const clconv_dtype dt = CLCONV_F64;
+    size_t ishape[3] = {2, 40, 50}, kshape[2] = {5, 4}, m[2];
+    double *img = test_alloc(dt, 2 * 40 * 50), *ker = test_alloc(dt, 20);
+    fill(dt, img, 2 * 40 * 50, 7);
+    fill(dt, ker, 20, 8);
+    size_t is, ks;
+    /* A batch of two images in valid mode, correlation. */
+    char *ib = npy_bytes(dt, 3, ishape, img, &is), *kb = npy_bytes(dt, 2, kshape, ker, &ks);
+    ASSERT_OK(NULL, clconv_conv_output_size(40, 5, CLCONV_MODE_VALID, &m[0]));
+    ASSERT_OK(NULL, clconv_conv_output_size(50, 4, CLCONV_MODE_VALID, &m[1]));
+    double *want = test_alloc(dt, 2 * m[0] * m[1]);
+    clconv_conv_options o = {.mode = CLCONV_MODE_VALID, .method = CLCONV_METHOD_DIRECT,
+                             .correlate = 1};
+    ASSERT_OK(test_runtime(), clconv_conv2d_host(test_runtime(), dt, img, 40, 50, 2, ker, 5, 4,
+                                                 want, &o));
+    part parts[] = {{"input", ib, is}, {"kernel", kb, ks}};
+    reply r;
+    request(s, "/v1/conv2d?mode=valid&correlate=1&batch=1&method=direct", parts, 2, NULL, &r);
+    ck_assert_msg(r.status == 200, "status %ld: %s", r.status, r.body);
+    real_array got = {0};
+    size_t oshape[3] = {2, m[0], m[1]};
+    npy_decode(&r, dt, 3, oshape, &got);
+    ck_assert(memcmp(got.data, want, 2 * m[0] * m[1] * sizeof(double)) == 0);
+    real_array_free(&got);
+    reply_free(&r);
+
+    /* A separable kernel given as kcol and krow, float32 by request. */
+    const size_t kc = 3, kr = 5;
+    float img32[40 * 50], col[3], row[5];
+    fill(CLCONV_F32, img32, 40 * 50, 9);
+    fill(CLCONV_F32, col, kc, 10);
+    fill(CLCONV_F32, row, kr, 11);
+    float want32[40 * 50];
+    clconv_conv_options so = {.mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT};
+    ASSERT_OK(test_runtime(), clconv_conv2d_separable_host(test_runtime(), CLCONV_F32, img32, 40,
+                                                           50, 1, col, kc, row, kr, want32, &so));
+    size_t s2, cs, rs;
+    char *i2 = npy_bytes(CLCONV_F32, 2, ishape + 1, img32, &s2);
+    char *cb = npy_bytes(CLCONV_F32, 1, &kc, col, &cs), *rb = npy_bytes(CLCONV_F32, 1, &kr, row, &rs);
+    part sparts[] = {{"input", i2, s2}, {"kcol", cb, cs}, {"krow", rb, rs}};
+    request(s, "/v1/conv2d?mode=same&method=direct&precision=f32", sparts, 3, NULL, &r);
+    ck_assert_msg(r.status == 200, "status %ld: %s", r.status, r.body);
+    npy_decode(&r, CLCONV_F32, 2, ishape + 1, &got);
+    ck_assert(memcmp(got.data, want32, sizeof want32) == 0);
+    real_array_free(&got);
+    reply_free(&r);
+    assert_healthy(s);
+    serve_stop(s);
+    free(ib);
+    free(kb);
+    free(i2);
+    free(cb);
+    free(rb);
+    free(img);
+    free(ker);
+    free(want);
+}
+END_TEST
+
+/* The server's JSON against the shared dist job run in-process: the same
+ * code and device give the same document, byte for byte. */
+static void check_dist(serve *s, const char *json, const char **specs, int n, uint64_t times,
+                       clconv_method method, double trim, unsigned flags)
+{
+    dist_job job = {0};
+    job.specs = specs;
+    job.n_specs = n;
+    job.times = times;
+    job.method = method;
+    job.trim = trim;
+    job.flags = flags;
+    spec_input *in = NULL;
+    dist_result res = {0};
+    char err[256];
+    cli_error_capture(err, sizeof err);
+    int st = dist_inputs_load(&job, &in);
+    if (st == CLI_OK) st = dist_job_run(&job, test_runtime(), in, &res);
+    cli_error_capture(NULL, 0);
+    ck_assert_msg(st == CLI_OK, "in-process dist: %s", err);
+    char *want = NULL;
+    size_t want_size = 0;
+    FILE *m = open_memstream(&want, &want_size);
+    dist_write_json(m, &res);
+    fclose(m);
+    reply r;
+    request(s, "/v1/dist", NULL, 0, json, &r);
+    ck_assert_msg(r.status == 200, "status %ld: %s", r.status, r.body);
+    ck_assert_str_eq(r.body, want);
+    reply_free(&r);
+    free(want);
+    dist_inputs_free(&job, in);
+    dist_result_free(&res);
+}
+
+START_TEST(test_dist_equals_api)
+{
+    serve *s = start_default();
+    const char *a[] = {"0.1,0.2,0.3,0.1,0.2,0.1", "2d6"};
+    check_dist(s, "{\"specs\": [\"0.1,0.2,0.3,0.1,0.2,0.1\", \"2d6\"], \"times\": 1, "
+                  "\"method\": \"auto\", \"trim\": 0, \"normalize\": false}",
+               a, 2, 1, CLCONV_METHOD_AUTO, 0, 0);
+    const char *b[] = {"1:1,2,3"};
+    check_dist(s, "{\"specs\": [\"1:1,2,3\"], \"times\": 50, \"normalize\": true, "
+                  "\"trim\": 1e-12, \"method\": \"direct\"}",
+               b, 1, 50, CLCONV_METHOD_DIRECT, 1e-12, CLCONV_DIST_NORMALIZE);
+    assert_healthy(s);
+    serve_stop(s);
+}
+END_TEST
+
+/* An image and a kernel preset: the answer is the PGM the same steps give
+ * in-process (decode, the preset, conv2d in mode same, encode). */
+START_TEST(test_image_and_preset)
+{
+    serve *s = start_default();
+    char pgm[64 + 30 * 20];
+    int head = snprintf(pgm, 64, "P5\n30 20\n255\n");
+    test_rng rng;
+    test_rng_seed(&rng, 5);
+    for (int i = 0; i < 30 * 20; i++) pgm[head + i] = (char)test_rng_int(&rng, 0, 255);
+    const size_t size = (size_t)head + 30 * 20;
+
+    image img;
+    preset_kernel pk;
+    char err[256];
+    cli_error_capture(err, sizeof err);
+    ck_assert_int_eq(image_decode(pgm, size, IMAGE_PGM, "pgm", &img), CLI_OK);
+    ck_assert_int_eq(preset_make("laplacian", 2, &pk), CLI_OK);
+    cli_error_capture(NULL, 0);
+    float planes[30 * 20], kernel[9], out[30 * 20];
+    test_store(CLCONV_F32, planes, img.planes.data, 30 * 20);
+    test_store(CLCONV_F32, kernel, pk.kernel.data, 9);
+    clconv_conv_options o = {.mode = CLCONV_MODE_SAME};
+    ASSERT_OK(test_runtime(), clconv_conv2d_host(test_runtime(), CLCONV_F32, planes, 20, 30, 1,
+                                                 kernel, 3, 3, out, &o));
+    real_array oa = {CLCONV_F32, 3, {1, 20, 30}, 30 * 20, out};
+    image result = {oa, 1, 0, 255};
+    void *want = NULL;
+    size_t want_size = 0;
+    ck_assert_int_eq(image_encode_mem(&want, &want_size, "want", IMAGE_PGM, &result, 0), CLI_OK);
+
+    part parts[] = {{"input", pgm, size}};
+    reply r;
+    char type[64];
+    request(s, "/v1/conv2d?kernel=laplacian", parts, 1, NULL, &r);
+    ck_assert_msg(r.status == 200, "status %ld: %s", r.status, r.body);
+    ck_assert_str_eq(header(&r, "Content-Type", type, sizeof type), "image/x-portable-graymap");
+    ck_assert_uint_eq(r.size, want_size);
+    ck_assert(memcmp(r.body, want, want_size) == 0);
+    reply_free(&r);
+    request(s, "/v1/conv2d?kernel=gaussian:-1", parts, 1, NULL, &r);
+    assert_error(&r, 400, "gaussian:-1");
+    reply_free(&r);
+    request(s, "/v1/conv2d?kernel=blur", parts, 1, NULL, &r);
+    assert_error(&r, 400, "blur");
+    reply_free(&r);
+    part both[] = {{"input", pgm, size}, {"kernel", pgm, size}};
+    request(s, "/v1/conv2d?kernel=sharpen", both, 2, NULL, &r);
+    assert_error(&r, 400, "not both");
+    reply_free(&r);
+    part cut[] = {{"input", pgm, size - 7}};
+    request(s, "/v1/conv2d?kernel=sharpen", cut, 1, NULL, &r);
+    assert_error(&r, 400, "input");
+    reply_free(&r);
+    assert_healthy(s);
+    serve_stop(s);
+    free(want);
+    image_free(&img);
+    preset_free(&pk);
+}
+END_TEST
+
+/* ---- concurrency ------------------------------------------------------------ */
+
+typedef struct client {
+    serve *s;
+    int id;
+    int failures;
+    char msg[512];
+} client;
+
+/* Each client sends conv1d jobs of its own data and checks every answer
+ * against a direct host computation (integers: exact in float32). */
+static void *client_main(void *arg)
+{
+    client *c = arg;
+    for (int j = 0; j < 6 && !c->failures; j++) {
+        const size_t n = 300 + (size_t)(37 * c->id + j), k = 5 + (size_t)j;
+        float x[600], h[16], want[620];
+        for (size_t i = 0; i < n; i++) x[i] = (float)((i * 7 + (size_t)c->id) % 11) - 5;
+        for (size_t i = 0; i < k; i++) h[i] = (float)((i + (size_t)j) % 5) - 2;
+        for (size_t i = 0; i < n + k - 1; i++) {
+            double acc = 0;
+            for (size_t t = 0; t < k; t++)
+                if (i >= t && i - t < n) acc += (double)x[i - t] * h[t];
+            want[i] = (float)acc;
+        }
+        real_array xa = {CLCONV_F32, 1, {n}, n, x}, ha = {CLCONV_F32, 1, {k}, k, h};
+        char *xb = NULL, *hb = NULL;
+        size_t xs = 0, hs = 0;
+        FILE *m = open_memstream(&xb, &xs);
+        npy_write(m, "x", &xa);
+        fclose(m);
+        m = open_memstream(&hb, &hs);
+        npy_write(m, "h", &ha);
+        fclose(m);
+        part parts[] = {{"input", xb, xs}, {"kernel", hb, hs}};
+        char url[256];
+        snprintf(url, sizeof url, "%s/v1/conv1d", serve_url(c->s));
+        reply r;
+        CURLcode rc = request_full(url, parts, 2, NULL, NULL, NULL, &r);
+        /* The .npy answer of n + k - 1 float32 values: header of 128 bytes. */
+        if (rc != CURLE_OK || r.status != 200 || r.size != 128 + 4 * (n + k - 1) ||
+            memcmp(r.body + 128, want, 4 * (n + k - 1)) != 0) {
+            c->failures++;
+            snprintf(c->msg, sizeof c->msg, "client %d job %d: %s, status %ld, %zu bytes", c->id,
+                     j, curl_easy_strerror(rc), r.status, r.size);
+        }
+        reply_free(&r);
+        free(xb);
+        free(hb);
+    }
+    return NULL;
+}
+
+START_TEST(test_concurrent_clients)
+{
+    serve_options o = {0};
+    o.queue = 64;
+    serve *s = start_server(&o);
+    enum { N = 8 };
+    client c[N];
+    pthread_t t[N];
+    for (int i = 0; i < N; i++) {
+        c[i] = (client){s, i, 0, ""};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, client_main, &c[i]), 0);
+    }
+    for (int i = 0; i < N; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < N; i++) ck_assert_msg(c[i].failures == 0, "%s", c[i].msg);
+    reply r;
+    request(s, "/metrics", NULL, 0, NULL, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "clconv_requests_total{endpoint=\"conv1d\",code=\"200\"} 48\n"));
+    ck_assert_ptr_nonnull(strstr(r.body, "clconv_request_duration_seconds_count 48\n"));
+    reply_free(&r);
+    assert_healthy(s);
+    serve_stop(s);
+}
+END_TEST
+
+/* ---- errors ----------------------------------------------------------------- */
+
+/* A small valid conv1d pair. */
+static void small_pair(char **x, size_t *xs, char **h, size_t *hs)
+{
+    static const float xv[8] = {1, 2, 3, 4, 5, 6, 7, 8}, hv[3] = {1, 0, -1};
+    size_t n = 8, k = 3;
+    *x = npy_bytes(CLCONV_F32, 1, &n, xv, xs);
+    *h = npy_bytes(CLCONV_F32, 1, &k, hv, hs);
+}
+
+START_TEST(test_error_statuses)
+{
+    serve_options o = {0};
+    o.max_body = 4096;
+    serve *s = start_server(&o);
+    char *x, *h;
+    size_t xs, hs;
+    small_pair(&x, &xs, &h, &hs);
+    reply r;
+
+    request(s, "/v1/nothing", NULL, 0, NULL, &r);
+    assert_error(&r, 404, "no such endpoint");
+    reply_free(&r);
+    request(s, "/v1/conv1d", NULL, 0, NULL, &r);
+    assert_error(&r, 405, "takes POST");
+    reply_free(&r);
+    part only_input[] = {{"input", x, xs}};
+    request(s, "/v1/conv1d", only_input, 1, NULL, &r);
+    assert_error(&r, 400, "missing part 'kernel'");
+    reply_free(&r);
+    part only_kernel[] = {{"kernel", h, hs}};
+    request(s, "/v1/conv2d", only_kernel, 1, NULL, &r);
+    assert_error(&r, 400, "missing part 'input'");
+    reply_free(&r);
+    part unknown[] = {{"input", x, xs}, {"kernel", h, hs}, {"extra", h, hs}};
+    request(s, "/v1/conv1d", unknown, 3, NULL, &r);
+    assert_error(&r, 400, "unknown part 'extra'");
+    reply_free(&r);
+    part garbage[] = {{"input", "not a npy file", 14}, {"kernel", h, hs}};
+    request(s, "/v1/conv1d", garbage, 2, NULL, &r);
+    assert_error(&r, 400, "input: not a .npy file");
+    reply_free(&r);
+    part rank[] = {{"input", x, xs}, {"kernel", h, hs}};
+    request(s, "/v1/conv2d", rank, 2, NULL, &r);
+    assert_error(&r, 400, "part 'input': expected a 2-D array");
+    reply_free(&r);
+    request(s, "/v1/conv1d?mode=sideways", rank, 2, NULL, &r);
+    assert_error(&r, 400, "mode must be full, same or valid");
+    reply_free(&r);
+    request(s, "/v1/conv1d?colour=blue", rank, 2, NULL, &r);
+    assert_error(&r, 400, "unknown query parameter 'colour'");
+    reply_free(&r);
+    const float nan_v[2] = {1, NAN};
+    size_t two = 2, ns;
+    char *nanb = npy_bytes(CLCONV_F32, 1, &two, nan_v, &ns);
+    part nan_parts[] = {{"input", nanb, ns}, {"kernel", h, hs}};
+    request(s, "/v1/conv1d", nan_parts, 2, NULL, &r);
+    assert_error(&r, 400, "input: element (1,) is NaN");
+    reply_free(&r);
+    /* Multipart where JSON belongs, and JSON where multipart does. */
+    request(s, "/v1/dist", rank, 2, NULL, &r);
+    assert_error(&r, 415, "application/json");
+    reply_free(&r);
+    request(s, "/v1/conv1d", NULL, 0, "{}", &r);
+    assert_error(&r, 415, "multipart/form-data");
+    reply_free(&r);
+    /* Over --max-body: refused from the Content-Length alone. */
+    char *big = calloc(1, 8000);
+    part big_parts[] = {{"input", big, 8000}, {"kernel", h, hs}};
+    request(s, "/v1/conv1d", big_parts, 2, NULL, &r);
+    assert_error(&r, 413, "exceeds the limit of 4096 bytes");
+    reply_free(&r);
+    free(big);
+    /* Malformed and wrong dist requests. */
+    static const struct {
+        const char *json, *error;
+    } dist_cases[] = {
+        {"{\"specs\": [\"0.5,0.5\"", "malformed JSON"},
+        {"[1, 2]", "must be a JSON object"},
+        {"{}", "\"specs\" is missing"},
+        {"{\"specs\": []}", "non-empty array"},
+        {"{\"specs\": [1]}", "\"specs\"[0] is not a string"},
+        {"{\"specs\": [\"d6\"], \"times\": 0}", "\"times\" must be a whole number"},
+        {"{\"specs\": [\"d6\"], \"method\": \"fast\"}", "\"method\" must be"},
+        {"{\"specs\": [\"d6\"], \"colour\": 1}", "unknown field \"colour\""},
+        {"{\"specs\": [\"/etc/passwd.csv\"]}", "files cannot be named here"},
+        {"{\"specs\": [\"0.5,0.6\"]}", "spec '0.5,0.6'"},
+        {"{\"specs\": [\"0.5,x\"]}", "'x' is not a number"},
+        {"{\"specs\": [\"1000000d1000000\"]}", "over the server's limit"},
+    };
+    for (size_t i = 0; i < sizeof dist_cases / sizeof dist_cases[0]; i++) {
+        request(s, "/v1/dist", NULL, 0, dist_cases[i].json, &r);
+        assert_error(&r, 400, dist_cases[i].error);
+        reply_free(&r);
+    }
+    request(s, "/v1/conv1d", rank, 2, NULL, &r);
+    ck_assert_int_eq(r.status, 200);
+    reply_free(&r);
+    assert_healthy(s);
+    serve_stop(s);
+    free(x);
+    free(h);
+    free(nanb);
+}
+END_TEST
+
+START_TEST(test_token)
+{
+    serve_options o = {0};
+    o.token = "s3cret-token";
+    o.listen = "0.0.0.0:0";   /* allowed beyond loopback because of the token */
+    serve *s = start_server(&o);
+    char url[256];
+    reply r;
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/devices", serve_port(s));
+    ck_assert_int_eq(request_full(url, NULL, 0, NULL, NULL, NULL, &r), CURLE_OK);
+    assert_error(&r, 401, "missing or wrong bearer token");
+    char buf[64];
+    ck_assert_str_eq(header(&r, "WWW-Authenticate", buf, sizeof buf), "Bearer");
+    reply_free(&r);
+    ck_assert_int_eq(request_full(url, NULL, 0, NULL, "s3cret-tokeN", NULL, &r), CURLE_OK);
+    assert_error(&r, 401, "wrong bearer token");
+    reply_free(&r);
+    ck_assert_int_eq(request_full(url, NULL, 0, NULL, "s3cret", NULL, &r), CURLE_OK);
+    assert_error(&r, 401, "wrong bearer token");
+    reply_free(&r);
+    ck_assert_int_eq(request_full(url, NULL, 0, NULL, "s3cret-token", NULL, &r), CURLE_OK);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"queued\": 0"));
+    reply_free(&r);
+    /* Health checks of load balancers carry no token. */
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/healthz", serve_port(s));
+    ck_assert_int_eq(request_full(url, NULL, 0, NULL, NULL, NULL, &r), CURLE_OK);
+    ck_assert_int_eq(r.status, 200);
+    reply_free(&r);
+    serve_stop(s);
+
+    /* Without a token only loopback is allowed. */
+    serve_options open = {0};
+    open.listen = "0.0.0.0:0";
+    serve *t = NULL;
+    char err[256];
+    ck_assert_int_eq(serve_start(&open, &t, err, sizeof err), -1);
+    ck_assert_ptr_null(t);
+    ck_assert_ptr_nonnull(strstr(err, "needs --token-file"));
+}
+END_TEST
+
+/* ---- misbehaving clients ---------------------------------------------------- */
+
+/* Seconds on the monotonic clock. */
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int connect_to(serve *s)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(fd, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)serve_port(s));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return fd;
+}
+
+static void send_all(int fd, const char *data, size_t n)
+{
+    while (n) {
+        ssize_t w = send(fd, data, n, MSG_NOSIGNAL);
+        ck_assert_int_gt(w, 0);
+        data += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Reads until the server closes the connection (or 10 s pass); returns the
+ * text read and the seconds it took. */
+static char *read_until_close(int fd, double *seconds)
+{
+    const double t0 = now_s();
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        ssize_t got = recv(fd, buf + n, cap - 1 - n, 0);
+        if (got <= 0) break;
+        n += (size_t)got;
+        if (n == cap - 1) break;
+    }
+    buf[n] = '\0';
+    *seconds = now_s() - t0;
+    return buf;
+}
+
+/* Waits up to 10 s until the server holds want requests (queued: 0) or want
+ * queued jobs (queued: 1). */
+static void wait_count(serve *s, int queued, size_t want)
+{
+    serve_counts c;
+    for (int i = 0; i < 1000; i++) {
+        serve_counts_get(s, &c);
+        if ((queued ? c.queued : c.requests) == want) return;
+        usleep(10000);
+    }
+    ck_abort_msg("%zu %s, want %zu", queued ? c.queued : c.requests,
+                 queued ? "jobs queued" : "requests in flight", want);
+}
+
+/* A multipart body of the two parts, with or without its closing boundary. */
+static char *multipart(const char *x, size_t xs, const char *h, size_t hs, int close_it,
+                       size_t *size)
+{
+    char *body = NULL;
+    FILE *m = open_memstream(&body, size);
+    fputs("--BOUNDARY\r\nContent-Disposition: form-data; name=\"input\"; filename=\"x.npy\"\r\n"
+          "Content-Type: application/octet-stream\r\n\r\n", m);
+    fwrite(x, 1, xs, m);
+    fputs("\r\n--BOUNDARY\r\nContent-Disposition: form-data; name=\"kernel\"; filename=\"h.npy\""
+          "\r\n\r\n", m);
+    fwrite(h, 1, hs, m);
+    if (close_it) fputs("\r\n--BOUNDARY--\r\n", m);
+    fclose(m);
+    return body;
+}
+
+static char *post_head(const char *path, size_t length, int with_length)
+{
+    char *head = malloc(512);
+    snprintf(head, 512, "POST %s HTTP/1.1\r\nHost: test\r\n"
+             "Content-Type: multipart/form-data; boundary=BOUNDARY\r\n%s%zu%s\r\n", path,
+             with_length ? "Content-Length: " : "X-Length: ", length, "\r\n");
+    return head;
+}
+
+START_TEST(test_misbehaving_clients)
+{
+    serve *s = start_default();
+    char *x, *h;
+    size_t xs, hs, bs;
+    small_pair(&x, &xs, &h, &hs);
+    double secs;
+
+    /* A well-formed request over a raw socket first, to know the framing. */
+    char *body = multipart(x, xs, h, hs, 1, &bs);
+    char *head = post_head("/v1/conv1d", bs, 1);
+    int fd = connect_to(s);
+    send_all(fd, head, strlen(head));
+    send_all(fd, body, bs);
+    shutdown(fd, SHUT_WR);
+    char *text = read_until_close(fd, &secs);
+    ck_assert_msg(strncmp(text, "HTTP/1.1 200", 12) == 0, "%s", text);
+    free(text);
+    close(fd);
+    free(head);
+    free(body);
+
+    /* Truncated multipart: an honest Content-Length, no closing boundary. */
+    body = multipart(x, xs, h, hs, 0, &bs);
+    head = post_head("/v1/conv1d", bs, 1);
+    fd = connect_to(s);
+    send_all(fd, head, strlen(head));
+    send_all(fd, body, bs);
+    text = read_until_close(fd, &secs);
+    ck_assert_msg(strstr(text, "HTTP/1.1 400") == text, "%s", text);
+    ck_assert_ptr_nonnull(strstr(text, "{\"error\": \"truncated or malformed multipart body\"}"));
+    free(text);
+    close(fd);
+    free(head);
+
+    /* No Content-Length at all. */
+    head = post_head("/v1/conv1d", bs, 0);
+    fd = connect_to(s);
+    send_all(fd, head, strlen(head));
+    text = read_until_close(fd, &secs);
+    ck_assert_msg(strstr(text, "HTTP/1.1 411") == text, "%s", text);
+    free(text);
+    close(fd);
+    free(head);
+
+    /* A Content-Length that never arrives: the idle timeout closes it. */
+    head = post_head("/v1/conv1d", bs + 100000, 1);
+    fd = connect_to(s);
+    send_all(fd, head, strlen(head));
+    send_all(fd, body, bs);
+    text = read_until_close(fd, &secs);
+    ck_assert_msg(secs < TEST_TIMEOUT_S + 3, "closed after %.1f s", secs);
+    ck_assert_msg(strstr(text, "HTTP/1.1 200") == NULL, "%s", text);
+    free(text);
+    close(fd);
+    free(head);
+    wait_count(s, 0, 0);
+
+    /* A client that disconnects mid-upload. */
+    head = post_head("/v1/conv1d", bs + 100000, 1);
+    fd = connect_to(s);
+    send_all(fd, head, strlen(head));
+    send_all(fd, body, bs / 2);
+    usleep(100000);
+    close(fd);
+    free(head);
+    wait_count(s, 0, 0);
+
+    /* An idle connection, and one stuck within its headers (slowloris). */
+    int idle = connect_to(s), slow = connect_to(s);
+    send_all(slow, "POST /v1/conv1d HTTP/1.1\r\nHost: t", 33);
+    text = read_until_close(idle, &secs);
+    ck_assert_msg(text[0] == '\0' && secs < TEST_TIMEOUT_S + 3, "idle: %.1f s, '%s'", secs, text);
+    free(text);
+    text = read_until_close(slow, &secs);
+    ck_assert_msg(secs < TEST_TIMEOUT_S + 3, "slow: %.1f s", secs);
+    free(text);
+    close(idle);
+    close(slow);
+
+    reply r;
+    request(s, "/metrics", NULL, 0, NULL, &r);
+    /* The lying client timed out (408), the vanished one is counted apart. */
+    ck_assert_ptr_nonnull(strstr(r.body, "{endpoint=\"conv1d\",code=\"408\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(r.body, "{endpoint=\"conv1d\",code=\"499\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(r.body, "{endpoint=\"conv1d\",code=\"400\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(r.body, "{endpoint=\"conv1d\",code=\"411\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(r.body, "clconv_requests_in_flight 1\n"));
+    reply_free(&r);
+    assert_healthy(s);
+    serve_stop(s);
+    free(body);
+    free(x);
+    free(h);
+}
+END_TEST
+
+/* At the connection limit a new client waits until an idle connection times
+ * out; it then gets its answer. */
+START_TEST(test_connection_limit)
+{
+    serve_options o = {0};
+    o.max_connections = 2;
+    serve *s = start_server(&o);
+    int a = connect_to(s), b = connect_to(s);
+    ck_assert(a >= 0 && b >= 0);
+    usleep(200000);
+    const double t0 = now_s();
+    assert_healthy(s);
+    const double secs = now_s() - t0;
+    ck_assert_msg(secs > 0.5 * TEST_TIMEOUT_S && secs < TEST_TIMEOUT_S + 3,
+                  "answered after %.2f s with both connections taken", secs);
+    close(a);
+    close(b);
+    serve_stop(s);
+}
+END_TEST
+
+/* Slow uploads hold at most 4 x max_body between them: beyond that a
+ * request gets 503 until they time out. */
+START_TEST(test_upload_budget)
+{
+    serve_options o = {0};
+    o.max_body = 4096;
+    serve *s = start_server(&o);
+    char *x, *h;
+    size_t xs, hs;
+    small_pair(&x, &xs, &h, &hs);
+    int fds[4];
+    for (int i = 0; i < 4; i++) {
+        char *head = post_head("/v1/conv1d", 4000, 1);
+        fds[i] = connect_to(s);
+        send_all(fds[i], head, strlen(head));
+        send_all(fds[i], "--BOUNDARY\r\n", 12);
+        free(head);
+    }
+    wait_count(s, 0, 4);
+    part parts[] = {{"input", x, xs}, {"kernel", h, hs}};
+    reply r;
+    request(s, "/v1/conv1d", parts, 2, NULL, &r);
+    assert_error(&r, 503, "too many uploads in progress");
+    reply_free(&r);
+    wait_count(s, 0, 0);
+    request(s, "/v1/conv1d", parts, 2, NULL, &r);
+    ck_assert_int_eq(r.status, 200);
+    reply_free(&r);
+    for (int i = 0; i < 4; i++) close(fds[i]);
+    assert_healthy(s);
+    serve_stop(s);
+    free(x);
+    free(h);
+}
+END_TEST
+
+/* ---- queue and shutdown ----------------------------------------------------- */
+
+typedef struct async_post {
+    serve *s;
+    long status;
+    char retry_after[32];
+    int correct;
+    pthread_t thread;
+} async_post;
+
+static void *post_main(void *arg)
+{
+    async_post *a = arg;
+    char *x, *h;
+    size_t xs, hs;
+    small_pair(&x, &xs, &h, &hs);
+    part parts[] = {{"input", x, xs}, {"kernel", h, hs}};
+    char url[256];
+    snprintf(url, sizeof url, "%s/v1/conv1d?mode=valid", serve_url(a->s));
+    reply r;
+    if (request_full(url, parts, 2, NULL, NULL, NULL, &r) == CURLE_OK) {
+        a->status = r.status;
+        header(&r, "Retry-After", a->retry_after, sizeof a->retry_after);
+        /* x[i+2] - x[i] for x = 1..8 is 2 everywhere, 6 values: */
+        static const float want[6] = {2, 2, 2, 2, 2, 2};
+        a->correct = r.size == 128 + sizeof want && memcmp(r.body + 128, want, sizeof want) == 0;
+    }
+    reply_free(&r);
+    free(x);
+    free(h);
+    return NULL;
+}
+
+START_TEST(test_queue_full)
+{
+    serve_options o = {0};
+    o.queue = 2;
+    o.workers = 1;
+    serve *s = start_server(&o);
+    serve_hold(s, 1);
+    async_post a[3] = {{s, 0, "", 0, 0}, {s, 0, "", 0, 0}, {s, 0, "", 0, 0}};
+    for (int i = 0; i < 2; i++) pthread_create(&a[i].thread, NULL, post_main, &a[i]);
+    wait_count(s, 1, 2);
+    post_main(&a[2]);
+    ck_assert_int_eq(a[2].status, 503);
+    ck_assert_str_eq(a[2].retry_after, "1");
+    serve_hold(s, 0);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(a[i].thread, NULL);
+        ck_assert_int_eq(a[i].status, 200);
+        ck_assert(a[i].correct);
+    }
+    assert_healthy(s);
+    serve_stop(s);
+}
+END_TEST
+
+typedef struct stopper {
+    serve *s;
+    pthread_t thread;
+} stopper;
+
+static void *stop_main(void *arg)
+{
+    serve_stop(((stopper *)arg)->s);
+    return NULL;
+}
+
+START_TEST(test_graceful_stop)
+{
+    serve_options o = {0};
+    o.workers = 1;
+    serve *s = start_server(&o);
+    /* Draining answers /healthz 503; before it, everything is healthy. */
+    assert_healthy(s);
+    serve_hold(s, 1);
+    enum { N = 4 };
+    async_post a[N];
+    for (int i = 0; i < N; i++) {
+        a[i] = (async_post){s, 0, "", 0, 0};
+        pthread_create(&a[i].thread, NULL, post_main, &a[i]);
+    }
+    wait_count(s, 1, N);
+    unsigned port = serve_port(s);
+    stopper st = {s, 0};
+    pthread_create(&st.thread, NULL, stop_main, &st);
+    /* The listening socket closes at once while the held jobs wait. */
+    int refused = 0;
+    for (int i = 0; i < 200 && !refused; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in addr = {0};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons((uint16_t)port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        refused = connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0;
+        close(fd);
+        if (!refused) usleep(10000);
+    }
+    ck_assert_msg(refused, "the server still accepts connections while stopping");
+    pthread_join(st.thread, NULL);
+    for (int i = 0; i < N; i++) {
+        pthread_join(a[i].thread, NULL);
+        ck_assert_int_eq(a[i].status, 200);
+        ck_assert(a[i].correct);
+    }
+}
+END_TEST
+
+/* ---- TLS ---------------------------------------------------------------------- */
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    char *buf = calloc(1, 65536);
+    fread(buf, 1, 65535, f);
+    fclose(f);
+    return buf;
+}
+
+START_TEST(test_tls)
+{
+    if (system("command -v openssl >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "serve: openssl not found; the TLS test did not run\n");
+        return;
+    }
+    char *dir = test_tempdir();
+    char cmd[2048], cert_path[512], key_path[512];
+    snprintf(cert_path, sizeof cert_path, "%s/cert.pem", dir);
+    snprintf(key_path, sizeof key_path, "%s/key.pem", dir);
+    snprintf(cmd, sizeof cmd, "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "
+             "/CN=localhost -addext subjectAltName=DNS:localhost -keyout %s -out %s "
+             ">/dev/null 2>&1", key_path, cert_path);
+    ck_assert_int_eq(system(cmd), 0);
+    serve_options o = {0};
+    o.tls_cert = slurp(cert_path);
+    o.tls_key = slurp(key_path);
+    serve *s = start_server(&o);
+    ck_assert_ptr_nonnull(strstr(serve_url(s), "https://"));
+    char url[256];
+    reply r;
+    snprintf(url, sizeof url, "https://localhost:%u/healthz", serve_port(s));
+    CURLcode rc = request_full(url, NULL, 0, NULL, NULL, cert_path, &r);
+    ck_assert_msg(rc == CURLE_OK, "%s", curl_easy_strerror(rc));
+    ck_assert_int_eq(r.status, 200);
+    reply_free(&r);
+    char *x, *h;
+    size_t xs, hs;
+    small_pair(&x, &xs, &h, &hs);
+    part parts[] = {{"input", x, xs}, {"kernel", h, hs}};
+    snprintf(url, sizeof url, "https://localhost:%u/v1/conv1d?mode=valid", serve_port(s));
+    ck_assert_int_eq(request_full(url, parts, 2, NULL, NULL, cert_path, &r), CURLE_OK);
+    ck_assert_int_eq(r.status, 200);
+    reply_free(&r);
+    /* Plain HTTP to the TLS port gets no answer. */
+    snprintf(url, sizeof url, "http://localhost:%u/healthz", serve_port(s));
+    request_full(url, NULL, 0, NULL, NULL, NULL, &r);
+    ck_assert_int_ne(r.status, 200);
+    reply_free(&r);
+    serve_stop(s);
+    free((char *)o.tls_cert);
+    free((char *)o.tls_key);
+    free(x);
+    free(h);
+    test_rmtree_free(dir);
+}
+END_TEST
+
+static void curl_setup(void)
+{
+    curl_global_init(CURL_GLOBAL_ALL);
+}
+
+static void curl_teardown(void)
+{
+    curl_global_cleanup();
+}
+
+Suite *clconv_test_suite_serve(void)
+{
+    Suite *s = suite_create("serve");
+    TCase *results = test_tcase("results");
+    tcase_add_checked_fixture(results, curl_setup, curl_teardown);
+    tcase_add_test(results, test_conv1d_equals_api);
+    tcase_add_test(results, test_conv2d_equals_api);
+    tcase_add_test(results, test_dist_equals_api);
+    tcase_add_test(results, test_image_and_preset);
+    suite_add_tcase(s, results);
+    TCase *service = test_tcase_bare("service");
+    tcase_add_checked_fixture(service, curl_setup, curl_teardown);
+    tcase_add_test(service, test_concurrent_clients);
+    tcase_add_test(service, test_error_statuses);
+    tcase_add_test(service, test_token);
+    tcase_add_test(service, test_misbehaving_clients);
+    tcase_add_test(service, test_connection_limit);
+    tcase_add_test(service, test_upload_budget);
+    tcase_add_test(service, test_queue_full);
+    tcase_add_test(service, test_graceful_stop);
+    tcase_add_test(service, test_tls);
+    suite_add_tcase(s, service);
+    return s;
+}
