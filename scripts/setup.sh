@@ -16,6 +16,7 @@ packages=(
   libcurl4-openssl-dev                # the commands' --server client
   libpng-dev                          # PNG images in clconv conv2d
   libmicrohttpd-dev                   # the HTTP server of clconv serve
+  openssl                             # a self-signed certificate for the TLS test
   clinfo                              # device listing for people
 )
 # Scripts that need more (the load test's wrk, the cluster's nginx) name it
