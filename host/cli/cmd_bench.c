@@ -288,26 +288,45 @@ static int random_buffer(clconv_runtime *rt, clconv_dtype dtype, size_t count,
 typedef int (*bench_run_fn)(clconv_runtime *rt, const void *arg, clconv_method method,
                             clconv_method *chosen);
 
-/* One warm-up run of fn, then cfg->runs timed runs; fills *t. Returns a
- * library status (the caller reports it, knowing what ran). */
+/* Times each of methods[0..n) cfg->runs times, filling t[i]. The runs are
+ * split into passes over the methods (three in a full run, one with
+ * --quick); in each pass a method gets one untimed run to warm the caches
+ * again after the others, then its share of timed runs. Passes put every
+ * method through the same phases of a shared machine's load, so the ratios
+ * between them hold even when a phase slows all of them (on 2 cores, any
+ * other busy process halves the speed), while each timed run still follows
+ * a run of its own kind, as repeated calls do. Returns a library status (the
+ * caller reports it, knowing what ran) and sets *failed to the method that
+ * failed. */
 static int time_runs(clconv_runtime *rt, const bench_config *cfg, bench_run_fn fn,
-                     const void *arg, clconv_method method, bench_timing *t)
+                     const void *arg, const clconv_method *methods, size_t n,
+                     bench_timing *const *t, clconv_method *failed)
 {
-    double times[BENCH_RUNS];
-    clconv_method chosen = method;
-    int lib = fn(rt, arg, method, &chosen);
-    for (int r = 0; r < cfg->runs && lib == CLCONV_OK; r++) {
-        const double t0 = now_ms();
-        lib = fn(rt, arg, method, &chosen);
-        times[r] = now_ms() - t0;
+    const int passes = cfg->runs % 3 == 0 && cfg->runs > 3 ? 3 : 1;
+    double times[3][BENCH_RUNS];
+    clconv_method chosen[3];
+    int lib = CLCONV_OK, done = 0;
+    for (int pass = 0; pass < passes && lib == CLCONV_OK; pass++) {
+        const int share = cfg->runs / passes;
+        for (size_t i = 0; i < n && lib == CLCONV_OK; i++) {
+            lib = fn(rt, arg, *failed = methods[i], &chosen[i]);
+            for (int r = 0; r < share && lib == CLCONV_OK; r++) {
+                const double t0 = now_ms();
+                lib = fn(rt, arg, methods[i], &chosen[i]);
+                times[i][done + r] = now_ms() - t0;
+            }
+        }
+        done += share;
     }
     if (lib < 0) return lib;
-    qsort(times, (size_t)cfg->runs, sizeof times[0], compare_double);
-    t->measured = 1;
-    t->ms_min = times[0];
-    t->ms_max = times[cfg->runs - 1];
-    t->ms_median = times[cfg->runs / 2];
-    t->chosen = chosen;
+    for (size_t i = 0; i < n; i++) {
+        qsort(times[i], (size_t)cfg->runs, sizeof times[i][0], compare_double);
+        t[i]->measured = 1;
+        t[i]->ms_min = times[i][0];
+        t[i]->ms_max = times[i][cfg->runs - 1];
+        t[i]->ms_median = times[i][cfg->runs / 2];
+        t[i]->chosen = chosen[i];
+    }
     return CLCONV_OK;
 }
 
@@ -388,22 +407,30 @@ static int run_conv(clconv_runtime *rt, const void *arg, clconv_method method,
     return status;
 }
 
-/* Runs the given methods at res->pt (direct ones only within the limit). */
+/* Runs the given methods (at most 3) at res->pt in passes (time_runs);
+ * direct only within the limit. */
 static int run_point(clconv_runtime *rt, const bench_config *cfg, bench_result *res,
                      const clconv_method *methods, size_t nmethods, int limit_direct)
 {
     bench_data d = {0};
-    int status = data_create(rt, cfg, res, &d);
-    for (size_t i = 0; i < nmethods && status == CLI_OK; i++) {
+    clconv_method run[3], failed = CLCONV_METHOD_AUTO;
+    bench_timing *t[3];
+    size_t n = 0;
+    int status = data_create(rt, cfg, res, &d); /* sets res->gflop */
+    for (size_t i = 0; i < nmethods; i++) {
         if (limit_direct && methods[i] == CLCONV_METHOD_DIRECT && cfg->direct_limit > 0 &&
             res->gflop > cfg->direct_limit)
             continue;
-        int lib = time_runs(rt, cfg, run_conv, &d, methods[i], &res->t[methods[i]]);
+        run[n] = methods[i];
+        t[n++] = &res->t[methods[i]];
+    }
+    if (status == CLI_OK) {
+        int lib = time_runs(rt, cfg, run_conv, &d, run, n, t, &failed);
         if (lib < 0) {
             char size[32], kernel[32], what[128];
             describe(&res->pt, size, sizeof size, kernel, sizeof kernel);
             snprintf(what, sizeof what, "bench: conv%dd %s with %s, method %s", res->pt.dims,
-                     size, kernel, clconv_method_name(methods[i]));
+                     size, kernel, clconv_method_name(failed));
             status = cli_library_error(rt, lib, what);
         }
     }
@@ -836,8 +863,12 @@ static int run_dist_grid(clconv_runtime *rt, const bench_config *cfg, bench_devi
             }
         }
         res->pt = pt;
-        if (status == CLI_OK && lib == CLCONV_OK)
-            lib = time_runs(rt, cfg, run_dist, &d, CLCONV_METHOD_AUTO, &res->t);
+        if (status == CLI_OK && lib == CLCONV_OK) {
+            const clconv_method method = CLCONV_METHOD_AUTO;
+            bench_timing *t = &res->t;
+            clconv_method failed;
+            lib = time_runs(rt, cfg, run_dist, &d, &method, 1, &t, &failed);
+        }
         cli_progress_end();
         if (lib < 0) {
             char what[96];
