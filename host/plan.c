@@ -18,6 +18,7 @@
 #include "plan.h"
 
 #include "fft.h"
+#include "params.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -33,7 +34,7 @@
 #define SOFT_LAUNCH_BYTES ((size_t)32 << 20)
 
 /* Format tag of a stored model; bump when its fields change. */
-#define MODEL_FORMAT "clconv-model 1"
+#define MODEL_FORMAT "clconv-model 2"
 
 /* ---- defaults ------------------------------------------------------------ */
 
@@ -59,7 +60,7 @@ static void model_defaults(clconv__model *m)
     memcpy(m->fft_ns, DEFAULT_FFT_NS, sizeof m->fft_ns);
     m->column_factor = 0.5;
     m->bandwidth_gbps = 25.0;
-    m->launch_s = 30e-6;
+    m->launch_s = 3e-6;
     m->plan_s = 0.003;
     m->plan_ns = 40.0;
 }
@@ -463,7 +464,7 @@ static double layout_cost(clconv_runtime *rt, const clconv__model *m, const clco
                                  (double)g->batch * ((double)g->n[0] * (double)g->n[1] +
                                                      2 * (double)g->out[0] * (double)g->out[1]));
     seconds += bytes / (m->bandwidth_gbps * 1e9);
-    seconds += (5 * launches + 2) * m->launch_s;
+    seconds += (5 * launches + 2) * m->launch_s + m->direct_call_s;
     clconv__fft_key key = {{r->len, c->len}, lay->group, g->dtype, 0};
     seconds += plan_cost(rt, m, &key);
     if (!kernel_in_group && lay->group != 1) {
@@ -556,6 +557,27 @@ int clconv__plan_fft(clconv_runtime *rt, const clconv__geom *g, clconv__fft_layo
     return 0;
 }
 
+/* The share of the device's compute units a direct call keeps busy: one
+ * with fewer work-groups than units leaves the rest idle. clconv_tune
+ * measures the rate on 2^20 outputs, which fill any device; on an H100,
+ * 2^16 outputs in groups of 2048 fill 32 of its 132 units and ran at a
+ * quarter of that rate (0.067 ms for 1024 taps), so the model without this
+ * chose direct where FFT took 0.046 ms. */
+static int direct_occupancy(clconv_runtime *rt, const clconv__geom *g, double *occupancy)
+{
+    clconv__direct_params p;
+    size_t rows, cols;
+    FORWARD_IF_ERROR(clconv__direct_params_get(rt, g->dtype, g->dims, g->k[0], g->k[1],
+                                               CLCONV__DIRECT_ANY, &p));
+    clconv__direct_params_block(&p, &rows, &cols);
+    if (p.variant == CLCONV__DIRECT_STRIP) cols *= p.wgx; /* a block is one item's */
+    const double groups = (double)g->batch * ceil((double)g->out[0] / (double)rows) *
+                          ceil((double)g->out[1] / (double)cols);
+    const double units = rt->info.compute_units ? (double)rt->info.compute_units : 1;
+    *occupancy = fmin(1.0, groups / units);
+    return 0;
+}
+
 int clconv__plan_method(clconv_runtime *rt, const clconv__geom *g, clconv_method *out)
 {
     clconv__model m;
@@ -567,7 +589,10 @@ int clconv__plan_method(clconv_runtime *rt, const clconv__geom *g, clconv_method
      * each output costs min(signal, kernel) multiply-adds. */
     double taps = fmin((double)g->n[0] * (double)g->n[1], (double)g->k[0] * (double)g->k[1]);
     double flops = 2.0 * (double)g->batch * (double)g->out[0] * (double)g->out[1] * taps;
-    double direct_s = flops / (m.direct_gflops[g->dtype == CLCONV_F64] * 1e9) + m.direct_call_s;
+    double occupancy;
+    FORWARD_IF_ERROR(direct_occupancy(rt, g, &occupancy));
+    double direct_s =
+        flops / (m.direct_gflops[g->dtype == CLCONV_F64] * 1e9 * occupancy) + m.direct_call_s;
     *out = fft_ok && fft_s < direct_s ? CLCONV_METHOD_FFT : CLCONV_METHOD_DIRECT;
     clconv__note(rt, "cost model (%s): direct %.3g ms, FFT %.3g ms", m.tuned ? "tuned" : "default",
                  direct_s * 1e3, fft_ok ? fft_s * 1e3 : INFINITY);

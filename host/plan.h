@@ -35,13 +35,15 @@ typedef struct clconv__fft_layout {
 typedef struct clconv__model {
     int tuned;                     /* 1: measured by clconv_tune, else defaults */
     double direct_gflops[2];       /* direct kernels, float32 and float64 (2 flops a tap) */
-    double direct_call_s;          /* fixed cost of one direct call */
+    double direct_call_s;          /* fixed cost of one call, waiting for the device
+                                      included; both methods pay it */
     double fft_ns[2][CLCONV__MODEL_BUCKETS]; /* one real-to-complex pass along rows of
                                               2^b points, ns per point, by dtype */
     double column_factor;          /* 2-D: a column pass costs this times a row pass of
                                       the same length */
     double bandwidth_gbps;         /* element-wise kernels (padding, multiply, crop) */
-    double launch_s;               /* fixed cost of one kernel or transform launch */
+    double launch_s;               /* cost of one more kernel or transform launch
+                                      queued behind others (not a round trip) */
     double plan_s, plan_ns;        /* creating one VkFFT plan: fixed, and ns per point */
 } clconv__model;
 

@@ -78,8 +78,37 @@ static int time_fft(clconv_runtime *rt, const clconv__fft_key *key, double *firs
     return status;
 }
 
-/* Best time of a valid-mode 1-D direct correlation of n outputs with k taps. */
-static int time_direct(clconv_runtime *rt, clconv_dtype dtype, size_t n, size_t k, double *best)
+/* The cost of one more launch of key's transform queued behind others: the
+ * best over REPS of LAUNCHES launches and one wait, less one launch with
+ * its wait, shared out. A single launch's round trip would count the wait
+ * for the device, which on a GPU is most of it and which a call pays once
+ * (direct_call_s), not per launch. */
+#define LAUNCHES 32
+static int time_launches(clconv_runtime *rt, const clconv__fft_key *key, double *per_launch)
+{
+    double first, single, many = INFINITY;
+    size_t bytes = clconv__fft_reals(key->len) * key->count * clconv_dtype_size(key->dtype);
+    FORWARD_IF_ERROR(time_fft(rt, key, &first, &single));
+    cl_mem buf;
+    FORWARD_IF_ERROR(ones(rt, key->dtype, bytes, &buf));
+    int status = finish(rt);
+    for (int r = 0; status == 0 && r < REPS; r++) {
+        double t0 = now_s();
+        for (int i = 0; status == 0 && i < LAUNCHES; i++)
+            status = clconv__fft_execute(rt, key, buf);
+        if (status == 0) status = finish(rt);
+        double t = now_s() - t0;
+        if (t < many) many = t;
+    }
+    clconv__scratch_release(rt, buf);
+    *per_launch = fmax(many - single, 0) / (LAUNCHES - 1);
+    return status;
+}
+
+/* Best time of a valid-mode 1-D direct correlation of n outputs with k taps,
+ * over reps runs after a first one. */
+static int time_direct(clconv_runtime *rt, clconv_dtype dtype, size_t n, size_t k, int reps,
+                       double *best)
 {
     const size_t es = clconv_dtype_size(dtype);
     clconv__geom g;
@@ -98,7 +127,7 @@ static int time_direct(clconv_runtime *rt, clconv_dtype dtype, size_t n, size_t 
     if (status == 0) status = ones(rt, dtype, k * es, &h);
     if (status == 0) status = clconv__scratch_get(rt, n * es, &y);
     *best = INFINITY;
-    for (int r = 0; status == 0 && r <= REPS; r++) {
+    for (int r = 0; status == 0 && r <= reps; r++) {
         double t0 = now_s();
         status = clconv__direct_run(rt, &g, x, h, y);
         if (status == 0) status = finish(rt);
@@ -190,30 +219,47 @@ int clconv_tune(clconv_runtime *rt, clconv_tune_result *result)
     m.plan_s = plan_s;
     m.plan_ns = plan_ns > 0 ? plan_ns : 0;
 
-    /* A 1024 x 1024 transform against two row passes of 1024 points. */
-    clconv__fft_key square = {{1024, 1024}, 1, CLCONV_F32, 0};
+    /* 2-D transforms against their row passes: one of 2048 x 2048, and 32
+     * of 256 x 256 as overlap-save cuts an image into. Column passes cost
+     * more in batches of small transforms (POCL: several times a row pass)
+     * than in one large one, where they stay cheap; the planner's cost
+     * carries one factor, so it takes the larger, which keeps 2-D FFT from
+     * being chosen where it loses (2048^2 with a 31x31 kernel took 107 ms
+     * by FFT in 256 x 256 blocks, 65 ms direct). */
+    const struct {
+        size_t len, count;
+    } squares[2] = {{2048, 1}, {256, 32}};
     double first, best;
-    FORWARD_IF_ERROR(time_fft(rt, &square, &first, &best));
-    double row = m.fft_ns[0][10], total = best * 1e9 / (1024.0 * 1024.0);
-    m.column_factor = fmax(0.2, fmin(5.0, (total - row) / row));
+    m.column_factor = 0.2;
+    for (int i = 0; i < 2; i++) {
+        const size_t len = squares[i].len;
+        clconv__fft_key square = {{len, len}, squares[i].count, CLCONV_F32, 0};
+        FORWARD_IF_ERROR(time_fft(rt, &square, &first, &best));
+        int b = 0;
+        while (((size_t)1 << b) < len) b++;
+        const double row = m.fft_ns[0][b];
+        const double total = best * 1e9 / ((double)len * (double)len * (double)squares[i].count);
+        m.column_factor = fmax(m.column_factor, fmin(5.0, (total - row) / row));
+    }
 
-    /* The launch overhead: a transform too small to take any time. */
+    /* The launch overhead: transforms too small to take any time, queued
+     * back to back as the FFT path queues its launches. */
     clconv__fft_key tiny = {{1, 16}, 1, CLCONV_F32, 0};
-    FORWARD_IF_ERROR(time_fft(rt, &tiny, &first, &best));
-    m.launch_s = best;
+    FORWARD_IF_ERROR(time_launches(rt, &tiny, &m.launch_s));
 
     /* The direct kernels at a length where they run at full rate, and the
      * fixed cost of a call. */
     double t;
-    FORWARD_IF_ERROR(time_direct(rt, CLCONV_F32, (size_t)1 << 20, 255, &t));
+    FORWARD_IF_ERROR(time_direct(rt, CLCONV_F32, (size_t)1 << 20, 255, REPS, &t));
     m.direct_gflops[0] = 2.0 * (double)(1 << 20) * 255 / t / 1e9;
     if (fp64) {
-        FORWARD_IF_ERROR(time_direct(rt, CLCONV_F64, (size_t)1 << 19, 255, &t));
+        FORWARD_IF_ERROR(time_direct(rt, CLCONV_F64, (size_t)1 << 19, 255, REPS, &t));
         m.direct_gflops[1] = 2.0 * (double)(1 << 19) * 255 / t / 1e9;
     } else {
         m.direct_gflops[1] = m.direct_gflops[0] / 2;
     }
-    FORWARD_IF_ERROR(time_direct(rt, CLCONV_F32, 256, 3, &t));
+    /* A short call is at the mercy of the scheduler: the best of many. */
+    FORWARD_IF_ERROR(time_direct(rt, CLCONV_F32, 256, 3, 8 * REPS, &t));
     m.direct_call_s = t;
 
     FORWARD_IF_ERROR(time_bandwidth(rt, &m.bandwidth_gbps));
