@@ -933,6 +933,63 @@ START_TEST(test_misbehaving_clients)
 }
 END_TEST
 
+/* Requests on one connection keep it (HTTP/1.1 keep-alive): a second GET
+ * and a second conv1d on the same curl handle open no new connection. */
+static size_t discard(char *data, size_t size, size_t n, void *arg)
+{
+    (void)data;
+    (void)arg;
+    return size * n;
+}
+
+START_TEST(test_keep_alive)
+{
+    serve_options o = {0};
+    serve *s = start_server(&o);
+    char url[512];
+    CURL *c = curl_easy_init();
+    ck_assert_ptr_nonnull(c);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    const float x[5] = {1, 2, 3, 4, 5}, h[2] = {1, -1};
+    const size_t xs = 5, hs = 2;
+    size_t xn, hn;
+    char *xb = npy_bytes(CLCONV_F32, 1, &xs, x, &xn), *hb = npy_bytes(CLCONV_F32, 1, &hs, h, &hn);
+    for (int round = 0; round < 2; round++) {
+        const char *path = round == 0 ? "/healthz" : "/v1/conv1d";
+        curl_mime *mime = NULL;
+        snprintf(url, sizeof url, "%s%s", serve_url(s), path);
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        if (round == 1) {
+            mime = curl_mime_init(c);
+            curl_mimepart *p = curl_mime_addpart(mime);
+            curl_mime_name(p, "input");
+            curl_mime_data(p, xb, xn);
+            p = curl_mime_addpart(mime);
+            curl_mime_name(p, "kernel");
+            curl_mime_data(p, hb, hn);
+            curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
+        }
+        for (int call = 0; call < 2; call++) {
+            long status = 0, connects = -1;
+            ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
+            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+            curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+            ck_assert_int_eq(status, 200);
+            if (round + call > 0)
+                ck_assert_msg(connects == 0, "%s call %d opened %ld connections", path, call,
+                              connects);
+        }
+        curl_mime_free(mime);
+    }
+    curl_easy_cleanup(c);
+    free(xb);
+    free(hb);
+    assert_healthy(s);
+    serve_stop(s);
+}
+END_TEST
+
 /* At the connection limit a new client waits until an idle connection times
  * out; it then gets its answer. */
 START_TEST(test_connection_limit)
@@ -1184,6 +1241,7 @@ Suite *clconv_test_suite_serve(void)
     tcase_add_test(service, test_error_statuses);
     tcase_add_test(service, test_token);
     tcase_add_test(service, test_misbehaving_clients);
+    tcase_add_test(service, test_keep_alive);
     tcase_add_test(service, test_connection_limit);
     tcase_add_test(service, test_upload_budget);
     tcase_add_test(service, test_queue_full);

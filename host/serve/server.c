@@ -53,7 +53,7 @@ struct serve {
     size_t body_budget;           /* their limit: 4 x --max-body */
 };
 
-enum { R_UPLOAD, R_QUEUED, R_ANSWERED };
+enum { R_NEW, R_UPLOAD, R_QUEUED, R_ANSWERED };
 
 typedef struct request {
     serve_work work;              /* first: the job's address is the request's */
@@ -604,8 +604,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         pthread_mutex_lock(&s->lock);
         s->requests++;
         pthread_mutex_unlock(&s->lock);
+        /* MHD closes the connection after a response queued in a request's
+         * first call (it cannot know the body was read), so requests without
+         * a body are answered in the next one and keep their connection.
+         * POSTs are checked at once: a refusal (413, 401, ...) must come
+         * before the client uploads, closing as it should. */
+        if (strcmp(method, "GET") == 0) return MHD_YES;
         return begin(r, method);
     }
+    if (r->state == R_NEW) return begin(r, method);
     if (*upload_data_size) {
         if (r->state == R_UPLOAD) receive(r, upload_data, *upload_data_size);
         *upload_data_size = 0;
