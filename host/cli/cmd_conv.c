@@ -510,7 +510,10 @@ static int load_input(conv_job *job, int i, conv_input *in, real_array *a)
          * file in a format we cannot tell. */
         struct stat st;
         int exists = stat(arg, &st) == 0;
-        if (i > 0 && (preset_is_candidate(arg) || !exists)) return load_preset(job, i, in, a);
+        if (i > 0 && preset_is_candidate(arg)) return load_preset(job, i, in, a);
+        if (i > 0 && !exists)
+            return cli_error("%s: no such file or kernel preset (presets: %s)", arg,
+                             preset_list(job->separable ? 1 : job->dims));
         if (!exists) return cli_error("%s: cannot open: %s", arg, strerror(errno));
         if (S_ISDIR(st.st_mode)) return cli_error("%s: is a directory", arg);
         return cli_error("%s: unknown file type (use .npy, .csv, .txt%s, or raw data with "

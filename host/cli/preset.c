@@ -50,6 +50,11 @@ int preset_is_candidate(const char *arg)
     return find(arg) >= 0;
 }
 
+const char *preset_list(int dims)
+{
+    return dims == 1 ? list_1d : list_2d;
+}
+
 /* A 1-D array of n taps, all zero. */
 static int make_1d(real_array *a, size_t n, const char *spec)
 {
@@ -114,8 +119,8 @@ int preset_make(const char *spec, int dims, preset_kernel *out)
 {
     memset(out, 0, sizeof *out);
     int i = find(spec);
-    const char *list = dims == 1 ? list_1d : list_2d;
-    if (i < 0) return cli_error("%s: no such file or kernel preset (presets: %s)", spec, list);
+    const char *list = preset_list(dims);
+    if (i < 0) return cli_error("'%s' is not a kernel preset (presets: %s)", spec, list);
     if (!(presets[i].dims & dims)) {
         return cli_error("preset '%s' is %s; %d-D kernels: %s", spec,
                          presets[i].dims == 1 ? "1-D" : "2-D", dims, list);

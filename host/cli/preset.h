@@ -44,9 +44,14 @@ typedef struct preset_kernel {
  * ':'), so that a command can tell presets from file names. */
 int preset_is_candidate(const char *arg);
 
+/* The presets of a dims-dimensional convolution, for messages:
+ * "gaussian:SIGMA, box:N, ..." (static). */
+const char *preset_list(int dims);
+
 /* Builds the preset spec ("gaussian:2", "sobel-x") for a dims-dimensional
  * (1 or 2) convolution into *out, whose arrays the caller frees with
- * preset_free. An unknown name, a missing or bad parameter, or a 2-D-only
+ * preset_free. An unknown name ("'x' is not a kernel preset (presets:
+ * ...)"), a missing or bad parameter, or a 2-D-only
  * preset asked for in 1-D is one error line through cli_error, e.g.
  * "preset 'gaussian:-1': SIGMA must be a number in (0, 1000]". Returns
  * CLI_OK or CLI_EFAIL. */
