@@ -135,23 +135,6 @@ static int check_shape(serve_work *w, const char *name, int want, int ndim, cons
     return 0;
 }
 
-/* A float64 array (preset or image) in the job's precision, in place. */
-static int to_precision(serve_work *w, real_array *a)
-{
-    if (a->dtype == (clconv_dtype)w->precision) return 0;
-    real_array b = {0};
-    if (real_array_alloc(&b, (clconv_dtype)w->precision, a->ndim, a->shape, "input") != CLI_OK) {
-        w->status = 503;
-        return -1;
-    }
-    const double *x = a->data;
-    float *y = b.data;
-    for (size_t i = 0; i < a->count; i++) y[i] = (float)x[i];
-    real_array_free(a);
-    *a = b;
-    return 0;
-}
-
 /* Reads every input: every .npy header is checked before any data is read,
  * and the precision is decided as the command decides it (float64 when every
  * .npy input is float64 and no image is involved; presets do not vote). */
@@ -235,7 +218,11 @@ static int read_inputs(serve_work *w, int dims, conv_inputs *in)
      * not already filled by an image or a preset. */
     for (int i = 0, f = 0; status == 0 && i < in->n; i++) {
         if (in->a[i].data) {
-            status = to_precision(w, &in->a[i]);
+            /* A preset or an image: float64 until now. */
+            if (real_array_convert(&in->a[i], (clconv_dtype)w->precision, "input") != CLI_OK) {
+                w->status = 400;
+                status = -1;
+            }
             continue;
         }
         const char *name = files[f].path;
