@@ -10,7 +10,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 static const char *const mode_names[] = {"full", "same", "valid"};
 static const char *const method_names[] = {"auto", "direct", "fft"};
@@ -256,13 +255,6 @@ static void unstage(clconv_runtime *rt, cl_mem mem)
     else clconv__scratch_release(rt, mem);
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
 /* With notes on, waits for the queue so that each phase of a host-form call
  * is timed on its own (which costs the overlap between them); a no-op
  * otherwise. Adds the time since *t to *phase and restarts *t. */
@@ -270,7 +262,7 @@ static int phase_end(clconv_runtime *rt, double *t, double *phase)
 {
     if (!rt->verbose) return 0;
     CL_RETURN_IF(rt, clFinish(rt->queue), "clFinish", "timing a phase");
-    const double now = now_ms();
+    const double now = clconv__now_s() * 1e3;
     *phase += now - *t;
     *t = now;
     return 0;
@@ -301,7 +293,7 @@ static int conv_host(clconv_runtime *rt, int dims, clconv_dtype dtype, const voi
                        g.k[1] * es, elems(g.out, batch) * es};
     cl_mem mem[4] = {NULL, NULL, NULL, NULL};
     int status = 0;
-    double t = now_ms(), ms[3] = {0, 0, 0}; /* upload, compute, download */
+    double t = clconv__now_s() * 1e3, ms[3] = {0, 0, 0}; /* upload, compute, download */
     for (int i = 0; i < 4 && status == 0; i++)
         if (host[i]) status = stage(rt, host[i], bytes[i], i == 3, &mem[i]);
     if (status == 0) status = phase_end(rt, &t, &ms[0]);

@@ -31,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* State the OpenCL wrappers below read while the calling thread creates a
  * plan. Thread-local because plans for different runtimes may be created at
@@ -214,15 +213,14 @@ static int plan_create(clconv_runtime *rt, const clconv__fft_key *key, fft_plan 
     cfg.tempBuffer = &p->slots[1];
     cfg.tempBufferSize = &p->bytes[1];
 
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    const double t0 = clconv__now_s();
     vkfft_hook.rt = rt;
     vkfft_hook.local_mem_ceiling = local_mem_ceiling(rt, key);
     VkFFTResult r = initializeVkFFT(&p->app, cfg);
     vkfft_hook.rt = NULL;
     vkfft_hook.local_mem_ceiling = 0;
     vkfft_hook.prebuilt = NULL;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    const double created_ms = (clconv__now_s() - t0) * 1e3;
     if (r != VKFFT_SUCCESS) {
         /* initializeVkFFT releases what it made before returning an error. A
          * failed build left its log in the last error: keep it. */
@@ -245,7 +243,7 @@ static int plan_create(clconv_runtime *rt, const clconv__fft_key *key, fft_plan 
                  "%" PRIu64 " KiB)",
                  key->len[0], key->len[1], key->count, key->dtype == CLCONV_F64 ? "f64" : "f32",
                  key->inverse ? "inverse" : "forward",
-                 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6,
+                 created_ms,
                  (uint64_t)p->app.configuration.sharedMemorySize >> 10);
     *out = p;
     return 0;

@@ -127,6 +127,9 @@ struct clconv_buffer {
     size_t count;
 };
 
+/* Seconds on the monotonic clock, for timing work. */
+double clconv__now_s(void);
+
 /* Writes a note to stderr when rt->verbose is set. */
 void clconv__note(const clconv_runtime *rt, const char *fmt, ...)
 #if defined(__GNUC__)

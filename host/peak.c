@@ -12,7 +12,6 @@
 
 #include <math.h>
 #include <string.h>
-#include <time.h>
 
 /* Timed runs per configuration after the warm-up; the best one counts. */
 #define PEAK_RUNS 3
@@ -24,23 +23,16 @@
 /* Timings of the streaming kernels last at least this long. */
 #define STREAM_TARGET_S 0.004
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 /* Launches kernel over gws items `repeat` times and waits: *seconds is the
  * wall time per launch. */
 static int timed_launch(clconv_runtime *rt, cl_kernel kernel, size_t gws, int repeat,
                         const char *name, double *seconds)
 {
-    const double t0 = now_s();
+    const double t0 = clconv__now_s();
     for (int i = 0; i < repeat; i++)
         FORWARD_IF_ERROR(clconv__launch(rt, kernel, 1, &gws, NULL, name));
     CL_RETURN_IF(rt, clFinish(rt->queue), "clFinish", "after %s", name);
-    *seconds = (now_s() - t0) / repeat;
+    *seconds = (clconv__now_s() - t0) / repeat;
     return 0;
 }
 
@@ -51,7 +43,7 @@ static int timed_launch(clconv_runtime *rt, cl_kernel kernel, size_t gws, int re
 static int best_launch(clconv_runtime *rt, cl_kernel kernel, size_t gws, const char *name,
                        double *best)
 {
-    double t;
+    double t = 0; /* set by timed_launch, which GCC cannot see */
     *best = INFINITY;
     FORWARD_IF_ERROR(timed_launch(rt, kernel, gws, 1, name, &t));
     const int repeat = t < STREAM_TARGET_S ? (int)fmin(ceil(STREAM_TARGET_S / t), 100) : 1;
@@ -206,7 +198,7 @@ int clconv_device_peak(clconv_runtime *rt, clconv_peak_result *out)
 {
     RETURN_IF(rt, !rt, CLCONV_EINVAL, "runtime is NULL");
     RETURN_IF(rt, !out, CLCONV_EINVAL, "result is NULL");
-    const double start = now_s();
+    const double start = clconv__now_s();
     clconv_peak_result r;
     memset(&r, 0, sizeof r);
     FORWARD_IF_ERROR(measure_bandwidth(rt, &r.bandwidth_gbps, &r.copy_gbps));
@@ -218,7 +210,7 @@ int clconv_device_peak(clconv_runtime *rt, clconv_peak_result *out)
         FORWARD_IF_ERROR(fma_width(rt, "peak_fma_double_8", 8, sizeof(double),
                                    &r.gflops[CLCONV_F64]));
     }
-    r.seconds = now_s() - start;
+    r.seconds = clconv__now_s() - start;
     clconv__note(rt, "peak: read %.1f GB/s, copy %.1f GB/s, FMA %.1f GFLOP/s float32, %.1f float64",
                  r.bandwidth_gbps, r.copy_gbps, r.gflops[0], r.gflops[1]);
     *out = r;

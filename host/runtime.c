@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifndef CLCONV_VERSION_STRING
 #define CLCONV_VERSION_STRING "0.0.0"
@@ -19,6 +20,13 @@
 
 unsigned clconv_version(void) { return CLCONV_VERSION_NUMBER; }
 const char *clconv_version_string(void) { return CLCONV_VERSION_STRING; }
+
+double clconv__now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
 
 void clconv__note(const clconv_runtime *rt, const char *fmt, ...)
 {

@@ -12,7 +12,6 @@
 
 #include <math.h>
 #include <string.h>
-#include <time.h>
 
 /* Transform lengths measured (log2), by dtype; the rest of the table is
  * interpolated. 2^16 and 2^17 sit where the local-memory ceiling changes
@@ -25,13 +24,6 @@ static const int FFT_BITS[2][12] = {
 /* Points per timed transform launch: enough to swamp launch overhead. */
 #define POINTS_PER_LAUNCH ((size_t)1 << 21)
 #define REPS 3
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static int finish(clconv_runtime *rt)
 {
@@ -67,10 +59,10 @@ static int time_fft(clconv_runtime *rt, const clconv__fft_key *key, double *firs
     int status = finish(rt);
     *best = INFINITY;
     for (int r = 0; status == 0 && r <= REPS; r++) {
-        double t0 = now_s();
+        double t0 = clconv__now_s();
         status = clconv__fft_execute(rt, key, buf);
         if (status == 0) status = finish(rt);
-        double t = now_s() - t0;
+        double t = clconv__now_s() - t0;
         if (r == 0) *first = t;
         else if (t < *best) *best = t;
     }
@@ -93,11 +85,11 @@ static int time_launches(clconv_runtime *rt, const clconv__fft_key *key, double 
     FORWARD_IF_ERROR(ones(rt, key->dtype, bytes, &buf));
     int status = finish(rt);
     for (int r = 0; status == 0 && r < REPS; r++) {
-        double t0 = now_s();
+        double t0 = clconv__now_s();
         for (int i = 0; status == 0 && i < LAUNCHES; i++)
             status = clconv__fft_execute(rt, key, buf);
         if (status == 0) status = finish(rt);
-        double t = now_s() - t0;
+        double t = clconv__now_s() - t0;
         if (t < many) many = t;
     }
     clconv__scratch_release(rt, buf);
@@ -128,10 +120,10 @@ static int time_direct(clconv_runtime *rt, clconv_dtype dtype, size_t n, size_t 
     if (status == 0) status = clconv__scratch_get(rt, n * es, &y);
     *best = INFINITY;
     for (int r = 0; status == 0 && r <= reps; r++) {
-        double t0 = now_s();
+        double t0 = clconv__now_s();
         status = clconv__direct_run(rt, &g, x, h, y);
         if (status == 0) status = finish(rt);
-        double t = now_s() - t0;
+        double t = clconv__now_s() - t0;
         if (r > 0 && t < *best) *best = t;
     }
     clconv__scratch_release(rt, x);
@@ -149,13 +141,13 @@ static int time_bandwidth(clconv_runtime *rt, double *gbps)
     if (status == 0) status = ones(rt, CLCONV_F32, bytes, &b);
     double best = INFINITY;
     for (int r = 0; status == 0 && r <= REPS; r++) {
-        double t0 = now_s();
+        double t0 = clconv__now_s();
         cl_int err = clEnqueueCopyBuffer(rt->queue, a, b, 0, 0, bytes, 0, NULL, NULL);
         if (err != CL_SUCCESS)
             status = clconv__cl_fail(rt, err, "clEnqueueCopyBuffer", __FILE__, __LINE__,
                                      "timing a copy of %zu bytes", bytes);
         if (status == 0) status = finish(rt);
-        double t = now_s() - t0;
+        double t = clconv__now_s() - t0;
         if (r > 0 && t < best) best = t;
     }
     clconv__scratch_release(rt, a);
@@ -208,7 +200,7 @@ static int tune_fft(clconv_runtime *rt, clconv_dtype dtype, clconv__model *m, do
 int clconv_tune(clconv_runtime *rt, clconv_tune_result *result)
 {
     RETURN_IF(rt, !rt, CLCONV_EINVAL, "runtime is NULL");
-    const double start = now_s();
+    const double start = clconv__now_s();
     clconv__model m;
     FORWARD_IF_ERROR(clconv__model_get(rt, &m));
     const int fp64 = rt->info.fp64;
@@ -278,7 +270,7 @@ int clconv_tune(clconv_runtime *rt, clconv_tune_result *result)
         result->fft_ms[1] = fp64 ? m.fft_ns[1][20] * (double)(1 << 20) * 1e-6 : 0;
         result->bandwidth_gbps = m.bandwidth_gbps;
         result->plan_ms = m.plan_s * 1e3;
-        result->seconds = now_s() - start;
+        result->seconds = clconv__now_s() - start;
         result->saved = saved;
     }
     return 0;

@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 /* 1 while a progress line sits unfinished on a terminal's stderr. */
@@ -88,6 +89,13 @@ int cli_library_error(const clconv_runtime *rt, int status, const char *what)
         return cli_error("%s: %s: %s", what, clconv_strerror(status), detail);
     }
     return cli_error("%s: %s", what, clconv_strerror(status));
+}
+
+double cli_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 int cli_runtime_open(const char *spec, int verbose, clconv_runtime **rt)

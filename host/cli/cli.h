@@ -58,6 +58,9 @@ void cli_progress(const char *fmt, ...)
     ;
 void cli_progress_end(void);
 
+/* Seconds on the monotonic clock, for timings. */
+double cli_now_s(void);
+
 /* Creates a runtime on the device named by spec (NULL: CLCONV_DEVICE or the
  * library's default), with the library's notes on stderr when verbose. On
  * failure reports it and returns CLI_EFAIL with *rt NULL. */

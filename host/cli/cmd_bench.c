@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "args.h"
 #include "cli.h"
@@ -33,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char bench_help[] =
     "Usage: clconv bench [OPTIONS]\n"
@@ -214,13 +212,6 @@ typedef struct bench_rates {
     char bound;               /* 'c' compute-bound, 'm' memory-bound */
 } bench_rates;
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static int compare_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -311,9 +302,9 @@ static int time_runs(clconv_runtime *rt, const bench_config *cfg, bench_run_fn f
         for (size_t i = 0; i < n && lib == CLCONV_OK; i++) {
             lib = fn(rt, arg, *failed = methods[i], &chosen[i]);
             for (int r = 0; r < share && lib == CLCONV_OK; r++) {
-                const double t0 = now_ms();
+                const double t0 = cli_now_s() * 1e3;
                 lib = fn(rt, arg, methods[i], &chosen[i]);
-                times[i][done + r] = now_ms() - t0;
+                times[i][done + r] = cli_now_s() * 1e3 - t0;
             }
         }
         done += share;

@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 /* What both commands say about files, after their own options. */
 #define CONV_FILES_HELP                                                                      \
@@ -408,13 +407,6 @@ static int check_shape(const conv_job *job, int i, const char *name, int ndim,
     return CLI_OK;
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* One input while it is read: .npy and raw files stay open between the
  * header check and the data, everything else is loaded whole at once. */
 typedef struct conv_input {
@@ -714,9 +706,9 @@ static int run_conv(conv_job *job)
     clconv_runtime *rt = NULL;
     int to_stdout = strcmp(job->output, "-") == 0;
 
-    double t0 = now_ms();
+    double t0 = cli_now_s() * 1e3;
     int status = read_inputs(job, in);
-    double t1 = now_ms();
+    double t1 = cli_now_s() * 1e3;
     clconv_conv_options opts = job->opts;
     if (status == CLI_OK) status = check_output(job);
     if (status == CLI_OK) status = make_output(job, in, &out);
@@ -726,15 +718,15 @@ static int run_conv(conv_job *job)
     if (status == CLI_OK && !job->server) {
         status = cli_runtime_open(job->device, job->verbose, &rt);
     }
-    double t2 = now_ms();
+    double t2 = cli_now_s() * 1e3;
     if (status == CLI_OK) status = convolve(job, rt, in, &out, &opts);
-    double t3 = now_ms();
+    double t3 = cli_now_s() * 1e3;
     if (status == CLI_OK) status = write_output(job, to_stdout ? stdout : of.f, &out);
     if (status == CLI_OK && !to_stdout) status = outfile_commit(&of);
     if (status == CLI_OK && to_stdout && fflush(stdout) != 0) {
         status = cli_error("stdout: write failed");
     }
-    double t4 = now_ms();
+    double t4 = cli_now_s() * 1e3;
 
     if (status == CLI_OK && job->verbose) {
         fprintf(stderr, "clconv: %s, %s, method %s; read %.1f ms, device set-up %.1f ms, "

@@ -43,7 +43,7 @@ int buffer_append(serve_buffer *b, const char *data, size_t n)
 
 static double ms_since(double t)
 {
-    return (serve_now() - t) * 1e3;
+    return (cli_now_s() - t) * 1e3;
 }
 
 /* The HTTP status of a library failure: what the input asked for is a 400,
@@ -334,17 +334,17 @@ void handle_conv(serve_work *w, serve_device *dev)
     const int dims = w->ep == EP_CONV1D ? 1 : 2;
     conv_inputs in = {0};
     real_array out = {0};
-    double t0 = serve_now();
+    double t0 = cli_now_s();
     cli_error_capture(w->error, sizeof w->error);
     int ok = read_inputs(w, dims, &in) == 0 && make_output(w, dims, &in, &out) == 0;
     w->upload_ms += ms_since(t0);
-    double t1 = serve_now();
+    double t1 = cli_now_s();
     if (ok) {
         note_device(w, dev);
         ok = convolve(w, dev->rt, dims, &in, &out) == 0;
     }
     w->compute_ms = ms_since(t1);
-    double t2 = serve_now();
+    double t2 = cli_now_s();
     if (ok) ok = encode(w, &in, &out) == 0;
     w->download_ms = ms_since(t2);
     cli_error_capture(NULL, 0);
@@ -389,11 +389,11 @@ void handle_dist(serve_work *w, serve_device *dev)
     job.max_entries = w->limits->max_elements;
     spec_input *inputs = NULL;
     dist_result res = {0};
-    double t0 = serve_now();
+    double t0 = cli_now_s();
     cli_error_capture(w->error, sizeof w->error);
     int ok = dist_inputs_load(&job, &inputs) == CLI_OK && dist_size_ok(w, &job, inputs) == 0;
     w->upload_ms += ms_since(t0);
-    double t1 = serve_now();
+    double t1 = cli_now_s();
     if (ok) {
         note_device(w, dev);
         if (!dev->info.fp64) {
@@ -405,7 +405,7 @@ void handle_dist(serve_work *w, serve_device *dev)
         w->chosen = res.method;
     }
     w->compute_ms = ms_since(t1);
-    double t2 = serve_now();
+    double t2 = cli_now_s();
     if (ok) {
         FILE *m = open_memstream(&w->body, &w->body_size);
         if (m) dist_write_json(m, &res);

@@ -6,6 +6,7 @@
 #ifndef CLCONV_SERVE_INTERNAL_H
 #define CLCONV_SERVE_INTERNAL_H
 
+#include "cli.h" /* cli_now_s */
 #include "clconv.h"
 
 #include <pthread.h>
@@ -73,8 +74,6 @@ void pool_counts(serve_pool *p, size_t *queued, size_t *running);
 /* Lets the workers finish every queued job, joins them and destroys the
  * runtimes. */
 void pool_stop(serve_pool *p);
-
-double serve_now(void);
 
 /* ---- metrics (metrics.c) --------------------------------------------------- */
 

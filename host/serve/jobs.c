@@ -10,14 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-double serve_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void *worker_main(void *arg)
 {
@@ -35,9 +27,9 @@ static void *worker_main(void *arg)
         dev->running++;
         pthread_mutex_unlock(&p->lock);
 
-        job->started_at = serve_now();
+        job->started_at = cli_now_s();
         job->run(job, dev);
-        job->finished_at = serve_now();
+        job->finished_at = cli_now_s();
 
         pthread_mutex_lock(&p->lock);
         dev->running--;
@@ -174,7 +166,7 @@ void pool_submit(serve_pool *p, serve_job *job)
     }
     job->next = NULL;
     job->device = best;
-    job->queued_at = serve_now();
+    job->queued_at = cli_now_s();
     if (best->tail)
         best->tail->next = job;
     else
