@@ -227,3 +227,14 @@ int clconv_device_find(const char *spec, size_t *index)
     return CLCONV_FAIL(NULL, CLCONV_ENODEV, "no device name, vendor or platform contains '%s'",
                        spec);
 }
+
+const char *clconv_device_type_name(clconv_device_type type)
+{
+    switch (type) {
+    case CLCONV_DEVICE_CPU: return "CPU";
+    case CLCONV_DEVICE_GPU: return "GPU";
+    case CLCONV_DEVICE_ACCELERATOR: return "accelerator";
+    case CLCONV_DEVICE_OTHER: break;
+    }
+    return "other";
+}

@@ -116,6 +116,9 @@ typedef enum clconv_device_type {
     CLCONV_DEVICE_ACCELERATOR = 3
 } clconv_device_type;
 
+/* Name of a device type ("CPU", "GPU", "accelerator", "other"), static. */
+CLCONV_API const char *clconv_device_type_name(clconv_device_type type);
+
 /* Facts about one device, copied out by value. */
 typedef struct clconv_device_info {
     size_t index;                 /* position in clconv's device list */

@@ -84,6 +84,18 @@ START_TEST(test_device_info_sane)
 }
 END_TEST
 
+START_TEST(test_device_type_names)
+{
+    /* The names `clconv devices` and the service print; out-of-range values
+     * are "other", never NULL. */
+    ck_assert_str_eq(clconv_device_type_name(CLCONV_DEVICE_CPU), "CPU");
+    ck_assert_str_eq(clconv_device_type_name(CLCONV_DEVICE_GPU), "GPU");
+    ck_assert_str_eq(clconv_device_type_name(CLCONV_DEVICE_ACCELERATOR), "accelerator");
+    ck_assert_str_eq(clconv_device_type_name(CLCONV_DEVICE_OTHER), "other");
+    ck_assert_str_eq(clconv_device_type_name((clconv_device_type)99), "other");
+}
+END_TEST
+
 START_TEST(test_device_bad_arguments)
 {
     clconv_device_info info;
@@ -194,6 +206,7 @@ Suite *clconv_test_suite_device(void)
     TCase *tc = test_tcase_bare("discovery");
 
     tcase_add_test(tc, test_device_info_sane);
+    tcase_add_test(tc, test_device_type_names);
     tcase_add_test(tc, test_device_bad_arguments);
     tcase_add_test(tc, test_device_find_by_type);
     tcase_add_test(tc, test_device_find_by_index);

@@ -20,17 +20,6 @@ static const char devices_help[] =
     "Example:\n"
     "  clconv devices\n";
 
-static const char *type_name(clconv_device_type type)
-{
-    switch (type) {
-    case CLCONV_DEVICE_CPU: return "CPU";
-    case CLCONV_DEVICE_GPU: return "GPU";
-    case CLCONV_DEVICE_ACCELERATOR: return "accelerator";
-    case CLCONV_DEVICE_OTHER: break;
-    }
-    return "other";
-}
-
 static const char *format_bytes(char *buf, size_t size, uint64_t bytes)
 {
     static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
@@ -53,7 +42,7 @@ static void print_device(const clconv_device_info *d, const char *mark)
     char b1[32], b2[32], b3[32];
     printf("Device %zu%s\n", d->index, mark);
     printf("  name            %s\n", d->name);
-    printf("  type            %s\n", type_name(d->type));
+    printf("  type            %s\n", clconv_device_type_name(d->type));
     printf("  vendor          %s\n", d->vendor);
     printf("  platform        %s\n", d->platform);
     printf("  driver          %s\n", d->driver_version);

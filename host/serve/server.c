@@ -149,17 +149,6 @@ static enum MHD_Result send_text(request *r, unsigned status, FILE *m, char **bo
 
 /* ---- GET endpoints ----------------------------------------------------------- */
 
-static const char *type_name(clconv_device_type t)
-{
-    switch (t) {
-    case CLCONV_DEVICE_CPU: return "CPU";
-    case CLCONV_DEVICE_GPU: return "GPU";
-    case CLCONV_DEVICE_ACCELERATOR: return "accelerator";
-    case CLCONV_DEVICE_OTHER: break;
-    }
-    return "other";
-}
-
 static enum MHD_Result answer_devices(request *r)
 {
     serve_pool *p = &r->srv->pool;
@@ -174,7 +163,7 @@ static enum MHD_Result answer_devices(request *r)
         const clconv_device_info *f = &d->info;
         fprintf(m, "%s\n  {\"index\": %zu, \"name\": ", i ? "," : "", d->index);
         json_write_string(m, f->name);
-        fprintf(m, ", \"type\": \"%s\", \"vendor\": ", type_name(f->type));
+        fprintf(m, ", \"type\": \"%s\", \"vendor\": ", clconv_device_type_name(f->type));
         json_write_string(m, f->vendor);
         fputs(", \"platform\": ", m);
         json_write_string(m, f->platform);
