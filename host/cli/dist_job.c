@@ -10,6 +10,7 @@
 #include "array.h"
 #include "cli.h"
 #include "npy.h"
+#include "source.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -135,35 +136,17 @@ static int parse_numbers(const char *text, int csv, const char *where, double **
     return CLI_OK;
 }
 
+/* The whole of a text file, NUL-terminated (source_read_all reads it). */
 static int read_text_file(const char *path, char **text)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return cli_error("%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    for (size_t got = 1; buf && got > 0;) {
-        if (n + 1 == cap) {
-            char *b = realloc(buf, 2 * cap);
-            if (!b) break;
-            buf = b;
-            cap *= 2;
-        }
-        got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-    }
-    /* errno tells a directory (EISDIR from fread) from a lack of memory. */
-    const int err = errno, failed = ferror(f) || !feof(f);
-    fclose(f);
-    if (!buf || failed) {
-        free(buf);
-        return cli_error("%s: cannot read: %s", path, strerror(err));
-    }
-    buf[n] = '\0';
-    if (strlen(buf) != n) {
-        free(buf);
+    unsigned char *data;
+    size_t size;
+    if (source_read_all(path, &data, &size) != CLI_OK) return CLI_EFAIL;
+    if (strlen((const char *)data) != size) {
+        free(data);
         return cli_error("%s: not a text file", path);
     }
-    *text = buf;
+    *text = (char *)data;
     return CLI_OK;
 }
 
