@@ -39,10 +39,12 @@ void clconv__note(const clconv_runtime *rt, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Parses a byte count with an optional K/M/G suffix (powers of 1024). */
+/* Parses a byte count with an optional K/M/G suffix (powers of 1024): digits
+ * first, since strtoull would skip blanks and wrap a minus sign around. */
 static int parse_bytes(const char *s, uint64_t *out)
 {
     char *end;
+    if (*s < '0' || *s > '9') return -1;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
     if (errno || end == s) return -1;

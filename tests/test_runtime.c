@@ -184,9 +184,13 @@ START_TEST(test_runtime_max_alloc_env)
     ASSERT_STATUS(rt, clconv_buffer_create(rt, CLCONV_F32, 2049, NULL, &buf), CLCONV_EOVERFLOW);
     clconv_runtime_destroy(rt);
 
-    setenv("CLCONV_MAX_ALLOC", "lots", 1);
-    ASSERT_STATUS(NULL, clconv_runtime_create(&rt, NULL), CLCONV_EINVAL);
-    assert_last_error_has(NULL, "CLCONV_MAX_ALLOC");
+    /* strtoull alone would take "-1" as 2^64 - 1 and skip leading blanks. */
+    static const char *const bad[] = {"lots", "-1", " 5M", "+5M", "5X", "0"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        setenv("CLCONV_MAX_ALLOC", bad[i], 1);
+        ASSERT_STATUS(NULL, clconv_runtime_create(&rt, NULL), CLCONV_EINVAL);
+        assert_last_error_has(NULL, "CLCONV_MAX_ALLOC");
+    }
     unsetenv("CLCONV_MAX_ALLOC");
 }
 END_TEST
