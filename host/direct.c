@@ -1,7 +1,7 @@
 /*
  * Direct convolution dispatch: turns a validated problem (dispatch.h) into
  * launches of the padding copy (kernels/pad.cl) and the correlation kernels
- * (kernels/conv.cl). Every mode, convolution and correlation, 1-D and 2-D,
+ * (kernels/conv_strip.cl for CPUs, kernels/conv_tiled.cl for GPUs). Every mode, convolution and correlation, 1-D and 2-D,
  * reduces to one shape of work: copy the signal into a zero-padded buffer
  * shifted so that output [r][c] reads padded rows r..r+kr-1 and columns
  * c..c+kc-1, then correlate with the taps walked forwards (correlation) or
@@ -177,9 +177,8 @@ static int pass_init(clconv_runtime *rt, const clconv__geom *g, pass *ps, size_t
         const int tiled = ps->p.variant == CLCONV__DIRECT_TILED;
         clconv__direct_params_options(&ps->p, g->dtype, ps->options, sizeof ps->options);
         clconv__direct_params_block(&ps->p, &ps->rb, &ps->cb);
-        FORWARD_IF_ERROR(clconv__kernel_create(rt, "conv", ps->options,
-                                               tiled ? "conv_tiled" : "conv_strip",
-                                               &ps->kernel));
+        const char *name = tiled ? "conv_tiled" : "conv_strip";
+        FORWARD_IF_ERROR(clconv__kernel_create(rt, name, ps->options, name, &ps->kernel));
         if (!tiled) return 0;
         size_t group;
         cl_int err = clGetKernelWorkGroupInfo(ps->kernel, rt->device, CL_KERNEL_WORK_GROUP_SIZE,

@@ -110,6 +110,8 @@ struct clconv_runtime {
     char *cache_dir;              /* NULL when the disk cache is off */
     uint64_t max_alloc;           /* effective single-allocation limit in bytes */
     int verbose;
+    int eager_binaries;           /* store program binaries at their first build
+                                     (clconv_warmup), not their second */
     int host_unified;             /* device shares host memory (CPU drivers): host
                                      arrays can be used in place */
 
@@ -161,6 +163,12 @@ int clconv__program_from_source(clconv_runtime *rt, const char *name, const char
 /* mkdir -p for the cache directory; failures show up later as failed writes
  * (the cache is only an optimisation). */
 void clconv__make_dirs(const char *dir);
+
+/* Stores the binaries of the programs built since the last call that the
+ * disk cache should keep (see program.c), once their kernels have run:
+ * runtime destruction and the end of warm-up. The runtime's queue should be
+ * finished. */
+void clconv__program_store(clconv_runtime *rt);
 
 /* Releases every cached program (runtime destruction). */
 void clconv__program_cache_clear(clconv_runtime *rt);

@@ -1,8 +1,9 @@
 /*
- * Per-device parameters of the direct convolution kernels (kernels/conv.cl
- * and kernels/pad.cl): which variant runs and with which tunables. They come
- * from a table of measured entries keyed by device and problem, in the
- * manner of CLBlast's database, with defaults for devices nobody measured.
+ * Per-device parameters of the direct convolution kernels
+ * (kernels/conv_strip.cl, conv_tiled.cl and pad.cl): which variant runs and
+ * with which tunables. They come from a table of measured entries keyed by
+ * device and problem, in the manner of CLBlast's database, with defaults for
+ * devices nobody measured.
  */
 #ifndef CLCONV_PARAMS_H
 #define CLCONV_PARAMS_H
@@ -40,13 +41,13 @@ int clconv__direct_params_get(const clconv_runtime *rt, clconv_dtype dtype, int 
                               size_t kc, clconv__direct_variant want,
                               clconv__direct_params *out);
 
-/* The -D build options of conv.cl for p in dtype, e.g.
+/* The -D build options of conv_strip.cl or conv_tiled.cl for p in dtype, e.g.
  * "-DPRECISION=32 -DVEC=16 -DNACC=4", written into buf. */
 void clconv__direct_params_options(const clconv__direct_params *p, clconv_dtype dtype,
                                    char *buf, size_t len);
 
 /* The outputs one strip work-item or one tiled work-group computes: rows x
- * cols. The padded input must cover whole blocks (see kernels/conv.cl). */
+ * cols. The padded input must cover whole blocks (see kernels/conv_strip.cl and conv_tiled.cl). */
 void clconv__direct_params_block(const clconv__direct_params *p, size_t *rows, size_t *cols);
 
 #endif /* CLCONV_PARAMS_H */

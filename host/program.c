@@ -9,6 +9,24 @@
  * Disk entry layout: "CLCONVB1", u64 key length, key bytes, u64 binary
  * length, u64 FNV-1a of the binary, binary bytes. The full key is stored and
  * compared, so a file-name hash collision can never load a wrong binary.
+ *
+ * A binary is stored the second time a program is built from source, not
+ * the first: the first build leaves only an empty marker beside where the
+ * entry would go. Asking POCL for a program's binary compiles every kernel
+ * in it once more for a generic work-group size (0.26 s per one-kernel
+ * program on a 2-core Xeon, on top of the 0.25 s its first launch spends),
+ * which a one-off program (a test's odd shape, one FFT length) never earns
+ * back; a program needed again is by then in the driver's own cache, so its
+ * second build is cheap. clconv_warmup stores binaries at the first build.
+ * Binaries of the runtime's own programs are stored after their kernels
+ * have run (when the runtime is destroyed, or at the end of warm-up): POCL's
+ * binary then holds the work-group code its launches compiled too, so a
+ * later process runs them without compiling even when POCL's own cache is
+ * empty.
+ *
+ * Programs are built with -w unless the runtime is verbose: POCL writes
+ * compiler warnings straight onto stderr while it builds a kernel, and the
+ * library never prints. Verbose runs show the build log as a note.
  */
 #include "internal.h"
 
@@ -24,6 +42,9 @@ struct clconv__program {
     char *name;
     char *options;
     cl_program program;
+    /* Set while the binary waits to be stored (clconv__program_store): the
+     * disk key and path. */
+    char *store_key, *store_path;
 };
 
 static const char MAGIC[8] = {'C', 'L', 'C', 'O', 'N', 'V', 'B', '1'};
@@ -135,17 +156,39 @@ static void disk_write(const clconv_runtime *rt, const char *path, const char *k
     free(tmp);
 }
 
-/* Builds a program object; on build failure the message carries the log. */
+/* The first part of prog's build log, without trailing blanks; "" when
+ * there is none. */
+static void build_log(const clconv_runtime *rt, cl_program prog, char *log, size_t cap)
+{
+    size_t len = 0;
+    log[0] = '\0';
+    if (clGetProgramBuildInfo(prog, rt->device, CL_PROGRAM_BUILD_LOG, cap - 1, log, &len) !=
+        CL_SUCCESS)
+        snprintf(log, cap, "(no build log)");
+    log[cap - 1] = '\0';
+    for (len = strlen(log); len > 0 && (log[len - 1] == '\n' || log[len - 1] == ' ' ||
+                                        log[len - 1] == '\r' || log[len - 1] == '\t');)
+        log[--len] = '\0';
+}
+
+/* Builds a program object, quietly unless the runtime is verbose; on build
+ * failure the message carries the log. */
 static int build(clconv_runtime *rt, cl_program prog, const char *name, const char *opts)
 {
-    cl_int err = clBuildProgram(prog, 1, &rt->device, opts, NULL, NULL);
-    if (err == CL_SUCCESS) return 0;
-    char log[2048] = "";
-    size_t len = 0;
-    if (clGetProgramBuildInfo(prog, rt->device, CL_PROGRAM_BUILD_LOG, sizeof log - 1, log,
-                              &len) != CL_SUCCESS)
-        snprintf(log, sizeof log, "(no build log)");
-    log[sizeof log - 1] = '\0';
+    char full[1024], log[2048];
+    const int n = snprintf(full, sizeof full, "%s%s%s", opts, *opts && !rt->verbose ? " " : "",
+                           rt->verbose ? "" : "-w");
+    RETURN_IF(rt, n < 0 || (size_t)n >= sizeof full, CLCONV_EINVAL,
+              "program %s: build options of %zu bytes are too long", name, strlen(opts));
+    cl_int err = clBuildProgram(prog, 1, &rt->device, full, NULL, NULL);
+    if (err == CL_SUCCESS) {
+        if (rt->verbose) {
+            build_log(rt, prog, log, sizeof log);
+            if (*log) clconv__note(rt, "program %s [%s]: build log:\n%s", name, opts, log);
+        }
+        return 0;
+    }
+    build_log(rt, prog, log, sizeof log);
     return clconv__cl_fail(rt, err, "clBuildProgram", __FILE__, __LINE__,
                            "program %s with '%s' on '%s': %s", name, opts, rt->info.name, log);
 }
@@ -196,11 +239,38 @@ static void save_binary(clconv_runtime *rt, cl_program prog, const char *path, c
     free(bin);
 }
 
-/* Loads through the disk cache or builds; called with rt->lock held. */
+/* Whether a program built from source should have its binary stored now:
+ * at its second build (a marker from the first is there), or at the first
+ * under clconv_warmup. Leaves the marker behind otherwise. (A program whose
+ * stored binary was rejected had been built before: it is stored at once.) */
+static int store_now(const clconv_runtime *rt, const char *path)
+{
+    if (rt->eager_binaries) return 1;
+    size_t cap = strlen(path) + 8;
+    char *marker = malloc(cap);
+    if (!marker) return 0;
+    snprintf(marker, cap, "%s.seen", path);
+    int seen = access(marker, F_OK) == 0;
+    if (seen) {
+        remove(marker);
+    } else {
+        clconv__make_dirs(rt->cache_dir);
+        FILE *f = fopen(marker, "wb");
+        if (f) fclose(f);
+    }
+    free(marker);
+    return seen;
+}
+
+/* Loads through the disk cache or builds; called with rt->lock held. A
+ * binary to be stored is stored at once when store_key is NULL; otherwise
+ * *store_key and *store_path receive its malloc'd key and path (NULL when
+ * there is nothing to store) for the caller to store later. */
 static int load(clconv_runtime *rt, const char *name, const char *src, size_t len,
-                const char *opts, cl_program *out)
+                const char *opts, cl_program *out, char **store_key, char **store_path)
 {
     char *key = NULL, *path = NULL;
+    int rejected = 0;
     if (rt->cache_dir) {
         key = disk_key(rt, src, len, opts);
         path = key ? disk_path(rt, name, key) : NULL;
@@ -219,6 +289,7 @@ static int load(clconv_runtime *rt, const char *name, const char *src, size_t le
         }
         free(bin);
         if (r != 1) {
+            rejected = 1;
             rt->stats.disk_rejects++;
             clconv__note(rt, "program %s: cached binary %s rejected, rebuilding", name, path);
             remove(path);
@@ -228,7 +299,15 @@ static int load(clconv_runtime *rt, const char *name, const char *src, size_t le
     if (status == 0) {
         rt->stats.builds++;
         clconv__note(rt, "program %s [%s]: built from source", name, opts);
-        if (path) save_binary(rt, *out, path, key);
+        if (path && (rejected || store_now(rt, path))) {
+            if (!store_key) {
+                save_binary(rt, *out, path, key);
+            } else {
+                *store_key = key;
+                *store_path = path;
+                key = path = NULL;
+            }
+        }
     }
     free(key);
     free(path);
@@ -259,7 +338,8 @@ int clconv__program_get(clconv_runtime *rt, const char *name, const char *option
         status = CLCONV_FAIL(rt, CLCONV_EINVAL, "no embedded kernel source named '%s'", name);
         goto fail_entry;
     }
-    status = load(rt, name, src, len, opts, &entry->program);
+    status = load(rt, name, src, len, opts, &entry->program, &entry->store_key,
+                  &entry->store_path);
     if (status < 0) goto fail_entry;
     entry->next = rt->programs;
     rt->programs = entry;
@@ -280,9 +360,22 @@ int clconv__program_from_source(clconv_runtime *rt, const char *name, const char
                                 size_t len, const char *options, cl_program *out)
 {
     pthread_mutex_lock(&rt->lock);
-    int status = load(rt, name, src, len, options ? options : "", out);
+    int status = load(rt, name, src, len, options ? options : "", out, NULL, NULL);
     pthread_mutex_unlock(&rt->lock);
     return status;
+}
+
+void clconv__program_store(clconv_runtime *rt)
+{
+    pthread_mutex_lock(&rt->lock);
+    for (struct clconv__program *p = rt->programs; p; p = p->next) {
+        if (!p->store_path) continue;
+        save_binary(rt, p->program, p->store_path, p->store_key);
+        free(p->store_key);
+        free(p->store_path);
+        p->store_key = p->store_path = NULL;
+    }
+    pthread_mutex_unlock(&rt->lock);
 }
 
 void clconv__program_cache_clear(clconv_runtime *rt)
@@ -293,6 +386,8 @@ void clconv__program_cache_clear(clconv_runtime *rt)
         clReleaseProgram(p->program);
         free(p->name);
         free(p->options);
+        free(p->store_key);
+        free(p->store_path);
         free(p);
     }
     rt->programs = NULL;

@@ -364,6 +364,23 @@ typedef struct clconv_tune_result {
 CLCONV_API int clconv_tune(clconv_runtime *rt, clconv_tune_result *result);
 
 /* ------------------------------------------------------------------------ */
+/* Filling the caches ahead of time                                         */
+/* ------------------------------------------------------------------------ */
+
+/* Builds, runs once and stores in the disk cache the programs that small
+ * calls on rt's device need, so that later processes start without
+ * compiling: direct 1-D, 2-D and separable convolution in float32 over the
+ * window sizes the device's parameter table tells apart, and the kernels of
+ * distribution sums. With `all` set, also float64 (where the device has it)
+ * and the FFT method's kernels and transforms for one length per precision
+ * (each further transform length is compiled at its first use). Without it
+ * a program is stored only at its second build in any process; warm-up
+ * stores each at its first. Takes a few seconds per program on a CPU device
+ * with cold caches, almost nothing once they are warm. Thread-safe as any
+ * call on rt; calls from other threads meanwhile also store at once. */
+CLCONV_API int clconv_warmup(clconv_runtime *rt, int all);
+
+/* ------------------------------------------------------------------------ */
 /* The device's limits                                                      */
 /* ------------------------------------------------------------------------ */
 

@@ -1,9 +1,11 @@
 /*
  * Tests of program.c's two cache levels: a first build is a miss that
- * writes binaries to disk, a repeated request is a memory hit, a second
- * runtime on the same directory loads from disk, corrupted entries (garbled,
- * truncated, emptied, extended) are rejected and rebuilt with results still
- * right, and the cache can be turned off or pointed elsewhere by option or
+ * leaves a marker on disk, the second build of the same program (in a
+ * second runtime) writes its binary, a repeated request is a memory hit, a
+ * third runtime on the same directory loads from disk, clconv_warmup writes
+ * binaries at the first build, corrupted entries (garbled, truncated,
+ * emptied, extended) are rejected and rebuilt with results still right, and
+ * the cache can be turned off or pointed elsewhere by option or
  * environment. Each test uses its own temporary cache directory.
  */
 #include "harness.h"
@@ -44,6 +46,31 @@ static void exercise(clconv_runtime *rt)
     conv_case_check(rt, &c2);
 }
 
+/* Counts the files whose names end in the suffix that arg points to. */
+static void count_suffix(const char *path, void *arg)
+{
+    struct { const char *suffix; size_t n; } *c = arg;
+    const size_t len = strlen(path), slen = strlen(c->suffix);
+    if (len >= slen && strcmp(path + len - slen, c->suffix) == 0) c->n++;
+}
+
+/* Binaries (.bin) or first-build markers (.seen) under dir. */
+static size_t count_entries(const char *dir, const char *suffix)
+{
+    struct { const char *suffix; size_t n; } c = {suffix, 0};
+    test_for_each_file(dir, count_suffix, &c);
+    return c.n;
+}
+
+/* Runs exercise() in a new runtime on dir and destroys it: the second such
+ * run stores every program's binary. */
+static void exercise_once(const char *dir)
+{
+    clconv_runtime *rt = cache_runtime(dir, 1);
+    exercise(rt);
+    clconv_runtime_destroy(rt);
+}
+
 static clconv_cache_stats stats_of(clconv_runtime *rt)
 {
     clconv_cache_stats s;
@@ -65,8 +92,9 @@ START_TEST(test_cache_miss_then_hits)
     ck_assert_uint_gt(built, 0);
     ck_assert_uint_eq(s.disk_hits, 0);
     ck_assert_uint_eq(s.disk_rejects, 0);
-    /* Every program built was written to disk, one entry each. */
-    ck_assert_uint_eq(test_count_files(dir), built);
+    /* A first build leaves a marker per program and no binary. */
+    ck_assert_uint_eq(count_entries(dir, ".seen"), built);
+    ck_assert_uint_eq(count_entries(dir, ".bin"), 0);
 
     /* The same work again comes from memory. */
     exercise(rt);
@@ -75,7 +103,18 @@ START_TEST(test_cache_miss_then_hits)
     ck_assert_uint_gt(s.memory_hits, 0);
     clconv_runtime_destroy(rt);
 
-    /* A new runtime loads every program from disk and builds nothing. */
+    /* A second runtime builds the same programs again and stores them, one
+     * entry each, in place of the markers. */
+    rt = cache_runtime(dir, 1);
+    exercise(rt);
+    s = stats_of(rt);
+    ck_assert_uint_eq(s.builds, built);
+    ck_assert_uint_eq(s.disk_hits, 0);
+    clconv_runtime_destroy(rt);
+    ck_assert_uint_eq(count_entries(dir, ".bin"), built);
+    ck_assert_uint_eq(test_count_files(dir), built);
+
+    /* A third loads every program from disk and builds nothing. */
     rt = cache_runtime(dir, 1);
     exercise(rt);
     s = stats_of(rt);
@@ -84,6 +123,29 @@ START_TEST(test_cache_miss_then_hits)
     ck_assert_uint_eq(s.disk_rejects, 0);
     clconv_runtime_destroy(rt);
     ck_assert_uint_eq(test_count_files(dir), built);
+    test_rmtree_free(dir);
+}
+END_TEST
+
+START_TEST(test_cache_warmup_stores_at_once)
+{
+    /* clconv_warmup builds the programs of small calls and stores each
+     * binary at its first build, so the next runtime builds nothing for the
+     * same work. */
+    char *dir = test_tempdir();
+    clconv_runtime *rt = cache_runtime(dir, 1);
+    ASSERT_OK(rt, clconv_warmup(rt, 0));
+    clconv_cache_stats s = stats_of(rt);
+    ck_assert_uint_gt(s.builds, 0);
+    clconv_runtime_destroy(rt);
+    ck_assert_uint_eq(count_entries(dir, ".bin"), s.builds);
+    ck_assert_uint_eq(count_entries(dir, ".seen"), 0);
+
+    rt = cache_runtime(dir, 1);
+    exercise(rt);
+    ck_assert_uint_eq(stats_of(rt).builds, 0);
+    ck_assert_uint_gt(stats_of(rt).disk_hits, 0);
+    clconv_runtime_destroy(rt);
     test_rmtree_free(dir);
 }
 END_TEST
@@ -136,7 +198,9 @@ START_TEST(test_cache_corrupt_entries_rebuilt)
 
     exercise(rt);
     clconv_runtime_destroy(rt);
-    entries = test_count_files(dir);
+    exercise_once(dir);
+    entries = count_entries(dir, ".bin");
+    ck_assert_uint_eq(test_count_files(dir), entries);
     ck_assert_uint_gt(entries, 0);
     test_for_each_file(dir, damage, &kind);
 
@@ -279,6 +343,7 @@ Suite *clconv_test_suite_cache(void)
     TCase *tc = test_tcase_bare("programs");
 
     tcase_add_test(tc, test_cache_miss_then_hits);
+    tcase_add_test(tc, test_cache_warmup_stores_at_once);
     tcase_add_loop_test(tc, test_cache_corrupt_entries_rebuilt, 0, DAMAGE_KINDS);
     tcase_add_test(tc, test_cache_disabled);
     tcase_add_test(tc, test_cache_creates_directories);

@@ -1,6 +1,7 @@
 /*
  * Results of clconv_conv1d and clconv_conv1d_host (direct.c with
- * kernels/conv.cl and kernels/pad.cl) against the double-precision reference:
+ * kernels/conv_strip.cl, conv_tiled.cl and pad.cl) against the
+ * double-precision reference:
  * a sweep of lengths (size 1, primes, kernels longer than the signal) over
  * every mode, convolution and correlation, both precisions and batches;
  * larger cases that span many work-items and end in a partial strip;

@@ -74,6 +74,7 @@ int cmd_conv2d(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_dist(int argc, char **argv);
 int cmd_tune(int argc, char **argv);
+int cmd_warmup(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 
 #endif /* CLCONV_CLI_H */

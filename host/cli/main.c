@@ -19,6 +19,7 @@ static const struct command {
     {"bench", cmd_bench, "measure a device's limits and time convolutions on it"},
     {"dist", cmd_dist, "distribution of a sum of independent random variables"},
     {"tune", cmd_tune, "measure the device for the choice of --method auto"},
+    {"warmup", cmd_warmup, "compile and store the kernels of small jobs ahead of time"},
     {"serve", cmd_serve, "run as an HTTP service that keeps the devices warm"},
 };
 
