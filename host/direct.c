@@ -162,7 +162,8 @@ static int choose_piece(clconv_runtime *rt, const plan *pl, size_t piece[3])
  * the device cannot run at the group size it was written for (registers,
  * local memory) gives way to strips. */
 static int pass_init(clconv_runtime *rt, const clconv__geom *g, pass *ps, size_t kr, size_t kc,
-                     cl_mem taps, size_t taps_batch, int taps_reversed)
+                     cl_mem taps, size_t taps_batch, int taps_reversed,
+                     const clconv__direct_params *force)
 {
     RETURN_IF(rt, kr > UINT_MAX || kc > UINT_MAX, CLCONV_EOVERFLOW,
               "a %zu x %zu window is too large for the direct kernels", kr, kc);
@@ -171,8 +172,11 @@ static int pass_init(clconv_runtime *rt, const clconv__geom *g, pass *ps, size_t
     ps->taps = taps;
     ps->taps_batch = taps_batch;
     ps->taps_reversed = taps_reversed;
-    FORWARD_IF_ERROR(
-        clconv__direct_params_get(rt, g->dtype, g->dims, kr, kc, CLCONV__DIRECT_ANY, &ps->p));
+    if (force)
+        ps->p = *force;
+    else
+        FORWARD_IF_ERROR(clconv__direct_params_get(rt, g->dtype, g->dims, kr, kc,
+                                                   CLCONV__DIRECT_ANY, &ps->p));
     for (;;) {
         const int tiled = ps->p.variant == CLCONV__DIRECT_TILED;
         clconv__direct_params_options(&ps->p, g->dtype, ps->options, sizeof ps->options);
@@ -189,10 +193,13 @@ static int pass_init(clconv_runtime *rt, const clconv__geom *g, pass *ps, size_t
             CL_RETURN_IF(rt, err, "clGetKernelWorkGroupInfo", "conv_tiled [%s]", ps->options);
         }
         if (group >= (size_t)ps->p.wgx * ps->p.wgy) return 0;
-        clconv__note(rt, "direct: conv_tiled [%s] runs at most %zu items per group, using strips",
-                     ps->options, group);
         clReleaseKernel(ps->kernel);
         ps->kernel = NULL;
+        RETURN_IF(rt, force, CLCONV_ENOTSUP,
+                  "conv_tiled [%s] runs at most %zu items per group on '%s'", ps->options, group,
+                  rt->info.name);
+        clconv__note(rt, "direct: conv_tiled [%s] runs at most %zu items per group, using strips",
+                     ps->options, group);
         FORWARD_IF_ERROR(clconv__direct_params_get(rt, g->dtype, g->dims, kr, kc,
                                                    CLCONV__DIRECT_STRIP, &ps->p));
     }
@@ -341,6 +348,12 @@ static void plan_pad_options(plan *pl)
 int clconv__direct_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
                        cl_mem kernel, cl_mem out)
 {
+    return clconv__direct_run_params(rt, g, signal, kernel, out, NULL);
+}
+
+int clconv__direct_run_params(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
+                              cl_mem kernel, cl_mem out, const clconv__direct_params *force)
+{
     plan pl;
     plan_init(&pl, g);
     pl.npasses = 1;
@@ -358,7 +371,7 @@ int clconv__direct_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
     pl.src_reverse = swap && g->correlate;
     plan_offsets(&pl, window[0], window[1]);
     int status = pass_init(rt, g, &pl.pass[0], window[0], window[1], swap ? signal : kernel,
-                           swap ? signal_len : 0, swap || !g->correlate);
+                           swap ? signal_len : 0, swap || !g->correlate, force);
     if (status < 0) return status;
     plan_pad_options(&pl);
     return execute(rt, &pl, out);
@@ -375,9 +388,9 @@ int clconv__direct_separable_run(clconv_runtime *rt, const clconv__geom *g, cl_m
     pl.src_cols = g->n[1];
     pl.src_batched = 1;
     plan_offsets(&pl, g->k[0], g->k[1]);
-    int status = pass_init(rt, g, &pl.pass[0], 1, g->k[1], krow, 0, !g->correlate);
+    int status = pass_init(rt, g, &pl.pass[0], 1, g->k[1], krow, 0, !g->correlate, NULL);
     if (status == 0)
-        status = pass_init(rt, g, &pl.pass[1], g->k[0], 1, kcol, 0, !g->correlate);
+        status = pass_init(rt, g, &pl.pass[1], g->k[0], 1, kcol, 0, !g->correlate, NULL);
     if (status < 0) {
         if (pl.pass[0].kernel) clReleaseKernel(pl.pass[0].kernel);
         return status;

@@ -6,6 +6,7 @@
  * new device is added by measuring it, not by editing code.
  */
 #include "params.h"
+#include "plan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,7 +145,29 @@ static size_t tiled_local_bytes(const clconv__direct_params *p, size_t es)
     return (h * w + (size_t)p->kby * p->kbx) * es;
 }
 
-int clconv__direct_params_get(const clconv_runtime *rt, clconv_dtype dtype, int dims, size_t kr,
+/* The shape clconv_tune stored for dtype and dims over the table entry e of
+ * the same variant (which gives the padding copy's width and the piece
+ * budget), when there is one that the device can run; 0 when it was used. */
+static int tuned(clconv_runtime *rt, clconv_dtype dtype, int dims, const entry *e,
+                 clconv__direct_params *out)
+{
+    clconv__model m;
+    if (clconv__model_get(rt, &m) != 0) return -1;
+    const int d = dtype == CLCONV_F64, k = dims == 2;
+    if (!m.direct_tuned[d][k] || m.direct[d][k].variant != e->p.variant) return -1;
+    const clconv__direct_params *t = &m.direct[d][k];
+    const size_t group = (size_t)t->wgx * (t->variant == CLCONV__DIRECT_TILED ? t->wgy : 1);
+    if (group > rt->info.max_work_group_size ||
+        (t->variant == CLCONV__DIRECT_TILED &&
+         tiled_local_bytes(t, clconv_dtype_size(dtype)) > rt->info.local_mem_bytes))
+        return -1;
+    *out = e->p;
+    out->vec = t->vec, out->nacc = t->nacc, out->wgx = t->wgx, out->wgy = t->wgy;
+    out->wptx = t->wptx, out->wpty = t->wpty, out->kbx = t->kbx, out->kby = t->kby;
+    return 0;
+}
+
+int clconv__direct_params_get(clconv_runtime *rt, clconv_dtype dtype, int dims, size_t kr,
                               size_t kc, clconv__direct_variant want,
                               clconv__direct_params *out)
 {
@@ -183,6 +206,7 @@ int clconv__direct_params_get(const clconv_runtime *rt, clconv_dtype dtype, int 
     }
 
     const entry *e = lookup(info, precision, dims, taps, want);
+    if (tuned(rt, dtype, dims, e, out) == 0) return 0;
     if (e->p.variant == CLCONV__DIRECT_TILED) {
         const size_t group = (size_t)e->p.wgx * e->p.wgy;
         const size_t local = tiled_local_bytes(&e->p, clconv_dtype_size(dtype));

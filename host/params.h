@@ -8,7 +8,7 @@
 #ifndef CLCONV_PARAMS_H
 #define CLCONV_PARAMS_H
 
-#include "internal.h"
+#include "dispatch.h"
 
 typedef enum clconv__direct_variant {
     CLCONV__DIRECT_ANY = -1,  /* a request: whichever the table chooses */
@@ -36,8 +36,11 @@ typedef struct clconv__direct_params {
  * variable CLCONV_DIRECT_VARIANT=strip|tiled forces one (so either can be
  * tested on any device); otherwise want names the variant. A tiled choice
  * that needs more local memory or a larger work-group than the device offers
- * gives way to the strip variant. pad_vec always divides 16. */
-int clconv__direct_params_get(const clconv_runtime *rt, clconv_dtype dtype, int dims, size_t kr,
+ * gives way to the strip variant. Where clconv_tune stored the best shape
+ * for dtype and dims on this device (the cost model, plan.h) and it is of
+ * the variant chosen, its tunables replace the table's. pad_vec always
+ * divides 16. */
+int clconv__direct_params_get(clconv_runtime *rt, clconv_dtype dtype, int dims, size_t kr,
                               size_t kc, clconv__direct_variant want,
                               clconv__direct_params *out);
 
@@ -49,5 +52,12 @@ void clconv__direct_params_options(const clconv__direct_params *p, clconv_dtype 
 /* The outputs one strip work-item or one tiled work-group computes: rows x
  * cols. The padded input must cover whole blocks (see kernels/conv_strip.cl and conv_tiled.cl). */
 void clconv__direct_params_block(const clconv__direct_params *p, size_t *rows, size_t *cols);
+
+/* clconv__direct_run with every pass run with *force instead of the
+ * parameters the table or the tuned model choose (clconv_tune's search). A
+ * tiled shape the device cannot run at its group size fails with
+ * CLCONV_ENOTSUP. */
+int clconv__direct_run_params(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
+                              cl_mem kernel, cl_mem out, const clconv__direct_params *force);
 
 #endif /* CLCONV_PARAMS_H */

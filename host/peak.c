@@ -11,11 +11,13 @@
 #include "internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Timed runs per configuration after the warm-up; the best one counts. */
 #define PEAK_RUNS 3
-/* Vectors per work-item of the streaming kernels (PEAK_PER_ITEM in peak.cl). */
+/* Vectors per work-item of the streaming kernels (PEAK_PER_ITEM in
+ * peak_stream.cl). */
 #define PER_ITEM 64
 /* An FMA run is lengthened until it takes this long, so that launch
  * overhead and timer resolution stay below a percent. */
@@ -54,23 +56,22 @@ static int best_launch(clconv_runtime *rt, cl_kernel kernel, size_t gws, const c
     return 0;
 }
 
-/* Widths of the streaming kernels, and their names by width and kind. */
+/* Widths of the streaming kernels, and their build options by width. */
 static const unsigned stream_widths[] = {4, 16};
-static const char *const stream_names[2][2] = {{"peak_read_4", "peak_copy_4"},
-                                               {"peak_read_16", "peak_copy_16"}};
+static const char *const stream_options[] = {"-DW=4", "-DW=16"};
 
 /* The rate in GB/s of one streaming kernel (width index w, copy or read)
  * over the first `bytes` of src (and dst), in one layout. */
 static int stream_rate(clconv_runtime *rt, int w, int copy, cl_int contiguous, size_t bytes,
                        cl_mem src, cl_mem dst, double *gbps)
 {
-    const char *name = stream_names[w][copy];
+    const char *name = copy ? "peak_copy" : "peak_read";
     const size_t vector = stream_widths[w] * sizeof(float);
     const size_t items = bytes / (vector * PER_ITEM);
     const clconv__arg args[] = {CLCONV__ARG(src), CLCONV__ARG(dst), CLCONV__ARG(contiguous)};
     cl_kernel k = NULL;
     double t = 0;
-    int status = clconv__kernel_create(rt, "peak", "", name, &k);
+    int status = clconv__kernel_create(rt, "peak_stream", stream_options[w], name, &k);
     if (status == 0) status = clconv__set_args(rt, k, args, 3, name);
     if (status == 0) status = best_launch(rt, k, items, name, &t);
     if (k) clReleaseKernel(k);
@@ -140,15 +141,18 @@ static int measure_bandwidth(clconv_runtime *rt, double *read_gbps, double *copy
     return status;
 }
 
-/* Flops of one launch of an FMA kernel: 16 chains of `width` lanes, reps
- * FMAs each, 2 flops per FMA. */
-static double fma_flops(size_t items, unsigned width, cl_int reps)
+/* The chain counts of kernels/peak_fma.cl: one kernel each. */
+static const unsigned fma_chains[] = {8, 12, 16, 24};
+
+/* Flops of one launch of an FMA kernel: `chains` chains of `width` lanes,
+ * reps FMAs each, 2 flops per FMA. */
+static double fma_flops(size_t items, unsigned chains, unsigned width, cl_int reps)
 {
-    return 2.0 * 16.0 * width * (double)reps * (double)items;
+    return 2.0 * chains * width * (double)reps * (double)items;
 }
 
 /* Sets the arguments of an FMA kernel: mul and add point at a float or a
- * double (elem bytes), like the kernel's T. */
+ * double (elem bytes), like the kernel's REAL. */
 static int fma_args(clconv_runtime *rt, cl_kernel k, const char *name, cl_mem out, size_t elem,
                     const void *mul, const void *add, cl_int reps)
 {
@@ -156,25 +160,30 @@ static int fma_args(clconv_runtime *rt, cl_kernel k, const char *name, cl_mem ou
     return clconv__set_args(rt, k, args, 4, name);
 }
 
-/* The best FMA rate of kernel `name` (vectors of `width` elements of
- * `elem` bytes) in GFLOP/s, raising *gflops to it. */
-static int fma_width(clconv_runtime *rt, const char *name, unsigned width, size_t elem,
-                     double *gflops)
+/* The best FMA rate of one kernel of peak_fma.cl (chains, vectors of width
+ * elements of `elem` bytes) in GFLOP/s, raising best->gflops[d] to it and
+ * recording the shape when it does. */
+static int fma_shape(clconv_runtime *rt, clconv_dtype d, unsigned width, unsigned chains,
+                     clconv_peak_result *best)
 {
+    const size_t elem = clconv_dtype_size(d);
     /* As many work-items as a GPU's compute unit keeps resident (2048 on
      * recent NVIDIA parts); a CPU device runs them as a few thousand loop
      * turns. */
     const size_t items = (size_t)(rt->info.compute_units ? rt->info.compute_units : 1) * 2048;
     const float mulf = 0.999f, addf = 1e-3f;
     const double muld = 0.999, addd = 1e-3;
-    const void *mul = elem == sizeof(double) ? (const void *)&muld : (const void *)&mulf;
-    const void *add = elem == sizeof(double) ? (const void *)&addd : (const void *)&addf;
+    const void *mul = d == CLCONV_F64 ? (const void *)&muld : (const void *)&mulf;
+    const void *add = d == CLCONV_F64 ? (const void *)&addd : (const void *)&addf;
+    char options[48], name[32];
+    snprintf(options, sizeof options, "-DPRECISION=%d -DW=%u", d == CLCONV_F64 ? 64 : 32, width);
+    snprintf(name, sizeof name, "peak_fma_%u", chains);
     cl_mem out = NULL;
     cl_kernel k = NULL;
     cl_int reps = 64;
     double t = 0;
     int status = clconv__alloc(rt, CL_MEM_WRITE_ONLY, items * width * elem, NULL, &out);
-    if (status == 0) status = clconv__kernel_create(rt, "peak", "", name, &k);
+    if (status == 0) status = clconv__kernel_create(rt, "peak_fma", options, name, &k);
     /* The first launch compiles and warms up; later ones lengthen the run
      * until it is long enough to time well. */
     for (int tries = 0; status == 0 && tries < 4; tries++) {
@@ -186,12 +195,36 @@ static int fma_width(clconv_runtime *rt, const char *name, unsigned width, size_
     if (status == 0) status = fma_args(rt, k, name, out, elem, mul, add, reps);
     if (status == 0) status = best_launch(rt, k, items, name, &t);
     if (status == 0) {
-        const double rate = fma_flops(items, width, reps) / t / 1e9;
-        if (rate > *gflops) *gflops = rate;
+        const double rate = fma_flops(items, chains, width, reps) / t / 1e9;
+        if (rate > best->gflops[d]) {
+            best->gflops[d] = rate;
+            best->fma_width[d] = width;
+            best->fma_chains[d] = chains;
+        }
     }
     if (k) clReleaseKernel(k);
     if (out) clReleaseMemObject(out);
     return status;
+}
+
+/* Every shape tried for precision d (see the top of this file). */
+static int measure_fma(clconv_runtime *rt, clconv_dtype d, clconv_peak_result *best)
+{
+    unsigned widths[2] = {4, 16}, nwidths = 2;
+    if (rt->info.type == CLCONV_DEVICE_CPU) {
+        const unsigned pref =
+            d == CLCONV_F64 ? rt->info.pref_vector_double : rt->info.pref_vector_float;
+        /* A full vector register: the preferred width where the driver gives
+         * a sensible one, else 256 bits. */
+        widths[0] = pref >= 2 && pref <= 16 && (pref & (pref - 1)) == 0
+                        ? pref
+                        : (unsigned)(32 / clconv_dtype_size(d));
+        nwidths = 1;
+    }
+    for (unsigned w = 0; w < nwidths; w++)
+        for (size_t c = 0; c < sizeof fma_chains / sizeof fma_chains[0]; c++)
+            FORWARD_IF_ERROR(fma_shape(rt, d, widths[w], fma_chains[c], best));
+    return 0;
 }
 
 int clconv_device_peak(clconv_runtime *rt, clconv_peak_result *out)
@@ -202,17 +235,14 @@ int clconv_device_peak(clconv_runtime *rt, clconv_peak_result *out)
     clconv_peak_result r;
     memset(&r, 0, sizeof r);
     FORWARD_IF_ERROR(measure_bandwidth(rt, &r.bandwidth_gbps, &r.copy_gbps));
-    FORWARD_IF_ERROR(fma_width(rt, "peak_fma_float_4", 4, sizeof(float), &r.gflops[CLCONV_F32]));
-    FORWARD_IF_ERROR(fma_width(rt, "peak_fma_float_16", 16, sizeof(float), &r.gflops[CLCONV_F32]));
-    if (rt->info.fp64) {
-        FORWARD_IF_ERROR(fma_width(rt, "peak_fma_double_4", 4, sizeof(double),
-                                   &r.gflops[CLCONV_F64]));
-        FORWARD_IF_ERROR(fma_width(rt, "peak_fma_double_8", 8, sizeof(double),
-                                   &r.gflops[CLCONV_F64]));
-    }
+    FORWARD_IF_ERROR(measure_fma(rt, CLCONV_F32, &r));
+    if (rt->info.fp64) FORWARD_IF_ERROR(measure_fma(rt, CLCONV_F64, &r));
     r.seconds = clconv__now_s() - start;
-    clconv__note(rt, "peak: read %.1f GB/s, copy %.1f GB/s, FMA %.1f GFLOP/s float32, %.1f float64",
-                 r.bandwidth_gbps, r.copy_gbps, r.gflops[0], r.gflops[1]);
+    clconv__note(rt,
+                 "peak: read %.1f GB/s, copy %.1f GB/s, FMA %.1f GFLOP/s float32 (%u chains of "
+                 "%u), %.1f float64 (%u chains of %u)",
+                 r.bandwidth_gbps, r.copy_gbps, r.gflops[0], r.fma_chains[0], r.fma_width[0],
+                 r.gflops[1], r.fma_chains[1], r.fma_width[1]);
     *out = r;
     return 0;
 }

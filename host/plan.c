@@ -34,7 +34,7 @@
 #define SOFT_LAUNCH_BYTES ((size_t)32 << 20)
 
 /* Format tag of a stored model; bump when its fields change. */
-#define MODEL_FORMAT "clconv-model 2"
+#define MODEL_FORMAT "clconv-model 3"
 
 /* ---- defaults ------------------------------------------------------------ */
 
@@ -100,6 +100,48 @@ static int read_values(FILE *f, const char *name, double *v, int count)
     return 0;
 }
 
+/* The tunables of the direct kernels as stored: per dtype and dims, whether
+ * tuned, then the variant and its eight tunables. */
+#define DIRECT_FIELDS 10
+#define DIRECT_VALUES (2 * 2 * DIRECT_FIELDS)
+
+static void direct_to_values(const clconv__model *m, double *v)
+{
+    for (int d = 0; d < 2; d++) {
+        for (int dims = 0; dims < 2; dims++, v += DIRECT_FIELDS) {
+            const clconv__direct_params *p = &m->direct[d][dims];
+            const double f[DIRECT_FIELDS] = {m->direct_tuned[d][dims], p->variant, p->vec,
+                                             p->nacc, p->wgx, p->wgy, p->wptx, p->wpty, p->kbx,
+                                             p->kby};
+            memcpy(v, f, sizeof f);
+        }
+    }
+}
+
+/* 0 when the values are whole numbers of a sound shape. */
+static int direct_from_values(const double *v, clconv__model *m)
+{
+    for (int d = 0; d < 2; d++) {
+        for (int dims = 0; dims < 2; dims++, v += DIRECT_FIELDS) {
+            for (int i = 0; i < DIRECT_FIELDS; i++)
+                if (v[i] != floor(v[i]) || v[i] > 4096) return -1;
+            clconv__direct_params *p = &m->direct[d][dims];
+            m->direct_tuned[d][dims] = v[0] != 0;
+            if (!v[0]) continue;
+            if (v[1] > 1 || v[4] < 1) return -1;
+            p->variant = v[1] ? CLCONV__DIRECT_TILED : CLCONV__DIRECT_STRIP;
+            p->vec = (unsigned)v[2], p->nacc = (unsigned)v[3], p->wgx = (unsigned)v[4];
+            p->wgy = (unsigned)v[5], p->wptx = (unsigned)v[6], p->wpty = (unsigned)v[7];
+            p->kbx = (unsigned)v[8], p->kby = (unsigned)v[9];
+            if (p->variant == CLCONV__DIRECT_STRIP
+                    ? (p->vec < 2 || p->vec > 16 || (p->vec & (p->vec - 1)) || p->nacc < 1)
+                    : (p->wgy < 1 || p->wptx < 1 || p->wpty < 1 || p->kbx < 1 || p->kby < 1))
+                return -1;
+        }
+    }
+    return 0;
+}
+
 /* Parses a stored model; 0 when it is complete and for this device. */
 static int model_parse(FILE *f, const char *key, clconv__model *m)
 {
@@ -117,6 +159,9 @@ static int model_parse(FILE *f, const char *key, clconv__model *m)
         read_values(f, "bandwidth_gbps", &m->bandwidth_gbps, 1) ||
         read_values(f, "launch_s", &m->launch_s, 1) || read_values(f, "plan_s", &m->plan_s, 1) ||
         read_values(f, "plan_ns", &m->plan_ns, 1))
+        return -1;
+    double direct[DIRECT_VALUES];
+    if (read_values(f, "direct_params", direct, DIRECT_VALUES) || direct_from_values(direct, m))
         return -1;
     /* Rates divide: a zero would make a method look free or impossible. */
     if (m->direct_gflops[0] <= 0 || m->bandwidth_gbps <= 0) return -1;
@@ -183,6 +228,9 @@ static int model_save(const clconv_runtime *rt, const clconv__model *m)
             write_values(f, "launch_s", &m->launch_s, 1);
             write_values(f, "plan_s", &m->plan_s, 1);
             write_values(f, "plan_ns", &m->plan_ns, 1);
+            double direct[DIRECT_VALUES];
+            direct_to_values(m, direct);
+            write_values(f, "direct_params", direct, DIRECT_VALUES);
             int ok = !ferror(f);
             ok = fclose(f) == 0 && ok;
             if (ok && rename(tmp, path) == 0) saved = 1;

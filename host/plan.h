@@ -10,6 +10,7 @@
 #define CLCONV_PLAN_H
 
 #include "dispatch.h"
+#include "params.h"
 
 /* How the FFT path covers the outputs of a geometry (see kernels/fft.cl).
  * Per dimension d, block b holds the signal from index in0[d] + b * step[d]
@@ -45,6 +46,10 @@ typedef struct clconv__model {
     double launch_s;               /* cost of one more kernel or transform launch
                                       queued behind others (not a round trip) */
     double plan_s, plan_ns;        /* creating one VkFFT plan: fixed, and ns per point */
+    /* The direct kernels' tunables clconv_tune found best, by dtype and by
+     * dims - 1; where direct_tuned is 0 the parameter table decides. */
+    int direct_tuned[2][2];
+    clconv__direct_params direct[2][2];
 } clconv__model;
 
 /* The runtime's model: loaded on first use from the cache directory when a

@@ -3,14 +3,18 @@
  * model (plan.c) with the device's own figures: the direct kernels' rate,
  * the cost per point of a transform pass by length, how a 2-D column pass
  * compares with a row pass, memory bandwidth, launch overhead and plan
- * creation. Every figure is the best of a few runs after a first one that
- * pays compilation and plan creation (which is itself measured).
+ * creation; and the best tunables of the direct kernels, searched over a
+ * few dozen shapes so that a device nobody has measured does not run the
+ * defaults of another. Every figure is the best of a few runs after a first
+ * one that pays compilation and plan creation (which is itself measured).
  */
 #include "dispatch.h"
 #include "fft.h"
+#include "params.h"
 #include "plan.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Transform lengths measured (log2), by dtype; the rest of the table is
@@ -97,31 +101,37 @@ static int time_launches(clconv_runtime *rt, const clconv__fft_key *key, double 
     return status;
 }
 
-/* Best time of a valid-mode 1-D direct correlation of n outputs with k taps,
- * over reps runs after a first one. */
-static int time_direct(clconv_runtime *rt, clconv_dtype dtype, size_t n, size_t k, int reps,
+/* A valid-mode direct correlation of rows x cols outputs with a kr x kc
+ * window in dtype (rows = kr = 1: 1-D), run with the tunables *force or,
+ * for NULL, those the runtime chooses: its best time over reps runs after a
+ * first, in seconds. */
+static int time_direct(clconv_runtime *rt, clconv_dtype dtype, size_t rows, size_t cols,
+                       size_t kr, size_t kc, int reps, const clconv__direct_params *force,
                        double *best)
 {
     const size_t es = clconv_dtype_size(dtype);
     clconv__geom g;
     memset(&g, 0, sizeof g);
-    g.dims = 1;
+    g.dims = rows > 1 || kr > 1 ? 2 : 1;
     g.batch = 1;
-    g.n[0] = g.k[0] = g.out[0] = 1;
-    g.n[1] = n + k - 1;
-    g.k[1] = k;
-    g.out[1] = n;
-    g.start[1] = k - 1;
+    g.n[0] = rows + kr - 1;
+    g.n[1] = cols + kc - 1;
+    g.k[0] = kr;
+    g.k[1] = kc;
+    g.out[0] = rows;
+    g.out[1] = cols;
+    g.start[0] = kr - 1;
+    g.start[1] = kc - 1;
     g.dtype = dtype;
     g.correlate = 1;
     cl_mem x = NULL, h = NULL, y = NULL;
-    int status = ones(rt, dtype, g.n[1] * es, &x);
-    if (status == 0) status = ones(rt, dtype, k * es, &h);
-    if (status == 0) status = clconv__scratch_get(rt, n * es, &y);
+    int status = ones(rt, dtype, g.n[0] * g.n[1] * es, &x);
+    if (status == 0) status = ones(rt, dtype, kr * kc * es, &h);
+    if (status == 0) status = clconv__scratch_get(rt, rows * cols * es, &y);
     *best = INFINITY;
     for (int r = 0; status == 0 && r <= reps; r++) {
         double t0 = clconv__now_s();
-        status = clconv__direct_run(rt, &g, x, h, y);
+        status = clconv__direct_run_params(rt, &g, x, h, y, force);
         if (status == 0) status = finish(rt);
         double t = clconv__now_s() - t0;
         if (r > 0 && t < *best) *best = t;
@@ -130,6 +140,87 @@ static int time_direct(clconv_runtime *rt, clconv_dtype dtype, size_t n, size_t 
     clconv__scratch_release(rt, h);
     clconv__scratch_release(rt, y);
     return status;
+}
+
+/* The shapes the direct search tries, by variant. Strips: vectors of the
+ * device's preferred width and half of it, with 4 to 12 accumulators (each
+ * takes two vector registers in conv_strip.cl: 7 fit a 16-register AVX2
+ * core, 12 a 32-register AVX-512 one). Tiles: the H100's best entries and
+ * shapes around them, in 1-D rows and 2-D blocks. */
+static const unsigned STRIP_NACC[] = {4, 6, 7, 8, 10, 12};
+static const unsigned TILED_1D[][6] = {{256, 1, 8, 1, 256, 1}, {256, 1, 4, 1, 64, 1},
+                                       {128, 1, 8, 1, 128, 1}, {64, 1, 8, 1, 64, 1},
+                                       {256, 1, 2, 1, 256, 1}, {128, 1, 4, 1, 128, 1}};
+static const unsigned TILED_2D[][6] = {{32, 8, 2, 2, 16, 16}, {64, 4, 2, 2, 16, 16},
+                                       {32, 4, 4, 4, 16, 16}, {16, 16, 2, 2, 16, 16},
+                                       {32, 8, 4, 2, 16, 16}, {64, 4, 4, 2, 8, 8}};
+#define DIRECT_SHAPES_MAX 12
+
+/* The shapes to try for dtype and dims, over base (the table's choice);
+ * returns how many. */
+static size_t direct_shapes(const clconv_runtime *rt, clconv_dtype dtype, int dims,
+                            const clconv__direct_params *base,
+                            clconv__direct_params shapes[DIRECT_SHAPES_MAX])
+{
+    size_t n = 0;
+    if (base->variant == CLCONV__DIRECT_STRIP) {
+        const unsigned pref =
+            dtype == CLCONV_F64 ? rt->info.pref_vector_double : rt->info.pref_vector_float;
+        const unsigned wide = pref >= 4 && pref <= 16 && (pref & (pref - 1)) == 0 ? pref : 8;
+        for (unsigned vec = wide; vec >= 4 && vec >= wide / 2; vec /= 2) {
+            for (size_t a = 0; a < sizeof STRIP_NACC / sizeof STRIP_NACC[0]; a++) {
+                shapes[n] = *base;
+                shapes[n].vec = vec;
+                shapes[n].nacc = STRIP_NACC[a];
+                n++;
+            }
+        }
+        return n;
+    }
+    const unsigned(*list)[6] = dims == 1 ? TILED_1D : TILED_2D;
+    for (size_t i = 0; i < 6; i++) {
+        shapes[n] = *base;
+        shapes[n].wgx = list[i][0], shapes[n].wgy = list[i][1];
+        shapes[n].wptx = list[i][2], shapes[n].wpty = list[i][3];
+        shapes[n].kbx = list[i][4], shapes[n].kby = list[i][5];
+        if ((size_t)shapes[n].wgx * shapes[n].wgy <= rt->info.max_work_group_size) n++;
+    }
+    return n;
+}
+
+/* Searches the direct kernels' shapes for dtype and dims on problems where
+ * they run at full rate: 1-D, 2^20 (float64: 2^19) outputs of 255 taps,
+ * compute-bound; 2-D, 1024 x 1024 outputs of a 9 x 9 window, where memory
+ * counts too. Stores the best shape in m, and for 1-D its rate in
+ * m->direct_gflops. A shape the device cannot run is skipped. */
+static int tune_direct(clconv_runtime *rt, clconv_dtype dtype, int dims, clconv__model *m)
+{
+    const size_t rows = dims == 1 ? 1 : 1024, cols = dims == 1 ? (size_t)1 << 20 : 1024;
+    const size_t n = dtype == CLCONV_F64 && dims == 1 ? cols / 2 : cols;
+    const size_t kr = dims == 1 ? 1 : 9, kc = dims == 1 ? 255 : 9;
+    clconv__direct_params base, shapes[DIRECT_SHAPES_MAX];
+    FORWARD_IF_ERROR(
+        clconv__direct_params_get(rt, dtype, dims, kr, kc, CLCONV__DIRECT_ANY, &base));
+    const size_t count = direct_shapes(rt, dtype, dims, &base, shapes);
+    double best = INFINITY;
+    size_t chosen = 0;
+    for (size_t i = 0; i < count; i++) {
+        double t;
+        const int status = time_direct(rt, dtype, rows, n, kr, kc, REPS, &shapes[i], &t);
+        if (status == CLCONV_ENOTSUP || status == CLCONV_EDEVMEM || status == CLCONV_EBUILD)
+            continue;
+        FORWARD_IF_ERROR(status);
+        if (t < best) best = t, chosen = i;
+    }
+    RETURN_IF(rt, !isfinite(best), CLCONV_ENOTSUP,
+              "no shape of the direct kernels runs on '%s'", rt->info.name);
+    const int d = dtype == CLCONV_F64;
+    m->direct_tuned[d][dims - 1] = 1;
+    m->direct[d][dims - 1] = shapes[chosen];
+    if (dims == 1) m->direct_gflops[d] = 2.0 * (double)n * (double)kc / best / 1e9;
+    clconv__note(rt, "tuned: direct %s %d-D, %zu shapes, best %.1f GFLOP/s", d ? "f64" : "f32",
+                 dims, count, 2.0 * (double)rows * (double)n * (double)(kr * kc) / best / 1e9);
+    return 0;
 }
 
 /* Bytes read plus written per second by a device-side copy of 64 MiB. */
@@ -197,6 +288,30 @@ static int tune_fft(clconv_runtime *rt, clconv_dtype dtype, clconv__model *m, do
     return 0;
 }
 
+/* "f32 1-D strip:16,12,8, ..." in the form CLCONV_DIRECT_PARAMS takes. */
+static void describe_shapes(const clconv__model *m, int fp64, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int d = 0; d <= fp64; d++) {
+        for (int k = 0; k < 2; k++) {
+            const clconv__direct_params *p = &m->direct[d][k];
+            int w = 0;
+            if (!m->direct_tuned[d][k])
+                continue;
+            else if (p->variant == CLCONV__DIRECT_STRIP)
+                w = snprintf(buf + at, len - at, "%s%s %d-D strip:%u,%u,%u", at ? ", " : "",
+                             d ? "f64" : "f32", k + 1, p->vec, p->nacc, p->wgx);
+            else
+                w = snprintf(buf + at, len - at, "%s%s %d-D tiled:%u,%u,%u,%u,%u,%u",
+                             at ? ", " : "", d ? "f64" : "f32", k + 1, p->wgx, p->wgy, p->wptx,
+                             p->wpty, p->kbx, p->kby);
+            if (w < 0 || (size_t)w >= len - at) return;
+            at += (size_t)w;
+        }
+    }
+}
+
 int clconv_tune(clconv_runtime *rt, clconv_tune_result *result)
 {
     RETURN_IF(rt, !rt, CLCONV_EINVAL, "runtime is NULL");
@@ -239,19 +354,16 @@ int clconv_tune(clconv_runtime *rt, clconv_tune_result *result)
     clconv__fft_key tiny = {{1, 16}, 1, CLCONV_F32, 0};
     FORWARD_IF_ERROR(time_launches(rt, &tiny, &m.launch_s));
 
-    /* The direct kernels at a length where they run at full rate, and the
-     * fixed cost of a call. */
-    double t;
-    FORWARD_IF_ERROR(time_direct(rt, CLCONV_F32, (size_t)1 << 20, 255, REPS, &t));
-    m.direct_gflops[0] = 2.0 * (double)(1 << 20) * 255 / t / 1e9;
-    if (fp64) {
-        FORWARD_IF_ERROR(time_direct(rt, CLCONV_F64, (size_t)1 << 19, 255, REPS, &t));
-        m.direct_gflops[1] = 2.0 * (double)(1 << 19) * 255 / t / 1e9;
-    } else {
-        m.direct_gflops[1] = m.direct_gflops[0] / 2;
+    /* The direct kernels' best shapes, and their rate where it is full. */
+    for (int dims = 1; dims <= 2; dims++) {
+        FORWARD_IF_ERROR(tune_direct(rt, CLCONV_F32, dims, &m));
+        if (fp64) FORWARD_IF_ERROR(tune_direct(rt, CLCONV_F64, dims, &m));
     }
-    /* A short call is at the mercy of the scheduler: the best of many. */
-    FORWARD_IF_ERROR(time_direct(rt, CLCONV_F32, 256, 3, 8 * REPS, &t));
+    if (!fp64) m.direct_gflops[1] = m.direct_gflops[0] / 2;
+    /* The fixed cost of a call. A short call is at the mercy of the
+     * scheduler: the best of many. */
+    double t;
+    FORWARD_IF_ERROR(time_direct(rt, CLCONV_F32, 1, 256, 1, 3, 8 * REPS, NULL, &t));
     m.direct_call_s = t;
 
     FORWARD_IF_ERROR(time_bandwidth(rt, &m.bandwidth_gbps));
@@ -272,6 +384,7 @@ int clconv_tune(clconv_runtime *rt, clconv_tune_result *result)
         result->plan_ms = m.plan_s * 1e3;
         result->seconds = clconv__now_s() - start;
         result->saved = saved;
+        describe_shapes(&m, fp64, result->direct_shapes, sizeof result->direct_shapes);
     }
     return 0;
 }

@@ -351,11 +351,17 @@ typedef struct clconv_tune_result {
     double plan_ms;           /* creating an FFT plan whose kernels are cached */
     double seconds;           /* how long the measurement took */
     int saved;                /* 1: stored in the cache directory for later runtimes */
+    char direct_shapes[256];  /* the direct kernels' best shapes by precision and dims,
+                                 e.g. "f32 1-D strip:16,12,8, ...", in the form that
+                                 CLCONV_DIRECT_PARAMS takes */
 } clconv_tune_result;
 
 /* Measures the runtime's device for a few seconds (direct convolution rate,
  * FFT cost by transform length, memory bandwidth, FFT plan creation) and
- * makes the result the cost model that CLCONV_METHOD_AUTO consults on rt.
+ * searches the direct kernels' tunables (vector width and accumulators on a
+ * CPU, tile shapes on a GPU) for each precision and 1-D/2-D, and makes the
+ * result the cost model that CLCONV_METHOD_AUTO consults on rt, and the
+ * shapes the direct kernels run with.
  * With the disk cache on, the model is also stored next to the program
  * cache, and runtimes created later on the same device and driver load it;
  * an untuned device uses defaults measured on a CPU under POCL. A cold
@@ -391,14 +397,17 @@ typedef struct clconv_peak_result {
     double copy_gbps;         /* streaming copy: bytes read plus bytes written per second */
     double gflops[2];         /* FMA throughput by clconv_dtype (float32, float64), 2 flops
                                  per FMA; float64 is 0 on a device without fp64 */
+    unsigned fma_width[2];    /* the kernel shape that reached gflops[d]: vectors of */
+    unsigned fma_chains[2];   /* fma_width[d] elements in fma_chains[d] independent chains */
     double seconds;           /* how long the measurement took */
 } clconv_peak_result;
 
 /* Measures the limits of rt's device in the manner of clpeak: the best
  * streaming read and copy of device buffers larger than its caches, over a
  * few vector widths and access layouts, and the best FMA rate of kernels
- * with many independent FMA chains per work-item, in float32 and (where the
- * device has it) float64. About a second on a CPU device once the
+ * with 8 to 24 independent FMA chains per work-item (a CPU in vectors of its
+ * preferred width, so the chains fit its register file however large),
+ * in float32 and (where the device has it) float64. About a second on a CPU device once the
  * kernels are cached; the first run also compiles them. Allocates up to
  * 512 MiB of device memory while it runs and frees it before returning.
  * *out (caller-owned) receives the figures; nothing is kept on rt. */

@@ -71,12 +71,27 @@ __kernel void conv_strip(__global const REAL *restrict in, ulong in_pitch, ulong
 #pragma unroll
     for (int a = 0; a < NACC; a++) acc[a] = (REALN)(0);
 
-    for (uint i = 0; i < kr; i++, row += in_pitch) {
-        for (uint j = 0; j < kc; j++, w += taps_step) {
-            const REALN tap = (REALN)(*w);
+    /* Accumulator a needs the input vector at j + a * VEC for tap j, which
+     * is the vector accumulator a - 1 needs for tap j + VEC. So the taps are
+     * walked in VEC phases t, each taking the taps t, t + VEC, t + 2 VEC...:
+     * a window of NACC input vectors slides by one vector per tap, and each
+     * tap costs one vector load and one broadcast for NACC FMAs, where
+     * loading every accumulator's input afresh would cost NACC loads, most
+     * of them split across cache lines. */
+    for (uint i = 0; i < kr; i++, row += in_pitch, w += (long)kc * taps_step) {
+        const uint phases = kc < VEC ? kc : VEC;
+        for (uint t = 0; t < phases; t++) {
+            REALN win[NACC];
 #pragma unroll
-            for (int a = 0; a < NACC; a++)
-                acc[a] = fma(VLOADN(0, row + j + a * VEC), tap, acc[a]);
+            for (int a = 0; a < NACC - 1; a++) win[a] = VLOADN(0, row + t + a * VEC);
+            for (uint j = t; j < kc; j += VEC) {
+                win[NACC - 1] = VLOADN(0, row + j + (NACC - 1) * VEC);
+                const REALN tap = (REALN)(w[(long)j * taps_step]);
+#pragma unroll
+                for (int a = 0; a < NACC; a++) acc[a] = fma(win[a], tap, acc[a]);
+#pragma unroll
+                for (int a = 0; a < NACC - 1; a++) win[a] = win[a + 1];
+            }
         }
     }
 

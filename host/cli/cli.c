@@ -45,6 +45,17 @@ void cli_error_capture(char *buf, size_t size)
     if (capture_buf) capture_buf[0] = '\0';
 }
 
+void cli_warning(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cli_progress_end();
+    fputs("clconv: warning: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
 int cli_error(const char *fmt, ...)
 {
     va_list ap;

@@ -27,6 +27,14 @@ int cli_error(const char *fmt, ...)
 #endif
     ;
 
+/* Prints "clconv: warning: MESSAGE" as one line on stderr: something the
+ * user should know about a run that still succeeded. */
+void cli_warning(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
 /* Sends this thread's cli_error lines (without the "clconv: " prefix, cut
  * to size bytes) into buf instead of stderr, until called again with buf
  * NULL. For callers that answer errors in their own form, e.g. a server

@@ -73,8 +73,8 @@ static const char bench_help[] =
     "  -d, --device SPEC      the OpenCL device (see 'clconv --help')\n"
     "      --all-devices      run every device in turn and end with a summary table,\n"
     "                         one column per device\n"
-    "      --grid GRID        direct, fft, dist or all (default); the limits are\n"
-    "                         always measured\n"
+    "      --grid GRID        direct, fft, dist, all (default), or limits for the\n"
+    "                         limits alone; the limits are always measured\n"
     "      --quick            3 timed runs per problem instead of 9, and a sparser\n"
     "                         FFT grid (2^16, 2^20, 2^24 with 2^4, 2^8, 2^12, 2^16)\n"
     "      --method METHOD    the direct grid's method: auto (default), direct, fft\n"
@@ -204,6 +204,7 @@ typedef struct bench_device {
     size_t ncross;
     dist_result dist[DIST_POINTS];
     size_t ndist;
+    unsigned above_roof;      /* points above 100% of the limits */
 } bench_device;
 
 /* The rates of one timing against the device's limits. */
@@ -576,8 +577,11 @@ static void json_device(FILE *f, const bench_device *bd, const bench_config *cfg
     json_write_string(f, dev->driver_version);
     fprintf(f, ", \"compute_units\": %u},\n", dev->compute_units);
     fprintf(f, "  \"peak\": {\"bandwidth_gbps\": %.3f, \"copy_gbps\": %.3f, \"gflops_f32\": %.3f, "
-            "\"gflops_f64\": %.3f, \"seconds\": %.3f},\n", pk->bandwidth_gbps, pk->copy_gbps,
-            pk->gflops[CLCONV_F32], pk->gflops[CLCONV_F64], pk->seconds);
+            "\"gflops_f64\": %.3f, \"fma_width_f32\": %u, \"fma_chains_f32\": %u, "
+            "\"fma_width_f64\": %u, \"fma_chains_f64\": %u, \"seconds\": %.3f},\n",
+            pk->bandwidth_gbps, pk->copy_gbps, pk->gflops[CLCONV_F32], pk->gflops[CLCONV_F64],
+            pk->fma_width[CLCONV_F32], pk->fma_chains[CLCONV_F32], pk->fma_width[CLCONV_F64],
+            pk->fma_chains[CLCONV_F64], pk->seconds);
     fprintf(f, "  \"precision\": \"%s\",\n  \"mode\": \"same\",\n  \"direct_grid_method\": "
             "\"%s\",\n  \"direct_limit_gflop\": %g,\n", cfg->dtype == CLCONV_F64 ? "f64" : "f32",
             clconv_method_name(cfg->method), cfg->direct_limit);
@@ -654,9 +658,20 @@ static void progress(const char *grid, size_t i, size_t count, const bench_point
                  kernel);
 }
 
-static void print_rates(const bench_rates *x)
+/* A point above 100% of a roof means the limits were measured low (another
+ * process was busy then, or the device's clock changed): it is marked with
+ * '!' and counted, and the run ends with a warning. */
+static char above_roof(bench_device *bd, double pct)
 {
-    printf(" %9.2f %8.2f %5.0f%% %c", x->gflops, x->gbps, x->pct, x->bound);
+    if (pct <= 100) return ' ';
+    bd->above_roof++;
+    return '!';
+}
+
+static void print_rates(bench_device *bd, const bench_rates *x)
+{
+    printf(" %9.2f %8.2f %5.0f%%%c%c", x->gflops, x->gbps, x->pct, above_roof(bd, x->pct),
+           x->bound);
 }
 
 static int run_peak(clconv_runtime *rt, bench_device *bd)
@@ -665,10 +680,14 @@ static int run_peak(clconv_runtime *rt, bench_device *bd)
     int s = clconv_device_peak(rt, &bd->peak);
     cli_progress_end();
     if (s < 0) return cli_library_error(rt, s, "bench: measuring the device's limits");
-    printf("Limits: read bandwidth %.1f GB/s (copy %.1f GB/s), FMA %.1f GFLOP/s float32",
-           bd->peak.bandwidth_gbps, bd->peak.copy_gbps, bd->peak.gflops[CLCONV_F32]);
+    const clconv_peak_result *pk = &bd->peak;
+    printf("Limits: read bandwidth %.1f GB/s (copy %.1f GB/s), FMA %.1f GFLOP/s float32 "
+           "(%u chains of %u)",
+           pk->bandwidth_gbps, pk->copy_gbps, pk->gflops[CLCONV_F32], pk->fma_chains[CLCONV_F32],
+           pk->fma_width[CLCONV_F32]);
     if (bd->dev.fp64) {
-        printf(", %.1f GFLOP/s float64\n\n", bd->peak.gflops[CLCONV_F64]);
+        printf(", %.1f GFLOP/s float64 (%u chains of %u)\n\n", pk->gflops[CLCONV_F64],
+               pk->fma_chains[CLCONV_F64], pk->fma_width[CLCONV_F64]);
     } else {
         printf(", no float64\n\n");
     }
@@ -697,7 +716,7 @@ static int run_direct_grid(clconv_runtime *rt, const bench_config *cfg, bench_de
         printf("conv%dd  %-11s %-7s %-7s %10.3f", res[i].pt.dims, size, kernel,
                clconv_method_name(t->chosen), t->ms_median);
         const bench_rates x = rates_of(&res[i], t, bd, cfg->dtype);
-        print_rates(&x);
+        print_rates(bd, &x);
         printf("\n");
         fflush(stdout);
     }
@@ -705,13 +724,14 @@ static int run_direct_grid(clconv_runtime *rt, const bench_config *cfg, bench_de
     return CLI_OK;
 }
 
-static void print_timing(const bench_result *r, const bench_timing *t, const bench_device *bd,
+static void print_timing(const bench_result *r, const bench_timing *t, bench_device *bd,
                          clconv_dtype dtype)
 {
     if (t->measured) {
-        printf(" %10.3f %5.0f%%", t->ms_median, rates_of(r, t, bd, dtype).pct);
+        const double pct = rates_of(r, t, bd, dtype).pct;
+        printf(" %10.3f %5.0f%%%c", t->ms_median, pct, above_roof(bd, pct));
     } else {
-        printf(" %10s %6s", "-", "");
+        printf(" %10s %7s", "-", "");
     }
 }
 
@@ -897,6 +917,11 @@ static int bench_device_run(const char *spec, const bench_config *cfg, bench_dev
     if (status == CLI_OK && cfg->grid_direct) status = run_direct_grid(rt, cfg, bd);
     if (status == CLI_OK && cfg->grid_fft) status = run_fft_grid(rt, cfg, bd);
     if (status == CLI_OK && cfg->grid_dist) status = run_dist_grid(rt, cfg, bd);
+    if (status == CLI_OK && bd->above_roof)
+        cli_warning("bench: %u point%s ran above 100%% of the measured limits (marked !): the "
+                    "limits were measured while the device was slowed (another process, a "
+                    "clock change); run again on a quiet machine",
+                    bd->above_roof, bd->above_roof == 1 ? "" : "s");
     clconv_runtime_destroy(rt);
     return status;
 }
@@ -1016,9 +1041,9 @@ int cmd_bench(int argc, char **argv)
             cfg.grid_direct = all || strcmp(v, "direct") == 0;
             cfg.grid_fft = all || strcmp(v, "fft") == 0;
             cfg.grid_dist = all || strcmp(v, "dist") == 0;
-            if (!cfg.grid_direct && !cfg.grid_fft && !cfg.grid_dist)
-                return cli_usage_error(p.command,
-                                       "--grid must be direct, fft, dist or all, not '%s'", v);
+            if (!cfg.grid_direct && !cfg.grid_fft && !cfg.grid_dist && strcmp(v, "limits") != 0)
+                return cli_usage_error(
+                    p.command, "--grid must be direct, fft, dist, all or limits, not '%s'", v);
             break;
         }
         case OPT_QUICK:

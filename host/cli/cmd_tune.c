@@ -11,12 +11,15 @@ static const char tune_help[] =
     "Usage: clconv tune [OPTIONS]\n"
     "\n"
     "Measures the device for a few seconds (direct convolution rate, FFT cost by\n"
-    "transform length, memory bandwidth, FFT plan creation) and stores the result\n"
-    "next to the compiled kernels, where later commands on the same device and\n"
-    "driver find it: --method auto then chooses between direct and FFT convolution\n"
-    "from this device's own figures instead of defaults. Run it again after a\n"
-    "driver update. The first run on a machine also compiles the FFT kernels it\n"
-    "times (about a second per transform length).\n"
+    "transform length, memory bandwidth, FFT plan creation), searches the direct\n"
+    "kernels' shapes (vector width and accumulators on a CPU, tiles on a GPU) for\n"
+    "each precision in 1-D and 2-D, and stores the result next to the compiled\n"
+    "kernels, where later commands on the same device and driver find it: the\n"
+    "direct kernels then run in the shapes found best, and --method auto chooses\n"
+    "between direct and FFT convolution from this device's own figures instead of\n"
+    "defaults. Run it again after a driver update. The first run on a machine also\n"
+    "compiles the kernels it times (about a second per FFT length, a fraction of\n"
+    "one per direct shape).\n"
     "\n"
     "Options:\n"
     "  -d, --device SPEC   the OpenCL device (see 'clconv --help')\n"
@@ -73,6 +76,7 @@ int cmd_tune(int argc, char **argv)
         if (r.fft_ms[1] > 0) printf(", %.2f ms float64", r.fft_ms[1]);
         printf("\nmemory bandwidth     %.1f GB/s\n", r.bandwidth_gbps);
         printf("FFT plan creation    %.1f ms (kernels cached)\n", r.plan_ms);
+        printf("direct kernels       %s\n", r.direct_shapes);
         printf("measured in          %.1f s\n", r.seconds);
         printf("%s\n", r.saved ? "model stored for later runs on this device"
                                : "model used by this run only (no disk cache)");
