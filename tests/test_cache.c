@@ -6,10 +6,15 @@
  * binaries at the first build, corrupted entries (garbled, truncated,
  * emptied, extended) are rejected and rebuilt with results still right, and
  * the cache can be turned off or pointed elsewhere by option or
- * environment. Each test uses its own temporary cache directory.
+ * environment. Each test uses its own temporary cache directory. Also: every
+ * kernel source builds without a warning on the device's compiler, in the
+ * variants the library builds, since the library builds them with -w.
  */
 #include "harness.h"
 #include "suites.h"
+
+/* clconv__kernel_source, the embedded kernels (host/internal.h). */
+const char *clconv__kernel_source(const char *name, size_t *length);
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -337,6 +342,58 @@ START_TEST(test_cache_unwritable)
 }
 END_TEST
 
+/* Every kernel file in the build-option variants the library uses: both
+ * precisions, each strip width and accumulator count the parameter table and
+ * clconv_tune choose from, the tiled shapes, each padding width. */
+static const struct {
+    const char *name, *options;
+    int fp64;
+} variants[] = {
+    {"conv_strip", "-DPRECISION=32 -DVEC=16 -DNACC=12", 0},
+    {"conv_strip", "-DPRECISION=32 -DVEC=8 -DNACC=7", 0},
+    {"conv_strip", "-DPRECISION=32 -DVEC=4 -DNACC=4", 0},
+    {"conv_strip", "-DPRECISION=64 -DVEC=8 -DNACC=8", 1},
+    {"conv_tiled", "-DPRECISION=32 -DWGX=32 -DWGY=8 -DWPTX=2 -DWPTY=2 -DKBX=16 -DKBY=16", 0},
+    {"conv_tiled", "-DPRECISION=64 -DWGX=256 -DWGY=1 -DWPTX=8 -DWPTY=1 -DKBX=256 -DKBY=1", 1},
+    {"pad", "-DPRECISION=32 -DPADV=16", 0},
+    {"pad", "-DPRECISION=64 -DPADV=1", 1},
+    {"fft", "-DPRECISION=32", 0},
+    {"fft", "-DPRECISION=64", 1},
+    {"dist", "", 1},
+    {"peak_fma", "-DPRECISION=32 -DW=16", 0},
+    {"peak_fma", "-DPRECISION=64 -DW=1", 1},
+    {"peak_stream", "-DW=4", 0},
+};
+
+START_TEST(test_kernels_build_without_warnings)
+{
+    clconv_runtime *rt = test_runtime();
+    clconv_device_info info;
+    cl_device_id dev;
+    ASSERT_OK(rt, clconv_runtime_device(rt, &info));
+    ck_assert_int_eq(clGetCommandQueueInfo(clconv_runtime_queue(rt), CL_QUEUE_DEVICE, sizeof dev,
+                                           &dev, NULL),
+                     CL_SUCCESS);
+    const size_t i = (size_t)_i;
+    if (variants[i].fp64 && !info.fp64) return;
+    size_t len = 0;
+    const char *src = clconv__kernel_source(variants[i].name, &len);
+    ck_assert_msg(src != NULL, "no kernel source named %s", variants[i].name);
+    cl_int err;
+    cl_program prog = clCreateProgramWithSource(clconv_runtime_context(rt), 1, &src, &len, &err);
+    ck_assert_int_eq(err, CL_SUCCESS);
+    char options[256];
+    snprintf(options, sizeof options, "%s -Werror", variants[i].options);
+    err = clBuildProgram(prog, 1, &dev, options, NULL, NULL);
+    char log[4096] = "";
+    clGetProgramBuildInfo(prog, dev, CL_PROGRAM_BUILD_LOG, sizeof log - 1, log, NULL);
+    ck_assert_msg(err == CL_SUCCESS && strstr(log, "warning") == NULL,
+                  "kernels/%s.cl with '%s': build status %d, log: %s", variants[i].name,
+                  variants[i].options, err, log);
+    clReleaseProgram(prog);
+}
+END_TEST
+
 Suite *clconv_test_suite_cache(void)
 {
     Suite *s = suite_create("cache");
@@ -350,5 +407,9 @@ Suite *clconv_test_suite_cache(void)
     tcase_add_test(tc, test_cache_environment);
     tcase_add_test(tc, test_cache_unwritable);
     suite_add_tcase(s, tc);
+    TCase *kernels = test_tcase("kernels");
+    tcase_add_loop_test(kernels, test_kernels_build_without_warnings, 0,
+                        (int)(sizeof variants / sizeof variants[0]));
+    suite_add_tcase(s, kernels);
     return s;
 }
