@@ -933,6 +933,54 @@ START_TEST(test_misbehaving_clients)
 }
 END_TEST
 
+/* Sends one raw POST of body to path and returns what comes back. */
+static char *raw_post(serve *s, const char *path, const char *body, size_t bs)
+{
+    double secs;
+    char *head = post_head(path, bs, 1);
+    int fd = connect_to(s);
+    ck_assert_int_ge(fd, 0);
+    send_all(fd, head, strlen(head));
+    send_all(fd, body, bs);
+    shutdown(fd, SHUT_WR);
+    char *text = read_until_close(fd, &secs);
+    close(fd);
+    free(head);
+    return text;
+}
+
+START_TEST(test_nameless_parts)
+{
+    /* A part without a name, or whose name libmicrohttpd cannot pass on
+     * (CR, LF or NUL in it), reaches the part handler with no name: a 400
+     * naming the problem, and the server stays up. */
+    static const char nameless[] = "--BOUNDARY\r\nContent-Disposition: form-data\r\n\r\nabc\r\n"
+                                   "--BOUNDARY--\r\n";
+    static const char broken[] = "--BOUNDARY\r\nContent-Disposition: form-data; name=\"in\rput\""
+                                 "\r\n\r\nabc\r\n--BOUNDARY--\r\n";
+    static const char with_nul[] = "--BOUNDARY\r\nContent-Disposition: form-data; name=\"in\0put\""
+                                   "\r\n\r\nabc\r\n--BOUNDARY--\r\n";
+    const struct {
+        const char *body;
+        size_t size;
+    } bodies[] = {{nameless, sizeof nameless - 1},
+                  {broken, sizeof broken - 1},
+                  {with_nul, sizeof with_nul - 1}};
+    serve *s = start_default();
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        for (int e = 0; e < 2; e++) {
+            char *text = raw_post(s, e ? "/v1/conv2d" : "/v1/conv1d", bodies[i].body,
+                                  bodies[i].size);
+            ck_assert_msg(strncmp(text, "HTTP/1.1 400", 12) == 0, "body %zu: %s", i, text);
+            ck_assert_msg(strstr(text, "\"error\": ") != NULL, "body %zu: %s", i, text);
+            free(text);
+            assert_healthy(s);
+        }
+    }
+    serve_stop(s);
+}
+END_TEST
+
 /* Requests on one connection keep it (HTTP/1.1 keep-alive): a second GET
  * and a second conv1d on the same curl handle open no new connection. */
 static size_t discard(char *data, size_t size, size_t n, void *arg)
@@ -1241,6 +1289,7 @@ Suite *clconv_test_suite_serve(void)
     tcase_add_test(service, test_error_statuses);
     tcase_add_test(service, test_token);
     tcase_add_test(service, test_misbehaving_clients);
+    tcase_add_test(service, test_nameless_parts);
     tcase_add_test(service, test_keep_alive);
     tcase_add_test(service, test_connection_limit);
     tcase_add_test(service, test_upload_budget);

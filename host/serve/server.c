@@ -305,6 +305,14 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     request *r = cls;
     serve_work *w = &r->work;
     if (w->status) return MHD_NO;
+    /* libmicrohttpd passes no name for a part without one, and for a name
+     * it cannot hold (CR, LF or NUL in it). */
+    if (!key) {
+        w->status = 400;
+        snprintf(w->error, sizeof w->error, "a multipart part without a usable name (the parts "
+                 "are input and kernel, or input, kcol and krow)");
+        return MHD_NO;
+    }
     int part = 0;
     while (part < PART_COUNT && strcmp(key, serve_part_names[part]) != 0) part++;
     if (part == PART_COUNT) {
