@@ -203,7 +203,10 @@ static int from_binary(clconv_runtime *rt, const unsigned char *bin, size_t len,
         if (prog) clReleaseProgram(prog);
         return -1;
     }
+    /* A binary that does not build is only a stale cache entry: the program
+     * is rebuilt from source, so this failure is not the caller's error. */
     if (build(rt, prog, name, opts) != 0) {
+        clconv__clear_error();
         clReleaseProgram(prog);
         return -1;
     }
