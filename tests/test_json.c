@@ -90,6 +90,9 @@ START_TEST(test_json_refusals)
         "+1", ".5", "1e", "-", "NaN", "Infinity", "0x10", "tru", "nul", "\"open",
         "\"bad \\x escape\"", "\"\\u12\"", "\"\\ud800\"", "\"\\ud800\\u0041\"", "\"\\u0000\"",
         "\"raw \x01 control\"", "{} {}", "[1] x", "'single'",
+        /* A member named twice, whichever the values, also in nested objects. */
+        "{\"a\": 1, \"a\": 1}", "{\"specs\": [\"1d6\"], \"times\": 2, \"specs\": []}",
+        "[{\"x\": {\"b\": 1, \"c\": 2, \"b\": 3}}]",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         json_value v;

@@ -682,6 +682,7 @@ START_TEST(test_error_statuses)
         {"{\"specs\": [\"0.5,0.6\"]}", "spec '0.5,0.6'"},
         {"{\"specs\": [\"0.5,x\"]}", "'x' is not a number"},
         {"{\"specs\": [\"1000000d1000000\"]}", "over the server's limit"},
+        {"{\"specs\": [\"d6\"], \"specs\": [\"d6\"]}", "member \"specs\" given twice"},
     };
     for (size_t i = 0; i < sizeof dist_cases / sizeof dist_cases[0]; i++) {
         request(s, "/v1/dist", NULL, 0, dist_cases[i].json, &r);

@@ -150,6 +150,33 @@ static int parse_number(parser *ps, double *v)
 
 static int parse_value(parser *ps, json_value *v, int depth);
 
+static int key_order(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Fails when an object names a member twice: readers would otherwise
+ * disagree on which value counts (the first, the last, or both). Sorting a
+ * copy of the names keeps this O(n log n) for objects of any size. */
+static int check_unique(parser *ps, const json_value *v)
+{
+    if (v->count < 2) return 0;
+    char **sorted = malloc(v->count * sizeof *sorted);
+    if (!sorted) return fail(ps, "out of memory");
+    memcpy(sorted, v->keys, v->count * sizeof *sorted);
+    qsort(sorted, v->count, sizeof *sorted, key_order);
+    int status = 0;
+    for (size_t i = 1; i < v->count && status == 0; i++) {
+        if (strcmp(sorted[i - 1], sorted[i]) == 0) {
+            char why[96];
+            snprintf(why, sizeof why, "member \"%.40s\" given twice", sorted[i]);
+            status = fail(ps, why);
+        }
+    }
+    free(sorted);
+    return status;
+}
+
 /* An array or object, ps->p on its opening bracket. Items grow by doubling. */
 static int parse_container(parser *ps, json_value *v, int depth)
 {
@@ -202,7 +229,7 @@ static int parse_container(parser *ps, json_value *v, int depth)
         }
         if (ps->p < ps->end && *ps->p == close) {
             ps->p++;
-            return 0;
+            return object ? check_unique(ps, v) : 0;
         }
         return fail(ps, object ? "expected ',' or '}'" : "expected ',' or ']'");
     }

@@ -438,7 +438,7 @@ static int parse_dist(request *r)
                          "strings");
                 goto done;
             }
-            free(w->specs);
+            /* The parser refuses a member named twice, so this runs once. */
             w->specs = calloc(x->count, sizeof *w->specs);
             if (!w->specs) goto oom;
             w->n_specs = 0;
