@@ -80,6 +80,16 @@ START_TEST(test_json_strings)
     ck_assert_str_eq(v.string, original);
     json_free(&v);
     free(text);
+
+    /* Bytes that are not UTF-8 come out as U+FFFD, still valid JSON. */
+    f = open_memstream(&text, &size);
+    ck_assert_ptr_nonnull(f);
+    json_write_string(f, "a\xff b\xc3 c\xe2\x82 \xc3\xa9");
+    fclose(f);
+    ck_assert(parses(text, &v));
+    ck_assert_str_eq(v.string, "a\xef\xbf\xbd b\xef\xbf\xbd c\xef\xbf\xbd\xef\xbf\xbd \xc3\xa9");
+    json_free(&v);
+    free(text);
 }
 END_TEST
 
@@ -93,6 +103,10 @@ START_TEST(test_json_refusals)
         /* A member named twice, whichever the values, also in nested objects. */
         "{\"a\": 1, \"a\": 1}", "{\"specs\": [\"1d6\"], \"times\": 2, \"specs\": []}",
         "[{\"x\": {\"b\": 1, \"c\": 2, \"b\": 3}}]",
+        /* Bytes that are not UTF-8: stray, truncated, overlong, a surrogate,
+         * past U+10FFFF; and an escaped lone low surrogate. */
+        "\"\xff\"", "\"a\x80\"", "\"\xc3\"", "\"\xc0\xaf\"", "\"\xe0\x80\xaf\"",
+        "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"", "{\"\xfe\": 1}", "\"\\udc00\"",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         json_value v;

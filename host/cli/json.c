@@ -77,6 +77,31 @@ static char *put_utf8(char *o, unsigned u)
     return o;
 }
 
+/* The length of the well-formed UTF-8 sequence that starts at s (at most
+ * avail bytes), 0 when there is none there: a stray continuation byte, a
+ * truncated sequence, an overlong form, a surrogate or a code point past
+ * U+10FFFF (RFC 3629). */
+static size_t utf8_length(const unsigned char *s, size_t avail)
+{
+    if (avail == 0) return 0;
+    if (s[0] < 0x80) return 1;
+    size_t n;
+    unsigned u;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) n = 2, u = s[0] & 0x1fu;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef) n = 3, u = s[0] & 0x0fu;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4) n = 4, u = s[0] & 0x07u;
+    else return 0;
+    if (avail < n) return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) return 0;
+        u = u << 6 | (s[i] & 0x3fu);
+    }
+    if ((n == 3 && (u < 0x800 || (u >= 0xd800 && u <= 0xdfff))) ||
+        (n == 4 && (u < 0x10000 || u > 0x10ffff)))
+        return 0;
+    return n;
+}
+
 /* A string literal, ps->p on its opening quote. The decoded text is never
  * longer than the literal, which sizes the allocation. */
 static int parse_string(parser *ps, char **out)
@@ -88,8 +113,17 @@ static int parse_string(parser *ps, char **out)
     if (!s) return fail(ps, "out of memory");
     *out = s;
     while (*ps->p != '"') {
-        char c = *ps->p++;
+        char c = *ps->p;
         if ((unsigned char)c < 0x20) return fail(ps, "control character in a string");
+        if ((unsigned char)c >= 0x80) {
+            const size_t n = utf8_length((const unsigned char *)ps->p, (size_t)(close - ps->p));
+            if (n == 0) return fail(ps, "invalid UTF-8 in a string");
+            memcpy(o, ps->p, n);
+            o += n;
+            ps->p += n;
+            continue;
+        }
+        ps->p++;
         if (c != '\\') {
             *o++ = c;
             continue;
@@ -111,6 +145,8 @@ static int parse_string(parser *ps, char **out)
             if (hex4(ps, &lo) != 0) return -1;
             if (lo < 0xdc00 || lo > 0xdfff) return fail(ps, "lone surrogate");
             u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+        } else if (u >= 0xdc00 && u <= 0xdfff) {
+            return fail(ps, "lone surrogate");
         }
         if (u == 0) return fail(ps, "NUL in a string");
         o = put_utf8(o, u);
@@ -282,15 +318,31 @@ const json_value *json_get(const json_value *o, const char *key)
 
 void json_write_string(FILE *f, const char *s)
 {
+    const size_t len = strlen(s);
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
     fputc('"', f);
-    for (; *s; s++) {
-        const unsigned char c = (unsigned char)*s;
+    while (p < end) {
+        const unsigned char c = *p;
+        if (c >= 0x80) {
+            /* Bytes that are not UTF-8 (a file name, a user's spec) become
+             * U+FFFD, so the output stays valid JSON. */
+            const size_t n = utf8_length(p, (size_t)(end - p));
+            if (n == 0) {
+                fputs("\\ufffd", f);
+                p++;
+            } else {
+                fwrite(p, 1, n, f);
+                p += n;
+            }
+            continue;
+        }
         if (c == '"' || c == '\\')
             fprintf(f, "\\%c", c);
         else if (c < 0x20)
             fprintf(f, "\\u%04x", c);
         else
             fputc(c, f);
+        p++;
     }
     fputc('"', f);
 }

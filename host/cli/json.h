@@ -26,7 +26,8 @@ struct json_value {
     char **keys;            /* JSON_OBJECT: owned array of count decoded keys */
 };
 
-/* Parses the whole of text[0..len) into *out. Returns 0, or -1 with a short
+/* Parses the whole of text[0..len) into *out. Strings must be well-formed
+ * UTF-8 (no lone surrogates, no NUL) and no object may name a member twice. Returns 0, or -1 with a short
  * reason ("unexpected character at byte 17") in why[0..why_size). The caller
  * frees *out with json_free, also after a failure. */
 int json_parse(const char *text, size_t len, json_value *out, char *why, size_t why_size);
@@ -37,7 +38,8 @@ void json_free(json_value *v);
 /* The member of an object named key, or NULL (also when o is no object). */
 const json_value *json_get(const json_value *o, const char *key);
 
-/* Writes s as a JSON string literal, quotes and escapes included. */
+/* Writes s as a JSON string literal, quotes and escapes included; bytes of
+ * s that are not well-formed UTF-8 are written as U+FFFD. */
 void json_write_string(FILE *f, const char *s);
 
 #endif /* CLCONV_CLI_JSON_H */
