@@ -982,6 +982,39 @@ START_TEST(test_nameless_parts)
 }
 END_TEST
 
+START_TEST(test_ambiguous_framing)
+{
+    /* Two Content-Length headers, or chunked with a Content-Length, could be
+     * read differently by a proxy in front: a 400 before any body is read. */
+    static const char *const heads[] = {
+        "POST /v1/dist HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        "Content-Length: 17\r\nContent-Length: 17\r\n\r\n{\"specs\": [\"d6\"]}",
+        "POST /v1/dist HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\nContent-Length: 17\r\n\r\n"
+        "11\r\n{\"specs\": [\"d6\"]}\r\n0\r\n\r\n",
+    };
+    static const char *const errors[] = {
+        "{\"error\": \"more than one Content-Length header\"}",
+        "{\"error\": \"both a Transfer-Encoding and a Content-Length header\"}",
+    };
+    serve *s = start_default();
+    for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+        double secs;
+        int fd = connect_to(s);
+        ck_assert_int_ge(fd, 0);
+        send_all(fd, heads[i], strlen(heads[i]));
+        shutdown(fd, SHUT_WR);
+        char *text = read_until_close(fd, &secs);
+        close(fd);
+        ck_assert_msg(strncmp(text, "HTTP/1.1 400", 12) == 0, "request %zu: %s", i, text);
+        ck_assert_msg(strstr(text, errors[i]) != NULL, "request %zu: %s", i, text);
+        free(text);
+        assert_healthy(s);
+    }
+    serve_stop(s);
+}
+END_TEST
+
 /* Requests on one connection keep it (HTTP/1.1 keep-alive): a second GET
  * and a second conv1d on the same curl handle open no new connection. */
 static size_t discard(char *data, size_t size, size_t n, void *arg)
@@ -1291,6 +1324,7 @@ Suite *clconv_test_suite_serve(void)
     tcase_add_test(service, test_token);
     tcase_add_test(service, test_misbehaving_clients);
     tcase_add_test(service, test_nameless_parts);
+    tcase_add_test(service, test_ambiguous_framing);
     tcase_add_test(service, test_keep_alive);
     tcase_add_test(service, test_connection_limit);
     tcase_add_test(service, test_upload_budget);

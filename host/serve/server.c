@@ -343,6 +343,22 @@ static int has_type(struct MHD_Connection *conn, const char *type)
     return h && strncasecmp(h, type, n) == 0 && (h[n] == '\0' || h[n] == ';' || h[n] == ' ');
 }
 
+/* How a request says where its body ends: Content-Length headers and
+ * Transfer-Encoding headers, counted. */
+typedef struct framing {
+    unsigned lengths, encodings;
+} framing;
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind, (void)value;
+    framing *f = cls;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) f->lengths++;
+    if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) f->encodings++;
+    return MHD_YES;
+}
+
 /* The first call for a request: everything that can be decided from the
  * headers is decided here, before any of the body is read. */
 static enum MHD_Result begin(request *r, const char *method)
@@ -353,6 +369,13 @@ static enum MHD_Result begin(request *r, const char *method)
     const int post = strcmp(method, "POST") == 0, get = strcmp(method, "GET") == 0;
     if (ep != EP_HEALTHZ && !authorised(s, r->conn))
         return send_error(r, 401, "missing or wrong bearer token");
+    /* A body framed two ways could be read one way here and another by a
+     * proxy in front (request smuggling, RFC 9112 section 6.3). */
+    framing fr = {0, 0};
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_framing, &fr);
+    if (fr.lengths > 1) return send_error(r, 400, "more than one Content-Length header");
+    if (fr.lengths && fr.encodings)
+        return send_error(r, 400, "both a Transfer-Encoding and a Content-Length header");
     if (ep == EP_OTHER) return send_error(r, 404, "no such endpoint: %s", r->path);
     if (ep <= EP_DIST ? !post : !get)
         return send_error(r, 405, "%s takes %s, not %s", r->path, ep <= EP_DIST ? "POST" : "GET",
