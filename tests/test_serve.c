@@ -1015,6 +1015,36 @@ START_TEST(test_ambiguous_framing)
 }
 END_TEST
 
+START_TEST(test_get_with_body)
+{
+    /* A GET that carries a body is answered as one without; the body is
+     * read and dropped. */
+    static const char *const requests[] = {
+        "GET /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello",
+        "GET /v1/devices HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc",
+        "GET /v1/dist HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc",
+    };
+    static const char *const status[] = {"HTTP/1.1 200", "HTTP/1.1 200", "HTTP/1.1 405"};
+    serve *s = start_default();
+    for (size_t i = 0; i < sizeof requests / sizeof requests[0]; i++) {
+        double secs;
+        int fd = connect_to(s);
+        ck_assert_int_ge(fd, 0);
+        send_all(fd, requests[i], strlen(requests[i]));
+        shutdown(fd, SHUT_WR);
+        char *text = read_until_close(fd, &secs);
+        close(fd);
+        ck_assert_msg(strncmp(text, status[i], strlen(status[i])) == 0, "request %zu: %s", i,
+                      text);
+        ck_assert_msg(strstr(text, "\r\n\r\n{") != NULL, "request %zu: no JSON body: %s", i,
+                      text);
+        free(text);
+    }
+    assert_healthy(s);
+    serve_stop(s);
+}
+END_TEST
+
 /* Requests on one connection keep it (HTTP/1.1 keep-alive): a second GET
  * and a second conv1d on the same curl handle open no new connection. */
 static size_t discard(char *data, size_t size, size_t n, void *arg)
@@ -1325,6 +1355,7 @@ Suite *clconv_test_suite_serve(void)
     tcase_add_test(service, test_misbehaving_clients);
     tcase_add_test(service, test_nameless_parts);
     tcase_add_test(service, test_ambiguous_framing);
+    tcase_add_test(service, test_get_with_body);
     tcase_add_test(service, test_keep_alive);
     tcase_add_test(service, test_connection_limit);
     tcase_add_test(service, test_upload_budget);

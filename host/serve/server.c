@@ -632,6 +632,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (strcmp(method, "GET") == 0) return MHD_YES;
         return begin(r, method);
     }
+    if (r->state == R_NEW && *upload_data_size) {
+        /* A GET that carries a body: the body means nothing here and is
+         * dropped, and the answer goes out once it is read (MHD cannot send
+         * one while body bytes are pending). Connection limits and the idle
+         * timeout bound what a client can send this way. */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
     if (r->state == R_NEW) return begin(r, method);
     if (*upload_data_size) {
         if (r->state == R_UPLOAD) receive(r, upload_data, *upload_data_size);
