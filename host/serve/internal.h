@@ -60,9 +60,6 @@ int pool_start(serve_pool *p, const char *const *specs, size_t n_specs, unsigned
 /* Reserves a place in the queue: 0, or -1 when the queue is full. */
 int pool_reserve(serve_pool *p);
 
-/* Gives back a reservation that will not be used. */
-void pool_unreserve(serve_pool *p);
-
 /* Queues job (on a reservation) on the least-loaded device. */
 void pool_submit(serve_pool *p, serve_job *job);
 

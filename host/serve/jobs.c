@@ -146,13 +146,6 @@ int pool_reserve(serve_pool *p)
     return ok ? 0 : -1;
 }
 
-void pool_unreserve(serve_pool *p)
-{
-    pthread_mutex_lock(&p->lock);
-    p->queued--;
-    pthread_mutex_unlock(&p->lock);
-}
-
 void pool_submit(serve_pool *p, serve_job *job)
 {
     pthread_mutex_lock(&p->lock);
