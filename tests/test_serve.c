@@ -468,7 +468,7 @@ START_TEST(test_image_and_preset)
     preset_kernel pk;
     char err[256];
     cli_error_capture(err, sizeof err);
-    ck_assert_int_eq(image_decode(pgm, size, IMAGE_PGM, "pgm", &img), CLI_OK);
+    ck_assert_int_eq(image_decode(pgm, size, IMAGE_PGM, "pgm", 0, &img), CLI_OK);
     ck_assert_int_eq(preset_make("laplacian", 2, &pk), CLI_OK);
     cli_error_capture(NULL, 0);
     float planes[30 * 20], kernel[9], out[30 * 20];
@@ -1045,6 +1045,58 @@ START_TEST(test_get_with_body)
 }
 END_TEST
 
+/* CRC-32 of PNG chunks (ISO 3309), bit by bit: a few bytes only. */
+static uint32_t png_crc(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++) c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+    }
+    return c ^ 0xffffffffu;
+}
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
+}
+
+START_TEST(test_declared_size_limit)
+{
+    /* An image whose header declares more elements than the server takes is
+     * refused from its header, before anything of that size is allocated:
+     * a 45-byte PNG declaring 65535 x 65535 RGBA (17 G samples), and a PGM
+     * declaring 60000 x 60000. */
+    unsigned char png[8 + 25 + 12] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    unsigned char *ihdr = png + 8;
+    put_be32(ihdr, 13);
+    memcpy(ihdr + 4, "IHDR", 4);
+    put_be32(ihdr + 8, 65535);
+    put_be32(ihdr + 12, 65535);
+    ihdr[16] = 8, ihdr[17] = 6; /* 8 bits, RGBA */
+    put_be32(ihdr + 21, png_crc(ihdr + 4, 17));
+    unsigned char *idat = ihdr + 25;
+    put_be32(idat, 0);
+    memcpy(idat + 4, "IDAT", 4);
+    put_be32(idat + 8, png_crc(idat + 4, 4));
+    static const char pgm[] = "P5 60000 60000 255\n0123456789";
+    serve_options o = {0};
+    o.max_elements = 1 << 20;
+    serve *s = start_server(&o);
+    const part images[][2] = {{{"input", png, sizeof png}, {"kernel", NULL, 0}},
+                              {{"input", pgm, sizeof pgm - 1}, {"kernel", NULL, 0}}};
+    for (int i = 0; i < 2; i++) {
+        reply r;
+        request(s, "/v1/conv2d?kernel=box:3", images[i], 1, NULL, &r);
+        assert_error(&r, 400, "over the limit of 1048576");
+        reply_free(&r);
+    }
+    assert_healthy(s);
+    serve_stop(s);
+}
+END_TEST
+
 /* Requests on one connection keep it (HTTP/1.1 keep-alive): a second GET
  * and a second conv1d on the same curl handle open no new connection. */
 static size_t discard(char *data, size_t size, size_t n, void *arg)
@@ -1356,6 +1408,7 @@ Suite *clconv_test_suite_serve(void)
     tcase_add_test(service, test_nameless_parts);
     tcase_add_test(service, test_ambiguous_framing);
     tcase_add_test(service, test_get_with_body);
+    tcase_add_test(service, test_declared_size_limit);
     tcase_add_test(service, test_keep_alive);
     tcase_add_test(service, test_connection_limit);
     tcase_add_test(service, test_upload_budget);

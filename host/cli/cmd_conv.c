@@ -457,7 +457,7 @@ static int load_image(conv_job *job, conv_input *in, data_format f, real_array *
     image_kind kind = f == FORMAT_PNG ? IMAGE_PNG : IMAGE_PGM;
     if (strcmp(job->inputs[0], "-") == 0) kind = IMAGE_ANY;
     image img;
-    if (image_decode(in->bytes, in->size, kind, in->name, &img) != CLI_OK) return CLI_EFAIL;
+    if (image_decode(in->bytes, in->size, kind, in->name, 0, &img) != CLI_OK) return CLI_EFAIL;
     *a = img.planes;
     job->image_in = 1;
     job->channels = img.channels;

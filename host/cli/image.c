@@ -100,7 +100,8 @@ static int pnm_header_field(pnm_reader *r, const char *field, unsigned long lo, 
     return CLI_OK;
 }
 
-static int decode_pnm(const unsigned char *data, size_t size, const char *name, image *out)
+static int decode_pnm(const unsigned char *data, size_t size, const char *name,
+                      size_t max_elements, image *out)
 {
     char magic = (char)data[1];
     int ascii = magic == '2' || magic == '3';
@@ -113,6 +114,10 @@ static int decode_pnm(const unsigned char *data, size_t size, const char *name, 
         return CLI_EFAIL;
     }
     size_t count = (size_t)cols * rows * (size_t)channels;
+    if (max_elements && count > max_elements) {
+        return cli_error("%s: a %lux%lu image with %d channels is %zu elements, over the limit "
+                         "of %zu", name, cols, rows, channels, count, max_elements);
+    }
     size_t bytes = maxval > 255 ? 2 : 1;
     size_t left;
     if (!ascii) {
@@ -186,7 +191,8 @@ static int decode_pnm(const unsigned char *data, size_t size, const char *name, 
 typedef struct png_job {
     const unsigned char *data;
     size_t size, pos;
-    int truncated;
+    size_t max_elements;  /* 0: no limit */
+    int truncated, over_limit;
     FILE *f;
     char msg[200];
     unsigned char *pixels;
@@ -196,7 +202,7 @@ typedef struct png_job {
 static void png_on_error(png_structp png, png_const_charp msg)
 {
     png_job *job = png_get_error_ptr(png);
-    snprintf(job->msg, sizeof job->msg, "%s", msg);
+    if (msg != job->msg) snprintf(job->msg, sizeof job->msg, "%s", msg);
     png_longjmp(png, 1);
 }
 
@@ -244,6 +250,7 @@ static int png_read_pixels(png_job *job, const char *name, png_uint_32 *cols, pn
         if (job->truncated) {
             return cli_error("%s: truncated PNG file (%zu bytes)", name, job->size);
         }
+        if (job->over_limit) return cli_error("%s: %s", name, job->msg);
         return cli_error("%s: bad PNG file: %s", name, job->msg);
     }
     png_set_read_fn(png, job, png_read_mem);
@@ -261,6 +268,17 @@ static int png_read_pixels(png_job *job, const char *name, png_uint_32 *cols, pn
     *channels = png_get_channels(png, info);
     *depth = png_get_bit_depth(png, info);
     size_t row_bytes = png_get_rowbytes(png, info);
+    /* The declared size is checked before anything of that size is made:
+     * a small file can declare a huge image. */
+    const size_t elements = (size_t)*cols * *rows * (size_t)*channels;
+    if (job->max_elements && elements > job->max_elements) {
+        job->over_limit = 1;
+        snprintf(job->msg, sizeof job->msg,
+                 "a %lux%lu image with %d channels is %zu elements, over the limit of %zu",
+                 (unsigned long)*cols, (unsigned long)*rows, *channels, elements,
+                 job->max_elements);
+        png_error(png, job->msg);
+    }
     if (*cols > IMAGE_MAX_SIDE || *rows > IMAGE_MAX_SIDE ||
         row_bytes * *rows / PNG_MAX_RATIO > job->size) {
         png_error(png, "the header's size is more than the file can hold");
@@ -275,9 +293,10 @@ static int png_read_pixels(png_job *job, const char *name, png_uint_32 *cols, pn
     return CLI_OK;
 }
 
-static int decode_png(const unsigned char *data, size_t size, const char *name, image *out)
+static int decode_png(const unsigned char *data, size_t size, const char *name,
+                      size_t max_elements, image *out)
 {
-    png_job job = {data, size, 0, 0, NULL, "", NULL, NULL};
+    png_job job = {data, size, 0, max_elements, 0, 0, NULL, "", NULL, NULL};
     png_uint_32 cols, rows;
     int channels, depth;
     int status = png_read_pixels(&job, name, &cols, &rows, &channels, &depth);
@@ -303,7 +322,8 @@ static int decode_png(const unsigned char *data, size_t size, const char *name, 
 
 /* ---- decoding ---------------------------------------------------------- */
 
-int image_decode(const void *data, size_t size, image_kind kind, const char *name, image *out)
+int image_decode(const void *data, size_t size, image_kind kind, const char *name,
+                 size_t max_elements, image *out)
 {
     memset(out, 0, sizeof *out);
     const unsigned char *p = data;
@@ -314,8 +334,8 @@ int image_decode(const void *data, size_t size, image_kind kind, const char *nam
     if ((kind == IMAGE_PGM || kind == IMAGE_PPM) && !is_pnm) {
         return cli_error("%s: not a PGM/PPM file (need magic P2, P3, P5 or P6)", name);
     }
-    if (is_png) return decode_png(p, size, name, out);
-    if (is_pnm) return decode_pnm(p, size, name, out);
+    if (is_png) return decode_png(p, size, name, max_elements, out);
+    if (is_pnm) return decode_pnm(p, size, name, max_elements, out);
     return cli_error("%s: not a PNG, PGM or PPM image", name);
 }
 
@@ -416,7 +436,7 @@ static int encode_png(FILE *f, const char *name, const image *img, int normalize
     quantizer q;
     quantizer_init(&q, img, img->maxval > 255 ? 65535 : 255, normalize);
     int depth = q.top > 255 ? 16 : 8;
-    png_job job = {NULL, 0, 0, 0, f, "", NULL, NULL};
+    png_job job = {NULL, 0, 0, 0, 0, 0, f, "", NULL, NULL};
     job.pixels = malloc(cols * (size_t)img->channels * (size_t)(depth / 8));
     png_structp png = job.pixels ? png_create_write_struct(PNG_LIBPNG_VER_STRING, &job,
                                                            png_on_error, png_on_warning)

@@ -36,9 +36,12 @@ typedef struct image {
  * insists on that format (either PNM kind is accepted for a PNM); IMAGE_ANY
  * goes by the signature. name (borrowed) names the image in messages. PNG
  * palettes and grey depths below 8 bits are expanded, a tRNS transparency
- * becomes an alpha channel. Returns CLI_OK, or CLI_EFAIL after reporting
- * (out->planes.data is then NULL). */
-int image_decode(const void *data, size_t size, image_kind kind, const char *name, image *out);
+ * becomes an alpha channel. An image whose header declares more than
+ * max_elements samples (rows x columns x channels; 0: no limit) is refused
+ * before anything of its size is allocated or decoded. Returns CLI_OK, or
+ * CLI_EFAIL after reporting (out->planes.data is then NULL). */
+int image_decode(const void *data, size_t size, image_kind kind, const char *name,
+                 size_t max_elements, image *out);
 
 /* Checks before any work that img's channels can be written as kind:
  * a PGM needs one colour channel, a PPM three; PNG takes any. Returns

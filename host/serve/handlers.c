@@ -155,7 +155,8 @@ static int read_inputs(serve_work *w, int dims, conv_inputs *in)
                  "for .npy stacks");
             return -1;
         }
-        if (image_decode(input->data, input->size, image_kind_of(input), "input", &img) != CLI_OK) {
+        if (image_decode(input->data, input->size, image_kind_of(input), "input",
+                         w->limits->max_elements, &img) != CLI_OK) {
             w->status = 400;
             return -1;
         }
