@@ -234,48 +234,98 @@ static int enqueue_pad(clconv_runtime *rt, const plan *pl, const extents *x, cl_
     return clconv__launch(rt, pl->pad, 3, gws, lws, "pad_signal");
 }
 
-/* Runs pass i of a piece from buffer `in` into `out` at out_offset, with
- * out_pitch and out_batch the strides of the destination. */
-static int enqueue_pass(clconv_runtime *rt, const plan *pl, int i, const extents *x, cl_mem in,
-                        cl_mem out, size_t b0, size_t nb, cl_ulong out_offset, cl_ulong out_pitch,
-                        cl_ulong out_batch)
+/* What a pass reads: a buffer of rows x cols elements per batch item (pitch
+ * and batch apart, batch 0 when all items share one), read as zero outside,
+ * with the window of output [0][0] at [row_off][col_off]. */
+typedef struct source {
+    cl_mem mem;
+    cl_ulong pitch, batch;
+    cl_long rows, cols, row_off, col_off;
+} source;
+
+/* The padded buffer of pass i of a piece: every window lies inside. */
+static source padded(const plan *pl, int i, const extents *x, cl_mem mem)
+{
+    const cl_ulong batch = i == 0 && !pl->src_batched ? 0 : (cl_ulong)x->rows[i] * x->cols[i];
+    return (source){mem, x->cols[i], batch, (cl_long)x->rows[i], (cl_long)x->cols[i], 0, 0};
+}
+
+/* Runs pass i of a piece from `in` into `out` at out_offset, with out_pitch
+ * and out_batch the strides of the destination; x gives the piece's output
+ * extents (rows[i + 1] x cols[i + 1]). conv_tiled reads only padded
+ * buffers. */
+static int enqueue_pass(clconv_runtime *rt, const plan *pl, int i, const extents *x,
+                        const source *in, cl_mem out, size_t b0, size_t nb, cl_ulong out_offset,
+                        cl_ulong out_pitch, cl_ulong out_batch)
 {
     const pass *ps = &pl->pass[i];
     const int tiled = ps->p.variant == CLCONV__DIRECT_TILED;
     const char *name = tiled ? "conv_tiled" : "conv_strip";
-    const cl_ulong in_pitch = x->cols[i];
-    const cl_ulong in_batch = i == 0 && !pl->src_batched ? 0 : (cl_ulong)x->rows[i] * x->cols[i];
+    const cl_ulong in_pitch = in->pitch, in_batch = in->batch, in_offset = 0;
     const size_t taps_len = ps->kr * ps->kc;
     const cl_ulong taps_offset = b0 * ps->taps_batch + (ps->taps_reversed ? taps_len - 1 : 0);
     const cl_ulong taps_batch = ps->taps_batch;
     const cl_int taps_step = ps->taps_reversed ? -1 : 1;
     const cl_uint kr = (cl_uint)ps->kr, kc = (cl_uint)ps->kc;
     const cl_ulong out_width = x->cols[i + 1], out_rows = x->rows[i + 1];
-    const clconv__arg args[] = {
-        CLCONV__ARG(in),        CLCONV__ARG(in_pitch),    CLCONV__ARG(in_batch),
-        CLCONV__ARG(ps->taps),  CLCONV__ARG(taps_offset), CLCONV__ARG(taps_batch),
-        CLCONV__ARG(taps_step), CLCONV__ARG(kr),          CLCONV__ARG(kc),
-        CLCONV__ARG(out),       CLCONV__ARG(out_offset),  CLCONV__ARG(out_pitch),
-        CLCONV__ARG(out_batch), CLCONV__ARG(out_width),   CLCONV__ARG(out_rows)};
-    /* conv_strip runs exactly one item per output row and has no out_rows. */
-    const cl_uint nargs = sizeof args / sizeof args[0] - (tiled ? 0 : 1);
     const size_t strips = x->cols[i + 1] / ps->cb + (x->cols[i + 1] % ps->cb != 0);
-    FORWARD_IF_ERROR(clconv__set_args(rt, ps->kernel, args, nargs, name));
     if (tiled) {
+        const clconv__arg args[] = {
+            CLCONV__ARG(in->mem),   CLCONV__ARG(in_pitch),    CLCONV__ARG(in_batch),
+            CLCONV__ARG(ps->taps),  CLCONV__ARG(taps_offset), CLCONV__ARG(taps_batch),
+            CLCONV__ARG(taps_step), CLCONV__ARG(kr),          CLCONV__ARG(kc),
+            CLCONV__ARG(out),       CLCONV__ARG(out_offset),  CLCONV__ARG(out_pitch),
+            CLCONV__ARG(out_batch), CLCONV__ARG(out_width),   CLCONV__ARG(out_rows)};
+        FORWARD_IF_ERROR(
+            clconv__set_args(rt, ps->kernel, args, sizeof args / sizeof args[0], name));
         const size_t groups_y = x->rows[i + 1] / ps->rb + (x->rows[i + 1] % ps->rb != 0);
         const size_t gws[3] = {strips * ps->p.wgx, groups_y * ps->p.wgy, nb};
         const size_t lws[3] = {ps->p.wgx, ps->p.wgy, 1};
         return clconv__launch(rt, ps->kernel, 3, gws, lws, name);
     }
+    /* conv_strip runs exactly one item per output row. */
+    const clconv__arg args[] = {
+        CLCONV__ARG(in->mem),     CLCONV__ARG(in_offset), CLCONV__ARG(in_pitch),
+        CLCONV__ARG(in_batch),    CLCONV__ARG(in->rows),  CLCONV__ARG(in->cols),
+        CLCONV__ARG(in->row_off), CLCONV__ARG(in->col_off), CLCONV__ARG(ps->taps),
+        CLCONV__ARG(taps_offset), CLCONV__ARG(taps_batch), CLCONV__ARG(taps_step),
+        CLCONV__ARG(kr),          CLCONV__ARG(kc),        CLCONV__ARG(out),
+        CLCONV__ARG(out_offset),  CLCONV__ARG(out_pitch), CLCONV__ARG(out_batch),
+        CLCONV__ARG(out_width)};
+    FORWARD_IF_ERROR(clconv__set_args(rt, ps->kernel, args, sizeof args / sizeof args[0], name));
     const size_t gws[3] = {round_groups(strips, ps->p.wgx), x->rows[i + 1], nb};
     const size_t lws[3] = {ps->p.wgx, 1, 1};
     return clconv__launch(rt, ps->kernel, 3, gws, lws, name);
+}
+
+/* One pass of strips straight over the source, zero outside it: no padded
+ * copy, no scratch, no pieces. For single-pass strip plans whose source is
+ * read as it lies (not rotated). */
+static int execute_unpadded(clconv_runtime *rt, plan *pl, cl_mem out)
+{
+    const clconv__geom *g = pl->g;
+    extents x = {{0, g->out[0], 0}, {0, g->out[1], 0}};
+    const source src = {pl->src,
+                        pl->src_cols,
+                        pl->src_batched ? (cl_ulong)pl->src_rows * pl->src_cols : 0,
+                        (cl_long)pl->src_rows,
+                        (cl_long)pl->src_cols,
+                        pl->row_off,
+                        pl->col_off};
+    clconv__note(rt, "direct: strips [%s] over the unpadded source, %zu x %zu x %zu outputs",
+                 pl->pass[0].options, g->batch, g->out[0], g->out[1]);
+    const cl_ulong out_batch = (cl_ulong)g->out[0] * g->out[1];
+    int status = enqueue_pass(rt, pl, 0, &x, &src, out, 0, g->batch, 0, g->out[1], out_batch);
+    clReleaseKernel(pl->pass[0].kernel);
+    return status;
 }
 
 /* Runs a prepared plan piece by piece, then frees its kernels. */
 static int execute(clconv_runtime *rt, plan *pl, cl_mem out)
 {
     const clconv__geom *g = pl->g;
+    if (pl->npasses == 1 && pl->pass[0].p.variant == CLCONV__DIRECT_STRIP && !pl->src_reverse)
+        return execute_unpadded(rt, pl, out);
     cl_mem scratch[2] = {NULL, NULL};
     size_t piece[3] = {0, 0, 0};
     extents full;
@@ -304,15 +354,18 @@ static int execute(clconv_runtime *rt, plan *pl, cl_mem out)
                 extents x;
                 piece_extents(pl, nr, nc, &x); /* no larger than `full` */
                 status = enqueue_pad(rt, pl, &x, scratch[0], b0, nb, r0, c0);
-                if (status == 0 && pl->npasses == 2)
-                    status = enqueue_pass(rt, pl, 0, &x, scratch[0], scratch[1], b0, nb, 0,
-                                          x.cols[1], (cl_ulong)x.rows[1] * x.cols[1]);
+                if (status == 0 && pl->npasses == 2) {
+                    const source in = padded(pl, 0, &x, scratch[0]);
+                    status = enqueue_pass(rt, pl, 0, &x, &in, scratch[1], b0, nb, 0, x.cols[1],
+                                          (cl_ulong)x.rows[1] * x.cols[1]);
+                }
                 if (status == 0) {
                     const int last = pl->npasses - 1;
                     const cl_ulong out_batch = (cl_ulong)g->out[0] * g->out[1];
                     const cl_ulong out_offset = b0 * out_batch + r0 * g->out[1] + c0;
-                    status = enqueue_pass(rt, pl, last, &x, scratch[last], out, b0, nb,
-                                          out_offset, g->out[1], out_batch);
+                    const source in = padded(pl, last, &x, scratch[last]);
+                    status = enqueue_pass(rt, pl, last, &x, &in, out, b0, nb, out_offset,
+                                          g->out[1], out_batch);
                 }
             }
         }

@@ -164,12 +164,6 @@ int clconv__program_from_source(clconv_runtime *rt, const char *name, const char
  * (the cache is only an optimisation). */
 void clconv__make_dirs(const char *dir);
 
-/* Stores the binaries of the programs built since the last call that the
- * disk cache should keep (see program.c), once their kernels have run:
- * runtime destruction and the end of warm-up. The runtime's queue should be
- * finished. */
-void clconv__program_store(clconv_runtime *rt);
-
 /* Releases every cached program (runtime destruction). */
 void clconv__program_cache_clear(clconv_runtime *rt);
 

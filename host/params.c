@@ -19,6 +19,9 @@ typedef struct entry {
     int type;              /* clconv_device_type, or ANY_TYPE */
     const char *platform;  /* substring of the platform name; NULL matches any */
     const char *device;    /* substring of the device name; NULL matches any */
+    unsigned vector;       /* the device's preferred float vector width, 0 for any: on
+                              CPUs it tells AVX-512 (16, 32 vector registers) from AVX2
+                              (8, 16 registers), which hold different strips */
     int precision;         /* 32, 64, or 0 for both */
     int dims;              /* 1, 2, or 0 for both */
     size_t taps_min;       /* window kr * kc in [taps_min, taps_max] */
@@ -36,20 +39,23 @@ typedef struct entry {
  * tiled one, and a final strip entry serves CLCONV_DIRECT_VARIANT=strip on
  * any device. */
 static const entry table[] = {
-    /* POCL 3.1 on the project's 2-core AMD EPYC (Zen 4, AVX-512), measured
-     * on 1-D 2^22 outputs with 3..1024 taps and 2-D 2048^2 and 4096^2 with
-     * 3x3..15x15, compute only: 64 float32 outputs per item (four float16
-     * accumulators) reach 86-127 GFLOP/s from 64 taps up, 32 float64 outputs
-     * (four double8) 65 at 1024 taps. 2 or 8 accumulators, and 8-wide float
-     * vectors, were no faster at any window size within the noise of a
-     * shared machine. Groups of 1 item (POCL's choice for a prime number of
-     * strips) ran up to 2x slower; 4 to 16 items were alike. Pieces of 8 MiB
-     * stay in the 32 MiB L3 cache between the padding copy and the
-     * convolution: 4096^2 3x3 took 11 ms against 15 ms with 64 MiB. */
-    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 32, 0, 1, SIZE_ANY,
-     STRIP(16, 4, 8, 8)},
-    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 64, 0, 1, SIZE_ANY,
-     STRIP(8, 4, 8, 8)},
+    /* POCL 3.1 on a 2-core Intel Xeon with AVX-512 (Sapphire Rapids class,
+     * KVM; POCL names it pthread-skylake-avx512), conv_strip reading the
+     * source in place, 1-D 2^22 outputs with 64..1024 taps and 2-D 4096^2
+     * 3x3 from host arrays: 16-wide vectors with 8 accumulators (17 of the
+     * 32 vector registers with the sliding window) ran 1-D 255 and 1024 taps
+     * at 169-182 GFLOP/s against 103-118 with 4 and 174-175 with 12, and
+     * float64 with 8 doubles in 12 accumulators 84-99 against 70-74 with 6.
+     * Both are clconv_tune's choice there too. Groups of 1 item (POCL's
+     * choice for a prime number of strips) ran up to 2x slower on the Zen 4
+     * measured before; 4 to 16 items were alike. The piece budget only
+     * matters where the source is copied (separable and rotated passes):
+     * 8 MiB pieces stay in the last-level cache between the copy and the
+     * convolution. */
+    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 0, 1, SIZE_ANY,
+     STRIP(16, 8, 8, 8)},
+    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 64, 0, 1, SIZE_ANY,
+     STRIP(8, 12, 8, 8)},
 
     /* NVIDIA H100 80GB HBM3 (OpenCL 3.0 CUDA, driver 580.159.04; clpeak:
      * 64.5 TFLOP/s float32, 3.0 TB/s), float32, compute only, medians of 3
@@ -63,19 +69,29 @@ static const entry table[] = {
      * 0.206/0.322 for the default 32x8 of 2x2. The strip variant reached at
      * most 3.2 TFLOP/s. Short kernels are bound by memory (the padding copy
      * and the convolution each read and write the signal). */
-    {CLCONV_DEVICE_GPU, "NVIDIA CUDA", "H100", 32, 1, 1, SIZE_ANY,
+    {CLCONV_DEVICE_GPU, "NVIDIA CUDA", "H100", 0, 32, 1, 1, SIZE_ANY,
      TILED(256, 1, 8, 1, 256, 1, 64)},
-    {CLCONV_DEVICE_GPU, "NVIDIA CUDA", "H100", 32, 2, 1, 120, TILED(64, 4, 2, 2, 16, 16, 64)},
-    {CLCONV_DEVICE_GPU, "NVIDIA CUDA", "H100", 32, 2, 121, SIZE_ANY,
+    {CLCONV_DEVICE_GPU, "NVIDIA CUDA", "H100", 0, 32, 2, 1, 120, TILED(64, 4, 2, 2, 16, 16, 64)},
+    {CLCONV_DEVICE_GPU, "NVIDIA CUDA", "H100", 0, 32, 2, 121, SIZE_ANY,
      TILED(32, 4, 4, 4, 16, 16, 64)},
 
-    /* Defaults for devices nobody has measured. */
-    {CLCONV_DEVICE_CPU, NULL, NULL, 32, 0, 1, SIZE_ANY, STRIP(16, 4, 8, 8)},
-    {CLCONV_DEVICE_CPU, NULL, NULL, 64, 0, 1, SIZE_ANY, STRIP(8, 4, 8, 8)},
-    {ANY_TYPE, NULL, NULL, 0, 1, 1, SIZE_ANY, TILED(256, 1, 4, 1, 64, 1, 64)},
-    {ANY_TYPE, NULL, NULL, 0, 2, 1, SIZE_ANY, TILED(32, 8, 2, 2, 16, 16, 64)},
-    {ANY_TYPE, NULL, NULL, 32, 0, 1, SIZE_ANY, STRIP(16, 4, 8, 8)},
-    {ANY_TYPE, NULL, NULL, 64, 0, 1, SIZE_ANY, STRIP(8, 4, 8, 8)},
+    /* CPUs with 8-wide float vectors (AVX2: 16 vector registers), not yet
+     * measured with the sliding-window strips: 7 accumulators are the most
+     * whose window (2 x 7 vectors and the tap) fits 16 registers; a Zen 3
+     * reached 160-185 GFLOP/s with 12 independent 8-wide FMA chains in plain
+     * C, which 7 accumulators of the same width approach. clconv_tune
+     * measures the device's own best. */
+    {CLCONV_DEVICE_CPU, NULL, NULL, 8, 32, 0, 1, SIZE_ANY, STRIP(8, 7, 8, 8)},
+    {CLCONV_DEVICE_CPU, NULL, NULL, 8, 64, 0, 1, SIZE_ANY, STRIP(4, 7, 8, 8)},
+
+    /* Defaults for devices nobody has measured: strips of a size that fits
+     * any vector register file. */
+    {CLCONV_DEVICE_CPU, NULL, NULL, 0, 32, 0, 1, SIZE_ANY, STRIP(16, 4, 8, 8)},
+    {CLCONV_DEVICE_CPU, NULL, NULL, 0, 64, 0, 1, SIZE_ANY, STRIP(8, 4, 8, 8)},
+    {ANY_TYPE, NULL, NULL, 0, 0, 1, 1, SIZE_ANY, TILED(256, 1, 4, 1, 64, 1, 64)},
+    {ANY_TYPE, NULL, NULL, 0, 0, 2, 1, SIZE_ANY, TILED(32, 8, 2, 2, 16, 16, 64)},
+    {ANY_TYPE, NULL, NULL, 0, 32, 0, 1, SIZE_ANY, STRIP(16, 4, 8, 8)},
+    {ANY_TYPE, NULL, NULL, 0, 64, 0, 1, SIZE_ANY, STRIP(8, 4, 8, 8)},
 };
 
 static int matches(const entry *e, const clconv_device_info *info, int precision, int dims,
@@ -84,6 +100,7 @@ static int matches(const entry *e, const clconv_device_info *info, int precision
     return (e->type == ANY_TYPE || e->type == (int)info->type) &&
            (!e->platform || strstr(info->platform, e->platform)) &&
            (!e->device || strstr(info->name, e->device)) &&
+           (e->vector == 0 || e->vector == info->pref_vector_float) &&
            (e->precision == 0 || e->precision == precision) &&
            (e->dims == 0 || e->dims == dims) && taps >= e->taps_min && taps <= e->taps_max &&
            (want == CLCONV__DIRECT_ANY || e->p.variant == want);

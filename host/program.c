@@ -18,11 +18,11 @@
  * which a one-off program (a test's odd shape, one FFT length) never earns
  * back; a program needed again is by then in the driver's own cache, so its
  * second build is cheap. clconv_warmup stores binaries at the first build.
- * Binaries of the runtime's own programs are stored after their kernels
- * have run (when the runtime is destroyed, or at the end of warm-up): POCL's
- * binary then holds the work-group code its launches compiled too, so a
- * later process runs them without compiling even when POCL's own cache is
- * empty.
+ * (Asked for after the program's kernels have run, POCL's binary also holds
+ * the work-group code their launches compiled, which would spare a later
+ * process that compilation; but with binaries taken that way the test suite
+ * here hit an assertion in POCL 3.1, on a reference count of its kernel
+ * library handles, when the programs were released.)
  *
  * Programs are built with -w unless the runtime is verbose: POCL writes
  * compiler warnings straight onto stderr while it builds a kernel, and the
@@ -42,9 +42,6 @@ struct clconv__program {
     char *name;
     char *options;
     cl_program program;
-    /* Set while the binary waits to be stored (clconv__program_store): the
-     * disk key and path. */
-    char *store_key, *store_path;
 };
 
 static const char MAGIC[8] = {'C', 'L', 'C', 'O', 'N', 'V', 'B', '1'};
@@ -265,12 +262,9 @@ static int store_now(const clconv_runtime *rt, const char *path)
     return seen;
 }
 
-/* Loads through the disk cache or builds; called with rt->lock held. A
- * binary to be stored is stored at once when store_key is NULL; otherwise
- * *store_key and *store_path receive its malloc'd key and path (NULL when
- * there is nothing to store) for the caller to store later. */
+/* Loads through the disk cache or builds; called with rt->lock held. */
 static int load(clconv_runtime *rt, const char *name, const char *src, size_t len,
-                const char *opts, cl_program *out, char **store_key, char **store_path)
+                const char *opts, cl_program *out)
 {
     char *key = NULL, *path = NULL;
     int rejected = 0;
@@ -302,15 +296,7 @@ static int load(clconv_runtime *rt, const char *name, const char *src, size_t le
     if (status == 0) {
         rt->stats.builds++;
         clconv__note(rt, "program %s [%s]: built from source", name, opts);
-        if (path && (rejected || store_now(rt, path))) {
-            if (!store_key) {
-                save_binary(rt, *out, path, key);
-            } else {
-                *store_key = key;
-                *store_path = path;
-                key = path = NULL;
-            }
-        }
+        if (path && (rejected || store_now(rt, path))) save_binary(rt, *out, path, key);
     }
     free(key);
     free(path);
@@ -341,8 +327,7 @@ int clconv__program_get(clconv_runtime *rt, const char *name, const char *option
         status = CLCONV_FAIL(rt, CLCONV_EINVAL, "no embedded kernel source named '%s'", name);
         goto fail_entry;
     }
-    status = load(rt, name, src, len, opts, &entry->program, &entry->store_key,
-                  &entry->store_path);
+    status = load(rt, name, src, len, opts, &entry->program);
     if (status < 0) goto fail_entry;
     entry->next = rt->programs;
     rt->programs = entry;
@@ -363,22 +348,9 @@ int clconv__program_from_source(clconv_runtime *rt, const char *name, const char
                                 size_t len, const char *options, cl_program *out)
 {
     pthread_mutex_lock(&rt->lock);
-    int status = load(rt, name, src, len, options ? options : "", out, NULL, NULL);
+    int status = load(rt, name, src, len, options ? options : "", out);
     pthread_mutex_unlock(&rt->lock);
     return status;
-}
-
-void clconv__program_store(clconv_runtime *rt)
-{
-    pthread_mutex_lock(&rt->lock);
-    for (struct clconv__program *p = rt->programs; p; p = p->next) {
-        if (!p->store_path) continue;
-        save_binary(rt, p->program, p->store_path, p->store_key);
-        free(p->store_key);
-        free(p->store_path);
-        p->store_key = p->store_path = NULL;
-    }
-    pthread_mutex_unlock(&rt->lock);
 }
 
 void clconv__program_cache_clear(clconv_runtime *rt)
@@ -389,8 +361,6 @@ void clconv__program_cache_clear(clconv_runtime *rt)
         clReleaseProgram(p->program);
         free(p->name);
         free(p->options);
-        free(p->store_key);
-        free(p->store_path);
         free(p);
     }
     rt->programs = NULL;

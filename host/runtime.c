@@ -180,7 +180,6 @@ void clconv_runtime_destroy(clconv_runtime *rt)
     if (!rt) return;
     /* Nothing useful can be done with a failure here: the runtime is going. */
     (void)clFinish(rt->queue);
-    clconv__program_store(rt);
     clconv__fft_cache_clear(rt);
     clconv__plan_clear(rt);
     clconv__scratch_clear(rt);

@@ -74,7 +74,6 @@ int clconv_warmup(clconv_runtime *rt, int all)
     if (status == 0 && all && rt->info.fp64) status = warm_conv(rt, CLCONV_F64, 1);
     if (status == 0 && rt->info.fp64) status = warm_dist(rt, all);
     if (status == 0) status = clconv_runtime_finish(rt);
-    if (status == 0) clconv__program_store(rt);
     rt->eager_binaries = 0;
     return status;
 }

@@ -347,7 +347,7 @@ err "devices takes no argument" 2 "unexpected argument 'all'" devices all
 err "bench option" 2 "clconv bench: unknown option '--slow'" bench --slow
 err "bench JSON in a missing directory" 1 "nodir/b.json: cannot create" \
     bench --json "$WORK/nodir/b.json"
-err "bench: unknown --grid" 2 "clconv bench: --grid must be direct, fft, dist or all, not 'none'" \
+err "bench: unknown --grid" 2 "clconv bench: --grid must be direct, fft, dist, all or limits, not 'none'" \
     bench --grid none
 err "bench: --device with --all-devices" 2 "--device and --all-devices exclude each other" \
     bench --all-devices --device 0
