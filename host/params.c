@@ -29,10 +29,10 @@ typedef struct entry {
     clconv__direct_params p;
 } entry;
 
-#define STRIP(vec, nacc, wgx, piece_mib) \
-    {CLCONV__DIRECT_STRIP, vec, nacc, wgx, 1, 0, 0, 0, 0, 16, piece_mib}
+#define STRIP(vec, nacc, unroll, wgx, piece_mib) \
+    {CLCONV__DIRECT_STRIP, vec, nacc, unroll, wgx, 1, 0, 0, 0, 0, 16, piece_mib}
 #define TILED(wgx, wgy, wptx, wpty, kbx, kby, piece_mib) \
-    {CLCONV__DIRECT_TILED, 0, 0, wgx, wgy, wptx, wpty, kbx, kby, 1, piece_mib}
+    {CLCONV__DIRECT_TILED, 0, 0, 1, wgx, wgy, wptx, wpty, kbx, kby, 1, piece_mib}
 
 /* First match wins, so specific entries come before general ones. The last
  * entries are catch-alls: CPUs take the strip variant, everything else the
@@ -53,9 +53,9 @@ static const entry table[] = {
      * 8 MiB pieces stay in the last-level cache between the copy and the
      * convolution. */
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 0, 1, SIZE_ANY,
-     STRIP(16, 8, 8, 8)},
+     STRIP(16, 8, 4, 8, 8)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 64, 0, 1, SIZE_ANY,
-     STRIP(8, 12, 8, 8)},
+     STRIP(8, 8, 4, 8, 8)},
 
     /* NVIDIA H100 80GB HBM3 (OpenCL 3.0 CUDA, driver 580.159.04; clpeak:
      * 64.5 TFLOP/s float32, 3.0 TB/s), float32, compute only, medians of 3
@@ -81,17 +81,17 @@ static const entry table[] = {
      * reached 160-185 GFLOP/s with 12 independent 8-wide FMA chains in plain
      * C, which 7 accumulators of the same width approach. clconv_tune
      * measures the device's own best. */
-    {CLCONV_DEVICE_CPU, NULL, NULL, 8, 32, 0, 1, SIZE_ANY, STRIP(8, 7, 8, 8)},
-    {CLCONV_DEVICE_CPU, NULL, NULL, 8, 64, 0, 1, SIZE_ANY, STRIP(4, 7, 8, 8)},
+    {CLCONV_DEVICE_CPU, NULL, NULL, 8, 32, 0, 1, SIZE_ANY, STRIP(8, 7, 1, 8, 8)},
+    {CLCONV_DEVICE_CPU, NULL, NULL, 8, 64, 0, 1, SIZE_ANY, STRIP(4, 7, 1, 8, 8)},
 
     /* Defaults for devices nobody has measured: strips of a size that fits
      * any vector register file. */
-    {CLCONV_DEVICE_CPU, NULL, NULL, 0, 32, 0, 1, SIZE_ANY, STRIP(16, 4, 8, 8)},
-    {CLCONV_DEVICE_CPU, NULL, NULL, 0, 64, 0, 1, SIZE_ANY, STRIP(8, 4, 8, 8)},
+    {CLCONV_DEVICE_CPU, NULL, NULL, 0, 32, 0, 1, SIZE_ANY, STRIP(16, 4, 1, 8, 8)},
+    {CLCONV_DEVICE_CPU, NULL, NULL, 0, 64, 0, 1, SIZE_ANY, STRIP(8, 4, 1, 8, 8)},
     {ANY_TYPE, NULL, NULL, 0, 0, 1, 1, SIZE_ANY, TILED(256, 1, 4, 1, 64, 1, 64)},
     {ANY_TYPE, NULL, NULL, 0, 0, 2, 1, SIZE_ANY, TILED(32, 8, 2, 2, 16, 16, 64)},
-    {ANY_TYPE, NULL, NULL, 0, 32, 0, 1, SIZE_ANY, STRIP(16, 4, 8, 8)},
-    {ANY_TYPE, NULL, NULL, 0, 64, 0, 1, SIZE_ANY, STRIP(8, 4, 8, 8)},
+    {ANY_TYPE, NULL, NULL, 0, 32, 0, 1, SIZE_ANY, STRIP(16, 4, 1, 8, 8)},
+    {ANY_TYPE, NULL, NULL, 0, 64, 0, 1, SIZE_ANY, STRIP(8, 4, 1, 8, 8)},
 };
 
 static int matches(const entry *e, const clconv_device_info *info, int precision, int dims,
@@ -116,7 +116,7 @@ static const entry *lookup(const clconv_device_info *info, int precision, int di
 }
 
 /* Parses CLCONV_DIRECT_PARAMS, "tiled:WGX,WGY,WPTX,WPTY,KBX,KBY" or
- * "strip:VEC,NACC,WGX", over the table's entry base of the same variant:
+ * "strip:VEC,NACC,WGX[,UNROLL]", over the table's entry base of the same variant:
  * what a tuning sweep sets to measure a device before its entry is added to
  * the table. */
 static int parse_override(const clconv_runtime *rt, const char *env,
@@ -135,12 +135,14 @@ static int parse_override(const clconv_runtime *rt, const char *env,
             out->kbx = v[4], out->kby = v[5];
         }
     } else if (strncmp(env, "strip:", 6) == 0) {
-        want = 3;
-        if (sscanf(env + 6, "%u,%u,%u%n", &v[0], &v[1], &v[2], &used) != want ||
-            env[6 + used] != '\0' || (v[0] != 2 && v[0] != 4 && v[0] != 8 && v[0] != 16))
+        v[3] = 1;
+        want = sscanf(env + 6, "%u,%u,%u%n,%u%n", &v[0], &v[1], &v[2], &used, &v[3], &used);
+        if (want < 3 || env[6 + used] != '\0' ||
+            (v[0] != 2 && v[0] != 4 && v[0] != 8 && v[0] != 16) ||
+            (v[3] != 1 && v[3] != 2 && v[3] != 4))
             want = 0;
         else
-            out->vec = v[0], out->nacc = v[1], out->wgx = v[2];
+            out->vec = v[0], out->nacc = v[1], out->wgx = v[2], out->unroll = v[3];
     } else {
         want = 0;
     }
@@ -149,7 +151,8 @@ static int parse_override(const clconv_runtime *rt, const char *env,
     if (!want)
         return CLCONV_FAIL(rt, CLCONV_EINVAL,
                            "CLCONV_DIRECT_PARAMS='%s': expected tiled:WGX,WGY,WPTX,WPTY,KBX,KBY "
-                           "or strip:VEC,NACC,WGX (VEC 2, 4, 8 or 16; values 1..1024)",
+                           "or strip:VEC,NACC,WGX[,UNROLL] (VEC 2, 4, 8 or 16; UNROLL 1, 2 or "
+                           "4; values 1..1024)",
                            env);
     return 0;
 }
@@ -179,7 +182,8 @@ static int tuned(clconv_runtime *rt, clconv_dtype dtype, int dims, const entry *
          tiled_local_bytes(t, clconv_dtype_size(dtype)) > rt->info.local_mem_bytes))
         return -1;
     *out = e->p;
-    out->vec = t->vec, out->nacc = t->nacc, out->wgx = t->wgx, out->wgy = t->wgy;
+    out->vec = t->vec, out->nacc = t->nacc, out->unroll = t->unroll, out->wgx = t->wgx;
+    out->wgy = t->wgy;
     out->wptx = t->wptx, out->wpty = t->wpty, out->kbx = t->kbx, out->kby = t->kby;
     return 0;
 }
@@ -245,7 +249,8 @@ void clconv__direct_params_options(const clconv__direct_params *p, clconv_dtype 
 {
     const int precision = dtype == CLCONV_F64 ? 64 : 32;
     if (p->variant == CLCONV__DIRECT_STRIP)
-        snprintf(buf, len, "-DPRECISION=%d -DVEC=%u -DNACC=%u", precision, p->vec, p->nacc);
+        snprintf(buf, len, "-DPRECISION=%d -DVEC=%u -DNACC=%u -DUNROLL=%u", precision, p->vec,
+                 p->nacc, p->unroll);
     else
         snprintf(buf, len, "-DPRECISION=%d -DWGX=%u -DWGY=%u -DWPTX=%u -DWPTY=%u -DKBX=%u -DKBY=%u",
                  precision, p->wgx, p->wgy, p->wptx, p->wpty, p->kbx, p->kby);

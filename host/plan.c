@@ -101,8 +101,8 @@ static int read_values(FILE *f, const char *name, double *v, int count)
 }
 
 /* The tunables of the direct kernels as stored: per dtype and dims, whether
- * tuned, then the variant and its eight tunables. */
-#define DIRECT_FIELDS 10
+ * tuned, then the variant and its nine tunables. */
+#define DIRECT_FIELDS 11
 #define DIRECT_VALUES (2 * 2 * DIRECT_FIELDS)
 
 static void direct_to_values(const clconv__model *m, double *v)
@@ -111,8 +111,8 @@ static void direct_to_values(const clconv__model *m, double *v)
         for (int dims = 0; dims < 2; dims++, v += DIRECT_FIELDS) {
             const clconv__direct_params *p = &m->direct[d][dims];
             const double f[DIRECT_FIELDS] = {m->direct_tuned[d][dims], p->variant, p->vec,
-                                             p->nacc, p->wgx, p->wgy, p->wptx, p->wpty, p->kbx,
-                                             p->kby};
+                                             p->nacc, p->unroll, p->wgx, p->wgy, p->wptx,
+                                             p->wpty, p->kbx, p->kby};
             memcpy(v, f, sizeof f);
         }
     }
@@ -128,13 +128,14 @@ static int direct_from_values(const double *v, clconv__model *m)
             clconv__direct_params *p = &m->direct[d][dims];
             m->direct_tuned[d][dims] = v[0] != 0;
             if (!v[0]) continue;
-            if (v[1] > 1 || v[4] < 1) return -1;
+            if (v[1] > 1 || v[5] < 1) return -1;
             p->variant = v[1] ? CLCONV__DIRECT_TILED : CLCONV__DIRECT_STRIP;
-            p->vec = (unsigned)v[2], p->nacc = (unsigned)v[3], p->wgx = (unsigned)v[4];
-            p->wgy = (unsigned)v[5], p->wptx = (unsigned)v[6], p->wpty = (unsigned)v[7];
-            p->kbx = (unsigned)v[8], p->kby = (unsigned)v[9];
+            p->vec = (unsigned)v[2], p->nacc = (unsigned)v[3], p->unroll = (unsigned)v[4];
+            p->wgx = (unsigned)v[5], p->wgy = (unsigned)v[6], p->wptx = (unsigned)v[7];
+            p->wpty = (unsigned)v[8], p->kbx = (unsigned)v[9], p->kby = (unsigned)v[10];
             if (p->variant == CLCONV__DIRECT_STRIP
-                    ? (p->vec < 2 || p->vec > 16 || (p->vec & (p->vec - 1)) || p->nacc < 1)
+                    ? (p->vec < 2 || p->vec > 16 || (p->vec & (p->vec - 1)) || p->nacc < 1 ||
+                       (p->unroll != 1 && p->unroll != 2 && p->unroll != 4))
                     : (p->wgy < 1 || p->wptx < 1 || p->wpty < 1 || p->kbx < 1 || p->kby < 1))
                 return -1;
         }

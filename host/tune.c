@@ -143,11 +143,13 @@ static int time_direct(clconv_runtime *rt, clconv_dtype dtype, size_t rows, size
 }
 
 /* The shapes the direct search tries, by variant. Strips: vectors of the
- * device's preferred width and half of it, with 4 to 12 accumulators (each
- * takes two vector registers in conv_strip.cl: 7 fit a 16-register AVX2
- * core, 12 a 32-register AVX-512 one). Tiles: the H100's best entries and
- * shapes around them, in 1-D rows and 2-D blocks. */
-static const unsigned STRIP_NACC[] = {4, 6, 7, 8, 10, 12};
+ * device's preferred width (a full register), 4 to 12 accumulators, and the
+ * input window shifted every tap or every four (conv_strip.cl: NACC
+ * accumulators and NACC + UNROLL - 1 window vectors must fit the register
+ * file, 16 vectors on AVX2 and 32 on AVX-512, or they spill). Tiles: the
+ * H100's best entries and shapes around them, in 1-D rows and 2-D blocks. */
+static const unsigned STRIP_NACC[] = {4, 6, 8, 10, 12};
+static const unsigned STRIP_UNROLL[] = {1, 4};
 static const unsigned TILED_1D[][6] = {{256, 1, 8, 1, 256, 1}, {256, 1, 4, 1, 64, 1},
                                        {128, 1, 8, 1, 128, 1}, {64, 1, 8, 1, 64, 1},
                                        {256, 1, 2, 1, 256, 1}, {128, 1, 4, 1, 128, 1}};
@@ -166,12 +168,13 @@ static size_t direct_shapes(const clconv_runtime *rt, clconv_dtype dtype, int di
     if (base->variant == CLCONV__DIRECT_STRIP) {
         const unsigned pref =
             dtype == CLCONV_F64 ? rt->info.pref_vector_double : rt->info.pref_vector_float;
-        const unsigned wide = pref >= 4 && pref <= 16 && (pref & (pref - 1)) == 0 ? pref : 8;
-        for (unsigned vec = wide; vec >= 4 && vec >= wide / 2; vec /= 2) {
+        const unsigned wide = pref >= 2 && pref <= 16 && (pref & (pref - 1)) == 0 ? pref : 8;
+        for (size_t u = 0; u < sizeof STRIP_UNROLL / sizeof STRIP_UNROLL[0]; u++) {
             for (size_t a = 0; a < sizeof STRIP_NACC / sizeof STRIP_NACC[0]; a++) {
                 shapes[n] = *base;
-                shapes[n].vec = vec;
+                shapes[n].vec = wide;
                 shapes[n].nacc = STRIP_NACC[a];
+                shapes[n].unroll = STRIP_UNROLL[u];
                 n++;
             }
         }
@@ -288,7 +291,7 @@ static int tune_fft(clconv_runtime *rt, clconv_dtype dtype, clconv__model *m, do
     return 0;
 }
 
-/* "f32 1-D strip:16,12,8, ..." in the form CLCONV_DIRECT_PARAMS takes. */
+/* "f32 1-D strip:16,8,8,4, ..." in the form CLCONV_DIRECT_PARAMS takes. */
 static void describe_shapes(const clconv__model *m, int fp64, char *buf, size_t len)
 {
     size_t at = 0;
@@ -300,8 +303,8 @@ static void describe_shapes(const clconv__model *m, int fp64, char *buf, size_t 
             if (!m->direct_tuned[d][k])
                 continue;
             else if (p->variant == CLCONV__DIRECT_STRIP)
-                w = snprintf(buf + at, len - at, "%s%s %d-D strip:%u,%u,%u", at ? ", " : "",
-                             d ? "f64" : "f32", k + 1, p->vec, p->nacc, p->wgx);
+                w = snprintf(buf + at, len - at, "%s%s %d-D strip:%u,%u,%u,%u", at ? ", " : "",
+                             d ? "f64" : "f32", k + 1, p->vec, p->nacc, p->wgx, p->unroll);
             else
                 w = snprintf(buf + at, len - at, "%s%s %d-D tiled:%u,%u,%u,%u,%u,%u",
                              at ? ", " : "", d ? "f64" : "f32", k + 1, p->wgx, p->wgy, p->wptx,

@@ -352,7 +352,7 @@ typedef struct clconv_tune_result {
     double seconds;           /* how long the measurement took */
     int saved;                /* 1: stored in the cache directory for later runtimes */
     char direct_shapes[256];  /* the direct kernels' best shapes by precision and dims,
-                                 e.g. "f32 1-D strip:16,12,8, ...", in the form that
+                                 e.g. "f32 1-D strip:16,8,8,4, ...", in the form that
                                  CLCONV_DIRECT_PARAMS takes */
 } clconv_tune_result;
 

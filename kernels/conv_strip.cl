@@ -44,6 +44,10 @@
 #ifndef NACC
 #define NACC 4
 #endif
+/* Taps per turn of the sliding window (1, 2 or 4); see STRIP_ROW. */
+#ifndef UNROLL
+#define UNROLL 1
+#endif
 
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
@@ -66,16 +70,31 @@ static REALN load_edge(__global const REAL *row, long x, long cols)
 /* One row of taps into the strip. Accumulator a needs the input vector at
  * j + a * VEC for tap j, which is the vector accumulator a - 1 needs for
  * tap j + VEC. So the taps are walked in VEC phases t, each taking the taps
- * t, t + VEC, t + 2 VEC...: a window of NACC input vectors slides by one
- * vector per tap, and each tap costs one vector load and one broadcast for
- * NACC FMAs, where loading every accumulator's input afresh would cost NACC
- * loads, most of them split across cache lines. LOAD(o) loads the vector at
+ * t, t + VEC, t + 2 VEC...: a window of input vectors slides along, one new
+ * vector per tap, where loading every accumulator's input afresh would cost
+ * NACC loads per tap, most of them split across cache lines. UNROLL taps
+ * are taken per turn, so that the window (NACC + UNROLL - 1 vectors) shifts
+ * once per UNROLL taps: each shift is NACC - 1 register moves, which run on
+ * the same ports as the FMAs (on an AVX-512 Xeon, shifting at every tap held
+ * 12 accumulators to 60% of the FMA roof). A longer window needs more
+ * registers, so UNROLL is a tunable beside NACC. LOAD(o) loads the vector at
  * offset o from the strip's first input column. */
 #define STRIP_ROW(LOAD)                                                                         \
     for (uint t = 0; t < phases; t++) {                                                         \
-        REALN win[NACC];                                                                        \
+        REALN win[NACC + UNROLL - 1];                                                           \
         _Pragma("unroll") for (int a = 0; a < NACC - 1; a++) win[a] = LOAD(t + a * VEC);        \
-        for (uint j = t; j < kc; j += VEC) {                                                    \
+        uint j = t;                                                                             \
+        for (; j + (UNROLL - 1) * VEC < kc; j += UNROLL * VEC) {                                \
+            _Pragma("unroll") for (int u = 0; u < UNROLL; u++) win[NACC - 1 + u] =              \
+                LOAD(j + (NACC - 1 + u) * VEC);                                                 \
+            _Pragma("unroll") for (int u = 0; u < UNROLL; u++) {                                \
+                const REALN tap = (REALN)(w[(long)(j + u * VEC) * taps_step]);                  \
+                _Pragma("unroll") for (int a = 0; a < NACC; a++)                                \
+                    acc[a] = fma(win[a + u], tap, acc[a]);                                      \
+            }                                                                                   \
+            _Pragma("unroll") for (int a = 0; a < NACC - 1; a++) win[a] = win[a + UNROLL];      \
+        }                                                                                       \
+        for (; j < kc; j += VEC) {                                                              \
             win[NACC - 1] = LOAD(j + (NACC - 1) * VEC);                                         \
             const REALN tap = (REALN)(w[(long)j * taps_step]);                                  \
             _Pragma("unroll") for (int a = 0; a < NACC; a++) acc[a] = fma(win[a], tap, acc[a]); \

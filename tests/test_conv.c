@@ -295,6 +295,49 @@ START_TEST(test_conv_unsupported_precision)
 }
 END_TEST
 
+START_TEST(test_conv_direct_params)
+{
+    /* Every strip shape that CLCONV_DIRECT_PARAMS (and clconv_tune) can set
+     * computes the same results: the sliding window with and without taps
+     * taken in turns of 2 and 4 (and the taps left over), one accumulator,
+     * narrow vectors, windows wider and narrower than a strip, every mode
+     * (edge strips read through the per-lane path), and both precisions. */
+    static const char *const shapes[] = {"strip:16,8,8,4", "strip:16,12,8",  "strip:8,3,4,2",
+                                         "strip:4,1,8,4",  "strip:2,5,16,1", "strip:8,6,1,2"};
+    static const clconv_mode modes[] = {CLCONV_MODE_FULL, CLCONV_MODE_SAME, CLCONV_MODE_VALID};
+    clconv_runtime *rt = test_runtime();
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        setenv("CLCONV_DIRECT_PARAMS", shapes[i], 1);
+        for (size_t m = 0; m < 3; m++) {
+            const conv_case cases[] = {
+                {CONV_1D, FORM_HOST, CLCONV_F32, modes[m], CLCONV_METHOD_DIRECT, 0, 2, 1, 517, 1,
+                 70, 1, 900 + i},
+                {CONV_1D, FORM_DEVICE, CLCONV_F64, modes[m], CLCONV_METHOD_DIRECT, 1, 1, 1, 300,
+                 1, 5, 0, 910 + i},
+                {CONV_2D, FORM_HOST, CLCONV_F32, modes[m], CLCONV_METHOD_DIRECT, 1, 1, 37, 45, 5,
+                 11, 1, 920 + i},
+                {CONV_2D, FORM_DEVICE, CLCONV_F64, modes[m], CLCONV_METHOD_DIRECT, 0, 2, 9, 40, 3,
+                 29, 0, 930 + i},
+            };
+            conv_cases_check(rt, cases, sizeof cases / sizeof cases[0]);
+        }
+    }
+    /* Malformed shapes are refused, naming the variable. */
+    static const char *const bad[] = {"strip:16,8", "strip:16,8,8,3", "strip:12,8,8",
+                                      "strip:16,8,8,4,", "strip:16,0,8", "cube:1,2,3"};
+    const float x[16] = {0}, h[4] = {0};
+    float y[19];
+    clconv_conv_options o = {CLCONV_MODE_FULL, CLCONV_METHOD_DIRECT, 0, 0};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        setenv("CLCONV_DIRECT_PARAMS", bad[i], 1);
+        ASSERT_FAILS(rt, clconv_conv1d_host(rt, CLCONV_F32, x, 16, 1, h, 4, y, &o),
+                     CLCONV_EINVAL);
+        assert_last_error_has(rt, "CLCONV_DIRECT_PARAMS");
+    }
+    unsetenv("CLCONV_DIRECT_PARAMS");
+}
+END_TEST
+
 Suite *clconv_test_suite_conv(void)
 {
     Suite *s = suite_create("conv");
@@ -308,6 +351,9 @@ Suite *clconv_test_suite_conv(void)
     tcase_add_test(args, test_separable_buffer_errors);
     tcase_add_test(args, test_conv_host_errors);
     tcase_add_test(args, test_conv_unsupported_precision);
+    TCase *params = test_tcase("direct_params");
+    tcase_add_test(params, test_conv_direct_params);
+    suite_add_tcase(s, params);
     suite_add_tcase(s, plain);
     suite_add_tcase(s, args);
     return s;
