@@ -13,7 +13,8 @@
 /* A distribution's device data are always probabilities (masses): a density
  * is stored as f * h, so that the probabilities of a sum are the plain
  * convolution of the operands' for densities and discrete variables alike.
- * That is the issue's "convolution times h": conv(f*h, g*h) = (f conv g * h) * h. */
+ * That is "convolution times h" for densities on a grid of step h:
+ * conv(f*h, g*h) = (f conv g * h) * h. */
 struct clconv_dist {
     clconv_runtime *rt;
     clconv_dist_layout layout;

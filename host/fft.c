@@ -10,9 +10,11 @@
  *   configuration cannot override. POCL's CPU device reports 1 MiB, and
  *   VkFFT then runs transforms that fill it in one 4096-item work-group;
  *   POCL keeps per-item state across barriers on a worker thread's stack,
- *   which such work-groups overflow (pocl issue 1525): a SIGSEGV for a band
- *   of sizes (shared/notes/vkfft-on-pocl.md). Reporting at most 512 KiB
- *   removes the crash; below that the figure is chosen per plan for speed
+ *   which such work-groups overflow (pocl issue 1525): a SIGSEGV in a POCL
+ *   worker for float32 C2C plans of 98304 to 131072 points, R2C of 98304 to
+ *   262144, and float64 R2C of 65536, with POCL 3.1. Reporting at most
+ *   512 KiB removes the crash (the fft suite sweeps that band) at no cost in
+ *   speed; below that the figure is chosen per plan for speed
  *   (local_mem_ceiling).
  * - clCreateProgramWithSource and clBuildProgram: VkFFT's generated kernels
  *   are built through the runtime's program cache, so a later process loads

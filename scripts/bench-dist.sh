@@ -1,6 +1,6 @@
 #!/bin/sh
-# Issue 4's benchmark figures: the distribution of the sum of 10^4 copies of
-# a loaded die, and a Poisson-binomial of 10^5 different Bernoulli variables,
+# Benchmark of distribution sums: the distribution of the sum of 10^4 copies
+# of a loaded die, and a Poisson-binomial of 10^5 different Bernoulli variables,
 # each computed by `clconv dist` (timed as a whole process: device set-up,
 # reading, the sum, writing the .npy) and by NumPy the plain way, one
 # numpy.convolve per variable (timed as the loop alone), in the same run on

@@ -3,11 +3,11 @@
 # whole process on .npy files against the SciPy function as a whole Python
 # process on the same files, each reading its inputs and writing its result.
 #   direct2d  a 4096x4096 float32 image with a 3x3 kernel, 'same' size with
-#             zeros outside, against scipy.ndimage.convolve (issue 2)
+#             zeros outside, against scipy.ndimage.convolve
 #   fft1d     a float32 signal of 2^24 samples with a kernel of 2^16 taps,
-#             full mode, against scipy.signal.oaconvolve (issue 3)
+#             full mode, against scipy.signal.oaconvolve
 #   fft2d     a 2048x2048 float32 image with a 31x31 kernel, same mode,
-#             against scipy.signal.fftconvolve (issue 3)
+#             against scipy.signal.fftconvolve
 # The results are checked against each other first, to 2e-5 of the largest
 # entry of conv(|x|, |h|) (float32 rounding of either). A benchmark, not a
 # test: it needs NumPy and SciPy (apt: python3-scipy) and uses hyperfine when

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scale-out on one machine (issue 7): starts several `clconv serve`
+# Scale-out on one machine: starts several `clconv serve`
 # instances on free loopback ports and nginx (Debian's package, installed
 # through scripts/setup.sh when missing) in front of them with a least_conn
 # upstream, runs scripts/load-test.sh through nginx, and stops everything on

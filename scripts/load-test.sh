@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Load test of `clconv serve` on loopback (issue 7). Drives three jobs with
+# Load test of `clconv serve` on loopback. Drives three jobs with
 # wrk at 1, 8 and 64 concurrent clients, each for a bounded time: a small
 # conv1d (2^16 samples x 64 taps, float32), a 1024x1024 conv2d with a 3x3
 # kernel and a 1000-fold die sum; prints requests/s, p50/p99 latency and
 # failed requests, the server's resident memory before and after, the same
 # small conv1d as a whole cold `clconv conv1d` process (median of several)
 # against the warm p50, and the server's memory after 1,000 and after 10,000
-# more requests. Checks the issue's goals (no failed request; warm p50 at
+# more requests. Checks the service's goals (no failed request; warm p50 at
 # least 20x below the cold process; memory after 10,000 within 10% of after
 # 1,000) and exits 1 when one is missed.
 #

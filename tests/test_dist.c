@@ -1,6 +1,6 @@
 /*
  * Distribution sums (host/dist.c, host/dist_stats.c, kernels/dist.cl):
- * exact rational results, the issue's loaded dice, the additivity of mean,
+ * exact rational results, two loaded dice, the additivity of mean,
  * variance and third cumulant, offsets, densities, 2-D joint distributions,
  * n-fold powers against repeated sums, every path of the reduction (batched
  * pairs, odd rows, long rows through the tiled kernels, gathered operands),
@@ -18,7 +18,7 @@
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* The loaded dice, on 1..6. */
+/* Two loaded dice, on 1..6. */
 static const double die_x[6] = {0.1, 0.2, 0.3, 0.1, 0.2, 0.1};
 static const double die_y[6] = {0.25, 0.05, 0.3, 0.1, 0.2, 0.1};
 

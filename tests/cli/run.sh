@@ -512,7 +512,7 @@ json_matches_csv() {
     csv_matches "$WORK/json.csv" "$2" "$3"
 }
 
-# The two loaded dice of issue 4: P(X+Y=4) = 0.1*0.3 + 0.2*0.05 + 0.3*0.25.
+# Two loaded dice: P(X+Y=4) = 0.1*0.3 + 0.2*0.05 + 0.3*0.25.
 X=1:0.1,0.2,0.3,0.1,0.2,0.1
 Y=1:0.25,0.05,0.3,0.1,0.2,0.1
 DICE=$EXPECTED/dist_dice.csv
