@@ -101,7 +101,9 @@ struct clconv_runtime {
     cl_context ctx;
     cl_command_queue queue;       /* in-order: later work sees earlier work's results */
 
-    pthread_mutex_t lock;         /* guards programs, scratch and stats */
+    pthread_mutex_t lock;         /* guards programs, scratch and stats; held to look
+                                     up or store, never while a program builds */
+    pthread_cond_t program_built; /* a program being built finished (program.c) */
     struct clconv__program *programs;
     struct clconv__scratch *scratch;
     size_t scratch_cached_bytes;

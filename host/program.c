@@ -37,11 +37,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* An entry is in the list from the moment one thread starts building it:
+ * others asking for the same program wait on rt->program_built instead of
+ * building it again, while requests for other programs go on (CLBlast's
+ * cache locks only to find or store, never while compiling). */
 struct clconv__program {
     struct clconv__program *next;
     char *name;
     char *options;
     cl_program program;
+    int building;             /* 1 while its first thread builds it */
 };
 
 static const char MAGIC[8] = {'C', 'L', 'C', 'O', 'N', 'V', 'B', '1'};
@@ -262,7 +267,16 @@ static int store_now(const clconv_runtime *rt, const char *path)
     return seen;
 }
 
-/* Loads through the disk cache or builds; called with rt->lock held. */
+/* Adds one to a cache counter. */
+static void count(clconv_runtime *rt, unsigned long *counter)
+{
+    pthread_mutex_lock(&rt->lock);
+    (*counter)++;
+    pthread_mutex_unlock(&rt->lock);
+}
+
+/* Loads through the disk cache or builds, without rt->lock: a build takes
+ * seconds on a CPU device, and other calls on the runtime go on meanwhile. */
 static int load(clconv_runtime *rt, const char *name, const char *src, size_t len,
                 const char *opts, cl_program *out)
 {
@@ -280,21 +294,21 @@ static int load(clconv_runtime *rt, const char *name, const char *src, size_t le
             free(bin);
             free(key);
             free(path);
-            rt->stats.disk_hits++;
+            count(rt, &rt->stats.disk_hits);
             clconv__note(rt, "program %s [%s]: loaded cached binary", name, opts);
             return 0;
         }
         free(bin);
         if (r != 1) {
             rejected = 1;
-            rt->stats.disk_rejects++;
+            count(rt, &rt->stats.disk_rejects);
             clconv__note(rt, "program %s: cached binary %s rejected, rebuilding", name, path);
             remove(path);
         }
     }
     int status = from_source(rt, src, len, name, opts, out);
     if (status == 0) {
-        rt->stats.builds++;
+        count(rt, &rt->stats.builds);
         clconv__note(rt, "program %s [%s]: built from source", name, opts);
         if (path && (rejected || store_now(rt, path))) save_binary(rt, *out, path, key);
     }
@@ -303,43 +317,66 @@ static int load(clconv_runtime *rt, const char *name, const char *src, size_t le
     return status;
 }
 
+/* The entry for (name, opts), or NULL; called with rt->lock held. */
+static struct clconv__program *find(const clconv_runtime *rt, const char *name, const char *opts)
+{
+    for (struct clconv__program *p = rt->programs; p; p = p->next)
+        if (strcmp(p->name, name) == 0 && strcmp(p->options, opts) == 0) return p;
+    return NULL;
+}
+
+static void entry_free(struct clconv__program *entry)
+{
+    if (!entry) return;
+    free(entry->name);
+    free(entry->options);
+    free(entry);
+}
+
 int clconv__program_get(clconv_runtime *rt, const char *name, const char *options,
                         cl_program *out)
 {
     const char *opts = options ? options : "";
-    int status = 0;
-    pthread_mutex_lock(&rt->lock);
-    for (struct clconv__program *p = rt->programs; p; p = p->next) {
-        if (strcmp(p->name, name) == 0 && strcmp(p->options, opts) == 0) {
-            rt->stats.memory_hits++;
-            *out = p->program;
-            goto done;
-        }
-    }
-    struct clconv__program *entry = calloc(1, sizeof *entry);
-    if (!entry || !(entry->name = strdup(name)) || !(entry->options = strdup(opts))) {
-        status = CLCONV_FAIL(rt, CLCONV_ENOMEM, "allocating a program cache entry");
-        goto fail_entry;
-    }
     size_t len;
     const char *src = clconv__kernel_source(name, &len);
-    if (!src) {
-        status = CLCONV_FAIL(rt, CLCONV_EINVAL, "no embedded kernel source named '%s'", name);
-        goto fail_entry;
+    RETURN_IF(rt, !src, CLCONV_EINVAL, "no embedded kernel source named '%s'", name);
+
+    pthread_mutex_lock(&rt->lock);
+    struct clconv__program *entry;
+    /* Another thread building this program: wait for it. If its build
+     * failed the entry is gone, and this thread tries (and reports) itself. */
+    while ((entry = find(rt, name, opts)) && entry->building)
+        pthread_cond_wait(&rt->program_built, &rt->lock);
+    if (entry) {
+        rt->stats.memory_hits++;
+        *out = entry->program;
+        pthread_mutex_unlock(&rt->lock);
+        return 0;
     }
-    status = load(rt, name, src, len, opts, &entry->program);
-    if (status < 0) goto fail_entry;
+    entry = calloc(1, sizeof *entry);
+    if (!entry || !(entry->name = strdup(name)) || !(entry->options = strdup(opts))) {
+        pthread_mutex_unlock(&rt->lock);
+        entry_free(entry);
+        return CLCONV_FAIL(rt, CLCONV_ENOMEM, "allocating a program cache entry");
+    }
+    entry->building = 1;
     entry->next = rt->programs;
     rt->programs = entry;
-    *out = entry->program;
-    goto done;
-fail_entry:
-    if (entry) {
-        free(entry->name);
-        free(entry->options);
-        free(entry);
+    pthread_mutex_unlock(&rt->lock);
+
+    const int status = load(rt, name, src, len, opts, &entry->program);
+
+    pthread_mutex_lock(&rt->lock);
+    if (status == 0) {
+        entry->building = 0;
+        *out = entry->program;
+    } else {
+        struct clconv__program **at = &rt->programs;
+        while (*at != entry) at = &(*at)->next;
+        *at = entry->next;
+        entry_free(entry);
     }
-done:
+    pthread_cond_broadcast(&rt->program_built);
     pthread_mutex_unlock(&rt->lock);
     return status;
 }
@@ -347,10 +384,7 @@ done:
 int clconv__program_from_source(clconv_runtime *rt, const char *name, const char *src,
                                 size_t len, const char *options, cl_program *out)
 {
-    pthread_mutex_lock(&rt->lock);
-    int status = load(rt, name, src, len, options ? options : "", out);
-    pthread_mutex_unlock(&rt->lock);
-    return status;
+    return load(rt, name, src, len, options ? options : "", out);
 }
 
 void clconv__program_cache_clear(clconv_runtime *rt)
@@ -359,9 +393,7 @@ void clconv__program_cache_clear(clconv_runtime *rt)
     for (; p; p = next) {
         next = p->next;
         clReleaseProgram(p->program);
-        free(p->name);
-        free(p->options);
-        free(p);
+        entry_free(p);
     }
     rt->programs = NULL;
 }

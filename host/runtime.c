@@ -110,6 +110,11 @@ int clconv_runtime_create_ex(clconv_runtime **out, const clconv_runtime_options 
         free(rt);
         return CLCONV_FAIL(NULL, CLCONV_ENOMEM, "initialising the runtime lock");
     }
+    if (pthread_cond_init(&rt->program_built, NULL) != 0) {
+        pthread_mutex_destroy(&rt->lock);
+        free(rt);
+        return CLCONV_FAIL(NULL, CLCONV_ENOMEM, "initialising the runtime's condition variable");
+    }
     rt->verbose = opts->verbose || ((env = getenv("CLCONV_VERBOSE")) && *env && *env != '0');
 
     status = clconv__device_ids(index, &rt->platform, &rt->device);
@@ -170,6 +175,7 @@ fail_queue:
 fail_ctx:
     clReleaseContext(rt->ctx);
 fail_lock:
+    pthread_cond_destroy(&rt->program_built);
     pthread_mutex_destroy(&rt->lock);
     free(rt);
     return status;
@@ -186,6 +192,7 @@ void clconv_runtime_destroy(clconv_runtime *rt)
     clconv__program_cache_clear(rt);
     clReleaseCommandQueue(rt->queue);
     clReleaseContext(rt->ctx);
+    pthread_cond_destroy(&rt->program_built);
     pthread_mutex_destroy(&rt->lock);
     free(rt->cache_dir);
     free(rt);

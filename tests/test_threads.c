@@ -2,7 +2,8 @@
  * Concurrent use, as clconv.h promises it: several threads sharing one
  * runtime run host-form and buffer-form convolutions at once (sharing the
  * program cache, scratch pool and queue) and all results are right; threads
- * create and destroy runtimes of their own at the same time; and failures in
+ * create and destroy runtimes of their own at the same time; threads asking
+ * for the same program while it builds share one build; and failures in
  * different threads keep their own last-error messages. Threads never
  * assert: they report to the main thread, which does.
  */
@@ -105,6 +106,52 @@ START_TEST(test_threads_own_runtimes)
 }
 END_TEST
 
+/* Workers that all start the same first case at once, on a fresh runtime
+ * without a disk cache: they meet while its programs build. */
+static void *same_case(void *arg)
+{
+    worker *w = arg;
+    const conv_case c = {.kind = CONV_1D, .form = FORM_HOST, .dtype = CLCONV_F32,
+                         .mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT, .batch = 1,
+                         .rows = 1, .cols = 777, .krows = 1, .kcols = 21, .seed = 4242};
+    w->failed = conv_case_try(w->rt, &c, w->msg, sizeof w->msg) != 0;
+    return NULL;
+}
+
+START_TEST(test_threads_build_once)
+{
+    /* A program is built once however many threads ask for it together:
+     * the others wait for that build and reuse it, and all results are
+     * right. */
+    clconv_runtime_options o = {0};
+    clconv_runtime *rt = NULL;
+    o.disk_cache = -1;
+    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &o));
+    pthread_t t[THREADS];
+    worker w[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        w[i] = (worker){.rt = rt, .id = i};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, same_case, &w[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+    for (int i = 0; i < THREADS; i++) ck_assert_msg(!w[i].failed, "thread %d: %s", i, w[i].msg);
+    clconv_cache_stats threaded;
+    ASSERT_OK(rt, clconv_runtime_cache_stats(rt, &threaded));
+    clconv_runtime_destroy(rt);
+
+    /* The same case in one thread builds as many programs. */
+    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &o));
+    worker one = {.rt = rt};
+    same_case(&one);
+    ck_assert_msg(!one.failed, "%s", one.msg);
+    clconv_cache_stats single;
+    ASSERT_OK(rt, clconv_runtime_cache_stats(rt, &single));
+    clconv_runtime_destroy(rt);
+    ck_assert_uint_gt(single.builds, 0);
+    ck_assert_uint_eq(threaded.builds, single.builds);
+}
+END_TEST
+
 typedef struct failer {
     clconv_runtime *rt;
     size_t n; /* a length unique to the thread, quoted in its error */
@@ -154,6 +201,7 @@ Suite *clconv_test_suite_threads(void)
     tcase_add_test(tc, test_threads_share_runtime);
     tcase_add_test(tc, test_threads_own_runtimes);
     tcase_add_test(tc, test_threads_own_last_error);
+    tcase_add_test(tc, test_threads_build_once);
     suite_add_tcase(s, tc);
     return s;
 }
