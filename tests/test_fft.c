@@ -13,7 +13,9 @@
  * - the public API with the FFT method forced: every mode, correlation,
  *   primes, kernels longer than the signal, batches, host and device forms;
  * - inputs larger than the allocation limit, streamed in pieces;
- * - the method choice of auto, the plan cache, and the stored cost model.
+ * - the method choice of auto and the FFT layouts under a cost model whose
+ *   figures the tests give (not the model of the device that runs them),
+ *   the plan cache, and the stored cost model.
  *
  * Every distinct transform size costs about a second of kernel compilation
  * on a cold cache, so the shapes below are chosen to share sizes.
@@ -427,37 +429,101 @@ END_TEST
 
 /* ---- planning ----------------------------------------------------------------- */
 
+/* A cost model with every figure given here, so the planner's choices in
+ * the tests below follow from these numbers and not from the device that
+ * runs them or a model `clconv tune` stored for it. direct_gflops is the
+ * direct kernels' rate in both precisions; the rest is a CPU-like FFT:
+ * 5 ns a point for every row pass, columns at half that, 25 GB/s for the
+ * element-wise kernels, 3 us a launch, plans at 3 ms plus 40 ns a point. */
+static clconv__model known_model(double direct_gflops)
+{
+    clconv__model m;
+    memset(&m, 0, sizeof m);
+    m.direct_gflops[0] = m.direct_gflops[1] = direct_gflops;
+    m.direct_call_s = 30e-6;
+    for (int d = 0; d < 2; d++)
+        for (int b = 0; b < CLCONV__MODEL_BUCKETS; b++) m.fft_ns[d][b] = 5.0;
+    m.column_factor = 0.5;
+    m.bandwidth_gbps = 25.0;
+    m.launch_s = 3e-6;
+    m.plan_s = 3e-3;
+    m.plan_ns = 40.0;
+    return m;
+}
+
+/* A runtime without a disk cache (so no model it is given reaches other
+ * runtimes) whose cost model is m. */
+static clconv_runtime *model_runtime(const clconv__model *m)
+{
+    clconv_runtime_options opts = {0};
+    clconv_runtime *rt = NULL;
+    int saved = 1;
+    opts.disk_cache = -1;
+    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &opts));
+    ASSERT_OK(rt, clconv__model_set(rt, m, &saved));
+    ck_assert_int_eq(saved, 0);
+    return rt;
+}
+
+/* The method auto picks for g on rt. */
+static clconv_method auto_method(clconv_runtime *rt, const clconv__geom *g)
+{
+    clconv_method method;
+    ASSERT_OK(rt, clconv__plan_method(rt, g, &method));
+    return method;
+}
+
 START_TEST(test_fft_auto_choice)
 {
-    /* The cost model sends long kernels on long signals to FFT and short
-     * kernels to the direct kernels; auto reports what ran. */
-    clconv_runtime *rt = test_runtime();
-    clconv_method method;
-    clconv__geom g = make_geom(1, CLCONV_F32, 1, 1, 1 << 20, 1, 1 << 15, CLCONV_MODE_FULL, 0);
-    ASSERT_OK(rt, clconv__plan_method(rt, &g, &method));
-    ck_assert_int_eq(method, CLCONV_METHOD_FFT);
-    g = make_geom(2, CLCONV_F32, 1, 2048, 2048, 63, 63, CLCONV_MODE_SAME, 0);
-    ASSERT_OK(rt, clconv__plan_method(rt, &g, &method));
-    ck_assert_int_eq(method, CLCONV_METHOD_FFT);
-    g = make_geom(2, CLCONV_F32, 1, 2048, 2048, 3, 3, CLCONV_MODE_SAME, 0);
-    ASSERT_OK(rt, clconv__plan_method(rt, &g, &method));
-    ck_assert_int_eq(method, CLCONV_METHOD_DIRECT);
+    /* The model's estimates at 100 GFLOP/s: a 2048 x 2048 image with a
+     * 63 x 63 kernel 0.33 s direct, 0.13 s by FFT; with a 3 x 3 kernel
+     * 0.79 ms direct, 83 ms by FFT; 2^20 points with 2^15 taps 0.71 s
+     * direct, 34 ms by FFT; 4096 points with 5 taps 0.03 ms direct, 6 ms by
+     * FFT. At 1e6 GFLOP/s every one is cheaper direct, at 1e-3 GFLOP/s
+     * every one by FFT. auto reports what ran. */
+    const clconv__geom big1d =
+        make_geom(1, CLCONV_F32, 1, 1, 1 << 20, 1, 1 << 15, CLCONV_MODE_FULL, 0);
+    const clconv__geom big2d = make_geom(2, CLCONV_F32, 1, 2048, 2048, 63, 63, CLCONV_MODE_SAME, 0);
+    const clconv__geom small2d = make_geom(2, CLCONV_F32, 1, 2048, 2048, 3, 3, CLCONV_MODE_SAME, 0);
+    const clconv__geom small1d = make_geom(1, CLCONV_F32, 1, 1, 4096, 1, 5, CLCONV_MODE_SAME, 0);
 
+    clconv__model m = known_model(100);
+    clconv_runtime *rt = model_runtime(&m);
+    ck_assert_int_eq(auto_method(rt, &big1d), CLCONV_METHOD_FFT);
+    ck_assert_int_eq(auto_method(rt, &big2d), CLCONV_METHOD_FFT);
+    ck_assert_int_eq(auto_method(rt, &small2d), CLCONV_METHOD_DIRECT);
+    ck_assert_int_eq(auto_method(rt, &small1d), CLCONV_METHOD_DIRECT);
     problem p;
-    g = make_geom(1, CLCONV_F32, 1, 1, 4096, 1, 5, CLCONV_MODE_SAME, 0);
-    problem_make(&p, &g, CLCONV_MODE_SAME, 800);
+    problem_make(&p, &small1d, CLCONV_MODE_SAME, 800);
     ck_assert_int_eq(run_public(rt, &p, CLCONV_METHOD_AUTO, "auto, short kernel"),
                      CLCONV_METHOD_DIRECT);
     problem_free(&p);
+    clconv_runtime_destroy(rt);
+
+    m = known_model(1e6);
+    rt = model_runtime(&m);
+    ck_assert_int_eq(auto_method(rt, &big1d), CLCONV_METHOD_DIRECT);
+    ck_assert_int_eq(auto_method(rt, &big2d), CLCONV_METHOD_DIRECT);
+    ck_assert_int_eq(auto_method(rt, &small2d), CLCONV_METHOD_DIRECT);
+    clconv_runtime_destroy(rt);
+
+    m = known_model(1e-3);
+    rt = model_runtime(&m);
+    ck_assert_int_eq(auto_method(rt, &big2d), CLCONV_METHOD_FFT);
+    ck_assert_int_eq(auto_method(rt, &small2d), CLCONV_METHOD_FFT);
+    ck_assert_int_eq(auto_method(rt, &small1d), CLCONV_METHOD_FFT);
+    clconv_runtime_destroy(rt);
 }
 END_TEST
 
 START_TEST(test_fft_layouts)
 {
-    /* The planner's choices: a long signal with a short kernel is cut into
-     * overlap-save blocks; a kernel as long as the signal is not; a small
-     * limit forces several launches; sizes are fast and rows even. */
-    clconv_runtime *rt = test_runtime();
+    /* The planner's choices under known figures: a long signal with a
+     * short kernel is cut into overlap-save blocks (plans for 2^22 points
+     * would cost 0.5 s, for blocks of 2^13 a few ms); a kernel as long as
+     * the signal is not; sizes are fast and rows even. */
+    clconv__model m = known_model(100);
+    clconv_runtime *rt = model_runtime(&m);
     clconv__fft_layout lay;
     clconv__geom g = make_geom(1, CLCONV_F32, 1, 1, 1 << 22, 1, 1001, CLCONV_MODE_FULL, 0);
     ASSERT_OK(rt, clconv__plan_fft(rt, &g, &lay, NULL));
@@ -475,6 +541,7 @@ START_TEST(test_fft_layouts)
     ck_assert_uint_eq(clconv__fast_size(11, 0), 12);
     ck_assert_uint_eq(clconv__fast_size(97, 1), 98);
     ck_assert_uint_eq(clconv__fast_size(1023, 1), 1024);
+    clconv_runtime_destroy(rt);
 }
 END_TEST
 
@@ -507,26 +574,21 @@ START_TEST(test_fft_auto_memo)
     /* auto's decisions are kept per geometry, but a new model replaces
      * them at once: a device made to look fast at direct convolution gets
      * direct, one made slow gets FFT, for the same geometry. */
-    clconv_runtime_options opts = {0};
-    clconv_runtime *rt = NULL;
-    clconv__model m;
-    clconv_method method;
+    clconv__model m = known_model(1e9);
+    m.direct_call_s = 0;
+    clconv_runtime *rt = model_runtime(&m);
     int saved = 1;
-    opts.disk_cache = -1; /* these models must not reach other runtimes */
-    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &opts));
     const clconv__geom g =
         make_geom(1, CLCONV_F32, 1, 1, 1 << 20, 1, 1 << 15, CLCONV_MODE_FULL, 0);
-    ASSERT_OK(rt, clconv__model_get(rt, &m));
-    const double direct_call_s = m.direct_call_s;
     for (int round = 0; round < 2; round++) {
-        m.direct_gflops[0] = round == 0 ? 1e9 : 1e-3;
-        m.direct_call_s = round == 0 ? 0 : direct_call_s;
-        ASSERT_OK(rt, clconv__model_set(rt, &m, &saved));
-        ck_assert_int_eq(saved, 0); /* no disk cache: nothing stored */
-        for (int call = 0; call < 2; call++) {
-            ASSERT_OK(rt, clconv__plan_method(rt, &g, &method));
-            ck_assert_int_eq(method, round == 0 ? CLCONV_METHOD_DIRECT : CLCONV_METHOD_FFT);
+        if (round == 1) {
+            m = known_model(1e-3);
+            ASSERT_OK(rt, clconv__model_set(rt, &m, &saved));
+            ck_assert_int_eq(saved, 0); /* no disk cache: nothing stored */
         }
+        for (int call = 0; call < 2; call++)
+            ck_assert_int_eq(auto_method(rt, &g),
+                             round == 0 ? CLCONV_METHOD_DIRECT : CLCONV_METHOD_FFT);
     }
     clconv_runtime_destroy(rt);
 }
@@ -599,12 +661,12 @@ Suite *clconv_test_suite_fft(void)
     suite_add_tcase(s, blocks);
     suite_add_tcase(s, api);
     suite_add_tcase(s, plan);
-    TCase *fixture = test_tcase("cache_and_model");
-    tcase_add_test(fixture, test_fft_auto_choice);
-    tcase_add_test(fixture, test_fft_layouts);
+    TCase *fixture = test_tcase("cache");
     tcase_add_test(fixture, test_fft_plan_cache);
     suite_add_tcase(s, fixture);
     TCase *model = test_tcase_bare("model");
+    tcase_add_test(model, test_fft_auto_choice);
+    tcase_add_test(model, test_fft_layouts);
     tcase_add_test(model, test_fft_model_store);
     tcase_add_test(model, test_fft_auto_memo);
     suite_add_tcase(s, model);
