@@ -394,12 +394,20 @@ END_TEST
 START_TEST(test_fft_long_kernel_bound)
 {
     /* Long kernels, where the harness's per-output bound (which grows with
-     * the square root of the taps) is looser than the issue's. */
+     * the square root of the taps) is looser than the issue's. The float32
+     * signal takes two overlap-save blocks of 32768. The float64 one makes
+     * exactly one transform of 65536 points, test_fft_sizes', with a kernel
+     * longer than 16384, so no overlap-save block (a power of two at least
+     * twice the kernel, shorter than the transform) is left to choose
+     * instead and the plans are the ones test_fft_sizes compiled. Its
+     * reference costs 8e8 multiply-adds (3 s here) where blocks of its own
+     * would cost six kernels to compile (7 to 8 s). */
     clconv_runtime *rt = test_runtime();
     const clconv_dtype dtype = (clconv_dtype)_i;
     if (!conv_dtype_supported(rt, dtype)) return;
+    const size_t n = dtype == CLCONV_F64 ? 49152 : 30000, k = dtype == CLCONV_F64 ? 16385 : 10001;
     problem p;
-    clconv__geom g = make_geom(1, dtype, 1, 1, 30000, 1, 10001, CLCONV_MODE_FULL, 0);
+    clconv__geom g = make_geom(1, dtype, 1, 1, n, 1, k, CLCONV_MODE_FULL, 0);
     problem_make(&p, &g, CLCONV_MODE_FULL, 600);
     ck_assert_int_eq(run_public(rt, &p, CLCONV_METHOD_FFT, "long kernel"), CLCONV_METHOD_FFT);
     problem_free(&p);
