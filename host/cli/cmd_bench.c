@@ -13,18 +13,12 @@
  * of several runs after a warm-up, each run timed from submission to
  * clconv_runtime_finish. Tables go to stdout, progress to stderr, and
  * optionally JSON and CSV to files; --all-devices runs every device and adds
- * a summary with one column per device.
+ * a summary with one column per device. This file holds the options, the
+ * grids and their tables; the timing harness is bench_time.c, the report
+ * files and the summary bench_report.c.
  */
 #include "args.h"
-#include "cli.h"
-#include "json.h"
-#include "outfile.h"
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "args.h"
+#include "bench.h"
 #include "cli.h"
 #include "outfile.h"
 
@@ -116,139 +110,20 @@ static const args_option bench_options[] = {
     {NULL, 0, 0, 0},
 };
 
-/* One problem. A 1-D problem has n[0] == k[0] == 1. */
-typedef struct bench_point {
-    int dims;
-    size_t n[2];
-    size_t k[2];
-} bench_point;
-
-static const bench_point direct_grid[] = {
+static const bench_point direct_grid[BENCH_DIRECT_POINTS] = {
     {1, {1, 1u << 22}, {1, 3}},    {1, {1, 1u << 22}, {1, 17}},   {1, {1, 1u << 22}, {1, 64}},
     {1, {1, 1u << 22}, {1, 255}},  {1, {1, 1u << 22}, {1, 1024}}, {2, {2048, 2048}, {3, 3}},
     {2, {2048, 2048}, {5, 5}},     {2, {2048, 2048}, {9, 9}},     {2, {2048, 2048}, {15, 15}},
 };
-#define DIRECT_POINTS (sizeof direct_grid / sizeof direct_grid[0])
+_Static_assert(sizeof direct_grid / sizeof direct_grid[0] == BENCH_DIRECT_POINTS,
+               "bench.h sizes the direct grid");
 
 /* The FFT grid is generated: powers of two for 1-D, then the 2-D kernels. */
-#define FFT_1D_MAX 35
-static const size_t fft_2d_kernels[] = {3, 7, 15, 31, 63};
-#define FFT_POINTS_MAX (FFT_1D_MAX + sizeof fft_2d_kernels / sizeof fft_2d_kernels[0])
+static const size_t fft_2d_kernels[BENCH_FFT_2D_KERNELS] = {3, 7, 15, 31, 63};
 
-/* The dist grid: sums of `count` copies of the loaded die below, or of
- * `count` Bernoulli variables of different p (a Poisson-binomial). */
-typedef struct dist_point {
-    const char *op;   /* "dice" or "bernoulli" */
-    uint64_t count;
-} dist_point;
-
-static const dist_point dist_grid[] = {
+const dist_point bench_dist_grid[BENCH_DIST_POINTS] = {
     {"dice", 1000}, {"dice", 10000}, {"bernoulli", 10000}, {"bernoulli", 100000}};
-#define DIST_POINTS (sizeof dist_grid / sizeof dist_grid[0])
 static const double loaded_die[] = {0.1, 0.2, 0.3, 0.1, 0.2, 0.1};
-
-/* Median of an odd number of runs is one of them, not an average. */
-#define BENCH_RUNS 9
-#define BENCH_RUNS_QUICK 3
-
-typedef struct bench_config {
-    clconv_dtype dtype;
-    clconv_method method;     /* the direct grid's */
-    int runs;
-    int quick;
-    double direct_limit;      /* GFLOP; 0: none */
-    int grid_direct, grid_fft, grid_dist;
-} bench_config;
-
-/* One method timed at one point; measured == 0 when it was skipped. */
-typedef struct bench_timing {
-    int measured;
-    double ms_median;
-    double ms_min;
-    double ms_max;
-    clconv_method chosen;
-} bench_timing;
-
-/* A point's results: one timing on the direct grid, three on the FFT grid
- * (indexed by clconv_method: auto, direct, fft). */
-typedef struct bench_result {
-    bench_point pt;
-    size_t outputs;
-    double gflop;             /* 2 x outputs x taps / 1e9 */
-    double gbyte;             /* signal, kernel and output once each / 1e9 */
-    bench_timing t[3];
-} bench_result;
-
-/* The direct/FFT crossover of one signal size of the FFT grid: the smallest
- * kernel at which FFT was faster (k[1] == 0: none among those measured). */
-typedef struct bench_crossover {
-    bench_point pt;
-    size_t compared;          /* kernels where both methods ran */
-    bench_point largest;      /* the largest of them (its k) */
-} bench_crossover;
-
-typedef struct dist_result {
-    const dist_point *pt;
-    bench_timing t;           /* t.chosen: FFT when any convolution used it */
-} dist_result;
-
-/* Everything measured on one device. */
-typedef struct bench_device {
-    clconv_device_info dev;
-    clconv_peak_result peak;
-    bench_result direct[DIRECT_POINTS];
-    size_t ndirect;
-    bench_result fft[FFT_POINTS_MAX];
-    size_t nfft;
-    bench_crossover cross[FFT_POINTS_MAX];
-    size_t ncross;
-    dist_result dist[DIST_POINTS];
-    size_t ndist;
-    unsigned above_roof;      /* points above 100% of the limits */
-} bench_device;
-
-/* The rates of one timing against the device's limits. */
-typedef struct bench_rates {
-    double gflops, gbps, pct;
-    char bound;               /* 'c' compute-bound, 'm' memory-bound */
-} bench_rates;
-
-static int compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static void describe(const bench_point *pt, char *size, size_t size_len, char *kernel,
-                     size_t kernel_len)
-{
-    if (pt->dims == 1) {
-        snprintf(size, size_len, "%zu", pt->n[1]);
-        snprintf(kernel, kernel_len, "%zu", pt->k[1]);
-    } else {
-        snprintf(size, size_len, "%zux%zu", pt->n[0], pt->n[1]);
-        snprintf(kernel, kernel_len, "%zux%zu", pt->k[0], pt->k[1]);
-    }
-}
-
-static bench_rates rates_of(const bench_result *r, const bench_timing *t, const bench_device *bd,
-                            clconv_dtype dtype)
-{
-    bench_rates x = {0, 0, 0, 'm'};
-    const double s = t->ms_median * 1e-3;
-    x.gflops = r->gflop / s;
-    x.gbps = r->gbyte / s;
-    const double peak = bd->peak.gflops[dtype], bw = bd->peak.bandwidth_gbps;
-    if (t->chosen == CLCONV_METHOD_FFT || peak <= 0) {
-        x.pct = bw > 0 ? 100 * x.gbps / bw : 0;
-    } else {
-        /* The roofline: the lower of the FMA peak and bandwidth x intensity. */
-        const double mem_roof = bw * (r->gflop / r->gbyte);
-        x.bound = peak < mem_roof ? 'c' : 'm';
-        x.pct = 100 * x.gflops / (peak < mem_roof ? peak : mem_roof);
-    }
-    return x;
-}
 
 /* A host array of count uniform random values in [-1, 1) of dtype, from a
  * xorshift generator: the values only need to be ordinary numbers. */
@@ -273,53 +148,6 @@ static int random_buffer(clconv_runtime *rt, clconv_dtype dtype, size_t count,
     free(host);
     if (status < 0) return cli_library_error(rt, status, "bench: cannot create a buffer");
     return CLI_OK;
-}
-
-/* What one timed run does: submit the work, wait for it, and say which
- * method ran. Returns a library status. */
-typedef int (*bench_run_fn)(clconv_runtime *rt, const void *arg, clconv_method method,
-                            clconv_method *chosen);
-
-/* Times each of methods[0..n) cfg->runs times, filling t[i]. The runs are
- * split into passes over the methods (three in a full run, one with
- * --quick); in each pass a method gets one untimed run to warm the caches
- * again after the others, then its share of timed runs. Passes put every
- * method through the same phases of a shared machine's load, so the ratios
- * between them hold even when a phase slows all of them (on 2 cores, any
- * other busy process halves the speed), while each timed run still follows
- * a run of its own kind, as repeated calls do. Returns a library status (the
- * caller reports it, knowing what ran) and sets *failed to the method that
- * failed. */
-static int time_runs(clconv_runtime *rt, const bench_config *cfg, bench_run_fn fn,
-                     const void *arg, const clconv_method *methods, size_t n,
-                     bench_timing *const *t, clconv_method *failed)
-{
-    const int passes = cfg->runs % 3 == 0 && cfg->runs > 3 ? 3 : 1;
-    double times[3][BENCH_RUNS];
-    clconv_method chosen[3];
-    int lib = CLCONV_OK, done = 0;
-    for (int pass = 0; pass < passes && lib == CLCONV_OK; pass++) {
-        const int share = cfg->runs / passes;
-        for (size_t i = 0; i < n && lib == CLCONV_OK; i++) {
-            lib = fn(rt, arg, *failed = methods[i], &chosen[i]);
-            for (int r = 0; r < share && lib == CLCONV_OK; r++) {
-                const double t0 = cli_now_s() * 1e3;
-                lib = fn(rt, arg, methods[i], &chosen[i]);
-                times[i][done + r] = cli_now_s() * 1e3 - t0;
-            }
-        }
-        done += share;
-    }
-    if (lib < 0) return lib;
-    for (size_t i = 0; i < n; i++) {
-        qsort(times[i], (size_t)cfg->runs, sizeof times[i][0], compare_double);
-        t[i]->measured = 1;
-        t[i]->ms_min = times[i][0];
-        t[i]->ms_max = times[i][cfg->runs - 1];
-        t[i]->ms_median = times[i][cfg->runs / 2];
-        t[i]->chosen = chosen[i];
-    }
-    return CLCONV_OK;
 }
 
 /* Sets the points of cfg's FFT grid in res: every 1-D signal length with
@@ -417,10 +245,10 @@ static int run_point(clconv_runtime *rt, const bench_config *cfg, bench_result *
         t[n++] = &res->t[methods[i]];
     }
     if (status == CLI_OK) {
-        int lib = time_runs(rt, cfg, run_conv, &d, run, n, t, &failed);
+        int lib = bench_time_runs(rt, cfg, run_conv, &d, run, n, t, &failed);
         if (lib < 0) {
             char size[32], kernel[32], what[128];
-            describe(&res->pt, size, sizeof size, kernel, sizeof kernel);
+            bench_describe(&res->pt, size, sizeof size, kernel, sizeof kernel);
             snprintf(what, sizeof what, "bench: conv%dd %s with %s, method %s", res->pt.dims,
                      size, kernel, clconv_method_name(failed));
             status = cli_library_error(rt, lib, what);
@@ -430,230 +258,12 @@ static int run_point(clconv_runtime *rt, const bench_config *cfg, bench_result *
     return status;
 }
 
-/* auto's median over the faster forced method's, or 0 when neither ran. */
-static double auto_ratio(const bench_result *r)
-{
-    const bench_timing *a = &r->t[CLCONV_METHOD_AUTO], *di = &r->t[CLCONV_METHOD_DIRECT],
-                       *f = &r->t[CLCONV_METHOD_FFT];
-    double best = 0;
-    if (di->measured) best = di->ms_median;
-    if (f->measured && (best == 0 || f->ms_median < best)) best = f->ms_median;
-    return a->measured && best > 0 ? a->ms_median / best : 0;
-}
-
-/* ---- output files ---------------------------------------------------------- */
-
-/* One row of the flat table, as a CSV line or (json) a JSON array on one
- * line: the same columns either way, so the plot script reads both. */
-typedef struct bench_row {
-    size_t device;
-    const char *grid, *op, *method, *chosen;
-    char size[32], kernel[32];
-    size_t n, k;
-    const bench_timing *t;
-    bench_rates r;
-} bench_row;
-
-static const char row_columns[] = "device,grid,op,size,kernel,n,k,method,chosen,ms_median,"
-                                  "ms_min,ms_max,gflops,gbps,pct_roof,bound";
-
-static void row_write(FILE *f, int json, const bench_row *w, int last)
-{
-    const char *q = json ? "\"" : "";
-    fprintf(f, "%s%zu,%s%s%s,%s%s%s,%s%s%s,%s%s%s,%zu,%zu,%s%s%s,%s%s%s,%.4f,%.4f,%.4f,%.3f,"
-            "%.3f,%.2f,%s%c%s%s\n", json ? "    [" : "", w->device, q, w->grid, q, q, w->op, q,
-            q, w->size, q, q, w->kernel, q, w->n, w->k, q, w->method, q, q, w->chosen, q,
-            w->t->ms_median, w->t->ms_min, w->t->ms_max, w->r.gflops, w->r.gbps, w->r.pct, q,
-            w->r.bound, q, json ? (last ? "]" : "],") : "");
-}
-
-/* Calls row_write for every measured timing of bd; *left counts the rows
- * still to come over all devices, so JSON knows the last one. */
-static void rows_write(FILE *f, int json, const bench_config *cfg, const bench_device *bd,
-                       size_t *left)
-{
-    static const char *const grids[2] = {"direct", "fft"};
-    for (int g = 0; g < 2; g++) {
-        const bench_result *res = g ? bd->fft : bd->direct;
-        const size_t count = g ? bd->nfft : bd->ndirect;
-        for (size_t i = 0; i < count; i++) {
-            for (int m = 0; m < 3; m++) {
-                const bench_timing *t = &res[i].t[m];
-                if (!t->measured) continue;
-                bench_row w = {bd->dev.index, grids[g], res[i].pt.dims == 1 ? "conv1d" : "conv2d",
-                               clconv_method_name((clconv_method)m), clconv_method_name(t->chosen),
-                               "", "", res[i].pt.n[0] * res[i].pt.n[1],
-                               res[i].pt.k[0] * res[i].pt.k[1], t, rates_of(&res[i], t, bd,
-                                                                            cfg->dtype)};
-                describe(&res[i].pt, w.size, sizeof w.size, w.kernel, sizeof w.kernel);
-                row_write(f, json, &w, --*left == 0);
-            }
-        }
-    }
-    for (size_t i = 0; i < bd->ndist; i++) {
-        const dist_result *d = &bd->dist[i];
-        bench_row w = {bd->dev.index, "dist", d->pt->op, "auto", clconv_method_name(d->t.chosen),
-                       "", "", (size_t)d->pt->count, 0, &d->t, {0, 0, 0, '-'}};
-        snprintf(w.size, sizeof w.size, "%zu", (size_t)d->pt->count);
-        snprintf(w.kernel, sizeof w.kernel, "-");
-        row_write(f, json, &w, --*left == 0);
-    }
-}
-
-static size_t rows_count(const bench_device *bd)
-{
-    size_t count = bd->ndist;
-    for (size_t i = 0; i < bd->ndirect; i++)
-        for (int m = 0; m < 3; m++) count += (size_t)bd->direct[i].t[m].measured;
-    for (size_t i = 0; i < bd->nfft; i++)
-        for (int m = 0; m < 3; m++) count += (size_t)bd->fft[i].t[m].measured;
-    return count;
-}
-
-/* [n] for 1-D, [rows, cols] for 2-D. */
-static void json_extent(FILE *f, int dims, const size_t *e)
-{
-    if (dims == 1) {
-        fprintf(f, "[%zu]", e[1]);
-    } else {
-        fprintf(f, "[%zu, %zu]", e[0], e[1]);
-    }
-}
-
-static void json_timing(FILE *f, const char *name, const bench_result *r, const bench_timing *t,
-                        const bench_device *bd, clconv_dtype dtype)
-{
-    fprintf(f, ", \"%s\": ", name);
-    if (!t->measured) {
-        fprintf(f, "null");
-        return;
-    }
-    const bench_rates x = rates_of(r, t, bd, dtype);
-    fprintf(f, "{\"method\": \"%s\", \"ms_median\": %.4f, \"ms_min\": %.4f, \"ms_max\": %.4f, "
-            "\"gflops\": %.3f, \"gbps\": %.3f, \"pct_roof\": %.2f, \"bound\": \"%s\"}",
-            clconv_method_name(t->chosen), t->ms_median, t->ms_min, t->ms_max, x.gflops, x.gbps,
-            x.pct, x.bound == 'c' ? "compute" : "memory");
-}
-
-static void json_points(FILE *f, const char *name, const bench_result *res, size_t count,
-                        int fft_grid_points, const bench_device *bd, clconv_dtype dtype)
-{
-    fprintf(f, "  \"%s\": [\n", name);
-    for (size_t i = 0; i < count; i++) {
-        const bench_point *pt = &res[i].pt;
-        fprintf(f, "    {\"op\": \"conv%dd\", \"n\": ", pt->dims);
-        json_extent(f, pt->dims, pt->n);
-        fprintf(f, ", \"k\": ");
-        json_extent(f, pt->dims, pt->k);
-        fprintf(f, ", \"outputs\": %zu, \"gflop\": %.4f, \"gbyte\": %.4f", res[i].outputs,
-                res[i].gflop, res[i].gbyte);
-        if (fft_grid_points) {
-            json_timing(f, "direct", &res[i], &res[i].t[CLCONV_METHOD_DIRECT], bd, dtype);
-            json_timing(f, "fft", &res[i], &res[i].t[CLCONV_METHOD_FFT], bd, dtype);
-            json_timing(f, "auto", &res[i], &res[i].t[CLCONV_METHOD_AUTO], bd, dtype);
-            fprintf(f, ", \"auto_over_best\": %.4f", auto_ratio(&res[i]));
-        } else {
-            for (int m = 0; m < 3; m++)
-                if (res[i].t[m].measured)
-                    json_timing(f, "result", &res[i], &res[i].t[m], bd, dtype);
-        }
-        fprintf(f, "}%s\n", i + 1 < count ? "," : "");
-    }
-    fprintf(f, "  ]");
-}
-
-/* The keys of one device's results, inside an object already opened. */
-static void json_device(FILE *f, const bench_device *bd, const bench_config *cfg)
-{
-    const clconv_device_info *dev = &bd->dev;
-    const clconv_peak_result *pk = &bd->peak;
-    fprintf(f, "  \"device\": {\"index\": %zu, \"name\": ", dev->index);
-    json_write_string(f, dev->name);
-    fprintf(f, ", \"vendor\": ");
-    json_write_string(f, dev->vendor);
-    fprintf(f, ", \"platform\": ");
-    json_write_string(f, dev->platform);
-    fprintf(f, ", \"driver\": ");
-    json_write_string(f, dev->driver_version);
-    fprintf(f, ", \"compute_units\": %u},\n", dev->compute_units);
-    fprintf(f, "  \"peak\": {\"bandwidth_gbps\": %.3f, \"copy_gbps\": %.3f, \"gflops_f32\": %.3f, "
-            "\"gflops_f64\": %.3f, \"fma_width_f32\": %u, \"fma_chains_f32\": %u, "
-            "\"fma_width_f64\": %u, \"fma_chains_f64\": %u, \"seconds\": %.3f},\n",
-            pk->bandwidth_gbps, pk->copy_gbps, pk->gflops[CLCONV_F32], pk->gflops[CLCONV_F64],
-            pk->fma_width[CLCONV_F32], pk->fma_chains[CLCONV_F32], pk->fma_width[CLCONV_F64],
-            pk->fma_chains[CLCONV_F64], pk->seconds);
-    fprintf(f, "  \"precision\": \"%s\",\n  \"mode\": \"same\",\n  \"direct_grid_method\": "
-            "\"%s\",\n  \"direct_limit_gflop\": %g,\n", cfg->dtype == CLCONV_F64 ? "f64" : "f32",
-            clconv_method_name(cfg->method), cfg->direct_limit);
-    fprintf(f, "  \"warmup_runs\": 1,\n  \"timed_runs\": %d,\n", cfg->runs);
-    json_points(f, "direct_grid", bd->direct, bd->ndirect, 0, bd, cfg->dtype);
-    fprintf(f, ",\n");
-    json_points(f, "fft_grid", bd->fft, bd->nfft, 1, bd, cfg->dtype);
-    fprintf(f, ",\n  \"crossovers\": [");
-    for (size_t i = 0; i < bd->ncross; i++) {
-        const bench_crossover *c = &bd->cross[i];
-        fprintf(f, "%s\n    {\"op\": \"conv%dd\", \"n\": ", i ? "," : "", c->pt.dims);
-        json_extent(f, c->pt.dims, c->pt.n);
-        fprintf(f, ", \"fft_faster_from_k\": ");
-        if (c->pt.k[1]) {
-            json_extent(f, c->pt.dims, c->pt.k);
-        } else {
-            fprintf(f, "null");
-        }
-        fprintf(f, ", \"kernels_compared\": %zu}", c->compared);
-    }
-    fprintf(f, "\n  ],\n  \"dist_grid\": [");
-    for (size_t i = 0; i < bd->ndist; i++) {
-        const dist_result *d = &bd->dist[i];
-        fprintf(f, "%s\n    {\"op\": \"%s\", \"count\": %llu, \"method\": \"%s\", "
-                "\"ms_median\": %.4f, \"ms_min\": %.4f, \"ms_max\": %.4f}", i ? "," : "",
-                d->pt->op, (unsigned long long)d->pt->count, clconv_method_name(d->t.chosen),
-                d->t.ms_median, d->t.ms_min, d->t.ms_max);
-    }
-    fprintf(f, "\n  ],\n  \"columns\": ");
-    json_write_string(f, row_columns);
-    fprintf(f, ",\n  \"rows\": [\n");
-    size_t left = rows_count(bd);
-    rows_write(f, 1, cfg, bd, &left);
-    fprintf(f, "  ]\n");
-}
-
-/* One device: its keys at the top level, as before --all-devices existed;
- * several: an array of such objects under "devices". */
-static void json_write(FILE *f, const bench_device *bd, size_t ndev, const bench_config *cfg)
-{
-    fprintf(f, "{\n  \"clconv_version\": ");
-    json_write_string(f, clconv_version_string());
-    if (ndev == 1) {
-        fprintf(f, ",\n");
-        json_device(f, &bd[0], cfg);
-    } else {
-        fprintf(f, ",\n  \"devices\": [\n");
-        for (size_t i = 0; i < ndev; i++) {
-            fprintf(f, "{\n");
-            json_device(f, &bd[i], cfg);
-            fprintf(f, "}%s\n", i + 1 < ndev ? "," : "");
-        }
-        fprintf(f, "  ]\n");
-    }
-    fprintf(f, "}\n");
-}
-
-static void csv_write(FILE *f, const bench_device *bd, size_t ndev, const bench_config *cfg)
-{
-    fprintf(f, "%s\n", row_columns);
-    for (size_t i = 0; i < ndev; i++) {
-        size_t left = rows_count(&bd[i]);
-        rows_write(f, 0, cfg, &bd[i], &left);
-    }
-}
-
 /* ---- the grids -------------------------------------------------------------- */
 
 static void progress(const char *grid, size_t i, size_t count, const bench_point *pt)
 {
     char size[32], kernel[32];
-    describe(pt, size, sizeof size, kernel, sizeof kernel);
+    bench_describe(pt, size, sizeof size, kernel, sizeof kernel);
     cli_progress("bench %s [%zu/%zu] conv%dd %s with %s", grid, i + 1, count, pt->dims, size,
                  kernel);
 }
@@ -703,19 +313,19 @@ static int run_direct_grid(clconv_runtime *rt, const bench_config *cfg, bench_de
            cfg->dtype == CLCONV_F64 ? "float64" : "float32", clconv_method_name(cfg->method),
            cfg->runs, "op", "size", "kernel", "method", "ms", "GFLOP/s", "GB/s", "%roof");
     fflush(stdout);
-    for (size_t i = 0; i < DIRECT_POINTS; i++) {
+    for (size_t i = 0; i < BENCH_DIRECT_POINTS; i++) {
         res[i].pt = direct_grid[i];
-        progress("direct", i, DIRECT_POINTS, &res[i].pt);
+        progress("direct", i, BENCH_DIRECT_POINTS, &res[i].pt);
         int status = run_point(rt, cfg, &res[i], &cfg->method, 1, 0);
         cli_progress_end();
         if (status != CLI_OK) return status;
         bd->ndirect = i + 1;
         const bench_timing *t = &res[i].t[cfg->method];
         char size[32], kernel[32];
-        describe(&res[i].pt, size, sizeof size, kernel, sizeof kernel);
+        bench_describe(&res[i].pt, size, sizeof size, kernel, sizeof kernel);
         printf("conv%dd  %-11s %-7s %-7s %10.3f", res[i].pt.dims, size, kernel,
                clconv_method_name(t->chosen), t->ms_median);
-        const bench_rates x = rates_of(&res[i], t, bd, cfg->dtype);
+        const bench_rates x = bench_rates_of(&res[i], t, bd, cfg->dtype);
         print_rates(bd, &x);
         printf("\n");
         fflush(stdout);
@@ -728,7 +338,7 @@ static void print_timing(const bench_result *r, const bench_timing *t, bench_dev
                          clconv_dtype dtype)
 {
     if (t->measured) {
-        const double pct = rates_of(r, t, bd, dtype).pct;
+        const double pct = bench_rates_of(r, t, bd, dtype).pct;
         printf(" %10.3f %5.0f%%%c", t->ms_median, pct, above_roof(bd, pct));
     } else {
         printf(" %10s %7s", "-", "");
@@ -765,12 +375,12 @@ static void print_crossovers(const bench_device *bd)
     for (size_t i = 0; i < bd->ncross; i++) {
         const bench_crossover *c = &bd->cross[i];
         char size[32], kernel[32];
-        describe(&c->pt, size, sizeof size, kernel, sizeof kernel);
+        bench_describe(&c->pt, size, sizeof size, kernel, sizeof kernel);
         printf("  conv%dd %-11s ", c->pt.dims, size);
         if (c->pt.k[1]) {
             printf("FFT faster from %s\n", kernel);
         } else if (c->compared) {
-            describe(&c->largest, size, sizeof size, kernel, sizeof kernel);
+            bench_describe(&c->largest, size, sizeof size, kernel, sizeof kernel);
             printf("direct faster at all %zu kernels compared, up to %s\n", c->compared, kernel);
         } else {
             printf("not compared (direct skipped)\n");
@@ -800,16 +410,16 @@ static int run_fft_grid(clconv_runtime *rt, const bench_config *cfg, bench_devic
         bd->nfft = i + 1;
         const bench_result *r = &res[i];
         char size[32], kernel[32];
-        describe(&r->pt, size, sizeof size, kernel, sizeof kernel);
+        bench_describe(&r->pt, size, sizeof size, kernel, sizeof kernel);
         printf("conv%dd  %-11s %-7s", r->pt.dims, size, kernel);
         print_timing(r, &r->t[CLCONV_METHOD_DIRECT], bd, cfg->dtype);
         print_timing(r, &r->t[CLCONV_METHOD_FFT], bd, cfg->dtype);
         printf(" %-7s", clconv_method_name(r->t[CLCONV_METHOD_AUTO].chosen));
         print_timing(r, &r->t[CLCONV_METHOD_AUTO], bd, cfg->dtype);
-        printf(" %9.2f\n", auto_ratio(r));
+        printf(" %9.2f\n", bench_auto_ratio(r));
         fflush(stdout);
         skipped |= !r->t[CLCONV_METHOD_DIRECT].measured;
-        if (auto_ratio(r) > worst) worst = auto_ratio(r);
+        if (bench_auto_ratio(r) > worst) worst = bench_auto_ratio(r);
     }
     if (skipped)
         printf("\n- : direct skipped, above %g GFLOP (--direct-limit)\n", cfg->direct_limit);
@@ -853,12 +463,12 @@ static int run_dist_grid(clconv_runtime *rt, const bench_config *cfg, bench_devi
     printf("Dist grid: float64, automatic method; median of %d runs after a warm-up, "
            "compute only\n\n%-10s %8s %-7s %10s\n", cfg->runs, "sum of", "count", "method",
            "ms");
-    for (size_t i = 0; i < DIST_POINTS; i++) {
-        const dist_point *pt = &dist_grid[i];
+    for (size_t i = 0; i < BENCH_DIST_POINTS; i++) {
+        const dist_point *pt = &bench_dist_grid[i];
         dist_result *res = &bd->dist[i];
         dist_data d = {pt, NULL, NULL};
         int status = CLI_OK, lib = CLCONV_OK;
-        cli_progress("bench dist [%zu/%zu] sum of %llu %s", i + 1, DIST_POINTS,
+        cli_progress("bench dist [%zu/%d] sum of %llu %s", i + 1, BENCH_DIST_POINTS,
                      (unsigned long long)pt->count, pt->op);
         if (strcmp(pt->op, "dice") == 0) {
             lib = clconv_dist_create_1d(rt, loaded_die, sizeof loaded_die / sizeof loaded_die[0],
@@ -878,7 +488,7 @@ static int run_dist_grid(clconv_runtime *rt, const bench_config *cfg, bench_devi
             const clconv_method method = CLCONV_METHOD_AUTO;
             bench_timing *t = &res->t;
             clconv_method failed;
-            lib = time_runs(rt, cfg, run_dist, &d, &method, 1, &t, &failed);
+            lib = bench_time_runs(rt, cfg, run_dist, &d, &method, 1, &t, &failed);
         }
         cli_progress_end();
         if (lib < 0) {
@@ -924,101 +534,6 @@ static int bench_device_run(const char *spec, const bench_config *cfg, bench_dev
                     bd->above_roof, bd->above_roof == 1 ? "" : "s");
     clconv_runtime_destroy(rt);
     return status;
-}
-
-/* ---- the side-by-side summary of --all-devices ---------------------------- */
-
-#define SUMMARY_COL 16
-
-static void summary_label(const char *fmt, const char *a, const char *b)
-{
-    char label[64];
-    snprintf(label, sizeof label, fmt, a, b);
-    printf("%-30s", label);
-}
-
-/* Prints the auto (or the direct grid's) median of point i of one grid for
- * each device, "-" where it did not run. */
-static void summary_points(const bench_device *bd, size_t ndev, int fft, clconv_method method)
-{
-    const size_t count = fft ? bd[0].nfft : bd[0].ndirect;
-    for (size_t i = 0; i < count; i++) {
-        const bench_result *r0 = fft ? &bd[0].fft[i] : &bd[0].direct[i];
-        char size[32], kernel[32];
-        describe(&r0->pt, size, sizeof size, kernel, sizeof kernel);
-        summary_label(r0->pt.dims == 1 ? "  conv1d %s*%s" : "  conv2d %s*%s", size, kernel);
-        for (size_t d = 0; d < ndev; d++) {
-            const size_t n = fft ? bd[d].nfft : bd[d].ndirect;
-            const bench_timing *t = i < n ? &(fft ? bd[d].fft : bd[d].direct)[i].t[method] : NULL;
-            if (t && t->measured) {
-                printf(" %*.3f", SUMMARY_COL - 1, t->ms_median);
-            } else {
-                printf(" %*s", SUMMARY_COL - 1, "-");
-            }
-        }
-        printf("\n");
-    }
-}
-
-static void summary_write(const bench_device *bd, size_t ndev, const bench_config *cfg)
-{
-    printf("Summary, one column per device (ms are medians)\n\n%-30s", "");
-    for (size_t d = 0; d < ndev; d++) printf(" %*zu", SUMMARY_COL - 1, bd[d].dev.index);
-    printf("\n%-30s", "device");
-    for (size_t d = 0; d < ndev; d++) printf(" %*.*s", SUMMARY_COL - 1, SUMMARY_COL - 1,
-                                             bd[d].dev.name);
-    static const char *const peak_names[] = {"read GB/s", "copy GB/s", "FMA float32 GFLOP/s",
-                                             "FMA float64 GFLOP/s"};
-    for (int k = 0; k < 4; k++) {
-        printf("\n%-30s", peak_names[k]);
-        for (size_t d = 0; d < ndev; d++) {
-            const double v[4] = {bd[d].peak.bandwidth_gbps, bd[d].peak.copy_gbps,
-                                 bd[d].peak.gflops[0], bd[d].peak.gflops[1]};
-            printf(" %*.1f", SUMMARY_COL - 1, v[k]);
-        }
-    }
-    printf("\n");
-    if (cfg->grid_direct) {
-        printf("direct grid, method %s, ms\n", clconv_method_name(cfg->method));
-        summary_points(bd, ndev, 0, cfg->method);
-    }
-    if (cfg->grid_fft) {
-        printf("FFT grid, auto, ms\n");
-        summary_points(bd, ndev, 1, CLCONV_METHOD_AUTO);
-        printf("FFT faster from kernel\n");
-        for (size_t i = 0; i < bd[0].ncross; i++) {
-            char size[32], kernel[32];
-            describe(&bd[0].cross[i].pt, size, sizeof size, kernel, sizeof kernel);
-            summary_label(bd[0].cross[i].pt.dims == 1 ? "  conv1d %s%s" : "  conv2d %s%s", size,
-                          "");
-            for (size_t d = 0; d < ndev; d++) {
-                const bench_crossover *c = i < bd[d].ncross ? &bd[d].cross[i] : NULL;
-                if (c && c->pt.k[1]) {
-                    describe(&c->pt, size, sizeof size, kernel, sizeof kernel);
-                    printf(" %*s", SUMMARY_COL - 1, kernel);
-                } else {
-                    printf(" %*s", SUMMARY_COL - 1, "-");
-                }
-            }
-            printf("\n");
-        }
-    }
-    if (cfg->grid_dist) {
-        printf("dist grid, ms\n");
-        for (size_t i = 0; i < DIST_POINTS; i++) {
-            char count[32];
-            snprintf(count, sizeof count, "%llu", (unsigned long long)dist_grid[i].count);
-            summary_label("  sum of %s %s", count, dist_grid[i].op);
-            for (size_t d = 0; d < ndev; d++) {
-                if (i < bd[d].ndist) {
-                    printf(" %*.3f", SUMMARY_COL - 1, bd[d].dist[i].t.ms_median);
-                } else {
-                    printf(" %*s", SUMMARY_COL - 1, "-");
-                }
-            }
-            printf("\n");
-        }
-    }
 }
 
 int cmd_bench(int argc, char **argv)
@@ -1097,13 +612,13 @@ int cmd_bench(int argc, char **argv)
         snprintf(spec, sizeof spec, "%zu", d);
         status = bench_device_run(all_devices ? spec : device, &cfg, &bd[d]);
     }
-    if (status == CLI_OK && all_devices) summary_write(bd, ndev, &cfg);
+    if (status == CLI_OK && all_devices) bench_summary_write(bd, ndev, &cfg);
     if (status == CLI_OK && json) {
-        json_write(jf.f, bd, ndev, &cfg);
+        bench_json_write(jf.f, bd, ndev, &cfg);
         status = outfile_commit(&jf);
     }
     if (status == CLI_OK && csv) {
-        csv_write(cf.f, bd, ndev, &cfg);
+        bench_csv_write(cf.f, bd, ndev, &cfg);
         status = outfile_commit(&cf);
     }
     outfile_abort(&cf);
