@@ -1,7 +1,8 @@
 /*
  * The single test executable: `clconv_tests [SUITE [TCASE]]` runs one suite
  * (CTest runs each listed in suites.txt separately, so failures are named) or
- * every suite when none is given. Exits non-zero when a test fails or the
+ * every suite when none is given. The suites come from suites.txt, the one
+ * list: CMake writes it into suite_list.h as SUITE(name) lines. Exits non-zero when a test fails or the
  * suite name is unknown. Check's usual environment variables (CK_FORK,
  * CK_VERBOSITY, CK_RUN_CASE, ...) apply.
  */
@@ -15,23 +16,9 @@ static const struct {
     const char *name;
     Suite *(*make)(void);
 } suites[] = {
-    {"reference", clconv_test_suite_reference},
-    {"errors", clconv_test_suite_errors},
-    {"device", clconv_test_suite_device},
-    {"runtime", clconv_test_suite_runtime},
-    {"buffer", clconv_test_suite_buffer},
-    {"cache", clconv_test_suite_cache},
-    {"conv", clconv_test_suite_conv},
-    {"conv1d", clconv_test_suite_conv1d},
-    {"conv2d", clconv_test_suite_conv2d},
-    {"separable", clconv_test_suite_separable},
-    {"stream", clconv_test_suite_stream},
-    {"threads", clconv_test_suite_threads},
-    {"dist", clconv_test_suite_dist},
-    {"fft", clconv_test_suite_fft},
-    {"peak", clconv_test_suite_peak},
-    {"serve", clconv_test_suite_serve},
-    {"json", clconv_test_suite_json},
+#define SUITE(name) {#name, clconv_test_suite_##name},
+#include "suite_list.h"
+#undef SUITE
 };
 
 #define SUITE_COUNT (sizeof suites / sizeof suites[0])

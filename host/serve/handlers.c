@@ -7,7 +7,7 @@
  * host/cli report through cli_error, captured here into the answer's one
  * error line. Every failure caused by the input is a 400.
  */
-#include "internal.h"
+#include "serve_internal.h"
 
 #include "array.h"
 #include "cli.h"

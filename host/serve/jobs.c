@@ -5,7 +5,7 @@
  * to the device with the least work per worker. Workers finish every queued
  * job before a stop lets them exit, which is what a graceful shutdown needs.
  */
-#include "internal.h"
+#include "serve_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * or as a JSON object per line for log collectors. Each line is formatted
  * first and written with one call, so lines from several threads never mix.
  */
-#include "internal.h"
+#include "serve_internal.h"
 #include "json.h"
 
 #include <stdlib.h>

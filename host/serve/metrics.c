@@ -5,7 +5,7 @@
  * plan cache counters. Counters live in fixed tables under one lock, so a
  * scrape costs microseconds and the metrics never grow with the traffic.
  */
-#include "internal.h"
+#include "serve_internal.h"
 
 #include <stdlib.h>
 

@@ -10,7 +10,7 @@
  */
 #include "serve.h"
 
-#include "internal.h"
+#include "serve_internal.h"
 #include "json.h"
 
 #include <arpa/inet.h>
