@@ -37,7 +37,7 @@ typedef struct pass {
     cl_kernel kernel;
 } pass;
 
-typedef struct plan {
+typedef struct direct_plan {
     const clconv__geom *g;
     size_t es;
     /* The operand copied into the padded buffer. */
@@ -50,7 +50,7 @@ typedef struct plan {
     pass pass[2];
     char pad_options[64];
     cl_kernel pad;
-} plan;
+} direct_plan;
 
 /* Extents of the buffers of one piece: [0] the padded input, [1] the
  * separable intermediate, [npasses] the piece of output. */
@@ -66,7 +66,7 @@ static int round_up(size_t v, size_t m, size_t *out)
 
 /* Walks the passes backwards from the piece's output: each pass reads whole
  * blocks plus the window's halo. Returns 1 on overflow. */
-static int piece_extents(const plan *pl, size_t pr, size_t pc, extents *x)
+static int piece_extents(const direct_plan *pl, size_t pr, size_t pc, extents *x)
 {
     x->rows[pl->npasses] = pr;
     x->cols[pl->npasses] = pc;
@@ -84,7 +84,7 @@ static int piece_extents(const plan *pl, size_t pr, size_t pc, extents *x)
 }
 
 /* Bytes of one scratch buffer of the piece; SIZE_MAX on overflow. */
-static size_t buffer_bytes(const plan *pl, const extents *x, int i, size_t batch)
+static size_t buffer_bytes(const direct_plan *pl, const extents *x, int i, size_t batch)
 {
     size_t bytes;
     if (clconv__mul_ok(x->rows[i], x->cols[i], &bytes) || clconv__mul_ok(bytes, batch, &bytes) ||
@@ -95,7 +95,7 @@ static size_t buffer_bytes(const plan *pl, const extents *x, int i, size_t batch
 
 /* Scratch bytes of a piece of batch x rows x cols outputs; SIZE_MAX on
  * overflow. */
-static size_t piece_bytes(const plan *pl, const size_t piece[3])
+static size_t piece_bytes(const direct_plan *pl, const size_t piece[3])
 {
     extents x;
     size_t total = 0;
@@ -111,7 +111,7 @@ static size_t piece_bytes(const plan *pl, const size_t piece[3])
 /* Sets piece[axis] to the largest multiple of unit (capped at total) whose
  * piece fits in limit bytes, by bisection: the cost grows with every axis.
  * Returns that extent, 0 when not even one unit fits. */
-static size_t largest_fit(const plan *pl, size_t limit, size_t piece[3], int axis, size_t unit,
+static size_t largest_fit(const direct_plan *pl, size_t limit, size_t piece[3], int axis, size_t unit,
                           size_t total)
 {
     size_t lo = 0, hi = total / unit + (total % unit != 0);
@@ -127,7 +127,7 @@ static size_t largest_fit(const plan *pl, size_t limit, size_t piece[3], int axi
 
 /* Chooses the largest piece within the scratch budget, shrinking the batch
  * first, then rows, then columns, so pieces stay as long as possible. */
-static int choose_piece(clconv_runtime *rt, const plan *pl, size_t piece[3])
+static int choose_piece(clconv_runtime *rt, const direct_plan *pl, size_t piece[3])
 {
     const clconv__geom *g = pl->g;
     const pass *last = &pl->pass[pl->npasses - 1];
@@ -214,7 +214,7 @@ static size_t round_groups(size_t items, size_t group)
 }
 
 /* Copies the source block of a piece into the padded buffer. */
-static int enqueue_pad(clconv_runtime *rt, const plan *pl, const extents *x, cl_mem dst,
+static int enqueue_pad(clconv_runtime *rt, const direct_plan *pl, const extents *x, cl_mem dst,
                        size_t b0, size_t nb, size_t r0, size_t c0)
 {
     const cl_ulong src_offset = pl->src_batched ? b0 * pl->src_rows * pl->src_cols : 0;
@@ -244,7 +244,7 @@ typedef struct source {
 } source;
 
 /* The padded buffer of pass i of a piece: every window lies inside. */
-static source padded(const plan *pl, int i, const extents *x, cl_mem mem)
+static source padded(const direct_plan *pl, int i, const extents *x, cl_mem mem)
 {
     const cl_ulong batch = i == 0 && !pl->src_batched ? 0 : (cl_ulong)x->rows[i] * x->cols[i];
     return (source){mem, x->cols[i], batch, (cl_long)x->rows[i], (cl_long)x->cols[i], 0, 0};
@@ -254,7 +254,7 @@ static source padded(const plan *pl, int i, const extents *x, cl_mem mem)
  * and out_batch the strides of the destination; x gives the piece's output
  * extents (rows[i + 1] x cols[i + 1]). conv_tiled reads only padded
  * buffers. */
-static int enqueue_pass(clconv_runtime *rt, const plan *pl, int i, const extents *x,
+static int enqueue_pass(clconv_runtime *rt, const direct_plan *pl, int i, const extents *x,
                         const source *in, cl_mem out, size_t b0, size_t nb, cl_ulong out_offset,
                         cl_ulong out_pitch, cl_ulong out_batch)
 {
@@ -301,7 +301,7 @@ static int enqueue_pass(clconv_runtime *rt, const plan *pl, int i, const extents
 /* One pass of strips straight over the source, zero outside it: no padded
  * copy, no scratch, no pieces. For single-pass strip plans whose source is
  * read as it lies (not rotated). */
-static int execute_unpadded(clconv_runtime *rt, plan *pl, cl_mem out)
+static int execute_unpadded(clconv_runtime *rt, direct_plan *pl, cl_mem out)
 {
     const clconv__geom *g = pl->g;
     extents x = {{0, g->out[0], 0}, {0, g->out[1], 0}};
@@ -321,7 +321,7 @@ static int execute_unpadded(clconv_runtime *rt, plan *pl, cl_mem out)
 }
 
 /* Runs a prepared plan piece by piece, then frees its kernels. */
-static int execute(clconv_runtime *rt, plan *pl, cl_mem out)
+static int execute(clconv_runtime *rt, direct_plan *pl, cl_mem out)
 {
     const clconv__geom *g = pl->g;
     if (pl->npasses == 1 && pl->pass[0].p.variant == CLCONV__DIRECT_STRIP && !pl->src_reverse)
@@ -379,20 +379,20 @@ static int execute(clconv_runtime *rt, plan *pl, cl_mem out)
 }
 
 /* Fields common to both entry points; the caller fills source and passes. */
-static void plan_init(plan *pl, const clconv__geom *g)
+static void plan_init(direct_plan *pl, const clconv__geom *g)
 {
-    *pl = (plan){.g = g, .es = clconv_dtype_size(g->dtype)};
+    *pl = (direct_plan){.g = g, .es = clconv_dtype_size(g->dtype)};
 }
 
 /* The source offsets that put the window of output [0][0] at padded
  * element [0][0]: out[o] reads x[o + start - (k - 1) + t] (dispatch.h). */
-static void plan_offsets(plan *pl, size_t kr, size_t kc)
+static void plan_offsets(direct_plan *pl, size_t kr, size_t kc)
 {
     pl->row_off = (int64_t)pl->g->start[0] - (int64_t)(kr - 1);
     pl->col_off = (int64_t)pl->g->start[1] - (int64_t)(kc - 1);
 }
 
-static void plan_pad_options(plan *pl)
+static void plan_pad_options(direct_plan *pl)
 {
     snprintf(pl->pad_options, sizeof pl->pad_options, "-DPRECISION=%d -DPADV=%u",
              pl->g->dtype == CLCONV_F64 ? 64 : 32, pl->pass[0].p.pad_vec);
@@ -407,7 +407,7 @@ int clconv__direct_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
 int clconv__direct_run_params(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
                               cl_mem kernel, cl_mem out, const clconv__direct_params *force)
 {
-    plan pl;
+    direct_plan pl;
     plan_init(&pl, g);
     pl.npasses = 1;
     /* Convolution commutes: when the kernel is the larger operand it becomes
@@ -433,7 +433,7 @@ int clconv__direct_run_params(clconv_runtime *rt, const clconv__geom *g, cl_mem 
 int clconv__direct_separable_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
                                  cl_mem kcol, cl_mem krow, cl_mem out)
 {
-    plan pl;
+    direct_plan pl;
     plan_init(&pl, g);
     pl.npasses = 2;
     pl.src = signal;

@@ -75,10 +75,10 @@ typedef struct bench_crossover {
     bench_point largest;      /* the largest of them (its k) */
 } bench_crossover;
 
-typedef struct dist_result {
+typedef struct bench_dist_result {
     const dist_point *pt;
     bench_timing t;           /* t.chosen: FFT when any convolution used it */
-} dist_result;
+} bench_dist_result;
 
 /* Everything measured on one device. */
 typedef struct bench_device {
@@ -90,7 +90,7 @@ typedef struct bench_device {
     size_t nfft;
     bench_crossover cross[BENCH_FFT_POINTS_MAX];
     size_t ncross;
-    dist_result dist[BENCH_DIST_POINTS];
+    bench_dist_result dist[BENCH_DIST_POINTS];
     size_t ndist;
     unsigned above_roof;      /* points above 100% of the limits */
 } bench_device;

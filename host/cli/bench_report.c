@@ -103,7 +103,7 @@ static void rows_write(FILE *f, int json, const bench_config *cfg, const bench_d
         }
     }
     for (size_t i = 0; i < bd->ndist; i++) {
-        const dist_result *d = &bd->dist[i];
+        const bench_dist_result *d = &bd->dist[i];
         bench_row w = {bd->dev.index, "dist", d->pt->op, "auto", clconv_method_name(d->t.chosen),
                        "", "", (size_t)d->pt->count, 0, &d->t, {0, 0, 0, '-'}};
         snprintf(w.size, sizeof w.size, "%zu", (size_t)d->pt->count);
@@ -216,7 +216,7 @@ static void json_device(FILE *f, const bench_device *bd, const bench_config *cfg
     }
     fprintf(f, "\n  ],\n  \"bench_dist_grid\": [");
     for (size_t i = 0; i < bd->ndist; i++) {
-        const dist_result *d = &bd->dist[i];
+        const bench_dist_result *d = &bd->dist[i];
         fprintf(f, "%s\n    {\"op\": \"%s\", \"count\": %llu, \"method\": \"%s\", "
                 "\"ms_median\": %.4f, \"ms_min\": %.4f, \"ms_max\": %.4f}", i ? "," : "",
                 d->pt->op, (unsigned long long)d->pt->count, clconv_method_name(d->t.chosen),

@@ -465,7 +465,7 @@ static int run_dist_grid(clconv_runtime *rt, const bench_config *cfg, bench_devi
            "ms");
     for (size_t i = 0; i < BENCH_DIST_POINTS; i++) {
         const dist_point *pt = &bench_dist_grid[i];
-        dist_result *res = &bd->dist[i];
+        bench_dist_result *res = &bd->dist[i];
         dist_data d = {pt, NULL, NULL};
         int status = CLI_OK, lib = CLCONV_OK;
         cli_progress("bench dist [%zu/%d] sum of %llu %s", i + 1, BENCH_DIST_POINTS,
