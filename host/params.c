@@ -39,19 +39,22 @@ typedef struct entry {
  * tiled one, and a final strip entry serves CLCONV_DIRECT_VARIANT=strip on
  * any device. */
 static const entry table[] = {
-    /* POCL 3.1 on a 2-core Intel Xeon with AVX-512 (Sapphire Rapids class,
-     * KVM; POCL names it pthread-skylake-avx512), conv_strip reading the
-     * source in place, 1-D 2^22 outputs with 64..1024 taps and 2-D 4096^2
-     * 3x3 from host arrays: 16-wide vectors with 8 accumulators (17 of the
-     * 32 vector registers with the sliding window) ran 1-D 255 and 1024 taps
-     * at 169-182 GFLOP/s against 103-118 with 4 and 174-175 with 12, and
-     * float64 with 8 doubles in 12 accumulators 84-99 against 70-74 with 6.
-     * Both are clconv_tune's choice there too. Groups of 1 item (POCL's
-     * choice for a prime number of strips) ran up to 2x slower on the Zen 4
-     * measured before; 4 to 16 items were alike. The piece budget only
-     * matters where the source is copied (separable and rotated passes):
-     * 8 MiB pieces stay in the last-level cache between the copy and the
-     * convolution. */
+    /* POCL 3.1 on a 2-core Intel Xeon with AVX-512 (KVM; POCL names it
+     * pthread-skylake-avx512; FMA roof 245-266 GFLOP/s float32, 123-132
+     * float64), conv_strip reading the source in place, 1-D valid mode of
+     * 2^22 (float64 2^21) outputs, best of 15 on a quiet machine, GFLOP/s at
+     * 64/255/1024 taps. float32: 16-wide vectors, 8 accumulators, window
+     * shifted every 4 taps 190/222/228; 6 and 4 taps 169/183/198; 10 and 2
+     * taps 155/234/235; 8 and every tap 85/111/163; 12 and every tap
+     * 47/90/105 (the shifts are register moves on the FMA ports). float64,
+     * 8-wide: 8 and 4 taps 78/96/103; 10 and 2 taps 63/99/110; 12 and 1 tap
+     * 63/114/109. A 4096^2 3x3 float32 image from host arrays took 10.2 ms,
+     * 1.3x the time to read and write it once at the measured 16.6 GB/s.
+     * Groups of 1 item (POCL's choice for a prime number of strips) ran up
+     * to 2x slower on the Zen 4 measured before; 4 to 16 items were alike.
+     * The piece budget only matters where the source is copied (separable
+     * and rotated passes): 8 MiB pieces stay in the last-level cache
+     * between the copy and the convolution. */
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 0, 1, SIZE_ANY,
      STRIP(16, 8, 4, 8, 8)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 64, 0, 1, SIZE_ANY,
