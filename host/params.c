@@ -55,9 +55,9 @@ static const entry table[] = {
      * The piece budget only matters where the source is copied (separable
      * and rotated passes): 8 MiB pieces stay in the last-level cache
      * between the copy and the convolution. */
-    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 0, 1, SIZE_ANY,
+    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 1, 32, SIZE_ANY,
      STRIP(16, 8, 4, 8, 8)},
-    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 64, 0, 1, SIZE_ANY,
+    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 64, 1, 32, SIZE_ANY,
      STRIP(8, 8, 4, 8, 8)},
 
     /* NVIDIA H100 80GB HBM3 (OpenCL 3.0 CUDA, driver 580.159.04; clpeak:
@@ -79,22 +79,23 @@ static const entry table[] = {
      TILED(32, 4, 4, 4, 16, 16, 64)},
 
     /* CPUs with 8-wide float vectors (AVX2: 16 vector registers), not yet
-     * measured with the sliding-window strips: 7 accumulators are the most
-     * whose window (2 x 7 vectors and the tap) fits 16 registers; a Zen 3
-     * reached 160-185 GFLOP/s with 12 independent 8-wide FMA chains in plain
-     * C, which 7 accumulators of the same width approach. clconv_tune
-     * measures the device's own best. */
-    {CLCONV_DEVICE_CPU, NULL, NULL, 8, 32, 0, 1, SIZE_ANY, STRIP(8, 7, 1, 8, 8)},
-    {CLCONV_DEVICE_CPU, NULL, NULL, 8, 64, 0, 1, SIZE_ANY, STRIP(4, 7, 1, 8, 8)},
+     * measured with the sliding-window strips: 6 accumulators and a window
+     * of 7 vectors shifted every 2 taps are the most that fit 16 registers
+     * beside the tap. clconv_tune measures the device's own best. */
+    {CLCONV_DEVICE_CPU, NULL, NULL, 8, 32, 1, 32, SIZE_ANY, STRIP(8, 6, 2, 8, 8)},
+    {CLCONV_DEVICE_CPU, NULL, NULL, 8, 64, 1, 32, SIZE_ANY, STRIP(4, 6, 2, 8, 8)},
 
-    /* Defaults for devices nobody has measured: strips of a size that fits
-     * any vector register file. */
-    {CLCONV_DEVICE_CPU, NULL, NULL, 0, 32, 0, 1, SIZE_ANY, STRIP(16, 4, 1, 8, 8)},
-    {CLCONV_DEVICE_CPU, NULL, NULL, 0, 64, 0, 1, SIZE_ANY, STRIP(8, 4, 1, 8, 8)},
+    /* Defaults for devices nobody has measured, and on CPUs for windows
+     * whose rows are short (every 2-D kernel here, 1-D below 32 taps): the
+     * plain loop (no window), which is as fast there and compiles in a third
+     * of the time, with strips of a size that fits any vector register
+     * file. */
+    {CLCONV_DEVICE_CPU, NULL, NULL, 0, 32, 0, 1, SIZE_ANY, STRIP(16, 4, 0, 8, 8)},
+    {CLCONV_DEVICE_CPU, NULL, NULL, 0, 64, 0, 1, SIZE_ANY, STRIP(8, 4, 0, 8, 8)},
     {ANY_TYPE, NULL, NULL, 0, 0, 1, 1, SIZE_ANY, TILED(256, 1, 4, 1, 64, 1, 64)},
     {ANY_TYPE, NULL, NULL, 0, 0, 2, 1, SIZE_ANY, TILED(32, 8, 2, 2, 16, 16, 64)},
-    {ANY_TYPE, NULL, NULL, 0, 32, 0, 1, SIZE_ANY, STRIP(16, 4, 1, 8, 8)},
-    {ANY_TYPE, NULL, NULL, 0, 64, 0, 1, SIZE_ANY, STRIP(8, 4, 1, 8, 8)},
+    {ANY_TYPE, NULL, NULL, 0, 32, 0, 1, SIZE_ANY, STRIP(16, 4, 0, 8, 8)},
+    {ANY_TYPE, NULL, NULL, 0, 64, 0, 1, SIZE_ANY, STRIP(8, 4, 0, 8, 8)},
 };
 
 static int matches(const entry *e, const clconv_device_info *info, int precision, int dims,
@@ -142,20 +143,22 @@ static int parse_override(const clconv_runtime *rt, const char *env,
         want = sscanf(env + 6, "%u,%u,%u%n,%u%n", &v[0], &v[1], &v[2], &used, &v[3], &used);
         if (want < 3 || env[6 + used] != '\0' ||
             (v[0] != 2 && v[0] != 4 && v[0] != 8 && v[0] != 16) ||
-            (v[3] != 1 && v[3] != 2 && v[3] != 4))
+            (v[3] != 0 && v[3] != 1 && v[3] != 2 && v[3] != 4))
             want = 0;
         else
             out->vec = v[0], out->nacc = v[1], out->wgx = v[2], out->unroll = v[3];
     } else {
         want = 0;
     }
-    for (int i = 0; i < want; i++)
+    /* Every value from 1 to 1024, but a strip's UNROLL, checked above. */
+    const int counted = strncmp(env, "strip:", 6) == 0 && want ? 3 : want;
+    for (int i = 0; i < counted; i++)
         if (v[i] == 0 || v[i] > 1024) want = 0;
     if (!want)
         return CLCONV_FAIL(rt, CLCONV_EINVAL,
                            "CLCONV_DIRECT_PARAMS='%s': expected tiled:WGX,WGY,WPTX,WPTY,KBX,KBY "
-                           "or strip:VEC,NACC,WGX[,UNROLL] (VEC 2, 4, 8 or 16; UNROLL 1, 2 or "
-                           "4; values 1..1024)",
+                           "or strip:VEC,NACC,WGX[,UNROLL] (VEC 2, 4, 8 or 16; UNROLL 0, 1, 2 "
+                           "or 4; other values 1..1024)",
                            env);
     return 0;
 }

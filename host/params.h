@@ -19,7 +19,8 @@ typedef enum clconv__direct_variant {
 typedef struct clconv__direct_params {
     clconv__direct_variant variant;
     unsigned vec, nacc;       /* strip: vector width (2..16), accumulators per item */
-    unsigned unroll;          /* strip: taps per turn of the input window (1, 2 or 4) */
+    unsigned unroll;          /* strip: taps per turn of the input window (1, 2 or 4), or
+                                 0 for no window (conv_strip.cl) */
     unsigned wgx;             /* work-items per group along a row (both variants and
                                  the padding copy) */
     unsigned wgy;             /* tiled: work-items per group down the columns */

@@ -144,12 +144,12 @@ static int time_direct(clconv_runtime *rt, clconv_dtype dtype, size_t rows, size
 
 /* The shapes the direct search tries, by variant. Strips: vectors of the
  * device's preferred width (a full register), 4 to 12 accumulators, and the
- * input window shifted every tap or every four (conv_strip.cl: NACC
+ * plain loop or the input window shifted every four taps (conv_strip.cl: NACC
  * accumulators and NACC + UNROLL - 1 window vectors must fit the register
  * file, 16 vectors on AVX2 and 32 on AVX-512, or they spill). Tiles: the
  * H100's best entries and shapes around them, in 1-D rows and 2-D blocks. */
 static const unsigned STRIP_NACC[] = {4, 6, 8, 10, 12};
-static const unsigned STRIP_UNROLL[] = {1, 4};
+static const unsigned STRIP_UNROLL[] = {0, 4};
 static const unsigned TILED_1D[][6] = {{256, 1, 8, 1, 256, 1}, {256, 1, 4, 1, 64, 1},
                                        {128, 1, 8, 1, 128, 1}, {64, 1, 8, 1, 64, 1},
                                        {256, 1, 2, 1, 256, 1}, {128, 1, 4, 1, 128, 1}};

@@ -352,6 +352,8 @@ static const struct {
     int fp64;
 } variants[] = {
     {"conv_strip", "-DPRECISION=32 -DVEC=16 -DNACC=12 -DUNROLL=1", 0},
+    {"conv_strip", "-DPRECISION=32 -DVEC=16 -DNACC=4 -DUNROLL=0", 0},
+    {"conv_strip", "-DPRECISION=64 -DVEC=8 -DNACC=4 -DUNROLL=0", 1},
     {"conv_strip", "-DPRECISION=32 -DVEC=16 -DNACC=8 -DUNROLL=4", 0},
     {"conv_strip", "-DPRECISION=32 -DVEC=8 -DNACC=7 -DUNROLL=2", 0},
     {"conv_strip", "-DPRECISION=32 -DVEC=4 -DNACC=1 -DUNROLL=4", 0},

@@ -298,12 +298,14 @@ END_TEST
 START_TEST(test_conv_direct_params)
 {
     /* Every strip shape that CLCONV_DIRECT_PARAMS (and clconv_tune) can set
-     * computes the same results: the sliding window with and without taps
-     * taken in turns of 2 and 4 (and the taps left over), one accumulator,
+     * computes the same results: the plain loop (UNROLL 0), the sliding
+     * window with taps taken one at a time or in turns of 2 and 4 (and the
+     * taps left over), one accumulator,
      * narrow vectors, windows wider and narrower than a strip, every mode
      * (edge strips read through the per-lane path), and both precisions. */
     static const char *const shapes[] = {"strip:16,8,8,4", "strip:16,12,8",  "strip:8,3,4,2",
-                                         "strip:4,1,8,4",  "strip:2,5,16,1", "strip:8,6,1,2"};
+                                         "strip:4,1,8,4",  "strip:2,5,16,1", "strip:8,6,1,2",
+                                         "strip:8,5,8,0",  "strip:16,4,8,1"};
     static const clconv_mode modes[] = {CLCONV_MODE_FULL, CLCONV_MODE_SAME, CLCONV_MODE_VALID};
     clconv_runtime *rt = test_runtime();
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
