@@ -10,19 +10,18 @@
  * length, u64 FNV-1a of the binary, binary bytes. The full key is stored and
  * compared, so a file-name hash collision can never load a wrong binary.
  *
- * A binary is stored the second time a program is built from source, not
- * the first: the first build leaves only an empty marker beside where the
- * entry would go. Asking POCL for a program's binary compiles every kernel
- * in it once more for a generic work-group size (0.26 s per one-kernel
- * program on a 2-core Xeon, on top of the 0.25 s its first launch spends),
- * which a one-off program (a test's odd shape, one FFT length) never earns
- * back; a program needed again is by then in the driver's own cache, so its
- * second build is cheap. clconv_warmup stores binaries at the first build.
- * (Asked for after the program's kernels have run, POCL's binary also holds
- * the work-group code their launches compiled, which would spare a later
- * process that compilation; but with binaries taken that way the test suite
- * here hit an assertion in POCL 3.1, on a reference count of its kernel
- * library handles, when the programs were released.)
+ * A binary is stored the second time a program is built from source, by
+ * another process, not the first: the first build leaves only a marker
+ * beside where the entry would go. Asking POCL for a program's binary
+ * compiles every kernel in it once more for a generic work-group size
+ * (0.26 s per one-kernel program on a 2-core Xeon, on top of what its first
+ * launch spends), which a one-off program (a test's odd shape, one FFT
+ * length) never earns back; a program needed again is by then in the
+ * driver's own cache, so its second build is cheap. clconv_warmup stores
+ * binaries at the first build. Binaries are taken right after the build,
+ * before any kernel of the program runs, and never for a program its
+ * process built before: either way POCL 3.1 can fail an assertion on a
+ * reference count of its kernel library handles (store_now).
  *
  * Programs are built with -w unless the runtime is verbose: POCL writes
  * compiler warnings straight onto stderr while it builds a kernel, and the
@@ -245,9 +244,14 @@ static void save_binary(clconv_runtime *rt, cl_program prog, const char *path, c
 }
 
 /* Whether a program built from source should have its binary stored now:
- * at its second build (a marker from the first is there), or at the first
- * under clconv_warmup. Leaves the marker behind otherwise. (A program whose
- * stored binary was rejected had been built before: it is stored at once.) */
+ * at its second build by another process (the first left a marker naming
+ * its process), or at the first under clconv_warmup. Leaves or keeps the
+ * marker otherwise. (A program whose stored binary was rejected had been
+ * built before: it is stored at once.) A process never asks for the binary
+ * of a program it built before: with an identical program's kernels still
+ * queued, POCL 3.1 then fails an assertion on the reference count of its
+ * kernel library handles (seen in the fft suite, where two plans of the
+ * same length are built in one process). */
 static int store_now(const clconv_runtime *rt, const char *path)
 {
     if (rt->eager_binaries) return 1;
@@ -255,16 +259,26 @@ static int store_now(const clconv_runtime *rt, const char *path)
     char *marker = malloc(cap);
     if (!marker) return 0;
     snprintf(marker, cap, "%s.seen", path);
-    int seen = access(marker, F_OK) == 0;
-    if (seen) {
+    long pid = 0;
+    FILE *f = fopen(marker, "rb");
+    const int seen = f != NULL;
+    if (f) {
+        if (fscanf(f, "%ld", &pid) != 1) pid = 0;
+        fclose(f);
+    }
+    const int store = seen && pid != (long)getpid();
+    if (store) {
         remove(marker);
-    } else {
+    } else if (!seen) {
         clconv__make_dirs(rt->cache_dir);
-        FILE *f = fopen(marker, "wb");
-        if (f) fclose(f);
+        f = fopen(marker, "wb");
+        if (f) {
+            fprintf(f, "%ld\n", (long)getpid());
+            fclose(f);
+        }
     }
     free(marker);
-    return seen;
+    return store;
 }
 
 /* Adds one to a cache counter. */

@@ -67,13 +67,28 @@ static size_t count_entries(const char *dir, const char *suffix)
     return c.n;
 }
 
-/* Runs exercise() in a new runtime on dir and destroys it: the second such
- * run stores every program's binary. */
+/* Rewrites a first-build marker as if another process had left it: a
+ * process stores a binary only for a program another process built first. */
+static void mark_foreign(const char *path, void *arg)
+{
+    (void)arg;
+    const size_t len = strlen(path);
+    if (len < 5 || strcmp(path + len - 5, ".seen") != 0) return;
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    fputs("1\n", f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Runs exercise() in a new runtime on dir and destroys it, and makes its
+ * markers another process's: the next such run stores every program's
+ * binary. */
 static void exercise_once(const char *dir)
 {
     clconv_runtime *rt = cache_runtime(dir, 1);
     exercise(rt);
     clconv_runtime_destroy(rt);
+    test_for_each_file(dir, mark_foreign, NULL);
 }
 
 static clconv_cache_stats stats_of(clconv_runtime *rt)
@@ -108,8 +123,18 @@ START_TEST(test_cache_miss_then_hits)
     ck_assert_uint_gt(s.memory_hits, 0);
     clconv_runtime_destroy(rt);
 
-    /* A second runtime builds the same programs again and stores them, one
-     * entry each, in place of the markers. */
+    /* A second runtime of the same process builds them again and stores
+     * nothing: a process never takes the binary of a program it built. */
+    rt = cache_runtime(dir, 1);
+    exercise(rt);
+    ck_assert_uint_eq(stats_of(rt).builds, built);
+    clconv_runtime_destroy(rt);
+    ck_assert_uint_eq(count_entries(dir, ".bin"), 0);
+    ck_assert_uint_eq(count_entries(dir, ".seen"), built);
+
+    /* Another process (its markers stand in for one) builds them again and
+     * stores them, one entry each, in place of the markers. */
+    test_for_each_file(dir, mark_foreign, NULL);
     rt = cache_runtime(dir, 1);
     exercise(rt);
     s = stats_of(rt);
@@ -203,6 +228,7 @@ START_TEST(test_cache_corrupt_entries_rebuilt)
 
     exercise(rt);
     clconv_runtime_destroy(rt);
+    test_for_each_file(dir, mark_foreign, NULL);
     exercise_once(dir);
     entries = count_entries(dir, ".bin");
     ck_assert_uint_eq(test_count_files(dir), entries);
