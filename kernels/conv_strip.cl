@@ -137,6 +137,7 @@ static REALN load_edge(__global const REAL *row, long x, long cols)
 #endif
 #define LOAD_INSIDE(o) VLOADN(0, row + x0 + (o))
 #define LOAD_EDGE(o) load_edge(row, x0 + (long)(o), in_cols)
+#define LOAD_ANY(o) (inside ? LOAD_INSIDE(o) : LOAD_EDGE(o))
 
 __kernel void conv_strip(__global const REAL *restrict in, ulong in_offset, ulong in_pitch,
                          ulong in_batch, long in_rows, long in_cols, long row_off, long col_off,
@@ -165,11 +166,17 @@ __kernel void conv_strip(__global const REAL *restrict in, ulong in_offset, ulon
         if (y < 0 || y >= in_rows) continue;
         __global const REAL *row = src + (ulong)y * in_pitch;
         __global const REAL *w = w0 + (long)i * (long)kc * taps_step;
+#if UNROLL == 0
+        /* One copy of the plain loop, choosing the load at each: it compiles
+         * in less time than a copy for each kind of strip. */
+        STRIP_ROW_PLAIN(LOAD_ANY)
+#else
         if (inside) {
             STRIP_ROW(LOAD_INSIDE)
         } else {
             STRIP_ROW_EDGE(LOAD_EDGE)
         }
+#endif
     }
 
     __global REAL *dst = out + out_offset + b * out_batch + r * out_pitch + c0;
