@@ -205,6 +205,7 @@ static int tune_direct(clconv_runtime *rt, clconv_dtype dtype, int dims, clconv_
     FORWARD_IF_ERROR(
         clconv__direct_params_get(rt, dtype, dims, kr, kc, CLCONV__DIRECT_ANY, &base));
     const size_t count = direct_shapes(rt, dtype, dims, &base, shapes);
+    const double t0 = clconv__now_s();
     double best = INFINITY;
     size_t chosen = 0;
     for (size_t i = 0; i < count; i++) {
@@ -221,8 +222,9 @@ static int tune_direct(clconv_runtime *rt, clconv_dtype dtype, int dims, clconv_
     m->direct_tuned[d][dims - 1] = 1;
     m->direct[d][dims - 1] = shapes[chosen];
     if (dims == 1) m->direct_gflops[d] = 2.0 * (double)n * (double)kc / best / 1e9;
-    clconv__note(rt, "tuned: direct %s %d-D, %zu shapes, best %.1f GFLOP/s", d ? "f64" : "f32",
-                 dims, count, 2.0 * (double)rows * (double)n * (double)(kr * kc) / best / 1e9);
+    clconv__note(rt, "tuned: direct %s %d-D, %zu shapes in %.1f s, best %.1f GFLOP/s",
+                 d ? "f64" : "f32", dims, count, clconv__now_s() - t0,
+                 2.0 * (double)rows * (double)n * (double)(kr * kc) / best / 1e9);
     return 0;
 }
 
