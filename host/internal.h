@@ -166,6 +166,12 @@ int clconv__program_from_source(clconv_runtime *rt, const char *name, const char
  * (the cache is only an optimisation). */
 void clconv__make_dirs(const char *dir);
 
+/* Forgets which programs this process has built, so that the disk cache
+ * treats it as a new process would (program.c takes no binary of a program
+ * its process built before). For tests of the disk cache; no runtime may
+ * have kernels queued. */
+void clconv__program_forget_builds(void);
+
 /* Releases every cached program (runtime destruction). */
 void clconv__program_cache_clear(clconv_runtime *rt);
 

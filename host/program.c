@@ -21,7 +21,7 @@
  * binaries at the first build. Binaries are taken right after the build,
  * before any kernel of the program runs, and never for a program its
  * process built before: either way POCL 3.1 can fail an assertion on a
- * reference count of its kernel library handles (store_now).
+ * reference count of its kernel library handles (built_before).
  *
  * Programs are built with -w unless the runtime is verbose: POCL writes
  * compiler warnings straight onto stderr while it builds a kernel, and the
@@ -243,39 +243,61 @@ static void save_binary(clconv_runtime *rt, cl_program prog, const char *path, c
     free(bin);
 }
 
-/* Whether a program built from source should have its binary stored now:
- * at its second build by another process (the first left a marker naming
- * its process), or at the first under clconv_warmup. Leaves or keeps the
- * marker otherwise. (A program whose stored binary was rejected had been
- * built before: it is stored at once.) A process never asks for the binary
- * of a program it built before: with an identical program's kernels still
- * queued, POCL 3.1 then fails an assertion on the reference count of its
- * kernel library handles (seen in the fft suite, where two plans of the
- * same length are built in one process). */
-static int store_now(const clconv_runtime *rt, const char *path)
+/* The disk keys (hashed) of the programs this process has built from
+ * source, in any runtime: a process never asks for the binary of a program
+ * it built before, since with an identical program's kernels still queued
+ * POCL 3.1 then fails an assertion on the reference count of its kernel
+ * library handles (seen in the fft suite, where two plans of the same length
+ * are built in one process). */
+static pthread_mutex_t built_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t *built_keys;
+static size_t built_count, built_cap;
+
+void clconv__program_forget_builds(void)
 {
-    if (rt->eager_binaries) return 1;
+    pthread_mutex_lock(&built_lock);
+    built_count = 0;
+    pthread_mutex_unlock(&built_lock);
+}
+
+/* Records key as built by this process; returns 1 when it was already. */
+static int built_before(const char *key)
+{
+    const uint64_t h = fnv1a(FNV_OFFSET, key, strlen(key));
+    int found = 0;
+    pthread_mutex_lock(&built_lock);
+    for (size_t i = 0; i < built_count && !found; i++) found = built_keys[i] == h;
+    if (!found && built_count == built_cap) {
+        const size_t cap = built_cap ? 2 * built_cap : 64;
+        uint64_t *keys = realloc(built_keys, cap * sizeof *keys);
+        if (keys) built_keys = keys, built_cap = cap;
+    }
+    if (!found && built_count < built_cap) built_keys[built_count++] = h;
+    pthread_mutex_unlock(&built_lock);
+    return found;
+}
+
+/* Whether a program just built from source should have its binary stored:
+ * at its second build, by another process (the first left a marker beside
+ * where the entry would go), or at the first under clconv_warmup; never
+ * when this process built it before (again). Leaves a marker otherwise. (A
+ * program whose stored binary was rejected had been built before: it is
+ * stored at once.) */
+static int store_now(const clconv_runtime *rt, const char *path, int rejected, int again)
+{
+    if (rejected && !again) return 1;
     size_t cap = strlen(path) + 8;
     char *marker = malloc(cap);
     if (!marker) return 0;
     snprintf(marker, cap, "%s.seen", path);
-    long pid = 0;
-    FILE *f = fopen(marker, "rb");
-    const int seen = f != NULL;
-    if (f) {
-        if (fscanf(f, "%ld", &pid) != 1) pid = 0;
-        fclose(f);
-    }
-    const int store = seen && pid != (long)getpid();
-    if (store) {
+    const int seen = access(marker, F_OK) == 0;
+    const int store = !again && (seen || rt->eager_binaries);
+    if (seen && store) {
         remove(marker);
-    } else if (!seen) {
+    } else if (!seen && !store) {
         clconv__make_dirs(rt->cache_dir);
-        f = fopen(marker, "wb");
-        if (f) {
-            fprintf(f, "%ld\n", (long)getpid());
-            fclose(f);
-        }
+        FILE *f = fopen(marker, "wb");
+        if (f) fclose(f);
     }
     free(marker);
     return store;
@@ -294,12 +316,11 @@ static void count(clconv_runtime *rt, unsigned long *counter)
 static int load(clconv_runtime *rt, const char *name, const char *src, size_t len,
                 const char *opts, cl_program *out)
 {
-    char *key = NULL, *path = NULL;
+    /* The key also records builds when there is no disk cache
+     * (built_before). */
+    char *key = disk_key(rt, src, len, opts), *path = NULL;
     int rejected = 0;
-    if (rt->cache_dir) {
-        key = disk_key(rt, src, len, opts);
-        path = key ? disk_path(rt, name, key) : NULL;
-    }
+    if (rt->cache_dir && key) path = disk_path(rt, name, key);
     if (path) {
         unsigned char *bin;
         size_t blen;
@@ -324,7 +345,8 @@ static int load(clconv_runtime *rt, const char *name, const char *src, size_t le
     if (status == 0) {
         count(rt, &rt->stats.builds);
         clconv__note(rt, "program %s [%s]: built from source", name, opts);
-        if (path && (rejected || store_now(rt, path))) save_binary(rt, *out, path, key);
+        const int again = !key || built_before(key);
+        if (path && store_now(rt, path, rejected, again)) save_binary(rt, *out, path, key);
     }
     free(key);
     free(path);

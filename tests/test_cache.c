@@ -67,28 +67,18 @@ static size_t count_entries(const char *dir, const char *suffix)
     return c.n;
 }
 
-/* Rewrites a first-build marker as if another process had left it: a
- * process stores a binary only for a program another process built first. */
-static void mark_foreign(const char *path, void *arg)
-{
-    (void)arg;
-    const size_t len = strlen(path);
-    if (len < 5 || strcmp(path + len - 5, ".seen") != 0) return;
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    fputs("1\n", f);
-    ck_assert_int_eq(fclose(f), 0);
-}
+/* clconv__program_forget_builds (host/internal.h): the disk cache then
+ * treats this process as it would a new one. */
+void clconv__program_forget_builds(void);
 
-/* Runs exercise() in a new runtime on dir and destroys it, and makes its
- * markers another process's: the next such run stores every program's
- * binary. */
+/* Runs exercise() in a new runtime on dir as a new process would and
+ * destroys it: the second such run stores every program's binary. */
 static void exercise_once(const char *dir)
 {
+    clconv__program_forget_builds();
     clconv_runtime *rt = cache_runtime(dir, 1);
     exercise(rt);
     clconv_runtime_destroy(rt);
-    test_for_each_file(dir, mark_foreign, NULL);
 }
 
 static clconv_cache_stats stats_of(clconv_runtime *rt)
@@ -100,6 +90,7 @@ static clconv_cache_stats stats_of(clconv_runtime *rt)
 
 START_TEST(test_cache_miss_then_hits)
 {
+    clconv__program_forget_builds(); /* as a new process */
     char *dir = test_tempdir();
     clconv_runtime *rt = cache_runtime(dir, 1);
     clconv_cache_stats s = stats_of(rt);
@@ -132,9 +123,9 @@ START_TEST(test_cache_miss_then_hits)
     ck_assert_uint_eq(count_entries(dir, ".bin"), 0);
     ck_assert_uint_eq(count_entries(dir, ".seen"), built);
 
-    /* Another process (its markers stand in for one) builds them again and
-     * stores them, one entry each, in place of the markers. */
-    test_for_each_file(dir, mark_foreign, NULL);
+    /* Another process builds them again and stores them, one entry each, in
+     * place of the markers. */
+    clconv__program_forget_builds();
     rt = cache_runtime(dir, 1);
     exercise(rt);
     s = stats_of(rt);
@@ -159,6 +150,7 @@ END_TEST
 
 START_TEST(test_cache_warmup_stores_at_once)
 {
+    clconv__program_forget_builds(); /* as a new process */
     /* clconv_warmup builds the programs of small calls and stores each
      * binary at its first build, so the next runtime builds nothing for the
      * same work. */
@@ -220,6 +212,7 @@ static void damage(const char *path, void *arg)
 
 START_TEST(test_cache_corrupt_entries_rebuilt)
 {
+    clconv__program_forget_builds(); /* as a new process */
     char *dir = test_tempdir();
     clconv_runtime *rt = cache_runtime(dir, 1);
     clconv_cache_stats s;
@@ -228,15 +221,16 @@ START_TEST(test_cache_corrupt_entries_rebuilt)
 
     exercise(rt);
     clconv_runtime_destroy(rt);
-    test_for_each_file(dir, mark_foreign, NULL);
     exercise_once(dir);
     entries = count_entries(dir, ".bin");
     ck_assert_uint_eq(test_count_files(dir), entries);
     ck_assert_uint_gt(entries, 0);
     test_for_each_file(dir, damage, &kind);
 
-    /* Every damaged entry is rejected, rebuilt, and the results are right;
-     * the rejection leaves no error behind, since nothing failed. */
+    /* Every damaged entry is rejected, rebuilt (by a later process), and
+     * the results are right; the rejection leaves no error behind, since
+     * nothing failed. */
+    clconv__program_forget_builds();
     rt = cache_runtime(dir, 1);
     exercise(rt);
     s = stats_of(rt);
@@ -260,6 +254,7 @@ END_TEST
 
 START_TEST(test_cache_disabled)
 {
+    clconv__program_forget_builds(); /* as a new process */
     char *dir = test_tempdir();
     clconv_runtime *rt = cache_runtime(dir, -1);
     clconv_cache_stats s;
@@ -288,6 +283,7 @@ END_TEST
 
 START_TEST(test_cache_creates_directories)
 {
+    clconv__program_forget_builds(); /* as a new process */
     /* A directory that does not exist yet is created, parents included. */
     char *dir = test_tempdir();
     char path[4200];
@@ -313,6 +309,7 @@ static void put_env(const char *name, const char *value)
 
 START_TEST(test_cache_environment)
 {
+    clconv__program_forget_builds(); /* as a new process */
     /* $CLCONV_CACHE_DIR stands in for the option, $XDG_CACHE_HOME/clconv
      * for both. The variables are put back for later tests that share this
      * process (CK_FORK=no). */
@@ -349,6 +346,7 @@ END_TEST
 
 START_TEST(test_cache_unwritable)
 {
+    clconv__program_forget_builds(); /* as a new process */
     /* A cache that cannot be written (its parent is a regular file) costs
      * only the caching: every run still works and builds. */
     char *dir = test_tempdir();
