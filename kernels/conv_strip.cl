@@ -87,6 +87,14 @@ static REALN load_edge(__global const REAL *row, long x, long cols)
  * 12 accumulators to 60% of the FMA roof). A longer window needs more
  * registers, so UNROLL is a tunable beside NACC. LOAD(o) loads the vector at
  * offset o from the strip's first input column. */
+/* One tap j of phase t: the next vector enters the window, which shifts. */
+#define WINDOW_TAP(LOAD)                                                                        \
+    {                                                                                           \
+        win[NACC - 1] = LOAD(j + (NACC - 1) * VEC);                                             \
+        const REALN tap = (REALN)(w[(long)j * taps_step]);                                      \
+        _Pragma("unroll") for (int a = 0; a < NACC; a++) acc[a] = fma(win[a], tap, acc[a]);     \
+        _Pragma("unroll") for (int a = 0; a < NACC - 1; a++) win[a] = win[a + 1];               \
+    }
 #define STRIP_ROW(LOAD)                                                                         \
     for (uint t = 0; t < VEC && t < kc; t++) {                                                  \
         REALN win[NACC + UNROLL - 1];                                                           \
@@ -102,12 +110,7 @@ static REALN load_edge(__global const REAL *row, long x, long cols)
             }                                                                                   \
             _Pragma("unroll") for (int a = 0; a < NACC - 1; a++) win[a] = win[a + UNROLL];      \
         }                                                                                       \
-        for (; j < kc; j += VEC) {                                                              \
-            win[NACC - 1] = LOAD(j + (NACC - 1) * VEC);                                         \
-            const REALN tap = (REALN)(w[(long)j * taps_step]);                                  \
-            _Pragma("unroll") for (int a = 0; a < NACC; a++) acc[a] = fma(win[a], tap, acc[a]); \
-            _Pragma("unroll") for (int a = 0; a < NACC - 1; a++) win[a] = win[a + 1];           \
-        }                                                                                       \
+        for (; j < kc; j += VEC) WINDOW_TAP(LOAD)                                               \
     }
 /* The same for strips at an edge, one tap per turn: fewer loads to
  * compile. */
@@ -115,12 +118,7 @@ static REALN load_edge(__global const REAL *row, long x, long cols)
     for (uint t = 0; t < VEC && t < kc; t++) {                                                  \
         REALN win[NACC];                                                                        \
         _Pragma("unroll") for (int a = 0; a < NACC - 1; a++) win[a] = LOAD(t + a * VEC);        \
-        for (uint j = t; j < kc; j += VEC) {                                                    \
-            win[NACC - 1] = LOAD(j + (NACC - 1) * VEC);                                         \
-            const REALN tap = (REALN)(w[(long)j * taps_step]);                                  \
-            _Pragma("unroll") for (int a = 0; a < NACC; a++) acc[a] = fma(win[a], tap, acc[a]); \
-            _Pragma("unroll") for (int a = 0; a < NACC - 1; a++) win[a] = win[a + 1];           \
-        }                                                                                       \
+        for (uint j = t; j < kc; j += VEC) WINDOW_TAP(LOAD)                                     \
     }
 /* UNROLL 0: each tap loads every accumulator's input vector. */
 #define STRIP_ROW_PLAIN(LOAD)                                                                   \

@@ -934,18 +934,26 @@ START_TEST(test_misbehaving_clients)
 }
 END_TEST
 
-/* Sends one raw POST of body to path and returns what comes back. */
-static char *raw_post(serve *s, const char *path, const char *body, size_t bs)
+/* Sends head and then body (bs bytes) over one connection, ends the
+ * sending side and returns what comes back. */
+static char *raw_request(serve *s, const char *head, const char *body, size_t bs)
 {
     double secs;
-    char *head = post_head(path, bs, 1);
     int fd = connect_to(s);
     ck_assert_int_ge(fd, 0);
     send_all(fd, head, strlen(head));
-    send_all(fd, body, bs);
+    if (bs) send_all(fd, body, bs);
     shutdown(fd, SHUT_WR);
     char *text = read_until_close(fd, &secs);
     close(fd);
+    return text;
+}
+
+/* Sends one raw POST of body to path and returns what comes back. */
+static char *raw_post(serve *s, const char *path, const char *body, size_t bs)
+{
+    char *head = post_head(path, bs, 1);
+    char *text = raw_request(s, head, body, bs);
     free(head);
     return text;
 }
@@ -999,13 +1007,7 @@ START_TEST(test_ambiguous_framing)
     };
     serve *s = start_default();
     for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
-        double secs;
-        int fd = connect_to(s);
-        ck_assert_int_ge(fd, 0);
-        send_all(fd, heads[i], strlen(heads[i]));
-        shutdown(fd, SHUT_WR);
-        char *text = read_until_close(fd, &secs);
-        close(fd);
+        char *text = raw_request(s, heads[i], NULL, 0);
         ck_assert_msg(strncmp(text, "HTTP/1.1 400", 12) == 0, "request %zu: %s", i, text);
         ck_assert_msg(strstr(text, errors[i]) != NULL, "request %zu: %s", i, text);
         free(text);
@@ -1027,13 +1029,7 @@ START_TEST(test_get_with_body)
     static const char *const status[] = {"HTTP/1.1 200", "HTTP/1.1 200", "HTTP/1.1 405"};
     serve *s = start_default();
     for (size_t i = 0; i < sizeof requests / sizeof requests[0]; i++) {
-        double secs;
-        int fd = connect_to(s);
-        ck_assert_int_ge(fd, 0);
-        send_all(fd, requests[i], strlen(requests[i]));
-        shutdown(fd, SHUT_WR);
-        char *text = read_until_close(fd, &secs);
-        close(fd);
+        char *text = raw_request(s, requests[i], NULL, 0);
         ck_assert_msg(strncmp(text, status[i], strlen(status[i])) == 0, "request %zu: %s", i,
                       text);
         ck_assert_msg(strstr(text, "\r\n\r\n{") != NULL, "request %zu: no JSON body: %s", i,
