@@ -1,12 +1,16 @@
 /*
  * Direct convolution dispatch: turns a validated problem (dispatch.h) into
- * launches of the padding copy (kernels/pad.cl) and the correlation kernels
- * (kernels/conv_strip.cl for CPUs, kernels/conv_tiled.cl for GPUs). Every mode, convolution and correlation, 1-D and 2-D,
- * reduces to one shape of work: copy the signal into a zero-padded buffer
- * shifted so that output [r][c] reads padded rows r..r+kr-1 and columns
- * c..c+kc-1, then correlate with the taps walked forwards (correlation) or
- * backwards (convolution). A separable problem runs a row pass into an
- * intermediate buffer and a column pass out of it with the same kernel.
+ * launches of the correlation kernels (kernels/conv_strip.cl for CPUs,
+ * kernels/conv_tiled.cl for GPUs) and, where they need one, of the padding
+ * copy (kernels/pad.cl). Every mode, convolution and correlation, 1-D and
+ * 2-D, reduces to one shape of work: output [r][c] reads the source's rows
+ * r..r+kr-1 and columns c..c+kc-1 of a window placed for the mode, zero
+ * outside the source, correlated with the taps walked forwards
+ * (correlation) or backwards (convolution). A single strip pass reads the
+ * source where it lies; tiled passes, separable problems (a row pass into
+ * an intermediate buffer and a column pass out of it) and rotated sources
+ * first copy the signal into a zero-padded buffer so shifted that the
+ * window of output [r][c] starts at padded [r][c].
  *
  * When the kernel is larger than the signal, convolution being commutative,
  * the operands swap roles, so the cost is out * min(n, k) instead of
