@@ -119,42 +119,44 @@ static const entry *lookup(const clconv_device_info *info, int precision, int di
     return &table[i];
 }
 
+static int in_range(unsigned v)
+{
+    return v >= 1 && v <= 1024;
+}
+
+int clconv__direct_params_valid(const clconv__direct_params *p)
+{
+    if (p->variant == CLCONV__DIRECT_STRIP)
+        return (p->vec == 2 || p->vec == 4 || p->vec == 8 || p->vec == 16) &&
+               in_range(p->nacc) && in_range(p->wgx) &&
+               (p->unroll == 0 || p->unroll == 1 || p->unroll == 2 || p->unroll == 4);
+    return p->variant == CLCONV__DIRECT_TILED && in_range(p->wgx) && in_range(p->wgy) &&
+           in_range(p->wptx) && in_range(p->wpty) && in_range(p->kbx) && in_range(p->kby);
+}
+
 /* Parses CLCONV_DIRECT_PARAMS, "tiled:WGX,WGY,WPTX,WPTY,KBX,KBY" or
- * "strip:VEC,NACC,WGX[,UNROLL]", over the table's entry base of the same variant:
- * what a tuning sweep sets to measure a device before its entry is added to
- * the table. */
+ * "strip:VEC,NACC,WGX[,UNROLL]", over the table's entry base of the same
+ * variant (an UNROLL left out stays the entry's): what a tuning sweep sets to
+ * measure a device before its entry is added to the table. */
 static int parse_override(const clconv_runtime *rt, const char *env,
                           const clconv__direct_params *base, clconv__direct_params *out)
 {
     unsigned v[6];
-    int used = 0, want;
+    int used = 0, ok = 0;
     *out = *base;
     if (strncmp(env, "tiled:", 6) == 0) {
-        want = 6;
-        if (sscanf(env + 6, "%u,%u,%u,%u,%u,%u%n", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-                   &used) != want || env[6 + used] != '\0')
-            want = 0;
-        else {
+        ok = sscanf(env + 6, "%u,%u,%u,%u,%u,%u%n", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+                    &used) == 6;
+        if (ok) {
             out->wgx = v[0], out->wgy = v[1], out->wptx = v[2], out->wpty = v[3];
             out->kbx = v[4], out->kby = v[5];
         }
     } else if (strncmp(env, "strip:", 6) == 0) {
-        v[3] = 1;
-        want = sscanf(env + 6, "%u,%u,%u%n,%u%n", &v[0], &v[1], &v[2], &used, &v[3], &used);
-        if (want < 3 || env[6 + used] != '\0' ||
-            (v[0] != 2 && v[0] != 4 && v[0] != 8 && v[0] != 16) ||
-            (v[3] != 0 && v[3] != 1 && v[3] != 2 && v[3] != 4))
-            want = 0;
-        else
-            out->vec = v[0], out->nacc = v[1], out->wgx = v[2], out->unroll = v[3];
-    } else {
-        want = 0;
+        v[3] = base->unroll;
+        ok = sscanf(env + 6, "%u,%u,%u%n,%u%n", &v[0], &v[1], &v[2], &used, &v[3], &used) >= 3;
+        if (ok) out->vec = v[0], out->nacc = v[1], out->wgx = v[2], out->unroll = v[3];
     }
-    /* Every value from 1 to 1024, but a strip's UNROLL, checked above. */
-    const int counted = strncmp(env, "strip:", 6) == 0 && want ? 3 : want;
-    for (int i = 0; i < counted; i++)
-        if (v[i] == 0 || v[i] > 1024) want = 0;
-    if (!want)
+    if (!ok || env[6 + used] != '\0' || !clconv__direct_params_valid(out))
         return CLCONV_FAIL(rt, CLCONV_EINVAL,
                            "CLCONV_DIRECT_PARAMS='%s': expected tiled:WGX,WGY,WPTX,WPTY,KBX,KBY "
                            "or strip:VEC,NACC,WGX[,UNROLL] (VEC 2, 4, 8 or 16; UNROLL 0, 1, 2 "

@@ -46,6 +46,12 @@ int clconv__direct_params_get(clconv_runtime *rt, clconv_dtype dtype, int dims, 
                               size_t kc, clconv__direct_variant want,
                               clconv__direct_params *out);
 
+/* 1 when p's tunables are ones the kernels take: strips of VEC 2, 4, 8 or
+ * 16, UNROLL 0, 1, 2 or 4 and NACC and WGX from 1 to 1024; tiles with every
+ * extent from 1 to 1024. The one check for CLCONV_DIRECT_PARAMS and for the
+ * shapes a stored model holds. */
+int clconv__direct_params_valid(const clconv__direct_params *p);
+
 /* The -D build options of conv_strip.cl or conv_tiled.cl for p in dtype, e.g.
  * "-DPRECISION=32 -DVEC=16 -DNACC=4", written into buf. */
 void clconv__direct_params_options(const clconv__direct_params *p, clconv_dtype dtype,

@@ -128,16 +128,12 @@ static int direct_from_values(const double *v, clconv__model *m)
             clconv__direct_params *p = &m->direct[d][dims];
             m->direct_tuned[d][dims] = v[0] != 0;
             if (!v[0]) continue;
-            if (v[1] > 1 || v[5] < 1) return -1;
+            if (v[1] > 1) return -1;
             p->variant = v[1] ? CLCONV__DIRECT_TILED : CLCONV__DIRECT_STRIP;
             p->vec = (unsigned)v[2], p->nacc = (unsigned)v[3], p->unroll = (unsigned)v[4];
             p->wgx = (unsigned)v[5], p->wgy = (unsigned)v[6], p->wptx = (unsigned)v[7];
             p->wpty = (unsigned)v[8], p->kbx = (unsigned)v[9], p->kby = (unsigned)v[10];
-            if (p->variant == CLCONV__DIRECT_STRIP
-                    ? (p->vec < 2 || p->vec > 16 || (p->vec & (p->vec - 1)) || p->nacc < 1 ||
-                       (p->unroll != 1 && p->unroll != 2 && p->unroll != 4))
-                    : (p->wgy < 1 || p->wptx < 1 || p->wpty < 1 || p->kbx < 1 || p->kby < 1))
-                return -1;
+            if (!clconv__direct_params_valid(p)) return -1;
         }
     }
     return 0;

@@ -645,7 +645,9 @@ static void truncate_half(const char *file, void *arg)
 START_TEST(test_fft_model_store)
 {
     /* A model set on one runtime is stored in the cache directory and
-     * loaded by the next runtime on the device; a damaged file is ignored. */
+     * loaded by the next runtime on the device, the direct kernels' tuned
+     * shapes with it (the plain strip loop, UNROLL 0, among them); a damaged
+     * file is ignored. */
     char *dir = test_tempdir();
     clconv_runtime_options opts = {0};
     clconv_runtime *rt = NULL;
@@ -658,6 +660,16 @@ START_TEST(test_fft_model_store)
     ck_assert_int_eq(m.tuned, 0);
     m.direct_gflops[0] = 123.5;
     m.fft_ns[1][20] = 9.25;
+    const clconv__direct_params plain = {.variant = CLCONV__DIRECT_STRIP, .vec = 16, .nacc = 8,
+                                         .unroll = 0, .wgx = 8, .wgy = 1};
+    const clconv__direct_params window = {.variant = CLCONV__DIRECT_STRIP, .vec = 8, .nacc = 6,
+                                          .unroll = 4, .wgx = 4, .wgy = 1};
+    const clconv__direct_params tile = {.variant = CLCONV__DIRECT_TILED, .unroll = 1, .wgx = 64,
+                                        .wgy = 4, .wptx = 2, .wpty = 2, .kbx = 16, .kby = 16};
+    m.direct_tuned[0][1] = m.direct_tuned[1][0] = m.direct_tuned[1][1] = 1;
+    m.direct[0][1] = plain;
+    m.direct[1][0] = window;
+    m.direct[1][1] = tile;
     ASSERT_OK(rt, clconv__model_set(rt, &m, &saved));
     ck_assert_int_eq(saved, 1);
     clconv_runtime_destroy(rt);
@@ -667,6 +679,23 @@ START_TEST(test_fft_model_store)
     ck_assert_int_eq(back.tuned, 1);
     ck_assert_double_eq(back.direct_gflops[0], 123.5);
     ck_assert_double_eq(back.fft_ns[1][20], 9.25);
+    ck_assert_int_eq(back.direct_tuned[0][0], 0);
+    ck_assert(back.direct_tuned[0][1] && back.direct_tuned[1][0] && back.direct_tuned[1][1]);
+    const clconv__direct_params *got[3] = {&back.direct[0][1], &back.direct[1][0],
+                                           &back.direct[1][1]};
+    const clconv__direct_params *want[3] = {&plain, &window, &tile};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(got[i]->variant, want[i]->variant);
+        ck_assert_uint_eq(got[i]->vec, want[i]->vec);
+        ck_assert_uint_eq(got[i]->nacc, want[i]->nacc);
+        ck_assert_uint_eq(got[i]->unroll, want[i]->unroll);
+        ck_assert_uint_eq(got[i]->wgx, want[i]->wgx);
+        ck_assert_uint_eq(got[i]->wgy, want[i]->wgy);
+        ck_assert_uint_eq(got[i]->wptx, want[i]->wptx);
+        ck_assert_uint_eq(got[i]->wpty, want[i]->wpty);
+        ck_assert_uint_eq(got[i]->kbx, want[i]->kbx);
+        ck_assert_uint_eq(got[i]->kby, want[i]->kby);
+    }
     clconv_runtime_destroy(rt);
 
     ck_assert_uint_eq(test_count_files(dir), 1);
