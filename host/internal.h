@@ -145,6 +145,12 @@ void clconv__note(const clconv_runtime *rt, const char *fmt, ...)
  * fp64; CLCONV_EINVAL for an unknown dtype. */
 int clconv__check_dtype(const clconv_runtime *rt, clconv_dtype dtype);
 
+/* Elements of dtype in one of the device's vector registers: its preferred
+ * vector width where the driver gives a power of two from 2 to 16 (a CPU
+ * driver reports its register: 8 floats on AVX2, 16 on AVX-512), else 256
+ * bits' worth. */
+unsigned clconv__vector_width(const clconv_runtime *rt, clconv_dtype dtype);
+
 /* ---- kernel sources and programs (program.c, generated kernels.c) ------- */
 
 /* Embedded source of kernels/NAME.cl; NULL when there is none. Static data. */

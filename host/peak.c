@@ -212,13 +212,7 @@ static int measure_fma(clconv_runtime *rt, clconv_dtype d, clconv_peak_result *b
 {
     unsigned widths[2] = {4, 16}, nwidths = 2;
     if (rt->info.type == CLCONV_DEVICE_CPU) {
-        const unsigned pref =
-            d == CLCONV_F64 ? rt->info.pref_vector_double : rt->info.pref_vector_float;
-        /* A full vector register: the preferred width where the driver gives
-         * a sensible one, else 256 bits. */
-        widths[0] = pref >= 2 && pref <= 16 && (pref & (pref - 1)) == 0
-                        ? pref
-                        : (unsigned)(32 / clconv_dtype_size(d));
+        widths[0] = clconv__vector_width(rt, d);
         nwidths = 1;
     }
     for (unsigned w = 0; w < nwidths; w++)

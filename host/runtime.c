@@ -226,6 +226,15 @@ int clconv_runtime_cache_stats(const clconv_runtime *rt, clconv_cache_stats *sta
     return 0;
 }
 
+unsigned clconv__vector_width(const clconv_runtime *rt, clconv_dtype dtype)
+{
+    const unsigned pref =
+        dtype == CLCONV_F64 ? rt->info.pref_vector_double : rt->info.pref_vector_float;
+    return pref >= 2 && pref <= 16 && (pref & (pref - 1)) == 0
+               ? pref
+               : (unsigned)(32 / clconv_dtype_size(dtype));
+}
+
 int clconv__check_dtype(const clconv_runtime *rt, clconv_dtype dtype)
 {
     RETURN_IF(rt, dtype != CLCONV_F32 && dtype != CLCONV_F64, CLCONV_EINVAL,

@@ -166,9 +166,7 @@ static size_t direct_shapes(const clconv_runtime *rt, clconv_dtype dtype, int di
 {
     size_t n = 0;
     if (base->variant == CLCONV__DIRECT_STRIP) {
-        const unsigned pref =
-            dtype == CLCONV_F64 ? rt->info.pref_vector_double : rt->info.pref_vector_float;
-        const unsigned wide = pref >= 2 && pref <= 16 && (pref & (pref - 1)) == 0 ? pref : 8;
+        const unsigned wide = clconv__vector_width(rt, dtype);
         for (size_t u = 0; u < sizeof STRIP_UNROLL / sizeof STRIP_UNROLL[0]; u++) {
             for (size_t a = 0; a < sizeof STRIP_NACC / sizeof STRIP_NACC[0]; a++) {
                 shapes[n] = *base;
