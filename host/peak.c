@@ -210,14 +210,25 @@ static int fma_shape(clconv_runtime *rt, clconv_dtype d, unsigned width, unsigne
 /* Every shape tried for precision d (see the top of this file). */
 static int measure_fma(clconv_runtime *rt, clconv_dtype d, clconv_peak_result *best)
 {
-    unsigned widths[2] = {4, 16}, nwidths = 2;
-    if (rt->info.type == CLCONV_DEVICE_CPU) {
-        widths[0] = clconv__vector_width(rt, d);
-        nwidths = 1;
+    const size_t nchains = sizeof fma_chains / sizeof fma_chains[0];
+    if (rt->info.type != CLCONV_DEVICE_CPU) {
+        const unsigned widths[2] = {4, 16};
+        for (unsigned w = 0; w < 2; w++)
+            for (size_t c = 0; c < nchains; c++)
+                FORWARD_IF_ERROR(fma_shape(rt, d, widths[w], fma_chains[c], best));
+        return 0;
     }
-    for (unsigned w = 0; w < nwidths; w++)
-        for (size_t c = 0; c < sizeof fma_chains / sizeof fma_chains[0]; c++)
-            FORWARD_IF_ERROR(fma_shape(rt, d, widths[w], fma_chains[c], best));
+    /* On a CPU every chain count at the preferred width, and the fewer
+     * chains at half of it: the preferred width comes from the CPU features
+     * the OpenCL platform detected, which need not be those it compiles for
+     * (POCL_LLVM_CPU_NAME=haswell on an AVX-512 host keeps reporting 16
+     * floats; 8 chains of float16 then need all 16 ymm registers and spill,
+     * while 12 chains of float8 reach an intrinsics loop's rate). */
+    const unsigned width = clconv__vector_width(rt, d);
+    for (size_t c = 0; c < nchains; c++)
+        FORWARD_IF_ERROR(fma_shape(rt, d, width, fma_chains[c], best));
+    for (size_t c = 0; width >= 4 && c < 2; c++)
+        FORWARD_IF_ERROR(fma_shape(rt, d, width / 2, fma_chains[c], best));
     return 0;
 }
 
