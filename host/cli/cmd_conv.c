@@ -386,9 +386,11 @@ static image result_image(const conv_job *job)
 static int check_output(const conv_command *cmd)
 {
     const conv_job *job = &cmd->job;
+    io_error err;
     if (format_is_image(cmd->out_format)) {
-        return image_check_kind(image_kind_of(cmd->out_format), job->image_in ? job->channels : 1,
-                                job->alpha, cmd->output_name);
+        return cli_io(image_check_kind(image_kind_of(cmd->out_format),
+                                       job->image_in ? job->channels : 1, job->alpha,
+                                       cmd->output_name, &err), &err);
     }
     int text_out = cmd->out_format == FORMAT_CSV || cmd->out_format == FORMAT_TXT;
     if (text_out && job->image_in && job->channels > 1) {
@@ -402,26 +404,28 @@ static int write_output(const conv_command *cmd, FILE *f)
 {
     const conv_job *job = &cmd->job;
     const char *name = cmd->output_name;
+    io_error err;
     image img = result_image(job);
     if (format_is_image(cmd->out_format)) {
-        return image_encode(f, name, image_kind_of(cmd->out_format), &img, cmd->normalize);
+        return cli_io(image_encode(f, name, image_kind_of(cmd->out_format), &img, cmd->normalize,
+                                   &err), &err);
     }
     /* Arrays from images are written as imaging libraries hold them. */
     real_array inter = {0};
     const real_array *a = &job->out;
     if (job->image_in) {
-        if (image_interleave(&img, &inter, name) != CLI_OK) return CLI_EFAIL;
+        if (image_interleave(&img, &inter, name, &err) < 0) return cli_io(-1, &err);
         a = &inter;
     }
     int status;
     switch (cmd->out_format) {
-    case FORMAT_CSV: status = csv_write(f, name, a, ','); break;
-    case FORMAT_TXT: status = csv_write(f, name, a, ' '); break;
-    case FORMAT_RAW: status = npy_write_data(f, name, a); break;
-    default: status = npy_write(f, name, a); break;
+    case FORMAT_CSV: status = csv_write(f, name, a, ',', &err); break;
+    case FORMAT_TXT: status = csv_write(f, name, a, ' ', &err); break;
+    case FORMAT_RAW: status = npy_write_data(f, name, a, &err); break;
+    default: status = npy_write(f, name, a, &err); break;
     }
     real_array_free(&inter);
-    return status;
+    return cli_io(status, &err);
 }
 
 /* The job on the server of --server. An image's colour planes go as a
@@ -472,26 +476,27 @@ static int run_conv(conv_command *cmd)
         job->rank_hint = job->dims == 1 ? " (use --batch for one signal per row)"
                                         : " (use --batch for a stack of images)";
 
-    double t0 = cli_now_s() * 1e3;
-    int status = conv_job_read(job);
-    double t1 = cli_now_s() * 1e3;
+    io_error err;
+    double t0 = io_now_s() * 1e3;
+    int status = cli_io(conv_job_read(job, &err), &err);
+    double t1 = io_now_s() * 1e3;
     if (status == CLI_OK) status = check_output(cmd);
-    if (status == CLI_OK) status = conv_job_make_output(job, cmd->output_name);
+    if (status == CLI_OK) status = cli_io(conv_job_make_output(job, cmd->output_name, &err), &err);
     /* Claim the output before the device work, so an unwritable path fails
      * in milliseconds rather than after a long convolution. */
-    if (status == CLI_OK && !to_stdout) status = outfile_open(&of, cmd->output);
+    if (status == CLI_OK && !to_stdout) status = cli_io(outfile_open(&of, cmd->output, &err), &err);
     if (status == CLI_OK && !cmd->server) {
         status = cli_runtime_open(cmd->device, cmd->verbose, &rt);
     }
-    double t2 = cli_now_s() * 1e3;
+    double t2 = io_now_s() * 1e3;
     if (status == CLI_OK) status = convolve(cmd, rt);
-    double t3 = cli_now_s() * 1e3;
+    double t3 = io_now_s() * 1e3;
     if (status == CLI_OK) status = write_output(cmd, to_stdout ? stdout : of.f);
-    if (status == CLI_OK && !to_stdout) status = outfile_commit(&of);
+    if (status == CLI_OK && !to_stdout) status = cli_io(outfile_commit(&of, &err), &err);
     if (status == CLI_OK && to_stdout && fflush(stdout) != 0) {
         status = cli_error("stdout: write failed");
     }
-    double t4 = cli_now_s() * 1e3;
+    double t4 = io_now_s() * 1e3;
 
     if (status == CLI_OK && cmd->verbose) {
         fprintf(stderr, "clconv: %s, %s, method %s; read %.1f ms, device set-up %.1f ms, "

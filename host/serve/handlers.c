@@ -3,14 +3,14 @@
  * device's worker: turn the request's parts and parameters into a conv job
  * or its specs into a dist job (the jobs the command runs too), run it on
  * the device's warm runtime and encode the answer (.npy, the input's image
- * format, or the dist JSON). The jobs and readers of host/cli report through
- * cli_error, captured here into the answer's one error line. Every failure
- * caused by the input is a 400.
+ * format, or the dist JSON). The jobs and formats of host/io return status
+ * codes and fill an error record; the record's message becomes the answer's
+ * error line and the code its HTTP status, through one table
+ * (serve_http_status).
  */
 #include "serve_internal.h"
 
 #include "array.h"
-#include "cli.h"
 #include "conv_job.h"
 #include "dist_job.h"
 #include "npy.h"
@@ -42,25 +42,23 @@ int buffer_append(serve_buffer *b, const char *data, size_t n)
 
 static double ms_since(double t)
 {
-    return (cli_now_s() - t) * 1e3;
+    return (io_now_s() - t) * 1e3;
 }
 
-/* The HTTP status of a library failure: what the input asked for is a 400,
- * a lack of memory a 503 (another moment may succeed), the rest the
- * device's fault. */
-static unsigned library_status(int st)
+unsigned serve_http_status(int st)
 {
     switch (st) {
-    case CLCONV_ENOMEM:
-    case CLCONV_EDEVMEM: return 503;
     case CLCONV_EINVAL:
     case CLCONV_ENOTSUP:
-    case CLCONV_EOVERFLOW:
     case CLCONV_EFORMAT:
     case CLCONV_ERANGE: return 400;
+    case CLCONV_EOVERFLOW: return 413;
+    case CLCONV_ENOMEM:
+    case CLCONV_EDEVMEM: return 503;
     default: return 500;
     }
 }
+
 
 static void fail(serve_work *w, unsigned status, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -75,6 +73,12 @@ static void fail(serve_work *w, unsigned status, const char *fmt, ...)
     vsnprintf(w->error, sizeof w->error, fmt, ap);
     va_end(ap);
     w->status = status;
+}
+
+/* A job's failure with status st (< 0), its message in err. */
+static void fail_io(serve_work *w, int st, const io_error *err)
+{
+    fail(w, serve_http_status(st), "%s", err->message);
 }
 
 static void note_device(serve_work *w, serve_device *dev)
@@ -128,8 +132,10 @@ static int encode(serve_work *w, const conv_job *job)
         void *data = NULL;
         image_kind kind = job->image_kind == IMAGE_PNG ? IMAGE_PNG
                           : job->channels - job->alpha == 1 ? IMAGE_PGM : IMAGE_PPM;
-        if (image_encode_mem(&data, &w->body_size, "answer", kind, &img, w->normalize) != CLI_OK) {
-            w->status = 400;
+        io_error err;
+        int st = image_encode_mem(&data, &w->body_size, "answer", kind, &img, w->normalize, &err);
+        if (st < 0) {
+            fail_io(w, st, &err);
             return -1;
         }
         w->body = data;
@@ -143,9 +149,12 @@ static int encode(serve_work *w, const conv_job *job)
         fail(w, 503, "out of memory for the answer");
         return -1;
     }
-    int st = npy_write(m, "answer", out);
-    if (fclose(m) != 0 || st != CLI_OK) {
-        w->status = 503;
+    io_error err;
+    int st = npy_write(m, "answer", out, &err);
+    if (fclose(m) != 0 && st == 0) st = io_fail(&err, CLCONV_ENOMEM, "out of memory for the answer");
+    if (st < 0) {
+        /* Writing into memory fails only for want of it. */
+        fail(w, 503, "%s", err.message);
         return -1;
     }
     w->content_type = "application/x-npy";
@@ -156,28 +165,28 @@ void handle_conv(serve_work *w, serve_device *dev)
 {
     conv_job job = {0};
     make_job(w, &job);
-    double t0 = cli_now_s();
-    cli_error_capture(w->error, sizeof w->error);
-    int ok = conv_job_read(&job) == CLI_OK && conv_job_make_output(&job, "result") == CLI_OK;
+    io_error err;
+    double t0 = io_now_s();
+    int st = conv_job_read(&job, &err);
+    if (st == 0) st = conv_job_make_output(&job, "result", &err);
+    if (st < 0) fail_io(w, st, &err);
     w->upload_ms += ms_since(t0);
-    double t1 = cli_now_s();
+    double t1 = io_now_s();
+    int ok = st == 0;
     if (ok) {
         note_device(w, dev);
-        int st = conv_job_run(&job, dev->rt);
+        st = conv_job_run(&job, dev->rt);
         if (st < 0) {
-            fail(w, library_status(st), "%s: %s", clconv_strerror(st), clconv_last_error(dev->rt));
+            fail(w, serve_http_status(st), "%s: %s", clconv_strerror(st), clconv_last_error(dev->rt));
             ok = 0;
         }
         w->chosen = job.opts.chosen;
     }
     w->compute_ms = ms_since(t1);
-    double t2 = cli_now_s();
+    double t2 = io_now_s();
     if (ok) ok = encode(w, &job) == 0;
     w->download_ms = ms_since(t2);
-    cli_error_capture(NULL, 0);
     if (ok) w->status = 200;
-    /* A failure a reader reported through cli_error is the input's fault. */
-    if (!ok && w->status == 0) w->status = 400;
     conv_job_free(&job);
 }
 
@@ -195,7 +204,7 @@ static int dist_size_ok(serve_work *w, const dist_job *job, const spec_input *in
     }
     entries = (entries - 1) * (double)job->times + 1;
     if (entries > limit) {
-        fail(w, 400, "the result would have about %.3g entries, over the server's limit of %zu",
+        fail(w, 413, "the result would have about %.3g entries, over the server's limit of %zu",
              entries, w->limits->max_elements);
         return -1;
     }
@@ -215,23 +224,27 @@ void handle_dist(serve_work *w, serve_device *dev)
     job.max_entries = w->limits->max_elements;
     spec_input *inputs = NULL;
     dist_result res = {0};
-    double t0 = cli_now_s();
-    cli_error_capture(w->error, sizeof w->error);
-    int ok = dist_inputs_load(&job, &inputs) == CLI_OK && dist_size_ok(w, &job, inputs) == 0;
+    io_error err;
+    double t0 = io_now_s();
+    int st = dist_inputs_load(&job, &inputs, &err);
+    if (st < 0) fail_io(w, st, &err);
+    int ok = st == 0 && dist_size_ok(w, &job, inputs) == 0;
     w->upload_ms += ms_since(t0);
-    double t1 = cli_now_s();
+    double t1 = io_now_s();
     if (ok) {
         note_device(w, dev);
         if (!dev->info.fp64) {
             fail(w, 400, "device '%s' lacks float64, which distributions need", dev->info.name);
             ok = 0;
         } else {
-            ok = dist_job_run(&job, dev->rt, inputs, &res) == CLI_OK;
+            st = dist_job_run(&job, dev->rt, inputs, &res, &err);
+            if (st < 0) fail_io(w, st, &err);
+            ok = st == 0;
         }
         w->chosen = res.method;
     }
     w->compute_ms = ms_since(t1);
-    double t2 = cli_now_s();
+    double t2 = io_now_s();
     if (ok) {
         FILE *m = open_memstream(&w->body, &w->body_size);
         if (m) dist_write_json(m, &res);
@@ -242,10 +255,6 @@ void handle_dist(serve_work *w, serve_device *dev)
         w->content_type = "application/json";
     }
     w->download_ms = ms_since(t2);
-    cli_error_capture(NULL, 0);
-    /* A failure the dist job reported is the input's fault unless the
-     * status says otherwise (its library errors are input errors too). */
-    if (!ok && w->status == 0) w->status = 400;
     if (ok) w->status = 200;
     dist_inputs_free(&job, inputs);
     dist_result_free(&res);

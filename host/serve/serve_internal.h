@@ -6,8 +6,8 @@
 #ifndef CLCONV_SERVE_INTERNAL_H
 #define CLCONV_SERVE_INTERNAL_H
 
-#include "cli.h" /* cli_now_s */
 #include "clconv.h"
+#include "io.h"
 
 #include <pthread.h>
 #include <stddef.h>
@@ -158,6 +158,14 @@ typedef struct serve_work {
 typedef struct serve_limits {
     size_t max_elements;
 } serve_limits;
+
+/* The HTTP status of a failed job, from the status code (< 0) the jobs, the
+ * formats and the library return; the one table of the service: what the
+ * input asked for is a 400, a size over a limit (or overflowing) a 413, a
+ * lack of host or device memory a 503 (another moment may succeed); the
+ * rest (no device, a failed build or OpenCL call, an I/O error of the
+ * server's own) is the server's fault, a 500. */
+unsigned serve_http_status(int status);
 
 /* Job bodies, run on a worker of dev. */
 void handle_conv(serve_work *w, serve_device *dev);

@@ -585,7 +585,7 @@ static enum MHD_Result finish_upload(request *r)
         return send_error(r, 503, "the job queue is full; retry later");
     w->limits = &s->limits;
     /* Receiving the body counts as upload; the worker adds the decoding. */
-    w->upload_ms = (cli_now_s() - r->started) * 1e3;
+    w->upload_ms = (io_now_s() - r->started) * 1e3;
     w->job.run = run_job;
     w->job.done = job_done;
     r->state = R_QUEUED;
@@ -616,7 +616,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!r) return MHD_NO;
         r->srv = s;
         r->conn = conn;
-        r->started = cli_now_s();
+        r->started = io_now_s();
         r->work.ep = route(url);
         snprintf(r->method, sizeof r->method, "%s", method);
         snprintf(r->path, sizeof r->path, "%s", url);
@@ -675,7 +675,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     unsigned status = r->status;
     if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED && r->state != R_ANSWERED) status = 408;
     else if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->state != R_ANSWERED) status = 499;
-    const double seconds = cli_now_s() - r->started;
+    const double seconds = io_now_s() - r->started;
     if (s->log) {
         char device[32] = "";
         if (r->work.ran) snprintf(device, sizeof device, "%zu", r->work.device_index);
@@ -893,14 +893,14 @@ void serve_stop(serve *s)
     pool_hold(&s->pool, 0);
     /* Jobs always finish and their answers go out; a request still
      * uploading gets the idle timeout to complete. */
-    const double deadline = cli_now_s() + s->timeout_s;
+    const double deadline = io_now_s() + s->timeout_s;
     pthread_mutex_lock(&s->lock);
     while (s->requests > 0) {
         size_t queued, running;
         pthread_mutex_unlock(&s->lock);
         pool_counts(&s->pool, &queued, &running);
         pthread_mutex_lock(&s->lock);
-        if (queued + running == 0 && cli_now_s() > deadline) break;
+        if (queued + running == 0 && io_now_s() > deadline) break;
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += 50 * 1000000L;

@@ -6,11 +6,10 @@
  * pass an image's alpha plane through. Each face only turns its own inputs
  * (argv and files, or multipart parts and query parameters) into a conv_job
  * and writes the result in its own form, so the two cannot drift apart.
- * Failures are reported through cli_error (see cli.h), which a server thread
- * captures into its answer.
+ * Failures return a status code and fill the caller's io_error (see io.h).
  */
-#ifndef CLCONV_CLI_CONV_JOB_H
-#define CLCONV_CLI_CONV_JOB_H
+#ifndef CLCONV_IO_CONV_JOB_H
+#define CLCONV_IO_CONV_JOB_H
 
 #include "array.h"
 #include "image.h"
@@ -68,14 +67,14 @@ typedef struct conv_job {
 /* Reads every input into job->in, every header checked before any data is
  * read, and decides the precision where job->precision is -1: float64 when
  * every input that carries a type (.npy, raw) is float64 and no image is
- * involved; text and presets follow the others. Returns CLI_OK or CLI_EFAIL
- * (reported). */
-int conv_job_read(conv_job *job);
+ * involved; text and presets follow the others. Returns 0 or a negative
+ * status (err filled). */
+int conv_job_read(conv_job *job, io_error *err);
 
 /* Sizes job->out for the mode (behind the batch axis, or an image's
  * channels) and allocates it; name names the result in messages. Returns
- * CLI_OK or CLI_EFAIL (reported). */
-int conv_job_make_output(conv_job *job, const char *name);
+ * 0 or a negative status (err filled). */
+int conv_job_make_output(conv_job *job, const char *name, io_error *err);
 
 /* The signals convolved at once: the batch's rows, an image's colour
  * channels, or 1. */
@@ -93,4 +92,4 @@ void conv_job_pass_alpha(conv_job *job);
 /* Frees the arrays; safe on a zeroed or already freed job. */
 void conv_job_free(conv_job *job);
 
-#endif /* CLCONV_CLI_CONV_JOB_H */
+#endif /* CLCONV_IO_CONV_JOB_H */
