@@ -1,8 +1,10 @@
 /*
- * The single test executable: `clconv_tests [SUITE [TCASE]]` runs one suite
- * (CTest runs each listed in suites.txt separately, so failures are named) or
- * every suite when none is given. The suites come from suites.txt, the one
- * list: CMake writes it into suite_list.h as SUITE(name) lines. Exits non-zero when a test fails or the
+ * The runner of a test executable: `clconv_tests [SUITE [TCASE]]` (the
+ * library's suites) or `clconv_serve_tests [SUITE [TCASE]]` (the formats'
+ * and the service's) runs one suite (CTest runs each listed in suites.txt
+ * separately, so failures are named) or every suite of its executable when
+ * none is given. The suites come from suites.txt, the one list: CMake writes
+ * each executable's share into its suite_list.h as SUITE(name) lines. Exits non-zero when a test fails or the
  * suite name is unknown. Check's usual environment variables (CK_FORK,
  * CK_VERBOSITY, CK_RUN_CASE, ...) apply.
  */
@@ -41,7 +43,7 @@ int main(int argc, char **argv)
             sr = srunner_create(s);
     }
     if (!found) {
-        fprintf(stderr, "clconv_tests: no suite named '%s'; the suites are:", only);
+        fprintf(stderr, "%s: no suite named '%s'; the suites are:", argv[0], only);
         for (size_t i = 0; i < SUITE_COUNT; i++) fprintf(stderr, " %s", suites[i].name);
         fputc('\n', stderr);
         return 2;

@@ -1,5 +1,5 @@
 /*
- * The JSON reader and string writer of host/cli/json.c, which carry the
+ * The JSON reader and string writer of host/io/json.c, which carry the
  * server's requests and answers: every value type, escapes and surrogate
  * pairs, exact round trips of %.17g numbers (what keeps remote results
  * bit-identical), and refusal of what is not JSON.

@@ -11,13 +11,13 @@
 #include "suites.h"
 
 #include "array.h"
-#include "cli.h"
 #include "dist_job.h"
 #include "image.h"
 #include "json.h"
 #include "npy.h"
 #include "preset.h"
 #include "serve.h"
+#include "serve_internal.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -221,7 +221,7 @@ static char *npy_bytes(clconv_dtype dtype, int ndim, const size_t *shape, const 
     char *buf = NULL;
     FILE *m = open_memstream(&buf, size);
     ck_assert_ptr_nonnull(m);
-    ck_assert_int_eq(npy_write(m, "test", &a), CLI_OK);
+    ck_assert_int_eq(npy_write(m, "test", &a, NULL), 0);
     ck_assert_int_eq(fclose(m), 0);
     return buf;
 }
@@ -231,13 +231,11 @@ static void npy_decode(const reply *r, clconv_dtype dtype, int ndim, const size_
                        real_array *a)
 {
     npy_file nf;
-    char err[256];
-    cli_error_capture(err, sizeof err);
-    int st = npy_open_mem(&nf, r->body, r->size, "answer");
-    if (st == CLI_OK) st = npy_read(&nf, dtype, a);
-    if (st == CLI_OK) npy_close(&nf);
-    cli_error_capture(NULL, 0);
-    ck_assert_msg(st == CLI_OK, "answer: %s", err);
+    io_error err;
+    int st = npy_open_mem(&nf, r->body, r->size, "answer", &err);
+    if (st == 0) st = npy_read(&nf, dtype, a, &err);
+    if (st == 0) npy_close(&nf);
+    ck_assert_msg(st == 0, "answer: %s", err.message);
     ck_assert_int_eq(a->ndim, ndim);
     for (int d = 0; d < ndim; d++) ck_assert_uint_eq(a->shape[d], shape[d]);
 }
@@ -415,12 +413,10 @@ static void check_dist(serve *s, const char *json, const char **specs, int n, ui
     job.flags = flags;
     spec_input *in = NULL;
     dist_result res = {0};
-    char err[256];
-    cli_error_capture(err, sizeof err);
-    int st = dist_inputs_load(&job, &in);
-    if (st == CLI_OK) st = dist_job_run(&job, test_runtime(), in, &res);
-    cli_error_capture(NULL, 0);
-    ck_assert_msg(st == CLI_OK, "in-process dist: %s", err);
+    io_error err;
+    int st = dist_inputs_load(&job, &in, &err);
+    if (st == 0) st = dist_job_run(&job, test_runtime(), in, &res, &err);
+    ck_assert_msg(st == 0, "in-process dist: %s", err.message);
     char *want = NULL;
     size_t want_size = 0;
     FILE *m = open_memstream(&want, &want_size);
@@ -466,11 +462,8 @@ START_TEST(test_image_and_preset)
 
     image img;
     preset_kernel pk;
-    char err[256];
-    cli_error_capture(err, sizeof err);
-    ck_assert_int_eq(image_decode(pgm, size, IMAGE_PGM, "pgm", 0, &img), CLI_OK);
-    ck_assert_int_eq(preset_make("laplacian", 2, &pk), CLI_OK);
-    cli_error_capture(NULL, 0);
+    ck_assert_int_eq(image_decode(pgm, size, IMAGE_PGM, "pgm", 0, &img, NULL), 0);
+    ck_assert_int_eq(preset_make("laplacian", 2, &pk, NULL), 0);
     float planes[30 * 20], kernel[9], out[30 * 20];
     test_store(CLCONV_F32, planes, img.planes.data, 30 * 20);
     test_store(CLCONV_F32, kernel, pk.kernel.data, 9);
@@ -481,7 +474,7 @@ START_TEST(test_image_and_preset)
     image result = {oa, 1, 0, 255};
     void *want = NULL;
     size_t want_size = 0;
-    ck_assert_int_eq(image_encode_mem(&want, &want_size, "want", IMAGE_PGM, &result, 0), CLI_OK);
+    ck_assert_int_eq(image_encode_mem(&want, &want_size, "want", IMAGE_PGM, &result, 0, NULL), 0);
 
     part parts[] = {{"input", pgm, size}};
     reply r;
@@ -543,10 +536,10 @@ static void *client_main(void *arg)
         char *xb = NULL, *hb = NULL;
         size_t xs = 0, hs = 0;
         FILE *m = open_memstream(&xb, &xs);
-        npy_write(m, "x", &xa);
+        npy_write(m, "x", &xa, NULL);
         fclose(m);
         m = open_memstream(&hb, &hs);
-        npy_write(m, "h", &ha);
+        npy_write(m, "h", &ha, NULL);
         fclose(m);
         part parts[] = {{"input", xb, xs}, {"kernel", hb, hs}};
         char url[256];
@@ -681,7 +674,6 @@ START_TEST(test_error_statuses)
         {"{\"specs\": [\"/etc/passwd.csv\"]}", "files cannot be named here"},
         {"{\"specs\": [\"0.5,0.6\"]}", "spec '0.5,0.6'"},
         {"{\"specs\": [\"0.5,x\"]}", "'x' is not a number"},
-        {"{\"specs\": [\"1000000d1000000\"]}", "over the server's limit"},
         {"{\"specs\": [\"d6\"], \"specs\": [\"d6\"]}", "member \"specs\" given twice"},
     };
     for (size_t i = 0; i < sizeof dist_cases / sizeof dist_cases[0]; i++) {
@@ -689,6 +681,10 @@ START_TEST(test_error_statuses)
         assert_error(&r, 400, dist_cases[i].error);
         reply_free(&r);
     }
+    /* Too large is not malformed: a result over the element limit is a 413. */
+    request(s, "/v1/dist", NULL, 0, "{\"specs\": [\"1000000d1000000\"]}", &r);
+    assert_error(&r, 413, "over the server's limit");
+    reply_free(&r);
     request(s, "/v1/conv1d", rank, 2, NULL, &r);
     ck_assert_int_eq(r.status, 200);
     reply_free(&r);
@@ -1058,6 +1054,59 @@ static void put_be32(unsigned char *p, uint32_t v)
     p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
 }
 
+/* Inputs and results over --max-elements are too large (413), not bad input
+ * (400), whether the input is a .npy or the result of small inputs. */
+START_TEST(test_element_limit)
+{
+    serve_options o = {0};
+    o.max_elements = 100;
+    serve *s = start_server(&o);
+    float x[200] = {0}, h[60] = {0};
+    size_t nx = 200, nh = 60, xs, hs, ys;
+    char *xb = npy_bytes(CLCONV_F32, 1, &nx, x, &xs);
+    char *hb = npy_bytes(CLCONV_F32, 1, &nh, h, &hs);
+    char *yb = npy_bytes(CLCONV_F32, 1, &nh, x, &ys);
+    reply r;
+    part big[] = {{"input", xb, xs}, {"kernel", hb, hs}};
+    request(s, "/v1/conv1d", big, 2, NULL, &r);
+    assert_error(&r, 413, "part 'input': 200 elements, over the server's limit of 100");
+    reply_free(&r);
+    part wide[] = {{"input", yb, ys}, {"kernel", hb, hs}};
+    request(s, "/v1/conv1d", wide, 2, NULL, &r);
+    assert_error(&r, 413, "the result would have 119 elements, over the server's limit of 100");
+    reply_free(&r);
+    request(s, "/v1/conv1d?mode=same", wide, 2, NULL, &r);
+    ck_assert_int_eq(r.status, 200);
+    reply_free(&r);
+    assert_healthy(s);
+    serve_stop(s);
+    free(xb);
+    free(hb);
+    free(yb);
+}
+END_TEST
+
+/* The one table from status codes to HTTP statuses: input faults 400, too
+ * large 413, out of host or device memory 503, the server's own faults 500. */
+START_TEST(test_status_table)
+{
+    static const struct {
+        int status;
+        unsigned http;
+    } table[] = {
+        {CLCONV_EINVAL, 400}, {CLCONV_EFORMAT, 400},   {CLCONV_ERANGE, 400},
+        {CLCONV_ENOTSUP, 400}, {CLCONV_EOVERFLOW, 413}, {CLCONV_ENOMEM, 503},
+        {CLCONV_EDEVMEM, 503}, {CLCONV_EIO, 500},       {CLCONV_ECL, 500},
+        {CLCONV_EBUILD, 500},  {CLCONV_EFFT, 500},      {CLCONV_ENODEV, 500},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        ck_assert_msg(serve_http_status(table[i].status) == table[i].http, "%s: %u, want %u",
+                      clconv_status_name(table[i].status), serve_http_status(table[i].status),
+                      table[i].http);
+    }
+}
+END_TEST
+
 START_TEST(test_declared_size_limit)
 {
     /* An image whose header declares more elements than the server takes is
@@ -1085,7 +1134,7 @@ START_TEST(test_declared_size_limit)
     for (int i = 0; i < 2; i++) {
         reply r;
         request(s, "/v1/conv2d?kernel=box:3", images[i], 1, NULL, &r);
-        assert_error(&r, 400, "over the limit of 1048576");
+        assert_error(&r, 413, "over the limit of 1048576");
         reply_free(&r);
     }
     assert_healthy(s);
@@ -1405,6 +1454,8 @@ Suite *clconv_test_suite_serve(void)
     tcase_add_test(service, test_ambiguous_framing);
     tcase_add_test(service, test_get_with_body);
     tcase_add_test(service, test_declared_size_limit);
+    tcase_add_test(service, test_element_limit);
+    tcase_add_test(service, test_status_table);
     tcase_add_test(service, test_keep_alive);
     tcase_add_test(service, test_connection_limit);
     tcase_add_test(service, test_upload_budget);

@@ -98,12 +98,3 @@ int args_next(args_parser *p, const char **value)
     }
     return opt->id;
 }
-
-int args_parse_double(const char *s, double *v)
-{
-    char *end;
-    errno = 0;
-    *v = strtod(s, &end);
-    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(*v)) return -1;
-    return 0;
-}

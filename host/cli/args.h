@@ -44,7 +44,4 @@ void args_init(args_parser *p, const char *command, const args_option *options, 
  * ARGS_HELP, ARGS_END, or ARGS_ERROR after printing the mistake. */
 int args_next(args_parser *p, const char **value);
 
-/* A whole option value as a finite double: 0, else -1 (nothing printed). */
-int args_parse_double(const char *s, double *v);
-
 #endif /* CLCONV_CLI_ARGS_H */

@@ -1,7 +1,7 @@
 /*
  * The timing harness of `clconv bench`, apart from what it times (zstd's
  * benchfn.c): runs a function several times per method in passes and keeps
- * the median, fastest and slowest, on the command's one clock (cli_now_s).
+ * the median, fastest and slowest, on the command's one clock (io_now_s).
  */
 #include "bench.h"
 #include "cli.h"
@@ -37,9 +37,9 @@ int bench_time_runs(clconv_runtime *rt, const bench_config *cfg, bench_run_fn fn
         for (size_t i = 0; i < n && lib == CLCONV_OK; i++) {
             lib = fn(rt, arg, *failed = methods[i], &chosen[i]);
             for (int r = 0; r < share && lib == CLCONV_OK; r++) {
-                const double t0 = cli_now_s() * 1e3;
+                const double t0 = io_now_s() * 1e3;
                 lib = fn(rt, arg, methods[i], &chosen[i]);
-                times[i][done + r] = cli_now_s() * 1e3 - t0;
+                times[i][done + r] = io_now_s() * 1e3 - t0;
             }
         }
         done += share;

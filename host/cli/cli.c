@@ -33,18 +33,6 @@ void cli_progress_end(void)
     progress_shown = 0;
 }
 
-/* The capture buffer of cli_error_capture, per thread so that a server's
- * threads each collect their own request's error. */
-static _Thread_local char *capture_buf;
-static _Thread_local size_t capture_size;
-
-void cli_error_capture(char *buf, size_t size)
-{
-    capture_buf = size ? buf : NULL;
-    capture_size = size;
-    if (capture_buf) capture_buf[0] = '\0';
-}
-
 void cli_warning(const char *fmt, ...)
 {
     va_list ap;
@@ -60,17 +48,18 @@ int cli_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    if (capture_buf) {
-        vsnprintf(capture_buf, capture_size, fmt, ap);
-        va_end(ap);
-        return CLI_EFAIL;
-    }
     cli_progress_end();
     fputs("clconv: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
     return CLI_EFAIL;
+}
+
+int cli_io(int status, const io_error *err)
+{
+    if (status >= 0) return CLI_OK;
+    return cli_error("%s", err->message);
 }
 
 int cli_usage_error(const char *command, const char *fmt, ...)
@@ -100,13 +89,6 @@ int cli_library_error(const clconv_runtime *rt, int status, const char *what)
         return cli_error("%s: %s: %s", what, clconv_strerror(status), detail);
     }
     return cli_error("%s: %s", what, clconv_strerror(status));
-}
-
-double cli_now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 int cli_runtime_open(const char *spec, int verbose, clconv_runtime **rt)

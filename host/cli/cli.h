@@ -8,6 +8,7 @@
 #define CLCONV_CLI_H
 
 #include "clconv.h"
+#include "io.h"
 
 #include <stddef.h>
 
@@ -35,13 +36,10 @@ void cli_warning(const char *fmt, ...)
 #endif
     ;
 
-/* Sends this thread's cli_error lines (without the "clconv: " prefix, cut
- * to size bytes) into buf instead of stderr, until called again with buf
- * NULL. For callers that answer errors in their own form, e.g. a server
- * replying with JSON: the readers and writers of the command's formats
- * (npy, csv, raw, image, preset) then report into buf. buf is borrowed and
- * must outlive the capture; each report overwrites the previous one. */
-void cli_error_capture(char *buf, size_t size);
+/* Turns the status of a host/io function (formats, jobs) into the
+ * command's: CLI_OK for 0, else CLI_EFAIL after printing err's message as
+ * cli_error does. Use as `status = cli_io(npy_open(&nf, path, &err), &err)`. */
+int cli_io(int status, const io_error *err);
 
 /* Prints "clconv COMMAND: MESSAGE (see 'clconv COMMAND --help')" and returns
  * CLI_EUSAGE. command may be NULL for the top level. */
@@ -65,9 +63,6 @@ void cli_progress(const char *fmt, ...)
 #endif
     ;
 void cli_progress_end(void);
-
-/* Seconds on the monotonic clock, for timings. */
-double cli_now_s(void);
 
 /* Creates a runtime on the device named by spec (NULL: CLCONV_DEVICE or the
  * library's default), with the library's notes on stderr when verbose. On

@@ -154,7 +154,8 @@ static int npy_bytes(const real_array *a, char **data, size_t *size)
 {
     FILE *f = open_memstream(data, size);
     if (!f) return cli_error("out of memory");
-    int status = npy_write(f, "upload", a);
+    io_error err;
+    int status = cli_io(npy_write(f, "upload", a, &err), &err);
     if (fclose(f) != 0 && status == CLI_OK) status = cli_error("out of memory");
     return status;
 }
@@ -192,7 +193,8 @@ static int read_answer(const char *server, const answer *body, real_array *out)
     real_array got = {0};
     char name[300];
     snprintf(name, sizeof name, "server %s: the answer", server);
-    int status = npy_open_mem(&nf, body->data, body->size, name);
+    io_error err;
+    int status = cli_io(npy_open_mem(&nf, body->data, body->size, name, &err), &err);
     if (status != CLI_OK) return status;
     int same = nf.type == (out->dtype == CLCONV_F64 ? NPY_F8 : NPY_F4) && nf.ndim == out->ndim;
     for (int d = 0; same && d < nf.ndim; d++) same = nf.shape[d] == out->shape[d];
@@ -203,7 +205,7 @@ static int read_answer(const char *server, const answer *body, real_array *out)
         status = cli_error("%s has shape %s of '%s', expected %s of '%s'", name, have, nf.descr,
                            want, out->dtype == CLCONV_F64 ? "<f8" : "<f4");
     }
-    if (status == CLI_OK) status = npy_read(&nf, out->dtype, &got);
+    if (status == CLI_OK) status = cli_io(npy_read(&nf, out->dtype, &got, &err), &err);
     npy_close(&nf);
     if (status == CLI_OK) memcpy(out->data, got.data, got.count * clconv_dtype_size(got.dtype));
     real_array_free(&got);

@@ -580,7 +580,7 @@ int cmd_bench(int argc, char **argv)
             }
             break;
         case OPT_DIRECT_LIMIT:
-            if (args_parse_double(v, &cfg.direct_limit) != 0 || cfg.direct_limit < 0)
+            if (io_parse_double(v, &cfg.direct_limit) != 0 || cfg.direct_limit < 0)
                 return cli_usage_error(p.command, "--direct-limit must be a number of GFLOP "
                                        "of at least 0, not '%s'", v);
             break;
@@ -611,8 +611,9 @@ int cmd_bench(int argc, char **argv)
     /* The output files are created first, so a bad path fails before the
      * minutes of measurement rather than after. */
     outfile jf = {0}, cf = {0};
-    int status = json ? outfile_open(&jf, json) : CLI_OK;
-    if (status == CLI_OK && csv) status = outfile_open(&cf, csv);
+    io_error err;
+    int status = json ? cli_io(outfile_open(&jf, json, &err), &err) : CLI_OK;
+    if (status == CLI_OK && csv) status = cli_io(outfile_open(&cf, csv, &err), &err);
     bench_device *bd = status == CLI_OK ? calloc(ndev, sizeof *bd) : NULL;
     if (status == CLI_OK && !bd) status = cli_error("bench: out of memory");
     for (size_t d = 0; d < ndev && status == CLI_OK; d++) {
@@ -623,11 +624,11 @@ int cmd_bench(int argc, char **argv)
     if (status == CLI_OK && all_devices) bench_summary_write(bd, ndev, &cfg);
     if (status == CLI_OK && json) {
         bench_json_write(jf.f, bd, ndev, &cfg);
-        status = outfile_commit(&jf);
+        status = cli_io(outfile_commit(&jf, &err), &err);
     }
     if (status == CLI_OK && csv) {
         bench_csv_write(cf.f, bd, ndev, &cfg);
-        status = outfile_commit(&cf);
+        status = cli_io(outfile_commit(&cf, &err), &err);
     }
     outfile_abort(&cf);
     outfile_abort(&jf);

@@ -142,12 +142,12 @@ static int parse_dist_args(dist_command *c, int argc, char **argv, int *done)
                                        v);
             break;
         case OPT_DENSITY:
-            if (args_parse_double(v, &c->job.step) != 0 || !(c->job.step > 0))
+            if (io_parse_double(v, &c->job.step) != 0 || !(c->job.step > 0))
                 return cli_usage_error("dist", "--density must be a grid step > 0, not '%s'", v);
             break;
         case OPT_NORMALIZE: c->job.flags |= CLCONV_DIST_NORMALIZE; break;
         case OPT_TRIM:
-            if (args_parse_double(v, &c->job.trim) != 0 || c->job.trim < 0)
+            if (io_parse_double(v, &c->job.trim) != 0 || c->job.trim < 0)
                 return cli_usage_error("dist", "--trim must be a probability >= 0, not '%s'", v);
             break;
         case OPT_FORMAT:
@@ -331,8 +331,10 @@ static int write_npy(const char *path, outfile *of, const dist_result *r)
     a.shape[1] = r->layout.len[1];
     a.count = r->layout.len[0] * r->layout.len[1];
     a.data = r->values;
-    int status = npy_write(of->f, path, &a);
-    return status == CLI_OK ? outfile_commit(of) : status;
+    io_error err;
+    int status = npy_write(of->f, path, &a, &err);
+    if (status == 0) status = outfile_commit(of, &err);
+    return cli_io(status, &err);
 }
 
 /* ---- the command ------------------------------------------------------------ */
@@ -344,14 +346,15 @@ static int run_dist(const dist_command *c)
     dist_result res = {0};
     outfile of = {0};
     clconv_runtime *rt = NULL;
-    int status = dist_inputs_load(job, &inputs);
+    io_error err;
+    int status = cli_io(dist_inputs_load(job, &inputs, &err), &err);
     /* Claim the output before the device work, so an unwritable path fails
      * at once. */
-    if (status == CLI_OK && c->output) status = outfile_open(&of, c->output);
+    if (status == CLI_OK && c->output) status = cli_io(outfile_open(&of, c->output, &err), &err);
     const char *server = client_server(c->server);
     if (status == CLI_OK && server) status = client_dist(server, job, inputs, &res);
     if (status == CLI_OK && !server) status = cli_runtime_open(c->device, 0, &rt);
-    if (status == CLI_OK && !server) status = dist_job_run(job, rt, inputs, &res);
+    if (status == CLI_OK && !server) status = cli_io(dist_job_run(job, rt, inputs, &res, &err), &err);
     if (status == CLI_OK && c->output) status = write_npy(c->output, &of, &res);
     if (status == CLI_OK) {
         if (c->fmt == FORMAT_JSON)

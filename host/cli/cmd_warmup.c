@@ -57,7 +57,7 @@ int cmd_warmup(int argc, char **argv)
     clconv_runtime *rt = NULL;
     int status = cli_runtime_open(device, verbose, &rt);
     if (status != CLI_OK) return status;
-    const double t0 = cli_now_s();
+    const double t0 = io_now_s();
     clconv_cache_stats before, after;
     int s = clconv_runtime_cache_stats(rt, &before);
     if (s == 0) {
@@ -72,7 +72,7 @@ int cmd_warmup(int argc, char **argv)
     } else {
         printf("programs: %lu compiled, %lu already cached; %.1f s\n",
                after.builds - before.builds, after.disk_hits - before.disk_hits,
-               cli_now_s() - t0);
+               io_now_s() - t0);
     }
     clconv_runtime_destroy(rt);
     return status;

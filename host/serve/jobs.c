@@ -27,9 +27,9 @@ static void *worker_main(void *arg)
         dev->running++;
         pthread_mutex_unlock(&p->lock);
 
-        job->started_at = cli_now_s();
+        job->started_at = io_now_s();
         job->run(job, dev);
-        job->finished_at = cli_now_s();
+        job->finished_at = io_now_s();
 
         pthread_mutex_lock(&p->lock);
         dev->running--;
@@ -159,7 +159,7 @@ void pool_submit(serve_pool *p, serve_job *job)
     }
     job->next = NULL;
     job->device = best;
-    job->queued_at = cli_now_s();
+    job->queued_at = io_now_s();
     if (best->tail)
         best->tail->next = job;
     else

@@ -1,16 +1,19 @@
 /*
  * What the server's files share: the job pool (jobs.c), the metrics
- * (metrics.c), the access log (log.c) and the request handlers that run on
- * the workers (handlers.c), as server.c ties them together.
+ * (metrics.c), the access log (log.c), authentication (auth.c), the
+ * checking of what each endpoint accepts (request.c) and the jobs that run
+ * on the workers (handlers.c), as the daemon (server.c) ties them together.
  */
 #ifndef CLCONV_SERVE_INTERNAL_H
 #define CLCONV_SERVE_INTERNAL_H
 
-#include "cli.h" /* cli_now_s */
 #include "clconv.h"
+#include "io.h"
 
+#include <microhttpd.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* ---- jobs (jobs.c) -------------------------------------------------------- */
@@ -129,6 +132,7 @@ typedef struct serve_work {
     const struct serve_limits *limits;
     /* conv: the parts, and the query parameters (validated by server.c) */
     serve_buffer parts[PART_COUNT];
+    int present[PART_COUNT];  /* the parts the body held */
     clconv_conv_options opts;
     int mode_given;           /* mode= was given (images default to same) */
     int precision;            /* -1: from the inputs */
@@ -158,6 +162,42 @@ typedef struct serve_work {
 typedef struct serve_limits {
     size_t max_elements;
 } serve_limits;
+
+/* ---- authentication (auth.c) and requests (request.c) ---------------------- */
+
+/* 1 when token is NULL (no --token-file) or conn's Authorization header is
+ * "Bearer TOKEN" with this token, compared in time that does not depend on
+ * how much of it matches; else 0. */
+int auth_check(const char *token, struct MHD_Connection *conn);
+
+/* A libmicrohttpd iterator over the query parameters of the convolution
+ * endpoints (cls: the serve_work): each is checked and stored in the work;
+ * the first mistake sets its status and error and stops the iteration. */
+enum MHD_Result request_param(void *cls, enum MHD_ValueKind kind, const char *key,
+                              const char *value);
+
+/* A libmicrohttpd post processor's callback (cls: the serve_work): streams
+ * each multipart part into its buffer, refusing unknown, nameless and
+ * repeated parts and a lack of memory. */
+enum MHD_Result request_part(void *cls, enum MHD_ValueKind kind, const char *key,
+                             const char *filename, const char *content_type,
+                             const char *transfer_encoding, const char *data, uint64_t off,
+                             size_t size);
+
+/* After the body: the parts given must make one job (input, and a kernel
+ * part or parts or a preset, not both). 0, or -1 with the work's status. */
+int request_check_parts(serve_work *w);
+
+/* Parses /v1/dist's JSON body into w. 0, or -1 with the work's status. */
+int request_parse_dist(serve_work *w, const serve_buffer *body);
+
+/* The HTTP status of a failed job, from the status code (< 0) the jobs, the
+ * formats and the library return; the one table of the service: what the
+ * input asked for is a 400, a size over a limit (or overflowing) a 413, a
+ * lack of host or device memory a 503 (another moment may succeed); the
+ * rest (no device, a failed build or OpenCL call, an I/O error of the
+ * server's own) is the server's fault, a 500. */
+unsigned serve_http_status(int status);
 
 /* Job bodies, run on a worker of dev. */
 void handle_conv(serve_work *w, serve_device *dev);

@@ -1,12 +1,14 @@
 /*
- * The HTTP side of `clconv serve`, on libmicrohttpd: the listening socket,
- * routing, authentication, the limits on what a client may send, the
- * streaming of multipart bodies into memory, and the hand-over of complete
- * requests to the job pool. One internal thread polls every connection;
- * a request waiting for its job is suspended, so it holds neither a thread
- * nor a poll slot, and a worker resumes it once the answer is ready. Bodies
- * are bounded by --max-body before a byte is read, connections by number
- * and idle time, so a slow or lying client costs at most a timeout.
+ * The daemon of `clconv serve`, on libmicrohttpd: the listening socket,
+ * routing, the limits on what a client may send, the streaming of bodies
+ * into memory, and the hand-over of complete requests to the job pool.
+ * What each endpoint accepts is checked in request.c, the bearer token in
+ * auth.c, the jobs run in handlers.c. One internal thread polls every
+ * connection; a request waiting for its job is suspended, so it holds
+ * neither a thread nor a poll slot, and a worker resumes it once the answer
+ * is ready. Bodies are bounded by --max-body before a byte is read,
+ * connections by number and idle time, so a slow or lying client costs at
+ * most a timeout.
  */
 #include "serve.h"
 
@@ -15,7 +17,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <math.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -64,7 +65,6 @@ typedef struct request {
     double started;
     int state;
     struct MHD_PostProcessor *pp;
-    int present[PART_COUNT];
     serve_buffer body;            /* dist: the JSON */
     size_t bytes;                 /* answer body sent */
     unsigned status;              /* answered status */
@@ -225,116 +225,6 @@ static serve_endpoint route(const char *url)
     return EP_OTHER;
 }
 
-/* Compares in time that depends only on the length of what was sent, so a
- * client cannot find the token byte by byte from response times. */
-static int token_matches(const char *expected, const char *given)
-{
-    size_t n = strlen(expected), g = strlen(given);
-    unsigned char diff = n != g;
-    for (size_t i = 0; i < g; i++) diff |= (unsigned char)(given[i] ^ expected[n ? i % n : 0]);
-    return n > 0 && diff == 0;
-}
-
-static int authorised(const serve *s, struct MHD_Connection *conn)
-{
-    if (!s->token) return 1;
-    const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                MHD_HTTP_HEADER_AUTHORIZATION);
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0) return 0;
-    h += 7;
-    while (*h == ' ') h++;
-    return token_matches(s->token, h);
-}
-
-/* Query parameters of the convolution endpoints, checked one by one. */
-static enum MHD_Result check_param(void *cls, enum MHD_ValueKind kind, const char *key,
-                                   const char *value)
-{
-    (void)kind;
-    request *r = cls;
-    serve_work *w = &r->work;
-    if (w->status) return MHD_NO;
-    const char *v = value ? value : "";
-    if (strcmp(key, "mode") == 0) {
-        w->mode_given = 1;
-        if (clconv_mode_parse(v, &w->opts.mode) != 0)
-            snprintf(w->error, sizeof w->error, "mode must be full, same or valid, not '%s'", v);
-    } else if (strcmp(key, "kernel") == 0) {
-        /* A preset; preset_make checks it on the worker. */
-        free(w->preset);
-        if (!(w->preset = strdup(v))) {
-            w->status = 503;
-            snprintf(w->error, sizeof w->error, "out of memory");
-        }
-    } else if (strcmp(key, "method") == 0) {
-        if (clconv_method_parse(v, &w->opts.method) != 0)
-            snprintf(w->error, sizeof w->error, "method must be auto, direct or fft, not '%s'", v);
-    } else if (strcmp(key, "correlate") == 0 || strcmp(key, "batch") == 0 ||
-               strcmp(key, "normalize") == 0) {
-        int on = strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
-        if (!on && strcmp(v, "0") != 0 && strcmp(v, "false") != 0)
-            snprintf(w->error, sizeof w->error, "%s must be 1 or 0, not '%s'", key, v);
-        if (key[0] == 'c')
-            w->opts.correlate = on;
-        else if (key[0] == 'b')
-            w->batch = on;
-        else
-            w->normalize = on;
-    } else if (strcmp(key, "precision") == 0) {
-        if (strcmp(v, "f32") == 0 || strcmp(v, "float32") == 0)
-            w->precision = CLCONV_F32;
-        else if (strcmp(v, "f64") == 0 || strcmp(v, "float64") == 0)
-            w->precision = CLCONV_F64;
-        else
-            snprintf(w->error, sizeof w->error, "precision must be f32 or f64, not '%s'", v);
-    } else {
-        snprintf(w->error, sizeof w->error, "unknown query parameter '%.100s' (the parameters "
-                 "are mode, method, correlate, precision, batch, kernel and normalize)", key);
-    }
-    if (w->error[0]) w->status = 400;
-    return w->status ? MHD_NO : MHD_YES;
-}
-
-/* Streams each part of a multipart body into its buffer. */
-static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key,
-                               const char *filename, const char *content_type,
-                               const char *transfer_encoding, const char *data, uint64_t off,
-                               size_t size)
-{
-    (void)kind, (void)filename, (void)content_type, (void)transfer_encoding;
-    request *r = cls;
-    serve_work *w = &r->work;
-    if (w->status) return MHD_NO;
-    /* libmicrohttpd passes no name for a part without one, and for a name
-     * it cannot hold (CR, LF or NUL in it). */
-    if (!key) {
-        w->status = 400;
-        snprintf(w->error, sizeof w->error, "a multipart part without a usable name (the parts "
-                 "are input and kernel, or input, kcol and krow)");
-        return MHD_NO;
-    }
-    int part = 0;
-    while (part < PART_COUNT && strcmp(key, serve_part_names[part]) != 0) part++;
-    if (part == PART_COUNT) {
-        w->status = 400;
-        snprintf(w->error, sizeof w->error, "unknown part '%.100s' (the parts are input and "
-                 "kernel, or input, kcol and krow)", key);
-        return MHD_NO;
-    }
-    if (off == 0 && r->present[part]) {
-        w->status = 400;
-        snprintf(w->error, sizeof w->error, "part '%s' given twice", key);
-        return MHD_NO;
-    }
-    r->present[part] = 1;
-    if (buffer_append(&w->parts[part], data, size) != 0) {
-        w->status = 503;
-        snprintf(w->error, sizeof w->error, "out of memory for part '%s'", key);
-        return MHD_NO;
-    }
-    return MHD_YES;
-}
-
 static int has_type(struct MHD_Connection *conn, const char *type)
 {
     const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -367,7 +257,7 @@ static enum MHD_Result begin(request *r, const char *method)
     serve_work *w = &r->work;
     const serve_endpoint ep = w->ep;
     const int post = strcmp(method, "POST") == 0, get = strcmp(method, "GET") == 0;
-    if (ep != EP_HEALTHZ && !authorised(s, r->conn))
+    if (ep != EP_HEALTHZ && !auth_check(s->token, r->conn))
         return send_error(r, 401, "missing or wrong bearer token");
     /* A body framed two ways could be read one way here and another by a
      * proxy in front (request smuggling, RFC 9112 section 6.3). */
@@ -410,9 +300,9 @@ static enum MHD_Result begin(request *r, const char *method)
     if (!has_type(r->conn, "multipart/form-data"))
         return send_error(r, 415, "%s takes multipart/form-data", r->path);
     w->precision = -1;
-    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_param, r);
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, request_param, &r->work);
     if (w->status) return send_error(r, w->status, "%s", w->error);
-    r->pp = MHD_create_post_processor(r->conn, 65536, on_part, r);
+    r->pp = MHD_create_post_processor(r->conn, 65536, request_part, &r->work);
     if (!r->pp) return send_error(r, 400, "multipart/form-data without a boundary");
     r->state = R_UPLOAD;
     return MHD_YES;
@@ -434,118 +324,6 @@ static void receive(request *r, const char *data, size_t size)
         snprintf(w->error, sizeof w->error, "the body exceeds the limit of %zu bytes",
                  r->srv->max_body);
     }
-}
-
-static int parse_dist(request *r)
-{
-    serve_work *w = &r->work;
-    json_value v = {0};
-    char why[128];
-    int ok = 0;
-    w->times = 1;
-    w->trim = -1;
-    if (json_parse(r->body.data ? r->body.data : "", r->body.size, &v, why, sizeof why) != 0) {
-        snprintf(w->error, sizeof w->error, "malformed JSON: %s", why);
-        goto done;
-    }
-    if (v.type != JSON_OBJECT) {
-        snprintf(w->error, sizeof w->error, "the body must be a JSON object");
-        goto done;
-    }
-    for (size_t i = 0; i < v.count; i++) {
-        const char *k = v.keys[i];
-        const json_value *x = &v.items[i];
-        if (strcmp(k, "specs") == 0) {
-            if (x->type != JSON_ARRAY || x->count == 0 || x->count > 100000) {
-                snprintf(w->error, sizeof w->error, "\"specs\" must be a non-empty array of "
-                         "strings");
-                goto done;
-            }
-            /* The parser refuses a member named twice, so this runs once. */
-            w->specs = calloc(x->count, sizeof *w->specs);
-            if (!w->specs) goto oom;
-            w->n_specs = 0;
-            for (size_t j = 0; j < x->count; j++) {
-                if (x->items[j].type != JSON_STRING) {
-                    snprintf(w->error, sizeof w->error, "\"specs\"[%zu] is not a string", j);
-                    goto done;
-                }
-                w->specs[w->n_specs] = strdup(x->items[j].string);
-                if (!w->specs[w->n_specs++]) goto oom;
-            }
-        } else if (strcmp(k, "times") == 0) {
-            if (x->type != JSON_NUMBER || !(x->number >= 1) || x->number > 9007199254740992.0 ||
-                x->number != floor(x->number)) {
-                snprintf(w->error, sizeof w->error, "\"times\" must be a whole number >= 1");
-                goto done;
-            }
-            w->times = (unsigned long long)x->number;
-        } else if (strcmp(k, "method") == 0) {
-            if (x->type != JSON_STRING || clconv_method_parse(x->string, &w->dist_method) != 0) {
-                snprintf(w->error, sizeof w->error, "\"method\" must be \"auto\", \"direct\" or "
-                         "\"fft\"");
-                goto done;
-            }
-        } else if (strcmp(k, "trim") == 0) {
-            if (x->type != JSON_NUMBER || !(x->number >= 0)) {
-                snprintf(w->error, sizeof w->error, "\"trim\" must be a probability >= 0");
-                goto done;
-            }
-            w->trim = x->number;
-        } else if (strcmp(k, "normalize") == 0) {
-            if (x->type != JSON_TRUE && x->type != JSON_FALSE) {
-                snprintf(w->error, sizeof w->error, "\"normalize\" must be true or false");
-                goto done;
-            }
-            w->dist_normalize = x->type == JSON_TRUE;
-        } else {
-            snprintf(w->error, sizeof w->error, "unknown field \"%.100s\" (the fields are specs, "
-                     "times, method, trim and normalize)", k);
-            goto done;
-        }
-    }
-    if (w->n_specs == 0) {
-        snprintf(w->error, sizeof w->error, "\"specs\" is missing");
-        goto done;
-    }
-    ok = 1;
-    goto done;
-oom:
-    snprintf(w->error, sizeof w->error, "out of memory");
-    w->status = 503;
-done:
-    json_free(&v);
-    if (!ok && !w->status) w->status = 400;
-    return ok ? 0 : -1;
-}
-
-static int check_parts(request *r)
-{
-    serve_work *w = &r->work;
-    const int *p = r->present;
-    const char *missing = !p[PART_INPUT] ? "input" : NULL;
-    if (w->preset) {
-        if (!missing && (p[PART_KERNEL] || p[PART_KCOL] || p[PART_KROW]))
-            snprintf(w->error, sizeof w->error, "give the kernel as a part or as the query "
-                     "parameter kernel=PRESET, not both");
-        else if (missing)
-            snprintf(w->error, sizeof w->error, "missing part '%s'", missing);
-        if (w->error[0]) w->status = 400;
-        return w->status ? -1 : 0;
-    }
-    if (!missing && !p[PART_KERNEL] && !(p[PART_KCOL] || p[PART_KROW])) missing = "kernel";
-    if (!missing && (p[PART_KCOL] || p[PART_KROW]) && !(p[PART_KCOL] && p[PART_KROW]))
-        missing = p[PART_KCOL] ? "krow" : "kcol";
-    if (missing) {
-        snprintf(w->error, sizeof w->error, "missing part '%s'", missing);
-    } else if (p[PART_KERNEL] && p[PART_KCOL]) {
-        snprintf(w->error, sizeof w->error, "give either part 'kernel' or parts 'kcol' and "
-                 "'krow', not both");
-    } else if (p[PART_KCOL] && w->ep == EP_CONV1D) {
-        snprintf(w->error, sizeof w->error, "parts 'kcol' and 'krow' are for conv2d");
-    }
-    if (w->error[0]) w->status = 400;
-    return w->status ? -1 : 0;
 }
 
 static void run_job(serve_job *job, serve_device *dev)
@@ -576,16 +354,16 @@ static enum MHD_Result finish_upload(request *r)
             w->status = 400;
             snprintf(w->error, sizeof w->error, "truncated or malformed multipart body");
         }
-        if (!w->status) check_parts(r);
+        if (!w->status) request_check_parts(w);
     } else if (!w->status) {
-        parse_dist(r);
+        request_parse_dist(w, &r->body);
     }
     if (w->status) return send_error(r, w->status, "%s", w->error);
     if (pool_reserve(&s->pool) != 0)
         return send_error(r, 503, "the job queue is full; retry later");
     w->limits = &s->limits;
     /* Receiving the body counts as upload; the worker adds the decoding. */
-    w->upload_ms = (cli_now_s() - r->started) * 1e3;
+    w->upload_ms = (io_now_s() - r->started) * 1e3;
     w->job.run = run_job;
     w->job.done = job_done;
     r->state = R_QUEUED;
@@ -616,7 +394,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!r) return MHD_NO;
         r->srv = s;
         r->conn = conn;
-        r->started = cli_now_s();
+        r->started = io_now_s();
         r->work.ep = route(url);
         snprintf(r->method, sizeof r->method, "%s", method);
         snprintf(r->path, sizeof r->path, "%s", url);
@@ -675,7 +453,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     unsigned status = r->status;
     if (toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED && r->state != R_ANSWERED) status = 408;
     else if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->state != R_ANSWERED) status = 499;
-    const double seconds = cli_now_s() - r->started;
+    const double seconds = io_now_s() - r->started;
     if (s->log) {
         char device[32] = "";
         if (r->work.ran) snprintf(device, sizeof device, "%zu", r->work.device_index);
@@ -893,14 +671,14 @@ void serve_stop(serve *s)
     pool_hold(&s->pool, 0);
     /* Jobs always finish and their answers go out; a request still
      * uploading gets the idle timeout to complete. */
-    const double deadline = cli_now_s() + s->timeout_s;
+    const double deadline = io_now_s() + s->timeout_s;
     pthread_mutex_lock(&s->lock);
     while (s->requests > 0) {
         size_t queued, running;
         pthread_mutex_unlock(&s->lock);
         pool_counts(&s->pool, &queued, &running);
         pthread_mutex_lock(&s->lock);
-        if (queued + running == 0 && cli_now_s() > deadline) break;
+        if (queued + running == 0 && io_now_s() > deadline) break;
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += 50 * 1000000L;

@@ -1,12 +1,13 @@
 /*
- * The command's in-memory arrays: n-dimensional, C order, float32 or float64,
+ * The in-memory arrays of the formats and jobs: n-dimensional, C order, float32 or float64,
  * whatever file format they came from. Readers (npy.c, csv.c, raw.c, image.c,
  * preset.c) produce them, the subcommands check and convolve them, writers store them.
  */
-#ifndef CLCONV_CLI_ARRAY_H
-#define CLCONV_CLI_ARRAY_H
+#ifndef CLCONV_IO_ARRAY_H
+#define CLCONV_IO_ARRAY_H
 
 #include "clconv.h"
+#include "io.h"
 
 #include <stddef.h>
 
@@ -22,27 +23,27 @@ typedef struct real_array {
 } real_array;
 
 /* Allocates a->data for the given shape (copied). Sizes are overflow-checked.
- * `what` names the array in the error report. Returns CLI_OK or CLI_EFAIL
- * (reported); on failure a->data is NULL. */
+ * `what` names the array in the error's message. Returns 0 or a negative
+ * status (err filled); on failure a->data is NULL. */
 int real_array_alloc(real_array *a, clconv_dtype dtype, int ndim, const size_t *shape,
-                     const char *what);
+                     const char *what, io_error *err);
 
 /* Converts a float64 array to dtype in place (a no-op for CLCONV_F64). A
  * finite value beyond the float32 range is an error naming `what`, not an
- * infinity. Returns CLI_OK or CLI_EFAIL (reported; a is then unchanged). */
-int real_array_convert(real_array *a, clconv_dtype dtype, const char *what);
+ * infinity. Returns 0 or a negative status (err filled; a is then unchanged). */
+int real_array_convert(real_array *a, clconv_dtype dtype, const char *what, io_error *err);
 
 /* Frees the data; the array can be reused or freed again. */
 void real_array_free(real_array *a);
 
-/* The command's policy on non-finite input: every element must be finite,
+/* The policy on non-finite input: every element must be finite,
  * because a NaN or infinity spreads over the kernel's whole footprint and the
  * result would silently be garbage. Reports the first offending element as
- * "WHAT: element (i, j) is NaN (inputs must be finite)" and returns CLI_EFAIL;
- * CLI_OK when all are finite. */
-int real_array_check_finite(const real_array *a, const char *what);
+ * "WHAT: element (i, j) is NaN (inputs must be finite)" and returns
+ * CLCONV_EINVAL; 0 when all are finite. */
+int real_array_check_finite(const real_array *a, const char *what, io_error *err);
 
 /* Writes shape as a Python tuple, "(3,)" or "(2, 5)", truncated to fit. */
 void shape_format(char *buf, size_t size, int ndim, const size_t *shape);
 
-#endif /* CLCONV_CLI_ARRAY_H */
+#endif /* CLCONV_IO_ARRAY_H */

@@ -6,8 +6,8 @@
  * Presets are built in float64 and written for convolution (flipped kernels
  * under --correlate, which changes only sobel-x, sobel-y, diff and motion).
  */
-#ifndef CLCONV_CLI_PRESET_H
-#define CLCONV_CLI_PRESET_H
+#ifndef CLCONV_IO_PRESET_H
+#define CLCONV_IO_PRESET_H
 
 #include "array.h"
 
@@ -52,12 +52,12 @@ const char *preset_list(int dims);
  * (1 or 2) convolution into *out, whose arrays the caller frees with
  * preset_free. An unknown name ("'x' is not a kernel preset (presets:
  * ...)"), a missing or bad parameter, or a 2-D-only
- * preset asked for in 1-D is one error line through cli_error, e.g.
+ * preset asked for in 1-D is one error line in err, e.g.
  * "preset 'gaussian:-1': SIGMA must be a number in (0, 1000]". Returns
- * CLI_OK or CLI_EFAIL. */
-int preset_make(const char *spec, int dims, preset_kernel *out);
+ * 0 or a negative status (err filled). */
+int preset_make(const char *spec, int dims, preset_kernel *out, io_error *err);
 
 /* Frees both arrays; safe on a zeroed or already freed preset_kernel. */
 void preset_free(preset_kernel *p);
 
-#endif /* CLCONV_CLI_PRESET_H */
+#endif /* CLCONV_IO_PRESET_H */

@@ -3,7 +3,7 @@
  */
 #include "source.h"
 
-#include "cli.h"
+#include "io.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -59,20 +59,20 @@ int format_is_image(data_format f)
     return f == FORMAT_PNG || f == FORMAT_PGM || f == FORMAT_PPM;
 }
 
-int source_read_all(const char *path, unsigned char **data, size_t *size)
+int source_read_all(const char *path, unsigned char **data, size_t *size, io_error *err)
 {
     int is_stdin = strcmp(path, "-") == 0;
     const char *name = is_stdin ? "stdin" : path;
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f) return cli_error("%s: cannot open: %s", name, strerror(errno));
+    if (!f) return io_fail(err, CLCONV_EIO, "%s: cannot open: %s", name, strerror(errno));
     size_t cap = 1 << 16, n = 0;
     unsigned char *buf = malloc(cap);
-    int err = 0;
+    int e = 0;
     while (buf) {
         if (n + 1 == cap) {
             unsigned char *b = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
             if (!b) {
-                err = ENOMEM;
+                e = ENOMEM;
                 break;
             }
             buf = b;
@@ -83,18 +83,18 @@ int source_read_all(const char *path, unsigned char **data, size_t *size)
         if (got == 0) {
             /* fread on a directory fails with EISDIR, which is the message
              * a user needs. */
-            if (ferror(f)) err = errno ? errno : EIO;
+            if (ferror(f)) e = errno ? errno : EIO;
             break;
         }
     }
-    if (!buf) err = ENOMEM;
+    if (!buf) e = ENOMEM;
     if (!is_stdin) fclose(f);
-    if (err) {
+    if (e) {
         free(buf);
-        return cli_error("%s: cannot read: %s", name, strerror(err));
+        return io_fail(err, CLCONV_EIO, "%s: cannot read: %s", name, strerror(e));
     }
     buf[n] = '\0';
     *data = buf;
     *size = n;
-    return CLI_OK;
+    return 0;
 }

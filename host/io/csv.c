@@ -4,7 +4,7 @@
  */
 #include "csv.h"
 
-#include "cli.h"
+#include "io.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -37,7 +37,7 @@ static int is_blank(char c)
 /* Parses the cells of one line [p, end), which starts with a non-blank, onto
  * l; *cells gets their number. Reports bad cells with line and column. */
 static int parse_line(const char *p, const char *end, size_t line, const char *name,
-                      value_list *l, size_t *cells)
+                      value_list *l, size_t *cells, io_error *err)
 {
     size_t col = 0;
     int after_comma = 0;
@@ -48,39 +48,40 @@ static int parse_line(const char *p, const char *end, size_t line, const char *n
         if (p == end && !after_comma) break;
         col++;
         if (p == end || *p == ',') {
-            return cli_error("%s: line %zu, column %zu: empty cell", name, line, col);
+            return io_fail(err, CLCONV_EFORMAT, "%s: line %zu, column %zu: empty cell", name, line,
+                           col);
         }
         char *stop;
         double x = strtod(p, &stop);
         const char *cell_end = p + strcspn(p, ", \t\r\n");
         if (stop == p || stop != cell_end) {
             int len = cell_end - p < 40 ? (int)(cell_end - p) : 40;
-            return cli_error("%s: line %zu, column %zu: '%.*s' is not a number", name, line,
-                             col, len, p);
+            return io_fail(err, CLCONV_EFORMAT, "%s: line %zu, column %zu: '%.*s' is not a number",
+                           name, line, col, len, p);
         }
-        if (push(l, x) != 0) return cli_error("%s: out of memory", name);
+        if (push(l, x) != 0) return io_fail(err, CLCONV_ENOMEM, "%s: out of memory", name);
         p = stop;
         while (p < end && is_blank(*p)) p++;
         after_comma = p < end && *p == ',';
         p += after_comma;
     }
     *cells = col;
-    return CLI_OK;
+    return 0;
 }
 
-int csv_parse(const char *text, size_t size, const char *name, real_array *out)
+int csv_parse(const char *text, size_t size, const char *name, real_array *out, io_error *err)
 {
     out->data = NULL;
-    if (memchr(text, '\0', size)) return cli_error("%s: not a text file", name);
+    if (memchr(text, '\0', size)) return io_fail(err, CLCONV_EFORMAT, "%s: not a text file", name);
     char *copy = malloc(size + 1);
-    if (!copy) return cli_error("%s: out of memory", name);
+    if (!copy) return io_fail(err, CLCONV_ENOMEM, "%s: out of memory", name);
     memcpy(copy, text, size);
     copy[size] = '\0';
 
     value_list l = {0};
     size_t rows = 0, cols = 0, first_line = 0, line = 0;
-    int status = CLI_OK;
-    for (const char *p = copy; *p && status == CLI_OK;) {
+    int status = 0;
+    for (const char *p = copy; *p && status == 0;) {
         const char *nl = strchr(p, '\n');
         const char *end = nl ? nl : p + strlen(p);
         line++;
@@ -88,10 +89,11 @@ int csv_parse(const char *text, size_t size, const char *name, real_array *out)
         while (q < end && is_blank(*q)) q++;
         if (q < end && *q != '#') {
             size_t cells = 0;
-            status = parse_line(q, end, line, name, &l, &cells);
-            if (status == CLI_OK && rows > 0 && cells != cols) {
-                status = cli_error("%s: line %zu has %zu numbers, line %zu has %zu (every row "
-                                   "needs the same number)", name, line, cells, first_line, cols);
+            status = parse_line(q, end, line, name, &l, &cells, err);
+            if (status == 0 && rows > 0 && cells != cols) {
+                status = io_fail(err, CLCONV_EFORMAT,
+                                  "%s: line %zu has %zu numbers, line %zu has %zu (every row needs "
+                                 "the same number)", name, line, cells, first_line, cols);
             }
             if (rows++ == 0) {
                 cols = cells;
@@ -101,22 +103,24 @@ int csv_parse(const char *text, size_t size, const char *name, real_array *out)
         p = nl ? nl + 1 : end;
     }
     free(copy);
-    if (status == CLI_OK && rows == 0) status = cli_error("%s: no numbers (empty array)", name);
-    if (status == CLI_OK) {
+    if (status == 0 && rows == 0) status = io_fail(err, CLCONV_EFORMAT,
+                                                   "%s: no numbers (empty array)", name);
+    if (status == 0) {
         size_t shape[2] = {rows, cols};
-        status = real_array_alloc(out, CLCONV_F64, 2, shape, name);
+        status = real_array_alloc(out, CLCONV_F64, 2, shape, name, err);
     }
-    if (status == CLI_OK) memcpy(out->data, l.v, l.n * sizeof *l.v);
+    if (status == 0) memcpy(out->data, l.v, l.n * sizeof *l.v);
     free(l.v);
     return status;
 }
 
-int csv_write(FILE *f, const char *name, const real_array *a, char sep)
+int csv_write(FILE *f, const char *name, const real_array *a, char sep, io_error *err)
 {
     if (a->ndim != 1 && a->ndim != 2) {
         char shape[128];
         shape_format(shape, sizeof shape, a->ndim, a->shape);
-        return cli_error("%s: text output holds 1-D or 2-D arrays, not shape %s", name, shape);
+        return io_fail(err, CLCONV_EINVAL, "%s: text output holds 1-D or 2-D arrays, not shape %s",
+                       name, shape);
     }
     size_t cols = a->ndim == 2 ? a->shape[1] : 1;
     /* %.9g and %.17g are the shortest formats that always round-trip. */
@@ -126,6 +130,6 @@ int csv_write(FILE *f, const char *name, const real_array *a, char sep)
         fprintf(f, f64 ? "%.17g" : "%.9g", x);
         if (putc((i + 1) % cols == 0 ? '\n' : sep, f) == EOF) break;
     }
-    if (ferror(f)) return cli_error("%s: write failed: %s", name, strerror(errno));
-    return CLI_OK;
+    if (ferror(f)) return io_fail(err, CLCONV_EIO, "%s: write failed: %s", name, strerror(errno));
+    return 0;
 }

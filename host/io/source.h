@@ -4,8 +4,10 @@
  * uploaded bodies, by their first bytes; and reading a whole file or stdin
  * into memory for the readers that decode from memory (CSV, images).
  */
-#ifndef CLCONV_CLI_SOURCE_H
-#define CLCONV_CLI_SOURCE_H
+#ifndef CLCONV_IO_SOURCE_H
+#define CLCONV_IO_SOURCE_H
+
+#include "io.h"
 
 #include <stddef.h>
 
@@ -39,7 +41,7 @@ int format_is_image(data_format f);
 
 /* Reads the whole of path ("-": stdin) into a new buffer, NUL-terminated
  * after its size bytes for text parsers. The caller frees *data. Returns
- * CLI_OK, or CLI_EFAIL after reporting "PATH: cannot open/read: why". */
-int source_read_all(const char *path, unsigned char **data, size_t *size);
+ * 0, or a negative status with err filled "PATH: cannot open/read: why". */
+int source_read_all(const char *path, unsigned char **data, size_t *size, io_error *err);
 
-#endif /* CLCONV_CLI_SOURCE_H */
+#endif /* CLCONV_IO_SOURCE_H */

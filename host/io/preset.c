@@ -4,8 +4,7 @@
  */
 #include "preset.h"
 
-#include "args.h"
-#include "cli.h"
+#include "io.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -56,17 +55,17 @@ const char *preset_list(int dims)
 }
 
 /* A 1-D array of n taps, all zero. */
-static int make_1d(real_array *a, size_t n, const char *spec)
+static int make_1d(real_array *a, size_t n, const char *spec, io_error *err)
 {
-    if (real_array_alloc(a, CLCONV_F64, 1, &n, spec) != CLI_OK) return CLI_EFAIL;
+    IO_FORWARD(real_array_alloc(a, CLCONV_F64, 1, &n, spec, err));
     memset(a->data, 0, n * sizeof(double));
-    return CLI_OK;
+    return 0;
 }
 
-static int gaussian(real_array *a, double sigma, const char *spec)
+static int gaussian(real_array *a, double sigma, const char *spec, io_error *err)
 {
     size_t r = (size_t)ceil(3.0 * sigma);
-    if (make_1d(a, 2 * r + 1, spec) != CLI_OK) return CLI_EFAIL;
+    IO_FORWARD(make_1d(a, 2 * r + 1, spec, err));
     double *g = a->data, sum = 0.0;
     for (size_t i = 0; i < 2 * r + 1; i++) {
         double x = (double)i - (double)r;
@@ -74,86 +73,89 @@ static int gaussian(real_array *a, double sigma, const char *spec)
         sum += g[i];
     }
     for (size_t i = 0; i < 2 * r + 1; i++) g[i] /= sum;
-    return CLI_OK;
+    return 0;
 }
 
-static int fill(real_array *a, size_t n, double value, const char *spec)
+static int fill(real_array *a, size_t n, double value, const char *spec, io_error *err)
 {
-    if (make_1d(a, n, spec) != CLI_OK) return CLI_EFAIL;
+    IO_FORWARD(make_1d(a, n, spec, err));
     for (size_t i = 0; i < n; i++) ((double *)a->data)[i] = value;
-    return CLI_OK;
+    return 0;
 }
 
-static int fixed_3x3(real_array *a, const double taps[9], const char *spec)
+static int fixed_3x3(real_array *a, const double taps[9], const char *spec, io_error *err)
 {
     const size_t shape[2] = {3, 3};
-    if (real_array_alloc(a, CLCONV_F64, 2, shape, spec) != CLI_OK) return CLI_EFAIL;
+    IO_FORWARD(real_array_alloc(a, CLCONV_F64, 2, shape, spec, err));
     memcpy(a->data, taps, 9 * sizeof *taps);
-    return CLI_OK;
+    return 0;
 }
 
 /* The parameter after ':' as a number, or as a whole number of taps. */
-static int parse_param(const char *spec, int i, double *value)
+static int parse_param(const char *spec, int i, double *value, io_error *err)
 {
     const char *colon = strchr(spec, ':');
     const char *name = presets[i].param;
-    if (!colon) return cli_error("preset '%s': needs a parameter (%s:%s)", spec,
-                                 presets[i].name, name);
+    if (!colon) return io_fail(err, CLCONV_EINVAL, "preset '%s': needs a parameter (%s:%s)", spec,
+                               presets[i].name, name);
     int whole = presets[i].id != P_GAUSSIAN;
     double v;
-    int ok = args_parse_double(colon + 1, &v) == 0;
+    int ok = io_parse_double(colon + 1, &v) == 0;
     if (whole) {
         ok = ok && v >= 1 && v <= PRESET_MAX_TAPS && v == floor(v);
-        if (!ok) return cli_error("preset '%s': %s must be a whole number from 1 to %d", spec,
-                                  name, PRESET_MAX_TAPS);
+        if (!ok) return io_fail(err, CLCONV_EINVAL,
+                                "preset '%s': %s must be a whole number from 1 to %d", spec, name,
+                                PRESET_MAX_TAPS);
     } else {
         ok = ok && v > 0 && v <= PRESET_MAX_SIGMA;
-        if (!ok) return cli_error("preset '%s': %s must be a number in (0, %g]", spec, name,
-                                  PRESET_MAX_SIGMA);
+        if (!ok) return io_fail(err, CLCONV_EINVAL, "preset '%s': %s must be a number in (0, %g]",
+                                spec, name, PRESET_MAX_SIGMA);
     }
     *value = v;
-    return CLI_OK;
+    return 0;
 }
 
-int preset_make(const char *spec, int dims, preset_kernel *out)
+int preset_make(const char *spec, int dims, preset_kernel *out, io_error *err)
 {
     memset(out, 0, sizeof *out);
     int i = find(spec);
     const char *list = preset_list(dims);
-    if (i < 0) return cli_error("'%s' is not a kernel preset (presets: %s)", spec, list);
+    if (i < 0) return io_fail(err, CLCONV_EINVAL, "'%s' is not a kernel preset (presets: %s)", spec,
+                              list);
     if (!(presets[i].dims & dims)) {
-        return cli_error("preset '%s' is %s; %d-D kernels: %s", spec,
-                         presets[i].dims == 1 ? "1-D" : "2-D", dims, list);
+        return io_fail(err, CLCONV_EINVAL, "preset '%s' is %s; %d-D kernels: %s", spec,
+                       presets[i].dims == 1 ? "1-D" : "2-D", dims, list);
     }
     double p = 0.0;
     if (presets[i].param) {
-        if (parse_param(spec, i, &p) != CLI_OK) return CLI_EFAIL;
+        IO_FORWARD(parse_param(spec, i, &p, err));
     } else if (strchr(spec, ':')) {
-        return cli_error("preset '%s': %s takes no parameter", spec, presets[i].name);
+        return io_fail(err, CLCONV_EINVAL, "preset '%s': %s takes no parameter", spec,
+                       presets[i].name);
     }
 
     static const double sobel_x[9] = {1, 0, -1, 2, 0, -2, 1, 0, -1};
     static const double sobel_y[9] = {1, 2, 1, 0, 0, 0, -1, -2, -1};
     static const double laplacian[9] = {0, 1, 0, 1, -4, 1, 0, 1, 0};
     static const double sharpen[9] = {0, -1, 0, -1, 5, -1, 0, -1, 0};
-    int status = CLI_OK;
+    int status = 0;
     int separable = dims == 2 && (presets[i].id == P_GAUSSIAN || presets[i].id == P_BOX);
     switch (presets[i].id) {
     case P_GAUSSIAN:
-        status = gaussian(&out->kernel, p, spec);
-        if (status == CLI_OK && separable) status = gaussian(&out->row, p, spec);
+        status = gaussian(&out->kernel, p, spec, err);
+        if (status == 0 && separable) status = gaussian(&out->row, p, spec, err);
         break;
     case P_BOX:
-        status = fill(&out->kernel, (size_t)p, 1.0 / p, spec);
-        if (status == CLI_OK && separable) status = fill(&out->row, (size_t)p, 1.0 / p, spec);
+        status = fill(&out->kernel, (size_t)p, 1.0 / p, spec, err);
+        if (status == 0 && separable) status = fill(&out->row, (size_t)p, 1.0 / p, spec, err);
         break;
-    case P_SOBEL_X: status = fixed_3x3(&out->kernel, sobel_x, spec); break;
-    case P_SOBEL_Y: status = fixed_3x3(&out->kernel, sobel_y, spec); break;
-    case P_LAPLACIAN: status = fixed_3x3(&out->kernel, laplacian, spec); break;
-    case P_SHARPEN: status = fixed_3x3(&out->kernel, sharpen, spec); break;
+    case P_SOBEL_X: status = fixed_3x3(&out->kernel, sobel_x, spec, err); break;
+    case P_SOBEL_Y: status = fixed_3x3(&out->kernel, sobel_y, spec, err); break;
+    case P_LAPLACIAN: status = fixed_3x3(&out->kernel, laplacian, spec, err); break;
+    case P_SHARPEN: status = fixed_3x3(&out->kernel, sharpen, spec, err); break;
     case P_MOTION:
-        status = fill(&out->kernel, (size_t)p, 1.0 / p, spec);
-        if (status == CLI_OK) {
+        status = fill(&out->kernel, (size_t)p, 1.0 / p, spec, err);
+        if (status == 0) {
             /* One row: shape (1, LEN). */
             out->kernel.ndim = 2;
             out->kernel.shape[0] = 1;
@@ -161,15 +163,15 @@ int preset_make(const char *spec, int dims, preset_kernel *out)
         }
         break;
     case P_DIFF:
-        status = make_1d(&out->kernel, 2, spec);
-        if (status == CLI_OK) {
+        status = make_1d(&out->kernel, 2, spec, err);
+        if (status == 0) {
             ((double *)out->kernel.data)[0] = 1.0;
             ((double *)out->kernel.data)[1] = -1.0;
         }
         break;
     }
     out->separable = separable;
-    if (status != CLI_OK) preset_free(out);
+    if (status < 0) preset_free(out);
     return status;
 }
 

@@ -5,8 +5,8 @@
  * conversion (npy_read), so every dtype a .npy may hold is accepted. Raw
  * output is npy_write_data.
  */
-#ifndef CLCONV_CLI_RAW_H
-#define CLCONV_CLI_RAW_H
+#ifndef CLCONV_IO_RAW_H
+#define CLCONV_IO_RAW_H
 
 #include "npy.h"
 
@@ -25,14 +25,14 @@ int raw_parse_dtype(const char *s, npy_type *type, size_t *itemsize);
 
 /* Prepares nf to read a raw file with npy_read: path is opened, and a
  * regular file's size must be exactly the shape's elements of the type (a
- * pipe is checked as it is read). Returns CLI_OK, or CLI_EFAIL after
- * reporting (nf closed). */
+ * pipe is checked as it is read). Returns 0, or a negative status with
+ * err filled (nf closed). */
 int raw_open(npy_file *nf, const char *path, npy_type type, size_t itemsize, int ndim,
-             const size_t *shape);
+             const size_t *shape, io_error *err);
 
 /* The same for raw data in memory (borrowed; must outlive nf), e.g. stdin's
  * contents; name names them in messages. */
 int raw_open_mem(npy_file *nf, const void *data, size_t size, const char *name, npy_type type,
-                 size_t itemsize, int ndim, const size_t *shape);
+                 size_t itemsize, int ndim, const size_t *shape, io_error *err);
 
-#endif /* CLCONV_CLI_RAW_H */
+#endif /* CLCONV_IO_RAW_H */

@@ -4,13 +4,13 @@
  * summed on a runtime, the result read back with its summaries, and the JSON
  * document that `clconv dist --format json` prints and the server answers.
  * One implementation serves both, so the two outputs cannot drift apart.
- * Failures are reported through cli_error (see cli.h), which a server thread
- * captures into its answer.
+ * Failures return a status code and fill the caller's io_error (see io.h).
  */
-#ifndef CLCONV_CLI_DIST_JOB_H
-#define CLCONV_CLI_DIST_JOB_H
+#ifndef CLCONV_IO_DIST_JOB_H
+#define CLCONV_IO_DIST_JOB_H
 
 #include "clconv.h"
+#include "io.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -60,15 +60,15 @@ int dist_parse_count(const char *s, uint64_t *v);
 
 /* Reads every SPEC of job into a new array of job->n_specs inputs (*inputs,
  * freed with dist_inputs_free even on failure); nothing touches a device.
- * Returns CLI_OK or CLI_EFAIL (reported). */
-int dist_inputs_load(const dist_job *job, spec_input **inputs);
+ * Returns 0 or a negative status (err filled). */
+int dist_inputs_load(const dist_job *job, spec_input **inputs, io_error *err);
 void dist_inputs_free(const dist_job *job, spec_input *inputs);
 
 /* Sums the variables on rt, takes job->times copies, trims, and reads the
  * result with its summaries into *res (freed with dist_result_free).
- * Returns CLI_OK or CLI_EFAIL (reported). */
+ * Returns 0 or a negative status (err filled). */
 int dist_job_run(const dist_job *job, clconv_runtime *rt, const spec_input *inputs,
-                 dist_result *res);
+                 dist_result *res, io_error *err);
 void dist_result_free(dist_result *res);
 
 /* The value at grid index i of dimension k. */
@@ -77,4 +77,4 @@ double dist_value_at(const dist_result *r, int k, size_t i);
 /* Writes the result as the JSON document of `clconv dist --format json`. */
 void dist_write_json(FILE *f, const dist_result *r);
 
-#endif /* CLCONV_CLI_DIST_JOB_H */
+#endif /* CLCONV_IO_DIST_JOB_H */

@@ -3,12 +3,12 @@
  * float64 and 8- to 64-bit integers, little-endian; C or Fortran order) into
  * the command's real arrays, and writing float32/float64 arrays. A header
  * that disagrees with the file's size, a big-endian or unsupported dtype and
- * every other malformation is reported as one line naming the file,
- * through cli_error (which cli_error_capture can redirect). To write into
+ * every other malformation is reported as one line naming the file
+ * in the caller's io_error. To write into
  * memory, pass npy_write a stream from open_memstream.
  */
-#ifndef CLCONV_CLI_NPY_H
-#define CLCONV_CLI_NPY_H
+#ifndef CLCONV_IO_NPY_H
+#define CLCONV_IO_NPY_H
 
 #include "array.h"
 
@@ -36,20 +36,20 @@ typedef struct npy_file {
 } npy_file;
 
 /* Opens path and reads its header. For a regular file the size must equal
- * header plus data exactly. Returns CLI_OK, or CLI_EFAIL after reporting
+ * header plus data exactly. Returns 0, or a negative status with err filled
  * (the file is then closed). */
-int npy_open(npy_file *nf, const char *path);
+int npy_open(npy_file *nf, const char *path, io_error *err);
 
 /* The first step of npy_open, for readers of other formats that feed
  * npy_read (raw.c): opens path into nf->f, refusing a directory. *sized is 1
- * for a regular file, whose size is then *size. Returns CLI_OK or CLI_EFAIL
- * (reported; nothing left open). */
-int npy_fopen(npy_file *nf, const char *path, int *sized, uintmax_t *size);
+ * for a regular file, whose size is then *size. Returns 0 or a negative
+ * status (err filled; nothing left open). */
+int npy_fopen(npy_file *nf, const char *path, int *sized, uintmax_t *size, io_error *err);
 
 /* Opens a .npy held in memory: data[0..size) must be exactly one .npy file
  * (header and data). data is borrowed and must outlive the npy_file; name
  * (borrowed) names it in messages. Returns as npy_open. */
-int npy_open_mem(npy_file *nf, const void *data, size_t size, const char *name);
+int npy_open_mem(npy_file *nf, const void *data, size_t size, const char *name, io_error *err);
 
 /* The element type of kind 'f', 'i' or 'u' and size bytes, as a dtype string
  * spells it ("<i2": 'i', 2). Returns 0, or -1 when there is none. */
@@ -58,18 +58,18 @@ int npy_type_find(char kind, size_t size, npy_type *type);
 /* Reads the data of an open file into a new C-order array of dtype,
  * converting integers and float64 as needed (a float64 value beyond the
  * float32 range is an error, not an infinity). The caller frees out with
- * real_array_free. Returns CLI_OK or CLI_EFAIL (reported). */
-int npy_read(npy_file *nf, clconv_dtype dtype, real_array *out);
+ * real_array_free. Returns 0 or a negative status (err filled). */
+int npy_read(npy_file *nf, clconv_dtype dtype, real_array *out, io_error *err);
 
 /* Closes the file; safe to call twice. */
 void npy_close(npy_file *nf);
 
 /* Writes a as a version 1.0 .npy stream to f ('<f4' or '<f8', C order).
- * path names f in messages. Returns CLI_OK or CLI_EFAIL (reported). */
-int npy_write(FILE *f, const char *path, const real_array *a);
+ * path names f in messages. Returns 0 or a negative status (err filled). */
+int npy_write(FILE *f, const char *path, const real_array *a, io_error *err);
 
 /* Writes only a's data, as npy_write does after the header: little-endian
  * float32 or float64 in C order (the command's raw output). */
-int npy_write_data(FILE *f, const char *path, const real_array *a);
+int npy_write_data(FILE *f, const char *path, const real_array *a, io_error *err);
 
-#endif /* CLCONV_CLI_NPY_H */
+#endif /* CLCONV_IO_NPY_H */

@@ -1,14 +1,15 @@
 /*
  * PNG and PGM/PPM decoding and encoding (see image.h). libpng reports
  * errors by longjmp to the caller's setjmp; its messages are caught in the
- * job's buffer and turned into one cli_error line, and its warnings are
+ * job's buffer and turned into one line of the caller's io_error, and its
+ * warnings are
  * dropped (a conversion must not print). Every size a header claims is
  * checked against the bytes present before it is allocated, so a lying
  * header fails fast instead of asking for gigabytes.
  */
 #include "image.h"
 
-#include "cli.h"
+#include "io.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -37,12 +38,13 @@ static double sample(const real_array *a, size_t i)
 }
 
 /* Allocates out's float64 planes for a decoded image. */
-static int alloc_planes(image *out, int channels, size_t rows, size_t cols, const char *name)
+static int alloc_planes(image *out, int channels, size_t rows, size_t cols, const char *name,
+                        io_error *err)
 {
     size_t shape[3] = {(size_t)channels, rows, cols};
     out->channels = channels;
     out->alpha = channels == 2 || channels == 4;
-    return real_array_alloc(&out->planes, CLCONV_F64, 3, shape, name);
+    return real_array_alloc(&out->planes, CLCONV_F64, 3, shape, name, err);
 }
 
 /* ---- PNM --------------------------------------------------------------- */
@@ -85,65 +87,69 @@ static int pnm_number(pnm_reader *r, unsigned long max, unsigned long *v)
 }
 
 static int pnm_header_field(pnm_reader *r, const char *field, unsigned long lo, unsigned long hi,
-                            unsigned long *v)
+                            unsigned long *v, io_error *err)
 {
     int s = pnm_number(r, hi, v);
     if (s == -1) {
-        if (r->p == r->end) return cli_error("%s: truncated %s header (no %s)", r->name, r->kind,
-                                             field);
-        return cli_error("%s: bad %s header: %s is not a number", r->name, r->kind, field);
+        if (r->p == r->end) return io_fail(err, CLCONV_EFORMAT, "%s: truncated %s header (no %s)",
+                                           r->name, r->kind, field);
+        return io_fail(err, CLCONV_EFORMAT, "%s: bad %s header: %s is not a number", r->name,
+                       r->kind, field);
     }
     if (s == -2 || *v < lo) {
-        return cli_error("%s: bad %s header: %s must be from %lu to %lu", r->name, r->kind, field,
-                         lo, hi);
+        return io_fail(err, CLCONV_EFORMAT, "%s: bad %s header: %s must be from %lu to %lu",
+                       r->name, r->kind, field, lo, hi);
     }
-    return CLI_OK;
+    return 0;
 }
 
 static int decode_pnm(const unsigned char *data, size_t size, const char *name,
-                      size_t max_elements, image *out)
+                      size_t max_elements, image *out, io_error *err)
 {
     char magic = (char)data[1];
     int ascii = magic == '2' || magic == '3';
     int channels = magic == '3' || magic == '6' ? 3 : 1;
     pnm_reader r = {data + 2, data + size, name, channels == 3 ? "PPM" : "PGM"};
     unsigned long cols, rows, maxval;
-    if (pnm_header_field(&r, "width", 1, IMAGE_MAX_SIDE, &cols) != CLI_OK ||
-        pnm_header_field(&r, "height", 1, IMAGE_MAX_SIDE, &rows) != CLI_OK ||
-        pnm_header_field(&r, "maxval", 1, 65535, &maxval) != CLI_OK) {
-        return CLI_EFAIL;
-    }
+    IO_FORWARD(pnm_header_field(&r, "width", 1, IMAGE_MAX_SIDE, &cols, err));
+    IO_FORWARD(pnm_header_field(&r, "height", 1, IMAGE_MAX_SIDE, &rows, err));
+    IO_FORWARD(pnm_header_field(&r, "maxval", 1, 65535, &maxval, err));
     size_t count = (size_t)cols * rows * (size_t)channels;
     if (max_elements && count > max_elements) {
-        return cli_error("%s: a %lux%lu image with %d channels is %zu elements, over the limit "
-                         "of %zu", name, cols, rows, channels, count, max_elements);
+        return io_fail(err, CLCONV_EOVERFLOW,
+                        "%s: a %lux%lu image with %d channels is %zu elements, over the limit of "
+                       "%zu", name, cols, rows, channels, count, max_elements);
     }
     size_t bytes = maxval > 255 ? 2 : 1;
     size_t left;
     if (!ascii) {
         /* Exactly one white-space byte separates maxval from the samples. */
-        if (r.p == r.end) return cli_error("%s: truncated %s file (no image data)", name, r.kind);
+        if (r.p == r.end) return io_fail(err, CLCONV_EFORMAT,
+                                         "%s: truncated %s file (no image data)", name, r.kind);
         if (!isspace(*r.p)) {
-            return cli_error("%s: bad %s header: maxval must end in a white-space byte", name,
-                             r.kind);
+            return io_fail(err, CLCONV_EFORMAT,
+                           "%s: bad %s header: maxval must end in a white-space byte", name,
+                           r.kind);
         }
         r.p++;
         left = (size_t)(r.end - r.p);
         if (left < count * bytes) {
-            return cli_error("%s: truncated %s file (%lux%lu, maxval %lu needs %zu data bytes, "
-                             "the file has %zu)", name, r.kind, cols, rows, maxval,
-                             count * bytes, left);
+            return io_fail(err, CLCONV_EFORMAT,
+                            "%s: truncated %s file (%lux%lu, maxval %lu needs %zu data bytes, the "
+                           "file has %zu)", name, r.kind, cols, rows, maxval, count * bytes, left);
         }
         if (left > count * bytes) {
-            return cli_error("%s: %zu unexpected bytes after the %s image data (the header says "
-                             "%lux%lu)", name, left - count * bytes, r.kind, cols, rows);
+            return io_fail(err, CLCONV_EFORMAT,
+                            "%s: %zu unexpected bytes after the %s image data (the header says "
+                           "%lux%lu)", name, left - count * bytes, r.kind, cols, rows);
         }
     } else if ((size_t)(r.end - r.p) < count) {
         /* Every ASCII sample takes at least one byte. */
-        return cli_error("%s: truncated %s file (%lux%lu needs %zu samples, the file has fewer "
-                         "bytes)", name, r.kind, cols, rows, count);
+        return io_fail(err, CLCONV_EFORMAT,
+                        "%s: truncated %s file (%lux%lu needs %zu samples, the file has fewer "
+                       "bytes)", name, r.kind, cols, rows, count);
     }
-    if (alloc_planes(out, channels, rows, cols, name) != CLI_OK) return CLI_EFAIL;
+    IO_FORWARD(alloc_planes(out, channels, rows, cols, name, err));
     double *planes = out->planes.data;
     size_t plane = (size_t)rows * cols;
     for (size_t i = 0; i < count; i++) {
@@ -153,11 +159,12 @@ static int decode_pnm(const unsigned char *data, size_t size, const char *name,
             if (s == -1) {
                 image_free(out);
                 if (r.p == r.end) {
-                    return cli_error("%s: truncated %s file (sample %zu of %zu missing)", name,
-                                     r.kind, i + 1, count);
+                    return io_fail(err, CLCONV_EFORMAT,
+                                   "%s: truncated %s file (sample %zu of %zu missing)", name,
+                                   r.kind, i + 1, count);
                 }
-                return cli_error("%s: bad %s data: sample %zu is not a number", name, r.kind,
-                                 i + 1);
+                return io_fail(err, CLCONV_EFORMAT, "%s: bad %s data: sample %zu is not a number",
+                               name, r.kind, i + 1);
             }
             if (s == -2) v = 65536;
         } else {
@@ -165,8 +172,8 @@ static int decode_pnm(const unsigned char *data, size_t size, const char *name,
         }
         if (v > maxval) {
             image_free(out);
-            return cli_error("%s: bad %s data: sample %zu exceeds maxval %lu", name, r.kind,
-                             i + 1, maxval);
+            return io_fail(err, CLCONV_EFORMAT, "%s: bad %s data: sample %zu exceeds maxval %lu",
+                           name, r.kind, i + 1, maxval);
         }
         /* Samples interleave the channels of a pixel; planes separate them. */
         planes[(i % (size_t)channels) * plane + i / (size_t)channels] = (double)v;
@@ -175,12 +182,13 @@ static int decode_pnm(const unsigned char *data, size_t size, const char *name,
         pnm_skip(&r);
         if (r.p != r.end) {
             image_free(out);
-            return cli_error("%s: unexpected text after the %s image data (the header says "
-                             "%lux%lu)", name, r.kind, cols, rows);
+            return io_fail(err, CLCONV_EFORMAT,
+                           "%s: unexpected text after the %s image data (the header says %lux%lu)",
+                           name, r.kind, cols, rows);
         }
     }
     out->maxval = (unsigned)maxval;
-    return CLI_OK;
+    return 0;
 }
 
 /* ---- PNG --------------------------------------------------------------- */
@@ -236,22 +244,23 @@ static void png_flush_stream(png_structp png)
 
 /* Runs libpng over job->data into job->pixels/rows; fills the geometry. */
 static int png_read_pixels(png_job *job, const char *name, png_uint_32 *cols, png_uint_32 *rows,
-                           int *channels, int *depth)
+                           int *channels, int *depth, io_error *err)
 {
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, job, png_on_error,
                                              png_on_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!info) {
         png_destroy_read_struct(&png, NULL, NULL);
-        return cli_error("%s: out of memory", name);
+        return io_fail(err, CLCONV_ENOMEM, "%s: out of memory", name);
     }
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_read_struct(&png, &info, NULL);
         if (job->truncated) {
-            return cli_error("%s: truncated PNG file (%zu bytes)", name, job->size);
+            return io_fail(err, CLCONV_EFORMAT, "%s: truncated PNG file (%zu bytes)", name,
+                           job->size);
         }
-        if (job->over_limit) return cli_error("%s: %s", name, job->msg);
-        return cli_error("%s: bad PNG file: %s", name, job->msg);
+        if (job->over_limit) return io_fail(err, CLCONV_EOVERFLOW, "%s: %s", name, job->msg);
+        return io_fail(err, CLCONV_EFORMAT, "%s: bad PNG file: %s", name, job->msg);
     }
     png_set_read_fn(png, job, png_read_mem);
     png_read_info(png, info);
@@ -290,18 +299,18 @@ static int png_read_pixels(png_job *job, const char *name, png_uint_32 *cols, pn
     png_read_image(png, job->rows);
     png_read_end(png, NULL);
     png_destroy_read_struct(&png, &info, NULL);
-    return CLI_OK;
+    return 0;
 }
 
 static int decode_png(const unsigned char *data, size_t size, const char *name,
-                      size_t max_elements, image *out)
+                      size_t max_elements, image *out, io_error *err)
 {
     png_job job = {data, size, 0, max_elements, 0, 0, NULL, "", NULL, NULL};
     png_uint_32 cols, rows;
     int channels, depth;
-    int status = png_read_pixels(&job, name, &cols, &rows, &channels, &depth);
-    if (status == CLI_OK) status = alloc_planes(out, channels, rows, cols, name);
-    if (status == CLI_OK) {
+    int status = png_read_pixels(&job, name, &cols, &rows, &channels, &depth, err);
+    if (status == 0) status = alloc_planes(out, channels, rows, cols, name, err);
+    if (status == 0) {
         double *planes = out->planes.data;
         size_t plane = (size_t)rows * cols;
         for (size_t r = 0; r < rows; r++) {
@@ -323,20 +332,22 @@ static int decode_png(const unsigned char *data, size_t size, const char *name,
 /* ---- decoding ---------------------------------------------------------- */
 
 int image_decode(const void *data, size_t size, image_kind kind, const char *name,
-                 size_t max_elements, image *out)
+                 size_t max_elements, image *out, io_error *err)
 {
     memset(out, 0, sizeof *out);
     const unsigned char *p = data;
     int is_png = size >= 8 && png_sig_cmp(p, 0, 8) == 0;
     int is_pnm = size >= 2 && p[0] == 'P' && p[1] >= '2' && p[1] <= '6' && p[1] != '4';
-    if (size == 0) return cli_error("%s: empty file, not an image", name);
-    if (kind == IMAGE_PNG && !is_png) return cli_error("%s: not a PNG file (bad signature)", name);
+    if (size == 0) return io_fail(err, CLCONV_EFORMAT, "%s: empty file, not an image", name);
+    if (kind == IMAGE_PNG && !is_png) return io_fail(err, CLCONV_EFORMAT,
+                                                     "%s: not a PNG file (bad signature)", name);
     if ((kind == IMAGE_PGM || kind == IMAGE_PPM) && !is_pnm) {
-        return cli_error("%s: not a PGM/PPM file (need magic P2, P3, P5 or P6)", name);
+        return io_fail(err, CLCONV_EFORMAT, "%s: not a PGM/PPM file (need magic P2, P3, P5 or P6)",
+                       name);
     }
-    if (is_png) return decode_png(p, size, name, max_elements, out);
-    if (is_pnm) return decode_pnm(p, size, name, max_elements, out);
-    return cli_error("%s: not a PNG, PGM or PPM image", name);
+    if (is_png) return decode_png(p, size, name, max_elements, out, err);
+    if (is_pnm) return decode_pnm(p, size, name, max_elements, out, err);
+    return io_fail(err, CLCONV_EFORMAT, "%s: not a PNG, PGM or PPM image", name);
 }
 
 void image_free(image *img)
@@ -406,7 +417,7 @@ static void pack_row(const image *img, const quantizer *q, size_t r, int n, unsi
     }
 }
 
-static int encode_pnm(FILE *f, const char *name, const image *img, int normalize)
+static int encode_pnm(FILE *f, const char *name, const image *img, int normalize, io_error *err)
 {
     quantizer q;
     quantizer_init(&q, img, img->maxval, normalize);
@@ -414,24 +425,25 @@ static int encode_pnm(FILE *f, const char *name, const image *img, int normalize
     size_t rows = img->planes.shape[1], cols = img->planes.shape[2];
     size_t row_bytes = cols * (size_t)n * (img->maxval > 255 ? 2 : 1);
     unsigned char *row = malloc(row_bytes);
-    if (!row) return cli_error("%s: out of memory", name);
+    if (!row) return io_fail(err, CLCONV_ENOMEM, "%s: out of memory", name);
     int ok = fprintf(f, "P%c\n%zu %zu\n%u\n", n == 1 ? '5' : '6', cols, rows, img->maxval) > 0;
     for (size_t r = 0; ok && r < rows; r++) {
         pack_row(img, &q, r, n, row);
         ok = fwrite(row, 1, row_bytes, f) == row_bytes;
     }
     free(row);
-    if (!ok) return cli_error("%s: write failed: %s", name, strerror(errno));
-    return CLI_OK;
+    if (!ok) return io_fail(err, CLCONV_EIO, "%s: write failed: %s", name, strerror(errno));
+    return 0;
 }
 
-static int encode_png(FILE *f, const char *name, const image *img, int normalize)
+static int encode_png(FILE *f, const char *name, const image *img, int normalize, io_error *err)
 {
     static const int color_types[] = {PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA,
                                       PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA};
     size_t rows = img->planes.shape[1], cols = img->planes.shape[2];
     if (rows > IMAGE_MAX_SIDE || cols > IMAGE_MAX_SIDE) {
-        return cli_error("%s: %zux%zu is too large for a PNG image", name, cols, rows);
+        return io_fail(err, CLCONV_EOVERFLOW, "%s: %zux%zu is too large for a PNG image", name,
+                       cols, rows);
     }
     quantizer q;
     quantizer_init(&q, img, img->maxval > 255 ? 65535 : 255, normalize);
@@ -445,12 +457,12 @@ static int encode_png(FILE *f, const char *name, const image *img, int normalize
     if (!info) {
         png_destroy_write_struct(&png, NULL);
         free(job.pixels);
-        return cli_error("%s: out of memory", name);
+        return io_fail(err, CLCONV_ENOMEM, "%s: out of memory", name);
     }
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_write_struct(&png, &info);
         free(job.pixels);
-        return cli_error("%s: write failed: %s", name, job.msg);
+        return io_fail(err, CLCONV_EIO, "%s: write failed: %s", name, job.msg);
     }
     png_set_write_fn(png, &job, png_write_stream, png_flush_stream);
     png_set_compression_level(png, PNG_DEFLATE_LEVEL);
@@ -465,58 +477,63 @@ static int encode_png(FILE *f, const char *name, const image *img, int normalize
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
     free(job.pixels);
-    return CLI_OK;
+    return 0;
 }
 
-int image_check_kind(image_kind kind, int channels, int alpha, const char *name)
+int image_check_kind(image_kind kind, int channels, int alpha, const char *name, io_error *err)
 {
     int colour = channels - alpha;
     if (kind == IMAGE_PGM && colour != 1) {
-        return cli_error("%s: a PGM image holds one grey channel, the result has %d colour "
-                         "channels (write .ppm or .png)", name, colour);
+        return io_fail(err, CLCONV_EINVAL,
+                        "%s: a PGM image holds one grey channel, the result has %d colour channels "
+                       "(write .ppm or .png)", name, colour);
     }
     if (kind == IMAGE_PPM && colour != 3) {
-        return cli_error("%s: a PPM image holds three colour channels, the result has %d "
-                         "(write .pgm or .png)", name, colour);
+        return io_fail(err, CLCONV_EINVAL,
+                        "%s: a PPM image holds three colour channels, the result has %d (write "
+                       ".pgm or .png)", name, colour);
     }
     if (channels < 1 || channels > 4) {
-        return cli_error("%s: an image has 1 to 4 channels, not %d", name, channels);
+        return io_fail(err, CLCONV_EINVAL, "%s: an image has 1 to 4 channels, not %d", name,
+                       channels);
     }
-    return CLI_OK;
+    return 0;
 }
 
-int image_encode(FILE *f, const char *name, image_kind kind, const image *img, int normalize)
+int image_encode(FILE *f, const char *name, image_kind kind, const image *img, int normalize,
+                 io_error *err)
 {
-    if (image_check_kind(kind, img->channels, img->alpha, name) != CLI_OK) return CLI_EFAIL;
-    if (kind == IMAGE_PNG) return encode_png(f, name, img, normalize);
-    return encode_pnm(f, name, img, normalize);
+    IO_FORWARD(image_check_kind(kind, img->channels, img->alpha, name, err));
+    if (kind == IMAGE_PNG) return encode_png(f, name, img, normalize, err);
+    return encode_pnm(f, name, img, normalize, err);
 }
 
 int image_encode_mem(void **data, size_t *size, const char *name, image_kind kind,
-                     const image *img, int normalize)
+                     const image *img, int normalize, io_error *err)
 {
     char *buf = NULL;
     size_t len = 0;
     *data = NULL;
     FILE *f = open_memstream(&buf, &len);
-    if (!f) return cli_error("%s: out of memory", name);
-    int status = image_encode(f, name, kind, img, normalize);
-    if (fclose(f) != 0 && status == CLI_OK) status = cli_error("%s: out of memory", name);
-    if (status != CLI_OK) {
+    if (!f) return io_fail(err, CLCONV_ENOMEM, "%s: out of memory", name);
+    int status = image_encode(f, name, kind, img, normalize, err);
+    if (fclose(f) != 0 && status == 0) status = io_fail(err, CLCONV_ENOMEM, "%s: out of memory",
+                                                        name);
+    if (status < 0) {
         free(buf);
         return status;
     }
     *data = buf;
     *size = len;
-    return CLI_OK;
+    return 0;
 }
 
-int image_interleave(const image *img, real_array *out, const char *name)
+int image_interleave(const image *img, real_array *out, const char *name, io_error *err)
 {
     size_t rows = img->planes.shape[1], cols = img->planes.shape[2];
     size_t shape[3] = {rows, cols, (size_t)img->channels};
     int ndim = img->channels == 1 ? 2 : 3;
-    if (real_array_alloc(out, img->planes.dtype, ndim, shape, name) != CLI_OK) return CLI_EFAIL;
+    IO_FORWARD(real_array_alloc(out, img->planes.dtype, ndim, shape, name, err));
     size_t elem = clconv_dtype_size(img->planes.dtype), plane = rows * cols;
     const unsigned char *src = img->planes.data;
     unsigned char *dst = out->data;
@@ -526,5 +543,5 @@ int image_interleave(const image *img, real_array *out, const char *name)
                    elem);
         }
     }
-    return CLI_OK;
+    return 0;
 }

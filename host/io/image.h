@@ -5,11 +5,11 @@
  * a server can decode an upload and encode a reply without files; the
  * command reads a whole file first. An image is held as planes, one per
  * channel, so that a batch convolution convolves each colour channel on
- * its own. Errors are one line through cli_error naming the image
- * ("photo.png: truncated PNG file ..."); cli_error_capture collects them.
+ * its own. Errors are one line in the caller's io_error naming the image
+ * ("photo.png: truncated PNG file ...").
  */
-#ifndef CLCONV_CLI_IMAGE_H
-#define CLCONV_CLI_IMAGE_H
+#ifndef CLCONV_IO_IMAGE_H
+#define CLCONV_IO_IMAGE_H
 
 #include "array.h"
 
@@ -38,15 +38,15 @@ typedef struct image {
  * palettes and grey depths below 8 bits are expanded, a tRNS transparency
  * becomes an alpha channel. An image whose header declares more than
  * max_elements samples (rows x columns x channels; 0: no limit) is refused
- * before anything of its size is allocated or decoded. Returns CLI_OK, or
- * CLI_EFAIL after reporting (out->planes.data is then NULL). */
+ * before anything of its size is allocated or decoded. Returns 0, or
+ * a negative status with err filled (out->planes.data is then NULL). */
 int image_decode(const void *data, size_t size, image_kind kind, const char *name,
-                 size_t max_elements, image *out);
+                 size_t max_elements, image *out, io_error *err);
 
 /* Checks before any work that img's channels can be written as kind:
  * a PGM needs one colour channel, a PPM three; PNG takes any. Returns
- * CLI_OK or CLI_EFAIL (reported, naming `name`). */
-int image_check_kind(image_kind kind, int channels, int alpha, const char *name);
+ * 0 or a negative status (err filled, naming `name`). */
+int image_check_kind(image_kind kind, int channels, int alpha, const char *name, io_error *err);
 
 /* Encodes img as kind (PNG, PGM or PPM; binary P5/P6) to f (a file, or an
  * open_memstream for memory). Colour samples are rounded and clamped to
@@ -55,21 +55,23 @@ int image_check_kind(image_kind kind, int channels, int alpha, const char *name)
  * balance; a constant image becomes 0). Alpha is never rescaled. A PNG is
  * 8-bit when maxval <= 255, else 16-bit, samples scaled from maxval to 255
  * or 65535; a PGM/PPM keeps maxval. PNM has no alpha: an alpha channel is
- * left out of a PGM/PPM. name names f in messages. Returns CLI_OK or
- * CLI_EFAIL (reported). */
-int image_encode(FILE *f, const char *name, image_kind kind, const image *img, int normalize);
+ * left out of a PGM/PPM. name names f in messages. Returns 0 or
+ * a negative status (err filled). */
+int image_encode(FILE *f, const char *name, image_kind kind, const image *img, int normalize,
+                 io_error *err);
 
 /* image_encode into a new malloc'd buffer *data of *size bytes, which the
- * caller frees. Returns CLI_OK or CLI_EFAIL (reported; *data NULL). */
+ * caller frees. Returns 0 or a negative status (err filled; *data NULL). */
 int image_encode_mem(void **data, size_t *size, const char *name, image_kind kind,
-                     const image *img, int normalize);
+                     const image *img, int normalize, io_error *err);
 
 /* The planes interleaved as NumPy and imaging libraries hold images: a new
  * array of shape (rows, cols) for one channel, else (rows, cols, channels),
- * of the planes' dtype, owned by the caller. Returns CLI_OK or CLI_EFAIL. */
-int image_interleave(const image *img, real_array *out, const char *name);
+ * of the planes' dtype, owned by the caller. Returns 0 or a negative status
+ * (err filled). */
+int image_interleave(const image *img, real_array *out, const char *name, io_error *err);
 
 /* Frees the planes; safe to call twice. */
 void image_free(image *img);
 
-#endif /* CLCONV_CLI_IMAGE_H */
+#endif /* CLCONV_IO_IMAGE_H */

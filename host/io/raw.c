@@ -4,7 +4,7 @@
  */
 #include "raw.h"
 
-#include "cli.h"
+#include "io.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -54,7 +54,7 @@ int raw_parse_dtype(const char *s, npy_type *type, size_t *itemsize)
 
 /* Fills in nf's header fields and checks size (when sized) against them. */
 static int raw_header(npy_file *nf, int sized, uintmax_t size, npy_type type, size_t itemsize,
-                      int ndim, const size_t *shape)
+                      int ndim, const size_t *shape, io_error *err)
 {
     nf->type = type;
     nf->itemsize = itemsize;
@@ -64,7 +64,7 @@ static int raw_header(npy_file *nf, int sized, uintmax_t size, npy_type type, si
     for (int d = 0; d < ndim; d++) {
         nf->shape[d] = shape[d];
         if (nf->count > SIZE_MAX / itemsize / shape[d]) {
-            return cli_error("%s: --shape too large to address", nf->path);
+            return io_fail(err, CLCONV_EOVERFLOW, "%s: --shape too large to address", nf->path);
         }
         nf->count *= shape[d];
     }
@@ -72,33 +72,34 @@ static int raw_header(npy_file *nf, int sized, uintmax_t size, npy_type type, si
     if (sized && size != need) {
         char shape_text[128];
         shape_format(shape_text, sizeof shape_text, ndim, shape);
-        return cli_error("%s: raw data of %ju bytes, but --shape %s of %zu-byte elements needs "
-                         "%ju", nf->path, size, shape_text, itemsize, need);
+        return io_fail(err, CLCONV_EINVAL,
+                       "%s: raw data of %ju bytes, but --shape %s of %zu-byte elements needs %ju",
+                       nf->path, size, shape_text, itemsize, need);
     }
-    return CLI_OK;
+    return 0;
 }
 
 int raw_open(npy_file *nf, const char *path, npy_type type, size_t itemsize, int ndim,
-             const size_t *shape)
+             const size_t *shape, io_error *err)
 {
     int sized = 0;
     uintmax_t size = 0;
-    int status = npy_fopen(nf, path, &sized, &size);
-    if (status != CLI_OK) return status;
+    int status = npy_fopen(nf, path, &sized, &size, err);
+    if (status < 0) return status;
     /* A pipe's size shows only as it is read; npy_read reports it short. */
-    status = raw_header(nf, sized, size, type, itemsize, ndim, shape);
-    if (status != CLI_OK) npy_close(nf);
+    status = raw_header(nf, sized, size, type, itemsize, ndim, shape, err);
+    if (status < 0) npy_close(nf);
     return status;
 }
 
 int raw_open_mem(npy_file *nf, const void *data, size_t size, const char *name, npy_type type,
-                 size_t itemsize, int ndim, const size_t *shape)
+                 size_t itemsize, int ndim, const size_t *shape, io_error *err)
 {
     memset(nf, 0, sizeof *nf);
     nf->path = name;
-    int status = raw_header(nf, 1, size, type, itemsize, ndim, shape);
-    if (status != CLI_OK) return status;
+    int status = raw_header(nf, 1, size, type, itemsize, ndim, shape, err);
+    if (status < 0) return status;
     nf->f = fmemopen((void *)data, size, "rb");
-    if (!nf->f) return cli_error("%s: cannot read: %s", name, strerror(errno));
-    return CLI_OK;
+    if (!nf->f) return io_fail(err, CLCONV_EIO, "%s: cannot read: %s", name, strerror(errno));
+    return 0;
 }

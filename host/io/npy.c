@@ -8,7 +8,7 @@
  */
 #include "npy.h"
 
-#include "cli.h"
+#include "io.h"
 
 #include <errno.h>
 #include <float.h>
@@ -86,20 +86,20 @@ typedef struct header_parser {
     const char *path;
 } header_parser;
 
-static int header_error(const header_parser *h, const char *fmt, ...)
+static int header_error(const header_parser *h, io_error *err, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
+    __attribute__((format(printf, 3, 4)))
 #endif
     ;
 
-static int header_error(const header_parser *h, const char *fmt, ...)
+static int header_error(const header_parser *h, io_error *err, const char *fmt, ...)
 {
     char what[256];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    return cli_error("%s: malformed .npy header: %s", h->path, what);
+    return io_fail(err, CLCONV_EFORMAT, "%s: malformed .npy header: %s", h->path, what);
 }
 
 static void skip_space(header_parser *h)
@@ -120,27 +120,28 @@ static int accept(header_parser *h, char c)
     return 0;
 }
 
-static int parse_string(header_parser *h, const char **str, size_t *len, const char *what)
+static int parse_string(header_parser *h, const char **str, size_t *len, const char *what,
+                        io_error *err)
 {
     skip_space(h);
     if (h->s >= h->end || (*h->s != '\'' && *h->s != '"')) {
-        return header_error(h, "expected a quoted string for %s", what);
+        return header_error(h, err, "expected a quoted string for %s", what);
     }
     char quote = *h->s++;
     const char *start = h->s;
     while (h->s < h->end && *h->s != quote) {
         /* No name or dtype NumPy writes needs an escape. */
-        if (*h->s == '\\') return header_error(h, "escape sequence in %s", what);
+        if (*h->s == '\\') return header_error(h, err, "escape sequence in %s", what);
         h->s++;
     }
-    if (h->s >= h->end) return header_error(h, "unterminated string in %s", what);
+    if (h->s >= h->end) return header_error(h, err, "unterminated string in %s", what);
     *str = start;
     *len = (size_t)(h->s - start);
     h->s++;
-    return CLI_OK;
+    return 0;
 }
 
-static int parse_bool(header_parser *h, int *value)
+static int parse_bool(header_parser *h, int *value, io_error *err)
 {
     skip_space(h);
     size_t left = (size_t)(h->end - h->s);
@@ -151,27 +152,27 @@ static int parse_bool(header_parser *h, int *value)
         *value = 0;
         h->s += 5;
     } else {
-        return header_error(h, "fortran_order must be True or False");
+        return header_error(h, err, "fortran_order must be True or False");
     }
-    return CLI_OK;
+    return 0;
 }
 
-static int parse_shape(header_parser *h, npy_file *nf)
+static int parse_shape(header_parser *h, npy_file *nf, io_error *err)
 {
-    if (!accept(h, '(')) return header_error(h, "shape must be a tuple");
+    if (!accept(h, '(')) return header_error(h, err, "shape must be a tuple");
     nf->ndim = 0;
     while (!accept(h, ')')) {
         skip_space(h);
         if (h->s >= h->end || *h->s < '0' || *h->s > '9') {
-            return header_error(h, "shape must hold non-negative integers");
+            return header_error(h, err, "shape must hold non-negative integers");
         }
         if (nf->ndim == ARRAY_MAX_DIMS) {
-            return header_error(h, "more than %d dimensions", ARRAY_MAX_DIMS);
+            return header_error(h, err, "more than %d dimensions", ARRAY_MAX_DIMS);
         }
         size_t v = 0;
         while (h->s < h->end && *h->s >= '0' && *h->s <= '9') {
             size_t digit = (size_t)(*h->s++ - '0');
-            if (v > (SIZE_MAX - digit) / 10) return header_error(h, "dimension too large");
+            if (v > (SIZE_MAX - digit) / 10) return header_error(h, err, "dimension too large");
             v = v * 10 + digit;
         }
         /* Python 2 wrote long integers as 3L. */
@@ -179,10 +180,10 @@ static int parse_shape(header_parser *h, npy_file *nf)
         nf->shape[nf->ndim++] = v;
         if (!accept(h, ',')) {
             if (accept(h, ')')) break;
-            return header_error(h, "expected ',' or ')' in shape");
+            return header_error(h, err, "expected ',' or ')' in shape");
         }
     }
-    return CLI_OK;
+    return 0;
 }
 
 /* Element types by kind letter and size, as a dtype string spells them. */
@@ -196,19 +197,21 @@ static const struct {
     {'u', 1, NPY_U1}, {'u', 2, NPY_U2}, {'u', 4, NPY_U4}, {'u', 8, NPY_U8},
 };
 
-static int parse_descr(header_parser *h, npy_file *nf)
+static int parse_descr(header_parser *h, npy_file *nf, io_error *err)
 {
     skip_space(h);
     if (h->s < h->end && (*h->s == '[' || *h->s == '{')) {
-        return cli_error("%s: structured dtypes are not supported (need float32, float64 or an "
-                         "integer type)", nf->path);
+        return io_fail(err, CLCONV_EFORMAT,
+                        "%s: structured dtypes are not supported (need float32, float64 or an "
+                       "integer type)", nf->path);
     }
     const char *s;
     size_t len;
-    if (parse_string(h, &s, &len, "descr") != CLI_OK) return CLI_EFAIL;
+    IO_FORWARD(parse_string(h, &s, &len, "descr", err));
     if (len >= sizeof nf->descr) {
-        return cli_error("%s: unsupported dtype '%.*s' (need float32, float64 or an integer "
-                         "type)", nf->path, (int)len, s);
+        return io_fail(err, CLCONV_EFORMAT,
+                       "%s: unsupported dtype '%.*s' (need float32, float64 or an integer type)",
+                       nf->path, (int)len, s);
     }
     memcpy(nf->descr, s, len);
     nf->descr[len] = '\0';
@@ -223,112 +226,117 @@ static int parse_descr(header_parser *h, npy_file *nf)
     /* '<' is little-endian, '|' "byte order does not apply" (one-byte types). */
     int order_ok = known && (s[0] == '<' || ((s[0] == '|' || s[0] == '>') && size == 1));
     if (known && !order_ok && s[0] == '>') {
-        return cli_error("%s: big-endian dtype '%s' is not supported (save it little-endian, "
-                         "e.g. a.astype('<%c%zu'))", nf->path, nf->descr, s[1], size);
+        return io_fail(err, CLCONV_EFORMAT,
+                        "%s: big-endian dtype '%s' is not supported (save it little-endian, e.g. "
+                       "a.astype('<%c%zu'))", nf->path, nf->descr, s[1], size);
     }
     if (!order_ok) {
-        return cli_error("%s: unsupported dtype '%s' (need float32, float64 or an integer type)",
-                         nf->path, nf->descr);
+        return io_fail(err, CLCONV_EFORMAT,
+                       "%s: unsupported dtype '%s' (need float32, float64 or an integer type)",
+                       nf->path, nf->descr);
     }
-    return CLI_OK;
+    return 0;
 }
 
 /* Parses the header dict into nf: exactly the keys descr, fortran_order and
  * shape, each once. */
-static int parse_header(header_parser *h, npy_file *nf)
+static int parse_header(header_parser *h, npy_file *nf, io_error *err)
 {
     enum { DESCR = 1, FORTRAN = 2, SHAPE = 4 };
     int seen = 0;
-    if (!accept(h, '{')) return header_error(h, "expected '{'");
+    if (!accept(h, '{')) return header_error(h, err, "expected '{'");
     while (!accept(h, '}')) {
         const char *key;
         size_t len;
-        if (parse_string(h, &key, &len, "a key") != CLI_OK) return CLI_EFAIL;
-        if (!accept(h, ':')) return header_error(h, "expected ':' after a key");
+        IO_FORWARD(parse_string(h, &key, &len, "a key", err));
+        if (!accept(h, ':')) return header_error(h, err, "expected ':' after a key");
         int which = 0;
         int status;
         if (len == 5 && memcmp(key, "descr", 5) == 0) {
             which = DESCR;
-            status = parse_descr(h, nf);
+            status = parse_descr(h, nf, err);
         } else if (len == 13 && memcmp(key, "fortran_order", 13) == 0) {
             which = FORTRAN;
-            status = parse_bool(h, &nf->fortran_order);
+            status = parse_bool(h, &nf->fortran_order, err);
         } else if (len == 5 && memcmp(key, "shape", 5) == 0) {
             which = SHAPE;
-            status = parse_shape(h, nf);
+            status = parse_shape(h, nf, err);
         } else {
-            return header_error(h, "unexpected key '%.*s'", (int)len, key);
+            return header_error(h, err, "unexpected key '%.*s'", (int)len, key);
         }
-        if (status != CLI_OK) return status;
-        if (seen & which) return header_error(h, "key '%.*s' given twice", (int)len, key);
+        if (status < 0) return status;
+        if (seen & which) return header_error(h, err, "key '%.*s' given twice", (int)len, key);
         seen |= which;
         if (!accept(h, ',')) {
             if (accept(h, '}')) break;
-            return header_error(h, "expected ',' or '}'");
+            return header_error(h, err, "expected ',' or '}'");
         }
     }
     skip_space(h);
-    if (h->s != h->end) return header_error(h, "unexpected text after the dictionary");
-    if (!(seen & DESCR)) return header_error(h, "no 'descr' key");
-    if (!(seen & FORTRAN)) return header_error(h, "no 'fortran_order' key");
-    if (!(seen & SHAPE)) return header_error(h, "no 'shape' key");
-    return CLI_OK;
+    if (h->s != h->end) return header_error(h, err, "unexpected text after the dictionary");
+    if (!(seen & DESCR)) return header_error(h, err, "no 'descr' key");
+    if (!(seen & FORTRAN)) return header_error(h, err, "no 'fortran_order' key");
+    if (!(seen & SHAPE)) return header_error(h, err, "no 'shape' key");
+    return 0;
 }
 
 /* ---- reading ----------------------------------------------------------- */
 
-static int read_failure(const npy_file *nf, const char *what)
+static int read_failure(const npy_file *nf, const char *what, io_error *err)
 {
-    if (ferror(nf->f)) return cli_error("%s: read error: %s", nf->path, strerror(errno));
-    return cli_error("%s: truncated .npy file (%s)", nf->path, what);
+    if (ferror(nf->f)) return io_fail(err, CLCONV_EIO, "%s: read error: %s", nf->path,
+                                      strerror(errno));
+    return io_fail(err, CLCONV_EFORMAT, "%s: truncated .npy file (%s)", nf->path, what);
 }
 
 /* Reads and checks the header of nf->f. sized: the stream holds exactly
  * size bytes (a regular file, a buffer), which must then equal header plus
  * data; a pipe can only be checked as it is read. */
-static int open_header(npy_file *nf, int sized, uintmax_t size)
+static int open_header(npy_file *nf, int sized, uintmax_t size, io_error *err)
 {
     unsigned char pre[12];
     size_t got = fread(pre, 1, 8, nf->f);
-    if (got == 0 && !ferror(nf->f)) return cli_error("%s: empty file, not a .npy file", nf->path);
+    if (got == 0 && !ferror(nf->f)) return io_fail(err, CLCONV_EFORMAT,
+                                                   "%s: empty file, not a .npy file", nf->path);
     if (got < 8 || memcmp(pre, npy_magic, sizeof npy_magic) != 0) {
-        if (ferror(nf->f)) return read_failure(nf, "");
-        return cli_error("%s: not a .npy file (bad magic)", nf->path);
+        if (ferror(nf->f)) return read_failure(nf, "", err);
+        return io_fail(err, CLCONV_EFORMAT, "%s: not a .npy file (bad magic)", nf->path);
     }
     unsigned major = pre[6], minor = pre[7];
     if (major < 1 || major > 3 || minor != 0) {
-        return cli_error("%s: unsupported .npy format version %u.%u", nf->path, major, minor);
+        return io_fail(err, CLCONV_EFORMAT, "%s: unsupported .npy format version %u.%u", nf->path,
+                       major, minor);
     }
     /* Version 1.0 stores the header length in 2 bytes, 2.0 and 3.0 in 4. */
     size_t length_bytes = major == 1 ? 2 : 4;
     if (fread(pre + 8, 1, length_bytes, nf->f) != length_bytes) {
-        return read_failure(nf, "header length missing");
+        return read_failure(nf, "header length missing", err);
     }
     size_t header_len = major == 1 ? le16(pre + 8) : le32(pre + 8);
     if (header_len > NPY_MAX_HEADER) {
-        return cli_error("%s: malformed .npy header: length %zu is implausible", nf->path,
-                         header_len);
+        return io_fail(err, CLCONV_EFORMAT, "%s: malformed .npy header: length %zu is implausible",
+                       nf->path, header_len);
     }
     char *text = malloc(header_len ? header_len : 1);
-    if (!text) return cli_error("%s: out of memory reading the header", nf->path);
+    if (!text) return io_fail(err, CLCONV_ENOMEM, "%s: out of memory reading the header", nf->path);
     if (fread(text, 1, header_len, nf->f) != header_len) {
         free(text);
-        return read_failure(nf, "header cut short");
+        return read_failure(nf, "header cut short", err);
     }
     header_parser h = {text, text + header_len, nf->path};
-    int status = parse_header(&h, nf);
+    int status = parse_header(&h, nf, err);
     free(text);
-    if (status != CLI_OK) return status;
+    if (status < 0) return status;
 
     nf->count = 1;
     for (int d = 0; d < nf->ndim; d++) {
         if (nf->shape[d] != 0 && nf->count > SIZE_MAX / nf->shape[d]) {
-            return cli_error("%s: shape too large to address", nf->path);
+            return io_fail(err, CLCONV_EOVERFLOW, "%s: shape too large to address", nf->path);
         }
         nf->count *= nf->shape[d];
     }
     if (nf->count > SIZE_MAX / nf->itemsize) {
-        return cli_error("%s: shape too large to address", nf->path);
+        return io_fail(err, CLCONV_EOVERFLOW, "%s: shape too large to address", nf->path);
     }
 
     if (sized) {
@@ -337,61 +345,62 @@ static int open_header(npy_file *nf, int sized, uintmax_t size)
         char shape[128];
         shape_format(shape, sizeof shape, nf->ndim, nf->shape);
         if (size < start + data_bytes) {
-            return cli_error("%s: truncated .npy file (shape %s of '%s' needs %ju data bytes, "
-                             "the file has %ju)", nf->path, shape, nf->descr, data_bytes,
-                             size - start);
+            return io_fail(err, CLCONV_EFORMAT,
+                            "%s: truncated .npy file (shape %s of '%s' needs %ju data bytes, the "
+                           "file has %ju)", nf->path, shape, nf->descr, data_bytes, size - start);
         }
         if (size > start + data_bytes) {
-            return cli_error("%s: %ju unexpected bytes after the data (the header says shape %s "
-                             "of '%s')", nf->path, size - start - data_bytes, shape, nf->descr);
+            return io_fail(err, CLCONV_EFORMAT,
+                            "%s: %ju unexpected bytes after the data (the header says shape %s of "
+                           "'%s')", nf->path, size - start - data_bytes, shape, nf->descr);
         }
     }
-    return CLI_OK;
+    return 0;
 }
 
-int npy_fopen(npy_file *nf, const char *path, int *sized, uintmax_t *size)
+int npy_fopen(npy_file *nf, const char *path, int *sized, uintmax_t *size, io_error *err)
 {
     memset(nf, 0, sizeof *nf);
     nf->path = path;
     nf->f = fopen(path, "rb");
-    if (!nf->f) return cli_error("%s: cannot open: %s", path, strerror(errno));
+    if (!nf->f) return io_fail(err, CLCONV_EIO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
-    int status = CLI_OK;
+    int status = 0;
     if (fstat(fileno(nf->f), &st) != 0) {
-        status = cli_error("%s: %s", path, strerror(errno));
+        status = io_fail(err, CLCONV_EIO, "%s: %s", path, strerror(errno));
     } else if (S_ISDIR(st.st_mode)) {
-        status = cli_error("%s: is a directory", path);
+        status = io_fail(err, CLCONV_EIO, "%s: is a directory", path);
     }
-    if (status != CLI_OK) {
+    if (status < 0) {
         npy_close(nf);
         return status;
     }
     *sized = S_ISREG(st.st_mode);
     *size = (uintmax_t)st.st_size;
-    return CLI_OK;
+    return 0;
 }
 
-int npy_open(npy_file *nf, const char *path)
+int npy_open(npy_file *nf, const char *path, io_error *err)
 {
     int sized = 0;
     uintmax_t size = 0;
-    int status = npy_fopen(nf, path, &sized, &size);
-    if (status != CLI_OK) return status;
-    status = open_header(nf, sized, size);
-    if (status != CLI_OK) npy_close(nf);
+    int status = npy_fopen(nf, path, &sized, &size, err);
+    if (status < 0) return status;
+    status = open_header(nf, sized, size, err);
+    if (status < 0) npy_close(nf);
     return status;
 }
 
-int npy_open_mem(npy_file *nf, const void *data, size_t size, const char *name)
+int npy_open_mem(npy_file *nf, const void *data, size_t size, const char *name, io_error *err)
 {
     memset(nf, 0, sizeof *nf);
     nf->path = name;
     /* fmemopen refuses an empty buffer on some C libraries. */
-    if (size == 0) return cli_error("%s: empty file, not a .npy file", name);
+    if (size == 0) return io_fail(err, CLCONV_EFORMAT, "%s: empty file, not a .npy file", name);
     nf->f = fmemopen((void *)data, size, "rb");
-    if (!nf->f) return cli_error("%s: cannot read: %s", name, strerror(errno));
-    int status = open_header(nf, 1, size);
-    if (status != CLI_OK) npy_close(nf);
+    if (!nf->f) return io_fail(err, CLCONV_EIO, "%s: cannot read: %s", name, strerror(errno));
+    int status = open_header(nf, 1, size, err);
+    if (status < 0) npy_close(nf);
     return status;
 }
 
@@ -473,25 +482,25 @@ static void fortran_walk_next(fortran_walk *w)
     }
 }
 
-int npy_read(npy_file *nf, clconv_dtype dtype, real_array *out)
+int npy_read(npy_file *nf, clconv_dtype dtype, real_array *out, io_error *err)
 {
-    if (real_array_alloc(out, dtype, nf->ndim, nf->shape, nf->path) != CLI_OK) return CLI_EFAIL;
+    IO_FORWARD(real_array_alloc(out, dtype, nf->ndim, nf->shape, nf->path, err));
     int same_type = (nf->type == NPY_F4 && dtype == CLCONV_F32) ||
                     (nf->type == NPY_F8 && dtype == CLCONV_F64);
     if (same_type && (!nf->fortran_order || nf->ndim < 2) && host_little_endian()) {
         size_t got = fread(out->data, nf->itemsize, nf->count, nf->f);
-        if (got == nf->count) return CLI_OK;
+        if (got == nf->count) return 0;
         char what[96];
         snprintf(what, sizeof what, "data ends within element %zu of %zu", got + 1, nf->count);
         real_array_free(out);
-        return read_failure(nf, what);
+        return read_failure(nf, what, err);
     }
 
     unsigned char *raw = malloc(NPY_CHUNK * nf->itemsize);
     double *values = malloc(NPY_CHUNK * sizeof *values);
-    int status = CLI_OK;
+    int status = 0;
     if (!raw || !values) {
-        status = cli_error("%s: out of memory", nf->path);
+        status = io_fail(err, CLCONV_ENOMEM, "%s: out of memory", nf->path);
         goto done;
     }
 
@@ -505,15 +514,16 @@ int npy_read(npy_file *nf, clconv_dtype dtype, real_array *out)
             char what[96];
             snprintf(what, sizeof what, "data ends within element %zu of %zu", first + 1,
                      nf->count);
-            status = read_failure(nf, what);
+            status = read_failure(nf, what, err);
             goto done;
         }
         decode(nf->type, raw, n, values);
         if (dtype == CLCONV_F32) {
             for (size_t i = 0; i < n; i++) {
                 if (fabs(values[i]) > FLT_MAX && !isinf(values[i])) {
-                    status = cli_error("%s: value %g exceeds the float32 range (use "
-                                       "--precision f64)", nf->path, values[i]);
+                    status = io_fail(err, CLCONV_ERANGE,
+                                     "%s: value %g exceeds the float32 range (use --precision f64)",
+                                     nf->path, values[i]);
                     goto done;
                 }
             }
@@ -535,13 +545,13 @@ int npy_read(npy_file *nf, clconv_dtype dtype, real_array *out)
 done:
     free(raw);
     free(values);
-    if (status != CLI_OK) real_array_free(out);
+    if (status < 0) real_array_free(out);
     return status;
 }
 
 /* ---- writing ----------------------------------------------------------- */
 
-int npy_write(FILE *f, const char *path, const real_array *a)
+int npy_write(FILE *f, const char *path, const real_array *a, io_error *err)
 {
     /* The dict NumPy writes, padded with spaces and a newline so the data
      * start at a multiple of 64 bytes. At most 32 dimensions of 20 digits
@@ -566,20 +576,20 @@ int npy_write(FILE *f, const char *path, const real_array *a)
 
     if (fwrite(pre, 1, sizeof pre, f) != sizeof pre ||
         fwrite(header, 1, header_len, f) != header_len) {
-        return cli_error("%s: write failed: %s", path, strerror(errno));
+        return io_fail(err, CLCONV_EIO, "%s: write failed: %s", path, strerror(errno));
     }
-    return npy_write_data(f, path, a);
+    return npy_write_data(f, path, a, err);
 }
 
-int npy_write_data(FILE *f, const char *path, const real_array *a)
+int npy_write_data(FILE *f, const char *path, const real_array *a, io_error *err)
 {
     size_t elem = clconv_dtype_size(a->dtype);
     if (host_little_endian()) {
-        if (fwrite(a->data, elem, a->count, f) == a->count) return CLI_OK;
-        return cli_error("%s: write failed: %s", path, strerror(errno));
+        if (fwrite(a->data, elem, a->count, f) == a->count) return 0;
+        return io_fail(err, CLCONV_EIO, "%s: write failed: %s", path, strerror(errno));
     }
     unsigned char *chunk = malloc(NPY_CHUNK * elem);
-    if (!chunk) return cli_error("%s: out of memory", path);
+    if (!chunk) return io_fail(err, CLCONV_ENOMEM, "%s: out of memory", path);
     int ok = 1;
     for (size_t first = 0; ok && first < a->count;) {
         size_t n = a->count - first < NPY_CHUNK ? a->count - first : NPY_CHUNK;
@@ -602,6 +612,6 @@ int npy_write_data(FILE *f, const char *path, const real_array *a)
         first += n;
     }
     free(chunk);
-    if (!ok) return cli_error("%s: write failed: %s", path, strerror(errno));
-    return CLI_OK;
+    if (!ok) return io_fail(err, CLCONV_EIO, "%s: write failed: %s", path, strerror(errno));
+    return 0;
 }

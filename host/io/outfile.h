@@ -5,8 +5,10 @@
  * never leaves a partial or empty output behind, and a previous file of the
  * same name survives a failed run.
  */
-#ifndef CLCONV_CLI_OUTFILE_H
-#define CLCONV_CLI_OUTFILE_H
+#ifndef CLCONV_IO_OUTFILE_H
+#define CLCONV_IO_OUTFILE_H
+
+#include "io.h"
 
 #include <stdio.h>
 
@@ -16,16 +18,16 @@ typedef struct outfile {
     FILE *f;            /* write here between open and commit */
 } outfile;
 
-/* Creates the temporary next to path. Returns CLI_OK, or CLI_EFAIL after
- * reporting (e.g. the directory does not exist). */
-int outfile_open(outfile *o, const char *path);
+/* Creates the temporary next to path. Returns 0, or a negative status with
+ * err filled (e.g. the directory does not exist). */
+int outfile_open(outfile *o, const char *path, io_error *err);
 
 /* Flushes and closes the temporary and renames it to the final name.
- * Returns CLI_OK, or CLI_EFAIL after reporting and removing the temporary. */
-int outfile_commit(outfile *o);
+ * Returns 0, or a negative status with err filled and removing the temporary. */
+int outfile_commit(outfile *o, io_error *err);
 
 /* Closes and removes the temporary. A no-op after commit, after a failed
  * open, or when called twice. */
 void outfile_abort(outfile *o);
 
-#endif /* CLCONV_CLI_OUTFILE_H */
+#endif /* CLCONV_IO_OUTFILE_H */

@@ -6,8 +6,8 @@
  * number printed with %.17g exactly, which keeps remote results
  * bit-identical to local ones.
  */
-#ifndef CLCONV_CLI_JSON_H
-#define CLCONV_CLI_JSON_H
+#ifndef CLCONV_IO_JSON_H
+#define CLCONV_IO_JSON_H
 
 #include <stddef.h>
 #include <stdio.h>
@@ -27,7 +27,8 @@ struct json_value {
 };
 
 /* Parses the whole of text[0..len) into *out. Strings must be well-formed
- * UTF-8 (no lone surrogates, no NUL) and no object may name a member twice. Returns 0, or -1 with a short
+ * UTF-8 (no lone surrogates,
+          no NUL) and no object may name a member twice. Returns 0, or -1 with a short
  * reason ("unexpected character at byte 17") in why[0..why_size). The caller
  * frees *out with json_free, also after a failure. */
 int json_parse(const char *text, size_t len, json_value *out, char *why, size_t why_size);
@@ -42,4 +43,4 @@ const json_value *json_get(const json_value *o, const char *key);
  * s that are not well-formed UTF-8 are written as U+FFFD. */
 void json_write_string(FILE *f, const char *s);
 
-#endif /* CLCONV_CLI_JSON_H */
+#endif /* CLCONV_IO_JSON_H */

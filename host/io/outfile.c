@@ -5,7 +5,7 @@
  */
 #include "outfile.h"
 
-#include "cli.h"
+#include "io.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -59,7 +59,7 @@ static void untrack(const char *tmp)
     }
 }
 
-int outfile_open(outfile *o, const char *path)
+int outfile_open(outfile *o, const char *path, io_error *err)
 {
     o->path = path;
     o->f = NULL;
@@ -68,24 +68,25 @@ int outfile_open(outfile *o, const char *path)
     const char *slash = strrchr(path, '/');
     size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
     o->tmp = NULL;
-    if (path[dir_len] == '\0') return cli_error("'%s': output needs a file name", path);
+    if (path[dir_len] == '\0') return io_fail(err, CLCONV_EINVAL, "'%s': output needs a file name",
+                                              path);
     size_t size = strlen(path) + sizeof ".." "XXXXXX";
     o->tmp = malloc(size);
-    if (!o->tmp) return cli_error("%s: out of memory", path);
+    if (!o->tmp) return io_fail(err, CLCONV_ENOMEM, "%s: out of memory", path);
     snprintf(o->tmp, size, "%.*s.%s.XXXXXX", (int)dir_len, path, path + dir_len);
     int fd = mkstemp(o->tmp);
     if (fd < 0) {
-        int err = errno;
+        int e = errno;
         free(o->tmp);
         o->tmp = NULL;
-        return cli_error("%s: cannot create: %s", path, strerror(err));
+        return io_fail(err, CLCONV_EIO, "%s: cannot create: %s", path, strerror(e));
     }
     if (track(o->tmp) != 0) {
         close(fd);
         unlink(o->tmp);
         free(o->tmp);
         o->tmp = NULL;
-        return cli_error("%s: too many output files at once", path);
+        return io_fail(err, CLCONV_EIO, "%s: too many output files at once", path);
     }
     /* mkstemp makes the file private (0600); give it the permissions a
      * plainly created file would have. */
@@ -93,36 +94,36 @@ int outfile_open(outfile *o, const char *path)
     umask(mask);
     o->f = fchmod(fd, 0666 & ~mask) == 0 ? fdopen(fd, "wb") : NULL;
     if (!o->f) {
-        int err = errno;
+        int e = errno;
         close(fd);
         outfile_abort(o);
-        return cli_error("%s: cannot create: %s", path, strerror(err));
+        return io_fail(err, CLCONV_EIO, "%s: cannot create: %s", path, strerror(e));
     }
-    return CLI_OK;
+    return 0;
 }
 
-int outfile_commit(outfile *o)
+int outfile_commit(outfile *o, io_error *err)
 {
     int failed = fflush(o->f) != 0 || ferror(o->f);
-    int err = errno;
+    int e = errno;
     if (fclose(o->f) != 0 && !failed) {
         failed = 1;
-        err = errno;
+        e = errno;
     }
     o->f = NULL;
     if (failed) {
         outfile_abort(o);
-        return cli_error("%s: write failed: %s", o->path, strerror(err));
+        return io_fail(err, CLCONV_EIO, "%s: write failed: %s", o->path, strerror(e));
     }
     if (rename(o->tmp, o->path) != 0) {
-        err = errno;
+        e = errno;
         outfile_abort(o);
-        return cli_error("%s: cannot replace: %s", o->path, strerror(err));
+        return io_fail(err, CLCONV_EIO, "%s: cannot replace: %s", o->path, strerror(e));
     }
     untrack(o->tmp);
     free(o->tmp);
     o->tmp = NULL;
-    return CLI_OK;
+    return 0;
 }
 
 void outfile_abort(outfile *o)

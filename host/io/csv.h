@@ -5,8 +5,8 @@
  * skipped. Every row must hold as many numbers as the first. A cell that is
  * not a number is reported with the file's name, its line and its column.
  */
-#ifndef CLCONV_CLI_CSV_H
-#define CLCONV_CLI_CSV_H
+#ifndef CLCONV_IO_CSV_H
+#define CLCONV_IO_CSV_H
 
 #include "array.h"
 
@@ -15,13 +15,13 @@
 /* Parses text[0..size) (borrowed; need not be NUL-terminated) into a new
  * float64 array of shape (rows, columns), which the caller frees with
  * real_array_free. name (borrowed) names the text in messages: "NAME: line
- * 3, column 2: 'x' is not a number". Returns CLI_OK, or CLI_EFAIL after
- * reporting through cli_error. */
-int csv_parse(const char *text, size_t size, const char *name, real_array *out);
+ * 3, column 2: 'x' is not a number". Returns 0, or a negative status with err
+ * filled. */
+int csv_parse(const char *text, size_t size, const char *name, real_array *out, io_error *err);
 
 /* Writes a 1-D array one value per line, a 2-D one a row per line, cells
  * separated by sep (',' or ' '), with the digits that round-trip the dtype.
- * Other ranks are an error. Returns CLI_OK or CLI_EFAIL (reported). */
-int csv_write(FILE *f, const char *name, const real_array *a, char sep);
+ * Other ranks are an error. Returns 0 or a negative status (err filled). */
+int csv_write(FILE *f, const char *name, const real_array *a, char sep, io_error *err);
 
-#endif /* CLCONV_CLI_CSV_H */
+#endif /* CLCONV_IO_CSV_H */

@@ -3,7 +3,7 @@
  */
 #include "array.h"
 
-#include "cli.h"
+#include "io.h"
 
 #include <float.h>
 #include <math.h>
@@ -37,7 +37,7 @@ static void *alloc_data(size_t bytes)
 }
 
 int real_array_alloc(real_array *a, clconv_dtype dtype, int ndim, const size_t *shape,
-                     const char *what)
+                     const char *what, io_error *err)
 {
     a->dtype = dtype;
     a->ndim = ndim;
@@ -46,35 +46,38 @@ int real_array_alloc(real_array *a, clconv_dtype dtype, int ndim, const size_t *
     for (int d = 0; d < ndim; d++) {
         a->shape[d] = shape[d];
         if (shape[d] != 0 && a->count > SIZE_MAX / shape[d]) {
-            return cli_error("%s: array too large to address", what);
+            return io_fail(err, CLCONV_EOVERFLOW, "%s: array too large to address", what);
         }
         a->count *= shape[d];
     }
     size_t elem = clconv_dtype_size(dtype);
-    if (a->count > SIZE_MAX / elem) return cli_error("%s: array too large to address", what);
+    if (a->count > SIZE_MAX / elem) return io_fail(err, CLCONV_EOVERFLOW,
+                                                   "%s: array too large to address", what);
     size_t bytes = a->count * elem;
     a->data = alloc_data(bytes);
-    if (!a->data) return cli_error("%s: out of memory allocating %zu bytes", what, bytes);
-    return CLI_OK;
+    if (!a->data) return io_fail(err, CLCONV_ENOMEM, "%s: out of memory allocating %zu bytes", what,
+                                 bytes);
+    return 0;
 }
 
-int real_array_convert(real_array *a, clconv_dtype dtype, const char *what)
+int real_array_convert(real_array *a, clconv_dtype dtype, const char *what, io_error *err)
 {
-    if (a->dtype == dtype || dtype == CLCONV_F64) return CLI_OK;
+    if (a->dtype == dtype || dtype == CLCONV_F64) return 0;
     const double *x = a->data;
     for (size_t i = 0; i < a->count; i++) {
         if (fabs(x[i]) > FLT_MAX && isfinite(x[i])) {
-            return cli_error("%s: value %g exceeds the float32 range (use --precision f64)",
-                             what, x[i]);
+            return io_fail(err, CLCONV_ERANGE,
+                           "%s: value %g exceeds the float32 range (use --precision f64)", what,
+                           x[i]);
         }
     }
     real_array b;
-    if (real_array_alloc(&b, CLCONV_F32, a->ndim, a->shape, what) != CLI_OK) return CLI_EFAIL;
+    IO_FORWARD(real_array_alloc(&b, CLCONV_F32, a->ndim, a->shape, what, err));
     float *y = b.data;
     for (size_t i = 0; i < a->count; i++) y[i] = (float)x[i];
     real_array_free(a);
     *a = b;
-    return CLI_OK;
+    return 0;
 }
 
 void real_array_free(real_array *a)
@@ -97,7 +100,7 @@ void shape_format(char *buf, size_t size, int ndim, const size_t *shape)
     if (used < size) snprintf(buf + used, size - used, ndim == 1 ? ",)" : ")");
 }
 
-int real_array_check_finite(const real_array *a, const char *what)
+int real_array_check_finite(const real_array *a, const char *what, io_error *err)
 {
     size_t bad = a->count;
     double value = 0.0;
@@ -120,7 +123,7 @@ int real_array_check_finite(const real_array *a, const char *what)
             }
         }
     }
-    if (bad == a->count) return CLI_OK;
+    if (bad == a->count) return 0;
 
     /* Name the element by its multi-index, as NumPy users would look it up. */
     size_t index[ARRAY_MAX_DIMS];
@@ -132,5 +135,6 @@ int real_array_check_finite(const real_array *a, const char *what)
     char where[128];
     shape_format(where, sizeof where, a->ndim, index);
     const char *kind = isnan(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf";
-    return cli_error("%s: element %s is %s (inputs must be finite)", what, where, kind);
+    return io_fail(err, CLCONV_EINVAL, "%s: element %s is %s (inputs must be finite)", what, where,
+                   kind);
 }

@@ -1,0 +1,95 @@
+/*
+ * A convolution job as `clconv conv1d`/`conv2d` and the server (`clconv
+ * serve`, POST /v1/conv1d and /v1/conv2d) both run it: read the inputs
+ * (files, bytes in memory or kernel presets), check every header before any
+ * bulk data, choose the precision, size the output, call the library and
+ * pass an image's alpha plane through. Each face only turns its own inputs
+ * (argv and files, or multipart parts and query parameters) into a conv_job
+ * and writes the result in its own form, so the two cannot drift apart.
+ * Failures return a status code and fill the caller's io_error (see io.h).
+ */
+#ifndef CLCONV_IO_CONV_JOB_H
+#define CLCONV_IO_CONV_JOB_H
+
+#include "array.h"
+#include "image.h"
+#include "npy.h"
+
+#include <stddef.h>
+
+/* Inputs in order: the signal or image, then the kernel, or the column and
+ * row kernels of a separable one. */
+#define CONV_MAX_INPUTS 3
+
+/* One input: a file, bytes in memory, or a kernel preset (exactly one). */
+typedef struct conv_source {
+    const char *name;      /* names the input in messages: "sig.npy", "stdin", "input" */
+    const char *label;     /* names it in messages on its shape; NULL: name */
+    const char *path;      /* a file, "-" for stdin: its format by extension, stdin's by
+                              content; a name that is no file may be a kernel preset */
+    const void *data;      /* or bytes in memory (borrowed): a .npy, or an image where
+                              conv2d's image goes */
+    size_t size;
+    const char *preset;    /* or a kernel preset, e.g. "gaussian:2" */
+} conv_source;
+
+typedef struct conv_job {
+    /* What to do, set by the face. */
+    int dims;                        /* 1 or 2 */
+    conv_source inputs[CONV_MAX_INPUTS];
+    int n_inputs;                    /* 2, or 3 when given as KCOL and KROW */
+    int separable;                   /* given as KCOL and KROW (a separable preset sets it) */
+    int batch;                       /* the signal is a stack, one more dimension */
+    int precision;                   /* -1: from the inputs; else a clconv_dtype */
+    clconv_conv_options opts;
+    int mode_given;                  /* an image defaults to mode same otherwise */
+    size_t max_elements;             /* 0, or the most elements an input or the result may
+                                        have (a server's limit) */
+    int raw;                         /* the first input is raw data of this description: */
+    int raw_ndim;
+    size_t raw_shape[ARRAY_MAX_DIMS];
+    npy_type raw_type;
+    size_t raw_itemsize;
+    /* The face's words in messages: how to ask for a batch, and for mode
+     * same; and what to add when the signal's rank is wrong. */
+    const char *batch_words;         /* "--batch", "batch=1" */
+    const char *same_words;          /* "--mode same", "mode=same" */
+    const char *rank_hint;           /* e.g. " (use --batch for a stack of images)" */
+    /* What the job read and made; freed by conv_job_free. */
+    real_array in[CONV_MAX_INPUTS];  /* in the job's precision */
+    real_array out;
+    int image_in;                    /* input 0 was an image: in[0] holds its planes */
+    image_kind image_kind;           /* its format (PNG, or PGM/PPM) */
+    int channels, alpha;             /* its channels; alpha is the last one */
+    unsigned maxval;
+} conv_job;
+
+/* Reads every input into job->in, every header checked before any data is
+ * read, and decides the precision where job->precision is -1: float64 when
+ * every input that carries a type (.npy, raw) is float64 and no image is
+ * involved; text and presets follow the others. Returns 0 or a negative
+ * status (err filled). */
+int conv_job_read(conv_job *job, io_error *err);
+
+/* Sizes job->out for the mode (behind the batch axis, or an image's
+ * channels) and allocates it; name names the result in messages. Returns
+ * 0 or a negative status (err filled). */
+int conv_job_make_output(conv_job *job, const char *name, io_error *err);
+
+/* The signals convolved at once: the batch's rows, an image's colour
+ * channels, or 1. */
+size_t conv_job_batch(const conv_job *job);
+
+/* Convolves job->in into job->out on rt and passes an image's alpha through;
+ * job->opts.chosen names the method used. Returns 0, or the library's
+ * negative status (not reported; clconv_last_error(rt) has the detail). */
+int conv_job_run(conv_job *job, clconv_runtime *rt);
+
+/* Copies an image's alpha plane from input to output unchanged (mode same
+ * keeps its size); for results computed elsewhere (a remote server). */
+void conv_job_pass_alpha(conv_job *job);
+
+/* Frees the arrays; safe on a zeroed or already freed job. */
+void conv_job_free(conv_job *job);
+
+#endif /* CLCONV_IO_CONV_JOB_H */
