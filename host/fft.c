@@ -263,21 +263,16 @@ static int key_equal(const clconv__fft_key *a, const clconv__fft_key *b)
            a->dtype == b->dtype && a->inverse == b->inverse;
 }
 
-/* The runtime's cache, created on first use under the runtime's lock. */
-static struct clconv__fft_cache *cache_of(clconv_runtime *rt)
+int clconv__fft_cache_create(clconv_runtime *rt)
 {
-    pthread_mutex_lock(&rt->lock);
-    struct clconv__fft_cache *c = rt->fft_cache;
-    if (!c && (c = calloc(1, sizeof *c)) != NULL) {
-        if (pthread_mutex_init(&c->lock, NULL) != 0) {
-            free(c);
-            c = NULL;
-        } else {
-            rt->fft_cache = c;
-        }
+    struct clconv__fft_cache *c = calloc(1, sizeof *c);
+    RETURN_IF(rt, !c, CLCONV_ENOMEM, "allocating the FFT plan cache");
+    if (pthread_mutex_init(&c->lock, NULL) != 0) {
+        free(c);
+        return CLCONV_FAIL(rt, CLCONV_ENOMEM, "initialising the FFT plan cache's lock");
     }
-    pthread_mutex_unlock(&rt->lock);
-    return c;
+    rt->fft_cache = c;
+    return 0;
 }
 
 /* Finds or creates the plan for key; called with the cache lock held. */
@@ -321,8 +316,7 @@ static int plan_get(clconv_runtime *rt, struct clconv__fft_cache *c, const clcon
 
 int clconv__fft_execute(clconv_runtime *rt, const clconv__fft_key *key, cl_mem data)
 {
-    struct clconv__fft_cache *c = cache_of(rt);
-    RETURN_IF(rt, !c, CLCONV_ENOMEM, "allocating the FFT plan cache");
+    struct clconv__fft_cache *c = rt->fft_cache;
     RETURN_IF(rt, key->len[1] % 2 != 0 || key->len[0] == 0 || key->count == 0, CLCONV_EINVAL,
               "FFT extents %zu x %zu (count %zu): the row length must be even and nothing zero",
               key->len[0], key->len[1], key->count);
@@ -357,9 +351,8 @@ int clconv__fft_execute(clconv_runtime *rt, const clconv__fft_key *key, cl_mem d
 
 int clconv__fft_is_cached(clconv_runtime *rt, const clconv__fft_key *key)
 {
-    struct clconv__fft_cache *c = cache_of(rt);
+    struct clconv__fft_cache *c = rt->fft_cache;
     int found = 0;
-    if (!c) return 0;
     pthread_mutex_lock(&c->lock);
     for (fft_plan *p = c->plans; p && !found; p = p->next) found = key_equal(&p->key, key);
     pthread_mutex_unlock(&c->lock);
@@ -368,8 +361,7 @@ int clconv__fft_is_cached(clconv_runtime *rt, const clconv__fft_key *key)
 
 unsigned long clconv__fft_generation(clconv_runtime *rt)
 {
-    struct clconv__fft_cache *c = cache_of(rt);
-    if (!c) return 0;
+    struct clconv__fft_cache *c = rt->fft_cache;
     pthread_mutex_lock(&c->lock);
     const unsigned long g = c->generation;
     pthread_mutex_unlock(&c->lock);
@@ -379,13 +371,7 @@ unsigned long clconv__fft_generation(clconv_runtime *rt)
 void clconv__fft_cache_counts(const clconv_runtime *rt, unsigned long *hits,
                               unsigned long *created)
 {
-    /* The plan lock is taken after the runtime's is released: plan creation
-     * takes them in the other order. */
-    pthread_mutex_lock((pthread_mutex_t *)&rt->lock);
     struct clconv__fft_cache *c = rt->fft_cache;
-    pthread_mutex_unlock((pthread_mutex_t *)&rt->lock);
-    *hits = *created = 0;
-    if (!c) return;
     pthread_mutex_lock(&c->lock);
     *hits = c->hits;
     *created = c->created;

@@ -49,8 +49,12 @@ unsigned long clconv__fft_generation(clconv_runtime *rt);
 void clconv__fft_cache_counts(const clconv_runtime *rt, unsigned long *hits,
                               unsigned long *created);
 
+/* Makes the runtime's empty plan cache (runtime creation). */
+int clconv__fft_cache_create(clconv_runtime *rt);
+
 /* Releases every cached plan and the cache itself; called by
- * clconv_runtime_destroy after the queue has drained. */
+ * clconv_runtime_destroy after the queue has drained, and by a runtime
+ * creation that failed. Nothing when there is no cache. */
 void clconv__fft_cache_clear(clconv_runtime *rt);
 
 #endif /* CLCONV_FFT_H */
