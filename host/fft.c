@@ -202,6 +202,44 @@ static cl_ulong local_mem_ceiling(const clconv_runtime *rt, const clconv__fft_ke
     return c < reported ? c : reported;
 }
 
+/* Plans up to this size are run once when created (plan_warm). */
+#define WARM_MAX_BYTES ((uint64_t)256 << 20)
+
+/* Runs a new plan once, on a queue of its own and on buffers of its own
+ * (whatever they hold), on CPU devices: POCL compiles each kernel for its
+ * work-group size at its first launch, on the queue that runs it and behind
+ * the driver's one compiler lock, so a first launch on the runtime's queue
+ * would hold up every call queued behind it while any program anywhere in
+ * the process builds. Failures only leave that compilation to the first
+ * real launch. */
+static void plan_warm(clconv_runtime *rt, fft_plan *p)
+{
+    if (rt->info.type != CLCONV_DEVICE_CPU || p->bytes[0] > WARM_MAX_BYTES) return;
+    cl_int err;
+    cl_command_queue q = clCreateCommandQueue(rt->ctx, rt->device, 0, &err);
+    if (err != CL_SUCCESS) return;
+    cl_mem saved[2] = {p->slots[0], p->slots[1]};
+    cl_mem mem[2] = {NULL, NULL};
+    for (int i = 0; i < 1 + p->needs_temp && err == CL_SUCCESS; i++)
+        mem[i] = clCreateBuffer(rt->ctx, CL_MEM_READ_WRITE, p->bytes[i], NULL, &err);
+    if (err == CL_SUCCESS) {
+        p->slots[0] = mem[0];
+        p->slots[1] = mem[1];
+        VkFFTLaunchParams launch;
+        memset(&launch, 0, sizeof launch);
+        launch.commandQueue = &q;
+        launch.buffer = &p->slots[0];
+        if (mem[1]) launch.tempBuffer = &p->slots[1];
+        if (VkFFTAppend(&p->app, p->key.inverse ? 1 : -1, &launch) == VKFFT_SUCCESS)
+            (void)clFinish(q);
+        p->slots[0] = saved[0];
+        p->slots[1] = saved[1];
+    }
+    for (int i = 0; i < 2; i++)
+        if (mem[i]) clReleaseMemObject(mem[i]);
+    clReleaseCommandQueue(q);
+}
+
 /* Creates the VkFFT application of entry p (its key set), with no lock
  * held: on a cold cache this compiles kernels for seconds. On failure
  * nothing of the application is left to release. */
@@ -254,6 +292,12 @@ static int plan_create(clconv_runtime *rt, fft_plan *p)
     vkfft_hook.key = NULL;
     vkfft_hook.local_mem_ceiling = 0;
     vkfft_hook.prebuilt = NULL;
+    if (r == VKFFT_SUCCESS) {
+        VkFFTPlan *plan = key->inverse ? p->app.localFFTPlan_inverse : p->app.localFFTPlan;
+        for (uint64_t axis = 0; axis < p->app.configuration.FFTdim; axis++)
+            if (plan->numAxisUploads[axis] > 1) p->needs_temp = 1;
+        plan_warm(rt, p);
+    }
     const double created_ms = (clconv__now_s() - t0) * 1e3;
     if (r != VKFFT_SUCCESS) {
         /* initializeVkFFT releases what it made before returning an error. A
@@ -268,9 +312,6 @@ static int plan_create(clconv_runtime *rt, fft_plan *p)
                            key->inverse ? "inverse" : "forward", key->len[0], key->len[1],
                            key->count, rt->info.name, (int)r, vkfft_error_name(r), cause);
     }
-    VkFFTPlan *plan = key->inverse ? p->app.localFFTPlan_inverse : p->app.localFFTPlan;
-    for (uint64_t axis = 0; axis < p->app.configuration.FFTdim; axis++)
-        if (plan->numAxisUploads[axis] > 1) p->needs_temp = 1;
     clconv__note(rt,
                  "FFT plan %zu x %zu count %zu %s %s: created in %.0f ms (local memory seen: "
                  "%" PRIu64 " KiB)",
@@ -453,6 +494,14 @@ int clconv__fft_execute(clconv_runtime *rt, const clconv__fft_key *key, cl_mem d
      * transform, so it can go back to the pool as soon as it is enqueued. */
     clconv__scratch_release(rt, temp);
     return status;
+}
+
+int clconv__fft_prepare(clconv_runtime *rt, const clconv__fft_key *key)
+{
+    fft_plan *p = NULL;
+    FORWARD_IF_ERROR(plan_acquire(rt, rt->fft_cache, key, &p));
+    plan_release(rt->fft_cache, p);
+    return 0;
 }
 
 int clconv__fft_is_cached(clconv_runtime *rt, const clconv__fft_key *key)

@@ -37,6 +37,10 @@ static inline size_t clconv__fft_reals(const size_t len[2])
  * scratch pool. */
 int clconv__fft_execute(clconv_runtime *rt, const clconv__fft_key *key, cl_mem data);
 
+/* Makes sure the plan for key is in the runtime's cache, creating it when
+ * it is not, and enqueues nothing. */
+int clconv__fft_prepare(clconv_runtime *rt, const clconv__fft_key *key);
+
 /* 1 when the plan for key is in the runtime's cache, so that using it costs no
  * creation time; 0 otherwise, also while another thread creates it. Lets the
  * cost model charge plan creation; never waits for a plan being created. */
