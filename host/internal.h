@@ -106,7 +106,8 @@ struct clconv_runtime {
      * no code takes another lock while holding one of these, so they have no
      * order among themselves. (The FFT cache and the planner hold leaf locks
      * of their own, fft.c and plan.c; a plan's launch lock, fft.c, is the one
-     * held around work, the enqueueing of its kernels, and it is a leaf too.) */
+     * held around work, the enqueueing of its kernels, and it is a leaf too,
+     * as is program.c's process-wide record of builds.) */
     pthread_mutex_t program_lock; /* guards programs and stats */
     pthread_cond_t program_built; /* a program being built finished (program.c) */
     struct clconv__program *programs;
