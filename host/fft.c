@@ -26,6 +26,13 @@
  * then 2 ms plus its twiddle tables (about 40 ns a point) once cached, so
  * plans are kept per runtime by (extents, count, precision, direction),
  * least recently used first out.
+ *
+ * The cache's lock guards lookups and stores only. A plan is created outside
+ * it: its entry goes into the list marked as building, threads asking for
+ * the same key wait on the cache's condition variable, and everything else
+ * (other plans, including their creation, and the cost model's questions
+ * about what is cached) goes on. A plan's own launch lock serialises the
+ * threads enqueueing its transforms.
  */
 #include "fft.h"
 
@@ -35,10 +42,12 @@
 #include <string.h>
 
 /* State the OpenCL wrappers below read while the calling thread creates a
- * plan. Thread-local because plans for different runtimes may be created at
- * once; outside plan creation rt is NULL and the wrappers pass through. */
+ * plan. Thread-local because plans (of one runtime or several) are created
+ * by several threads at once; outside plan creation rt is NULL and the
+ * wrappers pass through. */
 static _Thread_local struct {
     clconv_runtime *rt;
+    const clconv__fft_key *key; /* the plan being created */
     cl_ulong local_mem_ceiling; /* 0: report the device's own figure */
     cl_program prebuilt;        /* built by the program cache: skip VkFFT's build */
 } vkfft_hook;
@@ -58,10 +67,21 @@ static cl_int vkfft_get_device_info(cl_device_id device, cl_device_info param, s
  * the runtime's program cache instead loads a stored binary when there is
  * one: on POCL that takes a plan from about 150 ms to under 30, because
  * POCL's own cache still preprocesses the source to find its entry. */
+/* Called as each plan's kernels start to build (clconv__fft_set_build_hook). */
+static void (*build_hook)(const clconv__fft_key *key, void *arg);
+static void *build_hook_arg;
+
+void clconv__fft_set_build_hook(void (*hook)(const clconv__fft_key *key, void *arg), void *arg)
+{
+    build_hook = hook;
+    build_hook_arg = arg;
+}
+
 static cl_program vkfft_create_program(cl_context ctx, cl_uint count, const char **strings,
                                        const size_t *lengths, cl_int *err)
 {
     clconv_runtime *rt = vkfft_hook.rt;
+    if (rt && build_hook) build_hook(vkfft_hook.key, build_hook_arg);
     if (!rt || count != 1) return clCreateProgramWithSource(ctx, count, strings, lengths, err);
     size_t len = lengths && lengths[0] ? lengths[0] : strlen(strings[0]);
     cl_program prog = NULL;
@@ -102,21 +122,33 @@ static cl_int vkfft_build_program(cl_program prog, cl_uint ndev, const cl_device
 typedef struct fft_plan {
     struct fft_plan *next;
     clconv__fft_key key;
+    /* Under the cache's lock: */
+    int building;           /* 1 while its first thread creates it; nothing below is
+                               set until it is 0 */
+    unsigned users;         /* threads holding it to launch (or create) it: it is not
+                               evicted while any do */
+    unsigned long last_use;
+    /* Held while a thread enqueues the plan's transforms: VkFFT sets the
+     * arguments of the plan's own kernel objects, and reads slots, at each
+     * launch. A leaf lock: nothing else is taken under it. */
+    pthread_mutex_t launch;
     VkFFTApplication app;
     /* VkFFT keeps pointers to these for the application's life and reads the
      * handles at each launch, so they live here rather than on a stack. */
     cl_mem slots[2];        /* [0]: data, [1]: work buffer */
     uint64_t bytes[2];
     int needs_temp;         /* a multi-pass axis reorders through slots[1] */
-    unsigned long last_use;
 } fft_plan;
 
 struct clconv__fft_cache {
-    pthread_mutex_t lock;   /* guards the list and every VkFFT launch */
+    pthread_mutex_t lock;   /* guards what follows and the entries' building, users and
+                               last_use; a leaf, never held while a plan is created
+                               or launched */
+    pthread_cond_t built;   /* a plan being created is ready, or its creation failed */
     fft_plan *plans;
-    size_t count;
+    size_t count;           /* entries, building ones included */
     unsigned long clock;
-    unsigned long generation; /* bumped whenever a plan is added or evicted */
+    unsigned long generation; /* bumped whenever a plan becomes ready or is evicted */
     unsigned long hits, created; /* for clconv_runtime_cache_stats */
 };
 
@@ -170,19 +202,55 @@ static cl_ulong local_mem_ceiling(const clconv_runtime *rt, const clconv__fft_ke
     return c < reported ? c : reported;
 }
 
-/* Creates a VkFFT application for key; called with the cache lock held. */
-static int plan_create(clconv_runtime *rt, const clconv__fft_key *key, fft_plan **out)
+/* Plans up to this size are run once when created (plan_warm). */
+#define WARM_MAX_BYTES ((uint64_t)256 << 20)
+
+/* Runs a new plan once, on a queue of its own and on buffers of its own
+ * (whatever they hold), on CPU devices: POCL compiles each kernel for its
+ * work-group size at its first launch, on the queue that runs it and behind
+ * the driver's one compiler lock, so a first launch on the runtime's queue
+ * would hold up every call queued behind it while any program anywhere in
+ * the process builds. Failures only leave that compilation to the first
+ * real launch. */
+static void plan_warm(clconv_runtime *rt, fft_plan *p)
 {
-    fft_plan *p = calloc(1, sizeof *p);
-    RETURN_IF(rt, !p, CLCONV_ENOMEM, "allocating an FFT plan");
-    p->key = *key;
+    if (rt->info.type != CLCONV_DEVICE_CPU || p->bytes[0] > WARM_MAX_BYTES) return;
+    cl_int err;
+    cl_command_queue q = clCreateCommandQueue(rt->ctx, rt->device, 0, &err);
+    if (err != CL_SUCCESS) return;
+    cl_mem saved[2] = {p->slots[0], p->slots[1]};
+    cl_mem mem[2] = {NULL, NULL};
+    for (int i = 0; i < 1 + p->needs_temp && err == CL_SUCCESS; i++)
+        mem[i] = clCreateBuffer(rt->ctx, CL_MEM_READ_WRITE, p->bytes[i], NULL, &err);
+    if (err == CL_SUCCESS) {
+        p->slots[0] = mem[0];
+        p->slots[1] = mem[1];
+        VkFFTLaunchParams launch;
+        memset(&launch, 0, sizeof launch);
+        launch.commandQueue = &q;
+        launch.buffer = &p->slots[0];
+        if (mem[1]) launch.tempBuffer = &p->slots[1];
+        if (VkFFTAppend(&p->app, p->key.inverse ? 1 : -1, &launch) == VKFFT_SUCCESS)
+            (void)clFinish(q);
+        p->slots[0] = saved[0];
+        p->slots[1] = saved[1];
+    }
+    for (int i = 0; i < 2; i++)
+        if (mem[i]) clReleaseMemObject(mem[i]);
+    clReleaseCommandQueue(q);
+}
+
+/* Creates the VkFFT application of entry p (its key set), with no lock
+ * held: on a cold cache this compiles kernels for seconds. On failure
+ * nothing of the application is left to release. */
+static int plan_create(clconv_runtime *rt, fft_plan *p)
+{
+    const clconv__fft_key *key = &p->key;
     size_t bytes;
     if (clconv__mul_ok(clconv__fft_reals(key->len), key->count, &bytes) ||
-        clconv__mul_ok(bytes, clconv_dtype_size(key->dtype), &bytes)) {
-        free(p);
+        clconv__mul_ok(bytes, clconv_dtype_size(key->dtype), &bytes))
         return CLCONV_FAIL(rt, CLCONV_EOVERFLOW, "FFT of %zu x %zu (count %zu) overflows",
                            key->len[0], key->len[1], key->count);
-    }
     p->bytes[0] = p->bytes[1] = bytes;
 
     VkFFTConfiguration cfg;
@@ -217,11 +285,19 @@ static int plan_create(clconv_runtime *rt, const clconv__fft_key *key, fft_plan 
 
     const double t0 = clconv__now_s();
     vkfft_hook.rt = rt;
+    vkfft_hook.key = key;
     vkfft_hook.local_mem_ceiling = local_mem_ceiling(rt, key);
     VkFFTResult r = initializeVkFFT(&p->app, cfg);
     vkfft_hook.rt = NULL;
+    vkfft_hook.key = NULL;
     vkfft_hook.local_mem_ceiling = 0;
     vkfft_hook.prebuilt = NULL;
+    if (r == VKFFT_SUCCESS) {
+        VkFFTPlan *plan = key->inverse ? p->app.localFFTPlan_inverse : p->app.localFFTPlan;
+        for (uint64_t axis = 0; axis < p->app.configuration.FFTdim; axis++)
+            if (plan->numAxisUploads[axis] > 1) p->needs_temp = 1;
+        plan_warm(rt, p);
+    }
     const double created_ms = (clconv__now_s() - t0) * 1e3;
     if (r != VKFFT_SUCCESS) {
         /* initializeVkFFT releases what it made before returning an error. A
@@ -229,7 +305,6 @@ static int plan_create(clconv_runtime *rt, const clconv__fft_key *key, fft_plan 
         char cause[1024] = "";
         if (r == VKFFT_ERROR_FAILED_TO_CREATE_PROGRAM)
             snprintf(cause, sizeof cause, ": %s", clconv_last_error(rt));
-        free(p);
         return CLCONV_FAIL(rt, vkfft_status(r),
                            "VkFFT could not plan a %s %s FFT of %zu x %zu (count %zu) on '%s': "
                            "error %d (%s)%s",
@@ -237,9 +312,6 @@ static int plan_create(clconv_runtime *rt, const clconv__fft_key *key, fft_plan 
                            key->inverse ? "inverse" : "forward", key->len[0], key->len[1],
                            key->count, rt->info.name, (int)r, vkfft_error_name(r), cause);
     }
-    VkFFTPlan *plan = key->inverse ? p->app.localFFTPlan_inverse : p->app.localFFTPlan;
-    for (uint64_t axis = 0; axis < p->app.configuration.FFTdim; axis++)
-        if (plan->numAxisUploads[axis] > 1) p->needs_temp = 1;
     clconv__note(rt,
                  "FFT plan %zu x %zu count %zu %s %s: created in %.0f ms (local memory seen: "
                  "%" PRIu64 " KiB)",
@@ -247,13 +319,14 @@ static int plan_create(clconv_runtime *rt, const clconv__fft_key *key, fft_plan 
                  key->inverse ? "inverse" : "forward",
                  created_ms,
                  (uint64_t)p->app.configuration.sharedMemorySize >> 10);
-    *out = p;
     return 0;
 }
 
-static void plan_destroy(fft_plan *p)
+/* Frees an entry; ready says whether its application was created. */
+static void entry_free(fft_plan *p, int ready)
 {
-    deleteVkFFT(&p->app);
+    if (ready) deleteVkFFT(&p->app);
+    pthread_mutex_destroy(&p->launch);
     free(p);
 }
 
@@ -263,76 +336,143 @@ static int key_equal(const clconv__fft_key *a, const clconv__fft_key *b)
            a->dtype == b->dtype && a->inverse == b->inverse;
 }
 
-/* The runtime's cache, created on first use under the runtime's lock. */
-static struct clconv__fft_cache *cache_of(clconv_runtime *rt)
+int clconv__fft_cache_create(clconv_runtime *rt)
 {
-    pthread_mutex_lock(&rt->lock);
-    struct clconv__fft_cache *c = rt->fft_cache;
-    if (!c && (c = calloc(1, sizeof *c)) != NULL) {
-        if (pthread_mutex_init(&c->lock, NULL) != 0) {
-            free(c);
-            c = NULL;
-        } else {
-            rt->fft_cache = c;
-        }
+    struct clconv__fft_cache *c = calloc(1, sizeof *c);
+    RETURN_IF(rt, !c, CLCONV_ENOMEM, "allocating the FFT plan cache");
+    if (pthread_mutex_init(&c->lock, NULL) != 0) {
+        free(c);
+        return CLCONV_FAIL(rt, CLCONV_ENOMEM, "initialising the FFT plan cache's lock");
     }
-    pthread_mutex_unlock(&rt->lock);
-    return c;
+    if (pthread_cond_init(&c->built, NULL) != 0) {
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+        return CLCONV_FAIL(rt, CLCONV_ENOMEM, "initialising the FFT plan cache's condition");
+    }
+    rt->fft_cache = c;
+    return 0;
 }
 
-/* Finds or creates the plan for key; called with the cache lock held. */
-static int plan_get(clconv_runtime *rt, struct clconv__fft_cache *c, const clconv__fft_key *key,
-                    fft_plan **out)
+/* The entry for key, or NULL; called with the cache lock held. */
+static fft_plan *find(const struct clconv__fft_cache *c, const clconv__fft_key *key)
 {
-    for (fft_plan *p = c->plans; p; p = p->next) {
-        if (key_equal(&p->key, key)) {
-            p->last_use = ++c->clock;
-            c->hits++;
-            clconv__note(rt, "FFT plan %zu x %zu count %zu %s %s: cached", key->len[0],
-                         key->len[1], key->count, key->dtype == CLCONV_F64 ? "f64" : "f32",
-                         key->inverse ? "inverse" : "forward");
-            *out = p;
-            return 0;
-        }
+    for (fft_plan *p = c->plans; p; p = p->next)
+        if (key_equal(&p->key, key)) return p;
+    return NULL;
+}
+
+/* Unlinks the least recently used plan that no thread holds when the cache
+ * is over its size, and returns it for the caller to free after unlocking
+ * (its kernels may still be queued: VkFFT's OpenCL objects are
+ * reference-counted, so releasing them then is safe). NULL when the cache
+ * is within its size or every plan is held; called with the lock held. */
+static fft_plan *evict(struct clconv__fft_cache *c)
+{
+    if (c->count <= PLAN_CACHE_MAX) return NULL;
+    fft_plan **oldest = NULL;
+    for (fft_plan **link = &c->plans; *link; link = &(*link)->next)
+        if (!(*link)->building && !(*link)->users &&
+            (!oldest || (*link)->last_use < (*oldest)->last_use))
+            oldest = link;
+    if (!oldest) return NULL;
+    fft_plan *victim = *oldest;
+    *oldest = victim->next;
+    c->count--;
+    c->generation++;
+    return victim;
+}
+
+static void note_key(const clconv_runtime *rt, const clconv__fft_key *key, const char *what)
+{
+    clconv__note(rt, "FFT plan %zu x %zu count %zu %s %s: %s", key->len[0], key->len[1],
+                 key->count, key->dtype == CLCONV_F64 ? "f64" : "f32",
+                 key->inverse ? "inverse" : "forward", what);
+}
+
+/* The ready plan for key, held (users) so that it is not evicted until
+ * plan_release: found in the cache, or created by this thread with no lock
+ * held while other threads asking for the same key wait for it. */
+static int plan_acquire(clconv_runtime *rt, struct clconv__fft_cache *c,
+                        const clconv__fft_key *key, fft_plan **out)
+{
+    pthread_mutex_lock(&c->lock);
+    fft_plan *p;
+    /* If the creation waited for fails, its entry is gone and this thread
+     * tries (and reports) itself. */
+    while ((p = find(c, key)) && p->building) pthread_cond_wait(&c->built, &c->lock);
+    if (p) {
+        p->users++;
+        p->last_use = ++c->clock;
+        c->hits++;
+        pthread_mutex_unlock(&c->lock);
+        note_key(rt, key, "cached");
+        *out = p;
+        return 0;
     }
-    if (c->count >= PLAN_CACHE_MAX) {
-        fft_plan **oldest = &c->plans;
-        for (fft_plan **link = &c->plans; *link; link = &(*link)->next)
-            if ((*link)->last_use < (*oldest)->last_use) oldest = link;
-        fft_plan *victim = *oldest;
-        *oldest = victim->next;
-        c->count--;
-        c->generation++;
-        /* Kernels it enqueued may still be queued: VkFFT's OpenCL objects are
-         * reference-counted, so releasing them now is safe. */
-        plan_destroy(victim);
+    p = calloc(1, sizeof *p);
+    if (!p || pthread_mutex_init(&p->launch, NULL) != 0) {
+        pthread_mutex_unlock(&c->lock);
+        free(p);
+        return CLCONV_FAIL(rt, CLCONV_ENOMEM, "allocating an FFT plan");
     }
-    fft_plan *p = NULL;
-    FORWARD_IF_ERROR(plan_create(rt, key, &p));
-    p->last_use = ++c->clock;
+    p->key = *key;
+    p->building = 1;
+    p->users = 1;
     p->next = c->plans;
     c->plans = p;
     c->count++;
-    c->generation++;
-    c->created++;
+    fft_plan *victim = evict(c);
+    pthread_mutex_unlock(&c->lock);
+    if (victim) entry_free(victim, 1);
+
+    const int status = plan_create(rt, p);
+
+    pthread_mutex_lock(&c->lock);
+    if (status == 0) {
+        p->building = 0;
+        p->last_use = ++c->clock;
+        c->generation++;
+        c->created++;
+    } else {
+        fft_plan **link = &c->plans;
+        while (*link != p) link = &(*link)->next;
+        *link = p->next;
+        c->count--;
+    }
+    pthread_cond_broadcast(&c->built);
+    pthread_mutex_unlock(&c->lock);
+    if (status != 0) {
+        entry_free(p, 0);
+        return status;
+    }
     *out = p;
     return 0;
 }
 
+/* Lets go of a plan from plan_acquire; a cache left over its size by
+ * plans that were held then shrinks here. */
+static void plan_release(struct clconv__fft_cache *c, fft_plan *p)
+{
+    pthread_mutex_lock(&c->lock);
+    p->users--;
+    fft_plan *victim = evict(c);
+    pthread_mutex_unlock(&c->lock);
+    if (victim) entry_free(victim, 1);
+}
+
 int clconv__fft_execute(clconv_runtime *rt, const clconv__fft_key *key, cl_mem data)
 {
-    struct clconv__fft_cache *c = cache_of(rt);
-    RETURN_IF(rt, !c, CLCONV_ENOMEM, "allocating the FFT plan cache");
+    struct clconv__fft_cache *c = rt->fft_cache;
     RETURN_IF(rt, key->len[1] % 2 != 0 || key->len[0] == 0 || key->count == 0, CLCONV_EINVAL,
               "FFT extents %zu x %zu (count %zu): the row length must be even and nothing zero",
               key->len[0], key->len[1], key->count);
 
-    pthread_mutex_lock(&c->lock);
     fft_plan *p = NULL;
-    int status = plan_get(rt, c, key, &p);
+    FORWARD_IF_ERROR(plan_acquire(rt, c, key, &p));
     cl_mem temp = NULL;
-    if (status == 0 && p->needs_temp) status = clconv__scratch_get(rt, p->bytes[1], &temp);
+    int status = p->needs_temp ? clconv__scratch_get(rt, p->bytes[1], &temp) : 0;
     if (status == 0) {
+        pthread_mutex_lock(&p->launch);
         p->slots[0] = data;
         p->slots[1] = temp;
         VkFFTLaunchParams launch;
@@ -341,6 +481,7 @@ int clconv__fft_execute(clconv_runtime *rt, const clconv__fft_key *key, cl_mem d
         launch.buffer = &p->slots[0];
         if (temp) launch.tempBuffer = &p->slots[1];
         VkFFTResult r = VkFFTAppend(&p->app, key->inverse ? 1 : -1, &launch);
+        pthread_mutex_unlock(&p->launch);
         if (r != VKFFT_SUCCESS)
             status = CLCONV_FAIL(rt, vkfft_status(r),
                                  "VkFFT could not enqueue a %s FFT of %zu x %zu (count %zu): "
@@ -348,28 +489,33 @@ int clconv__fft_execute(clconv_runtime *rt, const clconv__fft_key *key, cl_mem d
                                  key->inverse ? "inverse" : "forward", key->len[0], key->len[1],
                                  key->count, (int)r, vkfft_error_name(r));
     }
-    pthread_mutex_unlock(&c->lock);
+    plan_release(c, p);
     /* The in-order queue runs any later user of the work buffer after the
      * transform, so it can go back to the pool as soon as it is enqueued. */
     clconv__scratch_release(rt, temp);
     return status;
 }
 
-int clconv__fft_is_cached(clconv_runtime *rt, const clconv__fft_key *key)
+int clconv__fft_prepare(clconv_runtime *rt, const clconv__fft_key *key)
 {
-    struct clconv__fft_cache *c = cache_of(rt);
-    int found = 0;
-    if (!c) return 0;
-    pthread_mutex_lock(&c->lock);
-    for (fft_plan *p = c->plans; p && !found; p = p->next) found = key_equal(&p->key, key);
-    pthread_mutex_unlock(&c->lock);
-    return found;
+    fft_plan *p = NULL;
+    FORWARD_IF_ERROR(plan_acquire(rt, rt->fft_cache, key, &p));
+    plan_release(rt->fft_cache, p);
+    return 0;
 }
 
+int clconv__fft_is_cached(clconv_runtime *rt, const clconv__fft_key *key)
+{
+    struct clconv__fft_cache *c = rt->fft_cache;
+    pthread_mutex_lock(&c->lock);
+    const fft_plan *p = find(c, key);
+    const int ready = p && !p->building;
+    pthread_mutex_unlock(&c->lock);
+    return ready;
+}
 unsigned long clconv__fft_generation(clconv_runtime *rt)
 {
-    struct clconv__fft_cache *c = cache_of(rt);
-    if (!c) return 0;
+    struct clconv__fft_cache *c = rt->fft_cache;
     pthread_mutex_lock(&c->lock);
     const unsigned long g = c->generation;
     pthread_mutex_unlock(&c->lock);
@@ -379,13 +525,7 @@ unsigned long clconv__fft_generation(clconv_runtime *rt)
 void clconv__fft_cache_counts(const clconv_runtime *rt, unsigned long *hits,
                               unsigned long *created)
 {
-    /* The plan lock is taken after the runtime's is released: plan creation
-     * takes them in the other order. */
-    pthread_mutex_lock((pthread_mutex_t *)&rt->lock);
     struct clconv__fft_cache *c = rt->fft_cache;
-    pthread_mutex_unlock((pthread_mutex_t *)&rt->lock);
-    *hits = *created = 0;
-    if (!c) return;
     pthread_mutex_lock(&c->lock);
     *hits = c->hits;
     *created = c->created;
@@ -398,8 +538,9 @@ void clconv__fft_cache_clear(clconv_runtime *rt)
     if (!c) return;
     for (fft_plan *p = c->plans, *next; p; p = next) {
         next = p->next;
-        plan_destroy(p);
+        entry_free(p, 1);
     }
+    pthread_cond_destroy(&c->built);
     pthread_mutex_destroy(&c->lock);
     free(c);
     rt->fft_cache = NULL;

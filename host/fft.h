@@ -37,8 +37,13 @@ static inline size_t clconv__fft_reals(const size_t len[2])
  * scratch pool. */
 int clconv__fft_execute(clconv_runtime *rt, const clconv__fft_key *key, cl_mem data);
 
+/* Makes sure the plan for key is in the runtime's cache, creating it when
+ * it is not, and enqueues nothing. */
+int clconv__fft_prepare(clconv_runtime *rt, const clconv__fft_key *key);
+
 /* 1 when the plan for key is in the runtime's cache, so that using it costs no
- * creation time; 0 otherwise. Lets the cost model charge plan creation. */
+ * creation time; 0 otherwise, also while another thread creates it. Lets the
+ * cost model charge plan creation; never waits for a plan being created. */
 int clconv__fft_is_cached(clconv_runtime *rt, const clconv__fft_key *key);
 
 /* A count that changes whenever the set of cached plans does, so that a
@@ -49,8 +54,18 @@ unsigned long clconv__fft_generation(clconv_runtime *rt);
 void clconv__fft_cache_counts(const clconv_runtime *rt, unsigned long *hits,
                               unsigned long *created);
 
+/* For tests: hook is called, with no lock held, by every thread that
+ * starts to build one of a plan's kernels while creating the plan for key,
+ * so a test can hold a plan's creation and see what goes on meanwhile. Set
+ * it (or NULL, the default) while no other thread uses the library. */
+void clconv__fft_set_build_hook(void (*hook)(const clconv__fft_key *key, void *arg), void *arg);
+
+/* Makes the runtime's empty plan cache (runtime creation). */
+int clconv__fft_cache_create(clconv_runtime *rt);
+
 /* Releases every cached plan and the cache itself; called by
- * clconv_runtime_destroy after the queue has drained. */
+ * clconv_runtime_destroy after the queue has drained, and by a runtime
+ * creation that failed. Nothing when there is no cache. */
 void clconv__fft_cache_clear(clconv_runtime *rt);
 
 #endif /* CLCONV_FFT_H */

@@ -168,6 +168,14 @@ static int run_layout(clconv_runtime *rt, const clconv__geom *g, const clconv__f
     clconv__fft_key fwd = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 0};
     clconv__fft_key inv = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 1};
 
+    /* Every plan of the call is made before any of its work is queued: on
+     * POCL a kernel's first launch compiles it on the queue, behind the
+     * driver's one compiler lock, so work queued before a plan creation
+     * (seconds on a cold cache) would hold up the runtime's queue, and every
+     * call queued behind it, until the creation ends. */
+    if (status == 0 && !in_group) status = clconv__fft_prepare(rt, &kkey);
+    if (status == 0) status = clconv__fft_prepare(rt, &fwd);
+    if (status == 0) status = clconv__fft_prepare(rt, &inv);
     if (status == 0 && !in_group) {
         status = enqueue_pad(rt, s, lay, g->dtype, &ksrc, 0, 1, kspec);
         if (status == 0) status = clconv__fft_execute(rt, &kkey, kspec);

@@ -101,13 +101,20 @@ struct clconv_runtime {
     cl_context ctx;
     cl_command_queue queue;       /* in-order: later work sees earlier work's results */
 
-    pthread_mutex_t lock;         /* guards programs, scratch and stats; held to look
-                                     up or store, never while a program builds */
+    /* Locks guard lookups and stores, never work: no thread holds one while
+     * a program builds, a plan is created or a kernel runs. Each is a leaf:
+     * no code takes another lock while holding one of these, so they have no
+     * order among themselves. (The FFT cache and the planner hold leaf locks
+     * of their own, fft.c and plan.c; a plan's launch lock, fft.c, is the one
+     * held around work, the enqueueing of its kernels, and it is a leaf too,
+     * as is program.c's process-wide record of builds.) */
+    pthread_mutex_t program_lock; /* guards programs and stats */
     pthread_cond_t program_built; /* a program being built finished (program.c) */
     struct clconv__program *programs;
+    clconv_cache_stats stats;     /* program counts; the plan counts live in fft_cache */
+    pthread_mutex_t scratch_lock; /* guards scratch and scratch_cached_bytes */
     struct clconv__scratch *scratch;
     size_t scratch_cached_bytes;
-    clconv_cache_stats stats;
 
     char *cache_dir;              /* NULL when the disk cache is off */
     uint64_t max_alloc;           /* effective single-allocation limit in bytes */
@@ -117,9 +124,9 @@ struct clconv_runtime {
     int host_unified;             /* device shares host memory (CPU drivers): host
                                      arrays can be used in place */
 
-    /* FFT layer, both made on first use under `lock` and freed at destruction
-     * by clconv__fft_cache_clear (fft.c) and clconv__plan_clear (plan.c). */
-    struct clconv__fft_cache *fft_cache; /* VkFFT plans, with their own lock */
+    /* FFT layer, both made with the runtime (clconv__fft_cache_create,
+     * clconv__plan_create) and freed at its destruction, each with its own lock. */
+    struct clconv__fft_cache *fft_cache; /* VkFFT plans (fft.c) */
     struct clconv__planner *planner;     /* the device's cost model (default or tuned) and
                                             the decisions taken under it (plan.c) */
 };

@@ -257,34 +257,32 @@ typedef struct memo {
     double seconds;
 } memo;
 
+/* The planner's lock guards everything in it and is a leaf (internal.h):
+ * the memo is consulted and filled under it, but the search between, which
+ * asks the FFT cache what is cached, runs without it. */
 struct clconv__planner {
+    pthread_mutex_t lock;
+    int load_started;          /* a first call is reading the stored model */
     clconv__model model;
     unsigned version;          /* bumped whenever the model changes */
     memo memo[MEMO_SLOTS];
     size_t next;               /* the slot a new decision replaces */
 };
 
-/* Creates the runtime's planner with the default model on first use.
- * Returns 1 when this call created it (the caller then looks for a stored
- * model), 0 when it existed, -1 when it cannot be allocated. */
-static int planner_init(clconv_runtime *rt)
+int clconv__plan_create(clconv_runtime *rt)
 {
-    int created = 0;
-    pthread_mutex_lock(&rt->lock);
-    if (!rt->planner) {
-        rt->planner = calloc(1, sizeof *rt->planner);
-        if (rt->planner) {
-            model_defaults(&rt->planner->model);
-            created = 1;
-        } else {
-            created = -1;
-        }
+    struct clconv__planner *pl = calloc(1, sizeof *pl);
+    RETURN_IF(rt, !pl, CLCONV_ENOMEM, "allocating the cost model");
+    if (pthread_mutex_init(&pl->lock, NULL) != 0) {
+        free(pl);
+        return CLCONV_FAIL(rt, CLCONV_ENOMEM, "initialising the planner's lock");
     }
-    pthread_mutex_unlock(&rt->lock);
-    return created;
+    model_defaults(&pl->model);
+    rt->planner = pl;
+    return 0;
 }
 
-/* Replaces the model; called with rt->lock held. */
+/* Replaces the model; called with the planner's lock held. */
 static void planner_set_model(struct clconv__planner *pl, const clconv__model *m)
 {
     pl->model = *m;
@@ -292,49 +290,55 @@ static void planner_set_model(struct clconv__planner *pl, const clconv__model *m
 }
 
 /* A copy of the runtime's model and the planner version it belongs to. */
-static int model_snapshot(clconv_runtime *rt, clconv__model *out, unsigned *version)
+static void model_snapshot(clconv_runtime *rt, clconv__model *out, unsigned *version)
 {
-    int created = planner_init(rt);
-    RETURN_IF(rt, created < 0, CLCONV_ENOMEM, "allocating the cost model");
-    if (created) {
+    struct clconv__planner *pl = rt->planner;
+    pthread_mutex_lock(&pl->lock);
+    const int load = !pl->load_started;
+    pl->load_started = 1;
+    pthread_mutex_unlock(&pl->lock);
+    if (load) {
         /* The stored model is read outside the lock (file I/O); a concurrent
-         * first call meanwhile plans with the defaults. */
+         * first call meanwhile plans with the defaults. A model set
+         * meanwhile (clconv__model_set) is newer than the stored one. */
         clconv__model loaded;
         if (model_load(rt, &loaded) == 0) {
-            pthread_mutex_lock(&rt->lock);
-            planner_set_model(rt->planner, &loaded);
-            pthread_mutex_unlock(&rt->lock);
+            pthread_mutex_lock(&pl->lock);
+            if (pl->version == 0) planner_set_model(pl, &loaded);
+            pthread_mutex_unlock(&pl->lock);
         }
     }
-    pthread_mutex_lock(&rt->lock);
-    *out = rt->planner->model;
-    *version = rt->planner->version;
-    pthread_mutex_unlock(&rt->lock);
-    return 0;
+    pthread_mutex_lock(&pl->lock);
+    *out = pl->model;
+    *version = pl->version;
+    pthread_mutex_unlock(&pl->lock);
 }
 
 int clconv__model_get(clconv_runtime *rt, clconv__model *out)
 {
     unsigned version;
-    return model_snapshot(rt, out, &version);
+    model_snapshot(rt, out, &version);
+    return 0;
 }
 
 int clconv__model_set(clconv_runtime *rt, const clconv__model *m, int *saved)
 {
     clconv__model previous;
-    /* Makes sure the planner exists (and a stored model cannot overwrite m later). */
+    /* Starts the stored model's load first, so that it cannot replace m. */
     FORWARD_IF_ERROR(clconv__model_get(rt, &previous));
     clconv__model tuned = *m;
     tuned.tuned = 1;
-    pthread_mutex_lock(&rt->lock);
+    pthread_mutex_lock(&rt->planner->lock);
     planner_set_model(rt->planner, &tuned);
-    pthread_mutex_unlock(&rt->lock);
+    pthread_mutex_unlock(&rt->planner->lock);
     *saved = model_save(rt, m);
     return 0;
 }
 
 void clconv__plan_clear(clconv_runtime *rt)
 {
+    if (!rt->planner) return;
+    pthread_mutex_destroy(&rt->planner->lock);
     free(rt->planner);
     rt->planner = NULL;
 }
@@ -562,10 +566,10 @@ static int planned_layout(clconv_runtime *rt, const clconv__geom *g, clconv__mod
                           clconv__fft_layout *out, double *seconds, int *found)
 {
     unsigned version;
-    FORWARD_IF_ERROR(model_snapshot(rt, m, &version));
+    model_snapshot(rt, m, &version);
     const unsigned long generation = clconv__fft_generation(rt);
     struct clconv__planner *pl = rt->planner;
-    pthread_mutex_lock(&rt->lock);
+    pthread_mutex_lock(&pl->lock);
     for (size_t i = 0; i < MEMO_SLOTS; i++) {
         const memo *e = &pl->memo[i];
         if (e->used && e->version == version && e->generation == generation &&
@@ -573,17 +577,17 @@ static int planned_layout(clconv_runtime *rt, const clconv__geom *g, clconv__mod
             *found = e->found;
             *out = e->lay;
             *seconds = e->seconds;
-            pthread_mutex_unlock(&rt->lock);
+            pthread_mutex_unlock(&pl->lock);
             return 0;
         }
     }
-    pthread_mutex_unlock(&rt->lock);
+    pthread_mutex_unlock(&pl->lock);
     *found = best_layout(rt, m, g, out, seconds) == 0;
-    pthread_mutex_lock(&rt->lock);
+    pthread_mutex_lock(&pl->lock);
     memo *e = &pl->memo[pl->next];
     pl->next = (pl->next + 1) % MEMO_SLOTS;
     *e = (memo){1, *g, generation, version, *found, *out, *seconds};
-    pthread_mutex_unlock(&rt->lock);
+    pthread_mutex_unlock(&pl->lock);
     return 0;
 }
 

@@ -84,7 +84,12 @@ int clconv__plan_method(clconv_runtime *rt, const clconv__geom *g, clconv_method
  * fast radices), even when `even` is set; 0 when none fits size_t. */
 size_t clconv__fast_size(size_t n, int even);
 
-/* Frees the runtime's cost model (runtime destruction). */
+/* Makes the runtime's planner with the default model (runtime creation);
+ * a stored model is read at its first use. */
+int clconv__plan_create(clconv_runtime *rt);
+
+/* Frees the runtime's planner (runtime destruction, or a creation that
+ * failed); nothing when there is none. */
 void clconv__plan_clear(clconv_runtime *rt);
 
 #endif /* CLCONV_PLAN_H */

@@ -306,12 +306,12 @@ static int store_now(const clconv_runtime *rt, const char *path, int rejected, i
 /* Adds one to a cache counter. */
 static void count(clconv_runtime *rt, unsigned long *counter)
 {
-    pthread_mutex_lock(&rt->lock);
+    pthread_mutex_lock(&rt->program_lock);
     (*counter)++;
-    pthread_mutex_unlock(&rt->lock);
+    pthread_mutex_unlock(&rt->program_lock);
 }
 
-/* Loads through the disk cache or builds, without rt->lock: a build takes
+/* Loads through the disk cache or builds, with no lock held: a build takes
  * seconds on a CPU device, and other calls on the runtime go on meanwhile. */
 static int load(clconv_runtime *rt, const char *name, const char *src, size_t len,
                 const char *opts, cl_program *out)
@@ -353,7 +353,7 @@ static int load(clconv_runtime *rt, const char *name, const char *src, size_t le
     return status;
 }
 
-/* The entry for (name, opts), or NULL; called with rt->lock held. */
+/* The entry for (name, opts), or NULL; called with rt->program_lock held. */
 static struct clconv__program *find(const clconv_runtime *rt, const char *name, const char *opts)
 {
     for (struct clconv__program *p = rt->programs; p; p = p->next)
@@ -377,32 +377,32 @@ int clconv__program_get(clconv_runtime *rt, const char *name, const char *option
     const char *src = clconv__kernel_source(name, &len);
     RETURN_IF(rt, !src, CLCONV_EINVAL, "no embedded kernel source named '%s'", name);
 
-    pthread_mutex_lock(&rt->lock);
+    pthread_mutex_lock(&rt->program_lock);
     struct clconv__program *entry;
     /* Another thread building this program: wait for it. If its build
      * failed the entry is gone, and this thread tries (and reports) itself. */
     while ((entry = find(rt, name, opts)) && entry->building)
-        pthread_cond_wait(&rt->program_built, &rt->lock);
+        pthread_cond_wait(&rt->program_built, &rt->program_lock);
     if (entry) {
         rt->stats.memory_hits++;
         *out = entry->program;
-        pthread_mutex_unlock(&rt->lock);
+        pthread_mutex_unlock(&rt->program_lock);
         return 0;
     }
     entry = calloc(1, sizeof *entry);
     if (!entry || !(entry->name = strdup(name)) || !(entry->options = strdup(opts))) {
-        pthread_mutex_unlock(&rt->lock);
+        pthread_mutex_unlock(&rt->program_lock);
         entry_free(entry);
         return CLCONV_FAIL(rt, CLCONV_ENOMEM, "allocating a program cache entry");
     }
     entry->building = 1;
     entry->next = rt->programs;
     rt->programs = entry;
-    pthread_mutex_unlock(&rt->lock);
+    pthread_mutex_unlock(&rt->program_lock);
 
     const int status = load(rt, name, src, len, opts, &entry->program);
 
-    pthread_mutex_lock(&rt->lock);
+    pthread_mutex_lock(&rt->program_lock);
     if (status == 0) {
         entry->building = 0;
         *out = entry->program;
@@ -413,7 +413,7 @@ int clconv__program_get(clconv_runtime *rt, const char *name, const char *option
         entry_free(entry);
     }
     pthread_cond_broadcast(&rt->program_built);
-    pthread_mutex_unlock(&rt->lock);
+    pthread_mutex_unlock(&rt->program_lock);
     return status;
 }
 

@@ -79,6 +79,29 @@ static char *cache_dir_for(const clconv_runtime_options *o)
     return NULL;
 }
 
+/* The runtime's own locks (internal.h says what each guards). */
+static int locks_init(clconv_runtime *rt)
+{
+    if (pthread_mutex_init(&rt->program_lock, NULL) != 0) goto fail;
+    if (pthread_cond_init(&rt->program_built, NULL) != 0) goto fail_program_lock;
+    if (pthread_mutex_init(&rt->scratch_lock, NULL) != 0) goto fail_program_built;
+    return 0;
+
+fail_program_built:
+    pthread_cond_destroy(&rt->program_built);
+fail_program_lock:
+    pthread_mutex_destroy(&rt->program_lock);
+fail:
+    return CLCONV_FAIL(NULL, CLCONV_ENOMEM, "initialising the runtime's locks");
+}
+
+static void locks_destroy(clconv_runtime *rt)
+{
+    pthread_mutex_destroy(&rt->scratch_lock);
+    pthread_cond_destroy(&rt->program_built);
+    pthread_mutex_destroy(&rt->program_lock);
+}
+
 int clconv_runtime_create(clconv_runtime **out, const char *spec)
 {
     clconv_runtime_options o;
@@ -106,21 +129,21 @@ int clconv_runtime_create_ex(clconv_runtime **out, const clconv_runtime_options 
 
     rt = calloc(1, sizeof *rt);
     RETURN_IF(NULL, !rt, CLCONV_ENOMEM, "allocating the runtime");
-    if (pthread_mutex_init(&rt->lock, NULL) != 0) {
+    status = locks_init(rt);
+    if (status < 0) {
         free(rt);
-        return CLCONV_FAIL(NULL, CLCONV_ENOMEM, "initialising the runtime lock");
+        return status;
     }
-    if (pthread_cond_init(&rt->program_built, NULL) != 0) {
-        pthread_mutex_destroy(&rt->lock);
-        free(rt);
-        return CLCONV_FAIL(NULL, CLCONV_ENOMEM, "initialising the runtime's condition variable");
-    }
+    status = clconv__fft_cache_create(rt);
+    if (status < 0) goto fail_locks;
+    status = clconv__plan_create(rt);
+    if (status < 0) goto fail_fft;
     rt->verbose = opts->verbose || ((env = getenv("CLCONV_VERBOSE")) && *env && *env != '0');
 
     status = clconv__device_ids(index, &rt->platform, &rt->device);
-    if (status < 0) goto fail_lock;
+    if (status < 0) goto fail_plan;
     status = clconv__device_query(rt->platform, rt->device, &rt->info);
-    if (status < 0) goto fail_lock;
+    if (status < 0) goto fail_plan;
     rt->info.index = index;
 
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)rt->platform, 0};
@@ -128,7 +151,7 @@ int clconv_runtime_create_ex(clconv_runtime **out, const clconv_runtime_options 
     if (err != CL_SUCCESS) {
         status = clconv__cl_fail(NULL, err, "clCreateContext", __FILE__, __LINE__,
                                  "device '%s'", rt->info.name);
-        goto fail_lock;
+        goto fail_plan;
     }
     rt->queue = clCreateCommandQueue(rt->ctx, rt->device, 0, &err);
     if (err != CL_SUCCESS) {
@@ -174,9 +197,12 @@ fail_queue:
     clReleaseCommandQueue(rt->queue);
 fail_ctx:
     clReleaseContext(rt->ctx);
-fail_lock:
-    pthread_cond_destroy(&rt->program_built);
-    pthread_mutex_destroy(&rt->lock);
+fail_plan:
+    clconv__plan_clear(rt);
+fail_fft:
+    clconv__fft_cache_clear(rt);
+fail_locks:
+    locks_destroy(rt);
     free(rt);
     return status;
 }
@@ -192,8 +218,7 @@ void clconv_runtime_destroy(clconv_runtime *rt)
     clconv__program_cache_clear(rt);
     clReleaseCommandQueue(rt->queue);
     clReleaseContext(rt->ctx);
-    pthread_cond_destroy(&rt->program_built);
-    pthread_mutex_destroy(&rt->lock);
+    locks_destroy(rt);
     free(rt->cache_dir);
     free(rt);
 }
@@ -219,9 +244,9 @@ int clconv_runtime_finish(clconv_runtime *rt)
 int clconv_runtime_cache_stats(const clconv_runtime *rt, clconv_cache_stats *stats)
 {
     RETURN_IF(rt, !rt || !stats, CLCONV_EINVAL, "runtime or stats is NULL");
-    pthread_mutex_lock((pthread_mutex_t *)&rt->lock);
+    pthread_mutex_lock((pthread_mutex_t *)&rt->program_lock);
     *stats = rt->stats;
-    pthread_mutex_unlock((pthread_mutex_t *)&rt->lock);
+    pthread_mutex_unlock((pthread_mutex_t *)&rt->program_lock);
     clconv__fft_cache_counts(rt, &stats->plan_hits, &stats->plans_created);
     return 0;
 }

@@ -37,7 +37,7 @@ int clconv__alloc(clconv_runtime *rt, cl_mem_flags flags, size_t bytes, void *ho
 int clconv__scratch_get(clconv_runtime *rt, size_t bytes, cl_mem *out)
 {
     struct clconv__scratch *best = NULL;
-    pthread_mutex_lock(&rt->lock);
+    pthread_mutex_lock(&rt->scratch_lock);
     /* Smallest free entry that fits, and not more than twice the request, so
      * a small job does not pin a huge buffer. */
     for (struct clconv__scratch *s = rt->scratch; s; s = s->next)
@@ -47,10 +47,10 @@ int clconv__scratch_get(clconv_runtime *rt, size_t bytes, cl_mem *out)
     if (best) {
         best->in_use = 1;
         *out = best->mem;
-        pthread_mutex_unlock(&rt->lock);
+        pthread_mutex_unlock(&rt->scratch_lock);
         return 0;
     }
-    pthread_mutex_unlock(&rt->lock);
+    pthread_mutex_unlock(&rt->scratch_lock);
 
     cl_mem mem;
     FORWARD_IF_ERROR(clconv__alloc(rt, CL_MEM_READ_WRITE, bytes, NULL, &mem));
@@ -62,11 +62,11 @@ int clconv__scratch_get(clconv_runtime *rt, size_t bytes, cl_mem *out)
     entry->mem = mem;
     entry->bytes = bytes;
     entry->in_use = 1;
-    pthread_mutex_lock(&rt->lock);
+    pthread_mutex_lock(&rt->scratch_lock);
     entry->next = rt->scratch;
     rt->scratch = entry;
     rt->scratch_cached_bytes += bytes;
-    pthread_mutex_unlock(&rt->lock);
+    pthread_mutex_unlock(&rt->scratch_lock);
     *out = mem;
     return 0;
 }
@@ -74,7 +74,7 @@ int clconv__scratch_get(clconv_runtime *rt, size_t bytes, cl_mem *out)
 void clconv__scratch_release(clconv_runtime *rt, cl_mem mem)
 {
     if (!mem) return;
-    pthread_mutex_lock(&rt->lock);
+    pthread_mutex_lock(&rt->scratch_lock);
     struct clconv__scratch **link = &rt->scratch;
     size_t entries = 0;
     for (struct clconv__scratch *s = rt->scratch; s; s = s->next) entries++;
@@ -91,7 +91,7 @@ void clconv__scratch_release(clconv_runtime *rt, cl_mem mem)
             free(s);
         }
     }
-    pthread_mutex_unlock(&rt->lock);
+    pthread_mutex_unlock(&rt->scratch_lock);
 }
 
 void clconv__scratch_clear(clconv_runtime *rt)

@@ -3,16 +3,20 @@
  * runtime run host-form and buffer-form convolutions at once (sharing the
  * program cache, scratch pool and queue) and all results are right; threads
  * create and destroy runtimes of their own at the same time; threads asking
- * for the same program while it builds share one build; and failures in
- * different threads keep their own last-error messages. Threads never
- * assert: they report to the main thread, which does.
+ * for the same program or FFT plan while it is made share one build; while
+ * one thread is held inside an FFT plan's creation, another thread's direct,
+ * automatic and FFT calls (with plans of their own) all complete; and
+ * failures in different threads keep their own last-error messages.
+ * Threads never assert: they report to the main thread, which does.
  */
+#include "fft.h"
 #include "harness.h"
 #include "suites.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define THREADS 4
 #define CASES_PER_THREAD 40
@@ -152,6 +156,172 @@ START_TEST(test_threads_build_once)
 }
 END_TEST
 
+/* ---- FFT plans made outside the cache's lock ------------------------------ */
+
+/* Workers that run one FFT case, the same in each thread. */
+static void *same_fft_case(void *arg)
+{
+    worker *w = arg;
+    const conv_case c = {.kind = CONV_1D, .form = FORM_HOST, .dtype = CLCONV_F32,
+                         .mode = CLCONV_MODE_FULL, .method = CLCONV_METHOD_FFT, .batch = 1,
+                         .rows = 1, .cols = 3000, .krows = 1, .kcols = 200, .seed = 77};
+    w->failed = conv_case_try(w->rt, &c, w->msg, sizeof w->msg) != 0;
+    return NULL;
+}
+
+START_TEST(test_threads_plan_once)
+{
+    /* Threads needing the same FFT plans at once on an empty plan cache
+     * create each plan once, as one thread does. */
+    clconv_runtime_options o = {0};
+    clconv_runtime *rt = NULL;
+    o.disk_cache = -1;
+    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &o));
+    pthread_t t[THREADS];
+    worker w[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        w[i] = (worker){.rt = rt, .id = i};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, same_fft_case, &w[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+    for (int i = 0; i < THREADS; i++) ck_assert_msg(!w[i].failed, "thread %d: %s", i, w[i].msg);
+    clconv_cache_stats threaded;
+    ASSERT_OK(rt, clconv_runtime_cache_stats(rt, &threaded));
+    clconv_runtime_destroy(rt);
+
+    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &o));
+    worker one = {.rt = rt};
+    same_fft_case(&one);
+    ck_assert_msg(!one.failed, "%s", one.msg);
+    clconv_cache_stats single;
+    ASSERT_OK(rt, clconv_runtime_cache_stats(rt, &single));
+    clconv_runtime_destroy(rt);
+    ck_assert_uint_gt(single.plans_created, 0);
+    ck_assert_uint_eq(threaded.plans_created, single.plans_created);
+    ck_assert_uint_eq(threaded.plans_created + threaded.plan_hits,
+                      THREADS * (single.plans_created + single.plan_hits));
+}
+END_TEST
+
+/* The plan-build hook's state: it holds the first plan creation to reach a
+ * kernel build until the main thread releases it. One lock and condition
+ * serve the hook and the workers' "done" flags. */
+typedef struct hold {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    int seen;       /* the hook has held its one creation */
+    int held;       /* it is holding it now */
+    int released;   /* the main thread lets it go on */
+    int done[2];    /* the holder's and the other worker's calls returned */
+} hold;
+
+static void hold_first_build(const clconv__fft_key *key, void *arg)
+{
+    hold *h = arg;
+    (void)key;
+    pthread_mutex_lock(&h->lock);
+    if (!h->seen) {
+        h->seen = h->held = 1;
+        pthread_cond_broadcast(&h->changed);
+        while (!h->released) pthread_cond_wait(&h->changed, &h->lock);
+        h->held = 0;
+    }
+    pthread_mutex_unlock(&h->lock);
+}
+
+typedef struct held_worker {
+    worker w;
+    hold *h;
+    int index;                /* its slot in h->done */
+    const conv_case *cases;
+    size_t count;
+} held_worker;
+
+static void *held_work(void *arg)
+{
+    held_worker *hw = arg;
+    for (size_t i = 0; i < hw->count && !hw->w.failed; i++)
+        hw->w.failed = conv_case_try(hw->w.rt, &hw->cases[i], hw->w.msg, sizeof hw->w.msg) != 0;
+    pthread_mutex_lock(&hw->h->lock);
+    hw->h->done[hw->index] = 1;
+    pthread_cond_broadcast(&hw->h->changed);
+    pthread_mutex_unlock(&hw->h->lock);
+    return NULL;
+}
+
+START_TEST(test_threads_plan_build_blocks_nothing)
+{
+    /* One thread's FFT call is held inside its first plan's kernel build.
+     * Meanwhile another thread on the same runtime runs a direct call, an
+     * automatic one (the cost model asks the plan cache what is cached) and
+     * 2-D FFT calls, whose plans are others and are created while the first
+     * is held. All of them must return before the hold is released; the
+     * wait for them is bounded only so that a failure ends the test. */
+    static const conv_case holder[] = {
+        {.kind = CONV_1D, .form = FORM_HOST, .dtype = CLCONV_F32, .mode = CLCONV_MODE_FULL,
+         .method = CLCONV_METHOD_FFT, .batch = 1, .rows = 1, .cols = 5000, .krows = 1,
+         .kcols = 300, .seed = 11},
+    };
+    static const conv_case others[] = {
+        {.kind = CONV_1D, .form = FORM_HOST, .dtype = CLCONV_F32, .mode = CLCONV_MODE_SAME,
+         .method = CLCONV_METHOD_DIRECT, .batch = 1, .rows = 1, .cols = 1000, .krows = 1,
+         .kcols = 5, .seed = 12},
+        {.kind = CONV_1D, .form = FORM_DEVICE, .dtype = CLCONV_F32, .mode = CLCONV_MODE_SAME,
+         .method = CLCONV_METHOD_AUTO, .batch = 2, .rows = 1, .cols = 1000, .krows = 1,
+         .kcols = 5, .seed = 13},
+        {.kind = CONV_2D, .form = FORM_HOST, .dtype = CLCONV_F32, .mode = CLCONV_MODE_FULL,
+         .method = CLCONV_METHOD_FFT, .batch = 1, .rows = 40, .cols = 50, .krows = 7,
+         .kcols = 7, .seed = 14},
+    };
+    hold h = {0};
+    ck_assert_int_eq(pthread_mutex_init(&h.lock, NULL), 0);
+    ck_assert_int_eq(pthread_cond_init(&h.changed, NULL), 0);
+    clconv_runtime_options o = {0};
+    clconv_runtime *rt = NULL;
+    o.disk_cache = -1;
+    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &o));
+    held_worker hw[2] = {
+        {.w = {.rt = rt}, .h = &h, .index = 0, .cases = holder, .count = 1},
+        {.w = {.rt = rt, .id = 1}, .h = &h, .index = 1, .cases = others,
+         .count = sizeof others / sizeof others[0]},
+    };
+    pthread_t t[2];
+    clconv__fft_set_build_hook(hold_first_build, &h);
+
+    ck_assert_int_eq(pthread_create(&t[0], NULL, held_work, &hw[0]), 0);
+    pthread_mutex_lock(&h.lock);
+    while (!h.held && !h.done[0]) pthread_cond_wait(&h.changed, &h.lock);
+    const int was_held = h.held;
+    pthread_mutex_unlock(&h.lock);
+
+    int others_done = 0;
+    if (was_held) {
+        ck_assert_int_eq(pthread_create(&t[1], NULL, held_work, &hw[1]), 0);
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += 180;
+        pthread_mutex_lock(&h.lock);
+        while (!h.done[1] && pthread_cond_timedwait(&h.changed, &h.lock, &deadline) == 0) {
+        }
+        others_done = h.done[1] && h.held;
+        h.released = 1;
+        pthread_cond_broadcast(&h.changed);
+        pthread_mutex_unlock(&h.lock);
+        ck_assert_int_eq(pthread_join(t[1], NULL), 0);
+    }
+    ck_assert_int_eq(pthread_join(t[0], NULL), 0);
+    clconv__fft_set_build_hook(NULL, NULL);
+    clconv_runtime_destroy(rt);
+    pthread_cond_destroy(&h.changed);
+    pthread_mutex_destroy(&h.lock);
+
+    ck_assert_msg(!hw[0].w.failed, "held thread: %s", hw[0].w.msg);
+    ck_assert_msg(was_held, "the FFT call built no plan kernel");
+    ck_assert_msg(!hw[1].w.failed, "other thread: %s", hw[1].w.msg);
+    ck_assert_msg(others_done, "the other thread's calls waited for the held plan creation");
+}
+END_TEST
+
 typedef struct failer {
     clconv_runtime *rt;
     size_t n; /* a length unique to the thread, quoted in its error */
@@ -202,6 +372,8 @@ Suite *clconv_test_suite_threads(void)
     tcase_add_test(tc, test_threads_own_runtimes);
     tcase_add_test(tc, test_threads_own_last_error);
     tcase_add_test(tc, test_threads_build_once);
+    tcase_add_test(tc, test_threads_plan_once);
+    tcase_add_test(tc, test_threads_plan_build_blocks_nothing);
     suite_add_tcase(s, tc);
     return s;
 }
