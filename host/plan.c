@@ -417,10 +417,17 @@ static size_t dim_plans(const clconv__geom *g, int d, dim_plan *c)
      * of length L unaliased when L >= start + out and L >= n + k - 1 - start;
      * L >= n and L >= k hold the inputs. Valid mode needs only L >= n. */
     size_t need = max_of(max_of(n, k), max_of(n + k - 1 - start, start + out));
+    /* Under a boundary mode the signal does not end in zeros: the one block
+     * must read every output's window, from start - (k-1), as overlap-save
+     * blocks do. */
+    if (g->boundary) need = out + k - 1;
     size_t plain = plain_length(need, even);
     if (plain == 0) return 0;
     size_t count = 0;
-    c[count++] = (dim_plan){plain, out, 1, start, 0};
+    if (g->boundary)
+        c[count++] = (dim_plan){plain, out, 1, k - 1, (long long)start - (long long)(k - 1)};
+    else
+        c[count++] = (dim_plan){plain, out, 1, start, 0};
     /* Overlap-save: block b reads from start - (k-1) + b*step, and positions
      * k-1 ... L-1 of its circular convolution are linear ones. Blocks of at
      * least 2k points keep at least half of each transform as output. Only
@@ -552,7 +559,8 @@ static int same_cost(const clconv__geom *a, const clconv__geom *b)
     return a->dims == b->dims && a->batch == b->batch && a->dtype == b->dtype &&
            a->n[0] == b->n[0] && a->n[1] == b->n[1] && a->k[0] == b->k[0] &&
            a->k[1] == b->k[1] && a->out[0] == b->out[0] && a->out[1] == b->out[1] &&
-           a->start[0] == b->start[0] && a->start[1] == b->start[1];
+           a->start[0] == b->start[0] && a->start[1] == b->start[1] &&
+           a->boundary == b->boundary;
 }
 
 /* best_layout under the runtime's model (copied to *m), kept in the
