@@ -639,8 +639,10 @@ int clconv__plan_method(clconv_runtime *rt, const clconv__geom *g, clconv_method
     int fft_ok;
     FORWARD_IF_ERROR(planned_layout(rt, g, &m, &lay, &fft_s, &fft_ok));
     /* The direct path swaps the operands when the kernel is the larger, so
-     * each output costs min(signal, kernel) multiply-adds. */
-    double taps = fmin((double)g->n[0] * (double)g->n[1], (double)g->k[0] * (double)g->k[1]);
+     * each output costs min(signal, kernel) multiply-adds; not under a
+     * boundary mode, which extends the signal only. */
+    double taps = (double)g->k[0] * (double)g->k[1];
+    if (!g->boundary) taps = fmin((double)g->n[0] * (double)g->n[1], taps);
     double flops = 2.0 * (double)g->batch * (double)g->out[0] * (double)g->out[1] * taps;
     double occupancy;
     FORWARD_IF_ERROR(direct_occupancy(rt, g, &occupancy));

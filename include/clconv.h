@@ -335,7 +335,7 @@ CLCONV_API int clconv_boundary_parse(const char *name, clconv_boundary *boundary
 
 /* 1-D convolution of `batch` signals of n samples each (stored one after the
  * other in `signal`) with one kernel of k taps. `out` receives batch rows of
- * clconv_conv_output_size(n, k, mode) samples. All buffers are borrowed and
+ * clconv_conv_output_size(n, k, mode) samples (n with a boundary mode). All buffers are borrowed and
  * must share one dtype; out must not alias signal or kernel. The work is
  * enqueued on the runtime's queue and may still run when the call returns;
  * reading `out` (clconv_buffer_read) waits for it. opts may be NULL. */
@@ -351,7 +351,7 @@ CLCONV_API int clconv_conv1d_host(clconv_runtime *rt, clconv_dtype dtype, const 
 
 /* 2-D convolution of `batch` row-major images of rows x cols with one
  * krows x kcols kernel. Output extents follow clconv_conv_output_size per
- * dimension; in VALID mode one input must be at least as large as the other
+ * dimension (rows x cols with a boundary mode); in VALID mode one input must be at least as large as the other
  * in both dimensions (as in SciPy), else CLCONV_EINVAL. Buffers as for
  * clconv_conv1d. */
 CLCONV_API int clconv_conv2d(clconv_runtime *rt, const clconv_buffer *image, size_t rows,
