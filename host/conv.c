@@ -13,6 +13,9 @@
 
 static const char *const mode_names[] = {"full", "same", "valid"};
 static const char *const method_names[] = {"auto", "direct", "fft"};
+static const char *const boundary_names[] = {"none",    "constant", "reflect",
+                                             "mirror", "nearest",  "wrap"};
+#define BOUNDARIES (sizeof boundary_names / sizeof boundary_names[0])
 
 const char *clconv_mode_name(clconv_mode mode)
 {
@@ -38,6 +41,22 @@ int clconv_method_parse(const char *name, clconv_method *method)
     for (int i = 0; i < 3; i++)
         if (strcmp(name, method_names[i]) == 0) return (*method = (clconv_method)i), 0;
     return CLCONV_FAIL(NULL, CLCONV_EINVAL, "unknown method '%s' (auto, direct or fft)", name);
+}
+
+const char *clconv_boundary_name(clconv_boundary boundary)
+{
+    return (unsigned)boundary < BOUNDARIES ? boundary_names[boundary] : "unknown";
+}
+
+int clconv_boundary_parse(const char *name, clconv_boundary *boundary)
+{
+    RETURN_IF(NULL, !name || !boundary, CLCONV_EINVAL, "name or boundary is NULL");
+    for (unsigned i = 0; i < BOUNDARIES; i++)
+        if (strcmp(name, boundary_names[i]) == 0) return (*boundary = (clconv_boundary)i), 0;
+    return CLCONV_FAIL(NULL, CLCONV_EINVAL,
+                       "unknown boundary mode '%s' (none, constant, reflect, mirror, nearest "
+                       "or wrap)",
+                       name);
 }
 
 int clconv_conv_output_size(size_t n, size_t k, clconv_mode mode, size_t *out)
@@ -75,6 +94,69 @@ static int dim(const clconv_runtime *rt, clconv__geom *g, int d, size_t n, size_
     return 0;
 }
 
+/* One dimension of a boundary-mode geometry: the output has the signal's
+ * extent and the kernel sits where ndimage puts it (dispatch.h). origin has
+ * been checked against k. */
+static void boundary_dim(clconv__geom *g, int d, size_t n, size_t k, int64_t origin)
+{
+    g->n[d] = n;
+    g->k[d] = k;
+    g->out[d] = n;
+    g->start[d] = g->correlate ? (size_t)((int64_t)((k - 1) / 2) - origin)
+                               : (size_t)((int64_t)(k / 2) + origin);
+}
+
+/* Checks the boundary options and, with a boundary mode, fills the
+ * geometry's extents (geometry() does it otherwise). */
+static int boundary_options(const clconv_runtime *rt, int dims, size_t rows, size_t cols,
+                            size_t krows, size_t kcols, const clconv_conv_options *o,
+                            clconv__geom *g)
+{
+    const char *name = clconv_boundary_name(o->boundary);
+    RETURN_IF(rt, (unsigned)o->boundary >= BOUNDARIES, CLCONV_EINVAL,
+              "unknown boundary mode %d (none, constant, reflect, mirror, nearest or wrap)",
+              (int)o->boundary);
+    if (o->boundary == CLCONV_BOUNDARY_NONE) {
+        RETURN_IF(rt, o->origin[0] != 0 || o->origin[1] != 0, CLCONV_EINVAL,
+                  "origin (%lld, %lld) needs a boundary mode: without one the output mode "
+                  "places the kernel (for zero padding with ndimage's placement, use the "
+                  "constant mode with cval 0)",
+                  (long long)o->origin[0], (long long)o->origin[1]);
+        RETURN_IF(rt, o->cval != 0, CLCONV_EINVAL,
+                  "cval %g needs the constant boundary mode; without a boundary mode the "
+                  "signal reads as zero outside",
+                  o->cval);
+        return 0;
+    }
+    RETURN_IF(rt, o->mode != CLCONV_MODE_SAME, CLCONV_EINVAL,
+              "boundary mode '%s' needs output mode same, not %s: a boundary mode gives an "
+              "output of the signal's shape, which full and valid modes do not",
+              name, clconv_mode_name(o->mode));
+    RETURN_IF(rt, dims == 1 && o->origin[1] != 0, CLCONV_EINVAL,
+              "a 1-D convolution takes its origin from origin[0]; origin[1] must be 0, not %lld",
+              (long long)o->origin[1]);
+    for (int a = 0; a < dims; a++) { /* axis a of the caller's array */
+        const size_t k = dims == 2 && a == 0 ? krows : kcols;
+        const int64_t org = o->origin[a];
+        const int64_t lo = -(int64_t)(k / 2), hi = (int64_t)((k - 1) / 2);
+        RETURN_IF(rt, org < lo || org > hi, CLCONV_EINVAL,
+                  "origin %lld%s is outside the kernel: with %zu taps it must lie in %lld ... "
+                  "%lld, as in scipy.ndimage",
+                  (long long)org, dims == 1 ? "" : a == 0 ? " along rows" : " along columns", k,
+                  (long long)lo, (long long)hi);
+    }
+    g->boundary = o->boundary;
+    g->cval = o->boundary == CLCONV_BOUNDARY_CONSTANT ? o->cval : 0.0;
+    if (dims == 1) {
+        boundary_dim(g, 0, rows, krows, 0);
+        boundary_dim(g, 1, cols, kcols, o->origin[0]);
+    } else {
+        boundary_dim(g, 0, rows, krows, o->origin[0]);
+        boundary_dim(g, 1, cols, kcols, o->origin[1]);
+    }
+    return 0;
+}
+
 /* Validates the sizes and fills g; the element counts of signal, kernel and
  * output must all fit size_t and a device allocation. */
 static int geometry(const clconv_runtime *rt, int dims, clconv_dtype dtype, size_t rows,
@@ -91,6 +173,8 @@ static int geometry(const clconv_runtime *rt, int dims, clconv_dtype dtype, size
     RETURN_IF(rt, rows == 0 || cols == 0, CLCONV_EINVAL, "empty signal (%zu x %zu)", rows, cols);
     RETURN_IF(rt, krows == 0 || kcols == 0, CLCONV_EINVAL, "empty kernel (%zu x %zu)", krows,
               kcols);
+    g->correlate = o->correlate != 0;
+    FORWARD_IF_ERROR(boundary_options(rt, dims, rows, cols, krows, kcols, o, g));
     if (dims == 2 && o->mode == CLCONV_MODE_VALID)
         RETURN_IF(rt, !((rows >= krows && cols >= kcols) || (krows >= rows && kcols >= cols)),
                   CLCONV_EINVAL,
@@ -100,9 +184,10 @@ static int geometry(const clconv_runtime *rt, int dims, clconv_dtype dtype, size
     g->dims = dims;
     g->batch = batch;
     g->dtype = dtype;
-    g->correlate = o->correlate != 0;
-    FORWARD_IF_ERROR(dim(rt, g, 0, rows, krows, o->mode));
-    FORWARD_IF_ERROR(dim(rt, g, 1, cols, kcols, o->mode));
+    if (g->boundary == CLCONV_BOUNDARY_NONE) {
+        FORWARD_IF_ERROR(dim(rt, g, 0, rows, krows, o->mode));
+        FORWARD_IF_ERROR(dim(rt, g, 1, cols, kcols, o->mode));
+    }
     size_t es = clconv_dtype_size(dtype);
     const size_t *ext[3] = {g->n, g->k, g->out};
     for (int i = 0; i < 3; i++) {

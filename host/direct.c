@@ -5,16 +5,18 @@
  * copy (kernels/pad.cl). Every mode, convolution and correlation, 1-D and
  * 2-D, reduces to one shape of work: output [r][c] reads the source's rows
  * r..r+kr-1 and columns c..c+kc-1 of a window placed for the mode, zero
- * outside the source, correlated with the taps walked forwards
- * (correlation) or backwards (convolution). A single strip pass reads the
- * source where it lies; tiled passes, separable problems (a row pass into
+ * outside the source (or what a boundary mode reads there), correlated with
+ * the taps walked forwards (correlation) or backwards (convolution). A
+ * single strip pass reads the source where it lies, through the boundary
+ * mode when there is one; tiled passes, separable problems (a row pass into
  * an intermediate buffer and a column pass out of it) and rotated sources
- * first copy the signal into a zero-padded buffer so shifted that the
- * window of output [r][c] starts at padded [r][c].
+ * first copy the signal into a padded buffer, extended by the boundary mode
+ * or zero, so shifted that the window of output [r][c] starts at padded
+ * [r][c].
  *
  * When the kernel is larger than the signal, convolution being commutative,
- * the operands swap roles, so the cost is out * min(n, k) instead of
- * out * k. Problems whose padded copy would exceed a scratch budget run in
+ * the operands swap roles (without a boundary mode, which extends the signal
+ * only), so the cost is out * min(n, k) instead of out * k. Problems whose padded copy would exceed a scratch budget run in
  * pieces (batch items, then output rows, then output columns), so any size
  * the device can hold works.
  */
@@ -24,6 +26,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Padded rows are a multiple of this many elements, so each row starts on a
  * 64-byte boundary and the padding copy's vector stores tile it exactly. */
@@ -44,6 +47,11 @@ typedef struct pass {
 typedef struct direct_plan {
     const clconv__geom *g;
     size_t es;
+    /* The boundary mode's value outside in the device's precision, for the
+     * padding copy and for strips that read the source where it lies. */
+    cl_int boundary;
+    cl_float cval32;
+    cl_double cval64;
     /* The operand copied into the padded buffer. */
     cl_mem src;
     size_t src_rows, src_cols;
@@ -166,7 +174,7 @@ static int choose_piece(clconv_runtime *rt, const direct_plan *pl, size_t piece[
  * the device cannot run at the group size it was written for (registers,
  * local memory) gives way to strips. */
 static int pass_init(clconv_runtime *rt, const clconv__geom *g, pass *ps, size_t kr, size_t kc,
-                     cl_mem taps, size_t taps_batch, int taps_reversed,
+                     cl_mem taps, size_t taps_batch, int taps_reversed, int boundary_reads,
                      const clconv__direct_params *force)
 {
     RETURN_IF(rt, kr > UINT_MAX || kc > UINT_MAX, CLCONV_EOVERFLOW,
@@ -184,6 +192,11 @@ static int pass_init(clconv_runtime *rt, const clconv__geom *g, pass *ps, size_t
     for (;;) {
         const int tiled = ps->p.variant == CLCONV__DIRECT_TILED;
         clconv__direct_params_options(&ps->p, g->dtype, ps->options, sizeof ps->options);
+        /* Strips that will read the source through a boundary mode. */
+        if (!tiled && boundary_reads) {
+            size_t used = strlen(ps->options);
+            snprintf(ps->options + used, sizeof ps->options - used, " -DBOUNDARY=1");
+        }
         clconv__direct_params_block(&ps->p, &ps->rb, &ps->cb);
         const char *name = tiled ? "conv_tiled" : "conv_strip";
         FORWARD_IF_ERROR(clconv__kernel_create(rt, name, ps->options, name, &ps->kernel));
@@ -217,7 +230,15 @@ static size_t round_groups(size_t items, size_t group)
     return (items + group - 1) / group * group;
 }
 
-/* Copies the source block of a piece into the padded buffer. */
+/* The boundary mode's cval as a kernel argument of the plan's precision. */
+static clconv__arg cval_arg(const direct_plan *pl)
+{
+    return pl->g->dtype == CLCONV_F64 ? (clconv__arg)CLCONV__ARG(pl->cval64)
+                                      : (clconv__arg)CLCONV__ARG(pl->cval32);
+}
+
+/* Copies the source block of a piece into the padded buffer, read through
+ * the boundary mode outside the source. */
 static int enqueue_pad(clconv_runtime *rt, const direct_plan *pl, const extents *x, cl_mem dst,
                        size_t b0, size_t nb, size_t r0, size_t c0)
 {
@@ -226,10 +247,12 @@ static int enqueue_pad(clconv_runtime *rt, const direct_plan *pl, const extents 
     const cl_long row_off = pl->row_off + (cl_long)r0, col_off = pl->col_off + (cl_long)c0;
     const cl_int reverse = pl->src_reverse;
     const cl_ulong pitch = x->cols[0], batch = (cl_ulong)x->rows[0] * x->cols[0];
-    const clconv__arg args[] = {CLCONV__ARG(pl->src), CLCONV__ARG(src_offset), CLCONV__ARG(rows),
-                                CLCONV__ARG(cols),    CLCONV__ARG(row_off),    CLCONV__ARG(col_off),
-                                CLCONV__ARG(reverse), CLCONV__ARG(dst),        CLCONV__ARG(pitch),
-                                CLCONV__ARG(batch)};
+    const clconv__arg args[] = {CLCONV__ARG(pl->src),      CLCONV__ARG(src_offset),
+                                CLCONV__ARG(rows),         CLCONV__ARG(cols),
+                                CLCONV__ARG(row_off),      CLCONV__ARG(col_off),
+                                CLCONV__ARG(reverse),      CLCONV__ARG(pl->boundary),
+                                cval_arg(pl),              CLCONV__ARG(dst),
+                                CLCONV__ARG(pitch),        CLCONV__ARG(batch)};
     const size_t group = pl->pass[0].p.wgx;
     const size_t gws[3] = {round_groups(x->cols[0] / pl->pass[0].p.pad_vec, group), x->rows[0],
                            pl->src_batched ? nb : 1};
@@ -239,19 +262,22 @@ static int enqueue_pad(clconv_runtime *rt, const direct_plan *pl, const extents 
 }
 
 /* What a pass reads: a buffer of rows x cols elements per batch item (pitch
- * and batch apart, batch 0 when all items share one), read as zero outside,
+ * and batch apart, batch 0 when all items share one), read outside through
+ * the boundary mode (NONE: zero; only strips built to read it take another),
  * with the window of output [0][0] at [row_off][col_off]. */
 typedef struct source {
     cl_mem mem;
     cl_ulong pitch, batch;
     cl_long rows, cols, row_off, col_off;
+    cl_int boundary;
 } source;
 
 /* The padded buffer of pass i of a piece: every window lies inside. */
 static source padded(const direct_plan *pl, int i, const extents *x, cl_mem mem)
 {
     const cl_ulong batch = i == 0 && !pl->src_batched ? 0 : (cl_ulong)x->rows[i] * x->cols[i];
-    return (source){mem, x->cols[i], batch, (cl_long)x->rows[i], (cl_long)x->cols[i], 0, 0};
+    return (source){mem, x->cols[i], batch, (cl_long)x->rows[i], (cl_long)x->cols[i], 0, 0,
+                    CLCONV_BOUNDARY_NONE};
 }
 
 /* Runs pass i of a piece from `in` into `out` at out_offset, with out_pitch
@@ -291,7 +317,8 @@ static int enqueue_pass(clconv_runtime *rt, const direct_plan *pl, int i, const 
     const clconv__arg args[] = {
         CLCONV__ARG(in->mem),     CLCONV__ARG(in_offset), CLCONV__ARG(in_pitch),
         CLCONV__ARG(in_batch),    CLCONV__ARG(in->rows),  CLCONV__ARG(in->cols),
-        CLCONV__ARG(in->row_off), CLCONV__ARG(in->col_off), CLCONV__ARG(ps->taps),
+        CLCONV__ARG(in->row_off), CLCONV__ARG(in->col_off), CLCONV__ARG(in->boundary),
+        cval_arg(pl),             CLCONV__ARG(ps->taps),
         CLCONV__ARG(taps_offset), CLCONV__ARG(taps_batch), CLCONV__ARG(taps_step),
         CLCONV__ARG(kr),          CLCONV__ARG(kc),        CLCONV__ARG(out),
         CLCONV__ARG(out_offset),  CLCONV__ARG(out_pitch), CLCONV__ARG(out_batch),
@@ -302,9 +329,9 @@ static int enqueue_pass(clconv_runtime *rt, const direct_plan *pl, int i, const 
     return clconv__launch(rt, ps->kernel, 3, gws, lws, name);
 }
 
-/* One pass of strips straight over the source, zero outside it: no padded
- * copy, no scratch, no pieces. For single-pass strip plans whose source is
- * read as it lies (not rotated). */
+/* One pass of strips straight over the source, read outside it as zero or
+ * through the boundary mode: no padded copy, no scratch, no pieces. For
+ * single-pass strip plans whose source is read as it lies (not rotated). */
 static int execute_unpadded(clconv_runtime *rt, direct_plan *pl, cl_mem out)
 {
     const clconv__geom *g = pl->g;
@@ -315,7 +342,8 @@ static int execute_unpadded(clconv_runtime *rt, direct_plan *pl, cl_mem out)
                         (cl_long)pl->src_rows,
                         (cl_long)pl->src_cols,
                         pl->row_off,
-                        pl->col_off};
+                        pl->col_off,
+                        pl->boundary};
     clconv__note(rt, "direct: strips [%s] over the unpadded source, %zu x %zu x %zu outputs",
                  pl->pass[0].options, g->batch, g->out[0], g->out[1]);
     const cl_ulong out_batch = (cl_ulong)g->out[0] * g->out[1];
@@ -385,7 +413,11 @@ static int execute(clconv_runtime *rt, direct_plan *pl, cl_mem out)
 /* Fields common to both entry points; the caller fills source and passes. */
 static void plan_init(direct_plan *pl, const clconv__geom *g)
 {
-    *pl = (direct_plan){.g = g, .es = clconv_dtype_size(g->dtype)};
+    *pl = (direct_plan){.g = g,
+                        .es = clconv_dtype_size(g->dtype),
+                        .boundary = (cl_int)g->boundary,
+                        .cval32 = (cl_float)g->cval,
+                        .cval64 = g->cval};
 }
 
 /* The source offsets that put the window of output [0][0] at padded
@@ -417,9 +449,10 @@ int clconv__direct_run_params(clconv_runtime *rt, const clconv__geom *g, cl_mem 
     /* Convolution commutes: when the kernel is the larger operand it becomes
      * the padded source and the signal the (reversed) taps, so each output
      * costs min(n, k) multiply-adds. A correlation is a convolution with the
-     * reversed kernel, so swapped it pads the kernel rotated by 180 degrees. */
+     * reversed kernel, so swapped it pads the kernel rotated by 180 degrees.
+     * A boundary mode extends the signal only, so there it keeps its role. */
     const size_t signal_len = g->n[0] * g->n[1], kernel_len = g->k[0] * g->k[1];
-    const int swap = signal_len < kernel_len;
+    const int swap = !g->boundary && signal_len < kernel_len;
     const size_t *window = swap ? g->n : g->k;
     pl.src = swap ? kernel : signal;
     pl.src_rows = swap ? g->k[0] : g->n[0];
@@ -428,7 +461,8 @@ int clconv__direct_run_params(clconv_runtime *rt, const clconv__geom *g, cl_mem 
     pl.src_reverse = swap && g->correlate;
     plan_offsets(&pl, window[0], window[1]);
     int status = pass_init(rt, g, &pl.pass[0], window[0], window[1], swap ? signal : kernel,
-                           swap ? signal_len : 0, swap || !g->correlate, force);
+                           swap ? signal_len : 0, swap || !g->correlate, g->boundary != 0,
+                           force);
     if (status < 0) return status;
     plan_pad_options(&pl);
     return execute(rt, &pl, out);
@@ -445,9 +479,9 @@ int clconv__direct_separable_run(clconv_runtime *rt, const clconv__geom *g, cl_m
     pl.src_cols = g->n[1];
     pl.src_batched = 1;
     plan_offsets(&pl, g->k[0], g->k[1]);
-    int status = pass_init(rt, g, &pl.pass[0], 1, g->k[1], krow, 0, !g->correlate, NULL);
+    int status = pass_init(rt, g, &pl.pass[0], 1, g->k[1], krow, 0, !g->correlate, 0, NULL);
     if (status == 0)
-        status = pass_init(rt, g, &pl.pass[1], g->k[0], 1, kcol, 0, !g->correlate, NULL);
+        status = pass_init(rt, g, &pl.pass[1], g->k[0], 1, kcol, 0, !g->correlate, 0, NULL);
     if (status < 0) {
         if (pl.pass[0].kernel) clReleaseKernel(pl.pass[0].kernel);
         return status;

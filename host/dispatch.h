@@ -13,11 +13,14 @@
  * of 1 and start 0), so 1-D is the 2-D case with one row.
  *
  * Every mode reduces to one formula. With w the taps (the kernel reversed
- * for convolution, as given for correlation) and x read as zero outside
- * [0, n):
+ * for convolution, as given for correlation) and x read outside [0, n) as
+ * the boundary mode says (zero without one):
  *   out[o] = sum_t x[o + start - (k - 1) + t] * w[t],  0 <= o < out_len
  * per dimension, where start is the position of the first output inside the
- * full convolution: 0 (full), (k-1)/2 (same), min(n,k)-1 (valid). */
+ * full convolution: 0 (full), (k-1)/2 (same), min(n,k)-1 (valid). With a
+ * boundary mode out_len is n and start places the kernel as ndimage does:
+ * k/2 + origin (convolution) or (k-1)/2 - origin (correlation), always in
+ * 0 ... k-1. */
 typedef struct clconv__geom {
     int dims;              /* 1 or 2 */
     size_t batch;          /* signals/images, stored one after another */
@@ -27,6 +30,8 @@ typedef struct clconv__geom {
     size_t start[2];       /* first output's index in the full convolution */
     clconv_dtype dtype;
     int correlate;         /* taps are the kernel as given (1) or reversed (0) */
+    clconv_boundary boundary; /* how x reads outside [0, n); NONE: zero */
+    double cval;           /* the value outside with CLCONV_BOUNDARY_CONSTANT */
 } clconv__geom;
 
 /* Direct convolution. signal holds batch*n[0]*n[1] elements, kernel

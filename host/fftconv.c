@@ -9,7 +9,10 @@
  * Convolution and correlation differ only in the kernel's padding: the
  * dispatch geometry asks for full-convolution outputs start ... start+out-1
  * of x with h (convolution) or with h reversed (correlation), so the kernel
- * is padded reversed for correlation and every mode is a crop.
+ * is padded reversed for correlation and every mode is a crop. A boundary
+ * mode changes only how the signal's blocks read past its edges (the
+ * padding kernel maps those positions through the mode), which is why
+ * plan.c gives such a geometry blocks that hold each output's whole window.
  */
 #include "fft.h"
 #include "plan.h"
@@ -69,6 +72,8 @@ typedef struct pad_source {
     long long in0[2];
     size_t step[2];
     int reverse;
+    clconv_boundary boundary; /* how the source reads outside itself */
+    double cval;
     double scale;
 } pad_source;
 
@@ -81,12 +86,15 @@ static int enqueue_pad(clconv_runtime *rt, const steps *s, const clconv__fft_lay
     cl_ulong images = src->images, br = src->blocks[0], bc = src->blocks[1];
     cl_long in0r = src->in0[0], in0c = src->in0[1];
     cl_long stepr = (cl_long)src->step[0], stepc = (cl_long)src->step[1];
-    cl_int reverse = src->reverse;
+    cl_int reverse = src->reverse, boundary = (cl_int)src->boundary;
     cl_ulong len_c = lay->len[1], pitch = clconv__fft_pitch(lay->len[1]);
-    cl_float scale32 = (cl_float)src->scale;
-    cl_double scale64 = src->scale;
+    cl_float scale32 = (cl_float)src->scale, cval32 = (cl_float)src->cval;
+    cl_double scale64 = src->scale, cval64 = src->cval;
+    const int f64 = dtype == CLCONV_F64;
     const clconv__arg scale =
-        dtype == CLCONV_F64 ? (clconv__arg)CLCONV__ARG(scale64) : (clconv__arg)CLCONV__ARG(scale32);
+        f64 ? (clconv__arg)CLCONV__ARG(scale64) : (clconv__arg)CLCONV__ARG(scale32);
+    const clconv__arg cval =
+        f64 ? (clconv__arg)CLCONV__ARG(cval64) : (clconv__arg)CLCONV__ARG(cval32);
     const clconv__arg args[] = {CLCONV__ARG(src->mem),
                                 CLCONV__ARG(rows),
                                 CLCONV__ARG(cols),
@@ -99,6 +107,8 @@ static int enqueue_pad(clconv_runtime *rt, const steps *s, const clconv__fft_lay
                                 CLCONV__ARG(stepr),
                                 CLCONV__ARG(stepc),
                                 CLCONV__ARG(reverse),
+                                CLCONV__ARG(boundary),
+                                cval,
                                 scale,
                                 CLCONV__ARG(dst),
                                 CLCONV__ARG(len_c),
@@ -160,10 +170,28 @@ static int run_layout(clconv_runtime *rt, const clconv__geom *g, const clconv__f
     if (status == 0) status = clconv__scratch_get(rt, per * lay->group, &work);
 
     /* The inverse transform is unnormalised: the kernel carries 1/points. */
-    const pad_source ksrc = {kernel, g->k[0], g->k[1], 1, {1, 1}, {0, 0}, {0, 0},
-                             g->correlate, 1.0 / ((double)lay->len[0] * (double)lay->len[1])};
-    const pad_source xsrc = {signal, g->n[0], g->n[1], g->batch, {lay->blocks[0], lay->blocks[1]},
-                             {lay->in0[0], lay->in0[1]}, {lay->step[0], lay->step[1]}, 0, 1.0};
+    const pad_source ksrc = {kernel,
+                             g->k[0],
+                             g->k[1],
+                             1,
+                             {1, 1},
+                             {0, 0},
+                             {0, 0},
+                             g->correlate,
+                             CLCONV_BOUNDARY_NONE,
+                             0.0,
+                             1.0 / ((double)lay->len[0] * (double)lay->len[1])};
+    const pad_source xsrc = {signal,
+                             g->n[0],
+                             g->n[1],
+                             g->batch,
+                             {lay->blocks[0], lay->blocks[1]},
+                             {lay->in0[0], lay->in0[1]},
+                             {lay->step[0], lay->step[1]},
+                             0,
+                             g->boundary,
+                             g->cval,
+                             1.0};
     clconv__fft_key kkey = {{lay->len[0], lay->len[1]}, 1, g->dtype, 0};
     clconv__fft_key fwd = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 0};
     clconv__fft_key inv = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 1};

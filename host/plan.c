@@ -421,10 +421,17 @@ static size_t dim_plans(const clconv__geom *g, int d, dim_plan *c)
      * of length L unaliased when L >= start + out and L >= n + k - 1 - start;
      * L >= n and L >= k hold the inputs. Valid mode needs only L >= n. */
     size_t need = max_of(max_of(n, k), max_of(n + k - 1 - start, start + out));
+    /* Under a boundary mode the signal does not end in zeros: the one block
+     * must read every output's window, from start - (k-1), as overlap-save
+     * blocks do. */
+    if (g->boundary) need = out + k - 1;
     size_t plain = plain_length(need, even);
     if (plain == 0) return 0;
     size_t count = 0;
-    c[count++] = (dim_plan){plain, out, 1, start, 0};
+    if (g->boundary)
+        c[count++] = (dim_plan){plain, out, 1, k - 1, (long long)start - (long long)(k - 1)};
+    else
+        c[count++] = (dim_plan){plain, out, 1, start, 0};
     /* Overlap-save: block b reads from start - (k-1) + b*step, and positions
      * k-1 ... L-1 of its circular convolution are linear ones. Blocks of at
      * least 2k points keep at least half of each transform as output. Only
@@ -556,7 +563,8 @@ static int same_cost(const clconv__geom *a, const clconv__geom *b)
     return a->dims == b->dims && a->batch == b->batch && a->dtype == b->dtype &&
            a->n[0] == b->n[0] && a->n[1] == b->n[1] && a->k[0] == b->k[0] &&
            a->k[1] == b->k[1] && a->out[0] == b->out[0] && a->out[1] == b->out[1] &&
-           a->start[0] == b->start[0] && a->start[1] == b->start[1];
+           a->start[0] == b->start[0] && a->start[1] == b->start[1] &&
+           a->boundary == b->boundary;
 }
 
 /* best_layout under the runtime's model (copied to *m), kept in the
@@ -635,8 +643,10 @@ int clconv__plan_method(clconv_runtime *rt, const clconv__geom *g, clconv_method
     int fft_ok;
     FORWARD_IF_ERROR(planned_layout(rt, g, &m, &lay, &fft_s, &fft_ok));
     /* The direct path swaps the operands when the kernel is the larger, so
-     * each output costs min(signal, kernel) multiply-adds. */
-    double taps = fmin((double)g->n[0] * (double)g->n[1], (double)g->k[0] * (double)g->k[1]);
+     * each output costs min(signal, kernel) multiply-adds; not under a
+     * boundary mode, which extends the signal only. */
+    double taps = (double)g->k[0] * (double)g->k[1];
+    if (!g->boundary) taps = fmin((double)g->n[0] * (double)g->n[1], taps);
     double flops = 2.0 * (double)g->batch * (double)g->out[0] * (double)g->out[1] * taps;
     double occupancy;
     FORWARD_IF_ERROR(direct_occupancy(rt, g, &occupancy));

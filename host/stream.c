@@ -7,6 +7,12 @@
  * and `start`. Rectangles move with clEnqueueWrite/ReadBufferRect straight
  * from and to the caller's arrays; the kernel is staged once.
  *
+ * Boundary modes: a piece reads its clipped rectangle through the mode, so
+ * CONSTANT (cval past the signal's edges) and NEAREST (the edge samples,
+ * which a clipped rectangle that reaches an edge holds) cut like zero
+ * padding. REFLECT, MIRROR and WRAP may read samples from anywhere in an
+ * image, so they stream in groups of whole images only.
+ *
  * Pieces are as large as the limit allows, in this order of preference:
  * several whole images, then one image in slabs of whole output rows, then
  * tiles of a few rows and part of their columns. All work goes through the
@@ -38,13 +44,22 @@ int clconv__stream_needed(const clconv_runtime *rt, const clconv__geom *g)
     return (uint64_t)in > rt->max_alloc || (uint64_t)out > rt->max_alloc;
 }
 
+/* 1 when g's pieces may be parts of images: a piece's clipped input
+ * rectangle holds everything its outputs read (see the file comment). */
+static int parts_allowed(const clconv__geom *g)
+{
+    return g->boundary == CLCONV_BOUNDARY_NONE || g->boundary == CLCONV_BOUNDARY_CONSTANT ||
+           g->boundary == CLCONV_BOUNDARY_NEAREST;
+}
+
 /* Piece extents: images, output rows, output columns. */
 typedef struct piece_size {
     size_t images, rows, cols;
 } piece_size;
 
 /* Chooses piece extents whose input and output each take at most `limit`
- * bytes; 0, or -1 when not even one output fits with its window. */
+ * bytes; 0, -1 when not even one output fits with its window, or -2 when
+ * one image does not fit and the boundary mode needs whole images. */
 static int choose_piece(const clconv__geom *g, size_t limit, piece_size *p)
 {
     const size_t es = clconv_dtype_size(g->dtype);
@@ -56,6 +71,7 @@ static int choose_piece(const clconv__geom *g, size_t limit, piece_size *p)
         p->cols = g->out[1];
         return 0;
     }
+    if (!parts_allowed(g)) return -2;
     p->images = 1;
     /* Slabs of whole rows: r output rows read at most r + k0 - 1 input rows. */
     size_t in_rows = cap / g->n[1];
@@ -155,7 +171,14 @@ int clconv__stream_host(clconv_runtime *rt, const clconv__geom *g, const void *s
     RETURN_IF(rt, taps > limit / es || (kernel2 && g->k[1] > limit / es), CLCONV_EOVERFLOW,
               "the %zu x %zu kernel exceeds the allocation limit of %" PRIu64 " bytes on '%s'",
               g->k[0], g->k[1], rt->max_alloc, rt->info.name);
-    RETURN_IF(rt, choose_piece(g, limit, &p) != 0, CLCONV_EOVERFLOW,
+    const int chosen = choose_piece(g, limit, &p);
+    RETURN_IF(rt, chosen == -2, CLCONV_ENOTSUP,
+              "boundary mode '%s' streams whole images only (it may read samples from "
+              "anywhere in one), and one %zu x %zu image or its output exceeds the "
+              "allocation limit of %" PRIu64 " bytes on '%s'",
+              clconv_boundary_name(g->boundary), g->n[0], g->n[1], rt->max_alloc,
+              rt->info.name);
+    RETURN_IF(rt, chosen != 0, CLCONV_EOVERFLOW,
               "one output's %zu x %zu input window exceeds the allocation limit of %" PRIu64
               " bytes on '%s'",
               g->k[0], g->k[1], rt->max_alloc, rt->info.name);

@@ -273,13 +273,48 @@ typedef enum clconv_method {
     CLCONV_METHOD_FFT = 2     /* FFT-based, cost n log n */
 } clconv_method;
 
+/* How the signal is read past its edges, with scipy.ndimage's names and
+ * semantics (signal a b c d):
+ *   NONE      zero, with the output extent of the mode (scipy.signal)
+ *   CONSTANT  k k k | a b c d | k k k  with k = cval
+ *   REFLECT   d c b a | a b c d | d c b a
+ *   MIRROR    d c b | a b c d | c b a  (a single sample repeats itself)
+ *   NEAREST   a a a | a b c d | d d d
+ *   WRAP      b c d | a b c d | a b c
+ * The patterns repeat as far as a kernel longer than the signal reaches. */
+typedef enum clconv_boundary {
+    CLCONV_BOUNDARY_NONE = 0,
+    CLCONV_BOUNDARY_CONSTANT = 1,
+    CLCONV_BOUNDARY_REFLECT = 2,
+    CLCONV_BOUNDARY_MIRROR = 3,
+    CLCONV_BOUNDARY_NEAREST = 4,
+    CLCONV_BOUNDARY_WRAP = 5
+} clconv_boundary;
+
 /* Options of a convolution; a zero-initialised struct means full mode,
- * automatic method, convolution (not correlation). */
+ * automatic method, convolution (not correlation), zero outside the signal.
+ *
+ * With a boundary mode other than NONE the call computes what
+ * scipy.ndimage.convolve (correlate with `correlate` set) computes with
+ * mode, cval and origin: the output has the signal's shape, so mode must be
+ * CLCONV_MODE_SAME, and the kernel is centred as ndimage centres it, which
+ * for an even length differs from scipy.signal's same mode by one sample.
+ * Per axis, for a kernel w of k taps and signal x read through the mode:
+ *   convolution  out[i] = sum_j w[j] * x[i + k/2 + origin - j]
+ *   correlation  out[i] = sum_j w[j] * x[i + j - k/2 - origin]
+ * (k/2 rounded down). origin must lie in -(k/2) ... (k-1)/2, as ndimage
+ * requires; a positive origin shifts the kernel towards lower indices. */
 typedef struct clconv_conv_options {
     clconv_mode mode;
     clconv_method method;
     int correlate;            /* 1: correlation, i.e. convolution with the reversed kernel */
     clconv_method chosen;     /* out: the method that ran */
+    clconv_boundary boundary; /* how the signal reads past its edges; NONE: zero */
+    double cval;              /* CONSTANT: the value outside (ignored by the other modes,
+                                 as in ndimage; must be 0 with NONE) */
+    int64_t origin[2];        /* kernel placement per axis, rows then columns; a 1-D
+                                 call uses origin[0] only (origin[1] must be 0); both
+                                 0 with NONE */
 } clconv_conv_options;
 
 /* Output length of a 1-D convolution of n samples with k taps in mode. */
@@ -292,9 +327,15 @@ CLCONV_API const char *clconv_method_name(clconv_method method);
 CLCONV_API int clconv_mode_parse(const char *name, clconv_mode *mode);
 CLCONV_API int clconv_method_parse(const char *name, clconv_method *method);
 
+/* Name of a boundary mode ("none", "constant", "reflect", "mirror",
+ * "nearest", "wrap"), static, and the parser from such names (0 or
+ * CLCONV_EINVAL). */
+CLCONV_API const char *clconv_boundary_name(clconv_boundary boundary);
+CLCONV_API int clconv_boundary_parse(const char *name, clconv_boundary *boundary);
+
 /* 1-D convolution of `batch` signals of n samples each (stored one after the
  * other in `signal`) with one kernel of k taps. `out` receives batch rows of
- * clconv_conv_output_size(n, k, mode) samples. All buffers are borrowed and
+ * clconv_conv_output_size(n, k, mode) samples (n with a boundary mode). All buffers are borrowed and
  * must share one dtype; out must not alias signal or kernel. The work is
  * enqueued on the runtime's queue and may still run when the call returns;
  * reading `out` (clconv_buffer_read) waits for it. opts may be NULL. */
@@ -310,7 +351,7 @@ CLCONV_API int clconv_conv1d_host(clconv_runtime *rt, clconv_dtype dtype, const 
 
 /* 2-D convolution of `batch` row-major images of rows x cols with one
  * krows x kcols kernel. Output extents follow clconv_conv_output_size per
- * dimension; in VALID mode one input must be at least as large as the other
+ * dimension (rows x cols with a boundary mode); in VALID mode one input must be at least as large as the other
  * in both dimensions (as in SciPy), else CLCONV_EINVAL. Buffers as for
  * clconv_conv1d. */
 CLCONV_API int clconv_conv2d(clconv_runtime *rt, const clconv_buffer *image, size_t rows,

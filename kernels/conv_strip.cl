@@ -24,6 +24,12 @@
  * few addresses must fit the register file: the parameter table
  * (host/params.c) and clconv_tune size them per device. This file holds one
  * kernel, so a program built from it compiles nothing unused.
+ *
+ * Built with -DBOUNDARY=1, the kernel reads the input outside its extent
+ * through a boundary mode (boundary.h: boundary, with cval for CONSTANT)
+ * instead of as zero, so a boundary-mode convolution needs no padded copy
+ * either. Only the edge strips and the rows past the ends pay for it;
+ * without the option the arguments are ignored and none of it is compiled.
  */
 
 #ifndef PRECISION
@@ -53,6 +59,12 @@
 #ifndef UNROLL
 #define UNROLL 0
 #endif
+/* 1: read outside the input through the boundary mode, else as zero. */
+#ifndef BOUNDARY
+#define BOUNDARY 0
+#endif
+
+#include "boundary.h"
 
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
@@ -65,7 +77,22 @@
 /* The VEC elements of row from column x on, zero outside [0, cols). Edge
  * strips are few, so the lanes are read in a loop kept rolled: unrolled at
  * every load of the window, it made the kernel several times longer to
- * compile. */
+ * compile. With BOUNDARY, positions outside read through the mode, and a
+ * NULL row (a row past the ends under CONSTANT) reads `outside` throughout. */
+#if BOUNDARY
+static REALN load_edge(__global const REAL *row, long x, long cols, int boundary, REAL outside)
+{
+    if (row && x >= 0 && x + VEC <= cols) return VLOADN(0, row + x);
+    REAL v[VEC];
+#pragma unroll 1
+    for (int q = 0; q < VEC; q++) {
+        const long xq = row ? boundary_index(x + q, cols, boundary) : -1;
+        v[q] = xq >= 0 ? row[xq] : outside;
+    }
+    return VLOADN(0, v);
+}
+#define EDGE_ARGS , boundary, outside
+#else
 static REALN load_edge(__global const REAL *row, long x, long cols)
 {
     if (x >= 0 && x + VEC <= cols) return VLOADN(0, row + x);
@@ -74,6 +101,8 @@ static REALN load_edge(__global const REAL *row, long x, long cols)
     for (int q = 0; q < VEC; q++) v[q] = x + q >= 0 && x + q < cols ? row[x + q] : (REAL)(0);
     return VLOADN(0, v);
 }
+#define EDGE_ARGS
+#endif
 
 /* One row of taps into the strip. Accumulator a needs the input vector at
  * j + a * VEC for tap j, which is the vector accumulator a - 1 needs for
@@ -134,12 +163,12 @@ static REALN load_edge(__global const REAL *row, long x, long cols)
 #define STRIP_ROW_EDGE STRIP_ROW_PLAIN
 #endif
 #define LOAD_INSIDE(o) VLOADN(0, row + x0 + (o))
-#define LOAD_EDGE(o) load_edge(row, x0 + (long)(o), in_cols)
+#define LOAD_EDGE(o) load_edge(row, x0 + (long)(o), in_cols EDGE_ARGS)
 #define LOAD_ANY(o) (inside ? LOAD_INSIDE(o) : LOAD_EDGE(o))
 
 __kernel void conv_strip(__global const REAL *restrict in, ulong in_offset, ulong in_pitch,
                          ulong in_batch, long in_rows, long in_cols, long row_off, long col_off,
-                         __global const REAL *restrict taps, ulong taps_offset,
+                         int boundary, REAL cval, __global const REAL *restrict taps, ulong taps_offset,
                          ulong taps_batch, int taps_step, uint kr, uint kc,
                          __global REAL *restrict out, ulong out_offset, ulong out_pitch,
                          ulong out_batch, ulong out_width)
@@ -153,16 +182,29 @@ __kernel void conv_strip(__global const REAL *restrict in, ulong in_offset, ulon
     __global const REAL *src = in + in_offset + b * in_batch;
     __global const REAL *w0 = taps + taps_offset + b * taps_batch;
     const long x0 = (long)c0 + col_off, y0 = (long)r + row_off;
-    const int inside = x0 >= 0 && x0 + STRIP + (long)kc - 1 <= in_cols;
+    const int strip_inside = x0 >= 0 && x0 + STRIP + (long)kc - 1 <= in_cols;
+#if BOUNDARY
+    const REAL outside = boundary == BOUNDARY_CONSTANT ? cval : (REAL)(0);
+#endif
 
     REALN acc[NACC];
 #pragma unroll
     for (int a = 0; a < NACC; a++) acc[a] = (REALN)(0);
 
     for (uint i = 0; i < kr; i++) {
+#if BOUNDARY
+        /* A row past the ends is another row, or under CONSTANT (row NULL)
+         * cval throughout; without a mode it adds nothing. */
+        const long y = boundary_index(y0 + (long)i, in_rows, boundary);
+        if (y < 0 && boundary != BOUNDARY_CONSTANT) continue;
+        __global const REAL *row = y < 0 ? 0 : src + (ulong)y * in_pitch;
+        const int inside = strip_inside && y >= 0;
+#else
         const long y = y0 + (long)i;
         if (y < 0 || y >= in_rows) continue;
         __global const REAL *row = src + (ulong)y * in_pitch;
+        const int inside = strip_inside;
+#endif
         __global const REAL *w = w0 + (long)i * (long)kc * taps_step;
 #if UNROLL == 0
         /* One copy of the plain loop, choosing the load at each: it compiles

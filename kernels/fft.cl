@@ -41,6 +41,8 @@
 #define REAL2 float2
 #endif
 
+#include "boundary.h"
+
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
 #define REALV CAT(REAL, VEC)
@@ -48,17 +50,18 @@
 #define VSTORE CAT(vstore, VEC)
 
 /* dst[z][r][c] = scale * src[image][in0_r + br*step_r + r][in0_c + bc*step_c + c],
- * zero outside the source, for transform -1 and in the padding columns
+ * read outside the source through the boundary mode (boundary.h; NONE:
+ * zero, CONSTANT: cval), zero for transform -1 and in the padding columns
  * c >= len_c; with `reverse` the source is read rotated by 180 degrees
- * (correlation taps). Transforms past the last image are zero-filled so a
- * short final launch can reuse the plan of a full one. Each work-item
- * writes VEC consecutive columns, with vector loads where they all lie
- * inside the source. Global size: (ceil(pitch / VEC) rounded up, len_r,
- * count). */
+ * (correlation taps, always with NONE). Transforms past the last image are
+ * zero-filled so a short final launch can reuse the plan of a full one.
+ * Each work-item writes VEC consecutive columns, with vector loads where
+ * they all lie inside the source. Global size: (ceil(pitch / VEC) rounded
+ * up, len_r, count). */
 __kernel void fft_pad(__global const REAL *restrict src, long rows, long cols, ulong images,
                       long z0, ulong blocks_r, ulong blocks_c, long in0_r, long in0_c,
-                      long step_r, long step_c, int reverse, REAL scale,
-                      __global REAL *restrict dst, ulong len_c, ulong pitch)
+                      long step_r, long step_c, int reverse, int boundary, REAL cval,
+                      REAL scale, __global REAL *restrict dst, ulong len_c, ulong pitch)
 {
     const ulong c0 = get_global_id(0) * VEC;
     const ulong r = get_group_id(1);
@@ -71,28 +74,35 @@ __kernel void fft_pad(__global const REAL *restrict src, long rows, long cols, u
     const ulong image = tu / per_image;
     const ulong br = (tu % per_image) / blocks_c;
     const ulong bc = tu % blocks_c;
-    const long y = in0_r + (long)br * step_r + (long)r;
+    const long y = boundary_index(in0_r + (long)br * step_r + (long)r, rows, boundary);
     const long x0 = in0_c + (long)bc * step_c + (long)c0;
     __global REAL *out = dst + (z * len_r + r) * pitch + c0;
-    const int row_in = t >= 0 && image < images && y >= 0 && y < rows;
+    const int slot = t >= 0 && image < images; /* a transform of the signal */
+    const int row_in = slot && y >= 0;
+    /* What a position of the signal without a sample reads. */
+    const REAL outside = slot && boundary == BOUNDARY_CONSTANT ? scale * cval : (REAL)0;
     if (row_in && !reverse && x0 >= 0 && x0 + VEC <= cols && c0 + VEC <= len_c) {
         const __global REAL *in = src + image * (ulong)(rows * cols) + (ulong)(y * cols + x0);
         VSTORE(scale * VLOAD(0, in), 0, out);
         return;
     }
-    if (!row_in && c0 + VEC <= pitch) {
+    if (!row_in && outside == (REAL)0 && c0 + VEC <= pitch) {
         VSTORE((REALV)0, 0, out);
         return;
     }
     for (ulong e = 0; e < VEC && c0 + e < pitch; e++) {
-        long x = x0 + (long)e, yy = y;
         REAL v = 0;
-        if (row_in && c0 + e < len_c && x >= 0 && x < cols) {
-            if (reverse) {
-                yy = rows - 1 - yy;
-                x = cols - 1 - x;
+        if (slot && c0 + e < len_c) {
+            long x = row_in ? boundary_index(x0 + (long)e, cols, boundary) : -1, yy = y;
+            if (x >= 0) {
+                if (reverse) {
+                    yy = rows - 1 - yy;
+                    x = cols - 1 - x;
+                }
+                v = scale * src[image * (ulong)(rows * cols) + (ulong)(yy * cols + x)];
+            } else {
+                v = outside;
             }
-            v = scale * src[image * (ulong)(rows * cols) + (ulong)(yy * cols + x)];
         }
         out[e] = v;
     }

@@ -1,18 +1,23 @@
 /*
- * Copies a block of a batch of row-major images into a zero-padded buffer,
- * the input of the direct convolution kernels (conv.cl):
+ * Copies a block of a batch of row-major images into a padded buffer, the
+ * input of the direct convolution kernels (conv_strip.cl, conv_tiled.cl):
  *
  *   dst[b][r][c] = src[b][r + row_offset][c + col_offset]
  *
- * read as zero outside the source's rows x cols. With `reverse` set the
- * source is read rotated by 180 degrees (element [rows-1-y][cols-1-x] stands
- * at [y][x]), which turns a correlation with swapped operands back into a
- * convolution. Each work-item writes PADV consecutive elements of a row
+ * read outside the source's rows x cols as the boundary mode says
+ * (boundary.h): zero (NONE), cval (CONSTANT), or the sample the mode maps
+ * the position to, row and column each mapped on their own. With `reverse`
+ * set the source is read rotated by 180 degrees (element
+ * [rows-1-y][cols-1-x] stands at [y][x]), which turns a correlation with
+ * swapped operands back into a convolution; the host never combines it with
+ * a boundary mode. Each work-item writes PADV consecutive elements of a row
  * (the host makes dst_pitch a multiple of PADV): rows that lie wholly inside
  * the source move with one vector load and store, which is what lets a CPU
  * device run this copy at memory speed; only the edges take the
  * element-by-element path.
  */
+
+#include "boundary.h"
 
 #ifndef PRECISION
 #define PRECISION 32 /* 32: float, 64: double */
@@ -43,20 +48,23 @@
 #endif
 
 __kernel void pad_signal(__global const REAL *restrict src, ulong src_offset, long rows,
-                         long cols, long row_offset, long col_offset, int reverse,
-                         __global REAL *restrict dst, ulong dst_pitch, ulong dst_batch)
+                         long cols, long row_offset, long col_offset, int reverse, int boundary,
+                         REAL cval, __global REAL *restrict dst, ulong dst_pitch,
+                         ulong dst_batch)
 {
     const ulong c = (ulong)get_global_id(0) * PADV;
     const ulong r = get_global_id(1);
     const ulong b = get_global_id(2);
     /* The host rounds the grid up to whole work-groups. */
     if (c >= dst_pitch) return;
-    const long y = (long)r + row_offset;
+    const long y = boundary_index((long)r + row_offset, rows, boundary);
     const long x = (long)c + col_offset;
     __global REAL *d = dst + b * dst_batch + r * dst_pitch + c;
+    /* What a position without a sample reads. */
+    const REAL outside = boundary == BOUNDARY_CONSTANT ? cval : (REAL)(0);
 
-    if (y < 0 || y >= rows) {
-        VSTOREN((REALN)(0), 0, d);
+    if (y < 0) {
+        VSTOREN((REALN)(outside), 0, d);
         return;
     }
     __global const REAL *s =
@@ -66,7 +74,7 @@ __kernel void pad_signal(__global const REAL *restrict src, ulong src_offset, lo
         return;
     }
     for (int q = 0; q < PADV; q++) {
-        const long xq = x + q;
-        d[q] = xq >= 0 && xq < cols ? s[reverse ? cols - 1 - xq : xq] : (REAL)(0);
+        const long xq = boundary_index(x + q, cols, boundary);
+        d[q] = xq >= 0 ? s[reverse ? cols - 1 - xq : xq] : outside;
     }
 }

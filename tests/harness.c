@@ -266,6 +266,12 @@ static const char *mode_label(clconv_mode mode)
     return mode == CLCONV_MODE_FULL ? "full" : mode == CLCONV_MODE_SAME ? "same" : "valid";
 }
 
+static const char *boundary_label(clconv_boundary boundary)
+{
+    static const char *const names[] = {"none", "constant", "reflect", "mirror", "nearest", "wrap"};
+    return (unsigned)boundary < 6 ? names[boundary] : "unknown";
+}
+
 static const char *method_label(clconv_method method)
 {
     return method == CLCONV_METHOD_AUTO     ? "auto"
@@ -275,14 +281,17 @@ static const char *method_label(clconv_method method)
 
 void conv_case_describe(const conv_case *c, char *buf, size_t cap)
 {
-    snprintf(buf, cap,
-             "%s %s %s: batch %zu, image %zux%zu, kernel %zux%zu, %s, %s, %s, %s inputs, "
-             "seed %llu",
-             kind_name(c->kind), c->dtype == CLCONV_F64 ? "f64" : "f32",
-             c->form == FORM_HOST ? "host" : "device", c->batch, c->rows, c->cols, c->krows,
-             c->kcols, mode_label(c->mode), method_label(c->method),
-             c->correlate ? "correlation" : "convolution", c->integer ? "integer" : "uniform",
-             (unsigned long long)c->seed);
+    int used = snprintf(buf, cap,
+                        "%s %s %s: batch %zu, image %zux%zu, kernel %zux%zu, %s, %s, %s, %s "
+                        "inputs, seed %llu",
+                        kind_name(c->kind), c->dtype == CLCONV_F64 ? "f64" : "f32",
+                        c->form == FORM_HOST ? "host" : "device", c->batch, c->rows, c->cols,
+                        c->krows, c->kcols, mode_label(c->mode), method_label(c->method),
+                        c->correlate ? "correlation" : "convolution",
+                        c->integer ? "integer" : "uniform", (unsigned long long)c->seed);
+    if (c->boundary && used > 0 && (size_t)used < cap)
+        snprintf(buf + used, cap - (size_t)used, ", boundary %s, cval %g, origin (%d, %d)",
+                 boundary_label(c->boundary), c->cval, c->origin[0], c->origin[1]);
 }
 
 /* Everything one case allocates. The kernel travels as one piece (1-D and
@@ -290,6 +299,7 @@ void conv_case_describe(const conv_case *c, char *buf, size_t cap)
  * full 2-D kernel the reference uses. */
 typedef struct case_data {
     size_t orows, ocols, in_count, out_count;
+    double ext_norm; /* boundary modes: largest norm of an extended image */
     int pieces;
     size_t piece_count[2];
     double *x, *h, *piece[2], *want, *bound, *got;
@@ -337,11 +347,25 @@ static void draw(const conv_case *c, test_rng *rng, double *values, void *typed,
 static int case_data_make(const conv_case *c, case_data *d, const char *desc, char *msg, size_t cap)
 {
     ref_problem p = {c->rows, c->cols, c->krows, c->kcols, c->mode, c->correlate};
+    /* ndimage's origin per axis: a 1-D case's origin[0] is its column axis. */
+    ref_ndimage nd = {c->rows,
+                      c->cols,
+                      c->krows,
+                      c->kcols,
+                      c->correlate,
+                      c->boundary,
+                      c->cval,
+                      {c->kind == CONV_1D ? 0 : c->origin[0],
+                       c->kind == CONV_1D ? c->origin[0] : c->origin[1]}};
     size_t image = c->rows * c->cols, out_image;
     test_rng rng;
 
-    if (ref_output_dims(&p, &d->orows, &d->ocols) != 0)
+    if (c->boundary) {
+        d->orows = c->rows;
+        d->ocols = c->cols;
+    } else if (ref_output_dims(&p, &d->orows, &d->ocols) != 0) {
         return case_fail(msg, cap, desc, "the test asks for valid mode on incompatible shapes");
+    }
     out_image = d->orows * d->ocols;
     d->in_count = c->batch * image;
     d->out_count = c->batch * out_image;
@@ -375,8 +399,16 @@ static int case_data_make(const conv_case *c, case_data *d, const char *desc, ch
         }
     }
 
-    for (size_t b = 0; b < c->batch; b++)
-        ref_conv(&p, d->x + b * image, d->h, d->want + b * out_image, d->bound + b * out_image);
+    for (size_t b = 0; b < c->batch; b++) {
+        double norm = 0.0;
+        if (c->boundary)
+            ref_ndimage_conv(&nd, d->x + b * image, d->h, d->want + b * out_image,
+                             d->bound + b * out_image, &norm);
+        else
+            ref_conv(&p, d->x + b * image, d->h, d->want + b * out_image,
+                     d->bound + b * out_image);
+        if (norm > d->ext_norm) d->ext_norm = norm;
+    }
     memset(d->out, FILL_BYTE, (d->out_count + GUARD_ELEMS) * test_dtype_bytes(c->dtype));
     return 0;
 }
@@ -557,6 +589,8 @@ static double allowed_error(const conv_case *c, const case_data *d, clconv_metho
             double norms = ref_norm2(d->x + b * image, image) * h_norm;
             if (norms > largest) largest = norms;
         }
+        /* Under a boundary mode the transforms hold the extended image. */
+        if (c->boundary) largest = d->ext_norm * h_norm;
         return ref_fft_error(c->dtype, (c->rows + c->krows - 1) * (c->cols + c->kcols - 1),
                              largest);
     }
@@ -594,8 +628,12 @@ static int compare(const conv_case *c, case_data *d, clconv_method chosen, const
 int conv_case_try(clconv_runtime *rt, const conv_case *c, char *msg, size_t cap)
 {
     case_data d = {0};
-    clconv_conv_options o = {c->mode, c->method, c->correlate, (clconv_method)-1};
-    char desc[320];
+    clconv_conv_options o = {.mode = c->mode, .method = c->method, .correlate = c->correlate,
+                             .chosen = (clconv_method)-1,
+                             .boundary = c->boundary,
+                             .cval = c->cval,
+                             .origin = {c->origin[0], c->origin[1]}};
+    char desc[400];
     size_t elem = test_dtype_bytes(c->dtype), bad;
     int rc = -1, st;
 
@@ -666,7 +704,8 @@ static void expect_valid_rejected(clconv_runtime *rt, const conv_case *c)
     void *h = calloc(c->krows * c->kcols, elem);
     void *krow = calloc(c->kcols, elem);
     void *y = calloc(c->batch * c->rows * c->cols + c->krows * c->kcols, elem);
-    clconv_conv_options o = {c->mode, c->method, c->correlate, CLCONV_METHOD_AUTO};
+    clconv_conv_options o = {.mode = c->mode, .method = c->method, .correlate = c->correlate,
+                             .chosen = CLCONV_METHOD_AUTO};
 
     ck_assert(x && h && krow && y);
     if (c->kind == CONV_SEPARABLE)

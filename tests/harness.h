@@ -128,6 +128,11 @@ typedef struct conv_case {
     size_t krows, kcols; /* kernel; 1-D: krows = 1, kcols = k */
     int integer;         /* small integer inputs: results must be exact with direct */
     uint64_t seed;
+    /* A scipy.ndimage boundary mode (mode must then be SAME), its cval and
+     * origin as clconv_conv_options takes them (1-D: origin[0]). */
+    clconv_boundary boundary;
+    double cval;
+    int origin[2];
 } conv_case;
 
 /* One line naming every field of c, for failure messages. */

@@ -8,6 +8,7 @@
 #include "reference.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 /* Output length and the index of its first element inside the full result,
  * for one dimension: SciPy's _centered() keeps the middle n of the full
@@ -79,6 +80,90 @@ void ref_conv(const ref_problem *p, const double *x, const double *h, double *y,
             if (bound) bound[i * ocols + j] = abs_sum;
         }
     }
+}
+
+/* The image index that outside position p stands for in a signal of n
+ * samples, found by folding p back towards the image until it lands inside,
+ * one fold per reflection or period, the way the modes are drawn:
+ * reflect  d c b a | a b c d | d c b a   (folds about the half-sample edges)
+ * mirror   d c b | a b c d | c b a       (folds about the end samples)
+ * nearest  a a a | a b c d | d d d
+ * wrap     b c d | a b c d | a b c
+ * Returns -1 for the constant mode. */
+static long fold(long p, long n, clconv_boundary mode)
+{
+    switch (mode) {
+    case CLCONV_BOUNDARY_REFLECT:
+        while (p < 0 || p >= n) p = p < 0 ? -1 - p : 2 * n - 1 - p;
+        return p;
+    case CLCONV_BOUNDARY_MIRROR:
+        if (n == 1) return 0; /* ndimage: one sample mirrors onto itself */
+        while (p < 0 || p >= n) p = p < 0 ? -p : 2 * (n - 1) - p;
+        return p;
+    case CLCONV_BOUNDARY_NEAREST:
+        return p < 0 ? 0 : p >= n ? n - 1 : p;
+    case CLCONV_BOUNDARY_WRAP:
+        while (p < 0) p += n;
+        while (p >= n) p -= n;
+        return p;
+    default:
+        return -1;
+    }
+}
+
+void ref_ndimage_conv(const ref_ndimage *p, const double *x, const double *h, double *y,
+                      double *bound, double *ext_norm)
+{
+    /* Every window lies within k - 1 of the image on either side. */
+    const long rows = (long)p->rows, cols = (long)p->cols;
+    const long kr = (long)p->krows, kc = (long)p->kcols;
+    const long er = rows + 2 * (kr - 1), ec = cols + 2 * (kc - 1);
+    double *ext = malloc((size_t)(er * ec) * sizeof(double));
+    double norm = 0.0;
+
+    if (!ext) abort();
+    for (long a = 0; a < er; a++) {
+        for (long b = 0; b < ec; b++) {
+            long r = a - (kr - 1), c = b - (kc - 1);
+            int inside = r >= 0 && r < rows && c >= 0 && c < cols;
+            double v;
+            if (inside) {
+                v = x[r * cols + c];
+            } else if (p->boundary == CLCONV_BOUNDARY_CONSTANT) {
+                v = p->cval;
+            } else {
+                v = x[fold(r, rows, p->boundary) * cols + fold(c, cols, p->boundary)];
+            }
+            ext[a * ec + b] = v;
+        }
+    }
+
+    for (long i = 0; i < rows; i++) {
+        for (long j = 0; j < cols; j++) {
+            double sum = 0.0, abs_sum = 0.0;
+            for (long a = 0; a < kr; a++) {
+                for (long b = 0; b < kc; b++) {
+                    long r, c;
+                    if (p->correlate) {
+                        r = i + a - kr / 2 - p->origin[0];
+                        c = j + b - kc / 2 - p->origin[1];
+                    } else {
+                        r = i - a + kr / 2 + p->origin[0];
+                        c = j - b + kc / 2 + p->origin[1];
+                    }
+                    double xv = ext[(r + kr - 1) * ec + (c + kc - 1)];
+                    double hv = h[a * kc + b];
+                    sum += xv * hv;
+                    abs_sum += fabs(xv) * fabs(hv);
+                }
+            }
+            if (y) y[i * cols + j] = sum;
+            if (bound) bound[i * cols + j] = abs_sum;
+        }
+    }
+    for (long a = 0; a < er * ec; a++) norm += ext[a] * ext[a];
+    if (ext_norm) *ext_norm = sqrt(norm);
+    free(ext);
 }
 
 /* The error bounds' confidence factor lambda, and unit roundoff: half the

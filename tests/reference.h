@@ -31,6 +31,31 @@ int ref_output_dims(const ref_problem *p, size_t *orows, size_t *ocols);
  * y or bound may be NULL. Valid-mode shapes must be compatible. */
 void ref_conv(const ref_problem *p, const double *x, const double *h, double *y, double *bound);
 
+/* One image and kernel under a scipy.ndimage boundary mode: the output has
+ * the image's shape. */
+typedef struct ref_ndimage {
+    size_t rows, cols;   /* image extents */
+    size_t krows, kcols; /* kernel extents */
+    int correlate;       /* 1: ndimage.correlate, 0: ndimage.convolve */
+    clconv_boundary boundary; /* CONSTANT, REFLECT, MIRROR, NEAREST or WRAP */
+    double cval;         /* the value outside under CONSTANT */
+    long origin[2];      /* ndimage's origin along rows and columns */
+} ref_ndimage;
+
+/* scipy.ndimage.convolve / correlate(x, h, mode, cval, origin) of one image
+ * x into y (rows*cols), written from ndimage's definition: the image is
+ * first extended, element by element, far enough for every window, by
+ * folding each outside index back into the image one reflection (or one
+ * period) at a time, as the mode's picture says; then, per axis with n//2
+ * rounded down,
+ *   correlate  y[i] = sum_j h[j] * ext[i + j - n//2 - origin]
+ *   convolve   y[i] = sum_j h[j] * ext[i - j + n//2 + origin]
+ * bound receives the sums of |terms| as ref_conv's does, and *ext_norm (when
+ * not NULL) the Euclidean norm of the extended image, which bounds an FFT
+ * result's error in place of the image's own. y, bound may be NULL. */
+void ref_ndimage_conv(const ref_ndimage *p, const double *x, const double *h, double *y,
+                      double *bound, double *ext_norm);
+
 /* Largest absolute error allowed in any output of a direct (summed)
  * result in dtype, where each output sums `terms` products (krows*kcols) and
  * max_bound is the largest bound[] value.

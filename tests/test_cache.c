@@ -382,6 +382,8 @@ static const struct {
     {"conv_strip", "-DPRECISION=32 -DVEC=8 -DNACC=7 -DUNROLL=2", 0},
     {"conv_strip", "-DPRECISION=32 -DVEC=4 -DNACC=1 -DUNROLL=4", 0},
     {"conv_strip", "-DPRECISION=64 -DVEC=8 -DNACC=8 -DUNROLL=4", 1},
+    {"conv_strip", "-DPRECISION=32 -DVEC=16 -DNACC=4 -DUNROLL=0 -DBOUNDARY=1", 0},
+    {"conv_strip", "-DPRECISION=64 -DVEC=8 -DNACC=8 -DUNROLL=4 -DBOUNDARY=1", 1},
     {"conv_tiled", "-DPRECISION=32 -DWGX=32 -DWGY=8 -DWPTX=2 -DWPTY=2 -DKBX=16 -DKBY=16", 0},
     {"conv_tiled", "-DPRECISION=64 -DWGX=256 -DWGY=1 -DWPTX=8 -DWPTY=1 -DKBX=256 -DKBY=1", 1},
     {"pad", "-DPRECISION=32 -DPADV=16", 0},

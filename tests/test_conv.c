@@ -108,9 +108,9 @@ START_TEST(test_conv1d_buffer_errors)
 {
     bufs b = make_bufs();
     clconv_runtime *rt = b.rt;
-    clconv_conv_options o = {CLCONV_MODE_FULL, CLCONV_METHOD_DIRECT, 0, 0};
-    clconv_conv_options bad_mode = {(clconv_mode)7, CLCONV_METHOD_DIRECT, 0, 0};
-    clconv_conv_options bad_method = {CLCONV_MODE_FULL, (clconv_method)9, 0, 0};
+    clconv_conv_options o = {.mode = CLCONV_MODE_FULL, .method = CLCONV_METHOD_DIRECT};
+    clconv_conv_options bad_mode = {.mode = (clconv_mode)7, .method = CLCONV_METHOD_DIRECT};
+    clconv_conv_options bad_method = {.mode = CLCONV_MODE_FULL, .method = (clconv_method)9};
 
     /* The arguments below succeed as given; each check changes one. */
     ASSERT_OK(rt, clconv_conv1d(rt, b.sig, 16, 1, b.ker, 3, b.out, &o));
@@ -150,8 +150,8 @@ START_TEST(test_conv2d_buffer_errors)
 {
     bufs b = make_bufs();
     clconv_runtime *rt = b.rt;
-    clconv_conv_options full = {CLCONV_MODE_FULL, CLCONV_METHOD_DIRECT, 0, 0};
-    clconv_conv_options valid = {CLCONV_MODE_VALID, CLCONV_METHOD_DIRECT, 0, 0};
+    clconv_conv_options full = {.mode = CLCONV_MODE_FULL, .method = CLCONV_METHOD_DIRECT};
+    clconv_conv_options valid = {.mode = CLCONV_MODE_VALID, .method = CLCONV_METHOD_DIRECT};
 
     /* A 4x4 image and a 1x3 kernel: full output 4x6 = 24 elements. */
     ASSERT_OK(rt, clconv_conv2d(rt, b.sig, 4, 4, 1, b.ker, 1, 3, b.spare, &full));
@@ -195,8 +195,9 @@ START_TEST(test_separable_buffer_errors)
 {
     bufs b = make_bufs();
     clconv_runtime *rt = b.rt;
-    clconv_conv_options same = {CLCONV_MODE_SAME, CLCONV_METHOD_DIRECT, 1, 0};
-    clconv_conv_options valid = {CLCONV_MODE_VALID, CLCONV_METHOD_DIRECT, 0, 0};
+    clconv_conv_options same = {.mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT,
+                                .correlate = 1};
+    clconv_conv_options valid = {.mode = CLCONV_MODE_VALID, .method = CLCONV_METHOD_DIRECT};
 
     ASSERT_OK(rt, clconv_conv2d_separable(rt, b.sig, 4, 4, 1, b.ker, 3, b.ker, 2, b.out, &same));
     ASSERT_FAILS(NULL,
@@ -234,8 +235,8 @@ START_TEST(test_conv_host_errors)
     clconv_runtime *rt = test_runtime();
     const float x[16] = {0}, h[4] = {0};
     float y[64];
-    clconv_conv_options o = {CLCONV_MODE_FULL, CLCONV_METHOD_DIRECT, 0, 0};
-    clconv_conv_options bad_mode = {(clconv_mode)3, CLCONV_METHOD_DIRECT, 0, 0};
+    clconv_conv_options o = {.mode = CLCONV_MODE_FULL, .method = CLCONV_METHOD_DIRECT};
+    clconv_conv_options bad_mode = {.mode = (clconv_mode)3, .method = CLCONV_METHOD_DIRECT};
 
     ASSERT_OK(rt, clconv_conv1d_host(rt, CLCONV_F32, x, 16, 1, h, 4, y, &o));
     ASSERT_FAILS(NULL, clconv_conv1d_host(NULL, CLCONV_F32, x, 16, 1, h, 4, y, &o), CLCONV_EINVAL);
@@ -313,13 +314,13 @@ START_TEST(test_conv_direct_params)
         for (size_t m = 0; m < 3; m++) {
             const conv_case cases[] = {
                 {CONV_1D, FORM_HOST, CLCONV_F32, modes[m], CLCONV_METHOD_DIRECT, 0, 2, 1, 517, 1,
-                 70, 1, 900 + i},
+                 70, 1, 900 + i, CLCONV_BOUNDARY_NONE, 0, {0, 0}},
                 {CONV_1D, FORM_DEVICE, CLCONV_F64, modes[m], CLCONV_METHOD_DIRECT, 1, 1, 1, 300,
-                 1, 5, 0, 910 + i},
+                 1, 5, 0, 910 + i, CLCONV_BOUNDARY_NONE, 0, {0, 0}},
                 {CONV_2D, FORM_HOST, CLCONV_F32, modes[m], CLCONV_METHOD_DIRECT, 1, 1, 37, 45, 5,
-                 11, 1, 920 + i},
+                 11, 1, 920 + i, CLCONV_BOUNDARY_NONE, 0, {0, 0}},
                 {CONV_2D, FORM_DEVICE, CLCONV_F64, modes[m], CLCONV_METHOD_DIRECT, 0, 2, 9, 40, 3,
-                 29, 0, 930 + i},
+                 29, 0, 930 + i, CLCONV_BOUNDARY_NONE, 0, {0, 0}},
             };
             conv_cases_check(rt, cases, sizeof cases / sizeof cases[0]);
         }
@@ -329,7 +330,7 @@ START_TEST(test_conv_direct_params)
                                       "strip:16,8,8,4,", "strip:16,0,8", "cube:1,2,3"};
     const float x[16] = {0}, h[4] = {0};
     float y[19];
-    clconv_conv_options o = {CLCONV_MODE_FULL, CLCONV_METHOD_DIRECT, 0, 0};
+    clconv_conv_options o = {.mode = CLCONV_MODE_FULL, .method = CLCONV_METHOD_DIRECT};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         setenv("CLCONV_DIRECT_PARAMS", bad[i], 1);
         ASSERT_FAILS(rt, clconv_conv1d_host(rt, CLCONV_F32, x, 16, 1, h, 4, y, &o),

@@ -90,7 +90,7 @@ START_TEST(test_conv1d_chained)
     ref_problem first = {1, N, 1, K1, CLCONV_MODE_FULL, 0};
     ref_problem second = {1, M, 1, K2, CLCONV_MODE_FULL, 0};
     clconv_buffer *xb = NULL, *h1b = NULL, *h2b = NULL, *yb = NULL, *zb = NULL;
-    clconv_conv_options o = {CLCONV_MODE_FULL, CLCONV_METHOD_DIRECT, 0, 0};
+    clconv_conv_options o = {.mode = CLCONV_MODE_FULL, .method = CLCONV_METHOD_DIRECT};
     test_rng rng;
 
     test_rng_seed(&rng, 21);

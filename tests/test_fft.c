@@ -158,7 +158,8 @@ static void run_with_layout(clconv_runtime *rt, problem *p, const clconv__fft_la
 static clconv_method run_public(clconv_runtime *rt, problem *p, clconv_method method,
                                 const char *what)
 {
-    clconv_conv_options o = {p->mode, method, p->g.correlate, CLCONV_METHOD_AUTO};
+    clconv_conv_options o = {.mode = p->mode, .method = method, .correlate = p->g.correlate,
+                             .chosen = CLCONV_METHOD_AUTO};
     if (p->g.dims == 1)
         ASSERT_OK(rt, clconv_conv1d_host(rt, p->g.dtype, p->xt, p->g.n[1], p->g.batch, p->ht,
                                          p->g.k[1], p->got, &o));

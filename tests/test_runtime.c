@@ -97,7 +97,7 @@ START_TEST(test_runtime_caller_work_is_ordered)
     float zeros[8] = {0}, out[9];
     const float expect[9] = {1, 1, 1, 1, 1, 1, 1, 1, -8};
     clconv_buffer *sb = NULL, *kb = NULL, *ob = NULL;
-    clconv_conv_options o = {CLCONV_MODE_FULL, CLCONV_METHOD_DIRECT, 0, 0};
+    clconv_conv_options o = {.mode = CLCONV_MODE_FULL, .method = CLCONV_METHOD_DIRECT};
 
     ASSERT_OK(rt, clconv_buffer_create(rt, CLCONV_F32, 8, zeros, &sb));
     ASSERT_OK(rt, clconv_buffer_create(rt, CLCONV_F32, 2, ones, &kb));
@@ -124,7 +124,7 @@ static void run_small_conv(clconv_runtime *rt)
     const float x[5] = {1, 2, 3, 4, 5}, h[3] = {1, 0, -1};
     const float expect[7] = {1, 2, 2, 2, 2, -4, -5};
     float y[7];
-    clconv_conv_options o = {CLCONV_MODE_FULL, CLCONV_METHOD_DIRECT, 0, 0};
+    clconv_conv_options o = {.mode = CLCONV_MODE_FULL, .method = CLCONV_METHOD_DIRECT};
 
     ASSERT_OK(rt, clconv_conv1d_host(rt, CLCONV_F32, x, 5, 1, h, 3, y, &o));
     for (int i = 0; i < 7; i++) ck_assert_float_eq(y[i], expect[i]);

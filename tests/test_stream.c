@@ -2,7 +2,8 @@
  * Tests of stream.c: host-form convolutions whose signal or output exceed
  * the runtime's allocation limit run piece by piece (groups of whole
  * images, slabs of output rows, tiles of rows and columns) with results
- * equal to the reference, and a kernel that cannot fit is refused. A runtime
+ * equal to the reference, boundary modes included, and a kernel that cannot
+ * fit, or an image a boundary mode cannot cut, is refused. A runtime
  * limited to 48 KiB per allocation makes modest problems stream.
  */
 #include "harness.h"
@@ -39,6 +40,26 @@ START_TEST(test_stream_results)
         {.kind = CONV_SEPARABLE, .form = FORM_HOST, .dtype = CLCONV_F32,
          .mode = CLCONV_MODE_VALID, .method = CLCONV_METHOD_DIRECT, .batch = 2, .rows = 250,
          .cols = 250, .krows = 9, .kcols = 11, .seed = 76},
+        /* Boundary modes: constant and nearest cut like zero padding, the
+         * others stream in whole images. */
+        {.kind = CONV_1D, .form = FORM_HOST, .dtype = CLCONV_F32, .mode = CLCONV_MODE_SAME,
+         .method = CLCONV_METHOD_DIRECT, .batch = 1, .rows = 1, .cols = 100000, .krows = 1,
+         .kcols = 31, .seed = 78, .boundary = CLCONV_BOUNDARY_CONSTANT, .cval = -0.75,
+         .origin = {-9, 0}},
+        {.kind = CONV_2D, .form = FORM_HOST, .dtype = CLCONV_F32, .mode = CLCONV_MODE_SAME,
+         .method = CLCONV_METHOD_DIRECT, .correlate = 1, .batch = 2, .rows = 300, .cols = 200,
+         .krows = 7, .kcols = 6, .seed = 79, .boundary = CLCONV_BOUNDARY_NEAREST,
+         .origin = {3, -3}},
+        {.kind = CONV_2D, .form = FORM_HOST, .dtype = CLCONV_F64, .mode = CLCONV_MODE_SAME,
+         .method = CLCONV_METHOD_FFT, .batch = 3, .rows = 40, .cols = 50, .krows = 9,
+         .kcols = 4, .seed = 80, .boundary = CLCONV_BOUNDARY_CONSTANT, .cval = 2},
+        {.kind = CONV_1D, .form = FORM_HOST, .dtype = CLCONV_F64, .mode = CLCONV_MODE_SAME,
+         .method = CLCONV_METHOD_DIRECT, .correlate = 1, .batch = 40, .rows = 1, .cols = 1000,
+         .krows = 1, .kcols = 17, .integer = 1, .seed = 81, .boundary = CLCONV_BOUNDARY_WRAP,
+         .origin = {8, 0}},
+        {.kind = CONV_SEPARABLE, .form = FORM_HOST, .dtype = CLCONV_F32,
+         .mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT, .batch = 30, .rows = 20,
+         .cols = 25, .krows = 5, .kcols = 8, .seed = 82, .boundary = CLCONV_BOUNDARY_MIRROR},
         /* The automatic method through the pieces. */
         {.kind = CONV_2D, .form = FORM_HOST, .dtype = CLCONV_F64, .mode = CLCONV_MODE_SAME,
          .method = CLCONV_METHOD_AUTO, .batch = 1, .rows = 120, .cols = 130, .krows = 4,
@@ -58,7 +79,7 @@ START_TEST(test_stream_kernel_too_large)
     const size_t n = 20000, k = TEST_SMALL_ALLOC / sizeof(float) + 1;
     float *x = calloc(n, sizeof(float)), *h = calloc(k, sizeof(float));
     float *y = calloc(n, sizeof(float));
-    clconv_conv_options o = {CLCONV_MODE_SAME, CLCONV_METHOD_DIRECT, 0, 0};
+    clconv_conv_options o = {.mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT};
     clconv_runtime *rt = test_small_runtime();
 
     ck_assert(x && h && y);
@@ -70,6 +91,26 @@ START_TEST(test_stream_kernel_too_large)
 }
 END_TEST
 
+START_TEST(test_stream_boundary_whole_images)
+{
+    /* Reflect may read samples from anywhere in a signal, so one larger than
+     * an allocation cannot be cut into pieces. */
+    const size_t n = 20000;
+    float *x = calloc(n, sizeof(float)), h[5] = {0}, *y = calloc(n, sizeof(float));
+    clconv_conv_options o = {.mode = CLCONV_MODE_SAME,
+                             .method = CLCONV_METHOD_DIRECT,
+                             .boundary = CLCONV_BOUNDARY_REFLECT};
+    clconv_runtime *rt = test_small_runtime();
+
+    ck_assert(x && y);
+    ASSERT_FAILS(rt, clconv_conv1d_host(rt, CLCONV_F32, x, n, 1, h, 5, y, &o), CLCONV_ENOTSUP);
+    assert_last_error_has(rt, "whole images");
+    clconv_runtime_destroy(rt);
+    free(x);
+    free(y);
+}
+END_TEST
+
 Suite *clconv_test_suite_stream(void)
 {
     Suite *s = suite_create("stream");
@@ -77,6 +118,7 @@ Suite *clconv_test_suite_stream(void)
 
     tcase_add_test(tc, test_stream_results);
     tcase_add_test(tc, test_stream_kernel_too_large);
+    tcase_add_test(tc, test_stream_boundary_whole_images);
     suite_add_tcase(s, tc);
     return s;
 }
