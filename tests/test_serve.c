@@ -668,6 +668,9 @@ START_TEST(test_error_statuses)
         {"{}", "\"specs\" is missing"},
         {"{\"specs\": []}", "non-empty array"},
         {"{\"specs\": [1]}", "\"specs\"[0] is not a string"},
+        {"{\"specs\": [\"\"]}", "spec '': empty value"},
+        {"{\"specs\": [\"d6\"], \"normalize\": 1}", "\"normalize\" must be true or false"},
+        {"{\"specs\": [\"d6\"], \"normalize\": \"true\"}", "\"normalize\" must be true or false"},
         {"{\"specs\": [\"d6\"], \"times\": 0}", "\"times\" must be a whole number"},
         {"{\"specs\": [\"d6\"], \"method\": \"fast\"}", "\"method\" must be"},
         {"{\"specs\": [\"d6\"], \"colour\": 1}", "unknown field \"colour\""},
@@ -693,6 +696,27 @@ START_TEST(test_error_statuses)
     free(x);
     free(h);
     free(nanb);
+}
+END_TEST
+
+START_TEST(test_spec_limit)
+{
+    /* More variables than one request may sum: a size over a limit, 413. */
+    char *json = NULL;
+    size_t size;
+    FILE *m = open_memstream(&json, &size);
+    fputs("{\"specs\": [\"d2\"", m);
+    for (int i = 1; i < 100001; i++) fputs(", \"d2\"", m);
+    fputs("]}", m);
+    fclose(m);
+    serve *s = start_default();
+    reply r;
+    request(s, "/v1/dist", NULL, 0, json, &r);
+    assert_error(&r, 413, "\"specs\" holds 100001 variables, over the server's limit of 100000");
+    reply_free(&r);
+    assert_healthy(s);
+    serve_stop(s);
+    free(json);
 }
 END_TEST
 
@@ -1599,6 +1623,7 @@ Suite *clconv_test_suite_serve(void)
     tcase_add_test(service, test_concurrent_clients);
     tcase_add_test(service, test_error_statuses);
     tcase_add_test(service, test_token);
+    tcase_add_test(service, test_spec_limit);
     tcase_add_test(service, test_misbehaving_clients);
     tcase_add_test(service, test_nameless_parts);
     tcase_add_test(service, test_ambiguous_framing);
