@@ -325,7 +325,8 @@ static int parse_conv_args(conv_command *cmd, int argc, char **argv, int *done)
             if (format_parse(v, &cmd->out_format) != 0 ||
                 (cmd->job.dims == 1 && format_is_image(cmd->out_format))) {
                 return cli_usage_error(cmd->command, "--format must be npy, csv, txt, raw%s, "
-                                       "not '%s'", cmd->job.dims == 2 ? ", png, pgm or ppm" : "", v);
+                                       "not '%s'", cmd->job.dims == 2 ? ", png, pgm or ppm" : "",
+                                       v);
             }
             format_given = 1;
             break;

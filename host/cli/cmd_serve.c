@@ -183,7 +183,9 @@ int cmd_serve(int argc, char **argv)
             free(devices);
             return CLI_OK;
         case ARGS_ERROR: status = CLI_EUSAGE; break;
-        case ARGS_POSITIONAL: status = cli_usage_error("serve", "unexpected argument '%s'", v); break;
+        case ARGS_POSITIONAL:
+            status = cli_usage_error("serve", "unexpected argument '%s'", v);
+            break;
         case OPT_LISTEN: o.listen = v; break;
         case OPT_DEVICE: devices[o.n_devices++] = v; break;
         case OPT_WORKERS:
