@@ -231,8 +231,8 @@ int client_conv(const char *server, const client_conv_job *job, real_array *out,
     char path[192];
     snprintf(path, sizeof path, "/v1/%s?mode=%s&method=%s&precision=%s%s%s", job->command,
              clconv_mode_name(job->opts->mode), clconv_method_name(job->opts->method),
-             job->precision == CLCONV_F64 ? "f64" : "f32", job->opts->correlate ? "&correlate=1" : "",
-             job->batch ? "&batch=1" : "");
+             job->precision == CLCONV_F64 ? "f64" : "f32",
+             job->opts->correlate ? "&correlate=1" : "", job->batch ? "&batch=1" : "");
 
     answer body = {0};
     session se = {0};
@@ -275,7 +275,8 @@ int client_conv(const char *server, const client_conv_job *job, real_array *out,
 static int names_file(const char *text)
 {
     const size_t n = strlen(text);
-    return n > 4 && (strcasecmp(text + n - 4, ".npy") == 0 || strcasecmp(text + n - 4, ".csv") == 0);
+    return n > 4 &&
+           (strcasecmp(text + n - 4, ".npy") == 0 || strcasecmp(text + n - 4, ".csv") == 0);
 }
 
 /* The request body of POST /v1/dist. A file's 1-D values go inline with
@@ -390,7 +391,8 @@ static const char *dist_answer(const json_value *o, dist_result *res)
     const char *values = l->step > 0 ? "densities" : "probabilities";
     if (entries_of(json_get(o, values), dims, &l->len[0], &l->len[1], &res->values) != 0)
         return values;
-    if (dims == 2) return number_of(json_get(o, "covariance"), &s->covariance) ? "covariance" : NULL;
+    if (dims == 2)
+        return number_of(json_get(o, "covariance"), &s->covariance) ? "covariance" : NULL;
     s->covariance = 0;
     size_t n, one;
     if (entries_of(json_get(o, "cdf"), 1, &n, &one, &res->cdf) != 0 || n != l->len[0]) return "cdf";

@@ -26,6 +26,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* The options both commands describe alike: precision, device and server. */
+#define CONV_DEVICE_HELP                                                                     \
+    "  -p, --precision P      f32 or f64 (default: f64 when every input file holds\n"          \
+    "                         float64, else f32; text and presets follow the others)\n"      \
+    "  -d, --device SPEC      the OpenCL device (see 'clconv --help')\n"                       \
+    "      --server URL       send the job to a 'clconv serve' at URL (such as\n"              \
+    "                         http://127.0.0.1:8470) instead of opening a device;\n"         \
+    "                         the output is the same (default: $CLCONV_SERVER;\n"            \
+    "                         a bearer token for it in $CLCONV_TOKEN)\n"
+
 /* What both commands say about files, after their own options. */
 #define CONV_FILES_HELP                                                                      \
     "Files are chosen by extension:\n"                                                       \
@@ -60,13 +70,7 @@ static const char conv1d_help[] =
     "                         signal and kernel overlap completely\n"
     "      --method METHOD    auto (default), direct or fft\n"
     "      --correlate        cross-correlate: the kernel is not reversed\n"
-    "  -p, --precision P      f32 or f64 (default: f64 when every input file holds\n"
-    "                         float64, else f32; text and presets follow the others)\n"
-    "  -d, --device SPEC      the OpenCL device (see 'clconv --help')\n"
-    "      --server URL       send the job to a 'clconv serve' at URL (such as\n"
-    "                         http://127.0.0.1:8470) instead of opening a device;\n"
-    "                         the output is the same (default: $CLCONV_SERVER;\n"
-    "                         a bearer token for it in $CLCONV_TOKEN)\n"
+    CONV_DEVICE_HELP
     "  -b, --batch            SIGNAL is 2-D and each row is a signal; OUT gets one\n"
     "                         row per signal\n"
     "      --shape N[xM]      SIGNAL is raw data of this shape (with --batch: ROWSxN)\n"
@@ -103,13 +107,7 @@ static const char conv2d_help[] =
     "                         large as the other in both dimensions)\n"
     "      --method METHOD    auto (default), direct or fft\n"
     "      --correlate        cross-correlate: the kernel is not flipped\n"
-    "  -p, --precision P      f32 or f64 (default: f64 when every input file holds\n"
-    "                         float64, else f32; text and presets follow the others)\n"
-    "  -d, --device SPEC      the OpenCL device (see 'clconv --help')\n"
-    "      --server URL       send the job to a 'clconv serve' at URL (such as\n"
-    "                         http://127.0.0.1:8470) instead of opening a device;\n"
-    "                         the output is the same (default: $CLCONV_SERVER;\n"
-    "                         a bearer token for it in $CLCONV_TOKEN)\n"
+    CONV_DEVICE_HELP
     "  -b, --batch            IMAGE is 3-D, a stack of arrays each convolved with\n"
     "                         the kernel; OUT is 3-D too\n"
     "      --separable        give the kernel as KCOL and KROW (see above)\n"
@@ -327,7 +325,8 @@ static int parse_conv_args(conv_command *cmd, int argc, char **argv, int *done)
             if (format_parse(v, &cmd->out_format) != 0 ||
                 (cmd->job.dims == 1 && format_is_image(cmd->out_format))) {
                 return cli_usage_error(cmd->command, "--format must be npy, csv, txt, raw%s, "
-                                       "not '%s'", cmd->job.dims == 2 ? ", png, pgm or ppm" : "", v);
+                                       "not '%s'", cmd->job.dims == 2 ? ", png, pgm or ppm" : "",
+                                       v);
             }
             format_given = 1;
             break;

@@ -309,7 +309,8 @@ static void print_table(const dist_result *r)
     if (l->dims == 2) printf("covariance %.10g\n", s->covariance);
     else {
         printf("quantiles");
-        for (int q = 0; q < 7; q++) printf("  %g%%: %g", dist_quantile_levels[q] * 100, r->quantiles[q]);
+        for (int q = 0; q < 7; q++)
+            printf("  %g%%: %g", dist_quantile_levels[q] * 100, r->quantiles[q]);
         putchar('\n');
     }
     printf("total probability %.17g", s->total);
@@ -354,7 +355,8 @@ static int run_dist(const dist_command *c)
     const char *server = client_server(c->server);
     if (status == CLI_OK && server) status = client_dist(server, job, inputs, &res);
     if (status == CLI_OK && !server) status = cli_runtime_open(c->device, 0, &rt);
-    if (status == CLI_OK && !server) status = cli_io(dist_job_run(job, rt, inputs, &res, &err), &err);
+    if (status == CLI_OK && !server)
+        status = cli_io(dist_job_run(job, rt, inputs, &res, &err), &err);
     if (status == CLI_OK && c->output) status = write_npy(c->output, &of, &res);
     if (status == CLI_OK) {
         if (c->fmt == FORMAT_JSON)

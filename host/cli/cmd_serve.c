@@ -50,8 +50,10 @@ static const char serve_help[] =
     "      --log FORMAT         access log on stderr as text (default) or json\n"
     "\n"
     "API (errors are JSON {\"error\": \"...\"} with status 400 bad input, 401 missing\n"
-    "or wrong token, 404, 405, 411 no Content-Length, 413 body too large, 415\n"
-    "wrong Content-Type, 503 queue full):\n"
+    "or wrong token, 404, 405, 411 no Content-Length, 413 body too large, 414 URI\n"
+    "over 8 KiB, 415 wrong Content-Type, 431 headers over 32 KiB, 503 queue full;\n"
+    "requests libmicrohttpd cannot parse get its own HTML 400, 413, 414, 431 or\n"
+    "505 and a closed connection, see docs/openapi.yaml):\n"
     "  POST /v1/conv1d, /v1/conv2d   multipart/form-data with .npy parts 'input'\n"
     "        and 'kernel' (conv2d: or 'kcol' and 'krow' for a separable kernel), or\n"
     "        the query parameter kernel=PRESET (gaussian:2, sobel-x, ... as in\n"
@@ -181,7 +183,9 @@ int cmd_serve(int argc, char **argv)
             free(devices);
             return CLI_OK;
         case ARGS_ERROR: status = CLI_EUSAGE; break;
-        case ARGS_POSITIONAL: status = cli_usage_error("serve", "unexpected argument '%s'", v); break;
+        case ARGS_POSITIONAL:
+            status = cli_usage_error("serve", "unexpected argument '%s'", v);
+            break;
         case OPT_LISTEN: o.listen = v; break;
         case OPT_DEVICE: devices[o.n_devices++] = v; break;
         case OPT_WORKERS:

@@ -151,7 +151,8 @@ static int encode(serve_work *w, const conv_job *job)
     }
     io_error err;
     int st = npy_write(m, "answer", out, &err);
-    if (fclose(m) != 0 && st == 0) st = io_fail(&err, CLCONV_ENOMEM, "out of memory for the answer");
+    if (fclose(m) != 0 && st == 0)
+        st = io_fail(&err, CLCONV_ENOMEM, "out of memory for the answer");
     if (st < 0) {
         /* Writing into memory fails only for want of it. */
         fail(w, 503, "%s", err.message);
@@ -177,7 +178,8 @@ void handle_conv(serve_work *w, serve_device *dev)
         note_device(w, dev);
         st = conv_job_run(&job, dev->rt);
         if (st < 0) {
-            fail(w, serve_http_status(st), "%s: %s", clconv_strerror(st), clconv_last_error(dev->rt));
+            fail(w, serve_http_status(st), "%s: %s", clconv_strerror(st),
+                 clconv_last_error(dev->rt));
             ok = 0;
         }
         w->chosen = job.opts.chosen;

@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Variables one /v1/dist request may sum. */
+#define MAX_SPECS 100000
+
 /* Query parameters of the convolution endpoints, checked one by one. */
 enum MHD_Result request_param(void *cls, enum MHD_ValueKind kind, const char *key,
                               const char *value)
@@ -121,9 +124,16 @@ int request_parse_dist(serve_work *w, const serve_buffer *body)
         const char *k = v.keys[i];
         const json_value *x = &v.items[i];
         if (strcmp(k, "specs") == 0) {
-            if (x->type != JSON_ARRAY || x->count == 0 || x->count > 100000) {
+            if (x->type != JSON_ARRAY || x->count == 0) {
                 snprintf(w->error, sizeof w->error, "\"specs\" must be a non-empty array of "
                          "strings");
+                goto done;
+            }
+            /* A size over a limit, as the element limit: 413, not 400. */
+            if (x->count > MAX_SPECS) {
+                snprintf(w->error, sizeof w->error, "\"specs\" holds %zu variables, over the "
+                         "server's limit of %d", x->count, MAX_SPECS);
+                w->status = 413;
                 goto done;
             }
             /* The parser refuses a member named twice, so this runs once. */

@@ -32,6 +32,14 @@
 
 #define DEFAULT_LISTEN "127.0.0.1:8470"
 
+/* What a connection may hold in libmicrohttpd's memory: the request line and
+ * headers live there. Past it MHD answers 414 or 431 itself, with an HTML
+ * body it does not let us replace, or closes without an answer; the limits
+ * below it (as nginx's and Apache's defaults) are ours and answer JSON. */
+#define CONNECTION_MEMORY ((size_t)128 * 1024)
+#define MAX_URI_BYTES ((size_t)8 * 1024)
+#define MAX_HEADER_BYTES ((size_t)32 * 1024)
+
 struct serve {
     struct MHD_Daemon *daemon;
     int listen_fd;
@@ -62,6 +70,7 @@ typedef struct request {
     struct MHD_Connection *conn;
     char method[16];
     char path[256];
+    size_t url_length;            /* of the path, which path may cut short */
     double started;
     int state;
     struct MHD_PostProcessor *pp;
@@ -249,6 +258,16 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
+/* Bytes of header lines or query parameters as they were sent, near enough:
+ * each name and value with its separator and line end. */
+static enum MHD_Result count_bytes(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    *(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
 /* The first call for a request: everything that can be decided from the
  * headers is decided here, before any of the body is read. */
 static enum MHD_Result begin(request *r, const char *method)
@@ -257,6 +276,17 @@ static enum MHD_Result begin(request *r, const char *method)
     serve_work *w = &r->work;
     const serve_endpoint ep = w->ep;
     const int post = strcmp(method, "POST") == 0, get = strcmp(method, "GET") == 0;
+    /* Sizes first, as a proxy's parser would refuse them before routing. */
+    size_t uri = 0, headers = 0;
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, count_bytes, &uri);
+    uri += r->url_length;
+    if (uri > MAX_URI_BYTES)
+        return send_error(r, 414, "the URI of about %zu bytes exceeds the limit of %zu bytes", uri,
+                          MAX_URI_BYTES);
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_bytes, &headers);
+    if (headers > MAX_HEADER_BYTES)
+        return send_error(r, 431, "the headers of about %zu bytes exceed the limit of %zu bytes",
+                          headers, MAX_HEADER_BYTES);
     if (ep != EP_HEALTHZ && !auth_check(s->token, r->conn))
         return send_error(r, 401, "missing or wrong bearer token");
     /* A body framed two ways could be read one way here and another by a
@@ -398,6 +428,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->work.ep = route(url);
         snprintf(r->method, sizeof r->method, "%s", method);
         snprintf(r->path, sizeof r->path, "%s", url);
+        r->url_length = strlen(url);
         *con_cls = r;
         pthread_mutex_lock(&s->lock);
         s->requests++;
@@ -600,7 +631,7 @@ int serve_start(const serve_options *o, serve **out, char *err, size_t err_size)
         {MHD_OPTION_LISTEN_SOCKET, s->listen_fd, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, o->max_connections ? o->max_connections : 256, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, s->timeout_s, NULL},
-        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 128 * 1024, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
         /* Without TLS this entry ends the list, so the key entry is unread. */
         {o->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)o->tls_cert},
