@@ -82,28 +82,33 @@ static int check_range(const clconv_buffer *buf, size_t offset, size_t count, co
     return 0;
 }
 
-int clconv_buffer_read(clconv_buffer *buf, size_t offset, size_t count, void *host)
+/* A blocking copy between buf's elements [offset, offset + count) and host,
+ * in the direction `write` says. */
+static int transfer(clconv_buffer *buf, size_t offset, size_t count, void *host, int write)
 {
     RETURN_IF(NULL, !buf, CLCONV_EINVAL, "buffer is NULL");
     FORWARD_IF_ERROR(check_range(buf, offset, count, host));
-    size_t es = clconv_dtype_size(buf->dtype);
-    CL_RETURN_IF(buf->rt,
-                 clEnqueueReadBuffer(buf->rt->queue, buf->mem, CL_TRUE, offset * es, count * es,
-                                     host, 0, NULL, NULL),
-                 "clEnqueueReadBuffer", "%zu elements", count);
+    const size_t es = clconv_dtype_size(buf->dtype);
+    const cl_int err =
+        write ? clEnqueueWriteBuffer(buf->rt->queue, buf->mem, CL_TRUE, offset * es, count * es,
+                                     host, 0, NULL, NULL)
+              : clEnqueueReadBuffer(buf->rt->queue, buf->mem, CL_TRUE, offset * es, count * es,
+                                    host, 0, NULL, NULL);
+    CL_RETURN_IF(buf->rt, err, write ? "clEnqueueWriteBuffer" : "clEnqueueReadBuffer",
+                 "%zu elements", count);
     return 0;
+}
+
+int clconv_buffer_read(clconv_buffer *buf, size_t offset, size_t count, void *host)
+{
+    return transfer(buf, offset, count, host, 0);
 }
 
 int clconv_buffer_write(clconv_buffer *buf, size_t offset, size_t count, const void *host)
 {
-    RETURN_IF(NULL, !buf, CLCONV_EINVAL, "buffer is NULL");
-    FORWARD_IF_ERROR(check_range(buf, offset, count, host));
-    size_t es = clconv_dtype_size(buf->dtype);
-    CL_RETURN_IF(buf->rt,
-                 clEnqueueWriteBuffer(buf->rt->queue, buf->mem, CL_TRUE, offset * es, count * es,
-                                      host, 0, NULL, NULL),
-                 "clEnqueueWriteBuffer", "%zu elements", count);
-    return 0;
+    /* clEnqueueWriteBuffer takes a const pointer; the cast only meets the
+     * one signature transfer() has for both directions. */
+    return transfer(buf, offset, count, (void *)host, 1);
 }
 
 size_t clconv_buffer_count(const clconv_buffer *buf) { return buf ? buf->count : 0; }

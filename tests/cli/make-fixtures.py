@@ -84,7 +84,7 @@ save(EXPECTED, "conv2d_batch_same", np.stack([conv(im, ker2, "same") for im in i
 save(EXPECTED, "conv2d_separable_same", conv(img, np.outer(kcol, krow), "same"))
 save(EXPECTED, "conv2d_f64_valid", conv(img64, ker2_64, "valid", dtype=np.float64))
 
-# `clconv dist`: the two loaded dice of issue 4 (values 1..6) and their sum,
+# `clconv dist`: two loaded dice (values 1..6) and their sum,
 # as the .npy that -o writes and as the CSV that --format csv prints; a
 # Poisson-binomial (rows [1-p, p]) whose tails fall to about 1e-25, so that
 # the command is held to a relative error per probability; and a 2-D joint
@@ -113,7 +113,7 @@ joint /= joint.sum()
 save(DATA, "joint", joint)
 save(EXPECTED, "dist_joint_sum", signal.convolve2d(joint, joint))
 
-# ---- formats, images and presets (issue 5) ----------------------------------
+# ---- formats, images and presets -------------------------------------------
 #
 # A generator of their own, so that the fixtures above stay as they were.
 # Images are written here byte by byte (PNG through zlib, PGM/PPM by hand),
