@@ -155,7 +155,11 @@ enum {
     OPT_SHAPE,
     OPT_DTYPE,
     OPT_FORMAT,
-    OPT_NORMALIZE
+    OPT_NORMALIZE,
+    OPT_BOUNDARY,
+    OPT_CVAL,
+    OPT_ORIGIN,
+    OPT_AXIS
 };
 
 static const args_option conv_options[] = {
@@ -173,6 +177,10 @@ static const args_option conv_options[] = {
     {"dtype", 0, 1, OPT_DTYPE},
     {"format", 0, 1, OPT_FORMAT},
     {"normalize", 0, 0, OPT_NORMALIZE},
+    {"boundary", 0, 1, OPT_BOUNDARY},
+    {"cval", 0, 1, OPT_CVAL},
+    {"origin", 0, 1, OPT_ORIGIN},
+    {"axis", 0, 1, OPT_AXIS},
     {NULL, 0, 0, 0},
 };
 
@@ -209,6 +217,8 @@ static int parse_precision(const char *s, int *precision)
 static int check_combinations(conv_command *cmd, int format_given)
 {
     const char *c = cmd->command;
+    io_error err;
+    if (conv_job_check_options(&cmd->job, &err) < 0) return cli_usage_error(c, "%s", err.message);
     int stdin_inputs = 0;
     for (int i = 0; i < cmd->n_args; i++) stdin_inputs += strcmp(cmd->args[i], "-") == 0;
     if (stdin_inputs > 1) return cli_usage_error(c, "only one input can be '-' (stdin)");
@@ -261,6 +271,7 @@ static int parse_conv_args(conv_command *cmd, int argc, char **argv, int *done)
     args_init(&p, cmd->command, conv_options, argc, argv);
     const char *v;
     const char *shape = NULL, *dtype = NULL;
+    io_error err;
     int positional = 0, format_given = 0;
     *done = 0;
     for (int id; (id = args_next(&p, &v)) != ARGS_END;) {
@@ -334,6 +345,25 @@ static int parse_conv_args(conv_command *cmd, int argc, char **argv, int *done)
             if (cmd->job.dims == 1) return cli_usage_error(cmd->command, "unknown option "
                                                        "'--normalize'");
             cmd->normalize = 1;
+            break;
+        case OPT_BOUNDARY:
+            if (conv_parse_boundary(v, "--boundary", &cmd->job.opts.boundary, &err) < 0)
+                return cli_usage_error(cmd->command, "%s", err.message);
+            break;
+        case OPT_CVAL:
+            if (conv_parse_cval(v, "--cval", &cmd->job.opts.cval, &err) < 0)
+                return cli_usage_error(cmd->command, "%s", err.message);
+            break;
+        case OPT_ORIGIN:
+            if (conv_parse_origin(v, "--origin", cmd->job.dims, cmd->job.opts.origin, &err) < 0)
+                return cli_usage_error(cmd->command, "%s", err.message);
+            break;
+        case OPT_AXIS:
+            if (cmd->job.dims == 2) return cli_usage_error(cmd->command, "unknown option "
+                                                       "'--axis'");
+            if (conv_parse_axis(v, "--axis", &cmd->job.axis, &err) < 0)
+                return cli_usage_error(cmd->command, "%s", err.message);
+            cmd->job.axis_given = 1;
             break;
         }
     }
@@ -441,7 +471,8 @@ static int convolve_remote(conv_command *cmd)
         ins[0].shape[0] = part.shape[0] = batch;
     }
     client_conv_job cj = {cmd->command, ins, job->separable ? 3 : 2, job->batch || job->image_in,
-                          job->separable, cmd->verbose, (clconv_dtype)job->precision, &job->opts};
+                          job->separable, cmd->verbose, (clconv_dtype)job->precision, &job->opts,
+                          job->axis_given, job->axis};
     int status = client_conv(cmd->server, &cj, &part, &job->opts.chosen);
     if (status == CLI_OK) conv_job_pass_alpha(job);
     return status;
@@ -466,13 +497,11 @@ static int run_conv(conv_command *cmd)
         job->inputs[i].path = cmd->args[i];
     }
     job->n_inputs = cmd->n_args;
-    job->batch_words = "--batch";
-    job->same_words = "--mode same";
     if (job->batch)
         job->rank_hint = job->dims == 1 ? " (--batch: one signal per row)"
                                         : " (--batch: a stack of images)";
     else
-        job->rank_hint = job->dims == 1 ? " (use --batch for one signal per row)"
+        job->rank_hint = job->dims == 1 ? " (use --batch for one signal per row, or --axis N)"
                                         : " (use --batch for a stack of images)";
 
     io_error err;
@@ -515,6 +544,8 @@ static int conv_main(int dims, int argc, char **argv)
     cmd.command = argv[0];
     cmd.job.dims = dims;
     cmd.job.precision = -1;
+    cmd.job.batch_words = "--batch";
+    cmd.job.same_words = "--mode same";
     int done;
     int status = parse_conv_args(&cmd, argc, argv, &done);
     if (status != CLI_OK || done) return status;

@@ -101,6 +101,9 @@ static void make_job(serve_work *w, conv_job *job)
     job->separable = sep_parts;
     job->n_inputs = sep_parts ? 3 : 2;
     job->batch = w->batch;
+    job->axis_given = w->axis_given;
+    job->axis = w->axis;
+    job->query_words = 1;
     job->precision = w->precision;
     job->opts = w->opts;
     job->mode_given = w->mode_given;
