@@ -36,6 +36,26 @@
     "                         the output is the same (default: $CLCONV_SERVER;\n"            \
     "                         a bearer token for it in $CLCONV_TOKEN)\n"
 
+/* The boundary options both commands take; origin is their own. */
+#define CONV_BOUNDARY_HELP                                                                   \
+    "      --boundary B       read past the edges as scipy.ndimage.convolve does:\n"         \
+    "                         constant (the value --cval), reflect (dcba|abcd|dcba),\n"     \
+    "                         mirror (dcb|abcd|cba), nearest (aaa|abcd|ddd) or wrap\n"     \
+    "                         (bcd|abcd|abc); the output keeps the input's shape, so\n"    \
+    "                         --mode may only be same, and an even kernel sits where\n"    \
+    "                         ndimage puts it (one sample from scipy.signal's same\n"      \
+    "                         mode). Without --boundary the modes are scipy.signal's,\n"   \
+    "                         zero outside\n"                                               \
+    "      --cval V           the value outside with --boundary constant (default 0)\n"
+
+/* When the boundary and axis options are refused, and how. */
+#define CONV_MISTAKES_HELP                                                                   \
+    "Mistakes in the options alone (an unknown --boundary, --boundary with --mode\n"        \
+    "full or valid, --cval or --origin without --boundary, --axis with --batch)\n"         \
+    "exit with status 2; an --origin outside the kernel, an --axis outside the\n"          \
+    "input's dimensions or an input of more than 3 dimensions are found once the\n"        \
+    "files are read and exit with status 1, as every other failure.\n"
+
 /* What both commands say about files, after their own options. */
 #define CONV_FILES_HELP                                                                      \
     "Files are chosen by extension:\n"                                                       \
@@ -70,9 +90,19 @@ static const char conv1d_help[] =
     "                         signal and kernel overlap completely\n"
     "      --method METHOD    auto (default), direct or fft\n"
     "      --correlate        cross-correlate: the kernel is not reversed\n"
+    CONV_BOUNDARY_HELP
+    "      --origin N         with --boundary: shift the kernel by N samples towards\n"
+    "                         lower indices, as ndimage's origin; N lies in\n"
+    "                         -(k/2) ... (k-1)/2 for k taps (default 0)\n"
     CONV_DEVICE_HELP
     "  -b, --batch            SIGNAL is 2-D and each row is a signal; OUT gets one\n"
-    "                         row per signal\n"
+    "                         row per signal (--axis -1)\n"
+    "      --axis N           SIGNAL has 1 to 3 dimensions: convolve along axis N\n"
+    "                         (negative counts from the last), every other axis a\n"
+    "                         batch; as scipy.ndimage.convolve1d(x, w, axis=N) with\n"
+    "                         --boundary, or scipy.signal.convolve with the kernel\n"
+    "                         shaped along axis N. OUT has SIGNAL's shape but on\n"
+    "                         axis N, which --mode sizes\n"
     "      --shape N[xM]      SIGNAL is raw data of this shape (with --batch: ROWSxN)\n"
     "      --dtype T          and element type: " RAW_DTYPES_HELP "\n"
     "      --format F         write OUT as npy, csv, txt or raw, whatever its name\n"
@@ -83,8 +113,12 @@ static const char conv1d_help[] =
     "\n"
     CONV_FILES_HELP
     "\n"
+    CONV_MISTAKES_HELP
+    "\n"
     "Examples:\n"
     "  clconv conv1d signal.npy kernel.npy -o smooth.npy --mode same\n"
+    "  clconv conv1d signal.npy box:5 -o smooth.npy --boundary reflect\n"
+    "  clconv conv1d volume.npy diff --axis 0 -o ddepth.npy --boundary nearest\n"
     "  clconv conv1d signal.csv gaussian:2.5 -o smooth.csv -m same\n"
     "  clconv conv1d - diff --shape 48000 --dtype i16 -o - --format raw <a.pcm >d.f32\n";
 
@@ -107,6 +141,11 @@ static const char conv2d_help[] =
     "                         large as the other in both dimensions)\n"
     "      --method METHOD    auto (default), direct or fft\n"
     "      --correlate        cross-correlate: the kernel is not flipped\n"
+    CONV_BOUNDARY_HELP
+    "      --origin R,C       with --boundary: shift the kernel by R rows and C\n"
+    "                         columns towards lower indices, as ndimage's origin (one\n"
+    "                         number shifts both); each lies in -(k/2) ... (k-1)/2\n"
+    "                         for k taps on its axis (default 0,0)\n"
     CONV_DEVICE_HELP
     "  -b, --batch            IMAGE is 3-D, a stack of arrays each convolved with\n"
     "                         the kernel; OUT is 3-D too\n"
@@ -125,7 +164,9 @@ static const char conv2d_help[] =
     "\n"
     "Images: PNG (.png; grey, grey+alpha, RGB, RGBA, palette; 8 or 16 bits) and\n"
     "PGM/PPM (.pgm, .ppm, .pnm; P2, P3, P5, P6, maxval up to 65535). Each colour\n"
-    "channel is convolved on its own, and the mode defaults to same. Alpha is\n"
+    "channel is convolved on its own, and the mode defaults to same, zero outside\n"
+    "as in scipy.signal, so a blur darkens the borders; --boundary reflect (or\n"
+    "nearest) keeps them as bright as the image. Alpha is\n"
     "passed through unchanged, so an image with alpha needs --mode same. Image\n"
     "output (.png, .pgm, .ppm) is rounded and clamped to the input's range (0 to\n"
     "255 or 65535, or the PGM/PPM maxval; 0 to 255 for an array), or rescaled with\n"
@@ -134,8 +175,11 @@ static const char conv2d_help[] =
     "\n"
     CONV_FILES_HELP
     "\n"
+    CONV_MISTAKES_HELP
+    "\n"
     "Examples:\n"
     "  clconv conv2d photo.png gaussian:2 -o blurred.png\n"
+    "  clconv conv2d photo.png gaussian:3 -o blurred.png --boundary reflect\n"
     "  clconv conv2d photo.png sobel-x -o edges.png --normalize\n"
     "  clconv conv2d image.npy kernel.csv -o out.npy --mode same\n"
     "  clconv conv2d image.npy gauss.npy gauss.npy --separable -o blurred.npy -m same\n"
