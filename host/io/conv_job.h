@@ -92,24 +92,29 @@ int conv_parse_axis(const char *text, const char *option, int *axis, io_error *e
 int conv_job_check_options(conv_job *job, io_error *err);
 
 /* Reads every input into job->in, every header checked before any data is
- * read, and decides the precision where job->precision is -1: float64 when
- * every input that carries a type (.npy, raw) is float64 and no image is
- * involved; text and presets follow the others. Returns 0 or a negative
+ * read (the options' combination first, then each input's rank, conv1d's
+ * axis against the signal's rank, and a boundary mode's origin against the
+ * kernel), and decides the precision where job->precision is -1: float64
+ * when every input that carries a type (.npy, raw) is float64 and no image
+ * is involved; text and presets follow the others. Returns 0 or a negative
  * status (err filled). */
 int conv_job_read(conv_job *job, io_error *err);
 
-/* Sizes job->out for the mode (behind the batch axis, or an image's
- * channels) and allocates it; name names the result in messages. Returns
- * 0 or a negative status (err filled). */
+/* Sizes job->out for the mode (conv1d: the signal's shape with its axis
+ * sized; conv2d: behind the batch axis, or an image's channels) and
+ * allocates it; name names the result in messages. Returns 0 or a negative
+ * status (err filled). */
 int conv_job_make_output(conv_job *job, const char *name, io_error *err);
 
-/* The signals convolved at once: the batch's rows, an image's colour
- * channels, or 1. */
+/* The signals convolved at once: the batch's rows (conv1d: every 1-D line
+ * along the axis), an image's colour channels, or 1. */
 size_t conv_job_batch(const conv_job *job);
 
-/* Convolves job->in into job->out on rt and passes an image's alpha through;
- * job->opts.chosen names the method used. Returns 0, or the library's
- * negative status (not reported; clconv_last_error(rt) has the detail). */
+/* Convolves job->in into job->out on rt and passes an image's alpha through
+ * (conv1d along an axis other than the last runs as clconv_conv2d with a
+ * k x 1 kernel, so the host transposes nothing); job->opts.chosen names the
+ * method used. Returns 0, or the library's negative status (not reported;
+ * clconv_last_error(rt) has the detail). */
 int conv_job_run(conv_job *job, clconv_runtime *rt);
 
 /* Copies an image's alpha plane from input to output unchanged (mode same
