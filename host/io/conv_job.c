@@ -210,12 +210,14 @@ static int open_npy(conv_job *job, int i, conv_input *in, const char *path, int 
     return check_shape(job, i, in, in->nf.ndim, in->nf.shape, in->nf.count, err);
 }
 
-/* A text input: a single row or column is 1-D where 1-D is wanted. */
+/* A text input: a single row or column is 1-D where 1-D is wanted (a
+ * signal with an axis keeps the shape its axis refers to). */
 static int load_text(conv_job *job, int i, conv_input *in, io_error *err)
 {
     real_array *a = &job->in[i];
     IO_FORWARD(csv_parse(in->data, in->size, in->name, a, err));
-    if (wanted_rank(job, i) == 1 && (a->shape[0] == 1 || a->shape[1] == 1)) {
+    int keep = i == 0 && job->axis_given;
+    if (!keep && wanted_rank(job, i) == 1 && (a->shape[0] == 1 || a->shape[1] == 1)) {
         a->ndim = 1;
         a->shape[0] = a->count;
     }

@@ -318,3 +318,5 @@ save(EXPECTED, "gray8_gauss_reflect", nd(gray8[:, :, 0], np.outer(g1, g1), "refl
 for axis, mode in ((0, "full"), (1, "valid"), (2, "same"), (0, "same"), (1, "full")):
     save(EXPECTED, "axis%d_%s" % (axis, mode), conv(arr3, along(ker, 3, axis), mode))
 save(EXPECTED, "img_axis0_same", conv(img, along(ker, 2, 0), "same"))
+# sig.csv is one column: with --axis it stays (11, 1).
+save(EXPECTED, "nd_col_axis0_reflect", nd1(sig.reshape(11, 1), ker, 0, "reflect"))

@@ -268,6 +268,8 @@ ok "--batch --boundary" nd_batch_nearest 0 conv1d "$DATA/batch.npy" "$K" --batch
 ok "--axis -1 is --batch" nd_batch_nearest 0 conv1d "$DATA/batch.npy" "$K" --axis -1 \
     --boundary nearest
 ok "--axis 0 of a 1-D signal" nd1d_wrap 0 conv1d "$S" "$K" --axis 0 --boundary wrap
+ok "--axis keeps a text column 2-D" nd_col_axis0_reflect 0 conv1d "$DATA/sig.csv" "$K" --axis 0 \
+    --boundary reflect
 ok "--axis 0 --mode full" axis0_full 0 conv1d "$A3" "$K" --axis 0 --mode full
 ok "--axis 1 --mode valid" axis1_valid 0 conv1d "$A3" "$K" --axis 1 --mode valid
 ok "--axis 2 --mode same" axis2_same 0 conv1d "$A3" "$K" --axis 2 --mode same
