@@ -399,6 +399,125 @@ START_TEST(test_conv2d_equals_api)
 }
 END_TEST
 
+/* POSTs input and kernel (float32 .npy of the given shapes) to path and
+ * checks a 200 whose .npy equals want (n elements, oshape) to the bit. */
+static void check_exact(serve *s, const char *path, int xdim, const size_t *xshape,
+                        const float *x, int kdim, const size_t *kshape, const float *h,
+                        int odim, const size_t *oshape, const float *want, size_t n)
+{
+    size_t xs, hs;
+    char *xb = npy_bytes(CLCONV_F32, xdim, xshape, x, &xs);
+    char *hb = npy_bytes(CLCONV_F32, kdim, kshape, h, &hs);
+    part parts[] = {{"input", xb, xs}, {"kernel", hb, hs}};
+    reply r;
+    request(s, path, parts, 2, NULL, &r);
+    ck_assert_msg(r.status == 200, "%s: status %ld: %s", path, r.status, r.body);
+    real_array got = {0};
+    npy_decode(&r, CLCONV_F32, odim, oshape, &got);
+    ck_assert_msg(memcmp(got.data, want, n * sizeof *want) == 0, "%s differs", path);
+    real_array_free(&got);
+    reply_free(&r);
+    free(xb);
+    free(hb);
+}
+
+/* boundary, cval, origin and axis through the server against the API with
+ * the same options: conv1d, conv2d, and conv1d down the columns of a 2-D
+ * array (the API's conv2d with a k x 1 kernel) and along each axis of a 3-D
+ * one; then each mistake as a 400 naming the parameter. */
+START_TEST(test_boundary_and_axis)
+{
+    serve *s = start_default();
+    clconv_runtime *rt = test_runtime();
+    enum { R = 6, C = 7, N = R * C, K = 4 };
+    float x[N], h[K], ker2[3 * K], want[N];
+    for (int i = 0; i < N; i++) x[i] = (float)((i * 7) % 9 - 4);
+    for (int i = 0; i < K; i++) h[i] = (float)(i - 1);
+    for (int i = 0; i < 3 * K; i++) ker2[i] = (float)((i * 5) % 7 - 3);
+    size_t n1 = N, k1 = K, shape2[2] = {R, C}, kshape2[2] = {3, K};
+
+    clconv_conv_options o = {.mode = CLCONV_MODE_SAME, .boundary = CLCONV_BOUNDARY_CONSTANT,
+                             .cval = 2.5, .origin = {-2, 0}};
+    ASSERT_OK(rt, clconv_conv1d_host(rt, CLCONV_F32, x, N, 1, h, K, want, &o));
+    check_exact(s, "/v1/conv1d?boundary=constant&cval=2.5&origin=-2", 1, &n1, x, 1, &k1, h, 1,
+                &n1, want, N);
+    clconv_conv_options o2 = {.mode = CLCONV_MODE_SAME, .boundary = CLCONV_BOUNDARY_WRAP,
+                              .origin = {1, -2}, .correlate = 1};
+    ASSERT_OK(rt, clconv_conv2d_host(rt, CLCONV_F32, x, R, C, 1, ker2, 3, K, want, &o2));
+    check_exact(s, "/v1/conv2d?boundary=wrap&origin=1,-2&correlate=1&mode=same", 2, shape2, x, 2,
+                kshape2, ker2, 2, shape2, want, N);
+    /* Columns: axis=0 of rows x cols is a k x 1 kernel down each column. */
+    clconv_conv_options o3 = {.mode = CLCONV_MODE_SAME, .boundary = CLCONV_BOUNDARY_REFLECT,
+                              .origin = {1, 0}};
+    ASSERT_OK(rt, clconv_conv2d_host(rt, CLCONV_F32, x, R, C, 1, h, K, 1, want, &o3));
+    check_exact(s, "/v1/conv1d?axis=0&boundary=reflect&origin=1", 2, shape2, x, 1, &k1, h, 2,
+                shape2, want, N);
+    /* Rows: axis=-1 is batch=1. */
+    clconv_conv_options o4 = {.mode = CLCONV_MODE_FULL};
+    float wide[R * (C + K - 1)];
+    size_t wshape[2] = {R, C + K - 1};
+    ASSERT_OK(rt, clconv_conv1d_host(rt, CLCONV_F32, x, C, R, h, K, wide, &o4));
+    check_exact(s, "/v1/conv1d?axis=-1", 2, shape2, x, 1, &k1, h, 2, wshape, wide, R * (C + K - 1));
+    /* The middle axis of 2 x 3 x 7: two images of 3 x 7, k x 1. */
+    size_t shape3[3] = {2, 3, C};
+    clconv_conv_options o5 = {.mode = CLCONV_MODE_SAME, .boundary = CLCONV_BOUNDARY_NEAREST};
+    ASSERT_OK(rt, clconv_conv2d_host(rt, CLCONV_F32, x, 3, C, 2, h, K, 1, want, &o5));
+    check_exact(s, "/v1/conv1d?axis=1&boundary=nearest", 3, shape3, x, 1, &k1, h, 3, shape3,
+                want, 2 * 3 * C);
+
+    size_t xs, hs, ks2, fs;
+    char *xb = npy_bytes(CLCONV_F32, 2, shape2, x, &xs), *hb = npy_bytes(CLCONV_F32, 1, &k1, h, &hs);
+    char *kb2 = npy_bytes(CLCONV_F32, 2, kshape2, ker2, &ks2);
+    size_t shape4[4] = {1, 2, 3, 7};
+    char *fb = npy_bytes(CLCONV_F32, 4, shape4, x, &fs);
+    part p1[] = {{"input", xb, xs}, {"kernel", hb, hs}};
+    part p2[] = {{"input", xb, xs}, {"kernel", kb2, ks2}};
+    part p4[] = {{"input", fb, fs}, {"kernel", hb, hs}};
+    static const struct {
+        const char *path;
+        int two_d, four_d;
+        const char *error;
+    } cases[] = {
+        {"/v1/conv1d?axis=1&boundary=zero", 0, 0,
+         "boundary must be constant, reflect, mirror, nearest or wrap, not 'zero'"},
+        {"/v1/conv1d?axis=1&boundary=reflect&mode=full", 0, 0,
+         "boundary=reflect keeps the input's shape, as scipy.ndimage does, so it cannot go with "
+         "mode=full (leave out mode, or give mode=same)"},
+        {"/v1/conv2d?mode=valid&boundary=wrap", 1, 0, "cannot go with mode=valid"},
+        {"/v1/conv1d?axis=1&cval=1", 0, 0, "cval is the value outside the input under "
+         "boundary=constant"},
+        {"/v1/conv1d?axis=1&origin=1", 0, 0, "origin places the kernel under a boundary mode"},
+        {"/v1/conv1d?axis=1&boundary=constant&cval=x", 0, 0, "cval must be a finite number, not 'x'"},
+        {"/v1/conv1d?axis=1&boundary=reflect&origin=1,1", 0, 0,
+         "origin must be an integer such as -1, not '1,1'"},
+        {"/v1/conv1d?axis=1&boundary=reflect&origin=2", 0, 0,
+         "part 'kernel': origin=2 lies outside the kernel's 4 taps; it must lie in -2 ... 1"},
+        {"/v1/conv2d?boundary=reflect&origin=2,0", 1, 0,
+         "part 'kernel': origin=2,0: the row origin 2 lies outside the kernel's 3 rows"},
+        {"/v1/conv1d?axis=2", 0, 0,
+         "part 'input': axis=2 is out of range for a 2-D array (shape (6, 7)): it must lie in -2 "
+         "... 1"},
+        {"/v1/conv1d?axis=0", 0, 1,
+         "part 'input': axis takes an array of 1 to 3 dimensions, got shape (1, 2, 3, 7)"},
+        {"/v1/conv1d?axis=a", 0, 0, "axis must be an integer such as 0 or -1, not 'a'"},
+        {"/v1/conv1d?axis=-1&batch=1", 0, 0, "give axis or batch=1, not both"},
+        {"/v1/conv2d?axis=0", 1, 0, "axis is for conv1d"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        reply r;
+        request(s, cases[i].path, cases[i].four_d ? p4 : cases[i].two_d ? p2 : p1, 2, NULL, &r);
+        assert_error(&r, 400, cases[i].error);
+        reply_free(&r);
+    }
+    assert_healthy(s);
+    serve_stop(s);
+    free(xb);
+    free(hb);
+    free(kb2);
+    free(fb);
+}
+END_TEST
+
 /* The server's JSON against the shared dist job run in-process: the same
  * code and device give the same document, byte for byte. */
 static void check_dist(serve *s, const char *json, const char **specs, int n, uint64_t times,
@@ -1617,6 +1736,7 @@ Suite *clconv_test_suite_serve(void)
     tcase_add_test(results, test_conv2d_equals_api);
     tcase_add_test(results, test_dist_equals_api);
     tcase_add_test(results, test_image_and_preset);
+    tcase_add_test(results, test_boundary_and_axis);
     suite_add_tcase(s, results);
     TCase *service = test_tcase_bare("service");
     tcase_add_checked_fixture(service, curl_setup, curl_teardown);

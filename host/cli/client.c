@@ -228,11 +228,27 @@ int client_conv(const char *server, const client_conv_job *job, real_array *out,
         parts[i].data = files[i];
     }
 
-    char path[192];
-    snprintf(path, sizeof path, "/v1/%s?mode=%s&method=%s&precision=%s%s%s", job->command,
-             clconv_mode_name(job->opts->mode), clconv_method_name(job->opts->method),
-             job->precision == CLCONV_F64 ? "f64" : "f32",
-             job->opts->correlate ? "&correlate=1" : "", job->batch ? "&batch=1" : "");
+    char path[384], extra[192] = "";
+    const clconv_conv_options *o = job->opts;
+    if (o->boundary != CLCONV_BOUNDARY_NONE) {
+        /* %.17g reads back exactly; a '+' in a query would read as a space. */
+        char cval[40], origin[48], *plus;
+        snprintf(cval, sizeof cval, "%.17g", o->cval);
+        if ((plus = strchr(cval, '+'))) memmove(plus, plus + 1, strlen(plus));
+        if (strcmp(job->command, "conv1d") == 0)
+            snprintf(origin, sizeof origin, "%lld", (long long)o->origin[0]);
+        else
+            snprintf(origin, sizeof origin, "%lld,%lld", (long long)o->origin[0],
+                     (long long)o->origin[1]);
+        snprintf(extra, sizeof extra, "&boundary=%s&cval=%s&origin=%s",
+                 clconv_boundary_name(o->boundary), cval, origin);
+    }
+    if (job->axis_given)
+        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "&axis=%d", job->axis);
+    snprintf(path, sizeof path, "/v1/%s?mode=%s&method=%s&precision=%s%s%s%s", job->command,
+             clconv_mode_name(o->mode), clconv_method_name(o->method),
+             job->precision == CLCONV_F64 ? "f64" : "f32", o->correlate ? "&correlate=1" : "",
+             job->batch ? "&batch=1" : "", extra);
 
     answer body = {0};
     session se = {0};

@@ -31,7 +31,9 @@ typedef struct client_conv_job {
     int separable;                /* inputs[1] and [2] are KCOL and KROW */
     int verbose;
     clconv_dtype precision;
-    const clconv_conv_options *opts;
+    const clconv_conv_options *opts;  /* with boundary, cval and origin */
+    int axis_given;               /* conv1d along axis of inputs[0] (sent as axis=) */
+    int axis;
 } client_conv_job;
 
 /* Sends the job to server and stores the result in out->data, which the

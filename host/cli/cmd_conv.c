@@ -36,6 +36,26 @@
     "                         the output is the same (default: $CLCONV_SERVER;\n"            \
     "                         a bearer token for it in $CLCONV_TOKEN)\n"
 
+/* The boundary options both commands take; origin is their own. */
+#define CONV_BOUNDARY_HELP                                                                   \
+    "      --boundary B       read past the edges as scipy.ndimage.convolve does:\n"         \
+    "                         constant (the value --cval), reflect (dcba|abcd|dcba),\n"     \
+    "                         mirror (dcb|abcd|cba), nearest (aaa|abcd|ddd) or wrap\n"     \
+    "                         (bcd|abcd|abc); the output keeps the input's shape, so\n"    \
+    "                         --mode may only be same, and an even kernel sits where\n"    \
+    "                         ndimage puts it (one sample from scipy.signal's same\n"      \
+    "                         mode). Without --boundary the modes are scipy.signal's,\n"   \
+    "                         zero outside\n"                                               \
+    "      --cval V           the value outside with --boundary constant (default 0)\n"
+
+/* When the boundary and axis options are refused, and how. */
+#define CONV_MISTAKES_HELP                                                                   \
+    "Mistakes in the options alone (an unknown --boundary, --boundary with --mode\n"        \
+    "full or valid, --cval or --origin without --boundary, --axis with --batch)\n"         \
+    "exit with status 2; an --origin outside the kernel, an --axis outside the\n"          \
+    "input's dimensions or an input of more than 3 dimensions are found once the\n"        \
+    "files are read and exit with status 1, as every other failure.\n"
+
 /* What both commands say about files, after their own options. */
 #define CONV_FILES_HELP                                                                      \
     "Files are chosen by extension:\n"                                                       \
@@ -70,9 +90,19 @@ static const char conv1d_help[] =
     "                         signal and kernel overlap completely\n"
     "      --method METHOD    auto (default), direct or fft\n"
     "      --correlate        cross-correlate: the kernel is not reversed\n"
+    CONV_BOUNDARY_HELP
+    "      --origin N         with --boundary: shift the kernel by N samples towards\n"
+    "                         lower indices, as ndimage's origin; N lies in\n"
+    "                         -(k/2) ... (k-1)/2 for k taps (default 0)\n"
     CONV_DEVICE_HELP
     "  -b, --batch            SIGNAL is 2-D and each row is a signal; OUT gets one\n"
-    "                         row per signal\n"
+    "                         row per signal (--axis -1)\n"
+    "      --axis N           SIGNAL has 1 to 3 dimensions: convolve along axis N\n"
+    "                         (negative counts from the last), every other axis a\n"
+    "                         batch; as scipy.ndimage.convolve1d(x, w, axis=N) with\n"
+    "                         --boundary, or scipy.signal.convolve with the kernel\n"
+    "                         shaped along axis N. OUT has SIGNAL's shape but on\n"
+    "                         axis N, which --mode sizes\n"
     "      --shape N[xM]      SIGNAL is raw data of this shape (with --batch: ROWSxN)\n"
     "      --dtype T          and element type: " RAW_DTYPES_HELP "\n"
     "      --format F         write OUT as npy, csv, txt or raw, whatever its name\n"
@@ -83,8 +113,12 @@ static const char conv1d_help[] =
     "\n"
     CONV_FILES_HELP
     "\n"
+    CONV_MISTAKES_HELP
+    "\n"
     "Examples:\n"
     "  clconv conv1d signal.npy kernel.npy -o smooth.npy --mode same\n"
+    "  clconv conv1d signal.npy box:5 -o smooth.npy --boundary reflect\n"
+    "  clconv conv1d volume.npy diff --axis 0 -o ddepth.npy --boundary nearest\n"
     "  clconv conv1d signal.csv gaussian:2.5 -o smooth.csv -m same\n"
     "  clconv conv1d - diff --shape 48000 --dtype i16 -o - --format raw <a.pcm >d.f32\n";
 
@@ -107,6 +141,11 @@ static const char conv2d_help[] =
     "                         large as the other in both dimensions)\n"
     "      --method METHOD    auto (default), direct or fft\n"
     "      --correlate        cross-correlate: the kernel is not flipped\n"
+    CONV_BOUNDARY_HELP
+    "      --origin R,C       with --boundary: shift the kernel by R rows and C\n"
+    "                         columns towards lower indices, as ndimage's origin (one\n"
+    "                         number shifts both); each lies in -(k/2) ... (k-1)/2\n"
+    "                         for k taps on its axis (default 0,0)\n"
     CONV_DEVICE_HELP
     "  -b, --batch            IMAGE is 3-D, a stack of arrays each convolved with\n"
     "                         the kernel; OUT is 3-D too\n"
@@ -125,7 +164,9 @@ static const char conv2d_help[] =
     "\n"
     "Images: PNG (.png; grey, grey+alpha, RGB, RGBA, palette; 8 or 16 bits) and\n"
     "PGM/PPM (.pgm, .ppm, .pnm; P2, P3, P5, P6, maxval up to 65535). Each colour\n"
-    "channel is convolved on its own, and the mode defaults to same. Alpha is\n"
+    "channel is convolved on its own, and the mode defaults to same, zero outside\n"
+    "as in scipy.signal, so a blur darkens the borders; --boundary reflect (or\n"
+    "nearest) keeps them as bright as the image. Alpha is\n"
     "passed through unchanged, so an image with alpha needs --mode same. Image\n"
     "output (.png, .pgm, .ppm) is rounded and clamped to the input's range (0 to\n"
     "255 or 65535, or the PGM/PPM maxval; 0 to 255 for an array), or rescaled with\n"
@@ -134,8 +175,11 @@ static const char conv2d_help[] =
     "\n"
     CONV_FILES_HELP
     "\n"
+    CONV_MISTAKES_HELP
+    "\n"
     "Examples:\n"
     "  clconv conv2d photo.png gaussian:2 -o blurred.png\n"
+    "  clconv conv2d photo.png gaussian:3 -o blurred.png --boundary reflect\n"
     "  clconv conv2d photo.png sobel-x -o edges.png --normalize\n"
     "  clconv conv2d image.npy kernel.csv -o out.npy --mode same\n"
     "  clconv conv2d image.npy gauss.npy gauss.npy --separable -o blurred.npy -m same\n"
@@ -155,7 +199,11 @@ enum {
     OPT_SHAPE,
     OPT_DTYPE,
     OPT_FORMAT,
-    OPT_NORMALIZE
+    OPT_NORMALIZE,
+    OPT_BOUNDARY,
+    OPT_CVAL,
+    OPT_ORIGIN,
+    OPT_AXIS
 };
 
 static const args_option conv_options[] = {
@@ -173,6 +221,10 @@ static const args_option conv_options[] = {
     {"dtype", 0, 1, OPT_DTYPE},
     {"format", 0, 1, OPT_FORMAT},
     {"normalize", 0, 0, OPT_NORMALIZE},
+    {"boundary", 0, 1, OPT_BOUNDARY},
+    {"cval", 0, 1, OPT_CVAL},
+    {"origin", 0, 1, OPT_ORIGIN},
+    {"axis", 0, 1, OPT_AXIS},
     {NULL, 0, 0, 0},
 };
 
@@ -209,6 +261,8 @@ static int parse_precision(const char *s, int *precision)
 static int check_combinations(conv_command *cmd, int format_given)
 {
     const char *c = cmd->command;
+    io_error err;
+    if (conv_job_check_options(&cmd->job, &err) < 0) return cli_usage_error(c, "%s", err.message);
     int stdin_inputs = 0;
     for (int i = 0; i < cmd->n_args; i++) stdin_inputs += strcmp(cmd->args[i], "-") == 0;
     if (stdin_inputs > 1) return cli_usage_error(c, "only one input can be '-' (stdin)");
@@ -261,6 +315,7 @@ static int parse_conv_args(conv_command *cmd, int argc, char **argv, int *done)
     args_init(&p, cmd->command, conv_options, argc, argv);
     const char *v;
     const char *shape = NULL, *dtype = NULL;
+    io_error err;
     int positional = 0, format_given = 0;
     *done = 0;
     for (int id; (id = args_next(&p, &v)) != ARGS_END;) {
@@ -334,6 +389,25 @@ static int parse_conv_args(conv_command *cmd, int argc, char **argv, int *done)
             if (cmd->job.dims == 1) return cli_usage_error(cmd->command, "unknown option "
                                                        "'--normalize'");
             cmd->normalize = 1;
+            break;
+        case OPT_BOUNDARY:
+            if (conv_parse_boundary(v, "--boundary", &cmd->job.opts.boundary, &err) < 0)
+                return cli_usage_error(cmd->command, "%s", err.message);
+            break;
+        case OPT_CVAL:
+            if (conv_parse_cval(v, "--cval", &cmd->job.opts.cval, &err) < 0)
+                return cli_usage_error(cmd->command, "%s", err.message);
+            break;
+        case OPT_ORIGIN:
+            if (conv_parse_origin(v, "--origin", cmd->job.dims, cmd->job.opts.origin, &err) < 0)
+                return cli_usage_error(cmd->command, "%s", err.message);
+            break;
+        case OPT_AXIS:
+            if (cmd->job.dims == 2) return cli_usage_error(cmd->command, "unknown option "
+                                                       "'--axis'");
+            if (conv_parse_axis(v, "--axis", &cmd->job.axis, &err) < 0)
+                return cli_usage_error(cmd->command, "%s", err.message);
+            cmd->job.axis_given = 1;
             break;
         }
     }
@@ -441,7 +515,8 @@ static int convolve_remote(conv_command *cmd)
         ins[0].shape[0] = part.shape[0] = batch;
     }
     client_conv_job cj = {cmd->command, ins, job->separable ? 3 : 2, job->batch || job->image_in,
-                          job->separable, cmd->verbose, (clconv_dtype)job->precision, &job->opts};
+                          job->separable, cmd->verbose, (clconv_dtype)job->precision, &job->opts,
+                          job->axis_given, job->axis};
     int status = client_conv(cmd->server, &cj, &part, &job->opts.chosen);
     if (status == CLI_OK) conv_job_pass_alpha(job);
     return status;
@@ -466,13 +541,11 @@ static int run_conv(conv_command *cmd)
         job->inputs[i].path = cmd->args[i];
     }
     job->n_inputs = cmd->n_args;
-    job->batch_words = "--batch";
-    job->same_words = "--mode same";
     if (job->batch)
         job->rank_hint = job->dims == 1 ? " (--batch: one signal per row)"
                                         : " (--batch: a stack of images)";
     else
-        job->rank_hint = job->dims == 1 ? " (use --batch for one signal per row)"
+        job->rank_hint = job->dims == 1 ? " (use --batch for one signal per row, or --axis N)"
                                         : " (use --batch for a stack of images)";
 
     io_error err;
@@ -515,6 +588,8 @@ static int conv_main(int dims, int argc, char **argv)
     cmd.command = argv[0];
     cmd.job.dims = dims;
     cmd.job.precision = -1;
+    cmd.job.batch_words = "--batch";
+    cmd.job.same_words = "--mode same";
     int done;
     int status = parse_conv_args(&cmd, argc, argv, &done);
     if (status != CLI_OK || done) return status;

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,6 +31,119 @@ typedef struct conv_input {
     int vote;               /* the precision this input asks for, or -1 */
 } conv_input;
 
+/* An option as the face spells it, with its value or without: "--mode
+ * full" or "mode=full". */
+static const char *spell(const conv_job *job, char *buf, size_t size, const char *name,
+                         const char *value)
+{
+    snprintf(buf, size, "%s%s%s%s", job->query_words ? "" : "--", name,
+             !value ? "" : job->query_words ? "=" : " ", value ? value : "");
+    return buf;
+}
+
+int conv_parse_boundary(const char *text, const char *option, clconv_boundary *boundary,
+                        io_error *err)
+{
+    if (clconv_boundary_parse(text, boundary) != CLCONV_OK) {
+        return io_fail(err, CLCONV_EINVAL, "%s must be constant, reflect, mirror, nearest or "
+                       "wrap, not '%.100s'", option, text);
+    }
+    return 0;
+}
+
+int conv_parse_cval(const char *text, const char *option, double *cval, io_error *err)
+{
+    if (io_parse_double(text, cval) != 0)
+        return io_fail(err, CLCONV_EINVAL, "%s must be a finite number, not '%.100s'", option,
+                       text);
+    return 0;
+}
+
+/* A whole string as an integer within +-2^31: 0, else -1. */
+static int parse_int(const char *s, const char **end, long long *v)
+{
+    char *e;
+    errno = 0;
+    *v = strtoll(s, &e, 10);
+    if (e == s || errno || *v < INT32_MIN || *v > INT32_MAX || (s[0] == ' ' || s[0] == '\t'))
+        return -1;
+    *end = e;
+    return 0;
+}
+
+int conv_parse_origin(const char *text, const char *option, int dims, int64_t origin[2],
+                      io_error *err)
+{
+    long long r, c;
+    const char *end;
+    int ok = parse_int(text, &end, &r) == 0;
+    if (ok && *end == ',' && dims == 2) {
+        ok = parse_int(end + 1, &end, &c) == 0 && *end == '\0';
+    } else {
+        ok = ok && *end == '\0';
+        c = dims == 2 ? r : 0;
+    }
+    if (!ok) {
+        return io_fail(err, CLCONV_EINVAL, "%s must be %s, not '%.100s'", option,
+                       dims == 1 ? "an integer such as -1" :
+                       "R,C (rows, columns) or one integer for both, such as 0,-1", text);
+    }
+    origin[0] = r;
+    origin[1] = c;
+    return 0;
+}
+
+int conv_parse_axis(const char *text, const char *option, int *axis, io_error *err)
+{
+    long long v;
+    const char *end;
+    if (parse_int(text, &end, &v) != 0 || *end != '\0')
+        return io_fail(err, CLCONV_EINVAL, "%s must be an integer such as 0 or -1, not '%.100s'",
+                       option, text);
+    *axis = (int)v;
+    return 0;
+}
+
+int conv_job_check_options(conv_job *job, io_error *err)
+{
+    char a[128], b[128];
+    const clconv_conv_options *o = &job->opts;
+    if (job->axis_given && job->dims != 1)
+        return io_fail(err, CLCONV_EINVAL, "%s is for conv1d; conv2d convolves both axes",
+                       spell(job, a, sizeof a, "axis", NULL));
+    if (job->axis_given && job->batch) {
+        return io_fail(err, CLCONV_EINVAL, "give %s or %s, not both (%s is %s for a 2-D signal)",
+                       spell(job, a, sizeof a, "axis", NULL), job->batch_words, job->batch_words,
+                       spell(job, b, sizeof b, "axis", "-1"));
+    }
+    if (o->boundary == CLCONV_BOUNDARY_NONE) {
+        if (o->cval != 0) {
+            return io_fail(err, CLCONV_EINVAL, "%s is the value outside the input under %s; "
+                           "without a boundary mode the outside is zero",
+                           spell(job, a, sizeof a, "cval", NULL),
+                           spell(job, b, sizeof b, "boundary", "constant"));
+        }
+        if (o->origin[0] != 0 || o->origin[1] != 0) {
+            return io_fail(err, CLCONV_EINVAL, "%s places the kernel under a %s mode, as "
+                           "scipy.ndimage does; scipy.signal's modes (without %s) centre it "
+                           "themselves", spell(job, a, sizeof a, "origin", NULL),
+                           spell(job, b, sizeof b, "boundary", NULL), b);
+        }
+        return 0;
+    }
+    if (job->mode_given && o->mode != CLCONV_MODE_SAME) {
+        char c[128], d[128];
+        return io_fail(err, CLCONV_EINVAL, "%s keeps the input's shape, as scipy.ndimage does, "
+                       "so it cannot go with %s (leave out %s, or give %s)",
+                       spell(job, a, sizeof a, "boundary", clconv_boundary_name(o->boundary)),
+                       spell(job, b, sizeof b, "mode", clconv_mode_name(o->mode)),
+                       spell(job, c, sizeof c, "mode", NULL), spell(job, d, sizeof d, "mode",
+                                                                    "same"));
+    }
+    job->opts.mode = CLCONV_MODE_SAME;
+    return 0;
+}
+
 /* The rank input i must have. */
 static int wanted_rank(const conv_job *job, int i)
 {
@@ -44,6 +158,22 @@ static int check_shape(const conv_job *job, int i, const conv_input *in, int ndi
     char text[128];
     shape_format(text, sizeof text, ndim, shape);
     int rank = wanted_rank(job, i);
+    if (i == 0 && job->axis_given) {
+        /* Along one axis of up to 3, every other axis a batch. */
+        char a[32], b[128];
+        spell(job, b, sizeof b, "axis", NULL);
+        if (ndim > 3) {
+            return io_fail(err, CLCONV_EINVAL, "%s: %s takes an array of 1 to 3 dimensions, got "
+                           "shape %s", in->label, b, text);
+        }
+        if (job->axis < -ndim || job->axis >= ndim) {
+            snprintf(a, sizeof a, "%d", job->axis);
+            return io_fail(err, CLCONV_EINVAL, "%s: %s is out of range for a %d-D array (shape "
+                           "%s): it must lie in %d ... %d", in->label,
+                           spell(job, b, sizeof b, "axis", a), ndim, text, -ndim, ndim - 1);
+        }
+        rank = ndim;
+    }
     if (ndim != rank) {
         const char *hint = i == 0 && job->rank_hint && (ndim > rank || job->batch)
                                ? job->rank_hint : "";
@@ -80,12 +210,14 @@ static int open_npy(conv_job *job, int i, conv_input *in, const char *path, int 
     return check_shape(job, i, in, in->nf.ndim, in->nf.shape, in->nf.count, err);
 }
 
-/* A text input: a single row or column is 1-D where 1-D is wanted. */
+/* A text input: a single row or column is 1-D where 1-D is wanted (a
+ * signal with an axis keeps the shape its axis refers to). */
 static int load_text(conv_job *job, int i, conv_input *in, io_error *err)
 {
     real_array *a = &job->in[i];
     IO_FORWARD(csv_parse(in->data, in->size, in->name, a, err));
-    if (wanted_rank(job, i) == 1 && (a->shape[0] == 1 || a->shape[1] == 1)) {
+    int keep = i == 0 && job->axis_given;
+    if (!keep && wanted_rank(job, i) == 1 && (a->shape[0] == 1 || a->shape[1] == 1)) {
         a->ndim = 1;
         a->shape[0] = a->count;
     }
@@ -195,13 +327,56 @@ static int load_input(conv_job *job, int i, conv_input *in, io_error *err)
     return open_npy(job, i, in, NULL, i == 0 && job->raw, err);
 }
 
+/* The extents of kernel input i (1 or 2), from its header or its data. */
+static const size_t *kernel_shape(const conv_job *job, const conv_input *in, int i)
+{
+    return in[i].nf_open ? in[i].nf.shape : job->in[i].shape;
+}
+
+/* The origin of a boundary mode must lie inside the kernel, as
+ * scipy.ndimage requires: -(k/2) ... (k-1)/2 per axis. */
+static int check_origin(const conv_job *job, const conv_input *in, io_error *err)
+{
+    if (job->opts.boundary == CLCONV_BOUNDARY_NONE) return 0;
+    static const char *const axes[2] = {"row", "column"};
+    int axes_n = job->dims;
+    for (int d = 0; d < axes_n; d++) {
+        /* Slot 2 of a separable kernel holds the row factor; a separable
+         * preset fills it without an input of its own. */
+        int slot = job->separable ? 1 + d : 1;
+        const conv_input *ki = &in[slot < job->n_inputs ? slot : 1];
+        size_t k = job->separable ? (in[slot].nf_open ? in[slot].nf.count : job->in[slot].count)
+                                  : kernel_shape(job, in, 1)[d];
+        long long o = (long long)job->opts.origin[d];
+        long long lo = -(long long)(k / 2), hi = (long long)((k - 1) / 2);
+        if (o < lo || o > hi) {
+            char a[128], v[48], what[64];
+            const char *name = ki->label ? ki->label : job->inputs[1].name;
+            if (job->dims == 1) {
+                snprintf(v, sizeof v, "%lld", o);
+                snprintf(what, sizeof what, "%s", "");
+            } else {
+                snprintf(v, sizeof v, "%lld,%lld", (long long)job->opts.origin[0],
+                         (long long)job->opts.origin[1]);
+                snprintf(what, sizeof what, ": the %s origin %lld", axes[d], o);
+            }
+            return io_fail(err, CLCONV_EINVAL, "%s: %s%s lies outside the kernel's %zu %s%s; it "
+                           "must lie in %lld ... %lld (as scipy.ndimage requires)", name,
+                           spell(job, a, sizeof a, "origin", v), what, k,
+                           job->dims == 2 ? axes[d] : "tap", k == 1 ? "" : "s", lo, hi);
+        }
+    }
+    return 0;
+}
+
 int conv_job_read(conv_job *job, io_error *err)
 {
     conv_input in[CONV_MAX_INPUTS];
     memset(in, 0, sizeof in);
-    int status = 0;
+    int status = conv_job_check_options(job, err);
     int n = job->n_inputs;
     for (int i = 0; i < n && status == 0; i++) status = load_input(job, i, &in[i], err);
+    if (status == 0) status = check_origin(job, in, err);
     if (status == 0 && job->precision < 0) {
         /* Inputs that carry a type vote; text and presets adapt. */
         int any = 0, all_f64 = 1;
@@ -231,38 +406,85 @@ int conv_job_read(conv_job *job, io_error *err)
     return status;
 }
 
+/* A conv1d signal as (outer, n, inner): n samples along the axis, outer
+ * batches before it and inner after it in memory; *axis its index. */
+static void axis_layout(const conv_job *job, int *axis, size_t *outer, size_t *n, size_t *inner)
+{
+    const real_array *sig = &job->in[0];
+    int ax = sig->ndim - 1;
+    if (job->axis_given) ax = job->axis < 0 ? job->axis + sig->ndim : job->axis;
+    *outer = *inner = 1;
+    for (int d = 0; d < ax; d++) *outer *= sig->shape[d];
+    for (int d = ax + 1; d < sig->ndim; d++) *inner *= sig->shape[d];
+    *n = sig->shape[ax];
+    *axis = ax;
+}
+
 int conv_job_make_output(conv_job *job, const char *name, io_error *err)
 {
     const real_array *sig = &job->in[0];
-    size_t shape[3];
-    int ndim = 0;
+    /* The signal's shape with each convolved axis sized for the mode:
+     * conv1d's axis, or conv2d's last two (behind a stack's images or an
+     * image's planes). */
+    int ax = -1;
+    if (job->dims == 1) {
+        size_t outer, n, inner, k = job->in[1].count;
+        axis_layout(job, &ax, &outer, &n, &inner);
+        if (job->opts.mode == CLCONV_MODE_VALID && k > n && inner > 1) {
+            /* As scipy.signal.convolve, with the kernel shaped along the
+             * axis: one input must be as large as the other in every
+             * dimension. */
+            char a[32], b[128], c[128], text[128];
+            const conv_source *src = &job->inputs[0];
+            snprintf(a, sizeof a, "%d", job->axis);
+            shape_format(text, sizeof text, sig->ndim, sig->shape);
+            return io_fail(err, CLCONV_EINVAL, "%s: %s along %s needs at least the kernel's %zu "
+                           "samples on that axis; shape %s has %zu (as in scipy.signal)",
+                           src->label ? src->label : src->name,
+                           spell(job, c, sizeof c, "mode", "valid"),
+                           spell(job, b, sizeof b, "axis", a), k, text, n);
+        }
+    }
+    size_t shape[ARRAY_MAX_DIMS];
     size_t count = 1;
-    if (job->image_in || job->batch) count = shape[ndim++] = sig->shape[0];
-    for (int d = 0; d < job->dims; d++) {
-        size_t n = sig->shape[sig->ndim - job->dims + d];
-        /* A separable kernel's extent in dimension d is the length of
-         * input 1 + d (KCOL for rows, KROW for columns). */
-        size_t k = job->separable ? job->in[1 + d].shape[0] : job->in[1].shape[d];
-        int status = clconv_conv_output_size(n, k, job->opts.mode, &shape[ndim]);
+    for (int d = 0; d < sig->ndim; d++) {
+        int e = d - (sig->ndim - 2);
+        size_t k = 0;
+        if (job->dims == 1 && d == ax) {
+            k = job->in[1].count;
+        } else if (job->dims == 2 && e >= 0) {
+            /* A separable kernel's extent in dimension e is the length of
+             * input 1 + e (KCOL for rows, KROW for columns). */
+            k = job->separable ? job->in[1 + e].shape[0] : job->in[1].shape[e];
+        }
+        shape[d] = sig->shape[d];
+        int status = k ? clconv_conv_output_size(sig->shape[d], k, job->opts.mode, &shape[d]) : 0;
         if (status < 0) {
             return io_fail(err, status, "cannot size the output: %s: %s", clconv_strerror(status),
                            clconv_last_error(NULL));
         }
-        if (shape[ndim] && count > SIZE_MAX / shape[ndim])
+        if (shape[d] && count > SIZE_MAX / shape[d])
             return io_fail(err, CLCONV_EOVERFLOW, "cannot size the output: its size overflows");
-        count *= shape[ndim++];
+        count *= shape[d];
     }
     if (job->max_elements && count > job->max_elements) {
         return io_fail(err, CLCONV_EOVERFLOW,
                        "the result would have %zu elements, over the server's limit of %zu", count,
                        job->max_elements);
     }
-    return real_array_alloc(&job->out, (clconv_dtype)job->precision, ndim, shape, name, err);
+    return real_array_alloc(&job->out, (clconv_dtype)job->precision, sig->ndim, shape, name,
+                            err);
 }
 
 size_t conv_job_batch(const conv_job *job)
 {
     if (job->image_in) return (size_t)(job->channels - job->alpha);
+    if (job->dims == 1) {
+        int ax;
+        size_t outer, n, inner;
+        axis_layout(job, &ax, &outer, &n, &inner);
+        return outer * inner;
+    }
     return job->batch ? job->in[0].shape[0] : 1;
 }
 
@@ -285,8 +507,19 @@ int conv_job_run(conv_job *job, clconv_runtime *rt)
     size_t cols = sig->shape[sig->ndim - 1];
     int status;
     if (job->dims == 1) {
-        status = clconv_conv1d_host(rt, dtype, sig->data, cols, batch, a[1].data, a[1].count,
-                                    job->out.data, &job->opts);
+        int ax;
+        size_t outer, n, inner;
+        axis_layout(job, &ax, &outer, &n, &inner);
+        /* Along the last axis, rows of samples; along another, the columns
+         * of outer images of n x inner convolved with a k x 1 kernel, so
+         * no transpose on the host. */
+        if (inner == 1) {
+            status = clconv_conv1d_host(rt, dtype, sig->data, n, outer, a[1].data, a[1].count,
+                                        job->out.data, &job->opts);
+        } else {
+            status = clconv_conv2d_host(rt, dtype, sig->data, n, inner, outer, a[1].data,
+                                        a[1].count, 1, job->out.data, &job->opts);
+        }
     } else if (job->separable) {
         status = clconv_conv2d_separable_host(rt, dtype, sig->data, rows, cols, batch, a[1].data,
                                               a[1].count, a[2].data, a[2].count, job->out.data,

@@ -16,6 +16,7 @@
 #include "npy.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Inputs in order: the signal or image, then the kernel, or the column and
  * row kernels of a separable one. */
@@ -40,9 +41,14 @@ typedef struct conv_job {
     int n_inputs;                    /* 2, or 3 when given as KCOL and KROW */
     int separable;                   /* given as KCOL and KROW (a separable preset sets it) */
     int batch;                       /* the signal is a stack, one more dimension */
+    int axis_given;                  /* conv1d along axis of a 1- to 3-D signal (every other
+                                        axis a batch); else along its last */
+    int axis;                        /* as given: -ndim ... ndim-1 */
     int precision;                   /* -1: from the inputs; else a clconv_dtype */
-    clconv_conv_options opts;
+    clconv_conv_options opts;        /* with boundary, cval and origin (see conv_parse_*) */
     int mode_given;                  /* an image defaults to mode same otherwise */
+    int query_words;                 /* options are spelled as query parameters (mode=same)
+                                        in messages, not as flags (--mode same) */
     size_t max_elements;             /* 0, or the most elements an input or the result may
                                         have (a server's limit) */
     int raw;                         /* the first input is raw data of this description: */
@@ -64,25 +70,51 @@ typedef struct conv_job {
     unsigned maxval;
 } conv_job;
 
+/* Parsers of the options both faces take as text, each storing its value:
+ * option is the face's spelling for messages ("--origin" or "origin").
+ * boundary: a clconv_boundary_parse name; cval: a finite number; origin:
+ * one integer, or for dims 2 either "R,C" or one integer for both axes (as
+ * scipy.ndimage takes a scalar); axis: an integer (checked against the
+ * signal's rank when it is read). Return 0 or CLCONV_EINVAL (err filled). */
+int conv_parse_boundary(const char *text, const char *option, clconv_boundary *boundary,
+                        io_error *err);
+int conv_parse_cval(const char *text, const char *option, double *cval, io_error *err);
+int conv_parse_origin(const char *text, const char *option, int dims, int64_t origin[2],
+                      io_error *err);
+int conv_parse_axis(const char *text, const char *option, int *axis, io_error *err);
+
+/* Checks the options' combination before any input is read, and makes a
+ * boundary mode's output the input's shape (mode same): a boundary mode
+ * with mode full or valid, cval or origin without a boundary mode, axis
+ * with conv2d or with batch are CLCONV_EINVAL, worded in the face's
+ * spelling. conv_job_read calls it first; a face may call it earlier.
+ * Returns 0 or CLCONV_EINVAL (err filled). */
+int conv_job_check_options(conv_job *job, io_error *err);
+
 /* Reads every input into job->in, every header checked before any data is
- * read, and decides the precision where job->precision is -1: float64 when
- * every input that carries a type (.npy, raw) is float64 and no image is
- * involved; text and presets follow the others. Returns 0 or a negative
+ * read (the options' combination first, then each input's rank, conv1d's
+ * axis against the signal's rank, and a boundary mode's origin against the
+ * kernel), and decides the precision where job->precision is -1: float64
+ * when every input that carries a type (.npy, raw) is float64 and no image
+ * is involved; text and presets follow the others. Returns 0 or a negative
  * status (err filled). */
 int conv_job_read(conv_job *job, io_error *err);
 
-/* Sizes job->out for the mode (behind the batch axis, or an image's
- * channels) and allocates it; name names the result in messages. Returns
- * 0 or a negative status (err filled). */
+/* Sizes job->out for the mode (conv1d: the signal's shape with its axis
+ * sized; conv2d: behind the batch axis, or an image's channels) and
+ * allocates it; name names the result in messages. Returns 0 or a negative
+ * status (err filled). */
 int conv_job_make_output(conv_job *job, const char *name, io_error *err);
 
-/* The signals convolved at once: the batch's rows, an image's colour
- * channels, or 1. */
+/* The signals convolved at once: the batch's rows (conv1d: every 1-D line
+ * along the axis), an image's colour channels, or 1. */
 size_t conv_job_batch(const conv_job *job);
 
-/* Convolves job->in into job->out on rt and passes an image's alpha through;
- * job->opts.chosen names the method used. Returns 0, or the library's
- * negative status (not reported; clconv_last_error(rt) has the detail). */
+/* Convolves job->in into job->out on rt and passes an image's alpha through
+ * (conv1d along an axis other than the last runs as clconv_conv2d with a
+ * k x 1 kernel, so the host transposes nothing); job->opts.chosen names the
+ * method used. Returns 0, or the library's negative status (not reported;
+ * clconv_last_error(rt) has the detail). */
 int conv_job_run(conv_job *job, clconv_runtime *rt);
 
 /* Copies an image's alpha plane from input to output unchanged (mode same

@@ -101,13 +101,18 @@ static void make_job(serve_work *w, conv_job *job)
     job->separable = sep_parts;
     job->n_inputs = sep_parts ? 3 : 2;
     job->batch = w->batch;
+    job->axis_given = w->axis_given;
+    job->axis = w->axis;
+    job->query_words = 1;
     job->precision = w->precision;
     job->opts = w->opts;
     job->mode_given = w->mode_given;
     job->max_elements = w->limits->max_elements;
     job->batch_words = "batch=1";
     job->same_words = "mode=same";
-    job->rank_hint = w->batch ? "" : " (batch=1 takes a stack)";
+    job->rank_hint = w->batch                ? ""
+                     : w->ep == EP_CONV1D ? " (batch=1 takes a stack, axis=N 1 to 3 dimensions)"
+                                          : " (batch=1 takes a stack)";
     for (int i = 0; i < job->n_inputs; i++) {
         int part = i == 0 ? PART_INPUT : kernel_parts[sep_parts][i - 1];
         conv_source *src = &job->inputs[i];

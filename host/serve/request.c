@@ -7,6 +7,7 @@
  */
 #include "serve_internal.h"
 
+#include "conv_job.h"
 #include "json.h"
 
 #include <math.h>
@@ -58,9 +59,22 @@ enum MHD_Result request_param(void *cls, enum MHD_ValueKind kind, const char *ke
             w->precision = CLCONV_F64;
         else
             snprintf(w->error, sizeof w->error, "precision must be f32 or f64, not '%s'", v);
+    } else if (strcmp(key, "boundary") == 0 || strcmp(key, "cval") == 0 ||
+               strcmp(key, "origin") == 0 || strcmp(key, "axis") == 0) {
+        /* Parsed as the command parses them; their combination is checked
+         * with the job's (conv_job_check_options). */
+        io_error err;
+        int st = key[0] == 'b'   ? conv_parse_boundary(v, key, &w->opts.boundary, &err)
+                 : key[0] == 'c' ? conv_parse_cval(v, key, &w->opts.cval, &err)
+                 : key[0] == 'o' ? conv_parse_origin(v, key, w->ep == EP_CONV1D ? 1 : 2,
+                                                     w->opts.origin, &err)
+                                 : conv_parse_axis(v, key, &w->axis, &err);
+        if (st < 0) snprintf(w->error, sizeof w->error, "%s", err.message);
+        if (key[0] == 'a') w->axis_given = 1;
     } else {
         snprintf(w->error, sizeof w->error, "unknown query parameter '%.100s' (the parameters "
-                 "are mode, method, correlate, precision, batch, kernel and normalize)", key);
+                 "are mode, method, correlate, precision, batch, kernel, normalize, boundary, "
+                 "cval, origin and axis)", key);
     }
     if (w->error[0]) w->status = 400;
     return w->status ? MHD_NO : MHD_YES;

@@ -137,6 +137,7 @@ typedef struct serve_work {
     int mode_given;           /* mode= was given (images default to same) */
     int precision;            /* -1: from the inputs */
     int batch;
+    int axis_given, axis;     /* axis=N (conv1d) */
     int normalize;            /* image answers: rescale to full range */
     char *preset;             /* kernel=PRESET, or NULL */
     /* dist: the parsed request */

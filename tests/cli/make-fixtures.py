@@ -260,3 +260,63 @@ with open(os.path.join(EXPECTED, "rgb1000_sharpen.ppm"), "wb") as f:
     f.write(pnm_bytes(quantize(planes_conv(rgb1000, PRESETS_2D["sharpen"]), 1000), 1000))
 save(EXPECTED, "gray8_sharpen", planes_conv(gray8, PRESETS_2D["sharpen"])[:, :, 0]
      .astype(np.float32))
+
+# ---- boundary modes and axes (scipy.ndimage) ---------------------------------
+#
+# A generator of their own again, so that everything above stays as it was.
+# Small integers and a cval of 2.5 keep float32 results exact. ker (4 taps)
+# and ker2 (3 x 4) are even in length, where ndimage's centring differs from
+# scipy.signal's same mode; their origins lie in -2 ... 1 and -1 ... 1.
+from scipy import ndimage
+
+brng = np.random.default_rng(20260312)
+BOUNDARIES = ("constant", "reflect", "mirror", "nearest", "wrap")
+arr3 = brng.integers(-4, 5, (5, 4, 6)).astype(np.float32)
+save(DATA, "arr3", arr3)
+
+
+def nd(x, w, mode, dtype=np.float32, **kw):
+    x = np.asarray(x, dtype=np.float64)
+    return ndimage.convolve(x, np.asarray(w, dtype=np.float64), mode=mode, **kw).astype(dtype)
+
+
+def nd1(x, w, axis, mode, correlate=False, **kw):
+    f = ndimage.correlate1d if correlate else ndimage.convolve1d
+    return f(np.asarray(x, dtype=np.float64), np.asarray(w, dtype=np.float64), axis=axis,
+             mode=mode, **kw).astype(np.float32)
+
+
+def along(w, ndim, axis):
+    """w shaped along axis of an ndim array, for scipy.signal.convolve."""
+    shape = [1] * ndim
+    shape[axis] = len(w)
+    return np.reshape(w, shape)
+
+
+for mode in BOUNDARIES:
+    save(EXPECTED, "nd1d_" + mode, nd1(sig, ker, 0, mode))
+    save(EXPECTED, "nd2d_" + mode, nd(img, ker2, mode))
+    for axis in range(3):
+        save(EXPECTED, "nd_axis%d_%s" % (axis, mode), nd1(arr3, ker, axis, mode))
+save(EXPECTED, "nd1d_constant_cval", nd1(sig, ker, 0, "constant", cval=2.5))
+save(EXPECTED, "nd1d_reflect_origin_m2", nd1(sig, ker, 0, "reflect", origin=-2))
+save(EXPECTED, "nd1d_wrap_origin_1", nd1(sig, ker, 0, "wrap", origin=1))
+save(EXPECTED, "nd1d_mirror_corr", nd1(sig, ker, 0, "mirror", correlate=True))
+save(EXPECTED, "nd2d_nearest_origin", nd(img, ker2, "nearest", origin=(1, -2)))
+save(EXPECTED, "nd2d_constant_cval", nd(img, ker2, "constant", cval=2.5))
+save(EXPECTED, "nd2d_separable_mirror", nd(img, np.outer(kcol, krow), "mirror"))
+save(EXPECTED, "nd_axis1_constant_cval_origin",
+     nd1(arr3, ker, 1, "constant", cval=2.5, origin=1))
+save(EXPECTED, "nd_axis0_wrap_corr", nd1(arr3, ker, 0, "wrap", correlate=True))
+save(EXPECTED, "nd_img_axis0_reflect", nd1(img, ker, 0, "reflect", origin=-1))
+save(EXPECTED, "nd_batch_nearest", nd1(batch, ker, 1, "nearest"))
+# An image blurred without dark borders: the .npy of gray8.png through
+# gaussian:1 (unclamped), reflect.
+g1 = gaussian(1)
+save(EXPECTED, "gray8_gauss_reflect", nd(gray8[:, :, 0], np.outer(g1, g1), "reflect"))
+# scipy.signal's modes along an axis: the kernel shaped along it.
+for axis, mode in ((0, "full"), (1, "valid"), (2, "same"), (0, "same"), (1, "full")):
+    save(EXPECTED, "axis%d_%s" % (axis, mode), conv(arr3, along(ker, 3, axis), mode))
+save(EXPECTED, "img_axis0_same", conv(img, along(ker, 2, 0), "same"))
+# sig.csv is one column: with --axis it stays (11, 1).
+save(EXPECTED, "nd_col_axis0_reflect", nd1(sig.reshape(11, 1), ker, 0, "reflect"))

@@ -232,6 +232,110 @@ if [ $rc -eq 1 ] && [ "$(cat "$OUT")" = old ] && no_leftovers; then pass; else
     fail "failure keeps an existing output" "exit code $rc, output '$(head -c 20 "$OUT")'"
 fi
 
+# ---- boundary modes and axes against scipy.ndimage --------------------------
+
+A3=$DATA/arr3.npy
+IMG=$DATA/img.npy
+for b in constant reflect mirror nearest wrap; do
+    ok "conv1d --boundary $b" nd1d_$b 0 conv1d "$S" "$K" --boundary $b
+    ok "conv2d --boundary $b" nd2d_$b 0 conv2d "$IMG" "$DATA/ker2.npy" --boundary $b
+    for axis in 0 1 2; do
+        ok "conv1d --axis $axis --boundary $b" nd_axis${axis}_$b 0 \
+            conv1d "$A3" "$K" --axis $axis --boundary $b
+    done
+done
+ok "--boundary constant --cval" nd1d_constant_cval 0 \
+    conv1d "$S" "$K" --boundary constant --cval 2.5
+ok "--boundary with --mode same" nd1d_reflect 0 conv1d "$S" "$K" --boundary reflect -m same
+ok "--origin -2" nd1d_reflect_origin_m2 0 conv1d "$S" "$K" --boundary reflect --origin -2
+ok "--origin 1" nd1d_wrap_origin_1 0 conv1d "$S" "$K" --boundary wrap --origin=1
+ok "--boundary --correlate" nd1d_mirror_corr 0 conv1d "$S" "$K" --boundary mirror --correlate
+ok "conv2d --origin R,C" nd2d_nearest_origin 0 \
+    conv2d "$IMG" "$DATA/ker2.npy" --boundary nearest --origin 1,-2
+ok "conv2d --cval" nd2d_constant_cval 0 conv2d "$IMG" "$DATA/ker2.npy" --boundary constant \
+    --cval 2.5
+ok "conv2d --separable --boundary" nd2d_separable_mirror 0 \
+    conv2d "$IMG" "$DATA/kcol.npy" "$DATA/krow.npy" --separable --boundary mirror
+ok "--axis 1 --cval --origin" nd_axis1_constant_cval_origin 0 \
+    conv1d "$A3" "$K" --axis 1 --boundary constant --cval 2.5 --origin 1
+ok "--axis 0 --correlate" nd_axis0_wrap_corr 0 conv1d "$A3" "$K" --axis 0 --boundary wrap \
+    --correlate
+ok "--axis -3 is --axis 0" nd_axis0_reflect 0 conv1d "$A3" "$K" --axis -3 --boundary reflect
+ok "columns of an image" nd_img_axis0_reflect 0 \
+    conv1d "$IMG" "$K" --axis 0 --boundary reflect --origin -1
+ok "--batch --boundary" nd_batch_nearest 0 conv1d "$DATA/batch.npy" "$K" --batch \
+    --boundary nearest
+ok "--axis -1 is --batch" nd_batch_nearest 0 conv1d "$DATA/batch.npy" "$K" --axis -1 \
+    --boundary nearest
+ok "--axis 0 of a 1-D signal" nd1d_wrap 0 conv1d "$S" "$K" --axis 0 --boundary wrap
+ok "--axis keeps a text column 2-D" nd_col_axis0_reflect 0 conv1d "$DATA/sig.csv" "$K" --axis 0 \
+    --boundary reflect
+ok "--axis 0 --mode full" axis0_full 0 conv1d "$A3" "$K" --axis 0 --mode full
+ok "--axis 1 --mode valid" axis1_valid 0 conv1d "$A3" "$K" --axis 1 --mode valid
+ok "--axis 2 --mode same" axis2_same 0 conv1d "$A3" "$K" --axis 2 --mode same
+ok "--axis 0 --mode same" axis0_same 0 conv1d "$A3" "$K" --axis 0 -m same
+ok "--axis 1, default mode full" axis1_full 0 conv1d "$A3" "$K" --axis 1
+ok "--axis 0 of an image, same" img_axis0_same 0 conv1d "$IMG" "$K" --axis 0 -m same
+ok "an image with --boundary reflect" gray8_gauss_reflect 1e-5 \
+    conv2d "$DATA/gray8.png" gaussian:1 --boundary reflect
+# Images keep zero padding (scipy.signal's same mode) unless --boundary says
+# otherwise: the result of the blur above without --boundary is the darker
+# edge of gray8_gauss_png.
+rm -f "$WORK/out.png" "$WORK/out2.npy"
+"$CLCONV" conv2d "$DATA/gray8.png" gaussian:1 -o "$WORK/out2.npy" 2>"$WORK/stderr"
+if ! why=$(npy_matches "$WORK/out2.npy" "$EXPECTED/gray8_gauss_reflect.npy" 1e-5) &&
+    [ -s "$WORK/out2.npy" ]; then pass; else
+    fail "an image's default stays zero padding" "${why:-matched the reflect result}"
+fi
+
+npy_f4 "$WORK/four.npy" "(1, 1, 1, 2)" "$F4_ONE$F4_ONE"
+err "unknown boundary mode" 2 \
+    "--boundary must be constant, reflect, mirror, nearest or wrap, not 'zero'" \
+    conv1d "$S" "$K" --boundary zero -o "$OUT"
+err "--boundary with --mode full" 2 \
+    "--boundary reflect keeps the input's shape, as scipy.ndimage does, so it cannot go with --mode full" \
+    conv1d "$S" "$K" --boundary reflect --mode full -o "$OUT"
+err "--boundary with --mode valid" 2 "so it cannot go with --mode valid" \
+    conv2d "$IMG" "$DATA/ker2.npy" --mode valid --boundary wrap -o "$OUT"
+err "--cval without --boundary" 2 "--cval is the value outside the input under --boundary constant" \
+    conv1d "$S" "$K" --cval 1 -o "$OUT"
+err "--origin without --boundary" 2 "--origin places the kernel under a --boundary mode" \
+    conv2d "$IMG" "$DATA/ker2.npy" --origin 0,1 -o "$OUT"
+err "--cval not a number" 2 "--cval must be a finite number, not 'inf'" \
+    conv1d "$S" "$K" --boundary constant --cval inf -o "$OUT"
+err "--origin R,C for conv1d" 2 "--origin must be an integer such as -1, not '1,0'" \
+    conv1d "$S" "$K" --boundary reflect --origin 1,0 -o "$OUT"
+err "--origin not R,C" 2 "--origin must be R,C (rows, columns) or one integer for both" \
+    conv2d "$IMG" "$DATA/ker2.npy" --boundary reflect --origin 1,x -o "$OUT"
+err "origin past the kernel's end" 1 \
+    "ker.npy: --origin 2 lies outside the kernel's 4 taps; it must lie in -2 ... 1" \
+    conv1d "$S" "$K" --boundary reflect --origin 2 -o "$OUT"
+err "origin before the kernel's start" 1 "--origin -3 lies outside the kernel's 4 taps" \
+    conv1d "$A3" "$K" --axis 1 --boundary reflect --origin -3 -o "$OUT"
+err "column origin outside a 2-D kernel" 1 \
+    "ker2.npy: --origin 0,2: the column origin 2 lies outside the kernel's 4 columns; it must lie in -2 ... 1" \
+    conv2d "$IMG" "$DATA/ker2.npy" --boundary reflect --origin 0,2 -o "$OUT"
+err "row origin outside a preset" 1 "box:3: --origin -2,-2: the row origin -2 lies outside" \
+    conv2d "$IMG" box:3 --boundary reflect --origin -2 -o "$OUT"
+err "axis out of range" 1 \
+    "arr3.npy: --axis 3 is out of range for a 3-D array (shape (5, 4, 6)): it must lie in -3 ... 2" \
+    conv1d "$A3" "$K" --axis 3 -o "$OUT"
+err "negative axis out of range" 1 "img.npy: --axis -3 is out of range for a 2-D array" \
+    conv1d "$IMG" "$K" --axis -3 -o "$OUT"
+err "4-D input" 1 "four.npy: --axis takes an array of 1 to 3 dimensions, got shape (1, 1, 1, 2)" \
+    conv1d "$WORK/four.npy" "$K" --axis 0 -o "$OUT"
+err "3-D input without --axis" 1 "arr3.npy: expected a 1-D array, got shape (5, 4, 6)" \
+    conv1d "$A3" "$K" -o "$OUT"
+err "valid mode along a short axis" 1 \
+    "arr3.npy: --mode valid along --axis 0 needs at least the kernel's 15 samples" \
+    conv1d "$A3" "$DATA/ker_long.npy" --axis 0 --mode valid -o "$OUT"
+err "--axis not a number" 2 "--axis must be an integer such as 0 or -1, not 'rows'" \
+    conv1d "$A3" "$K" --axis rows -o "$OUT"
+err "--axis and --batch" 2 "give --axis or --batch, not both (--batch is --axis -1" \
+    conv1d "$DATA/batch.npy" "$K" --axis 1 --batch -o "$OUT"
+err "--axis with conv2d" 2 "unknown option '--axis'" conv2d "$IMG" "$DATA/ker2.npy" --axis 0 \
+    -o "$OUT"
+
 # ---- inputs that must be refused -------------------------------------------
 
 npy_f4 "$WORK/inf2d.npy" "(1, 2)" "$F4_ONE$F4_INF"
@@ -1036,6 +1140,15 @@ if [ -n "$URL" ]; then
     same "server: conv2d separable preset" npy conv2d "$DATA/img.npy" gaussian:1 -m same
     same "server: conv2d PNG" png conv2d "$DATA/gray8.png" sobel-x
     same "server: conv2d PNG with alpha" png conv2d "$DATA/rgba8.png" box:3
+    same "server: conv1d --boundary --cval --origin" npy conv1d "$S" "$K" --boundary constant \
+        --cval 2.5e30 --origin -2
+    same "server: conv1d --axis 1 --boundary" npy conv1d "$DATA/arr3.npy" "$K" --axis 1 \
+        --boundary wrap --origin 1
+    same "server: conv1d --axis 0 --mode valid" npy conv1d "$DATA/arr3.npy" "$K" --axis 0 -m valid
+    same "server: conv2d --boundary --origin R,C" npy conv2d "$DATA/img.npy" "$DATA/ker2.npy" \
+        --boundary mirror --origin 1,-2
+    same "server: conv2d PNG --boundary reflect" png conv2d "$DATA/gray8.png" gaussian:1 \
+        --boundary reflect
     same "server: dist, table" npy dist "$X" "$Y"
     same "server: dist, csv" npy dist 3d6 --format csv
     same "server: dist, --trim" npy dist 3d6 --trim 0.01 --format csv
