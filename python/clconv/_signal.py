@@ -217,7 +217,15 @@ def convolve2d_impl(in1, in2, mode, boundary, fillvalue, correlate, backend) -> 
             raise NotImplementedError(
                 f"fillvalue={fillvalue!r}: libclconv pads with zeros only until the boundary "
                 "modes of clconv_conv_options land")
-    return conv_full_rank(_cast(a, dt), _cast(b, dt), mode, "auto", correlate, backend)
+    a, b = _cast(a, dt), _cast(b, dt)
+    if correlate and mode == "same" and (b.shape[0] % 2 == 0 or b.shape[1] % 2 == 0):
+        # scipy.signal.correlate2d centres 'same' at k//2 of the full
+        # correlation, where scipy.signal.correlate (and the library) start
+        # at (k-1)//2; they differ for even kernel sizes.
+        full = conv_full_rank(a, b, "full", "auto", True, backend)
+        (r, c), (kr, kc) = a.shape, b.shape
+        return np.ascontiguousarray(full[kr // 2:kr // 2 + r, kc // 2:kc // 2 + c])
+    return conv_full_rank(a, b, mode, "auto", correlate, backend)
 
 
 # --------------------------------------------------------------------------
@@ -260,6 +268,9 @@ def fftconvolve_impl(in1, in2, mode, axes, backend) -> np.ndarray:
     check_mode(mode)
     _check_ndim(a)
     ax = _norm_axes(axes, a.ndim)
+    # As SciPy: an axis where either input has size 1 is broadcast, not
+    # convolved (which changes only 'valid' shapes).
+    ax = [i for i in ax if a.shape[i] != 1 and b.shape[i] != 1]
     for i in range(a.ndim):
         if i not in ax and not (a.shape[i] == b.shape[i] or a.shape[i] == 1
                                 or b.shape[i] == 1):
@@ -267,9 +278,21 @@ def fftconvolve_impl(in1, in2, mode, axes, backend) -> np.ndarray:
     a, b = _cast(a, dt), _cast(b, dt)
     if len(ax) == a.ndim:
         return conv_full_rank(a, b, mode, "auto", False, backend)
-    # 2-D arrays convolved along one axis: a batch of 1-D convolutions.
-    axis = ax[0]
-    other = 1 - axis
+    if not ax:
+        out = a * b
+    else:
+        out = _conv_one_axis(a, b, ax[0], mode, backend)
+    if mode == "same":
+        # SciPy crops every axis to in1's extent in 'same' mode, broadcast
+        # ones included (_centered(ret, s1)).
+        out = out[tuple(slice((o - n) // 2, (o - n) // 2 + n)
+                        for o, n in zip(out.shape, a.shape))]
+    return out
+
+
+def _conv_one_axis(a: np.ndarray, b: np.ndarray, axis: int, mode: str, backend) -> np.ndarray:
+    """2-D arrays convolved along one axis, broadcast along the other: a batch
+    of 1-D convolutions."""
     _swap_needed(mode, (a.shape[axis],), (b.shape[axis],))
     x = np.moveaxis(a, axis, -1)
     h = np.moveaxis(b, axis, -1)
@@ -289,7 +312,6 @@ def fftconvolve_impl(in1, in2, mode, axes, backend) -> np.ndarray:
         rows = max(x.shape[0], h.shape[0])
         out = np.stack([conv_full_rank(x[min(i, x.shape[0] - 1)], h[min(i, h.shape[0] - 1)],
                                        mode, "auto", False, backend) for i in range(rows)])
-    del other
     return np.moveaxis(out, -1, axis)
 
 
