@@ -84,7 +84,7 @@ class Dist:
         self.method = method
         self.clamped_mass = clamped
         layout = _lib.DistLayout()
-        _lib.check(lib.clconv_dist_layout_get(handle, ctypes.byref(layout)), rt.handle)
+        _lib.check(lib.clconv_dist_layout_get(handle, ctypes.byref(layout)), rt._handle)
         self._offset = int(layout.offset[0])
 
     def __del__(self) -> None:
@@ -106,7 +106,7 @@ class Dist:
             layout = _lib.DistLayout()
             _lib.check(lib.clconv_dist_layout_get(self._handle, ctypes.byref(layout)))
             p = np.empty(layout.len[0], np.float64)
-            _lib.check(lib.clconv_dist_read(self._handle, p.ctypes.data), self._rt.handle)
+            _lib.check(lib.clconv_dist_read(self._handle, p.ctypes.data), self._rt._handle)
             self._p = p
         return self._p
 
@@ -123,7 +123,7 @@ class Dist:
     def _cdf_array(self) -> np.ndarray:
         if self._cdf is None:
             c = np.empty(len(self._probs()), np.float64)
-            _lib.check(lib.clconv_dist_cdf(self._handle, c.ctypes.data), self._rt.handle)
+            _lib.check(lib.clconv_dist_cdf(self._handle, c.ctypes.data), self._rt._handle)
             self._cdf = c
         return self._cdf
 
@@ -140,7 +140,7 @@ class Dist:
         if self._stats is None:
             st = _lib.DistStats()
             _lib.check(lib.clconv_dist_stats_get(self._handle, ctypes.byref(st)),
-                       self._rt.handle)
+                       self._rt._handle)
             self._stats = st
         return self._stats
 
@@ -211,7 +211,7 @@ class Dist:
         qs = np.ascontiguousarray(np.where(inside, flat, 0.5))
         vals = np.empty_like(qs)
         _lib.check(lib.clconv_dist_quantiles(self._handle, qs.ctypes.data, qs.size,
-                                             vals.ctypes.data), self._rt.handle)
+                                             vals.ctypes.data), self._rt._handle)
         out = np.where(inside, vals, np.where(flat == 0, self._offset - 1.0, np.nan))
         out = out.reshape(q.shape)
         return out[()] if out.ndim == 0 else out
