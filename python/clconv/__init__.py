@@ -16,9 +16,11 @@ from ._signal import (convolve, convolve2d, correlate, correlate2d, fftconvolve,
                       oaconvolve)
 from ._client import Client, RemoteError
 from . import dist, ndimage
+from ._outputs import clear as release_memory
 
 __version__ = _cdll.clconv_version_string().decode()
 
 __all__ = ["convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d",
            "ndimage", "dist", "devices", "Device", "Runtime", "default_runtime", "Client",
-           "Error", "InvalidArgumentError", "OutOfMemoryError", "RemoteError", "__version__"]
+           "release_memory", "Error", "InvalidArgumentError", "OutOfMemoryError", "RemoteError",
+           "__version__"]

@@ -10,7 +10,7 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from . import _lib
+from . import _lib, _outputs
 from ._lib import lib
 from ._runtime import Runtime, resolve
 
@@ -50,13 +50,14 @@ class _Local:
         if dims == 1:
             batch, n = x.shape
             (k,) = h.shape
-            out = np.empty((batch, out_len(n, k, mode)), x.dtype)
+            out = _outputs.empty((batch, out_len(n, k, mode)), x.dtype)
             status = lib.clconv_conv1d_host(rt, dtype, x.ctypes.data, n, batch, h.ctypes.data,
                                             k, out.ctypes.data, _lib.byref(opts))
         else:
             batch, rows, cols = x.shape
             kr, kc = h.shape
-            out = np.empty((batch, out_len(rows, kr, mode), out_len(cols, kc, mode)), x.dtype)
+            out = _outputs.empty((batch, out_len(rows, kr, mode), out_len(cols, kc, mode)),
+                                 x.dtype)
             status = lib.clconv_conv2d_host(rt, dtype, x.ctypes.data, rows, cols, batch,
                                             h.ctypes.data, kr, kc, out.ctypes.data,
                                             _lib.byref(opts))
@@ -71,8 +72,8 @@ class _Local:
         dtype = _lib.F64 if x.dtype == np.float64 else _lib.F32
         opts = _lib.ConvOptions(_lib.MODES[mode], _lib.METHODS[method], int(correlate), 0)
         batch, rows, cols = x.shape
-        out = np.empty((batch, out_len(rows, kcol.size, mode), out_len(cols, krow.size, mode)),
-                       x.dtype)
+        out = _outputs.empty((batch, out_len(rows, kcol.size, mode),
+                              out_len(cols, krow.size, mode)), x.dtype)
         status = lib.clconv_conv2d_separable_host(rt, dtype, x.ctypes.data, rows, cols, batch,
                                                   kcol.ctypes.data, kcol.size, krow.ctypes.data,
                                                   krow.size, out.ctypes.data, _lib.byref(opts))

@@ -190,3 +190,25 @@ def test_fftconvolve_1d_broadcast(rng, mode):
     for s1, s2 in [((1,), (5,)), ((5,), (1,)), ((9,), (4,))]:
         a, b = rand(rng, s1, np.float64), rand(rng, s2, np.float64)
         assert_close(clconv.fftconvolve(a, b, mode), ss.fftconvolve(a, b, mode), a, b)
+
+
+def test_large_results_reuse_memory_only_when_released(rng):
+    """Results of 4 MiB and more reuse the memory of results that are gone,
+    never of one the caller still holds (or holds a view of)."""
+    a = rng.standard_normal((1024, 1024)).astype(np.float32)
+    h = np.ones((3, 3), np.float32)
+    r1 = clconv.convolve2d(a, h, "same")
+    want = r1.copy()
+    view = r1[10:20]
+    p1 = r1.ctypes.data
+    del r1
+    r2 = clconv.convolve2d(a * 2, h, "same")
+    assert r2.ctypes.data != p1
+    np.testing.assert_array_equal(view, want[10:20])
+    del view
+    p2 = r2.ctypes.data
+    del r2
+    r3 = clconv.convolve2d(a, h, "same")
+    assert r3.ctypes.data in (p1, p2)
+    np.testing.assert_array_equal(r3, want)
+    clconv.release_memory()
