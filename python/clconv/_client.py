@@ -24,7 +24,15 @@ from ._lib import Error
 
 class RemoteError(Error):
     """A failure the service answered with: ``http_status`` is the HTTP status,
-    ``message`` the service's one-line error."""
+    ``message`` the service's one-line error (400 and 413 are also ValueError).
+
+    Example:
+        >>> try:
+        ...     clconv.Client().convolve([1.0, float("nan")], [1.0])
+        ... except clconv.RemoteError as e:
+        ...     print(e.http_status)
+        400
+    """
 
     def __init__(self, http_status: int, message: str):
         super().__init__(-http_status, f"HTTP {http_status}", message)
@@ -120,7 +128,7 @@ class Client:
             raise cls(e.code, message) from None
 
     # -- the backend interface of clconv._signal ---------------------------
-    def conv(self, x: np.ndarray, h: np.ndarray, mode: str, method: str, correlate: bool,
+    def _conv(self, x: np.ndarray, h: np.ndarray, mode: str, method: str, correlate: bool,
              dims: int) -> np.ndarray:
         params = {"mode": mode, "method": method, "correlate": int(correlate),
                   "precision": "f64" if x.dtype == np.float64 else "f32", "batch": 1}
@@ -128,7 +136,7 @@ class Client:
                              [("input", _npy(x)), ("kernel", _npy(h))])
         return np.load(io.BytesIO(body), allow_pickle=False)
 
-    def conv_separable(self, x: np.ndarray, kcol: np.ndarray, krow: np.ndarray, mode: str,
+    def _conv_separable(self, x: np.ndarray, kcol: np.ndarray, krow: np.ndarray, mode: str,
                        method: str, correlate: bool) -> np.ndarray:
         params = {"mode": mode, "method": method, "correlate": int(correlate),
                   "precision": "f64" if x.dtype == np.float64 else "f32", "batch": 1}

@@ -44,11 +44,26 @@ class Error(Exception):
 
 
 class InvalidArgumentError(Error, ValueError):
-    """The library rejected an argument (CLCONV_EINVAL, ERANGE, EOVERFLOW)."""
+    """The library rejected an argument (CLCONV_EINVAL, ERANGE, EOVERFLOW);
+    also a ValueError.
+
+    Example:
+        >>> try:
+        ...     clconv.dist.Dist([0.5, 0.6])
+        ... except ValueError as e:
+        ...     print(e.name)
+        CLCONV_EINVAL
+    """
 
 
 class OutOfMemoryError(Error, MemoryError):
-    """Host or device memory ran out (CLCONV_ENOMEM, CLCONV_EDEVMEM)."""
+    """Host or device memory ran out (CLCONV_ENOMEM, CLCONV_EDEVMEM); also a
+    MemoryError.
+
+    Example:
+        >>> issubclass(clconv.OutOfMemoryError, MemoryError)
+        True
+    """
 
 
 _ERROR_CLASSES = {-1: InvalidArgumentError, -2: OutOfMemoryError, -5: InvalidArgumentError,

@@ -14,7 +14,13 @@ from ._lib import lib
 
 @dataclass(frozen=True)
 class Device:
-    """One OpenCL device as the library lists it (``clconv devices``)."""
+    """One OpenCL device as the library lists it (``clconv devices``).
+
+    Example:
+        >>> d = clconv.devices()[0]
+        >>> d.index, d.float64
+        (0, True)
+    """
 
     index: int
     type: str

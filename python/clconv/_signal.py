@@ -40,7 +40,7 @@ class _Local:
     def __init__(self, rt: Runtime):
         self.rt = rt
 
-    def conv(self, x: np.ndarray, h: np.ndarray, mode: str, method: str, correlate: bool,
+    def _conv(self, x: np.ndarray, h: np.ndarray, mode: str, method: str, correlate: bool,
              dims: int) -> np.ndarray:
         """x: (batch, n) or (batch, rows, cols); h: (k,) or (krows, kcols); both
         C-contiguous of one dtype. Returns (batch, *out) in a new array."""
@@ -65,7 +65,7 @@ class _Local:
             raise _lib.error(status, rt)
         return out
 
-    def conv_separable(self, x: np.ndarray, kcol: np.ndarray, krow: np.ndarray, mode: str,
+    def _conv_separable(self, x: np.ndarray, kcol: np.ndarray, krow: np.ndarray, mode: str,
                        method: str, correlate: bool) -> np.ndarray:
         """x: (batch, rows, cols); the kernel is the outer product of kcol and krow."""
         rt = self.rt.handle
@@ -153,15 +153,15 @@ def conv_full_rank(a: np.ndarray, b: np.ndarray, mode: str, method: str, correla
     if a.ndim == 1:
         x = np.ascontiguousarray(a)
         h = np.ascontiguousarray(b)
-        return backend.conv(x.reshape(1, -1), h, mode, method, correlate, 1)[0]
+        return backend._conv(x.reshape(1, -1), h, mode, method, correlate, 1)[0]
     # A Fortran-ordered image is the C-ordered transpose: convolve that with
     # the transposed kernel and hand back the transposed result, no copy.
     if a.flags.f_contiguous and not a.flags.c_contiguous:
-        out = backend.conv(a.T[None], np.ascontiguousarray(b.T), mode, method, correlate, 2)
+        out = backend._conv(a.T[None], np.ascontiguousarray(b.T), mode, method, correlate, 2)
         return out[0].T
     x = np.ascontiguousarray(a)
     h = np.ascontiguousarray(b)
-    return backend.conv(x[None], h, mode, method, correlate, 2)[0]
+    return backend._conv(x[None], h, mode, method, correlate, 2)[0]
 
 
 def _prepare(in1: ArrayLike, in2: ArrayLike):
@@ -299,13 +299,13 @@ def _conv_one_axis(a: np.ndarray, b: np.ndarray, axis: int, mode: str, backend) 
     h = np.moveaxis(b, axis, -1)
     n, k = x.shape[1], h.shape[1]
     if h.shape[0] == 1 and (mode != "valid" or n >= k):
-        out = backend.conv(np.ascontiguousarray(x), np.ascontiguousarray(h[0]), mode, "auto",
+        out = backend._conv(np.ascontiguousarray(x), np.ascontiguousarray(h[0]), mode, "auto",
                            False, 1)
     elif x.shape[0] == 1 and h.shape[0] > 1:
         # Convolution commutes: h's rows are the signals, x the kernel; 'same'
         # keeps in1's extent, so take it from the full output.
         m = "full" if mode == "same" else mode
-        out = backend.conv(np.ascontiguousarray(h), np.ascontiguousarray(x[0]), m, "auto",
+        out = backend._conv(np.ascontiguousarray(h), np.ascontiguousarray(x[0]), m, "auto",
                            False, 1)
         if mode == "same":
             out = _centered_1d(out, (k - 1) // 2, n, 1)

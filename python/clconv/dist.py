@@ -329,8 +329,8 @@ def dice(n: int, sides: int, *, runtime: Optional[Runtime] = None) -> Dist:
     """The distribution of the total of n fair dice with faces 1..sides.
 
     Example:
-        >>> dice(2, 6).pmf(7)
-        0.16666666666666666
+        >>> round(dice(2, 6).pmf(7), 12)
+        0.166666666667
     """
     n, sides = _int(n, "n"), _int(sides, "sides")
     if n < 1 or sides < 1:

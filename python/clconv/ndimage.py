@@ -203,7 +203,7 @@ def _separable(a: np.ndarray, dt: np.dtype, weights: list, origins: list, backen
         return a.copy()
     if a.ndim == 2 and len(todo) == 2 and not any(origins):
         x = np.ascontiguousarray(a)
-        res = backend.conv_separable(x[None], weights[0].astype(dt), weights[1].astype(dt),
+        res = backend._conv_separable(x[None], weights[0].astype(dt), weights[1].astype(dt),
                                      "same", "auto", True)
         return res[0]
     for i in todo:
@@ -330,7 +330,7 @@ def gaussian_filter(input, sigma, order: Union[int, Sequence[int]] = 0, output=N
 
     Example:
         >>> gaussian_filter(np.array([0.0, 0.0, 1.0, 0.0, 0.0]), 1.0, mode="constant").round(3)
-        array([0.054, 0.244, 0.403, 0.244, 0.054])
+        array([0.054, 0.242, 0.399, 0.242, 0.054])
     """
     return gaussian_filter_impl(input, sigma, order, output, mode, cval, truncate, radius,
                                 _signal.local(runtime))

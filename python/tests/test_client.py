@@ -69,7 +69,7 @@ def test_errors(client, server):
         client.convolve2d(np.ones((3, 3)), np.ones((2, 2)), boundary="wrap")
     # The service's own checks come back as RemoteError with its message.
     with pytest.raises(clconv.RemoteError) as e:
-        client.conv(np.array([[1.0, np.nan]]), np.ones(2), "full", "auto", False, 1)
+        client._conv(np.array([[1.0, np.nan]]), np.ones(2), "full", "auto", False, 1)
     assert e.value.http_status == 400 and "NaN" in e.value.message
     assert isinstance(e.value, ValueError)
     with pytest.raises(clconv.RemoteError) as e:

@@ -118,13 +118,13 @@ def test_contiguous_input_is_not_copied(rng, monkeypatch):
     """The array the library receives is the caller's own memory."""
     from clconv import _signal
     seen = []
-    real = _signal._Local.conv
+    real = _signal._Local._conv
 
     def spy(self, x, h, *args):
         seen.append(x.ctypes.data)
         return real(self, x, h, *args)
 
-    monkeypatch.setattr(_signal._Local, "conv", spy)
+    monkeypatch.setattr(_signal._Local, "_conv", spy)
     a = rand(rng, (40, 30), np.float32)
     clconv.convolve(a, np.ones((3, 3), np.float32))
     f = np.asfortranarray(a)
