@@ -14,7 +14,7 @@ from ._lib import Error, InvalidArgumentError, OutOfMemoryError, lib as _cdll
 from ._runtime import Device, Runtime, default_runtime, devices
 from ._signal import (convolve, convolve2d, correlate, correlate2d, fftconvolve,
                       oaconvolve)
-from ._client import Client, RemoteError
+from ._client import Client, RemoteDist, RemoteError
 from . import dist, ndimage
 from ._outputs import clear as release_memory
 
@@ -22,5 +22,5 @@ __version__ = _cdll.clconv_version_string().decode()
 
 __all__ = ["convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d",
            "ndimage", "dist", "devices", "Device", "Runtime", "default_runtime", "Client",
-           "release_memory", "Error", "InvalidArgumentError", "OutOfMemoryError", "RemoteError",
-           "__version__"]
+           "RemoteDist", "release_memory", "Error", "InvalidArgumentError", "OutOfMemoryError",
+           "RemoteError", "__version__"]

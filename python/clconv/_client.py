@@ -13,11 +13,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from . import _signal
+from . import dist as _dist
 from . import ndimage as _ndimage
 from ._lib import Error
 
@@ -43,6 +44,101 @@ class _RemoteInvalid(RemoteError, ValueError):
     """The service rejected the input (400, 413)."""
 
 
+class RemoteDist(_dist._Queries):
+    """A distribution of a sum that a `clconv serve` computes (POST /v1/dist)
+    when it is first asked a question; made by ``client.dist``'s functions,
+    it answers as :class:`clconv.dist.Dist`. The service sums a list of
+    variables and then takes copies of the total, so a sum of distributions
+    of which some are already copies (``a.times(3) + b``) raises
+    NotImplementedError.
+
+    Example:
+        >>> d = clconv.Client().dist.dice(3, 6)
+        >>> d.support
+        (3, 18)
+    """
+
+    __slots__ = ("_client", "_specs", "_times", "_normalize", "_result")
+
+    def __init__(self, client: "Client", specs: List[str], times: int = 1,
+                 normalize: bool = False):
+        self._client = client
+        self._specs = specs
+        self._times = times
+        self._normalize = normalize
+        self._result = None
+
+    def _answer(self) -> dict:
+        if self._result is None:
+            body = json.dumps({"specs": self._specs, "times": self._times,
+                               "normalize": self._normalize}).encode()
+            r = json.loads(self._client._request("/v1/dist", body=body))
+            r["probabilities"] = np.array([np.nan if v is None else v
+                                           for v in r["probabilities"]], np.float64)
+            r["cdf"] = np.array([np.nan if v is None else v for v in r["cdf"]], np.float64)
+            self._result = r
+        return self._result
+
+    @property
+    def _offset(self) -> int:
+        return int(self._answer()["offset"])
+
+    def _probs(self) -> np.ndarray:
+        return self._answer()["probabilities"]
+
+    def _cdf_array(self) -> np.ndarray:
+        return self._answer()["cdf"]
+
+    def _quantiles(self, qs: np.ndarray) -> np.ndarray:
+        cdf = self._cdf_array()
+        idx = np.minimum(np.searchsorted(cdf, qs, side="left"), len(cdf) - 1)
+        return (idx + self._offset).astype(np.float64)
+
+    def _moments(self) -> Tuple[float, float, float]:
+        r = self._answer()
+        return float(r["mean"]), float(r["variance"]), float(r["sd"])
+
+    def __add__(self, other: "RemoteDist") -> "RemoteDist":
+        if not isinstance(other, RemoteDist):
+            return NotImplemented
+        return _remote_sum([self, other])
+
+    def times(self, n: int) -> "RemoteDist":
+        """The distribution of the sum of n independent copies.
+
+        Example:
+            >>> clconv.Client().dist.Dist([0.5, 0.5]).times(3).probabilities
+            array([0.125, 0.375, 0.375, 0.125])
+        """
+        n = _dist._int(n, "n")
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        return RemoteDist(self._client, self._specs, self._times * n, self._normalize)
+
+
+def _remote_sum(dists: List[RemoteDist]) -> RemoteDist:
+    if not dists:
+        raise ValueError("sum of no distributions")
+    for d in dists:
+        if not isinstance(d, RemoteDist):
+            raise TypeError(f"sums take the client's distributions, not {type(d).__name__}")
+    if len(dists) > 1 and any(d._times != 1 for d in dists):
+        raise NotImplementedError(
+            "a sum of which some terms are copies (d.times(n) + e): the service sums a list "
+            "of variables, then takes copies of the total")
+    client = dists[0]._client
+    specs = [s for d in dists for s in d._specs]
+    return RemoteDist(client, specs, dists[0]._times, any(d._normalize for d in dists))
+
+
+def _spec(p, offset: int) -> str:
+    arr = np.asarray(p, dtype=np.float64)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError("p must be a non-empty 1-D sequence")
+    # repr gives the shortest text that reads back as the same double.
+    return f"{_dist._int(offset, 'offset')}:" + ",".join(repr(float(x)) for x in arr)
+
+
 def _npy(a: np.ndarray) -> bytes:
     buf = io.BytesIO()
     np.save(buf, a, allow_pickle=False)
@@ -55,8 +151,10 @@ class Client:
     ``url`` is the service's base address; ``token`` the bearer token of a
     service started with ``--token-file``; ``timeout`` seconds per request.
     Each method takes the arguments of the function of the same name
-    (``client.ndimage`` those of :mod:`clconv.ndimage`) and returns what it
-    returns; failures the service reports raise :class:`RemoteError`.
+    (``client.ndimage`` those of :mod:`clconv.ndimage`, ``client.dist``'s
+    ``Dist``, ``dice``, ``poisson_binomial`` and ``sum`` those of
+    :mod:`clconv.dist`) and returns what it returns; failures the service
+    reports raise :class:`RemoteError`.
 
     Example:
         >>> c = clconv.Client("http://127.0.0.1:8470")
@@ -86,6 +184,26 @@ class Client:
             uniform_filter=lambda input, size=3, output=None, mode="reflect", cval=0.0,
             origin=0: _ndimage.uniform_filter_impl(input, size, output, mode, cval, origin,
                                                    self))
+        self.dist = types.SimpleNamespace(
+            Dist=lambda p, offset=0, *, normalize=False: RemoteDist(
+                self, [_spec(p, offset)], 1, bool(normalize)),
+            dice=self._dice,
+            poisson_binomial=self._poisson_binomial,
+            sum=lambda dists: _remote_sum(list(dists)))
+
+    def _dice(self, n: int, sides: int) -> RemoteDist:
+        n, sides = _dist._int(n, "n"), _dist._int(sides, "sides")
+        if n < 1 or sides < 1:
+            raise ValueError("dice needs n >= 1 and sides >= 1")
+        return RemoteDist(self, [f"{n}d{sides}"])
+
+    def _poisson_binomial(self, p) -> RemoteDist:
+        q = np.asarray(p, dtype=np.float64)
+        if q.ndim != 1 or q.size == 0:
+            raise ValueError("p must be a non-empty 1-D sequence of probabilities")
+        if not np.all((q >= 0) & (q <= 1)):
+            raise ValueError("p holds a value that is not a probability in [0, 1]")
+        return RemoteDist(self, [f"{1.0 - x!r},{x!r}" for x in q.tolist()])
 
     def _nd(self, impl, convolution: bool):
         def f(input, weights, output=None, mode="reflect", cval=0.0, origin=0):
@@ -93,12 +211,16 @@ class Client:
         return f
 
     # -- HTTP --------------------------------------------------------------
-    def _request(self, path: str, params: Optional[dict] = None, parts=None):
+    def _request(self, path: str, params: Optional[dict] = None, parts=None,
+                 body: Optional[bytes] = None):
         url = self.url + path
         if params:
             url += "?" + urllib.parse.urlencode(params)
         headers = {}
         data = None
+        if body is not None:
+            data = body
+            headers["Content-Type"] = "application/json"
         if parts is not None:
             boundary = uuid.uuid4().hex
             chunks = []

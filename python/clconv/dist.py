@@ -36,79 +36,30 @@ def _options(method: str) -> "_lib.DistOptions":
     return _lib.DistOptions(_lib.METHODS[method], 0, 0.0)
 
 
-class Dist:
-    """The distribution of a discrete random variable on the integers
-    ``offset``, ``offset + 1``, ... with probabilities ``p``, held on a
-    device; ``+`` of two is the distribution of the sum of independent
-    variables.
+class _Queries:
+    """scipy.stats.rv_discrete's questions, answered from a distribution's
+    probabilities, CDF, quantiles and moments; Dist reads them from the
+    library, clconv.Client's distributions from the service's answer."""
 
-    ``p`` must be finite, non-negative and total 1 within 1e-9, unless
-    ``normalize=True`` divides it by its total.
+    __slots__ = ()
+    _offset: int
 
-    Example:
-        >>> coin = Dist([0.5, 0.5])
-        >>> (coin + coin).probabilities
-        array([0.25, 0.5 , 0.25])
-    """
+    def _probs(self) -> np.ndarray:
+        raise NotImplementedError
 
-    __slots__ = ("_handle", "_rt", "_p", "_offset", "_cdf", "_sf", "_stats",
-                 "clamped_mass", "method", "__weakref__")
+    def _cdf_array(self) -> np.ndarray:
+        raise NotImplementedError
 
-    def __init__(self, p: Union[Sequence[float], np.ndarray], offset: int = 0, *,
-                 normalize: bool = False, runtime: Optional[Runtime] = None):
-        rt = resolve(runtime)
-        arr = np.ascontiguousarray(p, dtype=np.float64)
-        if arr.ndim != 1:
-            raise ValueError(f"p must be 1-D, not {arr.ndim}-D")
-        if arr.size == 0:
-            raise ValueError("p must not be empty")
-        offset = _int(offset, "offset")
-        handle = ctypes.c_void_p()
-        status = lib.clconv_dist_create_1d(rt.handle, arr.ctypes.data, arr.size, offset,
-                                           1 if normalize else 0, ctypes.byref(handle))
-        if status != 0:
-            raise _lib.error(status, rt.handle)
-        self._init(rt, handle.value, "direct", 0.0)
+    def _quantiles(self, qs: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
 
-    @classmethod
-    def _wrap(cls, rt: Runtime, handle: int, opts: "_lib.DistOptions") -> "Dist":
-        self = cls.__new__(cls)
-        self._init(rt, handle, _lib.METHOD_NAMES.get(opts.chosen, "direct"), opts.clamped_mass)
-        return self
+    def _moments(self) -> Tuple[float, float, float]:
+        raise NotImplementedError
 
-    def _init(self, rt: Runtime, handle: int, method: str, clamped: float) -> None:
-        self._rt = rt
-        self._handle = handle
-        rt._dists.add(self)
-        self._p = self._cdf = self._sf = self._stats = None
-        self.method = method
-        self.clamped_mass = clamped
-        layout = _lib.DistLayout()
-        _lib.check(lib.clconv_dist_layout_get(handle, ctypes.byref(layout)), rt._handle)
-        self._offset = int(layout.offset[0])
-
-    def __del__(self) -> None:
-        handle = getattr(self, "_handle", None)
-        if handle is not None:
-            lib.clconv_dist_destroy(handle)
-            self._handle = None
-            self._rt._dists.discard(self)
-            self._rt._dist_freed()
-
-    # -- values, read once and kept -------------------------------------
     @property
     def probabilities(self) -> np.ndarray:
         """The probabilities of offset, offset + 1, ... (a new array each time)."""
         return self._probs().copy()
-
-    def _probs(self) -> np.ndarray:
-        if self._p is None:
-            layout = _lib.DistLayout()
-            _lib.check(lib.clconv_dist_layout_get(self._handle, ctypes.byref(layout)))
-            p = np.empty(layout.len[0], np.float64)
-            _lib.check(lib.clconv_dist_read(self._handle, p.ctypes.data), self._rt._handle)
-            self._p = p
-        return self._p
 
     @property
     def offset(self) -> int:
@@ -120,29 +71,12 @@ class Dist:
         """The smallest and largest value held, as (lo, hi)."""
         return self._offset, self._offset + len(self._probs()) - 1
 
-    def _cdf_array(self) -> np.ndarray:
-        if self._cdf is None:
-            c = np.empty(len(self._probs()), np.float64)
-            _lib.check(lib.clconv_dist_cdf(self._handle, c.ctypes.data), self._rt._handle)
-            self._cdf = c
-        return self._cdf
-
     def _sf_array(self) -> np.ndarray:
         # P(X > value of entry i), summed from the upper tail so that small
         # tail probabilities keep their relative accuracy (1 - cdf would not).
-        if self._sf is None:
-            p = self._probs()
-            tail = np.cumsum(p[::-1])[::-1]
-            self._sf = np.append(tail[1:], 0.0)
-        return self._sf
-
-    def _stat(self) -> "_lib.DistStats":
-        if self._stats is None:
-            st = _lib.DistStats()
-            _lib.check(lib.clconv_dist_stats_get(self._handle, ctypes.byref(st)),
-                       self._rt._handle)
-            self._stats = st
-        return self._stats
+        p = self._probs()
+        tail = np.cumsum(p[::-1])[::-1]
+        return np.append(tail[1:], 0.0)
 
     # -- scipy.stats.rv_discrete's methods -------------------------------
     def pmf(self, k: _Scalar) -> Union[float, np.ndarray]:
@@ -198,8 +132,8 @@ class Dist:
         return self._step(k, self._sf_array(), 1.0, 0.0)
 
     def ppf(self, q: _Scalar) -> Union[float, np.ndarray]:
-        """The smallest k with P(X <= k) >= q; as SciPy, lo - 1 at q = 0 and
-        NaN outside [0, 1].
+        """The smallest k with P(X <= k) >= q; as SciPy, lo - 1 at q = 0, hi
+        at q = 1 and NaN outside [0, 1].
 
         Example:
             >>> Dist([0.25, 0.25, 0.5]).ppf([0.25, 0.3, 1.0])
@@ -207,12 +141,14 @@ class Dist:
         """
         q = np.asarray(q, dtype=np.float64)
         flat = np.ascontiguousarray(q.ravel())
-        inside = (flat > 0) & (flat <= 1)
+        inside = (flat > 0) & (flat < 1)
         qs = np.ascontiguousarray(np.where(inside, flat, 0.5))
-        vals = np.empty_like(qs)
-        _lib.check(lib.clconv_dist_quantiles(self._handle, qs.ctypes.data, qs.size,
-                                             vals.ctypes.data), self._rt._handle)
-        out = np.where(inside, vals, np.where(flat == 0, self._offset - 1.0, np.nan))
+        vals = self._quantiles(qs)
+        # SciPy answers the ends of [0, 1] with the support's ends (lo - 1 and
+        # hi), whatever the rounding of the CDF's top entries.
+        lo, hi = self.support
+        out = np.where(inside, vals, np.where(flat == 0, lo - 1.0,
+                                              np.where(flat == 1, float(hi), np.nan)))
         out = out.reshape(q.shape)
         return out[()] if out.ndim == 0 else out
 
@@ -223,7 +159,7 @@ class Dist:
             >>> Dist([0.5, 0.5], offset=1).mean()
             1.5
         """
-        return float(self._stat().mean[0])
+        return self._moments()[0]
 
     def var(self) -> float:
         """The variance.
@@ -232,7 +168,7 @@ class Dist:
             >>> Dist([0.5, 0.5]).var()
             0.25
         """
-        return float(self._stat().variance[0])
+        return self._moments()[1]
 
     def std(self) -> float:
         """The standard deviation.
@@ -241,7 +177,101 @@ class Dist:
             >>> Dist([0.5, 0.5]).std()
             0.5
         """
-        return float(self._stat().sd[0])
+        return self._moments()[2]
+
+
+class Dist(_Queries):
+    """The distribution of a discrete random variable on the integers
+    ``offset``, ``offset + 1``, ... with probabilities ``p``, held on a
+    device; ``+`` of two is the distribution of the sum of independent
+    variables.
+
+    ``p`` must be finite, non-negative and total 1 within 1e-9, unless
+    ``normalize=True`` divides it by its total.
+
+    Example:
+        >>> coin = Dist([0.5, 0.5])
+        >>> (coin + coin).probabilities
+        array([0.25, 0.5 , 0.25])
+    """
+
+    __slots__ = ("_handle", "_rt", "_p", "_offset", "_cdf", "_stats",
+                 "clamped_mass", "method", "__weakref__")
+
+    def __init__(self, p: Union[Sequence[float], np.ndarray], offset: int = 0, *,
+                 normalize: bool = False, runtime: Optional[Runtime] = None):
+        rt = resolve(runtime)
+        arr = np.ascontiguousarray(p, dtype=np.float64)
+        if arr.ndim != 1:
+            raise ValueError(f"p must be 1-D, not {arr.ndim}-D")
+        if arr.size == 0:
+            raise ValueError("p must not be empty")
+        offset = _int(offset, "offset")
+        handle = ctypes.c_void_p()
+        status = lib.clconv_dist_create_1d(rt.handle, arr.ctypes.data, arr.size, offset,
+                                           1 if normalize else 0, ctypes.byref(handle))
+        if status != 0:
+            raise _lib.error(status, rt.handle)
+        self._init(rt, handle.value, "direct", 0.0)
+
+    @classmethod
+    def _wrap(cls, rt: Runtime, handle: int, opts: "_lib.DistOptions") -> "Dist":
+        self = cls.__new__(cls)
+        self._init(rt, handle, _lib.METHOD_NAMES.get(opts.chosen, "direct"), opts.clamped_mass)
+        return self
+
+    def _init(self, rt: Runtime, handle: int, method: str, clamped: float) -> None:
+        self._rt = rt
+        self._handle = handle
+        rt._dists.add(self)
+        self._p = self._cdf = self._stats = None
+        self.method = method
+        self.clamped_mass = clamped
+        layout = _lib.DistLayout()
+        _lib.check(lib.clconv_dist_layout_get(handle, ctypes.byref(layout)), rt._handle)
+        self._offset = int(layout.offset[0])
+
+    def __del__(self) -> None:
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            lib.clconv_dist_destroy(handle)
+            self._handle = None
+            self._rt._dists.discard(self)
+            self._rt._dist_freed()
+
+    def _probs(self) -> np.ndarray:
+        if self._p is None:
+            layout = _lib.DistLayout()
+            _lib.check(lib.clconv_dist_layout_get(self._handle, ctypes.byref(layout)))
+            p = np.empty(layout.len[0], np.float64)
+            _lib.check(lib.clconv_dist_read(self._handle, p.ctypes.data), self._rt._handle)
+            self._p = p
+        return self._p
+
+    def _cdf_array(self) -> np.ndarray:
+        if self._cdf is None:
+            c = np.empty(len(self._probs()), np.float64)
+            _lib.check(lib.clconv_dist_cdf(self._handle, c.ctypes.data), self._rt._handle)
+            self._cdf = c
+        return self._cdf
+
+    def _stat(self) -> "_lib.DistStats":
+        if self._stats is None:
+            st = _lib.DistStats()
+            _lib.check(lib.clconv_dist_stats_get(self._handle, ctypes.byref(st)),
+                       self._rt._handle)
+            self._stats = st
+        return self._stats
+
+    def _quantiles(self, qs: np.ndarray) -> np.ndarray:
+        vals = np.empty_like(qs)
+        _lib.check(lib.clconv_dist_quantiles(self._handle, qs.ctypes.data, qs.size,
+                                             vals.ctypes.data), self._rt._handle)
+        return vals
+
+    def _moments(self) -> Tuple[float, float, float]:
+        st = self._stat()
+        return float(st.mean[0]), float(st.variance[0]), float(st.sd[0])
 
     # -- sums ------------------------------------------------------------
     def __add__(self, other: "Dist") -> "Dist":
@@ -335,8 +365,8 @@ def dice(n: int, sides: int, *, runtime: Optional[Runtime] = None) -> Dist:
     n, sides = _int(n, "n"), _int(sides, "sides")
     if n < 1 or sides < 1:
         raise ValueError("dice needs n >= 1 and sides >= 1")
-    return Dist(np.full(sides, 1.0 / sides), offset=1, normalize=True,
-                runtime=runtime).times(n)
+    # As `clconv dist NdS` builds them, so a Client's dice are the same.
+    return Dist(np.full(sides, 1.0 / sides), offset=1, runtime=runtime).times(n)
 
 
 def poisson_binomial(p: Union[Sequence[float], np.ndarray], *,

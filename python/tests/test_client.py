@@ -77,3 +77,32 @@ def test_errors(client, server):
     assert e.value.http_status == 404
     with pytest.raises(ValueError):
         clconv.Client("ftp://example")
+
+
+def test_dist(client, rng):
+    from clconv import dist
+    p, q = rng.random(6), rng.random(4)
+    p, q = p / p.sum(), q / q.sum()
+    pairs = [(client.dist.dice(20, 6), dist.dice(20, 6)),
+             (client.dist.Dist(p, -2) + client.dist.Dist(q, 5), dist.Dist(p, -2) + dist.Dist(q, 5)),
+             (client.dist.Dist(p, 1).times(7), dist.Dist(p, 1).times(7)),
+             (client.dist.sum([client.dist.Dist(p), client.dist.Dist(q)] * 3),
+              dist.sum([dist.Dist(p), dist.Dist(q)] * 3)),
+             (client.dist.Dist([1.0, 3.0], normalize=True), dist.Dist([1.0, 3.0], normalize=True))]
+    k = np.arange(-10, 130)
+    qs = np.array([0.0, 1e-6, 0.01, 0.5, 0.99, 1.0, 1.5])
+    for remote, local in pairs:
+        assert remote.support == local.support and remote.offset == local.offset
+        np.testing.assert_array_equal(remote.probabilities, local.probabilities)
+        for f in ("pmf", "cdf", "sf"):
+            np.testing.assert_array_equal(getattr(remote, f)(k), getattr(local, f)(k))
+        np.testing.assert_array_equal(remote.ppf(qs), local.ppf(qs))
+        assert (remote.mean(), remote.var(), remote.std()) == \
+            (local.mean(), local.var(), local.std())
+    probs = rng.random(200)
+    remote, local = client.dist.poisson_binomial(probs), dist.poisson_binomial(probs)
+    np.testing.assert_allclose(remote.probabilities, local.probabilities, rtol=1e-12, atol=0)
+    with pytest.raises(NotImplementedError, match="copies"):
+        client.dist.Dist(p).times(2) + client.dist.Dist(q)
+    with pytest.raises(clconv.RemoteError, match="sum to"):
+        client.dist.Dist([0.5, 0.6]).mean()

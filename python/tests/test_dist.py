@@ -27,6 +27,7 @@ def test_matches_rv_discrete(rng):
     with np.errstate(divide="ignore"):
         np.testing.assert_allclose(d.logpmf(k), ref.logpmf(k), rtol=1e-12)
     q = np.array([0.0, 1e-9, 0.1, 0.5, 0.999, 1.0, -0.1, 1.5])
+    assert dist.dice(20, 6).ppf(1.0) == 120 and dist.dice(20, 6).ppf(0.0) == 19
     np.testing.assert_array_equal(d.ppf(q), ref.ppf(q))
     assert d.mean() == pytest.approx(ref.mean(), rel=1e-12)
     assert d.var() == pytest.approx(ref.var(), rel=1e-12)

@@ -30,12 +30,10 @@ def _public():
     for mod in (ndimage, dist):
         for name in mod.__all__:
             yield f"{mod.__name__}.{name}", getattr(mod, name)
-    for name, obj in vars(clconv.Client).items():
-        if inspect.isfunction(obj) and not name.startswith("_"):
-            yield f"Client.{name}", obj
-    for name, obj in vars(dist.Dist).items():
-        if inspect.isfunction(obj) and not name.startswith("_"):
-            yield f"Dist.{name}", obj
+    for cls in (clconv.Client, dist.Dist, clconv.RemoteDist):
+        for name, obj in inspect.getmembers(cls, inspect.isfunction):
+            if not name.startswith("_"):
+                yield f"{cls.__name__}.{name}", obj
 
 
 @pytest.mark.parametrize("name,obj", list(_public()), ids=lambda v: v if isinstance(v, str)
