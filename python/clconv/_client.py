@@ -1,0 +1,340 @@
+"""clconv.Client: the same functions as the package, run by a `clconv serve`
+service over HTTP (the standard library's urllib). Arrays travel as .npy
+bodies in multipart/form-data requests (docs/openapi.yaml); every SciPy rule
+(dtypes, modes, axes, layouts) is applied here by the code the in-process
+functions use, so the service receives the jobs the library would, and the
+results are the same bytes."""
+from __future__ import annotations
+
+import io
+import json
+import types
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from typing import List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _signal
+from . import dist as _dist
+from . import ndimage as _ndimage
+from ._lib import Error
+
+
+class RemoteError(Error):
+    """A failure the service answered with: ``http_status`` is the HTTP status,
+    ``message`` the service's one-line error (400 and 413 are also ValueError).
+
+    Example:
+        >>> try:
+        ...     clconv.Client().convolve([1.0, float("nan")], [1.0])
+        ... except clconv.RemoteError as e:
+        ...     print(e.http_status)
+        400
+    """
+
+    def __init__(self, http_status: int, message: str):
+        super().__init__(-http_status, f"HTTP {http_status}", message)
+        self.http_status = http_status
+
+
+class _RemoteInvalid(RemoteError, ValueError):
+    """The service rejected the input (400, 413)."""
+
+
+class RemoteDist(_dist._Queries):
+    """A distribution of a sum that a `clconv serve` computes (POST /v1/dist)
+    when it is first asked a question; made by ``client.dist``'s functions,
+    it answers as :class:`clconv.dist.Dist`. The service sums a list of
+    variables and then takes copies of the total, so a sum of distributions
+    of which some are already copies (``a.times(3) + b``) raises
+    NotImplementedError.
+
+    Example:
+        >>> d = clconv.Client().dist.dice(3, 6)
+        >>> d.support
+        (3, 18)
+    """
+
+    __slots__ = ("_client", "_specs", "_times", "_normalize", "_result")
+
+    def __init__(self, client: "Client", specs: List[str], times: int = 1,
+                 normalize: bool = False):
+        self._client = client
+        self._specs = specs
+        self._times = times
+        self._normalize = normalize
+        self._result = None
+
+    def _answer(self) -> dict:
+        if self._result is None:
+            body = json.dumps({"specs": self._specs, "times": self._times,
+                               "normalize": self._normalize}).encode()
+            r = json.loads(self._client._request("/v1/dist", body=body))
+            r["probabilities"] = np.array([np.nan if v is None else v
+                                           for v in r["probabilities"]], np.float64)
+            r["cdf"] = np.array([np.nan if v is None else v for v in r["cdf"]], np.float64)
+            self._result = r
+        return self._result
+
+    @property
+    def _offset(self) -> int:
+        return int(self._answer()["offset"])
+
+    def _probs(self) -> np.ndarray:
+        return self._answer()["probabilities"]
+
+    def _cdf_array(self) -> np.ndarray:
+        return self._answer()["cdf"]
+
+    def _quantiles(self, qs: np.ndarray) -> np.ndarray:
+        cdf = self._cdf_array()
+        idx = np.minimum(np.searchsorted(cdf, qs, side="left"), len(cdf) - 1)
+        return (idx + self._offset).astype(np.float64)
+
+    def _moments(self) -> Tuple[float, float, float]:
+        r = self._answer()
+        return float(r["mean"]), float(r["variance"]), float(r["sd"])
+
+    def __add__(self, other: "RemoteDist") -> "RemoteDist":
+        if not isinstance(other, RemoteDist):
+            return NotImplemented
+        return _remote_sum([self, other])
+
+    def times(self, n: int) -> "RemoteDist":
+        """The distribution of the sum of n independent copies.
+
+        Example:
+            >>> clconv.Client().dist.Dist([0.5, 0.5]).times(3).probabilities
+            array([0.125, 0.375, 0.375, 0.125])
+        """
+        n = _dist._int(n, "n")
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        return RemoteDist(self._client, self._specs, self._times * n, self._normalize)
+
+
+def _remote_sum(dists: List[RemoteDist]) -> RemoteDist:
+    if not dists:
+        raise ValueError("sum of no distributions")
+    for d in dists:
+        if not isinstance(d, RemoteDist):
+            raise TypeError(f"sums take the client's distributions, not {type(d).__name__}")
+    if len(dists) > 1 and any(d._times != 1 for d in dists):
+        raise NotImplementedError(
+            "a sum of which some terms are copies (d.times(n) + e): the service sums a list "
+            "of variables, then takes copies of the total")
+    client = dists[0]._client
+    specs = [s for d in dists for s in d._specs]
+    return RemoteDist(client, specs, dists[0]._times, any(d._normalize for d in dists))
+
+
+def _spec(p, offset: int) -> str:
+    arr = np.asarray(p, dtype=np.float64)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError("p must be a non-empty 1-D sequence")
+    # repr gives the shortest text that reads back as the same double.
+    return f"{_dist._int(offset, 'offset')}:" + ",".join(repr(float(x)) for x in arr)
+
+
+def _npy(a: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, a, allow_pickle=False)
+    return buf.getvalue()
+
+
+class Client:
+    """The package's functions, computed by a `clconv serve` service.
+
+    ``url`` is the service's base address; ``token`` the bearer token of a
+    service started with ``--token-file``; ``timeout`` seconds per request.
+    Each method takes the arguments of the function of the same name
+    (``client.ndimage`` those of :mod:`clconv.ndimage`, ``client.dist``'s
+    ``Dist``, ``dice``, ``poisson_binomial`` and ``sum`` those of
+    :mod:`clconv.dist`) and returns what it returns; failures the service
+    reports raise :class:`RemoteError`.
+
+    Example:
+        >>> c = clconv.Client("http://127.0.0.1:8470")
+        >>> c.convolve(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+        array([1., 3., 2.])
+    """
+
+    def __init__(self, url: str = "http://127.0.0.1:8470", token: Optional[str] = None,
+                 timeout: float = 300.0):
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ValueError(f"url must start with http:// or https://, not {url!r}")
+        self.url = url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self.ndimage = types.SimpleNamespace(
+            convolve=self._nd(_ndimage.correlate_impl, True),
+            correlate=self._nd(_ndimage.correlate_impl, False),
+            convolve1d=lambda input, weights, axis=-1, output=None, mode="reflect", cval=0.0,
+            origin=0: _ndimage.convolve1d_impl(input, weights, axis, output, mode, cval, origin,
+                                               self),
+            correlate1d=lambda input, weights, axis=-1, output=None, mode="reflect", cval=0.0,
+            origin=0: _ndimage.correlate1d_impl(input, weights, axis, output, mode, cval,
+                                                origin, self),
+            gaussian_filter=lambda input, sigma, order=0, output=None, mode="reflect",
+            cval=0.0, truncate=4.0, *, radius=None: _ndimage.gaussian_filter_impl(
+                input, sigma, order, output, mode, cval, truncate, radius, self),
+            uniform_filter=lambda input, size=3, output=None, mode="reflect", cval=0.0,
+            origin=0: _ndimage.uniform_filter_impl(input, size, output, mode, cval, origin,
+                                                   self))
+        self.dist = types.SimpleNamespace(
+            Dist=lambda p, offset=0, *, normalize=False: RemoteDist(
+                self, [_spec(p, offset)], 1, bool(normalize)),
+            dice=self._dice,
+            poisson_binomial=self._poisson_binomial,
+            sum=lambda dists: _remote_sum(list(dists)))
+
+    def _dice(self, n: int, sides: int) -> RemoteDist:
+        n, sides = _dist._int(n, "n"), _dist._int(sides, "sides")
+        if n < 1 or sides < 1:
+            raise ValueError("dice needs n >= 1 and sides >= 1")
+        return RemoteDist(self, [f"{n}d{sides}"])
+
+    def _poisson_binomial(self, p) -> RemoteDist:
+        q = np.asarray(p, dtype=np.float64)
+        if q.ndim != 1 or q.size == 0:
+            raise ValueError("p must be a non-empty 1-D sequence of probabilities")
+        if not np.all((q >= 0) & (q <= 1)):
+            raise ValueError("p holds a value that is not a probability in [0, 1]")
+        return RemoteDist(self, [f"{1.0 - x!r},{x!r}" for x in q.tolist()])
+
+    def _nd(self, impl, convolution: bool):
+        def f(input, weights, output=None, mode="reflect", cval=0.0, origin=0):
+            return impl(input, weights, output, mode, cval, origin, convolution, self)
+        return f
+
+    # -- HTTP --------------------------------------------------------------
+    def _request(self, path: str, params: Optional[dict] = None, parts=None,
+                 body: Optional[bytes] = None):
+        url = self.url + path
+        if params:
+            url += "?" + urllib.parse.urlencode(params)
+        headers = {}
+        data = None
+        if body is not None:
+            data = body
+            headers["Content-Type"] = "application/json"
+        if parts is not None:
+            boundary = uuid.uuid4().hex
+            chunks = []
+            for name, body in parts:
+                chunks.append(
+                    f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                    f'filename="{name}.npy"\r\nContent-Type: application/x-npy\r\n\r\n'.encode())
+                chunks.append(body)
+                chunks.append(b"\r\n")
+            chunks.append(f"--{boundary}--\r\n".encode())
+            data = b"".join(chunks)
+            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        req = urllib.request.Request(url, data=data, headers=headers,
+                                     method="POST" if data is not None else "GET")
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as r:
+                return r.read()
+        except urllib.error.HTTPError as e:
+            body = e.read()
+            try:
+                message = json.loads(body)["error"]
+            except (ValueError, KeyError, TypeError):
+                message = body.decode("utf-8", "replace").strip() or e.reason
+            cls = _RemoteInvalid if e.code in (400, 413) else RemoteError
+            raise cls(e.code, message) from None
+
+    # -- the backend interface of clconv._signal ---------------------------
+    def _conv(self, x: np.ndarray, h: np.ndarray, mode: str, method: str, correlate: bool,
+             dims: int) -> np.ndarray:
+        params = {"mode": mode, "method": method, "correlate": int(correlate),
+                  "precision": "f64" if x.dtype == np.float64 else "f32", "batch": 1}
+        body = self._request(f"/v1/conv{dims}d", params,
+                             [("input", _npy(x)), ("kernel", _npy(h))])
+        return np.load(io.BytesIO(body), allow_pickle=False)
+
+    def _conv_separable(self, x: np.ndarray, kcol: np.ndarray, krow: np.ndarray, mode: str,
+                       method: str, correlate: bool) -> np.ndarray:
+        params = {"mode": mode, "method": method, "correlate": int(correlate),
+                  "precision": "f64" if x.dtype == np.float64 else "f32", "batch": 1}
+        body = self._request("/v1/conv2d", params,
+                             [("input", _npy(x)), ("kcol", _npy(kcol)), ("krow", _npy(krow))])
+        return np.load(io.BytesIO(body), allow_pickle=False)
+
+    # -- the package's functions -------------------------------------------
+    def devices(self) -> List[dict]:
+        """The service's devices with their queue depths (GET /v1/devices).
+
+        Example:
+            >>> [d["type"] for d in clconv.Client().devices()]
+            ['CPU']
+        """
+        return json.loads(self._request("/v1/devices"))["devices"]
+
+    def convolve(self, in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
+        """:func:`clconv.convolve` on the service.
+
+        Example:
+            >>> clconv.Client().convolve([1.0, 2.0], [1.0, 1.0], "same")
+            array([1., 3.])
+        """
+        return _signal.convolve_impl(in1, in2, mode, method, False, self)
+
+    def correlate(self, in1, in2, mode: str = "full", method: str = "auto") -> np.ndarray:
+        """:func:`clconv.correlate` on the service.
+
+        Example:
+            >>> clconv.Client().correlate([1.0, 2.0], [1.0, 0.0])
+            array([0., 1., 2.])
+        """
+        return _signal.convolve_impl(in1, in2, mode, method, True, self)
+
+    def fftconvolve(self, in1, in2, mode: str = "full",
+                    axes: Union[int, Sequence[int], None] = None) -> np.ndarray:
+        """:func:`clconv.fftconvolve` on the service.
+
+        Example:
+            >>> clconv.Client().fftconvolve([1.0, 2.0], [1.0, 1.0])
+            array([1., 3., 2.])
+        """
+        return _signal.fftconvolve_impl(in1, in2, mode, axes, self)
+
+    def oaconvolve(self, in1, in2, mode: str = "full",
+                   axes: Union[int, Sequence[int], None] = None) -> np.ndarray:
+        """:func:`clconv.oaconvolve` on the service.
+
+        Example:
+            >>> clconv.Client().oaconvolve([1.0, 2.0], [1.0, 1.0])
+            array([1., 3., 2.])
+        """
+        return _signal.fftconvolve_impl(in1, in2, mode, axes, self)
+
+    def convolve2d(self, in1, in2, mode: str = "full", boundary: str = "fill",
+                   fillvalue: float = 0) -> np.ndarray:
+        """:func:`clconv.convolve2d` on the service.
+
+        Example:
+            >>> clconv.Client().convolve2d(np.eye(2), np.ones((1, 1)))
+            array([[1., 0.],
+                   [0., 1.]])
+        """
+        return _signal.convolve2d_impl(in1, in2, mode, boundary, fillvalue, False, self)
+
+    def correlate2d(self, in1, in2, mode: str = "full", boundary: str = "fill",
+                    fillvalue: float = 0) -> np.ndarray:
+        """:func:`clconv.correlate2d` on the service.
+
+        Example:
+            >>> clconv.Client().correlate2d(np.eye(2), np.ones((1, 1)))
+            array([[1., 0.],
+                   [0., 1.]])
+        """
+        return _signal.convolve2d_impl(in1, in2, mode, boundary, fillvalue, True, self)
+
+    def __repr__(self) -> str:
+        return f"clconv.Client({self.url!r})"

@@ -1,0 +1,416 @@
+"""scipy.signal's convolution functions over clconv: argument checks, dtype
+rules, the shape of each mode, batches over axes, and the layout of arrays
+handed to the library. The work itself goes to a backend: _Local calls
+libclconv in this process, clconv.Client sends the same jobs to `clconv
+serve`, so both faces run one set of SciPy rules."""
+from __future__ import annotations
+
+import operator
+from typing import Optional, Sequence, Union
+
+import numpy as np
+
+from . import _lib, _outputs
+from ._lib import lib
+from ._runtime import Runtime, resolve
+
+ArrayLike = Union[np.ndarray, Sequence, float]
+_VALID_MODES = ("full", "same", "valid")
+
+
+# --------------------------------------------------------------------------
+# Backends: one job is a 1-D (batched) or 2-D (batched) convolution of
+# C-contiguous arrays of one float dtype.
+# --------------------------------------------------------------------------
+
+def out_len(n: int, k: int, mode: str) -> int:
+    """Output length of one dimension, as clconv_conv_output_size."""
+    if mode == "full":
+        return n + k - 1
+    if mode == "same":
+        return n
+    return max(n, k) - min(n, k) + 1
+
+
+class _Local:
+    """Runs jobs through libclconv on a runtime, in this process."""
+
+    __slots__ = ("rt",)
+
+    def __init__(self, rt: Runtime):
+        self.rt = rt
+
+    def _conv(self, x: np.ndarray, h: np.ndarray, mode: str, method: str, correlate: bool,
+             dims: int) -> np.ndarray:
+        """x: (batch, n) or (batch, rows, cols); h: (k,) or (krows, kcols); both
+        C-contiguous of one dtype. Returns (batch, *out) in a new array."""
+        rt = self.rt.handle
+        dtype = _lib.F64 if x.dtype == np.float64 else _lib.F32
+        opts = _lib.ConvOptions(_lib.MODES[mode], _lib.METHODS[method], int(correlate), 0)
+        if dims == 1:
+            batch, n = x.shape
+            (k,) = h.shape
+            out = _outputs.empty((batch, out_len(n, k, mode)), x.dtype)
+            status = lib.clconv_conv1d_host(rt, dtype, x.ctypes.data, n, batch, h.ctypes.data,
+                                            k, out.ctypes.data, _lib.byref(opts))
+        else:
+            batch, rows, cols = x.shape
+            kr, kc = h.shape
+            out = _outputs.empty((batch, out_len(rows, kr, mode), out_len(cols, kc, mode)),
+                                 x.dtype)
+            status = lib.clconv_conv2d_host(rt, dtype, x.ctypes.data, rows, cols, batch,
+                                            h.ctypes.data, kr, kc, out.ctypes.data,
+                                            _lib.byref(opts))
+        if status != 0:
+            raise _lib.error(status, rt)
+        return out
+
+    def _conv_separable(self, x: np.ndarray, kcol: np.ndarray, krow: np.ndarray, mode: str,
+                       method: str, correlate: bool) -> np.ndarray:
+        """x: (batch, rows, cols); the kernel is the outer product of kcol and krow."""
+        rt = self.rt.handle
+        dtype = _lib.F64 if x.dtype == np.float64 else _lib.F32
+        opts = _lib.ConvOptions(_lib.MODES[mode], _lib.METHODS[method], int(correlate), 0)
+        batch, rows, cols = x.shape
+        out = _outputs.empty((batch, out_len(rows, kcol.size, mode),
+                              out_len(cols, krow.size, mode)), x.dtype)
+        status = lib.clconv_conv2d_separable_host(rt, dtype, x.ctypes.data, rows, cols, batch,
+                                                  kcol.ctypes.data, kcol.size, krow.ctypes.data,
+                                                  krow.size, out.ctypes.data, _lib.byref(opts))
+        if status != 0:
+            raise _lib.error(status, rt)
+        return out
+
+
+def local(runtime: Optional[Runtime]) -> _Local:
+    return _Local(resolve(runtime))
+
+
+# --------------------------------------------------------------------------
+# Arguments
+# --------------------------------------------------------------------------
+
+def float_dtype(*arrays: np.ndarray) -> np.dtype:
+    """The dtype SciPy would compute in: float32 when every input is float32,
+    float64 when any is float64; other dtypes are refused with the reason."""
+    for a in arrays:
+        kind = a.dtype.kind
+        if kind == "c":
+            raise NotImplementedError(
+                f"complex inputs ({a.dtype}): clconv convolves real float32 and float64 "
+                "arrays; convolve the real and imaginary parts apart")
+        if kind in "biu":
+            raise TypeError(
+                f"{a.dtype} inputs: clconv computes in float32 or float64 and SciPy would "
+                "return integers; convert first, e.g. x.astype(np.float64)")
+        if kind != "f" or a.dtype.itemsize not in (4, 8):
+            raise TypeError(f"unsupported dtype {a.dtype}: clconv takes float32 and float64")
+    dt = np.result_type(*arrays)
+    return np.dtype(np.float64 if dt.itemsize == 8 else np.float32)
+
+
+def check_mode(mode: str) -> str:
+    if mode not in _VALID_MODES:
+        raise ValueError("acceptable mode flags are 'valid', 'same', or 'full'.")
+    return mode
+
+
+def check_method(method: str) -> str:
+    if method not in _lib.METHODS:
+        raise ValueError("acceptable method flags are 'auto', 'direct', or 'fft'.")
+    return method
+
+
+def _check_ndim(a: np.ndarray) -> None:
+    if a.ndim > 2:
+        raise NotImplementedError(
+            f"{a.ndim}-D arrays: libclconv convolves 1-D and 2-D arrays (and batches of them)")
+
+
+def _swap_needed(mode: str, s1: Sequence[int], s2: Sequence[int]) -> bool:
+    """scipy.signal._signaltools._inputs_swap_needed."""
+    if mode != "valid":
+        return False
+    if not s1:
+        return False
+    ok1 = all(a >= b for a, b in zip(s1, s2))
+    ok2 = all(b >= a for a, b in zip(s1, s2))
+    if not (ok1 or ok2):
+        raise ValueError("For 'valid' mode, one must be at least as large as the other in "
+                         "every dimension")
+    return not ok1
+
+
+# --------------------------------------------------------------------------
+# The convolution of whole arrays (1-D or 2-D), in the layout the library takes
+# --------------------------------------------------------------------------
+
+def conv_full_rank(a: np.ndarray, b: np.ndarray, mode: str, method: str, correlate: bool,
+                   backend) -> np.ndarray:
+    """N-D convolution (N = 1 or 2) of two float arrays of one dtype over all
+    axes, SciPy's modes; 'valid' checks sizes as SciPy does."""
+    _swap_needed(mode, a.shape, b.shape)
+    if a.ndim == 1:
+        x = np.ascontiguousarray(a)
+        h = np.ascontiguousarray(b)
+        return backend._conv(x.reshape(1, -1), h, mode, method, correlate, 1)[0]
+    # A Fortran-ordered image is the C-ordered transpose: convolve that with
+    # the transposed kernel and hand back the transposed result, no copy.
+    if a.flags.f_contiguous and not a.flags.c_contiguous:
+        out = backend._conv(a.T[None], np.ascontiguousarray(b.T), mode, method, correlate, 2)
+        return out[0].T
+    x = np.ascontiguousarray(a)
+    h = np.ascontiguousarray(b)
+    return backend._conv(x[None], h, mode, method, correlate, 2)[0]
+
+
+def _prepare(in1: ArrayLike, in2: ArrayLike):
+    a = np.asarray(in1)
+    b = np.asarray(in2)
+    return a, b
+
+
+def _cast(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    return a if a.dtype == dtype else a.astype(dtype)
+
+
+def convolve_impl(in1, in2, mode, method, correlate, backend) -> np.ndarray:
+    a, b = _prepare(in1, in2)
+    check_mode(mode)
+    check_method(method)
+    if a.ndim == b.ndim == 0:
+        dt = float_dtype(a, b)
+        return _cast(a, dt) * _cast(b, dt)
+    if a.ndim != b.ndim:
+        raise ValueError("in1 and in2 should have the same dimensionality")
+    _check_ndim(a)
+    dt = float_dtype(a, b)
+    if a.size == 0 or b.size == 0:
+        raise ValueError("inputs must not be empty (as in scipy.signal, which raises here)")
+    return conv_full_rank(_cast(a, dt), _cast(b, dt), mode, method, correlate, backend)
+
+
+_BOUNDARIES = {"fill": "fill", "pad": "fill", "wrap": "wrap", "circular": "wrap",
+               "symm": "symm", "symmetric": "symm"}
+
+
+def convolve2d_impl(in1, in2, mode, boundary, fillvalue, correlate, backend) -> np.ndarray:
+    a, b = _prepare(in1, in2)
+    if not a.ndim == b.ndim == 2:
+        raise ValueError(f"{'correlate2d' if correlate else 'convolve2d'} inputs must both be "
+                         "2-D arrays")
+    check_mode(mode)
+    if boundary not in _BOUNDARIES:
+        raise ValueError("Acceptable boundary flags are 'fill', 'circular' (or 'wrap'), and "
+                         "'symmetric' (or 'symm').")
+    if np.ndim(fillvalue) != 0:
+        raise ValueError("fillvalue must be scalar or an array with one element")
+    dt = float_dtype(a, b)
+    if a.size == 0 or b.size == 0:
+        raise ValueError("inputs must not be empty")
+    # 'valid' outputs never reach past the input, so the boundary is moot there.
+    if mode != "valid":
+        if _BOUNDARIES[boundary] != "fill":
+            raise NotImplementedError(
+                f"boundary={boundary!r}: libclconv pads with zeros only until the boundary "
+                "modes of clconv_conv_options land; boundary='fill' with fillvalue=0 works")
+        if complex(np.asarray(fillvalue).item()) != 0:
+            raise NotImplementedError(
+                f"fillvalue={fillvalue!r}: libclconv pads with zeros only until the boundary "
+                "modes of clconv_conv_options land")
+    a, b = _cast(a, dt), _cast(b, dt)
+    if correlate and mode == "same" and (b.shape[0] % 2 == 0 or b.shape[1] % 2 == 0):
+        # scipy.signal.correlate2d centres 'same' at k//2 of the full
+        # correlation, where scipy.signal.correlate (and the library) start
+        # at (k-1)//2; they differ for even kernel sizes.
+        full = conv_full_rank(a, b, "full", "auto", True, backend)
+        (r, c), (kr, kc) = a.shape, b.shape
+        return np.ascontiguousarray(full[kr // 2:kr // 2 + r, kc // 2:kc // 2 + c])
+    return conv_full_rank(a, b, mode, "auto", correlate, backend)
+
+
+# --------------------------------------------------------------------------
+# fftconvolve / oaconvolve: convolution over some axes, broadcast over others
+# --------------------------------------------------------------------------
+
+def _norm_axes(axes, ndim: int):
+    if axes is None:
+        return list(range(ndim))
+    axes = np.atleast_1d(axes)
+    if axes.ndim != 1 or axes.size == 0:
+        raise ValueError("when provided, axes cannot be empty")
+    out = []
+    for ax in axes.tolist():
+        ax = operator.index(ax)
+        if ax < -ndim or ax >= ndim:
+            raise ValueError("axes exceeds dimensionality of input")
+        out.append(ax % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError("all axes must be unique")
+    return sorted(out)
+
+
+def _centered_1d(arr: np.ndarray, start: int, length: int, axis: int) -> np.ndarray:
+    sl = [slice(None)] * arr.ndim
+    sl[axis] = slice(start, start + length)
+    return arr[tuple(sl)]
+
+
+def fftconvolve_impl(in1, in2, mode, axes, backend) -> np.ndarray:
+    a, b = _prepare(in1, in2)
+    if a.ndim == b.ndim == 0:
+        dt = float_dtype(a, b)
+        return _cast(a, dt) * _cast(b, dt)
+    if a.ndim != b.ndim:
+        raise ValueError("in1 and in2 should have the same dimensionality")
+    dt = float_dtype(a, b)
+    if a.size == 0 or b.size == 0:
+        return np.array([])
+    check_mode(mode)
+    _check_ndim(a)
+    ax = _norm_axes(axes, a.ndim)
+    # As SciPy: an axis where either input has size 1 is broadcast, not
+    # convolved (which changes only 'valid' shapes).
+    ax = [i for i in ax if a.shape[i] != 1 and b.shape[i] != 1]
+    for i in range(a.ndim):
+        if i not in ax and not (a.shape[i] == b.shape[i] or a.shape[i] == 1
+                                or b.shape[i] == 1):
+            raise ValueError(f"incompatible shapes for in1 and in2: {a.shape} and {b.shape}")
+    a, b = _cast(a, dt), _cast(b, dt)
+    if len(ax) == a.ndim:
+        return conv_full_rank(a, b, mode, "auto", False, backend)
+    if not ax:
+        out = a * b
+    else:
+        out = _conv_one_axis(a, b, ax[0], mode, backend)
+    if mode == "same":
+        # SciPy crops every axis to in1's extent in 'same' mode, broadcast
+        # ones included (_centered(ret, s1)).
+        out = out[tuple(slice((o - n) // 2, (o - n) // 2 + n)
+                        for o, n in zip(out.shape, a.shape))]
+    return out
+
+
+def _conv_one_axis(a: np.ndarray, b: np.ndarray, axis: int, mode: str, backend) -> np.ndarray:
+    """2-D arrays convolved along one axis, broadcast along the other: a batch
+    of 1-D convolutions."""
+    _swap_needed(mode, (a.shape[axis],), (b.shape[axis],))
+    x = np.moveaxis(a, axis, -1)
+    h = np.moveaxis(b, axis, -1)
+    n, k = x.shape[1], h.shape[1]
+    if h.shape[0] == 1 and (mode != "valid" or n >= k):
+        out = backend._conv(np.ascontiguousarray(x), np.ascontiguousarray(h[0]), mode, "auto",
+                           False, 1)
+    elif x.shape[0] == 1 and h.shape[0] > 1:
+        # Convolution commutes: h's rows are the signals, x the kernel; 'same'
+        # keeps in1's extent, so take it from the full output.
+        m = "full" if mode == "same" else mode
+        out = backend._conv(np.ascontiguousarray(h), np.ascontiguousarray(x[0]), m, "auto",
+                           False, 1)
+        if mode == "same":
+            out = _centered_1d(out, (k - 1) // 2, n, 1)
+    else:
+        rows = max(x.shape[0], h.shape[0])
+        out = np.stack([conv_full_rank(x[min(i, x.shape[0] - 1)], h[min(i, h.shape[0] - 1)],
+                                       mode, "auto", False, backend) for i in range(rows)])
+    return np.moveaxis(out, -1, axis)
+
+
+# --------------------------------------------------------------------------
+# Public functions
+# --------------------------------------------------------------------------
+
+def convolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "auto", *,
+             runtime: Optional[Runtime] = None) -> np.ndarray:
+    """Convolve two 1-D or 2-D arrays, as scipy.signal.convolve.
+
+    ``mode`` is ``"full"`` (the whole convolution), ``"same"`` (the size of
+    in1, centred on the full output) or ``"valid"`` (where the inputs overlap
+    completely; one must be at least as large as the other in every
+    dimension). ``method`` is ``"auto"`` (the library's cost model chooses),
+    ``"direct"`` or ``"fft"``. float32 inputs give float32, any float64 input
+    float64. ``runtime`` selects a device (default: :func:`default_runtime`).
+
+    Example:
+        >>> clconv.convolve(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]))
+        array([0. , 1. , 2.5, 4. , 1.5])
+    """
+    return convolve_impl(in1, in2, mode, method, False, local(runtime))
+
+
+def correlate(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "auto", *,
+              runtime: Optional[Runtime] = None) -> np.ndarray:
+    """Cross-correlate two 1-D or 2-D arrays, as scipy.signal.correlate.
+
+    The same as :func:`convolve` with in2 reversed along every axis.
+
+    Example:
+        >>> clconv.correlate(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]), "same")
+        array([2. , 3.5, 3. ])
+    """
+    return convolve_impl(in1, in2, mode, method, True, local(runtime))
+
+
+def fftconvolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full",
+                axes: Union[int, Sequence[int], None] = None, *,
+                runtime: Optional[Runtime] = None) -> np.ndarray:
+    """Convolve two arrays over ``axes``, as scipy.signal.fftconvolve.
+
+    Axes not in ``axes`` must have equal sizes or size 1 (broadcast): a 2-D
+    array convolved along one axis is a batch of 1-D convolutions. The
+    library chooses FFT or direct convolution by its cost model; the results
+    agree up to rounding. Empty inputs give an empty array, as in SciPy.
+
+    Example:
+        >>> x = np.ones((2, 4), np.float32)
+        >>> clconv.fftconvolve(x, np.array([[1.0, -1.0]], np.float32), axes=1)
+        array([[ 1.,  0.,  0.,  0., -1.],
+               [ 1.,  0.,  0.,  0., -1.]], dtype=float32)
+    """
+    return fftconvolve_impl(in1, in2, mode, axes, local(runtime))
+
+
+def oaconvolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full",
+               axes: Union[int, Sequence[int], None] = None, *,
+               runtime: Optional[Runtime] = None) -> np.ndarray:
+    """Convolve two arrays over ``axes``, as scipy.signal.oaconvolve.
+
+    The library cuts long signals into overlap-save blocks itself when it
+    uses the FFT, so this is :func:`fftconvolve` under SciPy's other name.
+
+    Example:
+        >>> clconv.oaconvolve(np.arange(5.0), np.array([1.0, 1.0]), mode="same")
+        array([0., 1., 3., 5., 7.])
+    """
+    return fftconvolve_impl(in1, in2, mode, axes, local(runtime))
+
+
+def convolve2d(in1: ArrayLike, in2: ArrayLike, mode: str = "full", boundary: str = "fill",
+               fillvalue: float = 0, *, runtime: Optional[Runtime] = None) -> np.ndarray:
+    """Convolve two 2-D arrays, as scipy.signal.convolve2d.
+
+    ``boundary="fill"`` with ``fillvalue=0`` (the default) runs on the device;
+    other boundaries and fill values raise NotImplementedError until the
+    library has boundary modes, except in ``"valid"`` mode, where the boundary
+    plays no part.
+
+    Example:
+        >>> clconv.convolve2d(np.eye(3), np.ones((2, 2)), mode="valid")
+        array([[2., 1.],
+               [1., 2.]])
+    """
+    return convolve2d_impl(in1, in2, mode, boundary, fillvalue, False, local(runtime))
+
+
+def correlate2d(in1: ArrayLike, in2: ArrayLike, mode: str = "full", boundary: str = "fill",
+                fillvalue: float = 0, *, runtime: Optional[Runtime] = None) -> np.ndarray:
+    """Cross-correlate two 2-D arrays, as scipy.signal.correlate2d.
+
+    Boundaries as in :func:`convolve2d`.
+
+    Example:
+        >>> clconv.correlate2d(np.eye(3), np.array([[1.0, 0.0], [0.0, 2.0]]), mode="valid")
+        array([[3., 0.],
+               [0., 3.]])
+    """
+    return convolve2d_impl(in1, in2, mode, boundary, fillvalue, True, local(runtime))

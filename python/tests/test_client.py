@@ -1,0 +1,108 @@
+"""clconv.Client against a `clconv serve` started on a free port: the same
+functions give the same arrays as the in-process calls."""
+import numpy as np
+import pytest
+
+import clconv
+from clconv import ndimage
+
+Z = dict(mode="constant", cval=0.0)
+
+
+def rand(rng, shape, dtype=np.float64):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+def test_signal_functions_identical(client, rng, mode, dtype):
+    cases = [("convolve", rand(rng, 300, dtype), rand(rng, 9, dtype)),
+             ("correlate", rand(rng, 9, dtype), rand(rng, 300, dtype)),
+             ("convolve", rand(rng, (30, 40), dtype), rand(rng, (3, 5), dtype)),
+             ("correlate", np.asfortranarray(rand(rng, (30, 40), dtype)),
+              rand(rng, (4, 4), dtype)),
+             ("convolve2d", rand(rng, (30, 40), dtype), rand(rng, (5, 2), dtype)),
+             ("correlate2d", rand(rng, (30, 40), dtype), rand(rng, (4, 6), dtype)),
+             ("fftconvolve", rand(rng, 500, dtype), rand(rng, 31, dtype)),
+             ("oaconvolve", rand(rng, (20, 30), dtype), rand(rng, (3, 3), dtype))]
+    for name, a, b in cases:
+        got = getattr(client, name)(a, b, mode)
+        want = getattr(clconv, name)(a, b, mode)
+        assert got.dtype == want.dtype == dtype
+        np.testing.assert_array_equal(got, want, err_msg=name)
+
+
+def test_mixed_dtypes_and_batches(client, rng):
+    a, b = rand(rng, (6, 200), np.float32), rand(rng, (1, 15), np.float64)
+    for axes in (1, None):
+        got = client.fftconvolve(a, b, "same", axes=axes)
+        assert got.dtype == np.float64
+        np.testing.assert_array_equal(got, clconv.fftconvolve(a, b, "same", axes=axes))
+    a, b = rand(rng, (200, 6)), rand(rng, (15, 6))
+    np.testing.assert_array_equal(client.fftconvolve(a, b, axes=0),
+                                  clconv.fftconvolve(a, b, axes=0))
+
+
+def test_ndimage_identical(client, rng):
+    a = rand(rng, (40, 50), np.float32)
+    np.testing.assert_array_equal(client.ndimage.gaussian_filter(a, 2.0, **Z),
+                                  ndimage.gaussian_filter(a, 2.0, **Z))
+    np.testing.assert_array_equal(client.ndimage.uniform_filter(a, 4, **Z),
+                                  ndimage.uniform_filter(a, 4, **Z))
+    np.testing.assert_array_equal(client.ndimage.convolve1d(a, [1.0, 2.0], 0, **Z),
+                                  ndimage.convolve1d(a, [1.0, 2.0], 0, **Z))
+    np.testing.assert_array_equal(client.ndimage.correlate(a, np.ones((2, 3)), **Z),
+                                  ndimage.correlate(a, np.ones((2, 3)), **Z))
+    with pytest.raises(NotImplementedError):
+        client.ndimage.convolve(a, np.ones((3, 3)))
+
+
+def test_devices(client):
+    ds = client.devices()
+    assert ds and {"index", "name", "type", "queued", "running"} <= set(ds[0])
+
+
+def test_errors(client, server):
+    with pytest.raises(ValueError, match="mode"):
+        client.convolve([1.0], [1.0], "middle")
+    with pytest.raises(NotImplementedError):
+        client.convolve2d(np.ones((3, 3)), np.ones((2, 2)), boundary="wrap")
+    # The service's own checks come back as RemoteError with its message.
+    with pytest.raises(clconv.RemoteError) as e:
+        client._conv(np.array([[1.0, np.nan]]), np.ones(2), "full", "auto", False, 1)
+    assert e.value.http_status == 400 and "NaN" in e.value.message
+    assert isinstance(e.value, ValueError)
+    with pytest.raises(clconv.RemoteError) as e:
+        clconv.Client(server, token="x")._request("/v1/nosuch")
+    assert e.value.http_status == 404
+    with pytest.raises(ValueError):
+        clconv.Client("ftp://example")
+
+
+def test_dist(client, rng):
+    from clconv import dist
+    p, q = rng.random(6), rng.random(4)
+    p, q = p / p.sum(), q / q.sum()
+    pairs = [(client.dist.dice(20, 6), dist.dice(20, 6)),
+             (client.dist.Dist(p, -2) + client.dist.Dist(q, 5), dist.Dist(p, -2) + dist.Dist(q, 5)),
+             (client.dist.Dist(p, 1).times(7), dist.Dist(p, 1).times(7)),
+             (client.dist.sum([client.dist.Dist(p), client.dist.Dist(q)] * 3),
+              dist.sum([dist.Dist(p), dist.Dist(q)] * 3)),
+             (client.dist.Dist([1.0, 3.0], normalize=True), dist.Dist([1.0, 3.0], normalize=True))]
+    k = np.arange(-10, 130)
+    qs = np.array([0.0, 1e-6, 0.01, 0.5, 0.99, 1.0, 1.5])
+    for remote, local in pairs:
+        assert remote.support == local.support and remote.offset == local.offset
+        np.testing.assert_array_equal(remote.probabilities, local.probabilities)
+        for f in ("pmf", "cdf", "sf"):
+            np.testing.assert_array_equal(getattr(remote, f)(k), getattr(local, f)(k))
+        np.testing.assert_array_equal(remote.ppf(qs), local.ppf(qs))
+        assert (remote.mean(), remote.var(), remote.std()) == \
+            (local.mean(), local.var(), local.std())
+    probs = rng.random(200)
+    remote, local = client.dist.poisson_binomial(probs), dist.poisson_binomial(probs)
+    np.testing.assert_allclose(remote.probabilities, local.probabilities, rtol=1e-12, atol=0)
+    with pytest.raises(NotImplementedError, match="copies"):
+        client.dist.Dist(p).times(2) + client.dist.Dist(q)
+    with pytest.raises(clconv.RemoteError, match="sum to"):
+        client.dist.Dist([0.5, 0.6]).mean()

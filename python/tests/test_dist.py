@@ -1,0 +1,120 @@
+"""clconv.dist against scipy.stats.rv_discrete and direct NumPy convolution."""
+import numpy as np
+import pytest
+from scipy import stats
+
+import clconv
+from clconv import dist
+
+
+def reference(p, offset):
+    return stats.rv_discrete(values=(np.arange(len(p)) + offset, p))
+
+
+def loaded(rng, n):
+    p = rng.random(n)
+    return p / p.sum()
+
+
+def test_matches_rv_discrete(rng):
+    p = loaded(rng, 7)
+    d = dist.Dist(p, offset=-3)
+    ref = reference(p, -3)
+    k = np.array([-5, -3, -2.5, 0, 3, 4, 10])
+    np.testing.assert_allclose(d.pmf(k), ref.pmf(k), rtol=1e-12)
+    np.testing.assert_allclose(d.cdf(k), ref.cdf(k), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(d.sf(k), ref.sf(k), rtol=1e-9, atol=1e-15)
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(d.logpmf(k), ref.logpmf(k), rtol=1e-12)
+    q = np.array([0.0, 1e-9, 0.1, 0.5, 0.999, 1.0, -0.1, 1.5])
+    assert dist.dice(20, 6).ppf(1.0) == 120 and dist.dice(20, 6).ppf(0.0) == 19
+    np.testing.assert_array_equal(d.ppf(q), ref.ppf(q))
+    assert d.mean() == pytest.approx(ref.mean(), rel=1e-12)
+    assert d.var() == pytest.approx(ref.var(), rel=1e-12)
+    assert d.std() == pytest.approx(ref.std(), rel=1e-12)
+    assert d.support == (-3, 3)
+    assert d.offset == -3
+    np.testing.assert_allclose(d.probabilities, p, rtol=1e-15)
+    assert isinstance(d.pmf(0), float) and np.ndim(d.cdf(0)) == 0
+
+
+def test_sums(rng):
+    p, q = loaded(rng, 6), loaded(rng, 4)
+    a, b = dist.Dist(p, 1), dist.Dist(q, -2)
+    s = a + b
+    assert s.offset == -1
+    np.testing.assert_allclose(s.probabilities, np.convolve(p, q), rtol=1e-12)
+    many = dist.sum([a, b, a])
+    np.testing.assert_allclose(many.probabilities, np.convolve(np.convolve(p, q), p),
+                               rtol=1e-12)
+    assert many.offset == 1 - 2 + 1
+    t = a.times(5)
+    want = p
+    for _ in range(4):
+        want = np.convolve(want, p)
+    np.testing.assert_allclose(t.probabilities, want, rtol=1e-12)
+    assert t.offset == 5
+    assert (a + 3).offset == 4 and (3 + a).offset == 4
+
+
+def test_dice_and_poisson_binomial(rng):
+    d = dist.dice(3, 6)
+    assert d.support == (3, 18)
+    assert d.pmf(10) == pytest.approx(27 / 216, rel=1e-14)
+    assert d.mean() == pytest.approx(10.5, rel=1e-14)
+    assert d.var() == pytest.approx(3 * 35 / 12, rel=1e-13)
+    probs = rng.random(300)
+    pb = dist.poisson_binomial(probs)
+    want = np.array([1.0])
+    for x in probs:
+        want = np.convolve(want, [1 - x, x])
+    np.testing.assert_allclose(pb.probabilities, want, rtol=1e-9, atol=1e-300)
+    assert pb.mean() == pytest.approx(probs.sum(), rel=1e-12)
+    np.testing.assert_allclose(pb.var(), np.sum(probs * (1 - probs)), rtol=1e-10)
+
+
+def test_tails_keep_relative_accuracy():
+    """sf deep in the upper tail: 1 - cdf would be 0 there."""
+    d = dist.dice(100, 6)
+    assert d.sf(599) == pytest.approx(6.0 ** -100, rel=1e-9)
+    assert d.sf(598) == pytest.approx(101 * 6.0 ** -100, rel=1e-9)
+    assert d.pmf(100) == pytest.approx(6.0 ** -100, rel=1e-9)
+
+
+def test_errors(rng):
+    with pytest.raises(ValueError, match="sum to"):
+        dist.Dist([0.5, 0.6])
+    assert dist.Dist([1.0, 3.0], normalize=True).pmf(1) == 0.75
+    with pytest.raises(ValueError):
+        dist.Dist([0.5, -0.1, 0.6])
+    with pytest.raises(ValueError):
+        dist.Dist([])
+    with pytest.raises(ValueError):
+        dist.Dist([[0.5, 0.5]])
+    with pytest.raises(TypeError):
+        dist.Dist([1.0], offset=0.5)
+    with pytest.raises(ValueError):
+        dist.dice(0, 6)
+    with pytest.raises(ValueError):
+        dist.Dist([1.0]).times(0)
+    with pytest.raises(ValueError, match="probability"):
+        dist.poisson_binomial([0.5, 1.5])
+    with pytest.raises(TypeError):
+        dist.sum([dist.Dist([1.0]), [1.0]])
+    with pytest.raises(ValueError):
+        dist.sum([])
+    try:
+        dist.Dist([0.5, 0.6])
+    except clconv.Error as e:
+        assert e.name == "CLCONV_EINVAL" and e.status == -1 and e.message
+
+
+def test_runtime_outlives_closing_while_dists_live():
+    with clconv.Runtime("cpu") as rt:
+        d = dist.dice(2, 6, runtime=rt)
+    # Closed, but d still holds the device memory it needs.
+    assert d.pmf(7) == pytest.approx(1 / 6)
+    with pytest.raises(ValueError, match="closed"):
+        dist.dice(2, 6, runtime=rt)
+    del d
+    assert rt._handle is None

@@ -1,0 +1,214 @@
+"""scipy.signal's functions against SciPy: random and edge shapes, every
+mode, both dtypes and mixed, correlation, layouts, axes, errors."""
+import numpy as np
+import pytest
+import scipy.signal as ss
+
+import clconv
+from conftest import assert_close
+
+MODES = ["full", "same", "valid"]
+DTYPES = [np.float32, np.float64]
+SHAPES_1D = [(1, 1), (1, 5), (5, 1), (7, 3), (3, 7), (100, 17), (17, 100), (64, 64),
+             (1000, 1), (4096, 255), (10000, 1000)]
+SHAPES_2D = [((1, 1), (1, 1)), ((5, 7), (3, 3)), ((3, 3), (5, 7)), ((32, 17), (4, 6)),
+             ((17, 32), (17, 32)), ((64, 48), (1, 9)), ((64, 48), (9, 1)),
+             ((100, 90), (15, 15)), ((7, 5), (2, 2))]
+
+
+def rand(rng, shape, dtype):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("n,k", SHAPES_1D)
+@pytest.mark.parametrize("fn", ["convolve", "correlate"])
+def test_1d(rng, fn, n, k, mode, dtype):
+    a, b = rand(rng, n, dtype), rand(rng, k, dtype)
+    got = getattr(clconv, fn)(a, b, mode)
+    want = getattr(ss, fn)(a.astype(np.float64), b.astype(np.float64), mode)
+    assert got.dtype == dtype
+    assert_close(got, want, a, b)
+
+
+@pytest.mark.parametrize("method", ["auto", "direct", "fft"])
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("fn", ["convolve", "correlate"])
+def test_methods(rng, fn, mode, method):
+    a, b = rand(rng, 3000, np.float64), rand(rng, 200, np.float64)
+    got = getattr(clconv, fn)(a, b, mode, method)
+    assert_close(got, getattr(ss, fn)(a, b, mode, method), a, b)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("s1,s2", SHAPES_2D)
+@pytest.mark.parametrize("fn", ["convolve", "correlate", "convolve2d", "correlate2d"])
+def test_2d(rng, fn, s1, s2, mode, dtype):
+    a, b = rand(rng, s1, dtype), rand(rng, s2, dtype)
+    got = getattr(clconv, fn)(a, b, mode)
+    want = getattr(ss, fn)(a.astype(np.float64), b.astype(np.float64), mode)
+    assert got.dtype == dtype
+    assert_close(got, want, a, b)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("fn", ["fftconvolve", "oaconvolve"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_fft_names(rng, fn, mode, dtype):
+    for s1, s2 in [((500,), (31,)), ((31,), (500,)), ((40, 50), (7, 5))]:
+        a, b = rand(rng, s1, dtype), rand(rng, s2, dtype)
+        got = getattr(clconv, fn)(a, b, mode)
+        assert got.dtype == dtype
+        assert_close(got, getattr(ss, fn)(a.astype(np.float64), b.astype(np.float64), mode),
+                     a, b)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("axes", [0, 1, -1, [1], (0, 1), None])
+@pytest.mark.parametrize("s1,s2", [((6, 50), (1, 9)), ((50, 6), (9, 1)), ((6, 50), (6, 9)),
+                                   ((1, 50), (6, 9)), ((6, 9), (6, 50)), ((6, 50), (1, 50)),
+                                   ((1, 50), (1, 9)), ((6, 1), (1, 9)), ((1, 1), (5, 7)),
+                                   ((6, 9), (7, 50))])
+def test_fftconvolve_axes(rng, s1, s2, axes, mode):
+    a, b = rand(rng, s1, np.float64), rand(rng, s2, np.float64)
+    try:
+        want = ss.fftconvolve(a, b, mode, axes)
+    except ValueError:
+        with pytest.raises(ValueError):
+            clconv.fftconvolve(a, b, mode, axes)
+        return
+    got = clconv.fftconvolve(a, b, mode, axes)
+    assert_close(got, want, a, b)
+
+
+def test_mixed_dtypes_promote(rng):
+    a, b = rand(rng, 50, np.float32), rand(rng, 5, np.float64)
+    got = clconv.convolve(a, b)
+    assert got.dtype == np.float64 == ss.convolve(a, b).dtype
+    assert_close(got, ss.convolve(a, b), a, b)
+    assert clconv.convolve2d(a.reshape(5, 10), b.reshape(5, 1)).dtype == np.float64
+
+
+def test_lists_and_scalars():
+    assert_close(clconv.convolve([1.0, 2.0, 3.0], [0.0, 1.0, 0.5]),
+                 ss.convolve([1.0, 2.0, 3.0], [0.0, 1.0, 0.5]))
+    assert clconv.convolve(np.float32(2), np.float32(3)) == 6
+    assert clconv.fftconvolve(2.0, 3.0) == 6.0
+
+
+@pytest.mark.parametrize("fn", ["convolve", "correlate2d"])
+def test_layouts(rng, fn):
+    a = rand(rng, (60, 70), np.float32)
+    b = rand(rng, (5, 3), np.float32)
+    want = getattr(ss, fn)(a.astype(np.float64), b, "same")
+    for x in (a, np.asfortranarray(a), a[::2, ::3], np.asfortranarray(a)[1:, :-1], a.T.T):
+        got = getattr(clconv, fn)(x, b, "same")
+        assert got.dtype == np.float32
+        assert_close(got, getattr(ss, fn)(x.astype(np.float64), b, "same"), x, b)
+        assert got.base is None or got.base.base is None  # a new array, not a view of x
+        assert not np.shares_memory(got, x)
+    assert_close(clconv.convolve(a, np.asfortranarray(b), "same"),
+                 ss.convolve(a.astype(np.float64), b, "same"), a, b)
+    del want
+
+
+def test_contiguous_input_is_not_copied(rng, monkeypatch):
+    """The array the library receives is the caller's own memory."""
+    from clconv import _signal
+    seen = []
+    real = _signal._Local._conv
+
+    def spy(self, x, h, *args):
+        seen.append(x.ctypes.data)
+        return real(self, x, h, *args)
+
+    monkeypatch.setattr(_signal._Local, "_conv", spy)
+    a = rand(rng, (40, 30), np.float32)
+    clconv.convolve(a, np.ones((3, 3), np.float32))
+    f = np.asfortranarray(a)
+    clconv.convolve(f, np.ones((3, 3), np.float32))
+    v = rand(rng, 100, np.float64)
+    clconv.correlate(v, np.ones(3))
+    assert seen == [a.ctypes.data, f.ctypes.data, v.ctypes.data]
+
+
+def test_integer_values_exact_in_float32(rng):
+    a = rng.integers(-8, 8, 4096).astype(np.float32)
+    b = rng.integers(-8, 8, 33).astype(np.float32)
+    np.testing.assert_array_equal(clconv.convolve(a, b), np.convolve(a, b))
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="mode"):
+        clconv.convolve([1.0], [1.0], "middle")
+    with pytest.raises(ValueError, match="method"):
+        clconv.convolve([1.0], [1.0], method="winograd")
+    with pytest.raises(ValueError, match="dimensionality"):
+        clconv.convolve(np.ones(3), np.ones((2, 2)))
+    with pytest.raises(ValueError, match="at least as large"):
+        clconv.convolve(np.ones((3, 5)), np.ones((5, 3)), "valid")
+    with pytest.raises(ValueError, match="2-D"):
+        clconv.convolve2d(np.ones(3), np.ones(3))
+    with pytest.raises(ValueError):
+        clconv.convolve(np.ones(0), np.ones(3))
+    assert clconv.fftconvolve(np.ones(0), np.ones(3)).shape == ss.fftconvolve(
+        np.ones(0), np.ones(3)).shape
+    with pytest.raises(NotImplementedError, match="3-D"):
+        clconv.convolve(np.ones((2, 2, 2)), np.ones((1, 1, 1)))
+    with pytest.raises(NotImplementedError, match="3-D"):
+        clconv.fftconvolve(np.ones((2, 2, 2)), np.ones((1, 1, 1)))
+    with pytest.raises(NotImplementedError, match="complex"):
+        clconv.convolve(np.ones(3, complex), np.ones(2))
+    with pytest.raises(TypeError, match="int64"):
+        clconv.convolve(np.ones(3, np.int64), np.ones(2))
+    with pytest.raises(TypeError, match="float16"):
+        clconv.convolve(np.ones(3, np.float16), np.ones(2, np.float16))
+    with pytest.raises(TypeError, match="runtime"):
+        clconv.convolve([1.0], [1.0], runtime="cpu")
+
+
+@pytest.mark.parametrize("fn", ["convolve2d", "correlate2d"])
+def test_boundaries(rng, fn):
+    a, b = rand(rng, (20, 30), np.float64), rand(rng, (3, 4), np.float64)
+    f = getattr(clconv, fn)
+    for boundary in ("wrap", "circular", "symm", "symmetric"):
+        with pytest.raises(NotImplementedError, match="boundary"):
+            f(a, b, "same", boundary)
+        # 'valid' never reads past the input: every boundary runs.
+        assert_close(f(a, b, "valid", boundary), getattr(ss, fn)(a, b, "valid", boundary), a, b)
+    with pytest.raises(NotImplementedError, match="fillvalue"):
+        f(a, b, "full", "fill", 1.5)
+    assert_close(f(a, b, "full", "pad"), getattr(ss, fn)(a, b, "full", "pad"), a, b)
+    with pytest.raises(ValueError, match="boundary"):
+        f(a, b, "full", "mirror")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_fftconvolve_1d_broadcast(rng, mode):
+    for s1, s2 in [((1,), (5,)), ((5,), (1,)), ((9,), (4,))]:
+        a, b = rand(rng, s1, np.float64), rand(rng, s2, np.float64)
+        assert_close(clconv.fftconvolve(a, b, mode), ss.fftconvolve(a, b, mode), a, b)
+
+
+def test_large_results_reuse_memory_only_when_released(rng):
+    """Results of 4 MiB and more reuse the memory of results that are gone,
+    never of one the caller still holds (or holds a view of)."""
+    a = rng.standard_normal((1024, 1024)).astype(np.float32)
+    h = np.ones((3, 3), np.float32)
+    r1 = clconv.convolve2d(a, h, "same")
+    want = r1.copy()
+    view = r1[10:20]
+    p1 = r1.ctypes.data
+    del r1
+    r2 = clconv.convolve2d(a * 2, h, "same")
+    assert r2.ctypes.data != p1
+    np.testing.assert_array_equal(view, want[10:20])
+    del view
+    p2 = r2.ctypes.data
+    del r2
+    r3 = clconv.convolve2d(a, h, "same")
+    assert r3.ctypes.data in (p1, p2)
+    np.testing.assert_array_equal(r3, want)
+    clconv.release_memory()

@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""clconv in-process against scipy.signal, scipy.ndimage and OpenCV, float32,
+in one process and one run, and the cost of the Python layer over the C call.
+
+Run with the Python that has the package (scripts/test.sh builds it):
+    build/python-venv/bin/python scripts/bench-python.py [--reps N] [--quick]
+
+clconv runs once untimed (compiling its kernels); then each contender runs once
+to warm up, then
+is timed --reps times interleaved with the others, and the median is shown.
+A contender whose warm-up takes over --slow seconds is timed that once only
+(marked *). The Python layer's overhead is measured by alternating the public
+function with the bare ctypes call it makes on the same arrays, into an output
+allocated once and reused, as a C caller can: the public function returns a
+new array each time, whose memory it takes from results already gone
+(clconv/_outputs.py), and must stay within 5% or 0.2 ms of it, whichever is
+larger. The ctypes call into a fresh np.empty output is shown beside them: the
+page faults of never-touched memory that the pool saves.
+"""
+from __future__ import annotations
+
+import argparse
+import ctypes
+import statistics
+import sys
+import time
+
+import numpy as np
+import scipy.ndimage as nd
+import scipy.signal as ss
+
+import clconv
+from clconv import _lib
+
+try:
+    import cv2
+except ImportError:  # pragma: no cover - reported in the table
+    cv2 = None
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def bench_case(name, contenders, reps, slow):
+    """contenders: list of (label, callable or a string saying why skipped)."""
+    times = {}
+    for label, fn in contenders:
+        if isinstance(fn, str):
+            times[label] = fn
+            continue
+        if label == "clconv":
+            fn()  # compiles the kernels (and FFT plans) this case needs, untimed
+        t = timed(fn)
+        times[label] = [t] if t > slow else []
+    for _ in range(reps):
+        for label, fn in contenders:
+            if isinstance(fn, str) or (len(times[label]) == 1 and times[label][0] > slow):
+                continue
+            times[label].append(timed(fn))
+    row = [name]
+    base = statistics.median(times["clconv"]) if not isinstance(times["clconv"], str) else None
+    for label, _ in contenders:
+        t = times[label]
+        if isinstance(t, str):
+            row.append(t)
+            continue
+        med = statistics.median(t)
+        star = "*" if len(t) == 1 else ""
+        cell = f"{med * 1e3:.1f}{star}"
+        if label != "clconv" and base:
+            cell += f" ({med / base:.1f}x)"
+        row.append(cell)
+    print("| " + " | ".join(row) + " |", flush=True)
+
+
+def conv2d_cases(rng, reps, slow, quick):
+    print("\n### 2-D, float32, mode 'same' (zero boundary), milliseconds (median); "
+          "(Nx) = time / clconv's\n")
+    print("| case | clconv | scipy.signal.convolve | scipy.ndimage.convolve | cv2.filter2D |")
+    print("|---|---|---|---|---|")
+    sizes = [(4096, 3), (2048, 5), (2048, 15), (2048, 31)]
+    if quick:
+        sizes = [(1024, 3), (512, 15)]
+    for n, k in sizes:
+        a = rng.standard_normal((n, n)).astype(np.float32)
+        h = rng.standard_normal((k, k)).astype(np.float32)
+        hf = np.ascontiguousarray(h[::-1, ::-1])
+        cv = "OpenCV not installed (apt-get install python3-opencv)"
+        if cv2 is not None:
+            cv = lambda: cv2.filter2D(a, -1, hf, borderType=cv2.BORDER_CONSTANT)  # noqa: E731
+        bench_case(f"{n}² * {k}x{k}", [
+            ("clconv", lambda: clconv.convolve2d(a, h, "same")),
+            ("scipy.signal", lambda: ss.convolve(a, h, "same")),
+            ("scipy.ndimage", lambda: nd.convolve(a, h, mode="constant")),
+            ("cv2", cv)], reps, slow)
+
+
+def conv1d_cases(rng, reps, slow, quick):
+    print("\n### 1-D, float32, mode 'same', milliseconds (median)\n")
+    print("| case | clconv | scipy.signal.convolve | scipy.ndimage.convolve1d | cv2.filter2D |")
+    print("|---|---|---|---|---|")
+    sizes = [(22, 10), (24, 16)] if not quick else [(18, 8), (20, 12)]
+    for ln, lk in sizes:
+        a = rng.standard_normal(1 << ln).astype(np.float32)
+        h = rng.standard_normal(1 << lk).astype(np.float32)
+        direct_macs = float(1 << ln) * float(1 << lk)
+        ndi = lambda: nd.convolve1d(a, h, mode="constant")  # noqa: E731
+        if direct_macs > 2 ** 34:
+            ndi = f"skipped: direct, {direct_macs:.1e} multiply-adds"
+        cv = "OpenCV not installed"
+        if cv2 is not None:
+            a2, hf = a.reshape(1, -1), np.ascontiguousarray(h[::-1]).reshape(1, -1)
+            cv = lambda: cv2.filter2D(a2, -1, hf, borderType=cv2.BORDER_CONSTANT)  # noqa: E731
+        bench_case(f"2^{ln} * 2^{lk} taps", [
+            ("clconv", lambda: clconv.convolve(a, h, "same")),
+            ("scipy.signal", lambda: ss.convolve(a, h, "same")),
+            ("scipy.ndimage", ndi),
+            ("cv2", cv)], reps, slow)
+
+
+def gaussian_case(rng, reps, slow, quick):
+    n = 1024 if quick else 4096
+    print(f"\n### gaussian_filter, sigma 3, {n}², float32, milliseconds (median)\n")
+    a = rng.standard_normal((n, n)).astype(np.float32)
+    try:
+        clconv.ndimage.gaussian_filter(a, 3)
+    except NotImplementedError as e:
+        print(f"The default mode='reflect' is skipped: {e}. Timed with mode='constant' "
+              "(zeros outside) on every side instead.\n")
+    print("| case | clconv.ndimage | scipy.ndimage | cv2.GaussianBlur |")
+    print("|---|---|---|---|")
+    r = int(4.0 * 3 + 0.5)
+    cv = "OpenCV not installed"
+    if cv2 is not None:
+        cv = lambda: cv2.GaussianBlur(a, (2 * r + 1, 2 * r + 1), 3,  # noqa: E731
+                                      borderType=cv2.BORDER_CONSTANT)
+    bench_case(f"{n}² sigma 3 (radius {r})", [
+        ("clconv", lambda: clconv.ndimage.gaussian_filter(a, 3.0, mode="constant")),
+        ("scipy.ndimage", lambda: nd.gaussian_filter(a, 3.0, mode="constant")),
+        ("cv2", cv)], reps, slow)
+
+
+def overhead(rng, reps):
+    """The public function against the bare ctypes call it ends in: once
+    into an output allocated beforehand (reused), once into a fresh np.empty
+    (as the public function allocates each result the caller then owns)."""
+    print("\n### The Python layer: public function against the bare ctypes call, "
+          "milliseconds (median of interleaved runs)\n")
+    print("| call | ctypes, output reused | ctypes, fresh np.empty output | public function | "
+          "added over reused | limit | within |")
+    print("|---|---|---|---|---|---|---|")
+    rt = clconv.default_runtime()
+    ok = True
+    cases = [("convolve2d 256² * 3x3", (256, 256), (3, 3)),
+             ("convolve2d 4096² * 3x3", (4096, 4096), (3, 3)),
+             ("convolve 2^16 * 64", (1 << 16,), (64,)),
+             ("convolve 2^22 * 1024", (1 << 22,), (1024,))]
+    for name, sa, sh in cases:
+        a = rng.standard_normal(sa).astype(np.float32)
+        h = rng.standard_normal(sh).astype(np.float32)
+        oshape = tuple(x + y - 1 for x, y in zip(sa, sh))
+        reused = np.empty(oshape, np.float32)
+        handle = rt.handle
+
+        def raw(out):
+            opts = _lib.ConvOptions(0, 0, 0, 0)
+            if len(sa) == 2:
+                st = _lib.lib.clconv_conv2d_host(handle, 0, a.ctypes.data, sa[0], sa[1], 1,
+                                                 h.ctypes.data, sh[0], sh[1], out.ctypes.data,
+                                                 ctypes.byref(opts))
+            else:
+                st = _lib.lib.clconv_conv1d_host(handle, 0, a.ctypes.data, sa[0], 1,
+                                                 h.ctypes.data, sh[0], out.ctypes.data,
+                                                 ctypes.byref(opts))
+            assert st == 0
+            return out
+
+        fns = [lambda: raw(reused), lambda: raw(np.empty(oshape, np.float32)),
+               (lambda: clconv.convolve2d(a, h)) if len(sa) == 2 else
+               (lambda: clconv.convolve(a, h))]
+        for f in fns:
+            f()
+        n = max(reps, 5) * (20 if a.size < 1e6 else 3)
+        ts = [[], [], []]
+        for it in range(n):
+            # Each runs first, second and third in turn: a run after the fresh
+            # output's unmapping starts with colder caches.
+            for j in range(3):
+                k = (it + j) % 3
+                ts[k].append(timed(fns[k]))
+        mr, mf, mp = (statistics.median(t) for t in ts)
+        limit = max(0.05 * mr, 0.2e-3)
+        within = mp - mr <= limit
+        ok &= within
+        print(f"| {name} | {mr * 1e3:.3f} | {mf * 1e3:.3f} | {mp * 1e3:.3f} | "
+              f"{(mp - mr) * 1e3:+.3f} | {limit * 1e3:.3f} | {'yes' if within else 'NO'} |",
+              flush=True)
+    return ok
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--reps", type=int, default=5, help="timed runs per contender (5)")
+    p.add_argument("--slow", type=float, default=3.0,
+                   help="seconds above which a warm-up is the only run (3)")
+    p.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    p.add_argument("--only", choices=["conv2d", "conv1d", "gaussian", "overhead"])
+    args = p.parse_args()
+    rng = np.random.default_rng(0)
+    dev = clconv.default_runtime().device
+    print(f"clconv {clconv.__version__} on {dev.name} ({dev.platform}, {dev.compute_units} "
+          f"compute units); NumPy {np.__version__}, SciPy {__import__('scipy').__version__}, "
+          f"OpenCV {cv2.__version__ if cv2 else 'absent'}"
+          f"{f' ({cv2.getNumThreads()} threads)' if cv2 else ''}; * = one run (slow)")
+    if args.only in (None, "conv2d"):
+        conv2d_cases(rng, args.reps, args.slow, args.quick)
+    if args.only in (None, "conv1d"):
+        conv1d_cases(rng, args.reps, args.slow, args.quick)
+    if args.only in (None, "gaussian"):
+        gaussian_case(rng, args.reps, args.slow, args.quick)
+    ok = True
+    if args.only in (None, "overhead"):
+        ok = overhead(rng, args.reps)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
