@@ -19,7 +19,6 @@ packages=(
   openssl                             # a self-signed certificate for the TLS test
   clinfo                              # device listing for people
   python3-venv python3-numpy python3-scipy  # the Python package's venv and its references
-  python3-opencv                      # scripts/bench-python.py's third contender
 )
 # Scripts that need more (the load test's wrk, the cluster's nginx) name it
 # in CLCONV_EXTRA_PACKAGES, so that one loop installs everything.
