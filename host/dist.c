@@ -31,6 +31,10 @@
 #define DEVICE_PER_ENTRY 9
 #define HOST_PER_ENTRY 4
 
+/* A 2-D power may run in steps of m copies of its operand, m chosen so
+ * that the step's operand holds about this many entries (see power_item). */
+#define STEP2D_ENTRIES 64.0
+
 /* Work-items of dist_clamp, hence slots of clamped mass. */
 #define CLAMP_ITEMS 256
 
@@ -1164,10 +1168,82 @@ int clconv_dist_compound(clconv_runtime *rt, const clconv_dist *count,
 
 /* ---- powers ------------------------------------------------------------- */
 
-/* dist's n-fold sum (n >= 1) into *out, a new item. */
+/* Products of a 2-D power by squaring (*square) and in steps of m copies
+ * (*step), in multiply-adds, each convolution counted as its outputs times
+ * the smaller operand's entries. */
+static void power_costs(const clconv_dist *dist, uint64_t n, uint64_t m, double *square,
+                        double *step)
+{
+    const double r = (double)dist->layout.len[0] - 1, c = (double)dist->layout.len[1] - 1;
+    double sq = 0, acc = 0; /* acc: the multiple held in the accumulator */
+    for (uint64_t k = 1, bits = n; bits; k *= 2, bits >>= 1) {
+        const double kd = (double)k;
+        if (bits & 1) {
+            if (acc > 0) sq += ((acc + kd) * r + 1) * ((acc + kd) * c + 1) *
+                               fmin((acc * r + 1) * (acc * c + 1), (kd * r + 1) * (kd * c + 1));
+            acc += kd;
+        }
+        if (bits > 1) sq += (2 * kd * r + 1) * (2 * kd * c + 1) * (kd * r + 1) * (kd * c + 1);
+    }
+    const double md = (double)m, e = (md * r + 1) * (md * c + 1);
+    double st = 0;
+    for (uint64_t have = n % m ? n % m : m; have < n; have += m)
+        st += (((double)have + md) * r + 1) * (((double)have + md) * c + 1) * e;
+    *square = sq;
+    *step = st;
+}
+
+/* The 2-D power in steps of m copies: dist^m (by squaring) is summed into
+ * the accumulator n / m times, after dist^(n mod m); each step is a direct
+ * convolution of the growing sum with a small, fixed operand, into *out. */
+static int power_steps(reducer *red, const clconv_dist *dist, uint64_t n, uint64_t m,
+                       item *out)
+{
+    item step = {0}, acc = {0}, r;
+    int status = power_item(red, dist, m, &step);
+    uint64_t have = n % m;
+    if (status == 0 && have) status = power_item(red, dist, have, &acc);
+    if (status == 0 && !have) {
+        acc = step;
+        status = item_retain(red->rt, &acc);
+        have = m;
+    }
+    for (; status == 0 && have < n; have += m) {
+        status = conv_pair(red, &acc, 0, &step, 0, &r);
+        item_release(&acc);
+        if (status == 0) acc = r;
+    }
+    item_release(&step);
+    if (status < 0) {
+        item_release(&acc);
+        return status;
+    }
+    *out = acc;
+    return 0;
+}
+
+/* dist's n-fold sum (n >= 1) into *out, a new item. A 2-D power of a small
+ * distribution runs as n - 1 sums with dist itself when that costs fewer
+ * products than squaring, whose last squares convolve two large supports:
+ * 1000 copies of a 2 x 2 joint PMF take 1.3e9 products that way against
+ * 6e10 by squaring. */
 static int power_item(reducer *red, const clconv_dist *dist, uint64_t n, item *out)
 {
     clconv_runtime *rt = red->rt;
+    if (red->dims == 2 && n > 2) {
+        /* Steps of m copies, dist^m about STEP2D_ENTRIES entries: big enough
+         * that the tiled kernels, not memory traffic, set the pace. */
+        const double span = (double)(dist->layout.len[0] - 1) * (double)(dist->layout.len[1] - 1);
+        uint64_t m = span > 0 ? (uint64_t)floor(sqrt(STEP2D_ENTRIES / span)) : 1;
+        m = m < 1 ? 1 : m > n / 2 ? n / 2 : m;
+        double by_squares, by_steps;
+        power_costs(dist, n, m, &by_squares, &by_steps);
+        if (by_steps < by_squares) {
+            clconv__note(rt, "dist: 2-D power in steps of %llu copies (%.3g products, %.3g by "
+                         "squaring)", (unsigned long long)m, by_steps, by_squares);
+            return power_steps(red, dist, n, m, out);
+        }
+    }
     /* Square-and-multiply from the low bit: sq runs through dist's 2^i-fold
      * sums, each the square of the one before, and acc collects those of
      * n's set bits. */

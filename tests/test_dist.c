@@ -575,6 +575,49 @@ START_TEST(test_dist_single_operand)
 }
 END_TEST
 
+START_TEST(test_dist_2d_power_steps)
+{
+    /* 203 copies of the joint PMF P(0,0) = 0.5, P(1,0) = 0.2, P(0,1) = 0.3
+     * run in steps of a small power (203 is not a multiple of the step, so
+     * the remainder path runs too). The result is the trinomial
+     * P(i, j) = n! / (i! j! (n-i-j)!) 0.2^i 0.3^j 0.5^(n-i-j), computed here
+     * with lgammal; every entry above 1e-290 within 1e-9 relative, the rest
+     * (i + j > n) exactly 0. */
+    enum { N = 203 };
+    clconv_runtime *rt = test_runtime();
+    static const double j2[4] = {0.5, 0.3, 0.2, 0.0};
+    clconv_dist_layout l = {2, {2, 2}, {0, 0}, 0.0};
+    clconv_dist *d, *s;
+    ASSERT_OK(rt, clconv_dist_create(rt, j2, &l, 0, &d));
+    clconv_dist_options direct = {.method = CLCONV_METHOD_DIRECT};
+    ASSERT_OK(rt, clconv_dist_power(rt, d, N, &direct, &s));
+    double *v = read_all(rt, s, &l);
+    ck_assert_uint_eq(l.len[0], N + 1);
+    ck_assert_uint_eq(l.len[1], N + 1);
+    size_t checked = 0;
+    for (int i = 0; i <= N; i++)
+        for (int k = 0; k <= N; k++) {
+            const double got = v[i * (N + 1) + k];
+            if (i + k > N) {
+                ck_assert_msg(got == 0, "P(%d, %d) = %g", i, k, got);
+                continue;
+            }
+            const long double lp = lgammal(N + 1) - lgammal(i + 1) - lgammal(k + 1) -
+                                   lgammal(N - i - k + 1) + i * logl(0.2L) + k * logl(0.3L) +
+                                   (N - i - k) * logl(0.5L);
+            const long double want = expl(lp);
+            if (want < TAIL_FLOOR) continue;
+            ck_assert_msg(fabsl(got / want - 1) <= 1e-9, "P(%d, %d) = %.17g, want %.17Lg", i, k,
+                          got, want);
+            checked++;
+        }
+    ck_assert_uint_gt(checked, 15000);
+    free(v);
+    clconv_dist_destroy(s);
+    clconv_dist_destroy(d);
+}
+END_TEST
+
 /* ---- FFT --------------------------------------------------------------------- */
 
 START_TEST(test_dist_fft)
@@ -1257,6 +1300,7 @@ Suite *clconv_test_suite_dist(void)
     tcase_add_test(exact, test_dist_offsets);
     tcase_add_test(exact, test_dist_uniform_densities);
     tcase_add_test(exact, test_dist_2d);
+    tcase_add_test(exact, test_dist_2d_power_steps);
     suite_add_tcase(s, exact);
 
     TCase *sums = test_tcase("sums");
