@@ -391,6 +391,7 @@ typedef struct reducer {
     cl_kernel pairs;       /* dist_pairs, made on first use */
     cl_kernel lpairs;      /* dist_lpairs, made on first use */
     cl_kernel log;         /* dist_log, made on first FFT use */
+    clconv__dist_kernels logged; /* those of clconv__dist_conv_logged */
     cl_kernel clamp;       /* dist_clamp, made on first FFT use */
     cl_mem clamped;        /* CLAMP_ITEMS slots of clamped mass */
     int used_fft;
@@ -422,6 +423,7 @@ static void reducer_free(reducer *red)
     if (red->pairs) clReleaseKernel(red->pairs);
     if (red->lpairs) clReleaseKernel(red->lpairs);
     if (red->log) clReleaseKernel(red->log);
+    clconv__dist_kernels_release(&red->logged);
     if (red->clamp) clReleaseKernel(red->clamp);
     if (red->clamped) clReleaseMemObject(red->clamped);
 }
@@ -539,7 +541,7 @@ static int launch_pairs(reducer *red, const item *a, size_t a_off, size_t a_step
     const clconv__arg largs[] = {
         CLCONV__ARG(a->lg), CLCONV__ARG(ao), CLCONV__ARG(as),       CLCONV__ARG(la),
         CLCONV__ARG(b->lg), CLCONV__ARG(bo), CLCONV__ARG(bs),       CLCONV__ARG(lb),
-        CLCONV__ARG(out->lg), CLCONV__ARG(os), CLCONV__ARG(np)};
+        CLCONV__ARG(out->lg), CLCONV__ARG(os), CLCONV__ARG(np), CLCONV__ARG(out->mem)};
     FORWARD_IF_ERROR(clconv__set_args(rt, red->lpairs, largs, sizeof largs / sizeof largs[0],
                                       "dist_lpairs"));
     return clconv__launch(rt, red->lpairs, 1, &gws, NULL, "dist_lpairs");
@@ -637,7 +639,7 @@ static int conv_pair(reducer *red, const item *a, size_t ra, const item *b, size
         clconv__note(red->rt, "dist: %zu * %zu by direct, in tilted windows", a->cols, b->cols);
         const clconv__dist_row ar = item_row(a, ra), br = item_row(b, rb),
                                orow = item_row(out, 0);
-        status = clconv__dist_conv_logged(red->rt, &ar, &br, &orow);
+        status = clconv__dist_conv_logged(red->rt, &red->logged, &ar, &br, &orow);
     } else {
         status = row_mem(red, a, ra, &amem);
         if (status == 0) status = row_mem(red, b, rb, &bmem);

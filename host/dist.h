@@ -41,11 +41,21 @@ typedef struct clconv__dist_row {
     size_t base, n;
 } clconv__dist_row;
 
+/* The kernels of clconv__dist_conv_logged, made on first use and kept by
+ * the caller across calls (a reduction runs hundreds); release with
+ * clconv__dist_kernels_release. */
+typedef struct clconv__dist_kernels {
+    cl_kernel tilt, untilt, lconv;
+} clconv__dist_kernels;
+
+void clconv__dist_kernels_release(clconv__dist_kernels *k);
+
 /* Enqueues out = a conv b (out->n = a->n + b->n - 1) for masses and
  * logarithms, keeping every logarithm exact (host/dist_tilt.c). Blocking:
- * it reads the operands' logarithms to plan. */
-int clconv__dist_conv_logged(clconv_runtime *rt, const clconv__dist_row *a,
-                             const clconv__dist_row *b, const clconv__dist_row *out);
+ * it reads the operands' logarithms to plan and the results to check them. */
+int clconv__dist_conv_logged(clconv_runtime *rt, clconv__dist_kernels *k,
+                             const clconv__dist_row *a, const clconv__dist_row *b,
+                             const clconv__dist_row *out);
 
 /* Refuses, with CLCONV_EDEVMEM or CLCONV_ENOMEM and a message naming the
  * need and the limit, a job whose result of `entries` entries would not fit

@@ -62,7 +62,7 @@ typedef struct job {
     const clconv__dist_row *a, *b, *out;
     const double *la, *lb; /* the operands' logarithms on the host */
     size_t cap;            /* largest window */
-    cl_kernel tilt, untilt, lconv;
+    cl_kernel tilt, untilt, lconv; /* borrowed */
 } job;
 
 static int list_add(clconv_runtime *rt, chunk_list *l, chunk c)
@@ -238,8 +238,17 @@ int clconv__dist_read_logs(clconv_runtime *rt, const clconv__dist_row *r, double
     return 0;
 }
 
-int clconv__dist_conv_logged(clconv_runtime *rt, const clconv__dist_row *a,
-                             const clconv__dist_row *b, const clconv__dist_row *out)
+void clconv__dist_kernels_release(clconv__dist_kernels *k)
+{
+    if (k->tilt) clReleaseKernel(k->tilt);
+    if (k->untilt) clReleaseKernel(k->untilt);
+    if (k->lconv) clReleaseKernel(k->lconv);
+    k->tilt = k->untilt = k->lconv = NULL;
+}
+
+int clconv__dist_conv_logged(clconv_runtime *rt, clconv__dist_kernels *k,
+                             const clconv__dist_row *a, const clconv__dist_row *b,
+                             const clconv__dist_row *out)
 {
     job j = {rt, a, b, out, NULL, NULL, 0, NULL, NULL, NULL};
     chunk_list todo = {0}, again = {0};
@@ -254,9 +263,15 @@ int clconv__dist_conv_logged(clconv_runtime *rt, const clconv__dist_row *a,
     j.la = la;
     j.lb = lb;
     j.cap = out->n / 16 > CHUNK_MIN ? out->n / 16 : CHUNK_MIN;
-    if (status == 0) status = clconv__kernel_create(rt, "dist", "", "dist_tilt", &j.tilt);
-    if (status == 0) status = clconv__kernel_create(rt, "dist", "", "dist_untilt", &j.untilt);
-    if (status == 0) status = clconv__kernel_create(rt, "dist", "", "dist_lconv", &j.lconv);
+    if (status == 0 && !k->tilt)
+        status = clconv__kernel_create(rt, "dist", "", "dist_tilt", &k->tilt);
+    if (status == 0 && !k->untilt)
+        status = clconv__kernel_create(rt, "dist", "", "dist_untilt", &k->untilt);
+    if (status == 0 && !k->lconv)
+        status = clconv__kernel_create(rt, "dist", "", "dist_lconv", &k->lconv);
+    j.tilt = k->tilt;
+    j.untilt = k->untilt;
+    j.lconv = k->lconv;
     if (status == 0) status = plan(&j, 0, out->n, 0, &todo);
 
     /* Run, check, and run again what failed, split in two (or exactly). */
@@ -290,9 +305,6 @@ int clconv__dist_conv_logged(clconv_runtime *rt, const clconv__dist_row *a,
     }
     free(todo.v);
     free(again.v);
-    if (j.tilt) clReleaseKernel(j.tilt);
-    if (j.untilt) clReleaseKernel(j.untilt);
-    if (j.lconv) clReleaseKernel(j.lconv);
     free(la);
     if (!same) free(lb);
     free(lo);

@@ -24,8 +24,10 @@
  * The rest keep the natural logarithms of the probabilities, which every 1-D
  * distribution carries beside them so that entries below float64's range
  * (2.2e-308) are not lost (host/dist_tilt.c). dist_lpairs is dist_pairs on
- * logarithms: each output is the largest log-product plus the log of the sum
- * of exp(log-product - largest), so no term leaves float64's range.
+ * logarithms, run after it: each output below 1e-280 in dist_pairs' result
+ * is the largest log-product plus the log of the sum of exp(log-product -
+ * largest), so no term leaves float64's range; the others are the log of
+ * that result.
  * dist_lconv does the same for any lengths, one output per work-item: the
  * exact but slow fallback. dist_tilt writes an exponentially tilted window
  * of a distribution, exp(log p[j] + theta * (j - ref) - c), zero outside the
@@ -83,13 +85,20 @@ static double log_add(double x, double y)
 __kernel void dist_lpairs(__global const double *restrict a, ulong a_offset, ulong a_stride,
                           uint la, __global const double *restrict b, ulong b_offset,
                           ulong b_stride, uint lb, __global double *restrict out,
-                          ulong out_stride, ulong pairs)
+                          ulong out_stride, ulong pairs, __global const double *restrict mass)
 {
     const uint lo = la + lb - 1;
     const ulong id = get_global_id(0);
     const ulong p = id / lo;
     const uint j = (uint)(id - p * lo);
     if (p >= pairs) return;
+    /* Where dist_pairs' float64 result lies well inside the range (1e-280),
+     * its logarithm is as exact as the log-sum-exp below, and cheaper. */
+    const double direct = mass[p * out_stride + j];
+    if (direct >= 1e-280) {
+        out[p * out_stride + j] = log(direct);
+        return;
+    }
 
     __global const double *x = a + a_offset + p * a_stride;
     __global const double *y = b + b_offset + p * b_stride;
