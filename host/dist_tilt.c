@@ -36,12 +36,12 @@
 
 /* A tilted window whose log-products curve by more than this between its
  * ends and its middle is split before it runs. */
-#define MAX_CURVE 250.0
+#define MAX_CURVE 400.0
 
 /* Windows below this many outputs go to dist_lconv when they fail the check;
  * windows above CHUNK_MIN outputs or a sixteenth of the result are split. */
 #define MIN_CHUNK 64
-#define CHUNK_MIN 4096
+#define CHUNK_MIN 16384
 
 enum { PLAIN, TILTED, EXACT };
 
