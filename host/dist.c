@@ -639,7 +639,7 @@ static int conv_pair(reducer *red, const item *a, size_t ra, const item *b, size
         clconv__note(red->rt, "dist: %zu * %zu by direct, in tilted windows", a->cols, b->cols);
         const clconv__dist_row ar = item_row(a, ra), br = item_row(b, rb),
                                orow = item_row(out, 0);
-        status = clconv__dist_conv_logged(red->rt, &red->logged, &ar, &br, &orow);
+        status = clconv__dist_conv_logged(red->rt, &red->logged, 1, &ar, &br, &orow);
     } else {
         status = row_mem(red, a, ra, &amem);
         if (status == 0) status = row_mem(red, b, rb, &bmem);
@@ -678,7 +678,30 @@ static int halve(reducer *red, item *g)
         else
             item_release(&out);
     }
-    for (size_t i = 0; status == 0 && g->cols >= PAIR_MAX_LEN && i < pairs; i++) {
+    const int logged = red->dims == 1 && !use_fft(red, g->cols, g->cols);
+    if (status == 0 && g->cols >= PAIR_MAX_LEN && logged) {
+        /* The whole level in one call, into a group of results. */
+        item out = {0};
+        clconv__dist_row *rows = malloc(3 * pairs * sizeof *rows);
+        status = rows ? new_item(red, pairs, 1, 2 * g->cols - 1, &out)
+                      : CLCONV_FAIL(red->rt, CLCONV_ENOMEM, "listing %zu pairs", pairs);
+        for (size_t i = 0; status == 0 && i < pairs; i++) {
+            rows[i] = item_row(g, 2 * i);
+            rows[pairs + i] = item_row(g, 2 * i + 1);
+            rows[2 * pairs + i] = item_row(&out, i);
+        }
+        clconv__note(red->rt, "dist: %zu pairs of %zu entries by direct, in tilted windows",
+                     pairs, g->cols);
+        if (status == 0)
+            status = clconv__dist_conv_logged(red->rt, &red->logged, pairs, rows, rows + pairs,
+                                              rows + 2 * pairs);
+        free(rows);
+        if (status == 0)
+            status = push(red, out);
+        else
+            item_release(&out);
+    }
+    for (size_t i = 0; status == 0 && g->cols >= PAIR_MAX_LEN && !logged && i < pairs; i++) {
         item out;
         status = conv_pair(red, g, 2 * i, g, 2 * i + 1, &out);
         if (status == 0) status = push(red, out);

@@ -50,10 +50,12 @@ typedef struct clconv__dist_kernels {
 
 void clconv__dist_kernels_release(clconv__dist_kernels *k);
 
-/* Enqueues out = a conv b (out->n = a->n + b->n - 1) for masses and
- * logarithms, keeping every logarithm exact (host/dist_tilt.c). Blocking:
- * it reads the operands' logarithms to plan and the results to check them. */
-int clconv__dist_conv_logged(clconv_runtime *rt, clconv__dist_kernels *k,
+/* Enqueues out[i] = a[i] conv b[i] (out[i].n = a[i].n + b[i].n - 1) for
+ * i < count, masses and logarithms, keeping every logarithm exact
+ * (host/dist_tilt.c). Blocking: it reads the operands' logarithms to plan
+ * and the results to check them, all pairs at once, so a level of a
+ * reduction waits for the device twice rather than twice per pair. */
+int clconv__dist_conv_logged(clconv_runtime *rt, clconv__dist_kernels *k, size_t count,
                              const clconv__dist_row *a, const clconv__dist_row *b,
                              const clconv__dist_row *out);
 

@@ -46,6 +46,7 @@
 enum { PLAIN, TILTED, EXACT };
 
 typedef struct chunk {
+    size_t pair;    /* the convolution it belongs to */
     size_t n0, n1;  /* outputs [n0, n1) */
     int kind;
     double theta;   /* TILTED */
@@ -59,8 +60,10 @@ typedef struct chunk_list {
 
 typedef struct job {
     clconv_runtime *rt;
+    size_t index;          /* of the pair */
     const clconv__dist_row *a, *b, *out;
     const double *la, *lb; /* the operands' logarithms on the host */
+    double *lo;            /* room for the results' logarithms on the host */
     size_t cap;            /* largest window */
     cl_kernel tilt, untilt, lconv; /* borrowed */
 } job;
@@ -107,7 +110,7 @@ static int plan(const job *j, size_t n0, size_t n1, int retry, chunk_list *l)
         FORWARD_IF_ERROR(plan(j, n0, mid + 1, retry, l));
         return plan(j, mid + 1, n1, retry, l);
     }
-    chunk ch = {n0, n1, PLAIN, 0, 0};
+    chunk ch = {j->index, n0, n1, PLAIN, 0, 0};
     if (!finite)
         ch.kind = EXACT;
     else if (lo < PLAIN_LOG || retry) {
@@ -230,12 +233,18 @@ static int chunk_ok(const chunk *ch, const double *lg)
     return 1;
 }
 
-int clconv__dist_read_logs(clconv_runtime *rt, const clconv__dist_row *r, double *lg)
+/* Enqueues the read of row r's logarithms into lg; blocking when asked. */
+static int read_logs(clconv_runtime *rt, const clconv__dist_row *r, double *lg, cl_bool block)
 {
-    CL_RETURN_IF(rt, clEnqueueReadBuffer(rt->queue, r->lg, CL_TRUE, r->base * sizeof(double),
+    CL_RETURN_IF(rt, clEnqueueReadBuffer(rt->queue, r->lg, block, r->base * sizeof(double),
                                          r->n * sizeof(double), lg, 0, NULL, NULL),
                  "clEnqueueReadBuffer", "reading %zu log-probabilities", r->n);
     return 0;
+}
+
+int clconv__dist_read_logs(clconv_runtime *rt, const clconv__dist_row *r, double *lg)
+{
+    return read_logs(rt, r, lg, CL_TRUE);
 }
 
 void clconv__dist_kernels_release(clconv__dist_kernels *k)
@@ -246,49 +255,74 @@ void clconv__dist_kernels_release(clconv__dist_kernels *k)
     k->tilt = k->untilt = k->lconv = NULL;
 }
 
-int clconv__dist_conv_logged(clconv_runtime *rt, clconv__dist_kernels *k,
+int clconv__dist_conv_logged(clconv_runtime *rt, clconv__dist_kernels *k, size_t count,
                              const clconv__dist_row *a, const clconv__dist_row *b,
                              const clconv__dist_row *out)
 {
-    job j = {rt, a, b, out, NULL, NULL, 0, NULL, NULL, NULL};
     chunk_list todo = {0}, again = {0};
-    const int same = a->lg == b->lg && a->base == b->base && a->n == b->n;
-    double *la = malloc(a->n * sizeof *la), *lb = same ? la : malloc(b->n * sizeof *lb);
-    double *lo = malloc(out->n * sizeof *lo);
-    int status = la && lb && lo ? 0
-                                : CLCONV_FAIL(rt, CLCONV_ENOMEM, "staging %zu + %zu + %zu logs",
-                                              a->n, b->n, out->n);
-    if (status == 0) status = clconv__dist_read_logs(rt, a, la);
-    if (status == 0 && !same) status = clconv__dist_read_logs(rt, b, lb);
-    j.la = la;
-    j.lb = lb;
-    j.cap = out->n / 16 > CHUNK_MIN ? out->n / 16 : CHUNK_MIN;
-    if (status == 0 && !k->tilt)
-        status = clconv__kernel_create(rt, "dist", "", "dist_tilt", &k->tilt);
+    int status = 0;
+    if (!k->tilt) status = clconv__kernel_create(rt, "dist", "", "dist_tilt", &k->tilt);
     if (status == 0 && !k->untilt)
         status = clconv__kernel_create(rt, "dist", "", "dist_untilt", &k->untilt);
     if (status == 0 && !k->lconv)
         status = clconv__kernel_create(rt, "dist", "", "dist_lconv", &k->lconv);
-    j.tilt = k->tilt;
-    j.untilt = k->untilt;
-    j.lconv = k->lconv;
-    if (status == 0) status = plan(&j, 0, out->n, 0, &todo);
+    FORWARD_IF_ERROR(status);
+
+    /* Host room for every operand's and result's logarithms (an operand
+     * convolved with itself is read once). */
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) total += a[i].n + b[i].n + out[i].n;
+    job *jobs = calloc(count, sizeof *jobs);
+    double *room = malloc(total * sizeof *room);
+    if (!jobs || !room) {
+        free(jobs);
+        free(room);
+        return CLCONV_FAIL(rt, CLCONV_ENOMEM, "staging %zu logs of %zu convolutions", total,
+                           count);
+    }
+    double *next = room;
+    for (size_t i = 0; status == 0 && i < count; i++) {
+        job *j = &jobs[i];
+        const int same = a[i].lg == b[i].lg && a[i].base == b[i].base && a[i].n == b[i].n;
+        double *la = next, *lb = same ? la : next + a[i].n;
+        *j = (job){rt, i, &a[i], &b[i], &out[i], la, lb, next + a[i].n + b[i].n, 0,
+                   k->tilt, k->untilt, k->lconv};
+        j->cap = out[i].n / 16 > CHUNK_MIN ? out[i].n / 16 : CHUNK_MIN;
+        next += a[i].n + b[i].n + out[i].n;
+        status = read_logs(rt, &a[i], la, CL_FALSE);
+        if (status == 0 && !same) status = read_logs(rt, &b[i], lb, CL_FALSE);
+    }
+    if (status == 0) CL_RETURN_IF(rt, clFinish(rt->queue), "clFinish", "reading operands' logs");
+    for (size_t i = 0; status == 0 && i < count; i++)
+        status = plan(&jobs[i], 0, out[i].n, 0, &todo);
 
     /* Run, check, and run again what failed, split in two (or exactly). */
     while (status == 0 && todo.size) {
         size_t tilted = 0, exact = 0;
         for (size_t i = 0; status == 0 && i < todo.size; i++) {
-            status = run_chunk(&j, &todo.v[i]);
+            status = run_chunk(&jobs[todo.v[i].pair], &todo.v[i]);
             tilted += todo.v[i].kind == TILTED;
             exact += todo.v[i].kind == EXACT;
         }
-        clconv__note(rt, "dist: %zu-entry result in %zu windows (%zu tilted, %zu exact)", out->n,
-                     todo.size, tilted, exact);
-        if (status == 0) status = clconv__dist_read_logs(rt, out, lo);
+        clconv__note(rt, "dist: %zu convolution(s) of %zu-entry results in %zu windows (%zu "
+                     "tilted, %zu exact)", count, out[0].n, todo.size, tilted, exact);
+        /* Read back the results that ran (each once), then check them. */
+        for (size_t i = 0; status == 0 && i < todo.size; i++)
+            if (i == 0 || todo.v[i].pair != todo.v[i - 1].pair) {
+                const job *j = &jobs[todo.v[i].pair];
+                status = read_logs(rt, j->out, j->lo, CL_FALSE);
+            }
+        if (status == 0) {
+            cl_int err = clFinish(rt->queue);
+            if (err != CL_SUCCESS)
+                status = clconv__cl_fail(rt, err, "clFinish", __FILE__, __LINE__,
+                                         "reading results' logs");
+        }
         again.size = 0;
         for (size_t i = 0; status == 0 && i < todo.size; i++) {
             chunk ch = todo.v[i];
-            if (chunk_ok(&ch, lo + ch.n0)) continue;
+            const job *j = &jobs[ch.pair];
+            if (chunk_ok(&ch, j->lo + ch.n0)) continue;
             const size_t c = ch.n1 - ch.n0;
             if (c <= MIN_CHUNK) {
                 ch.kind = EXACT;
@@ -296,8 +330,8 @@ int clconv__dist_conv_logged(clconv_runtime *rt, clconv__dist_kernels *k,
                 continue;
             }
             const size_t mid = ch.n0 + c / 2;
-            status = plan(&j, ch.n0, mid, 1, &again);
-            if (status == 0) status = plan(&j, mid, ch.n1, 1, &again);
+            status = plan(j, ch.n0, mid, 1, &again);
+            if (status == 0) status = plan(j, mid, ch.n1, 1, &again);
         }
         chunk_list t = todo;
         todo = again;
@@ -305,8 +339,7 @@ int clconv__dist_conv_logged(clconv_runtime *rt, clconv__dist_kernels *k,
     }
     free(todo.v);
     free(again.v);
-    free(la);
-    if (!same) free(lb);
-    free(lo);
+    free(jobs);
+    free(room);
     return status;
 }
