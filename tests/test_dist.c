@@ -5,7 +5,10 @@
  * n-fold powers against repeated sums, every path of the reduction (batched
  * pairs, odd rows, long rows through the tiled kernels, gathered operands),
  * far tails against a long double reference at 1e-9 relative, FFT with its
- * clamping, trimming, statistics, the input checks and the error paths.
+ * clamping, trimming, statistics, the input checks and the error paths;
+ * the logarithms below float64's range, the survival functions, count PMFs
+ * and compound sums against exact values (big integers and mpmath), the
+ * windows' checks and exact fallback, and jobs too big for the device.
  */
 #include "harness.h"
 #include "suites.h"
@@ -371,7 +374,7 @@ START_TEST(test_dist_dice_tails)
     /* 1000 loaded dice reach 0.1^1000 at the low end: every entry above
      * 1e-290 must be within 1e-9 relative of the long double sum, on the
      * device's float64 arithmetic. The last squarings are long enough to
-     * run in pieces. */
+     * run in tilted windows. */
     clconv_runtime *rt = test_runtime();
     enum { N = 1000, L = 5 * N + 1 };
     clconv_dist *x = make_1d(rt, die_x, 6, 1), *p;
@@ -499,8 +502,8 @@ START_TEST(test_dist_reduction_paths)
     clconv_dist_destroy(s);
     for (size_t i = 0; i < K; i++) clconv_dist_destroy(d[i]);
 
-    /* Two long operands of similar length: a direct convolution in pieces,
-     * the last piece partly padding. */
+    /* Two long operands of similar length: a direct convolution in windows
+     * of the output. */
     clconv_dist *u, *w;
     double *q = malloc(5000 * sizeof *q);
     long double *ql = malloc(5000 * sizeof *ql), *wl = malloc(4099 * sizeof *wl);
@@ -1092,6 +1095,54 @@ START_TEST(test_dist_density_sf)
 }
 END_TEST
 
+START_TEST(test_dist_log_windows)
+{
+    /* Operands whose convolution defeats the window planner's estimates,
+     * with the long double convolution (range to 1e-4951) as reference:
+     * (1) two narrow bumps 300 apart, so the sum has valleys near e^-900
+     * between bulk values: windows planned plain fail their check and run
+     * again tilted or exactly; (2) probabilities on even values only, so
+     * every odd output is exactly 0: its logarithm must be -INFINITY, and
+     * the windows around the zeros run exactly. */
+    enum { L = 400 };
+    clconv_runtime *rt = test_runtime();
+    double a[L], *lg = malloc((2 * L - 1) * sizeof *lg), *v = malloc((2 * L - 1) * sizeof *v);
+    long double al[L], ref[2 * L - 1];
+    ck_assert_ptr_nonnull(lg);
+    ck_assert_ptr_nonnull(v);
+    for (int pass = 0; pass < 2; pass++) {
+        double sum = 0;
+        for (int i = 0; i < L; i++) {
+            const double x1 = (i - 50) / 2.5, x2 = (i - 350) / 2.5;
+            a[i] = pass == 0 ? exp(-0.5 * x1 * x1) + exp(-0.5 * x2 * x2)
+                             : (i % 2 ? 0 : 1 + (i % 7));
+            sum += a[i];
+        }
+        for (int i = 0; i < L; i++) al[i] = a[i] /= sum;
+        conv_ld(al, L, al, L, ref);
+        clconv_dist *d = make_1d(rt, a, L, 0), *s;
+        ASSERT_OK(rt, clconv_dist_sum(rt, d, d, NULL, &s));
+        ASSERT_OK(rt, clconv_dist_read_log(s, lg));
+        ASSERT_OK(rt, clconv_dist_read(s, v));
+        for (int n = 0; n < 2 * L - 1; n++) {
+            if (ref[n] == 0) {
+                ck_assert_msg(lg[n] == -INFINITY && v[n] == 0, "pass %d: entry %d: %g, %g",
+                              pass, n, lg[n], v[n]);
+                continue;
+            }
+            ck_assert_msg(fabsl(lg[n] - logl(ref[n])) <= 1e-9,
+                          "pass %d: log entry %d is %.17g, want %.17Lg", pass, n, lg[n],
+                          logl(ref[n]));
+        }
+        if (pass == 0) ck_assert_msg(logl(ref[L - 1 - 150]) < -650, "no deep valley");
+        clconv_dist_destroy(s);
+        clconv_dist_destroy(d);
+    }
+    free(lg);
+    free(v);
+}
+END_TEST
+
 START_TEST(test_dist_create_log)
 {
     clconv_runtime *rt = test_runtime();
@@ -1325,6 +1376,7 @@ Suite *clconv_test_suite_dist(void)
     tcase_add_test(logs, test_dist_log_poisson_binomial);
     tcase_add_test(logs, test_dist_log_binomial_sf);
     tcase_add_test(logs, test_dist_density_sf);
+    tcase_add_test(logs, test_dist_log_windows);
     tcase_add_test(logs, test_dist_create_log);
     tcase_add_test(logs, test_dist_counts);
     tcase_add_test(logs, test_dist_compound_poisson);
