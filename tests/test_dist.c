@@ -1005,6 +1005,47 @@ START_TEST(test_dist_log_poisson_binomial)
 }
 END_TEST
 
+START_TEST(test_dist_log_at_scale)
+{
+    /* The issue's sizes. 10^4 fair dice: log P(S = 10000) = -10^4 log 6,
+     * log P(S = 10001) = log 10^4 - 10^4 log 6, log P(S = 10002) =
+     * log C(10001, 2) - 10^4 log 6 (mpmath, 30 digits). The Poisson-binomial
+     * of 10^5 variables with p_i = (i - 1/2) / 10^5: log P(S = 0) = sum
+     * log(1 - p_i) (log10: -43429.2976755083) and log P(S = 1) = that plus
+     * log sum p_i / (1 - p_i), by mpmath fsum at 30 digits; every one of
+     * the 100,001 logarithms finite, where float64 reads 90,114 zeros. */
+    clconv_runtime *rt = test_runtime();
+    static const double six[6] = {1 / 6., 1 / 6., 1 / 6., 1 / 6., 1 / 6., 1 / 6.};
+    clconv_dist *die = make_1d(rt, six, 6, 1), *s;
+    ASSERT_OK(rt, clconv_dist_power(rt, die, 10000, NULL, &s));
+    double *lg = malloc(100001 * sizeof *lg);
+    ck_assert_ptr_nonnull(lg);
+    ASSERT_OK(rt, clconv_dist_read_log(s, lg));
+    ASSERT_LOG(lg[0], -17917.59469228055000812, 1e-9, "log P(S = 10000)");
+    ASSERT_LOG(lg[1], -17908.38435190857382539, 1e-9, "log P(S = 10001)");
+    ASSERT_LOG(lg[2], -17899.86705872215725465, 1e-9, "log P(S = 10002)");
+    ASSERT_LOG(lg[50000], -17917.59469228055000812, 1e-9, "log P(S = 60000)");
+    clconv_dist_destroy(s);
+    clconv_dist_destroy(die);
+
+    enum { N = 100000 };
+    double *rows = malloc(2 * N * sizeof *rows);
+    ck_assert_ptr_nonnull(rows);
+    for (int i = 0; i < N; i++) {
+        rows[2 * i + 1] = (i + 0.5) / N;
+        rows[2 * i] = 1 - rows[2 * i + 1];
+    }
+    ASSERT_OK(rt, clconv_dist_sum_rows(rt, rows, N, 2, 0, NULL, &s));
+    ASSERT_OK(rt, clconv_dist_read_log(s, lg));
+    ASSERT_LOG(lg[0], -99999.65342682638669401, 1e-9, "log P(S = 0)");
+    ASSERT_LOG(lg[1], -99985.61665965698035844, 1e-9, "log P(S = 1)");
+    for (int i = 0; i <= N; i++) ck_assert_msg(isfinite(lg[i]), "log P(S = %d) = %g", i, lg[i]);
+    free(rows);
+    free(lg);
+    clconv_dist_destroy(s);
+}
+END_TEST
+
 START_TEST(test_dist_log_binomial_sf)
 {
     /* Binomial(3000, 0.3) as the power of a Bernoulli: logpmf by mpmath
@@ -1374,6 +1415,7 @@ Suite *clconv_test_suite_dist(void)
     TCase *logs = test_tcase("logs");
     tcase_add_test(logs, test_dist_log_fair_dice);
     tcase_add_test(logs, test_dist_log_poisson_binomial);
+    tcase_add_test(logs, test_dist_log_at_scale);
     tcase_add_test(logs, test_dist_log_binomial_sf);
     tcase_add_test(logs, test_dist_density_sf);
     tcase_add_test(logs, test_dist_log_windows);
