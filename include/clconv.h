@@ -521,7 +521,12 @@ typedef struct clconv_dist_options {
 /* The distribution of a + b, independent; both must have the same dims and
  * step and belong to rt (they are borrowed). The offsets add. The work is
  * enqueued and may still run when the call returns, except with FFT, where
- * the call waits to learn the clamped mass. *out as for clconv_dist_create. */
+ * the call waits to learn the clamped mass, and for 1-D supports of 256
+ * entries and more, where it reads the operands' logarithms to plan the
+ * tilted windows and the results to check them. A job whose memory would
+ * not fit the device (CLCONV_EDEVMEM) or the host (CLCONV_ENOMEM) is
+ * refused before any work, as by every sum below. *out as for
+ * clconv_dist_create. */
 CLCONV_API int clconv_dist_sum(clconv_runtime *rt, const clconv_dist *a, const clconv_dist *b,
                                clconv_dist_options *opts, clconv_dist **out);
 
@@ -542,7 +547,10 @@ CLCONV_API int clconv_dist_sum_rows(clconv_runtime *rt, const double *p, size_t 
                                     clconv_dist **out);
 
 /* The sum of n >= 1 independent copies of dist (borrowed) by binary
- * powering: about log2(n) squarings, each square reused. */
+ * powering: about log2(n) squarings, each square reused. A 2-D power of a
+ * small dist runs instead in n / m steps of dist^m (about 64 entries) when
+ * that costs fewer products: 1000 copies of a 2 x 2 joint PMF by squaring
+ * would end with a 501^2 by 501^2 convolution. */
 CLCONV_API int clconv_dist_power(clconv_runtime *rt, const clconv_dist *dist, uint64_t n,
                                  clconv_dist_options *opts, clconv_dist **out);
 
