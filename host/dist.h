@@ -22,9 +22,66 @@ struct clconv_dist {
     cl_mem mem;            /* count masses from element 0; owned */
     pthread_mutex_t lock;  /* guards host */
     double *host;          /* the masses on the host, read back on first need; NULL before */
+    cl_mem lg;             /* 1-D: the natural logarithms of the masses, exact far below
+                              float64's range (host/dist_tilt.c); owned. 2-D: NULL */
+    double *host_lg;       /* lg on the host, read back on first need; NULL before */
     double below;          /* 1-D: probability trimmed away below the first entry, which
                               the CDF still counts */
+    double above;          /* 1-D: likewise above the last entry, for the survival function */
 };
+
+/* The log-masses of a 1-D dist on the host (count values, owned by dist),
+ * as clconv__dist_masses. */
+int clconv__dist_logs(const clconv_dist *dist, const double **lg);
+
+/* One row of a 1-D distribution on the device: n masses and their
+ * logarithms from element base of mass and lg (borrowed). */
+typedef struct clconv__dist_row {
+    cl_mem mass, lg;
+    size_t base, n;
+} clconv__dist_row;
+
+/* The kernels of clconv__dist_conv_logged, made on first use and kept by
+ * the caller across calls (a reduction runs hundreds); release with
+ * clconv__dist_kernels_release. */
+typedef struct clconv__dist_kernels {
+    cl_kernel tilt, untilt, lconv;
+} clconv__dist_kernels;
+
+void clconv__dist_kernels_release(clconv__dist_kernels *k);
+
+/* Enqueues out[i] = a[i] conv b[i] (out[i].n = a[i].n + b[i].n - 1) for
+ * i < count, masses and logarithms, keeping every logarithm exact
+ * (host/dist_tilt.c). Blocking: it reads the operands' logarithms to plan
+ * and the results to check them, all pairs at once, so a level of a
+ * reduction waits for the device twice rather than twice per pair. */
+int clconv__dist_conv_logged(clconv_runtime *rt, clconv__dist_kernels *k, size_t count,
+                             const clconv__dist_row *a, const clconv__dist_row *b,
+                             const clconv__dist_row *out);
+
+/* Refuses, with CLCONV_EDEVMEM or CLCONV_ENOMEM and a message naming the
+ * need and the limit, a job whose result of `entries` entries would not fit
+ * with its intermediates (and FFT work areas when fft is set) in the
+ * device's global memory or the host's available memory. what names the
+ * job ("the sum"). */
+int clconv__dist_check_memory(clconv_runtime *rt, size_t entries, int fft, const char *what);
+
+/* A 1-D distribution of layout (checked) from the natural logarithms of its
+ * values (probabilities, or density values), checked and normalised as by
+ * clconv_dist_create_log. */
+int clconv__dist_from_logs(clconv_runtime *rt, const clconv_dist_layout *layout,
+                           const double *logs, unsigned flags, clconv_dist **out);
+
+/* Reads the logarithms of row r into lg (r->n values). Blocking. */
+int clconv__dist_read_logs(clconv_runtime *rt, const clconv__dist_row *r, double *lg);
+
+/* log(e^x + e^y), -INFINITY when both are. */
+static inline double clconv__log_add(double x, double y)
+{
+    const double m = x > y ? x : y;
+    if (m == -INFINITY) return -INFINITY;
+    return m + log(exp(x - m) + exp(y - m));
+}
 
 /* The masses of dist on the host (count values, owned by dist), read back
  * from the device on the first call (blocking). Stays valid until dist is

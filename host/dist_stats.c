@@ -195,3 +195,88 @@ int clconv_dist_quantiles(const clconv_dist *dist, const double *q, size_t count
     free(right);
     return 0;
 }
+
+int clconv_dist_sf(const clconv_dist *dist, double *sf)
+{
+    const double *m;
+    FORWARD_IF_ERROR(masses_1d(dist, "the survival function", &m));
+    RETURN_IF(dist->rt, !sf, CLCONV_EINVAL, "sf is NULL");
+    const int density = dist->layout.step > 0;
+    /* Summed from the top, so that a small upper tail keeps its relative
+     * accuracy instead of being the difference of two numbers near 1; mass
+     * trimmed away above the last entry still lies above every value. */
+    clconv__ksum run = {dist->above, 0};
+    for (size_t i = dist->count; i-- > 0;) {
+        if (!density) sf[i] = clconv__ksum_value(&run);
+        clconv__ksum_add(&run, m[i]);
+        if (density) sf[i] = clconv__ksum_value(&run) - m[i] / 2;
+    }
+    return 0;
+}
+
+/* The log-masses of a 1-D dist, or CLCONV_EINVAL for a 2-D one. */
+static int logs_1d(const clconv_dist *dist, const char *what, double *out, const double **lg)
+{
+    RETURN_IF(NULL, !dist, CLCONV_EINVAL, "distribution is NULL");
+    RETURN_IF(dist->rt, dist->layout.dims != 1, CLCONV_EINVAL,
+              "%s is defined for 1-D distributions only", what);
+    RETURN_IF(dist->rt, !out, CLCONV_EINVAL, "output array is NULL");
+    return clconv__dist_logs(dist, lg);
+}
+
+/* Running log-sums of a 1-D dist's log-masses lg, from the bottom (dir > 0)
+ * or the top: out[i] = the logarithm of the mass beyond entry i on the side
+ * summed from plus, for a density, half of entry i's own; start is the
+ * logarithm of the trimmed mass beyond the last entry on that side. The sum
+ * is carried as e^ref times a compensated float64 sum of at least 1, ref
+ * moving up to each new largest term, so nothing underflows however small
+ * the terms and each addition rounds relative to the running total. */
+static void log_cumulate(const double *lg, size_t n, int dir, double start, int density,
+                         double *out)
+{
+    double ref = start;
+    clconv__ksum sum = {start > -INFINITY ? 1 : 0, 0};
+    for (size_t k = 0; k < n; k++) {
+        const size_t i = dir > 0 ? k : n - 1 - k;
+        const double s = clconv__ksum_value(&sum);
+        const double total = s > 0 ? ref + log(s) : -INFINITY;
+        out[i] = density ? clconv__log_add(total, lg[i] - M_LN2) : total;
+        const double x = lg[i];
+        if (x == -INFINITY) continue;
+        if (s == 0) {
+            ref = x;
+            sum.sum = 1;
+            sum.comp = 0;
+            continue;
+        }
+        if (x > ref) {
+            const double f = exp(ref - x);
+            sum.sum *= f;
+            sum.comp *= f;
+            ref = x;
+        }
+        clconv__ksum_add(&sum, exp(x - ref));
+    }
+}
+
+int clconv_dist_logsf(const clconv_dist *dist, double *logsf)
+{
+    const double *lg;
+    FORWARD_IF_ERROR(logs_1d(dist, "the survival function", logsf, &lg));
+    log_cumulate(lg, dist->count, -1, log(dist->above), dist->layout.step > 0, logsf);
+    return 0;
+}
+
+int clconv_dist_logcdf(const clconv_dist *dist, double *logcdf)
+{
+    const double *lg;
+    FORWARD_IF_ERROR(logs_1d(dist, "the CDF", logcdf, &lg));
+    const size_t n = dist->count;
+    const int density = dist->layout.step > 0;
+    log_cumulate(lg, n, 1, log(dist->below), density, logcdf);
+    /* cdf counts entry i itself (all of it when discrete): the sum below i
+     * plus lg[i]. */
+    if (!density)
+        for (size_t i = 0; i < n; i++) logcdf[i] = clconv__log_add(logcdf[i], lg[i]);
+    return 0;
+}

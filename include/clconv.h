@@ -466,8 +466,14 @@ CLCONV_API int clconv_device_peak(clconv_runtime *rt, clconv_peak_result *out);
  * Accuracy. The direct method, which the default runs for all but huge
  * supports, only ever adds non-negative products, so each probability keeps
  * an error relative to its own size: every entry above 1e-290 is within 1e-9
- * relative of the exact result, even deep in a tail (below that, float64
- * underflow at 2.2e-308 starts to show).
+ * relative of the exact result, even deep in a tail. A 1-D distribution also
+ * keeps the natural logarithm of every probability, however far below
+ * float64's range (2.2e-308) it lies: the direct method convolves windows of
+ * the support with exponentially tilted operands, so the logarithms that
+ * clconv_dist_read_log(), clconv_dist_logsf() and clconv_dist_logcdf() give
+ * are exact to about 1e-9 absolute everywhere, while clconv_dist_read()
+ * reads a probability below float64's range as 0 (or a subnormal). A 2-D
+ * distribution keeps float64's range only.
  * The FFT method bounds its error only relative to the largest entry (near
  * float64 rounding of it): tails become noise, and negative outputs are set
  * to zero with the mass removed that way reported.
@@ -505,6 +511,16 @@ CLCONV_API int clconv_dist_create(clconv_runtime *rt, const double *values,
                                   const clconv_dist_layout *layout, unsigned flags,
                                   clconv_dist **out);
 
+/* A 1-D distribution from the natural logarithms of its values (layout->dims
+ * must be 1): logp[i] = log P(X = offset + i), or the log of the density
+ * value for a density; -INFINITY for a probability of exactly 0. The
+ * logarithms are kept as given, so probabilities below float64's range
+ * survive. The total and flags are checked as by clconv_dist_create
+ * (CLCONV_DIST_NORMALIZE subtracts the log of the total). *out as there. */
+CLCONV_API int clconv_dist_create_log(clconv_runtime *rt, const double *logp,
+                                      const clconv_dist_layout *layout, unsigned flags,
+                                      clconv_dist **out);
+
 /* Shorthand for the usual case: count probabilities p of the integer values
  * offset, offset + 1, ... (a 1-D discrete layout). */
 CLCONV_API int clconv_dist_create_1d(clconv_runtime *rt, const double *p, size_t count,
@@ -521,6 +537,13 @@ CLCONV_API int clconv_dist_layout_get(const clconv_dist *dist, clconv_dist_layou
  * probabilities, or density values for a density. Blocking: it waits for the
  * work that computes dist. */
 CLCONV_API int clconv_dist_read(const clconv_dist *dist, double *values);
+
+/* Copies the natural logarithms of the len[0] * len[1] entries of dist into
+ * logp (caller-owned): log P(X = x), or the log of the density value;
+ * -INFINITY where the probability is exactly 0. Exact (about 1e-9 absolute)
+ * for a 1-D dist whatever the size of the probability; a 2-D dist gives the
+ * logarithms of what clconv_dist_read gives. Blocking. */
+CLCONV_API int clconv_dist_read_log(const clconv_dist *dist, double *logp);
 
 /* Options of the sums; a zero-initialised struct (or NULL) asks for the
  * automatic method. */
@@ -539,7 +562,12 @@ typedef struct clconv_dist_options {
 /* The distribution of a + b, independent; both must have the same dims and
  * step and belong to rt (they are borrowed). The offsets add. The work is
  * enqueued and may still run when the call returns, except with FFT, where
- * the call waits to learn the clamped mass. *out as for clconv_dist_create. */
+ * the call waits to learn the clamped mass, and for 1-D supports of 256
+ * entries and more, where it reads the operands' logarithms to plan the
+ * tilted windows and the results to check them. A job whose memory would
+ * not fit the device (CLCONV_EDEVMEM) or the host (CLCONV_ENOMEM) is
+ * refused before any work, as by every sum below. *out as for
+ * clconv_dist_create. */
 CLCONV_API int clconv_dist_sum(clconv_runtime *rt, const clconv_dist *a, const clconv_dist *b,
                                clconv_dist_options *opts, clconv_dist **out);
 
@@ -560,9 +588,50 @@ CLCONV_API int clconv_dist_sum_rows(clconv_runtime *rt, const double *p, size_t 
                                     clconv_dist **out);
 
 /* The sum of n >= 1 independent copies of dist (borrowed) by binary
- * powering: about log2(n) squarings, each square reused. */
+ * powering: about log2(n) squarings, each square reused. A 2-D power of a
+ * small dist runs instead in n / m steps of dist^m (about 64 entries) when
+ * that costs fewer products: 1000 copies of a 2 x 2 joint PMF by squaring
+ * would end with a 501^2 by 501^2 convolution. */
 CLCONV_API int clconv_dist_power(clconv_runtime *rt, const clconv_dist *dist, uint64_t n,
                                  clconv_dist_options *opts, clconv_dist **out);
+
+/* The compound sum S = X1 + ... + XN, the X's independent copies of
+ * severity and N a count independent of them: P(S = s) = sum over n of
+ * P(N = n) P(X1 + ... + Xn = s). count (borrowed) is a 1-D discrete
+ * distribution with offset >= 0 (P(N = offset + i)), for instance from
+ * clconv_dist_count(); severity (borrowed) is 1-D discrete, any offset. The
+ * support of S runs from the least to the greatest n X's can reach; entries
+ * that need an n beyond the count's last entry miss that count's truncated
+ * tail. N = 0 puts P(N = 0) at S = 0. Computed on the device in logarithms
+ * (each n-fold sum from the previous one, a convolution with the severity,
+ * then weighted in), so tails below float64's range are kept: with N
+ * Poisson of mean 1000, log P(S = 0) = -1000. The work grows with the
+ * count's length times the sum's support. Blocking. *out as for
+ * clconv_dist_create. */
+CLCONV_API int clconv_dist_compound(clconv_runtime *rt, const clconv_dist *count,
+                                    const clconv_dist *severity, clconv_dist_options *opts,
+                                    clconv_dist **out);
+
+/* Families of count distributions for clconv_dist_count(). */
+typedef enum clconv_count_family {
+    CLCONV_COUNT_POISSON,   /* a = mean lambda > 0 */
+    CLCONV_COUNT_BINOMIAL,  /* a = trials (whole, >= 0), b = p in [0, 1] */
+    CLCONV_COUNT_NEGBIN,    /* failures before the r-th success, a = r > 0, b = p in (0, 1]:
+                               P(k) = Gamma(k + r) / (Gamma(r) k!) p^r (1 - p)^k */
+    CLCONV_COUNT_GEOMETRIC  /* failures before the first success, a = p in (0, 1]:
+                               P(k) = p (1 - p)^k (NEGBIN with r = 1; b unused) */
+} clconv_count_family;
+
+/* A count PMF on 0, 1, 2, ... of family kind with parameters a and b, from
+ * its logarithms (lgamma, log1p), so that probabilities below float64's
+ * range are kept in the distribution's logarithms. It runs from 0 up to the
+ * first value past the mode beyond which the whole upper tail is below tail
+ * (in [0, 1e-9]; 0 asks for 1e-20); the values are not renormalised. The
+ * command's poisson:LAMBDA, binomial:N,P, negbin:R,P and geometric:P map to
+ * it directly. CLCONV_EINVAL names a bad parameter. *out as for
+ * clconv_dist_create. */
+CLCONV_API int clconv_dist_count(clconv_runtime *rt, clconv_count_family kind, double a,
+                                 double b, double tail, clconv_dist **out);
 
 /* Drops, in place, the leading and trailing entries below eps (2-D: border
  * rows and columns whose entries are all below eps; entries compare as
@@ -596,6 +665,22 @@ CLCONV_API int clconv_dist_stats_get(const clconv_dist *dist, clconv_dist_stats 
  * probability spread evenly, so cdf[i] is the total up to that centre.
  * CLCONV_EINVAL for a 2-D dist. Blocking. */
 CLCONV_API int clconv_dist_cdf(const clconv_dist *dist, double *cdf);
+
+/* The survival function of a 1-D dist: sf[i] = P(X > value of entry i) (for
+ * a density, the total above the centre of cell i), len[0] values into
+ * caller-owned sf. Summed with compensation from the upper end, so a small
+ * upper tail keeps its relative accuracy, which 1 - cdf loses; mass trimmed
+ * away above the last entry still counts. Values below float64's range read
+ * as 0: clconv_dist_logsf has them. CLCONV_EINVAL for a 2-D dist. Blocking. */
+CLCONV_API int clconv_dist_sf(const clconv_dist *dist, double *sf);
+
+/* The natural logarithms of the survival function and of the CDF of a 1-D
+ * dist (as clconv_dist_sf and clconv_dist_cdf), len[0] values into
+ * caller-owned arrays, summed in logarithms from the dist's exact
+ * log-probabilities: accurate to about 1e-9 absolute however small the
+ * probability. -INFINITY where it is exactly 0. Blocking. */
+CLCONV_API int clconv_dist_logsf(const clconv_dist *dist, double *logsf);
+CLCONV_API int clconv_dist_logcdf(const clconv_dist *dist, double *logcdf);
 
 /* Quantiles of a 1-D dist: for each q[i] in [0, 1], the smallest value x with
  * P(X <= x) >= q[i] (discrete), or the x where the piecewise linear CDF of

@@ -5,7 +5,10 @@
  * n-fold powers against repeated sums, every path of the reduction (batched
  * pairs, odd rows, long rows through the tiled kernels, gathered operands),
  * far tails against a long double reference at 1e-9 relative, FFT with its
- * clamping, trimming, statistics, the input checks and the error paths.
+ * clamping, trimming, statistics, the input checks and the error paths;
+ * the logarithms below float64's range, the survival functions, count PMFs
+ * and compound sums against exact values (big integers and mpmath), the
+ * windows' checks and exact fallback, and jobs too big for the device.
  */
 #include "harness.h"
 #include "suites.h"
@@ -371,7 +374,7 @@ START_TEST(test_dist_dice_tails)
     /* 1000 loaded dice reach 0.1^1000 at the low end: every entry above
      * 1e-290 must be within 1e-9 relative of the long double sum, on the
      * device's float64 arithmetic. The last squarings are long enough to
-     * run in pieces. */
+     * run in tilted windows. */
     clconv_runtime *rt = test_runtime();
     enum { N = 1000, L = 5 * N + 1 };
     clconv_dist *x = make_1d(rt, die_x, 6, 1), *p;
@@ -391,6 +394,16 @@ START_TEST(test_dist_dice_tails)
     /* The check reaches into the far tails, just above the floor. */
     const long double smallest = assert_relative(v, ref, L, 1e-9, "1000 dice");
     ck_assert_msg(smallest < 1e-285L, "smallest probability checked: %Lg", smallest);
+    /* The logarithms hold every entry, down to 0.1^1000 at 1000. */
+    double *lg = malloc(L * sizeof *lg);
+    ck_assert_ptr_nonnull(lg);
+    ASSERT_OK(rt, clconv_dist_read_log(p, lg));
+    for (size_t i = 0; i < L; i++)
+        ck_assert_msg(fabsl(lg[i] - logl(ref[i])) <= 1e-9,
+                      "1000 dice: log P(S = %zu) is %.17g, want %.17Lg", i + N, lg[i],
+                      logl(ref[i]));
+    ck_assert_double_eq_tol(lg[0], -1000 * log(10.0), 1e-9);
+    free(lg);
     free(ref);
     free(tmp);
     free(v);
@@ -489,8 +502,8 @@ START_TEST(test_dist_reduction_paths)
     clconv_dist_destroy(s);
     for (size_t i = 0; i < K; i++) clconv_dist_destroy(d[i]);
 
-    /* Two long operands of similar length: a direct convolution in pieces,
-     * the last piece partly padding. */
+    /* Two long operands of similar length: a direct convolution in windows
+     * of the output. */
     clconv_dist *u, *w;
     double *q = malloc(5000 * sizeof *q);
     long double *ql = malloc(5000 * sizeof *ql), *wl = malloc(4099 * sizeof *wl);
@@ -562,6 +575,49 @@ START_TEST(test_dist_single_operand)
     free(vp);
     clconv_dist_destroy(s);
     clconv_dist_destroy(p);
+}
+END_TEST
+
+START_TEST(test_dist_2d_power_steps)
+{
+    /* 203 copies of the joint PMF P(0,0) = 0.5, P(1,0) = 0.2, P(0,1) = 0.3
+     * run in steps of a small power (203 is not a multiple of the step, so
+     * the remainder path runs too). The result is the trinomial
+     * P(i, j) = n! / (i! j! (n-i-j)!) 0.2^i 0.3^j 0.5^(n-i-j), computed here
+     * with lgammal; every entry above 1e-290 within 1e-9 relative, the rest
+     * (i + j > n) exactly 0. */
+    enum { N = 203 };
+    clconv_runtime *rt = test_runtime();
+    static const double j2[4] = {0.5, 0.3, 0.2, 0.0};
+    clconv_dist_layout l = {2, {2, 2}, {0, 0}, 0.0};
+    clconv_dist *d, *s;
+    ASSERT_OK(rt, clconv_dist_create(rt, j2, &l, 0, &d));
+    clconv_dist_options direct = {.method = CLCONV_METHOD_DIRECT};
+    ASSERT_OK(rt, clconv_dist_power(rt, d, N, &direct, &s));
+    double *v = read_all(rt, s, &l);
+    ck_assert_uint_eq(l.len[0], N + 1);
+    ck_assert_uint_eq(l.len[1], N + 1);
+    size_t checked = 0;
+    for (int i = 0; i <= N; i++)
+        for (int k = 0; k <= N; k++) {
+            const double got = v[i * (N + 1) + k];
+            if (i + k > N) {
+                ck_assert_msg(got == 0, "P(%d, %d) = %g", i, k, got);
+                continue;
+            }
+            const long double lp = lgammal(N + 1) - lgammal(i + 1) - lgammal(k + 1) -
+                                   lgammal(N - i - k + 1) + i * logl(0.2L) + k * logl(0.3L) +
+                                   (N - i - k) * logl(0.5L);
+            const long double want = expl(lp);
+            if (want < TAIL_FLOOR) continue;
+            ck_assert_msg(fabsl(got / want - 1) <= 1e-9, "P(%d, %d) = %.17g, want %.17Lg", i, k,
+                          got, want);
+            checked++;
+        }
+    ck_assert_uint_gt(checked, 15000);
+    free(v);
+    clconv_dist_destroy(s);
+    clconv_dist_destroy(d);
 }
 END_TEST
 
@@ -849,6 +905,482 @@ START_TEST(test_dist_concurrent_reads)
 }
 END_TEST
 
+
+/* ---- logarithms, survival functions, compound sums ---------------------- */
+
+/* Asserts |got - want| <= tol for a logarithm. */
+#define ASSERT_LOG(got, want, tol, what)                                                  \
+    ck_assert_msg(fabs((got) - (want)) <= (tol), "%s: %.17g, want %.17g", (what), (got), \
+                  (double)(want))
+
+START_TEST(test_dist_log_fair_dice)
+{
+    /* 1000 fair dice: log P(S = s) from the exact integer counts, the
+     * coefficients of (x + ... + x^6)^1000 in Python big integers, over
+     * 6^1000, logarithms by mpmath at 40 digits (tests/consts in the commit
+     * message). P(S = 1000) = 7.06e-779 and P(S = 1500) = 1.14e-366 lie
+     * below float64's range: read as 0, exact as logarithms. */
+    static const struct {
+        int s;
+        double logp;
+    } want[] = {
+        {1000, -1791.7594692280550008}, {1001, -1784.8517139490728638},
+        {1010, -1737.7414708402638288}, {1500, -842.61417450968821059},
+        {2000, -428.89573120390909269}, {3000, -48.133640277333245964},
+        {3500, -4.9081954713135291463}, {5999, -1784.8517139490728638},
+        {6000, -1791.7594692280550008},
+    };
+    clconv_runtime *rt = test_runtime();
+    static const double six[6] = {1 / 6., 1 / 6., 1 / 6., 1 / 6., 1 / 6., 1 / 6.};
+    clconv_dist *die = make_1d(rt, six, 6, 1), *p;
+    clconv_dist_layout l;
+    ASSERT_OK(rt, clconv_dist_power(rt, die, 1000, NULL, &p));
+    double *v = read_all(rt, p, &l), *lg = malloc(l.len[0] * sizeof *lg),
+           *lsf = malloc(l.len[0] * sizeof *lsf), *sf = malloc(l.len[0] * sizeof *sf),
+           *lcdf = malloc(l.len[0] * sizeof *lcdf);
+    ck_assert_ptr_nonnull(lg);
+    ASSERT_OK(rt, clconv_dist_read_log(p, lg));
+    for (size_t i = 0; i < LEN(want); i++) ASSERT_LOG(lg[want[i].s - 1000], want[i].logp, 1e-9,
+                                                      "log P(S = s) of 1000 dice");
+    ck_assert_double_eq(v[0], 0);
+    ck_assert_double_eq(v[500], 0);
+    for (size_t i = 0; i < l.len[0]; i++) ck_assert_msg(isfinite(lg[i]), "log entry %zu", i);
+
+    /* Survival: P(S > 5900) = 9.13e-636 by the same exact counts; P(S >
+     * 3500) = 0.496307097895559642; the top entry's is exactly 0. */
+    ASSERT_OK(rt, clconv_dist_sf(p, sf));
+    ASSERT_OK(rt, clconv_dist_logsf(p, lsf));
+    ASSERT_OK(rt, clconv_dist_logcdf(p, lcdf));
+    ASSERT_LOG(lsf[5900 - 1000], -1462.2328310934130625, 1e-9, "log P(S > 5900)");
+    ASSERT_LOG(lsf[3500 - 1000], -0.70056039486787871943, 1e-9, "log P(S > 3500)");
+    ck_assert_double_eq_tol(sf[3500 - 1000], 0.49630709789555964204, 1e-12);
+    ck_assert_double_eq(sf[5900 - 1000], 0);
+    ck_assert(lsf[5000] == -INFINITY && sf[5000] == 0);
+    /* Symmetry: log P(S <= 1099) = log P(S > 5900), far below float64. */
+    ASSERT_LOG(lcdf[1099 - 1000], -1462.2328310934130625, 1e-9, "log P(S <= 1099)");
+    ASSERT_LOG(lcdf[0], -1791.7594692280550008, 1e-9, "log P(S <= 1000)");
+    free(v);
+    free(lg);
+    free(lsf);
+    free(sf);
+    free(lcdf);
+    clconv_dist_destroy(p);
+    clconv_dist_destroy(die);
+}
+END_TEST
+
+START_TEST(test_dist_log_poisson_binomial)
+{
+    /* The Poisson-binomial of 20000 variables with p_i = (i - 1/2) / 20000:
+     * log P(S = 0) = sum log(1 - p_i), log P(S = N) = sum log p_i (equal by
+     * symmetry) and log P(S = 1) = log P(S = 0) + log sum p_i / (1 - p_i),
+     * by mpmath fsum at 40 digits. P(S = 0) is e^-19999.65; every entry of
+     * the support stays finite. */
+    enum { N = 20000 };
+    clconv_runtime *rt = test_runtime();
+    double *rows = malloc(2 * N * sizeof *rows), *lg = malloc((N + 1) * sizeof *lg);
+    ck_assert_ptr_nonnull(rows);
+    ck_assert_ptr_nonnull(lg);
+    for (int i = 0; i < N; i++) {
+        const double q = (i + 0.5) / N;
+        rows[2 * i] = 1 - q;
+        rows[2 * i + 1] = q;
+    }
+    clconv_dist *s;
+    ASSERT_OK(rt, clconv_dist_sum_rows(rt, rows, N, 2, 0, NULL, &s));
+    ASSERT_OK(rt, clconv_dist_read_log(s, lg));
+    ASSERT_LOG(lg[0], -19999.65342849305336, 1e-9, "log P(S = 0)");
+    ASSERT_LOG(lg[N], -19999.65342849305336, 1e-9, "log P(S = N)");
+    ASSERT_LOG(lg[1], -19987.364210489252249, 1e-9, "log P(S = 1)");
+    for (int i = 0; i <= N; i++) {
+        ck_assert_msg(isfinite(lg[i]) && lg[i] < 0, "log P(S = %d) = %g", i, lg[i]);
+        /* Symmetric about N/2: p_i and 1 - p_{N+1-i} pair up. */
+        ck_assert_msg(fabs(lg[i] - lg[N - i]) <= 1e-9 * fmax(1, fabs(lg[i])),
+                      "log P(S = %d) = %.17g but log P(S = %d) = %.17g", i, lg[i], N - i,
+                      lg[N - i]);
+    }
+    free(rows);
+    free(lg);
+    clconv_dist_destroy(s);
+}
+END_TEST
+
+START_TEST(test_dist_log_at_scale)
+{
+    /* The issue's sizes. 10^4 fair dice: log P(S = 10000) = -10^4 log 6,
+     * log P(S = 10001) = log 10^4 - 10^4 log 6, log P(S = 10002) =
+     * log C(10001, 2) - 10^4 log 6 (mpmath, 30 digits). The Poisson-binomial
+     * of 10^5 variables with p_i = (i - 1/2) / 10^5: log P(S = 0) = sum
+     * log(1 - p_i) (log10: -43429.2976755083) and log P(S = 1) = that plus
+     * log sum p_i / (1 - p_i), by mpmath fsum at 30 digits; every one of
+     * the 100,001 logarithms finite, where float64 reads 90,114 zeros. */
+    clconv_runtime *rt = test_runtime();
+    static const double six[6] = {1 / 6., 1 / 6., 1 / 6., 1 / 6., 1 / 6., 1 / 6.};
+    clconv_dist *die = make_1d(rt, six, 6, 1), *s;
+    ASSERT_OK(rt, clconv_dist_power(rt, die, 10000, NULL, &s));
+    double *lg = malloc(100001 * sizeof *lg);
+    ck_assert_ptr_nonnull(lg);
+    ASSERT_OK(rt, clconv_dist_read_log(s, lg));
+    ASSERT_LOG(lg[0], -17917.59469228055000812, 1e-9, "log P(S = 10000)");
+    ASSERT_LOG(lg[1], -17908.38435190857382539, 1e-9, "log P(S = 10001)");
+    ASSERT_LOG(lg[2], -17899.86705872215725465, 1e-9, "log P(S = 10002)");
+    ASSERT_LOG(lg[50000], -17917.59469228055000812, 1e-9, "log P(S = 60000)");
+    clconv_dist_destroy(s);
+    clconv_dist_destroy(die);
+
+    enum { N = 100000 };
+    double *rows = malloc(2 * N * sizeof *rows);
+    ck_assert_ptr_nonnull(rows);
+    for (int i = 0; i < N; i++) {
+        rows[2 * i + 1] = (i + 0.5) / N;
+        rows[2 * i] = 1 - rows[2 * i + 1];
+    }
+    ASSERT_OK(rt, clconv_dist_sum_rows(rt, rows, N, 2, 0, NULL, &s));
+    ASSERT_OK(rt, clconv_dist_read_log(s, lg));
+    ASSERT_LOG(lg[0], -99999.65342682638669401, 1e-9, "log P(S = 0)");
+    ASSERT_LOG(lg[1], -99985.61665965698035844, 1e-9, "log P(S = 1)");
+    for (int i = 0; i <= N; i++) ck_assert_msg(isfinite(lg[i]), "log P(S = %d) = %g", i, lg[i]);
+    free(rows);
+    free(lg);
+    clconv_dist_destroy(s);
+}
+END_TEST
+
+START_TEST(test_dist_log_binomial_sf)
+{
+    /* Binomial(3000, 0.3) as the power of a Bernoulli: logpmf by mpmath
+     * loggamma, sf by mpmath fsum of the exact terms above k (40 digits).
+     * 1 - cdf would give 0 at k = 1200 (sf 1.0e-31); log sf reaches
+     * 2.3e-1569. */
+    clconv_runtime *rt = test_runtime();
+    static const double bern[2] = {0.7, 0.3};
+    clconv_dist *b = make_1d(rt, bern, 2, 0), *s;
+    ASSERT_OK(rt, clconv_dist_power(rt, b, 3000, NULL, &s));
+    enum { L = 3001 };
+    double *lg = malloc(L * sizeof *lg), *sf = malloc(L * sizeof *sf),
+           *lsf = malloc(L * sizeof *lsf), *cdf = malloc(L * sizeof *cdf),
+           *lcdf = malloc(L * sizeof *lcdf);
+    ck_assert_ptr_nonnull(lcdf);
+    ASSERT_OK(rt, clconv_dist_read_log(s, lg));
+    ASSERT_OK(rt, clconv_dist_sf(s, sf));
+    ASSERT_OK(rt, clconv_dist_logsf(s, lsf));
+    ASSERT_OK(rt, clconv_dist_cdf(s, cdf));
+    ASSERT_OK(rt, clconv_dist_logcdf(s, lcdf));
+    ASSERT_LOG(lg[0], -1070.0248318161971367, 1e-9, "log P(S = 0)");
+    ASSERT_LOG(lg[1], -1062.8657621089340936, 1e-9, "log P(S = 1)");
+    ASSERT_LOG(lg[900], -4.1419029402479518259, 1e-9, "log P(S = 900)");
+    ASSERT_LOG(lg[2999], -3603.0647475497705275, 1e-9, "log P(S = 2999)");
+    ASSERT_LOG(lg[3000], -3611.9184129778079779, 1e-9, "log P(S = 3000)");
+    ck_assert_msg(fabs(sf[1200] / 1.0028390413548470984e-31 - 1) <= 1e-9, "sf(1200) = %.17g",
+                  sf[1200]);
+    /* 1 - cdf is the rounding of a total near 1, many orders above it. */
+    ck_assert_msg(fabs(1 - cdf[1200]) > 1e3 * sf[1200] || cdf[1200] == 1,
+                  "1 - cdf(1200) = %g", 1 - cdf[1200]);
+    ASSERT_LOG(lsf[1200], -71.377302863926975871, 1e-9, "log sf(1200)");
+    ASSERT_LOG(lsf[2990], -3545.0479731567923598, 1e-9, "log sf(2990)");
+    ASSERT_LOG(lsf[2999], -3611.9184129778079779, 1e-9, "log sf(2999)");
+    ASSERT_LOG(lcdf[0], -1070.0248318161971367, 1e-9, "log cdf(0)");
+    ASSERT_LOG(lcdf[10], -1013.5457375959319956, 1e-9, "log cdf(10)");
+    /* sf and cdf add up to 1 in the bulk, and exp(log sf) = sf. */
+    for (size_t i = 0; i < L; i++) {
+        if (sf[i] > 1e-300)
+            ck_assert_msg(fabs(exp(lsf[i]) / sf[i] - 1) <= 1e-9, "sf(%zu) %.17g vs exp %.17g",
+                          i, sf[i], exp(lsf[i]));
+        ck_assert_msg(fabs(cdf[i] + sf[i] - 1) <= 1e-12, "cdf + sf at %zu", i);
+    }
+    free(lg);
+    free(sf);
+    free(lsf);
+    free(cdf);
+    free(lcdf);
+    clconv_dist_destroy(s);
+    clconv_dist_destroy(b);
+}
+END_TEST
+
+START_TEST(test_dist_density_sf)
+{
+    /* A Gamma(20, 1)-like density (20 exponential densities on a grid of
+     * 0.25): the upper tail that 1 - cdf loses to cancellation stays
+     * positive and consistent with its logarithm; cdf + sf is the total. */
+    enum { K = 200 };
+    clconv_runtime *rt = test_runtime();
+    double f[K];
+    for (int i = 0; i < K; i++) f[i] = exp(-0.25 * i);
+    clconv_dist_layout l = {1, {K, 1}, {0, 0}, 0.25}, lo;
+    clconv_dist *e, *g;
+    ASSERT_OK(rt, clconv_dist_create(rt, f, &l, CLCONV_DIST_NORMALIZE, &e));
+    ASSERT_OK(rt, clconv_dist_power(rt, e, 20, NULL, &g));
+    ASSERT_OK(rt, clconv_dist_layout_get(g, &lo));
+    const size_t n = lo.len[0];
+    double *sf = malloc(n * sizeof *sf), *lsf = malloc(n * sizeof *lsf),
+           *cdf = malloc(n * sizeof *cdf);
+    ck_assert_ptr_nonnull(cdf);
+    ASSERT_OK(rt, clconv_dist_sf(g, sf));
+    ASSERT_OK(rt, clconv_dist_logsf(g, lsf));
+    ASSERT_OK(rt, clconv_dist_cdf(g, cdf));
+    for (size_t i = 0; i + 1 < n; i++) {
+        ck_assert_msg(lsf[i] > -INFINITY && (sf[i] > 0 || lsf[i] < -700), "sf(%zu) = %g", i,
+                      sf[i]);
+        if (sf[i] > 1e-300)
+            ck_assert_msg(fabs(exp(lsf[i]) / sf[i] - 1) <= 1e-9, "sf(%zu)", i);
+        ck_assert_msg(fabs(cdf[i] + sf[i] - 1) <= 1e-12, "cdf + sf at %zu", i);
+    }
+    /* Far out, 1 - cdf has lost every digit that sf keeps. */
+    ck_assert_msg(sf[n / 2] < 1e-20 && 1 - cdf[n / 2] < 1e-15, "sf %g", sf[n / 2]);
+    free(sf);
+    free(lsf);
+    free(cdf);
+    clconv_dist_destroy(g);
+    clconv_dist_destroy(e);
+}
+END_TEST
+
+START_TEST(test_dist_log_windows)
+{
+    /* Operands whose convolution defeats the window planner's estimates,
+     * with the long double convolution (range to 1e-4951) as reference:
+     * (1) two narrow bumps 300 apart, so the sum has valleys near e^-900
+     * between bulk values: windows planned plain fail their check and run
+     * again tilted or exactly; (2) probabilities on even values only, so
+     * every odd output is exactly 0: its logarithm must be -INFINITY, and
+     * the windows around the zeros run exactly. */
+    enum { L = 400 };
+    clconv_runtime *rt = test_runtime();
+    double a[L], *lg = malloc((2 * L - 1) * sizeof *lg), *v = malloc((2 * L - 1) * sizeof *v);
+    long double al[L], ref[2 * L - 1];
+    ck_assert_ptr_nonnull(lg);
+    ck_assert_ptr_nonnull(v);
+    for (int pass = 0; pass < 2; pass++) {
+        double sum = 0;
+        for (int i = 0; i < L; i++) {
+            const double x1 = (i - 50) / 2.5, x2 = (i - 350) / 2.5;
+            a[i] = pass == 0 ? exp(-0.5 * x1 * x1) + exp(-0.5 * x2 * x2)
+                             : (i % 2 ? 0 : 1 + (i % 7));
+            sum += a[i];
+        }
+        for (int i = 0; i < L; i++) al[i] = a[i] /= sum;
+        conv_ld(al, L, al, L, ref);
+        clconv_dist *d = make_1d(rt, a, L, 0), *s;
+        ASSERT_OK(rt, clconv_dist_sum(rt, d, d, NULL, &s));
+        ASSERT_OK(rt, clconv_dist_read_log(s, lg));
+        ASSERT_OK(rt, clconv_dist_read(s, v));
+        for (int n = 0; n < 2 * L - 1; n++) {
+            if (ref[n] == 0) {
+                ck_assert_msg(lg[n] == -INFINITY && v[n] == 0, "pass %d: entry %d: %g, %g",
+                              pass, n, lg[n], v[n]);
+                continue;
+            }
+            ck_assert_msg(fabsl(lg[n] - logl(ref[n])) <= 1e-9,
+                          "pass %d: log entry %d is %.17g, want %.17Lg", pass, n, lg[n],
+                          logl(ref[n]));
+        }
+        if (pass == 0) ck_assert_msg(logl(ref[L - 1 - 150]) < -650, "no deep valley");
+        clconv_dist_destroy(s);
+        clconv_dist_destroy(d);
+    }
+    free(lg);
+    free(v);
+}
+END_TEST
+
+START_TEST(test_dist_create_log)
+{
+    clconv_runtime *rt = test_runtime();
+    /* A PMF whose entries lie below float64's range: 1 - 2e-400 at 0 and
+     * 1e-400 at 1 and 2, given as logarithms. */
+    const double tiny = -400 * log(10.0);
+    const double lp[3] = {log1p(-2e-300) /* about 0 */, tiny, tiny};
+    clconv_dist_layout l = {1, {3, 1}, {5, 0}, 0.0};
+    clconv_dist *d = NULL, *s;
+    ASSERT_OK(rt, clconv_dist_create_log(rt, lp, &l, 0, &d));
+    double v[3], back[3];
+    ASSERT_OK(rt, clconv_dist_read(d, v));
+    ASSERT_OK(rt, clconv_dist_read_log(d, back));
+    ck_assert_double_eq(v[1], 0);
+    ASSERT_LOG(back[1], tiny, 1e-12, "log of 1e-400");
+    /* Their sum: P(S = 14) = 1e-800 at the top. */
+    ASSERT_OK(rt, clconv_dist_sum(rt, d, d, NULL, &s));
+    double sl[5];
+    ASSERT_OK(rt, clconv_dist_read_log(s, sl));
+    ASSERT_LOG(sl[4], 2 * tiny, 1e-9, "log P(S = 14)");
+    ASSERT_LOG(sl[3], log(2.0) + 2 * tiny, 1e-9, "log P(S = 13)");
+    ASSERT_LOG(sl[1], log(2.0) + tiny, 1e-9, "log P(S = 11)");
+    clconv_dist_destroy(s);
+    clconv_dist_destroy(d);
+
+    /* Normalisation subtracts the log of the total; bad logarithms and a
+     * total off 1 are refused with the entry named. */
+    const double un[2] = {log(2.0), log(6.0)};
+    l.len[0] = 2;
+    ASSERT_OK(rt, clconv_dist_create_log(rt, un, &l, CLCONV_DIST_NORMALIZE, &d));
+    ASSERT_OK(rt, clconv_dist_read(d, v));
+    ck_assert_double_eq_tol(v[0], 0.25, 1e-15);
+    clconv_dist_destroy(d);
+    ck_assert_int_eq(clconv_dist_create_log(rt, un, &l, 0, &d), CLCONV_EINVAL);
+    ck_assert_ptr_null(d);
+    ck_assert_ptr_nonnull(strstr(clconv_last_error(rt), "sum to 8"));
+    const double bad[2] = {0, NAN}, inf[2] = {INFINITY, 0}, none[2] = {-INFINITY, -INFINITY};
+    ck_assert_int_eq(clconv_dist_create_log(rt, bad, &l, 0, &d), CLCONV_EINVAL);
+    ck_assert_ptr_nonnull(strstr(clconv_last_error(rt), "entry 1"));
+    ck_assert_int_eq(clconv_dist_create_log(rt, inf, &l, 0, &d), CLCONV_EINVAL);
+    ck_assert_int_eq(clconv_dist_create_log(rt, none, &l, CLCONV_DIST_NORMALIZE, &d),
+                     CLCONV_EINVAL);
+    clconv_dist_layout two = {2, {1, 2}, {0, 0}, 0.0};
+    ck_assert_int_eq(clconv_dist_create_log(rt, un, &two, CLCONV_DIST_NORMALIZE, &d),
+                     CLCONV_EINVAL);
+    ck_assert_int_eq(clconv_dist_read_log(NULL, back), CLCONV_EINVAL);
+}
+END_TEST
+
+START_TEST(test_dist_counts)
+{
+    /* Count PMFs against mpmath loggamma values (40 digits). */
+    clconv_runtime *rt = test_runtime();
+    clconv_dist *c;
+    clconv_dist_layout l;
+    double *lg;
+    ASSERT_OK(rt, clconv_dist_count(rt, CLCONV_COUNT_POISSON, 1000, 0, 0, &c));
+    ASSERT_OK(rt, clconv_dist_layout_get(c, &l));
+    lg = malloc(l.len[0] * sizeof *lg);
+    ASSERT_OK(rt, clconv_dist_read_log(c, lg));
+    ck_assert_int_eq(l.offset[0], 0);
+    ck_assert_msg(l.len[0] > 1200 && l.len[0] < 1500, "poisson(1000) has %zu entries", l.len[0]);
+    ASSERT_LOG(lg[0], -1000, 1e-9, "poisson(1000) at 0");
+    ASSERT_LOG(lg[1], log(1000.0) - 1000, 1e-9, "poisson(1000) at 1");
+    free(lg);
+    clconv_dist_destroy(c);
+
+    ASSERT_OK(rt, clconv_dist_count(rt, CLCONV_COUNT_BINOMIAL, 5000, 0.999, 0, &c));
+    ASSERT_OK(rt, clconv_dist_layout_get(c, &l));
+    ck_assert_uint_eq(l.len[0], 5001);
+    lg = malloc(l.len[0] * sizeof *lg);
+    ASSERT_OK(rt, clconv_dist_read_log(c, lg));
+    ASSERT_LOG(lg[0], -34538.77639491068526, 1e-8, "binomial(5000, 0.999) at 0");
+    ASSERT_LOG(lg[5000], 5000 * log1p(-0.001), 1e-9, "binomial(5000, 0.999) at 5000");
+    free(lg);
+    clconv_dist_destroy(c);
+
+    ASSERT_OK(rt, clconv_dist_count(rt, CLCONV_COUNT_NEGBIN, 2.5, 0.01, 0, &c));
+    ASSERT_OK(rt, clconv_dist_layout_get(c, &l));
+    lg = malloc(l.len[0] * sizeof *lg);
+    ASSERT_OK(rt, clconv_dist_read_log(c, lg));
+    ASSERT_LOG(lg[0], -11.51292546497022842, 1e-9, "negbin(2.5, 0.01) at 0");
+    ASSERT_LOG(lg[1000], -11.484437519300787914, 1e-9, "negbin(2.5, 0.01) at 1000");
+    free(lg);
+    clconv_dist_destroy(c);
+
+    ASSERT_OK(rt, clconv_dist_count(rt, CLCONV_COUNT_GEOMETRIC, 0.9, 0, 0, &c));
+    ASSERT_OK(rt, clconv_dist_layout_get(c, &l));
+    lg = malloc(l.len[0] * sizeof *lg);
+    ASSERT_OK(rt, clconv_dist_read_log(c, lg));
+    ASSERT_LOG(lg[0], log(0.9), 1e-12, "geometric(0.9) at 0");
+    ASSERT_LOG(lg[l.len[0] - 1], log(0.9) + (double)(l.len[0] - 1) * log(0.1), 1e-9,
+               "geometric(0.9) at its last entry");
+    free(lg);
+    clconv_dist_destroy(c);
+
+    /* Bad parameters name themselves. */
+    ck_assert_int_eq(clconv_dist_count(rt, CLCONV_COUNT_POISSON, -1, 0, 0, &c), CLCONV_EINVAL);
+    ck_assert_ptr_null(c);
+    ck_assert_ptr_nonnull(strstr(clconv_last_error(rt), "poisson"));
+    ck_assert_int_eq(clconv_dist_count(rt, CLCONV_COUNT_BINOMIAL, 2.5, 0.5, 0, &c), CLCONV_EINVAL);
+    ck_assert_int_eq(clconv_dist_count(rt, CLCONV_COUNT_BINOMIAL, 10, 1.5, 0, &c), CLCONV_EINVAL);
+    ck_assert_int_eq(clconv_dist_count(rt, CLCONV_COUNT_NEGBIN, 2, 0, 0, &c), CLCONV_EINVAL);
+    ck_assert_int_eq(clconv_dist_count(rt, CLCONV_COUNT_GEOMETRIC, NAN, 0, 0, &c), CLCONV_EINVAL);
+    ck_assert_int_eq(clconv_dist_count(rt, CLCONV_COUNT_POISSON, 3, 0, 0.5, &c), CLCONV_EINVAL);
+    ck_assert_int_eq(clconv_dist_count(rt, (clconv_count_family)99, 1, 1, 0, &c), CLCONV_EINVAL);
+}
+END_TEST
+
+START_TEST(test_dist_compound_poisson)
+{
+    /* N ~ Poisson(1000), X uniform on 1..10: P(S = 0) = e^-1000, mean
+     * 1000 * 5.5 = 5500, variance 1000 * E[X^2] = 1000 * 38.5 = 38500.
+     * log P(S = s) for s = 1, 2, 15 by mpmath: sum over n of the Poisson
+     * weight times the exact count of n-tuples summing to s over 10^n. */
+    clconv_runtime *rt = test_runtime();
+    double u[10];
+    for (int i = 0; i < 10; i++) u[i] = 0.1;
+    clconv_dist *x = make_1d(rt, u, 10, 1), *n, *s;
+    ASSERT_OK(rt, clconv_dist_count(rt, CLCONV_COUNT_POISSON, 1000, 0, 0, &n));
+    ASSERT_OK(rt, clconv_dist_compound(rt, n, x, NULL, &s));
+    clconv_dist_layout l;
+    ASSERT_OK(rt, clconv_dist_layout_get(s, &l));
+    ck_assert_int_eq(l.offset[0], 0);
+    double *lg = malloc(l.len[0] * sizeof *lg);
+    ASSERT_OK(rt, clconv_dist_read_log(s, lg));
+    ASSERT_LOG(lg[0], -1000, 1e-9, "log P(S = 0)");
+    ASSERT_LOG(lg[1], -995.39482981401190863, 1e-9, "log P(S = 1)");
+    ASSERT_LOG(lg[2], -991.46300418128758286, 1e-9, "log P(S = 2)");
+    ASSERT_LOG(lg[15], -956.96279779234567992, 1e-9, "log P(S = 15)");
+    clconv_dist_stats st;
+    ASSERT_OK(rt, clconv_dist_stats_get(s, &st));
+    ck_assert_double_eq_tol(st.total, 1, 1e-12);
+    ck_assert_double_eq_tol(st.mean[0], 5500, 1e-6);
+    ck_assert_double_eq_tol(st.variance[0], 38500, 1e-4);
+    free(lg);
+    clconv_dist_destroy(s);
+
+    /* N = 0 or 2 with probability 1/2 each, X on {-1, 1}: S = 0 w.p. 1/2 +
+     * 1/4, and +-2 w.p. 1/8 each; the support runs from -2 to 2. */
+    static const double c[3] = {0.5, 0, 0.5}, pm[3] = {0.5, 0, 0.5};
+    clconv_dist *cn = make_1d(rt, c, 3, 0), *xs = make_1d(rt, pm, 3, -1);
+    ASSERT_OK(rt, clconv_dist_compound(rt, cn, xs, NULL, &s));
+    double v[5];
+    ASSERT_OK(rt, clconv_dist_layout_get(s, &l));
+    ck_assert_int_eq(l.offset[0], -2);
+    ck_assert_uint_eq(l.len[0], 5);
+    ASSERT_OK(rt, clconv_dist_read(s, v));
+    ck_assert_double_eq_tol(v[0], 0.125, 1e-15);
+    ck_assert_double_eq_tol(v[1], 0, 1e-300);
+    ck_assert_double_eq_tol(v[2], 0.75, 1e-15);
+    ck_assert_double_eq_tol(v[4], 0.125, 1e-15);
+    clconv_dist_destroy(s);
+
+    /* The count must be discrete on 0, 1, ...; the severity discrete. */
+    clconv_dist *neg = make_1d(rt, c, 3, -1);
+    ck_assert_int_eq(clconv_dist_compound(rt, neg, x, NULL, &s), CLCONV_EINVAL);
+    ck_assert_ptr_null(s);
+    clconv_dist_layout dl = {1, {10, 1}, {0, 0}, 0.5};
+    clconv_dist *dens;
+    for (int i = 0; i < 10; i++) u[i] = 0.2;
+    ASSERT_OK(rt, clconv_dist_create(rt, u, &dl, 0, &dens));
+    ck_assert_int_eq(clconv_dist_compound(rt, n, dens, NULL, &s), CLCONV_EINVAL);
+    ck_assert_int_eq(clconv_dist_compound(rt, NULL, x, NULL, &s), CLCONV_EINVAL);
+    clconv_dist_destroy(dens);
+    clconv_dist_destroy(neg);
+    clconv_dist_destroy(cn);
+    clconv_dist_destroy(xs);
+    clconv_dist_destroy(n);
+    clconv_dist_destroy(x);
+}
+END_TEST
+
+START_TEST(test_dist_too_big)
+{
+    /* A power whose result fits one allocation but whose job (the
+     * intermediates and FFT work areas beside it) exceeds the device's
+     * memory fails at once, naming the need and the limit, instead of
+     * running until the driver aborts. */
+    clconv_runtime *rt = test_runtime();
+    clconv_device_info info;
+    ASSERT_OK(rt, clconv_runtime_device(rt, &info));
+    static const double six[6] = {1 / 6., 1 / 6., 1 / 6., 1 / 6., 1 / 6., 1 / 6.};
+    clconv_dist *die = make_1d(rt, six, 6, 1), *s = NULL;
+    uint64_t bytes = info.global_mem_bytes / 8;
+    if (bytes > info.max_alloc_bytes) bytes = info.max_alloc_bytes;
+    const uint64_t n = bytes / sizeof(double) / 5;
+    const int status = clconv_dist_power(rt, die, n, NULL, &s);
+    ck_assert_msg(status == CLCONV_EDEVMEM || status == CLCONV_ENOMEM,
+                  "%llu dice: status %d (%s)", (unsigned long long)n, status,
+                  clconv_last_error(rt));
+    ck_assert_ptr_null(s);
+    ck_assert_ptr_nonnull(strstr(clconv_last_error(rt), "GiB"));
+    clconv_dist_destroy(die);
+}
+END_TEST
+
 Suite *clconv_test_suite_dist(void)
 {
     Suite *s = suite_create("dist");
@@ -860,6 +1392,7 @@ Suite *clconv_test_suite_dist(void)
     tcase_add_test(exact, test_dist_offsets);
     tcase_add_test(exact, test_dist_uniform_densities);
     tcase_add_test(exact, test_dist_2d);
+    tcase_add_test(exact, test_dist_2d_power_steps);
     suite_add_tcase(s, exact);
 
     TCase *sums = test_tcase("sums");
@@ -878,5 +1411,18 @@ Suite *clconv_test_suite_dist(void)
     tcase_add_test(summaries, test_dist_errors);
     tcase_add_test(summaries, test_dist_concurrent_reads);
     suite_add_tcase(s, summaries);
+
+    TCase *logs = test_tcase("logs");
+    tcase_add_test(logs, test_dist_log_fair_dice);
+    tcase_add_test(logs, test_dist_log_poisson_binomial);
+    tcase_add_test(logs, test_dist_log_at_scale);
+    tcase_add_test(logs, test_dist_log_binomial_sf);
+    tcase_add_test(logs, test_dist_density_sf);
+    tcase_add_test(logs, test_dist_log_windows);
+    tcase_add_test(logs, test_dist_create_log);
+    tcase_add_test(logs, test_dist_counts);
+    tcase_add_test(logs, test_dist_compound_poisson);
+    tcase_add_test(logs, test_dist_too_big);
+    suite_add_tcase(s, logs);
     return s;
 }
