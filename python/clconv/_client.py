@@ -250,21 +250,44 @@ class Client:
             raise cls(e.code, message) from None
 
     # -- the backend interface of clconv._signal ---------------------------
-    def _conv(self, x: np.ndarray, h: np.ndarray, mode: str, method: str, correlate: bool,
-             dims: int) -> np.ndarray:
+    @staticmethod
+    def _params(mode: str, method: str, correlate: bool, x: np.ndarray, boundary: str,
+                cval: float, origin: str) -> dict:
         params = {"mode": mode, "method": method, "correlate": int(correlate),
-                  "precision": "f64" if x.dtype == np.float64 else "f32", "batch": 1}
-        body = self._request(f"/v1/conv{dims}d", params,
-                             [("input", _npy(x)), ("kernel", _npy(h))])
+                  "precision": "f64" if x.dtype == np.float64 else "f32"}
+        if boundary != "none":
+            # repr: the shortest text that reads back as the same double.
+            params.update(boundary=boundary, cval=repr(float(cval)), origin=origin)
+        return params
+
+    def _post_conv(self, dims: int, params: dict, parts) -> np.ndarray:
+        body = self._request(f"/v1/conv{dims}d", params, [(n, _npy(a)) for n, a in parts])
         return np.load(io.BytesIO(body), allow_pickle=False)
 
+    def _conv(self, x: np.ndarray, h: np.ndarray, mode: str, method: str, correlate: bool,
+             dims: int, boundary: str = "none", cval: float = 0.0,
+             origin: Sequence[int] = (0, 0)) -> np.ndarray:
+        o = f"{int(origin[0])}" if dims == 1 else f"{int(origin[0])},{int(origin[1])}"
+        params = self._params(mode, method, correlate, x, boundary, cval, o)
+        params["batch"] = 1
+        return self._post_conv(dims, params, [("input", x), ("kernel", h)])
+
     def _conv_separable(self, x: np.ndarray, kcol: np.ndarray, krow: np.ndarray, mode: str,
-                       method: str, correlate: bool) -> np.ndarray:
-        params = {"mode": mode, "method": method, "correlate": int(correlate),
-                  "precision": "f64" if x.dtype == np.float64 else "f32", "batch": 1}
-        body = self._request("/v1/conv2d", params,
-                             [("input", _npy(x)), ("kcol", _npy(kcol)), ("krow", _npy(krow))])
-        return np.load(io.BytesIO(body), allow_pickle=False)
+                       method: str, correlate: bool, boundary: str = "none", cval: float = 0.0,
+                       origin: Sequence[int] = (0, 0)) -> np.ndarray:
+        params = self._params(mode, method, correlate, x, boundary, cval,
+                              f"{int(origin[0])},{int(origin[1])}")
+        params["batch"] = 1
+        return self._post_conv(2, params, [("input", x), ("kcol", kcol), ("krow", krow)])
+
+    def _conv_axis(self, x: np.ndarray, h: np.ndarray, correlate: bool, boundary: str,
+                   cval: float, origin: int) -> np.ndarray:
+        # The service runs conv1d along an axis as _Local._conv_axis does
+        # (clconv_conv1d for the last axis, else clconv_conv2d with a column
+        # kernel), so the answer is the same bytes.
+        params = self._params("same", "auto", correlate, x, boundary, cval, f"{int(origin)}")
+        params["axis"] = 1
+        return self._post_conv(1, params, [("input", x), ("kernel", h)])
 
     # -- the package's functions -------------------------------------------
     def devices(self) -> List[dict]:

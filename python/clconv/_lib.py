@@ -19,6 +19,8 @@ F32, F64 = 0, 1
 MODES = {"full": 0, "same": 1, "valid": 2}
 METHODS = {"auto": 0, "direct": 1, "fft": 2}
 METHOD_NAMES = {v: k for k, v in METHODS.items()}
+# enum clconv_boundary; "none" is scipy.signal's zeros with the mode's extent.
+BOUNDARIES = {"none": 0, "constant": 1, "reflect": 2, "mirror": 3, "nearest": 4, "wrap": 5}
 DEVICE_TYPES = {0: "other", 1: "CPU", 2: "GPU", 3: "accelerator"}
 
 
@@ -71,12 +73,15 @@ _ERROR_CLASSES = {-1: InvalidArgumentError, -2: OutOfMemoryError, -5: InvalidArg
 
 
 class ConvOptions(Structure):
-    # The reserved tail stays zero: the header promises that a zero-initialised
-    # struct means the defaults, so fields a newer library appends (boundary
-    # modes, origin) read as their defaults instead of past the end of a
-    # struct this binding sized for an older header.
+    # struct clconv_conv_options field for field: four enums and an int, a
+    # double, two int64; ctypes lays them out as the platform's C compiler
+    # does (48 bytes on x86-64 and arm64, with 4 bytes of padding before
+    # cval), which tests/test_lib.py checks against the compiler and the
+    # header. No zeroed tail: the wheel carries the libclconv built from the
+    # header this mirrors, and a tail would hide a mismatch with a library
+    # named by CLCONV_LIBRARY rather than reveal it.
     _fields_ = [("mode", c_int), ("method", c_int), ("correlate", c_int), ("chosen", c_int),
-                ("_reserved", c_char * 64)]
+                ("boundary", c_int), ("cval", c_double), ("origin", c_int64 * 2)]
 
 
 class DeviceInfo(Structure):
@@ -144,6 +149,8 @@ _SIGNATURES = {
     "clconv_runtime_device": (c_int, [_P, POINTER(DeviceInfo)]),
     "clconv_runtime_cache_stats": (c_int, [_P, POINTER(CacheStats)]),
     "clconv_conv_output_size": (c_int, [c_size_t, c_size_t, c_int, POINTER(c_size_t)]),
+    "clconv_boundary_name": (c_char_p, [c_int]),
+    "clconv_boundary_parse": (c_int, [c_char_p, POINTER(c_int)]),
     "clconv_conv1d_host": (c_int, [_P, c_int, _P, c_size_t, c_size_t, _P, c_size_t, _P,
                                    POINTER(ConvOptions)]),
     "clconv_conv2d_host": (c_int, [_P, c_int, _P, c_size_t, c_size_t, c_size_t, _P, c_size_t,

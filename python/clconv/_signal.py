@@ -32,8 +32,20 @@ def out_len(n: int, k: int, mode: str) -> int:
     return max(n, k) - min(n, k) + 1
 
 
+def conv_options(mode: str, method: str, correlate: bool, boundary: str = "none",
+                 cval: float = 0.0, origin: Sequence[int] = (0, 0)) -> "_lib.ConvOptions":
+    """clconv_conv_options for a job; boundary is a library name ("none":
+    zeros with the mode's extent, scipy.signal's; else an ndimage mode, whose
+    output has the input's shape)."""
+    return _lib.ConvOptions(_lib.MODES[mode], _lib.METHODS[method], int(correlate), 0,
+                            _lib.BOUNDARIES[boundary], float(cval),
+                            (_lib.c_int64 * 2)(int(origin[0]), int(origin[1])))
+
+
 class _Local:
-    """Runs jobs through libclconv on a runtime, in this process."""
+    """Runs jobs through libclconv on a runtime, in this process. Every job
+    takes the library's boundary (a name of _lib.BOUNDARIES), cval and
+    origin (rows, then columns), as clconv_conv_options does."""
 
     __slots__ = ("rt",)
 
@@ -41,12 +53,13 @@ class _Local:
         self.rt = rt
 
     def _conv(self, x: np.ndarray, h: np.ndarray, mode: str, method: str, correlate: bool,
-             dims: int) -> np.ndarray:
+             dims: int, boundary: str = "none", cval: float = 0.0,
+             origin: Sequence[int] = (0, 0)) -> np.ndarray:
         """x: (batch, n) or (batch, rows, cols); h: (k,) or (krows, kcols); both
         C-contiguous of one dtype. Returns (batch, *out) in a new array."""
         rt = self.rt.handle
         dtype = _lib.F64 if x.dtype == np.float64 else _lib.F32
-        opts = _lib.ConvOptions(_lib.MODES[mode], _lib.METHODS[method], int(correlate), 0)
+        opts = conv_options(mode, method, correlate, boundary, cval, origin)
         if dims == 1:
             batch, n = x.shape
             (k,) = h.shape
@@ -66,11 +79,12 @@ class _Local:
         return out
 
     def _conv_separable(self, x: np.ndarray, kcol: np.ndarray, krow: np.ndarray, mode: str,
-                       method: str, correlate: bool) -> np.ndarray:
+                       method: str, correlate: bool, boundary: str = "none", cval: float = 0.0,
+                       origin: Sequence[int] = (0, 0)) -> np.ndarray:
         """x: (batch, rows, cols); the kernel is the outer product of kcol and krow."""
         rt = self.rt.handle
         dtype = _lib.F64 if x.dtype == np.float64 else _lib.F32
-        opts = _lib.ConvOptions(_lib.MODES[mode], _lib.METHODS[method], int(correlate), 0)
+        opts = conv_options(mode, method, correlate, boundary, cval, origin)
         batch, rows, cols = x.shape
         out = _outputs.empty((batch, out_len(rows, kcol.size, mode),
                               out_len(cols, krow.size, mode)), x.dtype)
@@ -80,6 +94,20 @@ class _Local:
         if status != 0:
             raise _lib.error(status, rt)
         return out
+
+    def _conv_axis(self, x: np.ndarray, h: np.ndarray, correlate: bool, boundary: str,
+                   cval: float, origin: int) -> np.ndarray:
+        """x: (outer, n, inner) C-contiguous, convolved along its middle axis
+        with the 1-D kernel h in mode 'same' with a boundary mode, as `clconv
+        serve` runs conv1d with an axis: rows of samples when inner is 1, else
+        outer images of n x inner with an n-tap column kernel, so nothing is
+        transposed. Returns a new array of x's shape."""
+        outer, n, inner = x.shape
+        if inner == 1:
+            return self._conv(x.reshape(outer, n), h, "same", "auto", correlate, 1, boundary,
+                              cval, (origin, 0)).reshape(x.shape)
+        return self._conv(x, h.reshape(-1, 1), "same", "auto", correlate, 2, boundary, cval,
+                          (origin, 0))
 
 
 def local(runtime: Optional[Runtime]) -> _Local:
@@ -190,8 +218,20 @@ def convolve_impl(in1, in2, mode, method, correlate, backend) -> np.ndarray:
     return conv_full_rank(_cast(a, dt), _cast(b, dt), mode, method, correlate, backend)
 
 
-_BOUNDARIES = {"fill": "fill", "pad": "fill", "wrap": "wrap", "circular": "wrap",
-               "symm": "symm", "symmetric": "symm"}
+# scipy.signal's boundary names and the library's boundary for each: 'symm'
+# (d c b a | a b c d) is ndimage's 'reflect', 'wrap' its 'wrap', 'fill' its
+# 'constant' with cval = fillvalue.
+_BOUNDARIES = {"fill": "constant", "pad": "constant", "wrap": "wrap", "circular": "wrap",
+               "symm": "reflect", "symmetric": "reflect"}
+
+
+def _fillvalue(fillvalue) -> float:
+    v = complex(np.asarray(fillvalue).item())
+    if v.imag != 0:
+        raise NotImplementedError(
+            f"fillvalue={fillvalue!r}: clconv convolves real arrays, so the fill value must "
+            "be real")
+    return v.real
 
 
 def convolve2d_impl(in1, in2, mode, boundary, fillvalue, correlate, backend) -> np.ndarray:
@@ -208,25 +248,30 @@ def convolve2d_impl(in1, in2, mode, boundary, fillvalue, correlate, backend) -> 
     dt = float_dtype(a, b)
     if a.size == 0 or b.size == 0:
         raise ValueError("inputs must not be empty")
-    # 'valid' outputs never reach past the input, so the boundary is moot there.
-    if mode != "valid":
-        if _BOUNDARIES[boundary] != "fill":
-            raise NotImplementedError(
-                f"boundary={boundary!r}: libclconv pads with zeros only until the boundary "
-                "modes of clconv_conv_options land; boundary='fill' with fillvalue=0 works")
-        if complex(np.asarray(fillvalue).item()) != 0:
-            raise NotImplementedError(
-                f"fillvalue={fillvalue!r}: libclconv pads with zeros only until the boundary "
-                "modes of clconv_conv_options land")
     a, b = _cast(a, dt), _cast(b, dt)
-    if correlate and mode == "same" and (b.shape[0] % 2 == 0 or b.shape[1] % 2 == 0):
-        # scipy.signal.correlate2d centres 'same' at k//2 of the full
-        # correlation, where scipy.signal.correlate (and the library) start
-        # at (k-1)//2; they differ for even kernel sizes.
-        full = conv_full_rank(a, b, "full", "auto", True, backend)
-        (r, c), (kr, kc) = a.shape, b.shape
-        return np.ascontiguousarray(full[kr // 2:kr // 2 + r, kc // 2:kc // 2 + c])
-    return conv_full_rank(a, b, mode, "auto", correlate, backend)
+    lib_boundary = _BOUNDARIES[boundary]
+    cval = _fillvalue(fillvalue) if lib_boundary == "constant" else 0.0
+    # 'valid' outputs never reach past the input, so the boundary is moot
+    # there; 'full' with zeros outside is the library's own mode.
+    if mode == "valid" or (mode == "full" and lib_boundary == "constant" and cval == 0):
+        return conv_full_rank(a, b, mode, "auto", correlate, backend)
+    if mode == "full":
+        what = (f"fillvalue={fillvalue!r}" if lib_boundary == "constant"
+                else f"boundary={boundary!r}")
+        raise NotImplementedError(
+            f"{what} with mode='full': the library's boundary modes give outputs of the "
+            "input's shape ('same'); use mode='same', or boundary='fill' with fillvalue=0")
+    if lib_boundary == "constant" and cval == 0 and not correlate:
+        return conv_full_rank(a, b, "same", "auto", False, backend)
+    # 'same' through the library's boundary mode: scipy.signal centres an
+    # even kernel one sample before ndimage does, in convolve2d and
+    # correlate2d alike, which origin -1 on that axis reproduces.
+    origin = [-1 if k % 2 == 0 else 0 for k in b.shape]
+    if a.flags.f_contiguous and not a.flags.c_contiguous:
+        return backend._conv(a.T[None], np.ascontiguousarray(b.T), "same", "auto", correlate,
+                             2, lib_boundary, cval, origin[::-1])[0].T
+    return backend._conv(np.ascontiguousarray(a)[None], np.ascontiguousarray(b), "same", "auto",
+                         correlate, 2, lib_boundary, cval, origin)[0]
 
 
 # --------------------------------------------------------------------------
@@ -389,10 +434,13 @@ def convolve2d(in1: ArrayLike, in2: ArrayLike, mode: str = "full", boundary: str
                fillvalue: float = 0, *, runtime: Optional[Runtime] = None) -> np.ndarray:
     """Convolve two 2-D arrays, as scipy.signal.convolve2d.
 
-    ``boundary="fill"`` with ``fillvalue=0`` (the default) runs on the device;
-    other boundaries and fill values raise NotImplementedError until the
-    library has boundary modes, except in ``"valid"`` mode, where the boundary
-    plays no part.
+    ``boundary`` is ``"fill"`` (``fillvalue`` outside), ``"wrap"`` or
+    ``"symm"`` (d c b a | a b c d), read by the library itself in ``"same"``
+    mode (as ndimage's constant, wrap and reflect modes, centred as
+    scipy.signal centres). In ``"valid"`` mode the boundary plays no part;
+    ``"full"`` runs with zeros outside and raises NotImplementedError for
+    another boundary or fill value, since the library's boundary modes give
+    outputs of the input's shape.
 
     Example:
         >>> clconv.convolve2d(np.eye(3), np.ones((2, 2)), mode="valid")
@@ -412,5 +460,8 @@ def correlate2d(in1: ArrayLike, in2: ArrayLike, mode: str = "full", boundary: st
         >>> clconv.correlate2d(np.eye(3), np.array([[1.0, 0.0], [0.0, 2.0]]), mode="valid")
         array([[3., 0.],
                [0., 3.]])
+        >>> clconv.correlate2d(np.eye(2), np.ones((1, 2)), "same", boundary="wrap")
+        array([[1., 1.],
+               [1., 1.]])
     """
     return convolve2d_impl(in1, in2, mode, boundary, fillvalue, True, local(runtime))

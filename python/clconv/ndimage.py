@@ -1,19 +1,24 @@
 """scipy.ndimage's convolution filters over clconv.
 
 scipy.ndimage extends the input past its edges by a boundary mode
-('reflect' by default). libclconv pads with zeros only until its boundary
-modes (fields of clconv_conv_options) land, so for now mode='constant' with
-cval=0 runs, and every other mode raises NotImplementedError naming what is
-missing. All modes go through one place, :func:`_boundary`, so wiring the
-library's modes is a change there and in the backend call.
+('reflect' by default), which libclconv does itself (clconv_conv_options'
+boundary, cval and origin, whose semantics are ndimage's): every mode,
+cval and origin goes to the library, and nothing is padded or sliced here.
+convolve and correlate take 1-D and 2-D arrays (3-D raises
+NotImplementedError until the library convolves 3-D arrays); convolve1d and
+correlate1d run along any axis of an array of any rank, as `clconv serve`
+does, and so do gaussian_filter and uniform_filter, one axis after another
+as scipy.ndimage runs them, or as one separable 2-D call where an image
+has one mode on both axes.
 
 Example:
     >>> from clconv import ndimage
-    >>> ndimage.correlate1d(np.array([1.0, 2.0, 3.0]), [1.0, 1.0, 1.0], mode="constant")
-    array([3., 6., 5.])
+    >>> ndimage.correlate1d(np.array([1.0, 2.0, 3.0]), [1.0, 1.0, 1.0])
+    array([4., 6., 8.])
 """
 from __future__ import annotations
 
+import operator
 from typing import Optional, Sequence, Union
 
 import numpy as np
@@ -24,29 +29,33 @@ from ._runtime import Runtime
 __all__ = ["convolve", "correlate", "convolve1d", "correlate1d", "gaussian_filter",
            "uniform_filter"]
 
-_MODES = ("reflect", "constant", "nearest", "mirror", "wrap", "grid-constant", "grid-mirror",
-          "grid-wrap", "grid-reflect")
+# scipy.ndimage's mode names (scipy 1.10) and the library's boundary for
+# each. The grid- names differ from their plain ones only in interpolation
+# (scipy.ndimage.map_coordinates and friends); its filters treat
+# 'grid-constant' as 'constant', 'grid-mirror' as 'reflect' and 'grid-wrap'
+# as 'wrap'.
+_MODES = {"reflect": "reflect", "grid-mirror": "reflect", "constant": "constant",
+          "grid-constant": "constant", "nearest": "nearest", "mirror": "mirror",
+          "wrap": "wrap", "grid-wrap": "wrap"}
 _Modes = Union[str, Sequence[str]]
 
 
-def _boundary(mode: str, cval: float) -> str:
-    """The library's boundary for an ndimage mode, or NotImplementedError."""
-    if mode not in _MODES:
+def _boundary(mode) -> str:
+    """The library's boundary for an ndimage mode; RuntimeError for others,
+    as scipy.ndimage raises."""
+    if not isinstance(mode, str) or mode not in _MODES:
         raise RuntimeError("boundary mode not supported")
-    if mode in ("constant", "grid-constant") and cval == 0:
-        return "zero"
-    what = f"mode={mode!r}" if mode not in ("constant", "grid-constant") else f"cval={cval!r}"
-    raise NotImplementedError(
-        f"{what}: needs the boundary modes being added to libclconv's clconv_conv_options; "
-        "until then only mode='constant' with cval=0.0 runs")
+    return _MODES[mode]
 
 
-def _input(input) -> np.ndarray:
+def _input(input, any_rank: bool = False):
     a = np.asarray(input)
     dt = _signal.float_dtype(a)
-    if a.ndim > 2:
+    if a.ndim > 2 and not any_rank:
         raise NotImplementedError(
-            f"{a.ndim}-D arrays: libclconv filters 1-D and 2-D arrays")
+            f"{a.ndim}-D arrays: libclconv convolves 1-D and 2-D arrays with a 1-D or 2-D "
+            "kernel (3-D convolution is not in the library yet); convolve1d, correlate1d, "
+            "gaussian_filter and uniform_filter take any rank")
     return a, dt
 
 
@@ -91,81 +100,102 @@ def _per_axis(value, ndim: int, name: str) -> list:
     return value
 
 
-def _correlate_zero(a: np.ndarray, w: np.ndarray, origins, backend) -> np.ndarray:
-    """ndimage.correlate with zeros outside a (N = 1 or 2 dimensions), as a
-    signal correlation: 'same' when every origin is 0, else a window of the
-    full output. Output entry i sums w[j] * a[i + j - (k//2 + origin)]."""
-    for k, o in zip(w.shape, origins):
-        if k // 2 + o < 0 or k // 2 + o >= k:
-            raise ValueError("invalid origin")
-    if not any(origins):
-        return _signal.conv_full_rank(a, w, "same", "auto", True, backend)
-    full = _signal.conv_full_rank(a, w, "full", "auto", True, backend)
-    sl = tuple(slice(k - 1 - (k // 2 + o), k - 1 - (k // 2 + o) + n)
-               for n, k, o in zip(a.shape, w.shape, origins))
-    return np.ascontiguousarray(full[sl])
+def _check_origin(k: int, origin: int) -> None:
+    """ndimage's rule, which is also the library's: the kernel's centre k//2
+    + origin must be one of its taps."""
+    if k // 2 + origin < 0 or k // 2 + origin >= k:
+        raise ValueError("invalid origin")
 
 
-def _correlate_axis(a: np.ndarray, w: np.ndarray, axis: int, origin: int,
-                    backend) -> np.ndarray:
-    """correlate1d with zeros outside: a 1-D kernel shaped along axis."""
-    shape = [1] * a.ndim
-    shape[axis] = w.size
-    origins = [0] * a.ndim
-    origins[axis] = origin
-    return _correlate_zero(a, w.reshape(shape), origins, backend)
+def _along_axis(a: np.ndarray, w: np.ndarray, axis: int, correlate: bool, boundary: str,
+                cval: float, origin: int, backend) -> np.ndarray:
+    """a (any rank, w's dtype) convolved along axis with the 1-D kernel w
+    through the library's boundary mode; a new array of a's shape."""
+    if a.size == 0:
+        return a.copy()
+    if a.ndim == 0:
+        return _along_axis(a.reshape(1), w, 0, correlate, boundary, cval, origin,
+                           backend).reshape(())
+    # A Fortran-ordered array is the C-ordered transpose, with the axis
+    # counted from the other end: no copy either way.
+    if a.flags.f_contiguous and not a.flags.c_contiguous:
+        return _along_axis(a.T, w, a.ndim - 1 - axis, correlate, boundary, cval, origin,
+                           backend).T
+    x = np.ascontiguousarray(a)
+    outer = int(np.prod(x.shape[:axis], dtype=np.int64))
+    inner = int(np.prod(x.shape[axis + 1:], dtype=np.int64))
+    res = backend._conv_axis(x.reshape(outer, x.shape[axis], inner), np.ascontiguousarray(w),
+                             correlate, boundary, cval, origin)
+    return res.reshape(a.shape)
+
+
+def _conv2d(a: np.ndarray, w: np.ndarray, correlate: bool, boundary: str, cval: float,
+            origins, backend) -> np.ndarray:
+    """An image a convolved with a 2-D kernel w of its dtype through the
+    library's boundary mode; a Fortran image as its C-ordered transpose."""
+    if a.size == 0:
+        return a.copy()
+    if a.flags.f_contiguous and not a.flags.c_contiguous:
+        return backend._conv(a.T[None], np.ascontiguousarray(w.T), "same", "auto", correlate,
+                             2, boundary, cval, origins[::-1])[0].T
+    return backend._conv(np.ascontiguousarray(a)[None], np.ascontiguousarray(w), "same", "auto",
+                         correlate, 2, boundary, cval, origins)[0]
 
 
 # --------------------------------------------------------------------------
 # Implementations, shared by the in-process functions and clconv.Client
 # --------------------------------------------------------------------------
 
-def correlate1d_impl(input, weights, axis, output, mode, cval, origin, backend):
-    a, dt = _input(input)
+def _weights1d(weights) -> np.ndarray:
     w = np.asarray(weights, dtype=np.float64)
     if w.ndim != 1 or w.shape[0] < 1:
         raise RuntimeError("no filter weights given")
+    return w
+
+
+def correlate1d_impl(input, weights, axis, output, mode, cval, origin, backend,
+                     convolution=False):
+    a, dt = _input(input, any_rank=True)
+    w = _weights1d(weights)
     axis = _axis(axis, a.ndim)
-    if (len(w) // 2 + origin < 0) or (len(w) // 2 + origin >= len(w)):
-        raise ValueError("invalid origin")
-    _boundary(mode, cval)
+    origin = operator.index(origin)
+    _check_origin(len(w), origin)
+    boundary = _boundary(mode)
     dt, out = _output(output, a, dt)
-    res = _correlate_axis(a.astype(dt, copy=False), w.astype(dt), axis, origin, backend)
+    # The library's convolution places the kernel as ndimage.convolve1d does
+    # (origin and even lengths included), so convolution needs no flipping.
+    res = _along_axis(a.astype(dt, copy=False), w.astype(dt), axis, not convolution, boundary,
+                      float(cval), origin, backend)
     return _finish(res, out)
 
 
 def convolve1d_impl(input, weights, axis, output, mode, cval, origin, backend):
-    w = np.asarray(weights, dtype=np.float64)[::-1]
-    origin = -origin
-    if not len(w) & 1:
-        origin -= 1
-    return correlate1d_impl(input, w, axis, output, mode, cval, origin, backend)
+    return correlate1d_impl(input, weights, axis, output, mode, cval, origin, backend, True)
 
 
 def correlate_impl(input, weights, output, mode, cval, origin, convolution, backend):
     a, dt = _input(input)
     w = np.asarray(weights, dtype=np.float64)
-    origins = _origins(origin, a.ndim)
+    origins = _origins(origin, max(a.ndim, 1))
     if w.ndim != a.ndim:
         raise RuntimeError("filter weights array has incorrect shape.")
     if w.size == 0:
         raise RuntimeError("no filter weights given")
-    if convolution:
-        w = w[tuple(slice(None, None, -1) for _ in range(w.ndim))]
-        for i in range(len(origins)):
-            origins[i] = -origins[i]
-            if not w.shape[i] & 1:
-                origins[i] -= 1
     for k, o in zip(w.shape, origins):
-        if k // 2 + o < 0 or k // 2 + o >= k:
-            raise ValueError("invalid origin")
-    _boundary(mode, cval)
+        _check_origin(k, o)
+    boundary = _boundary(mode)
     dt, out = _output(output, a, dt)
-    res = _correlate_zero(a.astype(dt, copy=False), w.astype(dt), origins, backend)
+    a, w = a.astype(dt, copy=False), w.astype(dt)
+    if a.ndim <= 1:
+        res = _along_axis(a, w.reshape(-1), 0, not convolution, boundary, float(cval),
+                          origins[0], backend)
+    else:
+        res = _conv2d(a, w, not convolution, boundary, float(cval), origins, backend)
     return _finish(res, out)
 
 
 def _axis(axis: int, ndim: int) -> int:
+    axis = operator.index(axis)
     if axis < -ndim or axis >= ndim:
         raise ValueError(f"invalid axis {axis} for a {ndim}-D input")
     return axis % ndim
@@ -194,61 +224,79 @@ def _gaussian_kernel1d(sigma: float, order: int, radius: int) -> np.ndarray:
     return q * phi_x
 
 
-def _separable(a: np.ndarray, dt: np.dtype, weights: list, origins: list, backend):
-    """Correlate a with one 1-D kernel per axis (None: that axis untouched),
-    zeros outside: one separable pass for 2-D, else one 1-D pass per axis."""
+def _separable(a: np.ndarray, dt: np.dtype, weights: list, boundaries: list, cval: float,
+               origins: list, backend) -> np.ndarray:
+    """Correlate a with one 1-D kernel per axis (None: that axis untouched)
+    through each axis' boundary mode: one separable 2-D call for an image
+    filtered on both axes with one mode, else one pass per axis, in axis
+    order, as scipy.ndimage runs them."""
     a = a.astype(dt, copy=False)
     todo = [i for i, w in enumerate(weights) if w is not None]
     if not todo:
         return a.copy()
-    if a.ndim == 2 and len(todo) == 2 and not any(origins):
-        x = np.ascontiguousarray(a)
-        res = backend._conv_separable(x[None], weights[0].astype(dt), weights[1].astype(dt),
-                                     "same", "auto", True)
-        return res[0]
+    # A separable call reads cval outside the image in 2-D, where the second
+    # of scipy's passes reads it outside the first pass's result, which is
+    # cval * sum(kcol) there: the same only for cval 0 or a column kernel
+    # summing to 1 (Gaussians and boxes, not derivatives).
+    kcol_sum = float(np.sum(weights[0])) if weights[0] is not None else 0.0
+    same_outside = (boundaries[0] != "constant" or cval == 0
+                    or abs(kcol_sum - 1.0) <= 8 * np.finfo(np.float64).eps * len(weights[0]))
+    if (a.ndim == 2 and len(todo) == 2 and boundaries[0] == boundaries[1] and same_outside
+            and a.size):
+        kcol, krow = weights[0].astype(dt), weights[1].astype(dt)
+        if a.flags.f_contiguous and not a.flags.c_contiguous:
+            return backend._conv_separable(a.T[None], krow, kcol, "same", "auto", True,
+                                           boundaries[0], cval, origins[::-1])[0].T
+        return backend._conv_separable(np.ascontiguousarray(a)[None], kcol, krow, "same",
+                                       "auto", True, boundaries[0], cval, origins)[0]
     for i in todo:
-        a = _correlate_axis(a, weights[i].astype(dt), i, origins[i], backend)
+        a = _along_axis(a, weights[i].astype(dt), i, True, boundaries[i], cval, origins[i],
+                        backend)
     return a
 
 
 def gaussian_filter_impl(input, sigma, order, output, mode, cval, truncate, radius, backend):
-    a, dt = _input(input)
+    a, dt = _input(input, any_rank=True)
     dt, out = _output(output, a, dt)
-    sigmas = _per_axis(sigma, a.ndim, "sigma")
-    orders = _per_axis(order, a.ndim, "order")
-    modes = _per_axis(mode, a.ndim, "mode")
-    radii = _per_axis(radius, a.ndim, "radius")
-    weights: list = [None] * a.ndim
-    for i in range(a.ndim):
+    nd = a.ndim
+    sigmas = _per_axis(sigma, nd, "sigma")
+    orders = _per_axis(order, nd, "order")
+    modes = _per_axis(mode, nd, "mode")
+    radii = _per_axis(radius, nd, "radius")
+    weights: list = [None] * nd
+    boundaries: list = [None] * nd
+    for i in range(nd):
         s = float(sigmas[i])
         if s <= 1e-15:
             continue
-        _boundary(modes[i], cval)
+        boundaries[i] = _boundary(modes[i])
         r = int(float(truncate) * s + 0.5) if radii[i] is None else int(radii[i])
         if radii[i] is not None and r < 0:
             raise ValueError("Radius must be a nonnegative integer.")
+        # As gaussian_filter1d: the reversed kernel, correlated.
         weights[i] = _gaussian_kernel1d(s, int(orders[i]), r)[::-1].copy()
-    res = _separable(a, dt, weights, [0] * a.ndim, backend)
+    res = _separable(a, dt, weights, boundaries, float(cval), [0] * nd, backend)
     return _finish(res, out)
 
 
 def uniform_filter_impl(input, size, output, mode, cval, origin, backend):
-    a, dt = _input(input)
+    a, dt = _input(input, any_rank=True)
     dt, out = _output(output, a, dt)
-    sizes = [int(s) for s in _per_axis(size, a.ndim, "size")]
-    modes = _per_axis(mode, a.ndim, "mode")
-    origins = _origins(origin, a.ndim)
-    weights: list = [None] * a.ndim
-    for i in range(a.ndim):
+    nd = a.ndim
+    sizes = [int(s) for s in _per_axis(size, nd, "size")]
+    modes = _per_axis(mode, nd, "mode")
+    origins = _origins(origin, nd)
+    weights: list = [None] * nd
+    boundaries: list = [None] * nd
+    for i in range(nd):
         if sizes[i] < 1:
             raise RuntimeError("incorrect filter size")
         if sizes[i] <= 1:
             continue
-        if (sizes[i] // 2 + origins[i] < 0) or (sizes[i] // 2 + origins[i] >= sizes[i]):
-            raise ValueError("invalid origin")
-        _boundary(modes[i], cval)
+        _check_origin(sizes[i], origins[i])
+        boundaries[i] = _boundary(modes[i])
         weights[i] = np.full(sizes[i], 1.0 / sizes[i])
-    res = _separable(a, dt, weights, origins, backend)
+    res = _separable(a, dt, weights, boundaries, float(cval), origins, backend)
     return _finish(res, out)
 
 
@@ -261,12 +309,20 @@ def correlate1d(input, weights, axis: int = -1, output=None, mode: str = "reflec
                 runtime: Optional[Runtime] = None) -> np.ndarray:
     """Correlate along one axis with 1-D weights, as scipy.ndimage.correlate1d.
 
-    Runs with ``mode="constant", cval=0.0``; other modes raise
-    NotImplementedError until libclconv has boundary modes.
+    ``mode`` is one of scipy.ndimage's: ``"reflect"`` (d c b a | a b c d),
+    ``"constant"`` (``cval`` outside), ``"nearest"``, ``"mirror"`` (d c b |
+    a b c d), ``"wrap"``, or ``"grid-mirror"``, ``"grid-constant"``,
+    ``"grid-wrap"`` (for filters the same as reflect, constant, wrap).
+    ``origin`` shifts the kernel as in SciPy. The library reads the input
+    through the mode itself, for kernels longer than the input too. Any
+    rank; float32 stays float32. ``output`` is an array to write into (of
+    the input's shape) or a dtype.
 
     Example:
         >>> correlate1d(np.array([1.0, 2.0, 3.0]), [1.0, 0.0, -1.0], mode="constant")
         array([-2., -2.,  2.])
+        >>> correlate1d(np.array([1.0, 2.0, 3.0]), [1.0, 0.0, -1.0])
+        array([-1., -2., -1.])
     """
     return correlate1d_impl(input, weights, axis, output, mode, cval, origin,
                             _signal.local(runtime))
@@ -290,9 +346,10 @@ def convolve1d(input, weights, axis: int = -1, output=None, mode: str = "reflect
 def correlate(input, weights, output=None, mode: str = "reflect", cval: float = 0.0,
               origin: Union[int, Sequence[int]] = 0, *,
               runtime: Optional[Runtime] = None) -> np.ndarray:
-    """Multidimensional correlation, as scipy.ndimage.correlate (1-D and 2-D).
+    """Multidimensional correlation, as scipy.ndimage.correlate (1-D and 2-D;
+    3-D raises NotImplementedError until the library convolves 3-D arrays).
 
-    Modes as in :func:`correlate1d`.
+    Modes as in :func:`correlate1d`; ``origin`` a number or one per axis.
 
     Example:
         >>> correlate(np.eye(2), np.ones((2, 2)), mode="constant")
@@ -306,9 +363,10 @@ def correlate(input, weights, output=None, mode: str = "reflect", cval: float = 
 def convolve(input, weights, output=None, mode: str = "reflect", cval: float = 0.0,
              origin: Union[int, Sequence[int]] = 0, *,
              runtime: Optional[Runtime] = None) -> np.ndarray:
-    """Multidimensional convolution, as scipy.ndimage.convolve (1-D and 2-D).
+    """Multidimensional convolution, as scipy.ndimage.convolve (1-D and 2-D;
+    3-D raises NotImplementedError until the library convolves 3-D arrays).
 
-    Modes as in :func:`correlate1d`.
+    Modes as in :func:`correlate1d`; ``origin`` a number or one per axis.
 
     Example:
         >>> convolve(np.eye(2), np.ones((2, 2)), mode="constant")
@@ -323,14 +381,18 @@ def gaussian_filter(input, sigma, order: Union[int, Sequence[int]] = 0, output=N
                     mode: _Modes = "reflect", cval: float = 0.0, truncate: float = 4.0, *,
                     radius: Union[None, int, Sequence[int]] = None,
                     runtime: Optional[Runtime] = None) -> np.ndarray:
-    """Gaussian filter, as scipy.ndimage.gaussian_filter (1-D and 2-D), run as
-    one separable pass.
+    """Gaussian filter, as scipy.ndimage.gaussian_filter: an image with one
+    mode on both axes in one separable library call, other arrays one axis
+    after another (any rank).
 
-    Modes as in :func:`correlate1d`.
+    Modes as in :func:`correlate1d` (``mode`` may be one per axis); ``order``
+    (derivatives), ``truncate`` and ``radius`` as in SciPy.
 
     Example:
         >>> gaussian_filter(np.array([0.0, 0.0, 1.0, 0.0, 0.0]), 1.0, mode="constant").round(3)
         array([0.054, 0.242, 0.399, 0.242, 0.054])
+        >>> gaussian_filter(np.array([1.0, 0.0, 0.0, 0.0, 0.0]), 1.0).round(3)
+        array([0.641, 0.296, 0.058, 0.005, 0.   ])
     """
     return gaussian_filter_impl(input, sigma, order, output, mode, cval, truncate, radius,
                                 _signal.local(runtime))
@@ -340,9 +402,10 @@ def uniform_filter(input, size: Union[int, Sequence[int]] = 3, output=None,
                    mode: _Modes = "reflect", cval: float = 0.0,
                    origin: Union[int, Sequence[int]] = 0, *,
                    runtime: Optional[Runtime] = None) -> np.ndarray:
-    """Uniform (box) filter, as scipy.ndimage.uniform_filter (1-D and 2-D).
+    """Uniform (box) filter, as scipy.ndimage.uniform_filter (any rank, as
+    :func:`gaussian_filter`).
 
-    Modes as in :func:`correlate1d`.
+    Modes as in :func:`correlate1d` (one per axis or one for all).
 
     Example:
         >>> uniform_filter(np.array([0.0, 3.0, 0.0]), 3, mode="constant")

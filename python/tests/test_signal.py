@@ -169,20 +169,48 @@ def test_errors():
         clconv.convolve([1.0], [1.0], runtime="cpu")
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("boundary", ["fill", "pad", "wrap", "circular", "symm", "symmetric"])
 @pytest.mark.parametrize("fn", ["convolve2d", "correlate2d"])
-def test_boundaries(rng, fn):
+def test_boundaries_same(rng, fn, boundary, dtype):
+    """'same' with every boundary and fill value through the library's
+    boundary modes, scipy.signal's centring of even kernels included, for
+    kernels longer than the image too."""
+    f, g = getattr(clconv, fn), getattr(ss, fn)
+    for shape in [(1, 1), (1, 5), (7, 1), (20, 31), (6, 4)]:
+        a = rand(rng, shape, dtype)
+        for kshape in [(1, 1), (3, 4), (2, 2), (5, 3), (9, 12)]:
+            b = rand(rng, kshape, dtype)
+            for fillvalue in [0, 1.5]:
+                want = g(a.astype(np.float64), b.astype(np.float64), "same", boundary,
+                         fillvalue)
+                got = f(a, b, "same", boundary, fillvalue)
+                assert got.dtype == dtype
+                scale = np.concatenate([np.abs(a).ravel(), [1.5]]) * max(1, b.size // a.size)
+                assert_close(got, want, scale, b)
+    af = np.asfortranarray(rand(rng, (9, 14), dtype))
+    b = rand(rng, (4, 3), dtype)
+    assert_close(f(af, b, "same", boundary, 2.0), g(af, b, "same", boundary, 2.0), af, b)
+
+
+@pytest.mark.parametrize("fn", ["convolve2d", "correlate2d"])
+def test_boundaries_full_valid(rng, fn):
     a, b = rand(rng, (20, 30), np.float64), rand(rng, (3, 4), np.float64)
     f = getattr(clconv, fn)
     for boundary in ("wrap", "circular", "symm", "symmetric"):
-        with pytest.raises(NotImplementedError, match="boundary"):
-            f(a, b, "same", boundary)
+        with pytest.raises(NotImplementedError, match=f"boundary='{boundary}' with mode='full'"):
+            f(a, b, "full", boundary)
         # 'valid' never reads past the input: every boundary runs.
         assert_close(f(a, b, "valid", boundary), getattr(ss, fn)(a, b, "valid", boundary), a, b)
-    with pytest.raises(NotImplementedError, match="fillvalue"):
+    with pytest.raises(NotImplementedError, match="fillvalue=1.5 with mode='full'"):
         f(a, b, "full", "fill", 1.5)
+    assert_close(f(a, b, "valid", "fill", 1.5), getattr(ss, fn)(a, b, "valid", "fill", 1.5),
+                 a, b)
     assert_close(f(a, b, "full", "pad"), getattr(ss, fn)(a, b, "full", "pad"), a, b)
     with pytest.raises(ValueError, match="boundary"):
         f(a, b, "full", "mirror")
+    with pytest.raises(NotImplementedError, match="real"):
+        f(a, b, "same", "fill", 1 + 2j)
 
 
 @pytest.mark.parametrize("mode", MODES)
