@@ -685,14 +685,22 @@ int clconv__plan_separable(clconv_runtime *rt, const clconv__geom *g, clconv_met
     /* Two passes: along the rows of the padded source (out[0] + k[0] - 1 of
      * them), then down the columns. Both move memory that a single pass
      * does not: the padded copy is written and read, and so is the
-     * intermediate. */
+     * intermediate. Pieces are sized to stay in the last-level cache
+     * between the copy and the passes (params.c), so that traffic is
+     * charged at twice the memory bandwidth. On the 2-core Xeon of
+     * params.c's POCL entries (host form, mirror boundary, medians of 7
+     * alternating in one process, 2048^2 and 4096^2) two passes took
+     * 1.6-2.0x the time of the 2-D kernel at 3x3, 1.0-1.3x at 5x5,
+     * 0.68-0.70x at 7x7, 0.47-0.51x at 9x9 and 0.22-0.32x at 13x13; this
+     * charge puts the default model's crossover between 5x5 and 7x7 too
+     * (at the memory bandwidth itself it fell between 7x7 and 9x9). */
     const double rows = (double)g->out[0] + (double)g->k[0] - 1;
     const double pass_taps =
         (rows * (double)g->k[1] + (double)g->out[0] * (double)g->k[0]) / (double)g->out[0];
     FORWARD_IF_ERROR(direct_seconds(rt, g, &m, pass_taps, &separable_s));
     const double bytes = 2.0 * (double)clconv_dtype_size(g->dtype) * (double)g->batch * rows *
                          (2.0 * (double)g->out[1] + (double)g->k[1] - 1);
-    separable_s += bytes / (m.bandwidth_gbps * 1e9) + m.direct_call_s;
+    separable_s += bytes / (2.0 * m.bandwidth_gbps * 1e9) + m.direct_call_s;
     const double best = fft_ok && fft_s < direct_s ? fft_s : direct_s;
     *pays = separable_s < best;
     clconv__note(rt, "cost model (%s): two 1-D passes %.3g ms against %s %.3g ms",
