@@ -110,6 +110,9 @@ int clconv__rank1_factors(clconv_dtype dtype, const void *kernel, size_t kr, siz
         for (size_t b = 0; b < kc; b++) {
             const long double h = tap(dtype, kernel, a * kc + b);
             const long double d = fabsl(tap(dtype, col, a) * tap(dtype, row, b) - h);
+            /* A NaN or infinite tap must reach the outputs as the 2-D
+             * kernel would spread it, so such a kernel is never split. */
+            if (!isfinite(h)) return 0;
             if (d == 0) continue;
             /* In units of roundoff of the tap; a nonzero error on a zero tap
              * is infinitely many. */

@@ -85,6 +85,12 @@ START_TEST(test_rank1_factors)
     test_store(dtype, t, sobel, 9);
     ck_assert(clconv__rank1_factors(dtype, t, 3, 3, c, r, &residual));
     ck_assert(residual == 0.0);
+    /* A NaN off the pivot's row and column: left alone, or the factors
+     * would replace it with a number. */
+    make_kernel(OUTER, dtype, 5, h);
+    h[2 * K + 3] = NAN;
+    test_store(dtype, t, h, K * K);
+    ck_assert(!clconv__rank1_factors(dtype, t, K, K, c, r, &residual));
     /* All zero: left alone. */
     memset(t, 0, K * K * test_dtype_bytes(dtype));
     ck_assert(!clconv__rank1_factors(dtype, t, K, K, c, r, &residual));
