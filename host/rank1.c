@@ -13,9 +13,10 @@
  * So the test is per tap, relative to the tap: a test against the kernel's
  * norm would accept an error of the norm's size on a tap a thousand times
  * smaller, which a signal concentrated under that tap shows in full. With
- * e = 8 (the references' confidence factor) the split adds at most the
- * error of one rounding of each tap in each pass, and a kernel that is rank
- * 1 only approximately, beyond rounding, runs as it is.
+ * e = 8 (the references' confidence factor) the split adds to an output at
+ * most what the references allow a direct sum of a single term, against
+ * 8 sqrt(kr kc) for the kernel's whole sum; a kernel that is rank 1 only
+ * approximately, beyond rounding, runs as it is.
  *
  * The factors are the kernel's column and row through its largest tap, the
  * row divided by that tap: the column is the kernel's own values, so a rank
