@@ -9,6 +9,7 @@
 #include "stream.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const mode_names[] = {"full", "same", "valid"};
@@ -369,6 +370,16 @@ static int conv_host(clconv_runtime *rt, int dims, clconv_dtype dtype, const voi
     }
     FORWARD_IF_ERROR(clconv__check_dtype(rt, dtype));
     FORWARD_IF_ERROR(geometry(rt, dims, dtype, rows, cols, batch, krows, kcols, opts, &g));
+    /* A dense kernel of rank 1 runs as its column and row (rank1.c). */
+    void *factors = NULL;
+    if (!kernel2) FORWARD_IF_ERROR(clconv__rank1_split(rt, &g, opts->method, kernel, &factors));
+    if (factors) {
+        int status = conv_host(rt, dims, dtype, signal, rows, cols, batch, factors, krows,
+                               (char *)factors + krows * clconv_dtype_size(dtype), kcols, out,
+                               opts);
+        free(factors);
+        return status;
+    }
     if (clconv__stream_needed(rt, &g))
         return clconv__stream_host(rt, &g, signal, kernel, kernel2, out, opts, run);
 

@@ -8,7 +8,7 @@
  * outside the source (or what a boundary mode reads there), correlated with
  * the taps walked forwards (correlation) or backwards (convolution). A
  * single strip pass reads the source where it lies, through the boundary
- * mode when there is one; tiled passes, separable problems (a row pass into
+ * mode when there is one (but for wide 2-D windows, BOUNDARY_PAD_TAPS); tiled passes, separable problems (a row pass into
  * an intermediate buffer and a column pass out of it) and rotated sources
  * first copy the signal into a padded buffer, extended by the boundary mode
  * or zero, so shifted that the window of output [r][c] starts at padded
@@ -352,11 +352,27 @@ static int execute_unpadded(clconv_runtime *rt, direct_plan *pl, cl_mem out)
     return status;
 }
 
+/* 2-D windows of at least this many taps read a boundary mode's extension
+ * from a padded copy rather than through the mode. The strips at the edges
+ * of each row load lane by lane through the mode, and a wide window makes
+ * many of them (a 1-D signal has one row, whose two edges cost nothing
+ * beside it): on the 2-core Xeon of params.c's POCL entries (mirror
+ * mode, medians of 7 alternating in one process) the padded copy took
+ * 1.65x the time at 3x3, 1.30x at 5x5, 1.03-1.09x at 7x7, then 0.68x at
+ * 9x9, 0.64x at 15x15, 0.57x at 21x21 and 0.58x at 31x31. Without a mode
+ * the edge strips are cheaper and the copy never paid as much (0.97x at
+ * 15x15, 1.03x at 21x21, 0.87x at 31x31), so zero padding keeps reading
+ * the source where it lies. */
+#define BOUNDARY_PAD_TAPS 64
+
 /* Runs a prepared plan piece by piece, then frees its kernels. */
 static int execute(clconv_runtime *rt, direct_plan *pl, cl_mem out)
 {
     const clconv__geom *g = pl->g;
-    if (pl->npasses == 1 && pl->pass[0].p.variant == CLCONV__DIRECT_STRIP && !pl->src_reverse)
+    const int wide = g->boundary && g->dims == 2 &&
+                     pl->pass[0].kr * pl->pass[0].kc >= BOUNDARY_PAD_TAPS;
+    if (pl->npasses == 1 && pl->pass[0].p.variant == CLCONV__DIRECT_STRIP && !pl->src_reverse &&
+        !wide)
         return execute_unpadded(rt, pl, out);
     cl_mem scratch[2] = {NULL, NULL};
     size_t piece[3] = {0, 0, 0};

@@ -635,11 +635,24 @@ static int direct_occupancy(clconv_runtime *rt, const clconv__geom *g, double *o
     return 0;
 }
 
+/* Estimated seconds of a direct run of g in one pass over the source,
+ * each output costing `taps` multiply-adds. */
+static int direct_seconds(clconv_runtime *rt, const clconv__geom *g, const clconv__model *m,
+                          double taps, double *seconds)
+{
+    double occupancy;
+    FORWARD_IF_ERROR(direct_occupancy(rt, g, &occupancy));
+    double flops = 2.0 * (double)g->batch * (double)g->out[0] * (double)g->out[1] * taps;
+    *seconds = flops / (m->direct_gflops[g->dtype == CLCONV_F64] * 1e9 * occupancy) +
+               m->direct_call_s;
+    return 0;
+}
+
 int clconv__plan_method(clconv_runtime *rt, const clconv__geom *g, clconv_method *out)
 {
     clconv__model m;
     clconv__fft_layout lay;
-    double fft_s = 0;
+    double fft_s = 0, direct_s;
     int fft_ok;
     FORWARD_IF_ERROR(planned_layout(rt, g, &m, &lay, &fft_s, &fft_ok));
     /* The direct path swaps the operands when the kernel is the larger, so
@@ -647,13 +660,51 @@ int clconv__plan_method(clconv_runtime *rt, const clconv__geom *g, clconv_method
      * boundary mode, which extends the signal only. */
     double taps = (double)g->k[0] * (double)g->k[1];
     if (!g->boundary) taps = fmin((double)g->n[0] * (double)g->n[1], taps);
-    double flops = 2.0 * (double)g->batch * (double)g->out[0] * (double)g->out[1] * taps;
-    double occupancy;
-    FORWARD_IF_ERROR(direct_occupancy(rt, g, &occupancy));
-    double direct_s =
-        flops / (m.direct_gflops[g->dtype == CLCONV_F64] * 1e9 * occupancy) + m.direct_call_s;
+    FORWARD_IF_ERROR(direct_seconds(rt, g, &m, taps, &direct_s));
     *out = fft_ok && fft_s < direct_s ? CLCONV_METHOD_FFT : CLCONV_METHOD_DIRECT;
     clconv__note(rt, "cost model (%s): direct %.3g ms, FFT %.3g ms", m.tuned ? "tuned" : "default",
                  direct_s * 1e3, fft_ok ? fft_s * 1e3 : INFINITY);
+    return 0;
+}
+
+int clconv__plan_separable(clconv_runtime *rt, const clconv__geom *g, clconv_method method,
+                           int *pays)
+{
+    clconv__model m;
+    clconv__fft_layout lay;
+    double fft_s = 0, direct_s, separable_s;
+    int fft_ok = 0;
+    *pays = 0;
+    if (method == CLCONV_METHOD_AUTO)
+        FORWARD_IF_ERROR(planned_layout(rt, g, &m, &lay, &fft_s, &fft_ok));
+    else
+        FORWARD_IF_ERROR(clconv__model_get(rt, &m));
+    double taps = (double)g->k[0] * (double)g->k[1];
+    if (!g->boundary) taps = fmin((double)g->n[0] * (double)g->n[1], taps);
+    FORWARD_IF_ERROR(direct_seconds(rt, g, &m, taps, &direct_s));
+    /* Two passes: along the rows of the padded source (out[0] + k[0] - 1 of
+     * them), then down the columns. Both move memory that a single pass
+     * does not: the padded copy is written and read, and so is the
+     * intermediate. Pieces are sized to stay in the last-level cache
+     * between the copy and the passes (params.c), so that traffic is
+     * charged at twice the memory bandwidth. On the 2-core Xeon of
+     * params.c's POCL entries (host form, mirror boundary, medians of 7
+     * alternating in one process, 2048^2 and 4096^2) two passes took
+     * 1.6-2.0x the time of the 2-D kernel at 3x3, 1.0-1.3x at 5x5,
+     * 0.68-0.70x at 7x7, 0.47-0.51x at 9x9 and 0.22-0.32x at 13x13; this
+     * charge puts the default model's crossover between 5x5 and 7x7 too
+     * (at the memory bandwidth itself it fell between 7x7 and 9x9). */
+    const double rows = (double)g->out[0] + (double)g->k[0] - 1;
+    const double pass_taps =
+        (rows * (double)g->k[1] + (double)g->out[0] * (double)g->k[0]) / (double)g->out[0];
+    FORWARD_IF_ERROR(direct_seconds(rt, g, &m, pass_taps, &separable_s));
+    const double bytes = 2.0 * (double)clconv_dtype_size(g->dtype) * (double)g->batch * rows *
+                         (2.0 * (double)g->out[1] + (double)g->k[1] - 1);
+    separable_s += bytes / (2.0 * m.bandwidth_gbps * 1e9) + m.direct_call_s;
+    const double best = fft_ok && fft_s < direct_s ? fft_s : direct_s;
+    *pays = separable_s < best;
+    clconv__note(rt, "cost model (%s): two 1-D passes %.3g ms against %s %.3g ms",
+                 m.tuned ? "tuned" : "default", separable_s * 1e3,
+                 best == direct_s ? "direct" : "FFT", best * 1e3);
     return 0;
 }

@@ -80,6 +80,28 @@ int clconv__fft_run_layout(clconv_runtime *rt, const clconv__geom *g,
  * cost model expects to finish first. */
 int clconv__plan_method(clconv_runtime *rt, const clconv__geom *g, clconv_method *out);
 
+/* Whether a 2-D problem g whose kernel is rank 1 runs sooner as two 1-D
+ * passes (clconv__direct_separable_run) than as it is, with the direct
+ * kernels (method DIRECT) or the better of direct and FFT (AUTO): *pays. */
+int clconv__plan_separable(clconv_runtime *rt, const clconv__geom *g, clconv_method method,
+                           int *pays);
+
+/* The rank-1 test (rank1.c): when the krows x kcols kernel of dtype (host
+ * array, borrowed) equals, within RANK1_ULPS units of roundoff per tap, the
+ * product of a column and a row, writes them (krows and kcols elements of
+ * dtype) to col and row and returns 1, else 0. *residual receives the
+ * largest misfit of a tap in units of its roundoff (infinity for a zero or
+ * non-finite kernel). */
+int clconv__rank1_factors(clconv_dtype dtype, const void *kernel, size_t krows, size_t kcols,
+                          void *col, void *row, double *residual);
+
+/* For a host-form 2-D call: when the kernel (host array, borrowed) is rank 1
+ * and two 1-D passes pay under the cost model, *factors receives a new
+ * array (the caller frees it) of the column (k[0] elements) then the row
+ * (k[1]); else NULL. Notes say which and why. */
+int clconv__rank1_split(clconv_runtime *rt, const clconv__geom *g, clconv_method method,
+                        const void *kernel, void **factors);
+
 /* The smallest m >= n whose prime factors are all 2, 3, 5 or 7 (VkFFT's
  * fast radices), even when `even` is set; 0 when none fits size_t. */
 size_t clconv__fast_size(size_t n, int even);

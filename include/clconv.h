@@ -359,6 +359,11 @@ CLCONV_API int clconv_conv2d(clconv_runtime *rt, const clconv_buffer *image, siz
                              size_t krows, size_t kcols, clconv_buffer *out,
                              clconv_conv_options *opts);
 
+/* Host form of clconv_conv2d. A kernel of rank 1 within rounding (every tap
+ * within 8 units of roundoff of a column times a row: a Gaussian, a box)
+ * runs as clconv_conv2d_separable would, when the cost model expects that
+ * to be faster and the method is not FFT; the result stays within the
+ * direct method's error bound, and opts->chosen says direct. */
 CLCONV_API int clconv_conv2d_host(clconv_runtime *rt, clconv_dtype dtype, const void *image,
                                   size_t rows, size_t cols, size_t batch, const void *kernel,
                                   size_t krows, size_t kcols, void *out,

@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""In-process comparison of clconv with OpenCV on the CPU.
+
+clconv runs through ctypes on the shared library (the public C API's host
+forms, clconv_conv2d_host and clconv_conv1d_host: host arrays in, host array
+out); OpenCV through cv2.filter2D, which correlates, so clconv correlates
+too and both get the same kernel. Both read past the image's edges the same
+way: OpenCV's default border (BORDER_REFLECT_101) is clconv's mirror
+boundary mode (--border zero: BORDER_CONSTANT and clconv's zero padding).
+The 1-D case is a full convolution: OpenCV gets the signal already padded
+with k - 1 zeros on each side (outside the timing) and the reversed kernel.
+
+Every case first checks that the two results agree (to 1e-5 of the largest
+|output|: float32 rounding of either, direct or FFT), then times each side
+`--runs` times, alternating clconv and OpenCV so that the load of a shared
+machine falls on both alike, and prints medians in milliseconds. Kernels are
+random (seeded) unless named otherwise: a dense kernel of rank 1 would let
+clconv split it into two 1-D passes, as it does with the Gaussian given as a
+dense 19x19 array (against filter2D with that array, then against
+sepFilter2D with its 1-D factors).
+
+Usage (OpenCV from PyPI, with Intel IPP, in a virtual environment):
+  /usr/bin/python3 -m venv --system-site-packages /tmp/cvenv
+  /tmp/cvenv/bin/pip install opencv-python-headless
+  /tmp/cvenv/bin/python scripts/bench-vs-opencv.py [--lib build/libclconv.so]
+      [--runs 7] [--threads 2] [--border mirror|zero] [--method auto|direct|fft]
+      [--only NAME[,NAME...]] [--json FILE]
+Debian's own OpenCV (python3-opencv) runs the same script under /usr/bin/python3.
+"""
+import argparse
+import ctypes
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+
+import numpy as np
+import cv2
+
+F32 = 0
+FULL, SAME = 0, 1
+METHODS = {"auto": 0, "direct": 1, "fft": 2}
+NONE, MIRROR = 0, 3
+
+
+class ConvOptions(ctypes.Structure):
+    _fields_ = [("mode", ctypes.c_int), ("method", ctypes.c_int), ("correlate", ctypes.c_int),
+                ("chosen", ctypes.c_int), ("boundary", ctypes.c_int), ("cval", ctypes.c_double),
+                ("origin", ctypes.c_int64 * 2)]
+
+
+def gaussian(sigma):
+    r = int(np.ceil(3 * sigma))
+    t = np.arange(-r, r + 1, dtype=np.float64)
+    g = np.exp(-t * t / (2 * sigma * sigma))
+    return g / g.sum()
+
+
+def cases():
+    rng = np.random.default_rng(1)
+    rand = lambda *s: rng.standard_normal(s).astype(np.float32)
+    out = []
+    for n, k in [(4096, 3), (4096, 5), (4096, 9), (2048, 5), (2048, 15), (2048, 31)]:
+        out.append(("conv2d %d^2 %dx%d" % (n, k, k), "2d", (n, n), rand(k, k)))
+    g = gaussian(3.0)
+    dense = np.outer(g, g).astype(np.float32)
+    out.append(("gauss3 4096^2 19x19 dense", "2d", (4096, 4096), dense))
+    # The same job with OpenCV given the two 1-D factors (sepFilter2D), as
+    # its users would run a Gaussian; clconv still gets the dense kernel.
+    out.append(("gauss3 ... cv sepFilter2D", "2dsep", (4096, 4096), dense))
+    out.append(("conv1d 2^22 1024 full", "1d", (1 << 22,), rand(1024)))
+    return out
+
+
+class Clconv:
+    def __init__(self, path, border, method):
+        self.lib = ctypes.CDLL(path)
+        self.rt = ctypes.c_void_p()
+        self.lib.clconv_last_error.restype = ctypes.c_char_p
+        self.lib.clconv_method_name.restype = ctypes.c_char_p
+        st = self.lib.clconv_runtime_create(ctypes.byref(self.rt), None)
+        if st != 0:
+            sys.exit("clconv_runtime_create: %d %s" % (st, self.lib.clconv_last_error(None)))
+        self.border = border
+        self.method = METHODS[method]
+        self.chosen = ""
+
+    def _check(self, st):
+        if st != 0:
+            sys.exit("clconv: %d %s" % (st, self.lib.clconv_last_error(self.rt).decode()))
+
+    @staticmethod
+    def _p(a):
+        return a.ctypes.data_as(ctypes.c_void_p)
+
+    def conv2d(self, x, h, out):
+        o = ConvOptions(mode=SAME, method=self.method, correlate=1,
+                        boundary=MIRROR if self.border == "mirror" else NONE)
+        self._check(self.lib.clconv_conv2d_host(
+            self.rt, F32, self._p(x), ctypes.c_size_t(x.shape[0]), ctypes.c_size_t(x.shape[1]),
+            ctypes.c_size_t(1), self._p(h), ctypes.c_size_t(h.shape[0]),
+            ctypes.c_size_t(h.shape[1]), self._p(out), ctypes.byref(o)))
+        self.chosen = self.lib.clconv_method_name(o.chosen).decode()
+
+    def conv1d(self, x, h, out):
+        o = ConvOptions(mode=FULL, method=self.method, correlate=0)
+        self._check(self.lib.clconv_conv1d_host(
+            self.rt, F32, self._p(x), ctypes.c_size_t(x.size), ctypes.c_size_t(1), self._p(h),
+            ctypes.c_size_t(h.size), self._p(out), ctypes.byref(o)))
+        self.chosen = self.lib.clconv_method_name(o.chosen).decode()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap.add_argument("--lib", default=os.path.join(here, "..", "build", "libclconv.so"))
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--border", choices=("mirror", "zero"), default="mirror")
+    ap.add_argument("--method", choices=tuple(METHODS), default="auto")
+    ap.add_argument("--only", default="", help="comma-separated substrings of case names")
+    ap.add_argument("--json", default="")
+    a = ap.parse_args()
+
+    cv2.setNumThreads(a.threads)
+    cl = Clconv(a.lib, a.border, a.method)
+    cvborder = cv2.BORDER_REFLECT_101 if a.border == "mirror" else cv2.BORDER_CONSTANT
+    print("OpenCV %s (IPP: %s), %d threads; numpy %s; python %s; %s" %
+          (cv2.__version__, "yes" if cv2.ipp.useIPP() else "no", cv2.getNumThreads(),
+           np.__version__, platform.python_version(), a.border + " border"))
+    print("%-28s %10s %10s %8s  %-6s %s" % ("case", "clconv ms", "opencv ms", "ratio", "method",
+                                            "max rel diff"))
+    rng = np.random.default_rng(7)
+    rows = []
+    for name, kind, shape, h in cases():
+        if a.only and not any(s in name for s in a.only.split(",")):
+            continue
+        x = rng.random(shape, dtype=np.float32)
+        if kind == "2d":
+            out = np.empty_like(x)
+            run_cl = lambda: cl.conv2d(x, h, out)
+            run_cv = lambda: cv2.filter2D(x, -1, h, borderType=cvborder)
+        elif kind == "2dsep":
+            out = np.empty_like(x)
+            g = gaussian(3.0).astype(np.float32)
+            run_cl = lambda: cl.conv2d(x, h, out)
+            run_cv = lambda: cv2.sepFilter2D(x, -1, g, g, borderType=cvborder)
+        else:
+            k = h.size
+            out = np.empty(x.size + k - 1, np.float32)
+            xp = np.pad(x, k - 1)[None, :]
+            hf = np.ascontiguousarray(h[::-1])[None, :]
+            run_cl = lambda: cl.conv1d(x, h, out)
+            run_cv = lambda: cv2.filter2D(xp, -1, hf, anchor=(0, 0),
+                                          borderType=cv2.BORDER_CONSTANT)[0, :x.size + k - 1]
+        run_cl()  # compiles and caches what it needs
+        want = run_cv()
+        diff = float(np.max(np.abs(out - want)) / np.max(np.abs(want)))
+        if not diff < 1e-5:
+            sys.exit("%s: results differ by %.3g of the largest output" % (name, diff))
+        t_cl, t_cv = [], []
+        for _ in range(a.runs):
+            t0 = time.perf_counter()
+            run_cl()
+            t1 = time.perf_counter()
+            run_cv()
+            t2 = time.perf_counter()
+            t_cl.append((t1 - t0) * 1e3)
+            t_cv.append((t2 - t1) * 1e3)
+        m_cl, m_cv = statistics.median(t_cl), statistics.median(t_cv)
+        print("%-28s %10.1f %10.1f %8.2f  %-6s %.2g" % (name, m_cl, m_cv, m_cl / m_cv, cl.chosen,
+                                                       diff), flush=True)
+        rows.append({"case": name, "clconv_ms": m_cl, "opencv_ms": m_cv, "method": cl.chosen,
+                     "clconv_runs": t_cl, "opencv_runs": t_cv, "max_rel_diff": diff})
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"opencv": cv2.__version__, "border": a.border, "rows": rows}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
