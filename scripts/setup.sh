@@ -2,6 +2,8 @@
 # Installs the Debian packages clconv needs to build and test, skipping those
 # already present, then configures and builds into ${CLCONV_BUILD_DIR:-build}.
 # Sourced by scripts/test.sh and scripts/demo.sh; safe to run on its own.
+# CLCONV_CMAKE_ARGS adds options to the configure step (scripts/test.sh
+# --sanitize passes -DCLCONV_SANITIZE=address,undefined).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,5 +39,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
-cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE="${CLCONV_BUILD_TYPE:-RelWithDebInfo}" >&2
+read -r -a cmake_args <<<"${CLCONV_CMAKE_ARGS:-}"
+cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE="${CLCONV_BUILD_TYPE:-RelWithDebInfo}" \
+    "${cmake_args[@]}" >&2
 cmake --build "$build" -j"$(nproc)" >&2
