@@ -623,7 +623,7 @@ DICE=$EXPECTED/dist_dice.csv
 # The row of 4 is checked on its own too: 0.115 to the last digit or two.
 dist_ok "two loaded dice, csv" "$X" "$Y" --format csv &&
     check csv_matches "$WORK/stdout" "$DICE" 1e-14 &&
-    check grep_in "$WORK/stdout" '^value,probability,cdf$' &&
+    check grep_in "$WORK/stdout" '^value,probability,cdf,sf,logpmf$' &&
     check grep_in "$WORK/stdout" '^4,0\.11(4999999999999|5000000000000)'
 # The moments: mean(X+Y) = mean X + mean Y = 3.4 + 3.25 and var(X+Y) =
 # var X + var Y = 2.24 + 2.7875.
