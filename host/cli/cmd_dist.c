@@ -400,9 +400,13 @@ static void print_table(const dist_result *r, const char *count)
     const char *setl = setlocale(LC_CTYPE, "");
     const int utf8 = setl && strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
     if (count)
-        printf("Compound sum X1 + ... + XN, N ~ %s, each X %s %zu independent variable%s", count,
-               r->variables == 1 ? "" : "the sum of", r->variables,
-               r->variables == 1 ? "" : "s");
+    {
+        printf("Compound sum X1 + ... + XN, N ~ %s, each X ", count);
+        if (r->variables == 1)
+            printf("one variable");
+        else
+            printf("the sum of %zu independent variables", r->variables);
+    }
     else if (r->variables == 1)
         printf("One variable");
     else
