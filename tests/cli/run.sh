@@ -1347,6 +1347,9 @@ if [ -n "$URL" ]; then
     same "server: dist, file specs" npy dist "1:$DATA/loaded_die.npy" "1:$WORK/die.csv" \
         --format json
     same "server: dist --method fft" npy dist "$X" "$Y" --times 100 --method fft --format json
+    same "server: dist --count" npy dist d10 --count poisson:30 --format json
+    same "server: dist --count from a .csv, table" npy dist 1:0.5,0.5 --count "$WORK/die.csv"
+    same "server: dist, tiny probabilities in csv" npy dist 1000d6 --format csv
 
     # CLCONV_SERVER stands for --server: the server's access log gets the job.
     rm -f "$OUT"
