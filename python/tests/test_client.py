@@ -170,6 +170,6 @@ def test_dist_logs_and_compound(client):
     with pytest.raises(clconv.RemoteError, match="expected poisson:LAMBDA"):
         client.dist.compound(client.dist.poisson(-1.0), client.dist.dice(1, 6)).mean()
     with pytest.raises(TypeError):
-        client.dist.compound(client.dist.dice(2, 6), client.dist.dice(1, 6))
+        client.dist.compound(client.dist.dice(2, 6) + client.dist.dice(1, 6), client.dist.dice(1, 6))
     with pytest.raises(NotImplementedError, match="compound"):
         client.dist.compound(client.dist.poisson(2.0), client.dist.dice(1, 6)).times(2)
