@@ -520,10 +520,12 @@ END_TEST
 
 /* The server's JSON against the shared dist job run in-process: the same
  * code and device give the same document, byte for byte. */
-static void check_dist(serve *s, const char *json, const char **specs, int n, uint64_t times,
-                       clconv_method method, double trim, unsigned flags)
+static void check_dist_count(serve *s, const char *json, const char **specs, int n,
+                             uint64_t times, clconv_method method, double trim, unsigned flags,
+                             const char *count)
 {
     dist_job job = {0};
+    job.count = count;
     job.specs = specs;
     job.n_specs = n;
     job.times = times;
@@ -551,6 +553,12 @@ static void check_dist(serve *s, const char *json, const char **specs, int n, ui
     dist_result_free(&res);
 }
 
+static void check_dist(serve *s, const char *json, const char **specs, int n, uint64_t times,
+                       clconv_method method, double trim, unsigned flags)
+{
+    check_dist_count(s, json, specs, n, times, method, trim, flags, NULL);
+}
+
 START_TEST(test_dist_equals_api)
 {
     serve *s = start_default();
@@ -562,6 +570,13 @@ START_TEST(test_dist_equals_api)
     check_dist(s, "{\"specs\": [\"1:1,2,3\"], \"times\": 50, \"normalize\": true, "
                   "\"trim\": 1e-12, \"method\": \"direct\"}",
                b, 1, 50, CLCONV_METHOD_DIRECT, 1e-12, CLCONV_DIST_NORMALIZE);
+    /* "count": the compound sum, as the command's --count makes it. */
+    const char *c[] = {"d10"};
+    check_dist_count(s, "{\"specs\": [\"d10\"], \"count\": \"poisson:30\"}", c, 1, 1,
+                     CLCONV_METHOD_AUTO, -1, 0, "poisson:30");
+    const char *d[] = {"1:0.5,0.5"};
+    check_dist_count(s, "{\"specs\": [\"1:0.5,0.5\"], \"count\": \"0:0.5,0.25,0.25\"}", d, 1,
+                     1, CLCONV_METHOD_AUTO, -1, 0, "0:0.5,0.25,0.25");
     assert_healthy(s);
     serve_stop(s);
 }
@@ -797,6 +812,11 @@ START_TEST(test_error_statuses)
         {"{\"specs\": [\"0.5,0.6\"]}", "spec '0.5,0.6'"},
         {"{\"specs\": [\"0.5,x\"]}", "'x' is not a number"},
         {"{\"specs\": [\"d6\"], \"specs\": [\"d6\"]}", "member \"specs\" given twice"},
+        {"{\"specs\": [\"d6\"], \"count\": 3}", "\"count\" must be a count spec"},
+        {"{\"specs\": [\"d6\"], \"count\": \"\"}", "\"count\" must be a count spec"},
+        {"{\"specs\": [\"d6\"], \"count\": \"poisson:0\"}", "expected poisson:LAMBDA"},
+        {"{\"specs\": [\"d6\"], \"count\": \"zipf:2\"}", "unknown family 'zipf'"},
+        {"{\"specs\": [\"d6\"], \"count\": \"/etc/passwd.csv\"}", "files cannot be named here"},
     };
     for (size_t i = 0; i < sizeof dist_cases / sizeof dist_cases[0]; i++) {
         request(s, "/v1/dist", NULL, 0, dist_cases[i].json, &r);
@@ -806,6 +826,19 @@ START_TEST(test_error_statuses)
     /* Too large is not malformed: a result over the element limit is a 413. */
     request(s, "/v1/dist", NULL, 0, "{\"specs\": [\"1000000d1000000\"]}", &r);
     assert_error(&r, 413, "over the server's limit");
+    reply_free(&r);
+    request(s, "/v1/dist", NULL, 0, "{\"specs\": [\"d1000\"], \"count\": \"poisson:1e9\"}", &r);
+    assert_error(&r, 413, "the compound sum would have about");
+    reply_free(&r);
+    /* The arrays of logs: null for the log of an exact 0 (JSON has no
+     * -Infinity), sf summed from the upper tail. */
+    request(s, "/v1/dist", NULL, 0, "{\"specs\": [\"0.5,0,0.5\"]}", &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_msg(strstr(r.body, "\"logpmf\": [-0.69314718055994") &&
+                      strstr(r.body, ", null, -0.69314718055994"),
+                  "%s", r.body);
+    ck_assert_msg(strstr(r.body, "\"sf\": [0.5, 0.5, 0]"), "%s", r.body);
+    ck_assert_msg(strstr(r.body, ", null]\n}"), "%s", r.body);
     reply_free(&r);
     request(s, "/v1/conv1d", rank, 2, NULL, &r);
     ck_assert_int_eq(r.status, 200);

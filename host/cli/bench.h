@@ -46,6 +46,7 @@ typedef struct bench_config {
     int quick;
     double direct_limit;      /* GFLOP; 0: none */
     int grid_direct, grid_fft, grid_dist;
+    int verbose;              /* -v: the library's notes on stderr */
 } bench_config;
 
 /* One method timed at one point; measured == 0 when it was skipped. */

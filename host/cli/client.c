@@ -323,6 +323,17 @@ static int dist_request(const dist_job *job, const spec_input *inputs, char **te
     fprintf(f, "], \"times\": %" PRIu64 ", \"method\": \"%s\", \"normalize\": %s", job->times,
             clconv_method_name(job->method), job->flags & CLCONV_DIST_NORMALIZE ? "true" : "false");
     if (job->trim >= 0) fprintf(f, ", \"trim\": %.17g", job->trim);
+    if (job->count && !names_file(job->count)) {
+        fputs(", \"count\": ", f);
+        json_write_string(f, job->count);
+    } else if (job->count) {
+        /* A count read from a file goes inline, as the SPECs' files do. */
+        const spec_input *in = &inputs[job->n_specs];
+        fprintf(f, ", \"count\": \"%" PRId64 ":", in->layout.offset[0]);
+        for (size_t k = 0; k < in->layout.len[0]; k++)
+            fprintf(f, "%s%.17g", k ? "," : "", in->values[k]);
+        fputc('"', f);
+    }
     fputs("}", f);
     if (fclose(f) != 0 && status == CLI_OK) status = cli_error("out of memory");
     return status;
@@ -412,6 +423,16 @@ static const char *dist_answer(const json_value *o, dist_result *res)
     s->covariance = 0;
     size_t n, one;
     if (entries_of(json_get(o, "cdf"), 1, &n, &one, &res->cdf) != 0 || n != l->len[0]) return "cdf";
+    if (entries_of(json_get(o, "sf"), 1, &n, &one, &res->sf) != 0 || n != l->len[0]) return "sf";
+    /* null stands for the log of an exact 0. */
+    const char *logp = l->step > 0 ? "logpdf" : "logpmf";
+    if (entries_of(json_get(o, logp), 1, &n, &one, &res->logp) != 0 || n != l->len[0]) return logp;
+    if (entries_of(json_get(o, "logsf"), 1, &n, &one, &res->logsf) != 0 || n != l->len[0])
+        return "logsf";
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(res->logp[i])) res->logp[i] = -INFINITY;
+        if (isnan(res->logsf[i])) res->logsf[i] = -INFINITY;
+    }
     const json_value *q = json_get(o, "quantiles");
     for (int k = 0; k < 7; k++) {
         char key[32];

@@ -81,6 +81,7 @@ static const char bench_help[] =
     "      --csv FILE         also write one CSV row per point and method to FILE:\n"
     "                         device,grid,op,size,kernel,n,k,method,chosen,ms_median,\n"
     "                         ms_min,ms_max,gflops,gbps,pct_roof,bound\n"
+    "  -v, --verbose          the library's notes on stderr\n"
     "\n"
     "Example:\n"
     "  clconv bench --quick --json bench.json --csv bench.csv\n"
@@ -95,7 +96,8 @@ enum {
     OPT_DIRECT_LIMIT,
     OPT_PRECISION,
     OPT_JSON,
-    OPT_CSV
+    OPT_CSV,
+    OPT_VERBOSE
 };
 
 static const args_option bench_options[] = {
@@ -108,6 +110,7 @@ static const args_option bench_options[] = {
     {"precision", 'p', 1, OPT_PRECISION},
     {"json", 0, 1, OPT_JSON},
     {"csv", 0, 1, OPT_CSV},
+    {"verbose", 'v', 0, OPT_VERBOSE},
     {NULL, 0, 0, 0},
 };
 
@@ -521,7 +524,7 @@ static int run_dist_grid(clconv_runtime *rt, const bench_config *cfg, bench_devi
 static int bench_device_run(const char *spec, const bench_config *cfg, bench_device *bd)
 {
     clconv_runtime *rt = NULL;
-    int status = cli_runtime_open(spec, 0, &rt);
+    int status = cli_runtime_open(spec, cfg->verbose, &rt);
     if (status == CLI_OK) {
         int s = clconv_runtime_device(rt, &bd->dev);
         if (s < 0) status = cli_library_error(rt, s, "bench");
@@ -546,7 +549,7 @@ static int bench_device_run(const char *spec, const bench_config *cfg, bench_dev
 
 int cmd_bench(int argc, char **argv)
 {
-    bench_config cfg = {CLCONV_F32, CLCONV_METHOD_AUTO, BENCH_RUNS, 0, -1, 1, 1, 1};
+    bench_config cfg = {CLCONV_F32, CLCONV_METHOD_AUTO, BENCH_RUNS, 0, -1, 1, 1, 1, 0};
     const char *device = NULL, *json = NULL, *csv = NULL;
     int all_devices = 0;
     args_parser p;
@@ -595,6 +598,7 @@ int cmd_bench(int argc, char **argv)
             break;
         case OPT_JSON: json = v; break;
         case OPT_CSV: csv = v; break;
+        case OPT_VERBOSE: cfg.verbose = 1; break;
         }
     }
     if (all_devices && device)

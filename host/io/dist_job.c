@@ -42,8 +42,11 @@ static int has_suffix(const char *s, const char *suffix)
 }
 
 /* An OFFSET as a grid index: an integer, or with --density a position that
- * must be a multiple of the step. Returns -1 when text is not one. */
-static int parse_offset(const dist_job *job, const char *text, size_t len, int64_t *out)
+ * must be a multiple of the step, or with the midpoint rule (half != NULL)
+ * also an odd multiple of half the step, whose grid index is then the point
+ * half a step below it and *half 1. Returns -1 when text is not one. */
+static int parse_offset(const dist_job *job, const char *text, size_t len, int64_t *out,
+                        int *half)
 {
     char buf[64];
     if (len == 0 || len >= sizeof buf) return -1;
@@ -52,8 +55,19 @@ static int parse_offset(const dist_job *job, const char *text, size_t len, int64
     if (job->step > 0) {
         double x;
         if (io_parse_double(buf, &x) != 0) return -1;
-        const double g = x / job->step, r = nearbyint(g);
-        if (fabs(g - r) > 1e-9 * fmax(1, fabs(g)) || fabs(r) > 9e15) return -1;
+        double g = x / job->step, r = nearbyint(g);
+        const double tol = 1e-9 * fmax(1, fabs(g));
+        if (half && fabs(g - r) > tol) {
+            /* Off the grid: an odd multiple of h/2 sits half a step above
+             * the grid point floor(g). */
+            g -= 0.5;
+            r = nearbyint(g);
+            if (fabs(g - r) > tol || fabs(r) > 9e15) return -1;
+            *half = 1;
+            *out = (int64_t)r;
+            return 0;
+        }
+        if (fabs(g - r) > tol || fabs(r) > 9e15) return -1;
         *out = (int64_t)r;
         return 0;
     }
@@ -67,19 +81,25 @@ static int parse_offset(const dist_job *job, const char *text, size_t len, int64
 
 /* Splits "OFFSET:REST" when the part before the first ':' is an offset (or
  * "R,C" with two); otherwise leaves the whole text as REST. */
-static int split_offset(const dist_job *job, const spec_input *in, int pair, int64_t off[2],
+static int split_offset(const dist_job *job, spec_input *in, int pair, int64_t off[2],
                         const char **rest, io_error *err)
 {
     const char *colon = strchr(in->text, ':');
+    int *half = job->step > 0 && job->rule == DIST_RULE_MIDPOINT ? &in->half : NULL;
     *rest = in->text;
     off[0] = off[1] = 0;
     if (!colon) return 0;
     const char *comma = memchr(in->text, ',', (size_t)(colon - in->text));
     int ok = pair && comma
-                 ? parse_offset(job, in->text, (size_t)(comma - in->text), &off[0]) == 0 &&
-                       parse_offset(job, comma + 1, (size_t)(colon - comma - 1), &off[1]) == 0
-                 : parse_offset(job, in->text, (size_t)(colon - in->text), &off[0]) == 0;
+                 ? parse_offset(job, in->text, (size_t)(comma - in->text), &off[0], NULL) == 0 &&
+                       parse_offset(job, comma + 1, (size_t)(colon - comma - 1), &off[1],
+                                    NULL) == 0
+                 : parse_offset(job, in->text, (size_t)(colon - in->text), &off[0], half) == 0;
     if (!ok) {
+        if (half)
+            return io_fail(err, CLCONV_EINVAL,
+                           "spec '%s': the offset must be a multiple of half the step %g",
+                           in->text, job->step);
         if (job->step > 0)
             return io_fail(err, CLCONV_EINVAL,
                            "spec '%s': the offset must be a multiple of the step %g", in->text,
@@ -215,7 +235,7 @@ static int read_npy_spec(const char *path, spec_input *in, int *dims, io_error *
 }
 
 /* Reads one SPEC into host memory; nothing touches the device yet. */
-static int load_spec(const dist_job *job, spec_input *in, io_error *err)
+static int read_spec(const dist_job *job, spec_input *in, io_error *err)
 {
     int status = 0;
     const char *rest;
@@ -247,6 +267,123 @@ static int load_spec(const dist_job *job, spec_input *in, io_error *err)
     char where[96];
     snprintf(where, sizeof where, "spec '%s'", in->text);
     return parse_numbers(rest, 0, where, &in->values, &in->layout.len[0], err);
+}
+
+static const char *const rule_names[] = {"samples", "midpoint", "trapezoid"};
+
+int dist_rule_parse(const char *name, dist_rule *rule)
+{
+    for (int k = 0; k < 3; k++)
+        if (strcmp(name, rule_names[k]) == 0) {
+            *rule = (dist_rule)k;
+            return 0;
+        }
+    return -1;
+}
+
+/* Weighs the samples of a density by the midpoint or trapezoid rule and
+ * rescales them to total probability 1: the quadrature's total is the
+ * integral of the sampled density, 1 up to the rule's error, which a check
+ * at 1e-9 would refuse for any usable step. Values the library will refuse
+ * (negative, not finite) are left for its message. */
+static int apply_rule(const dist_job *job, spec_input *in, io_error *err)
+{
+    const size_t n = in->layout.len[0] * in->layout.len[1];
+    if (job->step <= 0 || job->rule == DIST_RULE_SAMPLES) return 0;
+    if (in->layout.dims != 1)
+        return io_fail(err, CLCONV_EINVAL, "spec '%s': --rule %s takes 1-D densities", in->text,
+                       rule_names[job->rule]);
+    if (job->rule == DIST_RULE_TRAPEZOID) {
+        if (n < 2)
+            return io_fail(err, CLCONV_EINVAL,
+                           "spec '%s': the trapezoid rule needs at least 2 samples", in->text);
+        in->values[0] *= 0.5;
+        in->values[n - 1] *= 0.5;
+    }
+    double total = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(in->values[i] >= 0) || !isfinite(in->values[i])) return 0;
+        total += in->values[i];
+    }
+    total *= job->step;
+    if (!(total > 0)) return 0;
+    if (!(job->flags & CLCONV_DIST_NORMALIZE) && fabs(total - 1) > DIST_RULE_TOLERANCE)
+        return io_fail(err, CLCONV_EINVAL,
+                       "spec '%s': the %s rule gives a total probability of %.6g, not 1 within "
+                       "%g (--normalize rescales any total)",
+                       in->text, rule_names[job->rule], total, DIST_RULE_TOLERANCE);
+    for (size_t i = 0; i < n; i++) in->values[i] /= total;
+    return 0;
+}
+
+static int load_spec(const dist_job *job, spec_input *in, io_error *err)
+{
+    in->family = -1;
+    int status = read_spec(job, in, err);
+    return status < 0 ? status : apply_rule(job, in, err);
+}
+
+/* The families of --count, in the order of clconv_count_family. */
+static const char *const family_names[] = {"poisson", "binomial", "negbin", "geometric"};
+static const char *const family_forms[] = {"poisson:LAMBDA with LAMBDA > 0",
+                                           "binomial:N,P with whole N >= 0 and 0 <= P <= 1",
+                                           "negbin:R,P with R > 0 and 0 < P <= 1",
+                                           "geometric:P with 0 < P <= 1"};
+
+/* The --count: a family NAME:PARAMS, or any discrete PMF spec. The
+ * parameters are checked here, before a device opens. */
+static int load_count(const dist_job *job, spec_input *in, io_error *err)
+{
+    const char *colon = strchr(in->text, ':');
+    in->family = -1;
+    for (int k = 0; colon && k < 4; k++) {
+        if (strlen(family_names[k]) != (size_t)(colon - in->text) ||
+            strncmp(in->text, family_names[k], (size_t)(colon - in->text)) != 0)
+            continue;
+        const int two = k == CLCONV_COUNT_BINOMIAL || k == CLCONV_COUNT_NEGBIN;
+        char buf[128];
+        double x[2] = {0, 0};
+        snprintf(buf, sizeof buf, "%s", colon + 1);
+        char *comma = strchr(buf, ',');
+        int ok = strlen(colon + 1) < sizeof buf && (comma != NULL) == two;
+        if (ok && comma) *comma = '\0';
+        ok = ok && io_parse_double(buf, &x[0]) == 0 &&
+             (!two || io_parse_double(comma + 1, &x[1]) == 0);
+        if (ok) switch (k) {
+            case CLCONV_COUNT_POISSON: ok = x[0] > 0 && isfinite(x[0]); break;
+            case CLCONV_COUNT_BINOMIAL:
+                ok = x[0] >= 0 && x[0] <= 9e15 && x[0] == floor(x[0]) && x[1] >= 0 && x[1] <= 1;
+                break;
+            case CLCONV_COUNT_NEGBIN: ok = x[0] > 0 && isfinite(x[0]) && x[1] > 0 && x[1] <= 1; break;
+            default: ok = x[0] > 0 && x[0] <= 1; break;
+            }
+        if (!ok)
+            return io_fail(err, CLCONV_EINVAL, "--count '%s': expected %s", in->text,
+                           family_forms[k]);
+        in->family = k;
+        in->a = x[0];
+        in->b = x[1];
+        return 0;
+    }
+    if (colon && ((in->text[0] >= 'a' && in->text[0] <= 'z') ||
+                  (in->text[0] >= 'A' && in->text[0] <= 'Z')) &&
+        !has_suffix(in->text, ".npy") && !has_suffix(in->text, ".csv"))
+        return io_fail(err, CLCONV_EINVAL,
+                       "--count '%s': unknown family '%.*s' (poisson, binomial, negbin, "
+                       "geometric, or a PMF spec)",
+                       in->text, (int)(colon - in->text), in->text);
+    /* A PMF of N: discrete whatever --density says, and never reweighed. */
+    dist_job discrete = *job;
+    discrete.step = 0;
+    discrete.rule = DIST_RULE_SAMPLES;
+    int status = read_spec(&discrete, in, err);
+    if (status == 0 && in->layout.dims != 1)
+        status = io_fail(err, CLCONV_EINVAL, "--count '%s': the count must be 1-D", in->text);
+    if (status == 0 && in->layout.offset[0] < 0)
+        status = io_fail(err, CLCONV_EINVAL,
+                         "--count '%s': a count cannot be negative (the offset is %" PRId64 ")",
+                         in->text, in->layout.offset[0]);
+    return status;
 }
 
 /* ---- computation ------------------------------------------------------------ */
@@ -307,7 +444,57 @@ static void note_method(dist_result *res, const clconv_dist_options *opts)
     res->clamped += opts->clamped_mass;
 }
 
-/* Sums every variable, then takes --times copies, then trims. */
+/* Replaces *total (the severity X) by the compound sum of --count copies. */
+static int compound(const dist_job *job, clconv_runtime *rt, const spec_input *in,
+                    clconv_dist **total, dist_result *res, io_error *err)
+{
+    char what[256];
+    snprintf(what, sizeof what, "--count '%s'", in->text);
+    clconv_dist *count = NULL, *out = NULL;
+    clconv_dist_options opts = {.method = job->method};
+    clconv_dist_layout sl;
+    int st = clconv_dist_layout_get(*total, &sl);
+    /* A server refuses a result over its limit before any work: the sum
+     * reaches from 0 to the largest count times the severity's span. A
+     * family's largest count is estimated (mean + 40 sd), a PMF's known. */
+    double largest = (double)in->layout.offset[0] + (double)in->layout.len[0] * (double)in->copies;
+    if (in->family >= 0) {
+        const double q = in->family == CLCONV_COUNT_POISSON || in->family == CLCONV_COUNT_BINOMIAL
+                             ? 0 : 1 - (in->family == CLCONV_COUNT_GEOMETRIC ? in->a : in->b);
+        const double r = in->family == CLCONV_COUNT_GEOMETRIC ? 1 : in->a;
+        const double p = 1 - q;
+        largest = in->family == CLCONV_COUNT_POISSON ? in->a + 40 * sqrt(in->a) + 40
+                  : in->family == CLCONV_COUNT_BINOMIAL ? in->a + 1
+                  : r * q / p + 40 * sqrt(r * q) / p + 40;
+    }
+    const double entries = largest * (double)sl.len[0];
+    if (st == 0 && job->max_entries > 0 && entries > (double)job->max_entries)
+        return io_fail(err, CLCONV_EOVERFLOW,
+                       "%s: the compound sum would have about %.3g entries, over the limit of "
+                       "%zu",
+                       what, entries, job->max_entries);
+    if (st == 0) st = in->family >= 0
+                 ? clconv_dist_count(rt, (clconv_count_family)in->family, in->a, in->b, 0, &count)
+                 : clconv_dist_create(rt, in->values, &in->layout, job->flags, &count);
+    if (st == 0 && in->family < 0 && in->copies > 1) {
+        clconv_dist *p;
+        st = clconv_dist_power(rt, count, in->copies, &opts, &p);
+        clconv_dist_destroy(count);
+        count = st == 0 ? p : NULL;
+    }
+    if (st < 0) return io_library_fail(err, rt, st, what);
+    st = clconv_dist_compound(rt, count, *total, &opts, &out);
+    clconv_dist_destroy(count);
+    if (st < 0) return io_library_fail(err, rt, st, what);
+    note_method(res, &opts);
+    clconv_dist_destroy(*total);
+    *total = out;
+    res->compound = 1;
+    return 0;
+}
+
+/* Sums every variable, then takes --times copies, then makes the compound
+ * sum of a --count, then trims. */
 static int compute(const dist_job *job, clconv_runtime *rt, const spec_input *inputs,
                    clconv_dist **total, dist_result *res, io_error *err)
 {
@@ -315,6 +502,9 @@ static int compute(const dist_job *job, clconv_runtime *rt, const spec_input *in
     clconv_dist **vars = calloc(n, sizeof *vars);
     clconv_dist_options opts = {.method = job->method};
     int status = vars ? 0 : io_fail(err, CLCONV_ENOMEM, "out of memory");
+    if (status == 0 && job->count && job->step > 0)
+        status = io_fail(err, CLCONV_EINVAL,
+                         "--count makes compound sums of discrete variables, not of densities");
     res->method = CLCONV_METHOD_DIRECT;
     res->variables = (size_t)job->n_specs;
     for (int i = 0; status == 0 && i < job->n_specs; i++) {
@@ -345,6 +535,7 @@ static int compute(const dist_job *job, clconv_runtime *rt, const spec_input *in
         if (res->variables > UINT64_MAX / job->times) res->variables = 0;
         else res->variables *= job->times;
     }
+    if (status == 0 && job->count) status = compound(job, rt, &inputs[job->n_specs], total, res, err);
     if (status == 0 && job->trim >= 0) {
         int st = clconv_dist_trim(*total, job->trim, &res->trimmed);
         if (st < 0) status = io_library_fail(err, rt, st, "--trim");
@@ -352,27 +543,57 @@ static int compute(const dist_job *job, clconv_runtime *rt, const spec_input *in
     return status;
 }
 
+/* Half steps above the grid that the midpoint rule's samples add up to. */
+static uint64_t half_steps(const dist_job *job, const spec_input *inputs)
+{
+    uint64_t h = 0;
+    for (int i = 0; i < job->n_specs; i++) h += (uint64_t)inputs[i].half * inputs[i].copies;
+    return h * job->times;
+}
+
 /* Reads the result and its summaries back to the host. */
-static int summarise(clconv_runtime *rt, const clconv_dist *d, dist_result *res, io_error *err)
+static int summarise(const dist_job *job, const spec_input *inputs, clconv_runtime *rt,
+                     const clconv_dist *d, dist_result *res, io_error *err)
 {
     int st = clconv_dist_layout_get(d, &res->layout);
     const size_t count = res->layout.len[0] * res->layout.len[1];
+    const int one = res->layout.dims == 1;
     res->values = malloc(count * sizeof *res->values);
-    if (res->layout.dims == 1) res->cdf = malloc(count * sizeof *res->cdf);
-    if (!res->values || (res->layout.dims == 1 && !res->cdf)) return io_fail(err, CLCONV_ENOMEM,
-                                                                             "out of memory");
+    if (one) {
+        res->cdf = malloc(count * sizeof *res->cdf);
+        res->sf = malloc(count * sizeof *res->sf);
+        res->logp = malloc(count * sizeof *res->logp);
+        res->logsf = malloc(count * sizeof *res->logsf);
+    }
+    if (!res->values || (one && (!res->cdf || !res->sf || !res->logp || !res->logsf)))
+        return io_fail(err, CLCONV_ENOMEM, "out of memory");
     if (st == 0) st = clconv_dist_read(d, res->values);
     if (st == 0) st = clconv_dist_stats_get(d, &res->stats);
-    if (st == 0 && res->layout.dims == 1) st = clconv_dist_cdf(d, res->cdf);
-    if (st == 0 && res->layout.dims == 1)
-        st = clconv_dist_quantiles(d, dist_quantile_levels, 7, res->quantiles);
-    return st < 0 ? io_library_fail(err, rt, st, "cannot read the result") : 0;
+    if (st == 0 && one) st = clconv_dist_cdf(d, res->cdf);
+    if (st == 0 && one) st = clconv_dist_sf(d, res->sf);
+    if (st == 0 && one) st = clconv_dist_read_log(d, res->logp);
+    if (st == 0 && one) st = clconv_dist_logsf(d, res->logsf);
+    if (st == 0 && one) st = clconv_dist_quantiles(d, dist_quantile_levels, 7, res->quantiles);
+    if (st < 0) return io_library_fail(err, rt, st, "cannot read the result");
+    /* The library's grid holds integer indices; whole steps of the midpoint
+     * rule's half steps move the offset, an odd one is kept as the shift. */
+    const uint64_t halves = half_steps(job, inputs);
+    if (halves > 0 && one) {
+        const double move = (double)(halves / 2) + (halves % 2 ? 0.5 : 0);
+        res->layout.offset[0] += (int64_t)(halves / 2);
+        res->shift = halves % 2 ? 0.5 : 0;
+        res->stats.mean[0] += move * res->layout.step;
+        res->stats.min[0] += move * res->layout.step;
+        res->stats.max[0] += move * res->layout.step;
+        for (int q = 0; q < 7; q++) res->quantiles[q] += move * res->layout.step;
+    }
+    return 0;
 }
 
 /* The value at grid index i of dimension k. */
 double dist_value_at(const dist_result *r, int k, size_t i)
 {
-    const double v = (double)r->layout.offset[k] + (double)i;
+    const double v = (double)r->layout.offset[k] + (double)i + (k == 0 ? r->shift : 0);
     return r->layout.step > 0 ? v * r->layout.step : v;
 }
 
@@ -396,6 +617,8 @@ void dist_write_json(FILE *f, const dist_result *r)
     fprintf(f, ",\n  \"density\": %s,\n", l->step > 0 ? "true" : "false");
     if (two)
         fprintf(f, "  \"offset\": [%" PRId64 ", %" PRId64 "],\n", l->offset[0], l->offset[1]);
+    else if (r->shift > 0)
+        fprintf(f, "  \"offset\": %" PRId64 ".5,\n", l->offset[0]);
     else
         fprintf(f, "  \"offset\": %" PRId64 ",\n", l->offset[0]);
     const char *names[] = {"mean", "variance", "sd", "skewness", "min", "max"};
@@ -442,12 +665,17 @@ void dist_write_json(FILE *f, const dist_result *r)
     }
     fprintf(f, "]");
     if (!two) {
-        fprintf(f, ",\n  \"cdf\": [");
-        for (size_t i = 0; i < l->len[0]; i++) {
-            if (i) fputs(", ", f);
-            print_number_json(f, r->cdf[i]);
+        /* JSON has no -Infinity: null stands for the log of an exact 0. */
+        const char *keys[] = {"cdf", "sf", l->step > 0 ? "logpdf" : "logpmf", "logsf"};
+        const double *arrays[] = {r->cdf, r->sf, r->logp, r->logsf};
+        for (int a = 0; a < 4; a++) {
+            fprintf(f, ",\n  \"%s\": [", keys[a]);
+            for (size_t i = 0; i < l->len[0]; i++) {
+                if (i) fputs(", ", f);
+                print_number_json(f, arrays[a][i]);
+            }
+            fprintf(f, "]");
         }
-        fprintf(f, "]");
     }
     fprintf(f, "\n}\n");
 }
@@ -463,12 +691,16 @@ int dist_inputs_load(const dist_job *job, spec_input **inputs, io_error *err)
         (*inputs)[i].text = job->specs[i];
         status = load_spec(job, &(*inputs)[i], err);
     }
+    if (status == 0 && job->count) {
+        (*inputs)[job->n_specs].text = job->count;
+        status = load_count(job, &(*inputs)[job->n_specs], err);
+    }
     return status;
 }
 
 void dist_inputs_free(const dist_job *job, spec_input *inputs)
 {
-    for (int i = 0; inputs && i < job->n_specs; i++) free(inputs[i].values);
+    for (int i = 0; inputs && i <= job->n_specs; i++) free(inputs[i].values);
     free(inputs);
 }
 
@@ -477,7 +709,7 @@ int dist_job_run(const dist_job *job, clconv_runtime *rt, const spec_input *inpu
 {
     clconv_dist *total = NULL;
     int status = compute(job, rt, inputs, &total, res, err);
-    if (status == 0) status = summarise(rt, total, res, err);
+    if (status == 0) status = summarise(job, inputs, rt, total, res, err);
     clconv_dist_destroy(total);
     return status;
 }
@@ -486,5 +718,8 @@ void dist_result_free(dist_result *res)
 {
     free(res->values);
     free(res->cdf);
-    res->values = res->cdf = NULL;
+    free(res->sf);
+    free(res->logp);
+    free(res->logsf);
+    res->values = res->cdf = res->sf = res->logp = res->logsf = NULL;
 }

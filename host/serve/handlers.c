@@ -228,6 +228,7 @@ void handle_dist(serve_work *w, serve_device *dev)
     job.trim = w->trim;
     job.flags = w->dist_normalize ? CLCONV_DIST_NORMALIZE : 0;
     job.inline_only = 1;
+    job.count = w->count;
     job.max_entries = w->limits->max_elements;
     spec_input *inputs = NULL;
     dist_result res = {0};

@@ -187,9 +187,17 @@ int request_parse_dist(serve_work *w, const serve_buffer *body)
                 goto done;
             }
             w->dist_normalize = x->type == JSON_TRUE;
+        } else if (strcmp(k, "count") == 0) {
+            if (x->type != JSON_STRING || x->string[0] == '\0') {
+                snprintf(w->error, sizeof w->error, "\"count\" must be a count spec such as "
+                         "\"poisson:3\" or \"0:0.5,0.5\"");
+                goto done;
+            }
+            w->count = strdup(x->string);
+            if (!w->count) goto oom;
         } else {
             snprintf(w->error, sizeof w->error, "unknown field \"%.100s\" (the fields are specs, "
-                     "times, method, trim and normalize)", k);
+                     "times, method, trim, normalize and count)", k);
             goto done;
         }
     }

@@ -146,6 +146,7 @@ typedef struct serve_work {
     unsigned long long times;
     double trim;              /* < 0: none */
     int dist_normalize;
+    char *count;                  /* dist: "count", or NULL */
     clconv_method dist_method;
     /* the answer */
     unsigned status;

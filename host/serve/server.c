@@ -466,6 +466,7 @@ static void free_request(request *r)
     for (int i = 0; i < PART_COUNT; i++) free(r->work.parts[i].data);
     for (int i = 0; i < r->work.n_specs; i++) free(r->work.specs[i]);
     free(r->work.specs);
+    free(r->work.count);
     free(r->work.preset);
     free(r->work.body);
     free(r->body.data);

@@ -170,7 +170,16 @@ _SIGNATURES = {
     "clconv_dist_stats_get": (c_int, [_P, POINTER(DistStats)]),
     "clconv_dist_cdf": (c_int, [_P, _P]),
     "clconv_dist_quantiles": (c_int, [_P, _P, c_size_t, _P]),
+    "clconv_dist_read_log": (c_int, [_P, _P]),
+    "clconv_dist_sf": (c_int, [_P, _P]),
+    "clconv_dist_logsf": (c_int, [_P, _P]),
+    "clconv_dist_logcdf": (c_int, [_P, _P]),
+    "clconv_dist_compound": (c_int, [_P, _P, _P, POINTER(DistOptions), POINTER(_P)]),
+    "clconv_dist_count": (c_int, [_P, c_int, c_double, c_double, c_double, POINTER(_P)]),
 }
+
+# clconv_count_family, in the header's order.
+COUNT_FAMILIES = {"poisson": 0, "binomial": 1, "negbin": 2, "geometric": 3}
 
 lib = ctypes.CDLL(_find_library())
 for _name, (_res, _args) in _SIGNATURES.items():

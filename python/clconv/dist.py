@@ -3,8 +3,12 @@
 For independent X and Y, P(X+Y = n) = sum_k P(X = k) P(Y = n-k): the
 distribution of a sum is the convolution of the distributions, which the
 library computes on the device (clconv_dist_*) with every probability above
-1e-290 accurate to 1e-9 relative. A :class:`Dist` answers as
-scipy.stats.rv_discrete does (pmf, cdf, sf, ppf, moments).
+1e-290 accurate to 1e-9 relative, and the logarithms of all of them (logpmf,
+logsf) to about 1e-9 absolute however far below float64's range they lie. A
+:class:`Dist` answers as scipy.stats.rv_discrete does (pmf, logpmf, cdf, sf,
+logsf, ppf, moments). :func:`compound` gives the distribution of
+X1 + ... + XN for a random count N (:func:`poisson`, :func:`binomial`,
+:func:`negbin`, :func:`geometric` or any Dist).
 
 Example:
     >>> from clconv import dist
@@ -25,7 +29,8 @@ from . import _lib
 from ._lib import lib
 from ._runtime import Runtime, resolve
 
-__all__ = ["Dist", "dice", "poisson_binomial", "sum"]
+__all__ = ["Dist", "dice", "poisson_binomial", "sum", "compound", "poisson", "binomial",
+           "negbin", "geometric"]
 
 _Scalar = Union[int, float, np.ndarray, Sequence]
 
@@ -56,6 +61,15 @@ class _Queries:
     def _moments(self) -> Tuple[float, float, float]:
         raise NotImplementedError
 
+    def _sf_array(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def _logp_array(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def _logsf_array(self) -> np.ndarray:
+        raise NotImplementedError
+
     @property
     def probabilities(self) -> np.ndarray:
         """The probabilities of offset, offset + 1, ... (a new array each time)."""
@@ -70,13 +84,6 @@ class _Queries:
     def support(self) -> Tuple[int, int]:
         """The smallest and largest value held, as (lo, hi)."""
         return self._offset, self._offset + len(self._probs()) - 1
-
-    def _sf_array(self) -> np.ndarray:
-        # P(X > value of entry i), summed from the upper tail so that small
-        # tail probabilities keep their relative accuracy (1 - cdf would not).
-        p = self._probs()
-        tail = np.cumsum(p[::-1])[::-1]
-        return np.append(tail[1:], 0.0)
 
     # -- scipy.stats.rv_discrete's methods -------------------------------
     def pmf(self, k: _Scalar) -> Union[float, np.ndarray]:
@@ -94,14 +101,22 @@ class _Queries:
         return out[()] if out.ndim == 0 else out
 
     def logpmf(self, k: _Scalar) -> Union[float, np.ndarray]:
-        """log P(X = k); -inf where the probability is 0.
+        """log P(X = k); -inf where the probability is 0. Exact (about 1e-9
+        absolute) far below float64's range, where pmf reads 0.
 
         Example:
             >>> float(Dist([0.5, 0.5]).logpmf(1))
             -0.6931471805599453
+            >>> round(float(dice(1000, 6).logpmf(1000)), 6)   # log 6^-1000
+            -1791.759469
         """
-        with np.errstate(divide="ignore"):
-            return np.log(self.pmf(k))
+        k = np.asarray(k, dtype=np.float64)
+        lp = self._logp_array()
+        idx = k - self._offset
+        ok = (idx >= 0) & (idx < len(lp)) & (np.floor(idx) == idx)
+        out = np.where(ok, lp[np.where(ok, idx, 0).astype(np.int64)], -np.inf)
+        out = np.where(np.isnan(k), np.nan, out)
+        return out[()] if out.ndim == 0 else out
 
     def _step(self, k: _Scalar, table: np.ndarray, below: float, above: float):
         k = np.asarray(k, dtype=np.float64)
@@ -130,6 +145,16 @@ class _Queries:
             array([1.  , 0.75, 0.  ])
         """
         return self._step(k, self._sf_array(), 1.0, 0.0)
+
+    def logsf(self, k: _Scalar) -> Union[float, np.ndarray]:
+        """log P(X > k), summed in logarithms: exact far below float64's
+        range; -inf above the support.
+
+        Example:
+            >>> float(Dist([0.5, 0.5]).logsf(0))
+            -0.6931471805599453
+        """
+        return self._step(k, self._logsf_array(), 0.0, -np.inf)
 
     def ppf(self, q: _Scalar) -> Union[float, np.ndarray]:
         """The smallest k with P(X <= k) >= q; as SciPy, lo - 1 at q = 0, hi
@@ -195,7 +220,7 @@ class Dist(_Queries):
         array([0.25, 0.5 , 0.25])
     """
 
-    __slots__ = ("_handle", "_rt", "_p", "_offset", "_cdf", "_stats",
+    __slots__ = ("_handle", "_rt", "_p", "_offset", "_cdf", "_sf", "_logp", "_logsf", "_stats",
                  "clamped_mass", "method", "__weakref__")
 
     def __init__(self, p: Union[Sequence[float], np.ndarray], offset: int = 0, *,
@@ -224,7 +249,7 @@ class Dist(_Queries):
         self._rt = rt
         self._handle = handle
         rt._dists.add(self)
-        self._p = self._cdf = self._stats = None
+        self._p = self._cdf = self._sf = self._logp = self._logsf = self._stats = None
         self.method = method
         self.clamped_mass = clamped
         layout = _lib.DistLayout()
@@ -254,6 +279,25 @@ class Dist(_Queries):
             _lib.check(lib.clconv_dist_cdf(self._handle, c.ctypes.data), self._rt._handle)
             self._cdf = c
         return self._cdf
+
+    def _read(self, fn, name: str) -> np.ndarray:
+        cached = getattr(self, name)
+        if cached is None:
+            cached = np.empty(len(self._probs()), np.float64)
+            _lib.check(fn(self._handle, cached.ctypes.data), self._rt._handle)
+            setattr(self, name, cached)
+        return cached
+
+    def _sf_array(self) -> np.ndarray:
+        # The library sums P(X > x) from the upper tail, so small tail
+        # probabilities keep their relative accuracy (1 - cdf would not).
+        return self._read(lib.clconv_dist_sf, "_sf")
+
+    def _logp_array(self) -> np.ndarray:
+        return self._read(lib.clconv_dist_read_log, "_logp")
+
+    def _logsf_array(self) -> np.ndarray:
+        return self._read(lib.clconv_dist_logsf, "_logsf")
 
     def _stat(self) -> "_lib.DistStats":
         if self._stats is None:
@@ -393,6 +437,85 @@ def poisson_binomial(p: Union[Sequence[float], np.ndarray], *,
     if status != 0:
         raise _lib.error(status, rt.handle)
     return Dist._wrap(rt, out.value, opts)
+
+
+def _count(kind: str, a: float, b: float, runtime: Optional[Runtime]) -> Dist:
+    rt = resolve(runtime)
+    out = ctypes.c_void_p()
+    status = lib.clconv_dist_count(rt.handle, _lib.COUNT_FAMILIES[kind], float(a), float(b), 0.0,
+                                   ctypes.byref(out))
+    if status != 0:
+        raise _lib.error(status, rt.handle)
+    return Dist._wrap(rt, out.value, _lib.DistOptions(0, 0, 0.0))
+
+
+def poisson(lam: float, *, runtime: Optional[Runtime] = None) -> Dist:
+    """The Poisson distribution of mean lam > 0 on 0, 1, ..., up to where
+    its upper tail falls below 1e-20 (the library keeps its logarithms, so
+    P(N = 0) = e^-lam survives however small).
+
+    Example:
+        >>> round(float(poisson(2.0).pmf(0)), 12)
+        0.135335283237
+    """
+    return _count("poisson", lam, 0.0, runtime)
+
+
+def binomial(n: int, p: float, *, runtime: Optional[Runtime] = None) -> Dist:
+    """The number of successes in n trials of success probability p.
+
+    Example:
+        >>> binomial(2, 0.5).probabilities
+        array([0.25, 0.5 , 0.25])
+    """
+    return _count("binomial", _int(n, "n"), p, runtime)
+
+
+def negbin(r: float, p: float, *, runtime: Optional[Runtime] = None) -> Dist:
+    """The number of failures before the r-th success (as scipy.stats.nbinom),
+    up to where the upper tail falls below 1e-20.
+
+    Example:
+        >>> round(float(negbin(2, 0.5).pmf(1)), 12)
+        0.25
+    """
+    return _count("negbin", r, p, runtime)
+
+
+def geometric(p: float, *, runtime: Optional[Runtime] = None) -> Dist:
+    """The number of failures before the first success (scipy.stats.geom
+    shifted by one: geom.pmf(k + 1, p)).
+
+    Example:
+        >>> round(float(geometric(0.5).pmf(2)), 12)
+        0.125
+    """
+    return _count("geometric", p, 0.0, runtime)
+
+
+def compound(count: Dist, severity: Dist, *, method: str = "auto") -> Dist:
+    """The distribution of X1 + ... + XN: N distributed as ``count`` (on
+    values >= 0), independent of the X's, each X distributed as
+    ``severity``. Computed in logarithms, so far tails are kept: with N
+    Poisson of mean 1000, logpmf(0) is -1000.
+
+    Example:
+        >>> from clconv import dist
+        >>> dist.compound(dist.Dist([0.5, 0.5]), dist.Dist([0.5, 0.5], offset=1)).probabilities
+        array([0.5 , 0.25, 0.25])
+    """
+    for name, d in (("count", count), ("severity", severity)):
+        if not isinstance(d, Dist):
+            raise TypeError(f"{name} must be a Dist, not {type(d).__name__}")
+    if count._rt is not severity._rt:
+        raise ValueError("the distributions live on different runtimes")
+    opts = _options(method)
+    out = ctypes.c_void_p()
+    status = lib.clconv_dist_compound(count._rt.handle, count._handle, severity._handle,
+                                      ctypes.byref(opts), ctypes.byref(out))
+    if status != 0:
+        raise _lib.error(status, count._rt.handle)
+    return Dist._wrap(count._rt, out.value, opts)
 
 
 del math

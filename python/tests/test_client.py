@@ -141,3 +141,35 @@ def test_dist(client, rng):
         client.dist.Dist(p).times(2) + client.dist.Dist(q)
     with pytest.raises(clconv.RemoteError, match="sum to"):
         client.dist.Dist([0.5, 0.6]).mean()
+
+
+def test_dist_logs_and_compound(client):
+    """The service's logpmf/sf/logsf arrays and its "count" give what the
+    in-process calls give."""
+    from clconv import dist
+    remote, local = client.dist.dice(1000, 6), dist.dice(1000, 6)
+    k = np.array([999, 1000, 1500, 3500, 5999, 6000, 6001])
+    for f in ("logpmf", "sf", "logsf"):
+        np.testing.assert_array_equal(getattr(remote, f)(k), getattr(local, f)(k))
+    pairs = [(client.dist.compound(client.dist.poisson(30.0), client.dist.dice(1, 10)),
+              dist.compound(dist.poisson(30.0), dist.dice(1, 10))),
+             (client.dist.compound(client.dist.binomial(5, 0.5), client.dist.Dist([0.5, 0.5])),
+              dist.compound(dist.binomial(5, 0.5), dist.Dist([0.5, 0.5]))),
+             (client.dist.compound(client.dist.negbin(2.0, 0.5), client.dist.Dist([0.5, 0.5])),
+              dist.compound(dist.negbin(2.0, 0.5), dist.Dist([0.5, 0.5]))),
+             (client.dist.compound(client.dist.geometric(0.5), client.dist.Dist([0.5, 0.5])),
+              dist.compound(dist.geometric(0.5), dist.Dist([0.5, 0.5]))),
+             (client.dist.compound(client.dist.Dist([0.5, 0.25, 0.25]),
+                                   client.dist.Dist([0.5, 0.5], 1)),
+              dist.compound(dist.Dist([0.5, 0.25, 0.25]), dist.Dist([0.5, 0.5], 1)))]
+    for remote, local in pairs:
+        assert remote.support == local.support
+        np.testing.assert_allclose(remote.probabilities, local.probabilities, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(remote.logpmf(np.arange(0, 40)),
+                                   local.logpmf(np.arange(0, 40)), rtol=1e-12)
+    with pytest.raises(clconv.RemoteError, match="expected poisson:LAMBDA"):
+        client.dist.compound(client.dist.poisson(-1.0), client.dist.dice(1, 6)).mean()
+    with pytest.raises(TypeError):
+        client.dist.compound(client.dist.dice(2, 6) + client.dist.dice(1, 6), client.dist.dice(1, 6))
+    with pytest.raises(NotImplementedError, match="compound"):
+        client.dist.compound(client.dist.poisson(2.0), client.dist.dice(1, 6)).times(2)

@@ -623,7 +623,7 @@ DICE=$EXPECTED/dist_dice.csv
 # The row of 4 is checked on its own too: 0.115 to the last digit or two.
 dist_ok "two loaded dice, csv" "$X" "$Y" --format csv &&
     check csv_matches "$WORK/stdout" "$DICE" 1e-14 &&
-    check grep_in "$WORK/stdout" '^value,probability,cdf$' &&
+    check grep_in "$WORK/stdout" '^value,probability,cdf,sf,logpmf$' &&
     check grep_in "$WORK/stdout" '^4,0\.11(4999999999999|5000000000000)'
 # The moments: mean(X+Y) = mean X + mean Y = 3.4 + 3.25 and var(X+Y) =
 # var X + var Y = 2.24 + 2.7875.
@@ -743,6 +743,161 @@ else
     fail "$name" "exit code or stderr"
 fi
 
+# ---- logarithms, survival function, compound sums, density rules ---------
+#
+# References below that are not exact rationals were computed once with
+# Python's big integers and mpmath (40 digits) and pasted here:
+#   1000d6: P(S = s) = ways(s) / 6^1000, ways by inclusion-exclusion,
+#     sum_k (-1)^k C(1000, k) C(s - 1000 - 6k + 999, 999); log with mpmath;
+#   Gamma(100, 1): sf(200) = mpmath.gammainc(100, 200, inf, regularized=True).
+
+# csv_col FILE VALUE COLUMN: the COLUMN-th field of the row of VALUE.
+csv_col() {
+    awk -F , -v v="$2" -v c="$3" 'NR > 1 && $1 == v { print $c; exit }' "$1"
+}
+
+# near NAME ACTUAL EXPECTED TOL [rel]: |ACTUAL - EXPECTED| <= TOL (times
+# |EXPECTED| with rel); prints why not.
+near() {
+    if ! awk -v a="$2" -v e="$3" -v tol="$4" -v rel="${5:-}" 'BEGIN {
+        d = a - e; m = rel ? (e < 0 ? -e : e) : 1
+        exit !(a != "" && (d < 0 ? -d : d) <= tol * m) }'; then
+        echo "$1 is '$2', expected $3 (tolerance $4${5:+ relative})"
+        return 1
+    fi
+}
+
+# json_item FILE KEY I: entry I (from 0) of a 1-D array member.
+json_item() {
+    json_field "$1" "$2" | tr -d '[] ' | tr , '\n' | sed -n "$(($3 + 1))p"
+}
+
+# 3d6: sf(x) = (216 - counts up to x) / 216 and logpmf = log(count / 216),
+# from the exact counts (awk's double log and division, to 1e-16).
+echo "1 3 6 10 15 21 25 27 27 25 21 15 10 6 3 1" | tr ' ' '\n' | awk '
+    BEGIN { print "value,probability,cdf,sf,logpmf" }
+    { c += $1; printf "%d,%.17g,%.17g,%.17g,%.17g\n", NR + 2, $1 / 216, c / 216,
+      (216 - c) / 216, log($1 / 216) }' >"$WORK/3d6_sf.csv"
+dist_ok "csv: sf and logpmf columns" 3d6 --format csv &&
+    check csv_matches "$WORK/stdout" "$WORK/3d6_sf.csv" 1e-14
+dist_ok "json: sf, logpmf and logsf arrays" 3d6 --format json &&
+    check json_valid "$WORK/stdout" &&
+    check near "sf[0]" "$(json_item "$WORK/stdout" sf 0)" 0.99537037037037037 1e-15 rel &&
+    check near "sf[15]" "$(json_item "$WORK/stdout" sf 15)" 0 0 &&
+    check near "logpmf[0]" "$(json_item "$WORK/stdout" logpmf 0)" -5.3752784076841653 1e-14 rel &&
+    check near "logsf[14]" "$(json_item "$WORK/stdout" logsf 14)" -5.3752784076841653 1e-12 rel &&
+    check grep_in "$WORK/stdout" '^  "logsf": \[.*, null\]$'
+# An exact 0 inside the support: null in the logs (JSON has no -Infinity),
+# 0 in sf past the last value.
+dist_ok "json: null for the log of 0" 0.5,0,0.5 --format json &&
+    check json_valid "$WORK/stdout" &&
+    check grep_in "$WORK/stdout" '^  "logpmf": \[-0\.693147180559945[0-9]*, null, -0\.69314718055994[0-9]*\],$' &&
+    check grep_in "$WORK/stdout" '^  "sf": \[0\.5, 0\.5, 0\],$' &&
+    check grep_in "$WORK/stdout" '^  "logsf": \[-0\.69314718055994[0-9]*, -0\.69314718055994[0-9]*, null\]$'
+
+# 1000d6 far in its tails, below float64's range: P(S = 1500) =
+# 1.1410735458133652e-366 (log -842.61417450968821059), P(S = 1000) = 6^-1000
+# = 7.0591045861652321e-779 (log -1791.7594692280550008), and logsf(5499) =
+# log P(S >= 5500) = log P(S <= 1500) = -842.20293917175215360. The
+# library's logarithms are exact to about 1e-9 absolute.
+dist_ok "1000d6: logpmf in the far tails" 1000d6 --format csv &&
+    check near "logpmf(1500)" "$(csv_col "$WORK/stdout" 1500 5)" -842.61417450968821059 1e-8 &&
+    check near "logpmf(1000)" "$(csv_col "$WORK/stdout" 1000 5)" -1791.7594692280550008 1e-8 &&
+    check near "probability(1500)" "$(csv_col "$WORK/stdout" 1500 2)" 0 0
+dist_ok "1000d6: json logsf" 1000d6 --format json &&
+    check near "logsf(5499)" "$(json_item "$WORK/stdout" logsf 4499)" -842.20293917175215360 1e-8 &&
+    check near "logpmf(1500)" "$(json_item "$WORK/stdout" logpmf 500)" -842.61417450968821059 1e-8
+# The table prints such probabilities from their logs, not as 0.
+dist_ok "1000d6: table, tiny ends" 1000d6 &&
+    check grep_in "$WORK/stdout" '^probability at the ends: 1000: 7\.0591e-779  6000: 7\.0591e-779$'
+# 1e-200 squared: every row of the chart drawn, P(0) = 1e-400 exactly.
+dist_ok "table: a row below float64's range" 0:1e-200,1 0:1e-200,1 &&
+    check grep_in "$WORK/stdout" '^ +0  1e-400 +0\.000000 ' &&
+    check grep_in "$WORK/stdout" '^ +1  2e-200 +0\.000000 '
+# --log: OUT.npy holds the logs, -inf for an exact 0.
+dist_ok "--log -o" 1000d6 --log -o "$OUT" &&
+    check near "logpmf(1500) in .npy" "$(npy_values "$OUT" | sed -n 501p)" -842.61417450968821059 1e-8 &&
+    check near "logpmf(1000) in .npy" "$(npy_values "$OUT" | sed -n 1p)" -1791.7594692280550008 1e-8
+dist_ok "--log -o, an exact 0" 0.5,0,0.5 --log -o "$OUT" &&
+    check grep_in "$WORK/stdout" '^support 0\.\.2' &&
+    if [ "$(npy_values "$OUT" | sed -n 2p)" != "-inf" ]; then fail "--log -o, an exact 0" "entry 1 is not -inf"; fi
+
+# --count: N ~ Poisson(1000) of severities uniform on 1..10: P(S = 0) =
+# e^-1000 (logpmf -1000), mean 1000 * 5.5 = 5500, variance 1000 * E[X^2] =
+# 1000 * 38.5 = 38500.
+dist_ok "--count poisson:1000" d10 --count poisson:1000 --format json &&
+    check json_valid "$WORK/stdout" &&
+    check near "logpmf(0)" "$(json_item "$WORK/stdout" logpmf 0)" -1000 1e-8 &&
+    check json_near "$WORK/stdout" offset 0 0 &&
+    check json_near "$WORK/stdout" mean 5500 1e-12 &&
+    check json_near "$WORK/stdout" variance 38500 1e-12 &&
+    check json_near "$WORK/stdout" total 1 1e-9
+dist_ok "--count poisson:1000, table" d10 --count poisson:1000 &&
+    check grep_in "$WORK/stdout" '^Compound sum X1 \+ \.\.\. \+ XN, N ~ poisson:1000, each X one variable \(discrete' &&
+    check grep_in "$WORK/stdout" '^probability at the ends: 0: 5\.07596e-435 '
+# Thinning gives exact references: N ~ Binomial(3, 1/2) of Bernoulli(1/2)
+# is Binomial(3, 1/4): 27, 27, 9, 1 over 64. Negative binomial (r = 2,
+# p = 1/2) thinned by 1/2 is negative binomial with p = 2/3: P(k) = (k + 1)
+# 4/9 3^-k; geometric(1/2) thinned is geometric(2/3): P(k) = 2/3 3^-k.
+# Checked up to 15: deeper values need counts past the family's tail of
+# 1e-20, which clconv_dist_count leaves out.
+printf 'value,probability\n0,0.421875\n1,0.421875\n2,0.140625\n3,0.015625\n' >"$WORK/binom.csv"
+dist_ok "--count binomial:3,0.5" 0.5,0.5 --count binomial:3,0.5 --format csv &&
+    check csv_matches "$WORK/stdout" "$WORK/binom.csv" 1e-14
+dist_ok "--count negbin:2,0.5" 0.5,0.5 --count negbin:2,0.5 --format csv &&
+    check awk -F , 'NR > 1 && NR <= 17 { k = $1; e = (k + 1) * 4 / 9 / 3 ^ k
+        if ($2 - e > 1e-9 * e || e - $2 > 1e-9 * e) { print "P(" k ") is " $2 ", expected " e; exit 1 } }' "$WORK/stdout"
+dist_ok "--count geometric:0.5" 0.5,0.5 --count geometric:0.5 --format csv &&
+    check awk -F , 'NR > 1 && NR <= 17 { k = $1; e = 2 / 3 / 3 ^ k
+        if ($2 - e > 1e-9 * e || e - $2 > 1e-9 * e) { print "P(" k ") is " $2 ", expected " e; exit 1 } }' "$WORK/stdout"
+# A PMF spec as the count: N in {0, 1, 2} with 1/2, 1/4, 1/4 of X in {1, 2}.
+printf 'value,probability\n0,0.5\n1,0.125\n2,0.1875\n3,0.125\n4,0.0625\n' >"$WORK/pmfcount.csv"
+dist_ok "--count PMF spec" 1:0.5,0.5 --count 0:0.5,0.25,0.25 --format csv &&
+    check csv_matches "$WORK/stdout" "$WORK/pmfcount.csv" 1e-14
+dist_ok "--count from a .csv" 1:0.5,0.5 --count "$WORK/die.csv" --normalize --format csv &&
+    check grep_in "$WORK/stdout" '^0,0\.1[0-9]*,'
+
+# --rule trapezoid weighs the end samples 1/2: the same as weighing by hand.
+T11=1,1,1,1,1,1,1,1,1,1,1
+dist_ok "--rule trapezoid, by hand" 0.5,1,1,1,1,1,1,1,1,1,0.5 0.5,1,1,1,1,1,1,1,1,1,0.5 \
+    --density 0.1 --format csv && cp "$WORK/stdout" "$WORK/hand.csv" &&
+    dist_ok "--rule trapezoid" $T11 $T11 --density 0.1 --rule trapezoid --format csv &&
+    check csv_matches "$WORK/stdout" "$WORK/hand.csv" 1e-14
+# --rule midpoint: uniform densities sampled at the cell midpoints 0.05,
+# 0.15, ... (OFFSET half a step off the grid): their sum has mean 1 exactly,
+# its values 0.1, 0.2, ... 1.9; one variable keeps the half step (offset 0.5).
+dist_ok "--rule midpoint, half-step offset" 0.05:$ONES 0.05:$ONES --density 0.1 --rule midpoint \
+    --format json &&
+    check json_near "$WORK/stdout" offset 1 0 &&
+    check json_near "$WORK/stdout" mean 1 1e-14 &&
+    check json_near "$WORK/stdout" min 0.1 1e-14 &&
+    check json_near "$WORK/stdout" total 1 1e-14
+dist_ok "--rule midpoint, one variable" 0.05:1,1,1,1,1,1,1,1,1,1 --density 0.1 --rule midpoint \
+    --format csv &&
+    check grep_in "$WORK/stdout" '^0\.05000*[0-9]*,1,' &&
+    dist_ok "--rule midpoint, json offset" 0.05:$ONES --density 0.1 --rule midpoint --format json &&
+    check grep_in "$WORK/stdout" '^  "offset": 0\.5,$' &&
+    check json_near "$WORK/stdout" mean 0.5 1e-14
+# 100 Exp(1) densities at step 0.01, sampled at the midpoints 0.005, 0.015,
+# ..., 29.995 with no weights: their sum is Gamma(100, 1), whose sf(200) is
+# 1.8438936497115742e-15 (mpmath); the midpoint rule gives it to 1e-3
+# relative (about 3e-4: the rounding of each variable to its cell).
+awk 'BEGIN { for (k = 0; k < 3000; k++) printf "%s%.17g", k ? "," : "", exp(-(k + 0.5) * 0.01) }' \
+    >"$WORK/exp.csv"
+dist_ok "--rule midpoint: Gamma(100, 1) sf(200)" "0.005:$WORK/exp.csv" --times 100 --density 0.01 \
+    --rule midpoint --format csv &&
+    check near "sf(200)" "$(csv_col "$WORK/stdout" 200 4)" 1.8438936497115742e-15 1e-3 rel &&
+    check near "total" "$(tail -n 1 "$WORK/stdout" | cut -d , -f 3)" 1 1e-9
+
+# -v: the library's notes on stderr, the result as without it.
+name="dist -v"
+if "$CLCONV" dist 3d6 -v --format csv >"$WORK/stdout" 2>"$WORK/stderr" &&
+    grep -q '^clconv: device ' "$WORK/stderr"; then
+    check csv_matches "$WORK/stdout" "$WORK/3d6_sf.csv" 1e-14
+else
+    fail "$name" "exit code or stderr"
+fi
+
 # 2-D joint distributions, offset R,C.
 dist_ok "2-D joint" "1,2:$DATA/joint.npy" "1,2:$DATA/joint.npy" --format csv -o "$OUT" &&
     check npy_matches "$OUT" "$EXPECTED/dist_joint_sum.npy" 1e-14 each &&
@@ -832,6 +987,42 @@ err "dist: negative --trim" 2 "clconv dist: --trim must be a probability >= 0, n
 err "dist: --rows with --density" 2 "clconv dist: --rows holds discrete distributions" \
     dist --rows "$DATA/bernoulli.npy" --density 0.1 -o "$OUT"
 err "dist: unknown option" 2 "clconv dist: unknown option '--sides'" dist 3d6 --sides 6 -o "$OUT"
+# The new options: usage errors exit 2, bad data (a count spec, a density
+# the rule cannot make one of) 1.
+err "dist: --log without -o" 2 "clconv dist: --log says what -o OUT.npy holds; give -o OUT.npy" \
+    dist 3d6 --log
+err "dist: unknown --rule" 2 "clconv dist: --rule must be samples, midpoint or trapezoid, not 'simpson'" \
+    dist 1,1 --density 0.5 --rule simpson -o "$OUT"
+err "dist: --rule without --density" 2 "clconv dist: --rule weighs the samples of --density" \
+    dist 3d6 --rule midpoint -o "$OUT"
+err "dist: --count with --density" 2 "clconv dist: --count makes compound sums of discrete variables" \
+    dist 1,1 --density 0.5 --count poisson:2 -o "$OUT"
+err "dist: empty --count" 2 "clconv dist: empty --count" dist 3d6 --count "" -o "$OUT"
+err "dist: --count poisson:-1" 1 "--count 'poisson:-1': expected poisson:LAMBDA with LAMBDA > 0" \
+    dist 3d6 --count poisson:-1 -o "$OUT"
+err "dist: --count poisson:x" 1 "--count 'poisson:x': expected poisson:LAMBDA with LAMBDA > 0" \
+    dist 3d6 --count poisson:x -o "$OUT"
+err "dist: --count binomial:2.5,0.5" 1 \
+    "--count 'binomial:2.5,0.5': expected binomial:N,P with whole N >= 0 and 0 <= P <= 1" \
+    dist 3d6 --count binomial:2.5,0.5 -o "$OUT"
+err "dist: --count negbin:2" 1 "--count 'negbin:2': expected negbin:R,P with R > 0 and 0 < P <= 1" \
+    dist 3d6 --count negbin:2 -o "$OUT"
+err "dist: --count geometric:0" 1 "--count 'geometric:0': expected geometric:P with 0 < P <= 1" \
+    dist 3d6 --count geometric:0 -o "$OUT"
+err "dist: --count unknown family" 1 "--count 'zipf:2': unknown family 'zipf'" \
+    dist 3d6 --count zipf:2 -o "$OUT"
+err "dist: --count negative values" 1 "--count '-1:0.5,0.5': a count cannot be negative" \
+    dist 3d6 --count -1:0.5,0.5 -o "$OUT"
+err "dist: --count not a PMF" 1 "--count '0.5,0.6': invalid argument: the probabilities sum to 1.1" \
+    dist 3d6 --count 0.5,0.6 -o "$OUT"
+err "dist: midpoint offset off the half grid" 1 \
+    "spec '0.03:1,1': the offset must be a multiple of half the step 0.1" \
+    dist 0.03:1,1 --density 0.1 --rule midpoint -o "$OUT"
+err "dist: a rule's total far from 1" 1 \
+    "spec '1,1': the midpoint rule gives a total probability of 0.2, not 1 within 0.01" \
+    dist 1,1 --density 0.1 --rule midpoint -o "$OUT"
+err "dist: trapezoid of one sample" 1 "spec '10': the trapezoid rule needs at least 2 samples" \
+    dist 10 --density 0.1 --rule trapezoid -o "$OUT"
 
 # ---- clconv bench ------------------------------------------------------------
 #
@@ -1156,6 +1347,9 @@ if [ -n "$URL" ]; then
     same "server: dist, file specs" npy dist "1:$DATA/loaded_die.npy" "1:$WORK/die.csv" \
         --format json
     same "server: dist --method fft" npy dist "$X" "$Y" --times 100 --method fft --format json
+    same "server: dist --count" npy dist d10 --count poisson:30 --format json
+    same "server: dist --count from a .csv, table" npy dist 1:0.5,0.5 --count "$WORK/die.csv"
+    same "server: dist, tiny probabilities in csv" npy dist 1000d6 --format csv
 
     # CLCONV_SERVER stands for --server: the server's access log gets the job.
     rm -f "$OUT"
