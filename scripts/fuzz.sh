@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target of tests/fuzz for SECONDS each (default 30) on
-# a copy of its seed corpus (tests/fuzz/corpus/TARGET), one after another,
+# a copy of its seed corpus (tests/fuzz/corpus/TARGET) and of the inputs of
+# its past findings (tests/fuzz/regressions/TARGET), one after another,
 # and prints each one's executions. Builds the fuzz tree
 # (${CLCONV_FUZZ_DIR:-build-fuzz}, clang with ASan and UBSan) when it is
 # missing. Exits non-zero when a target crashed, leaked, ran out of memory or
@@ -26,6 +27,9 @@ for t in "${targets[@]}"; do
     dir="$runs/$t"
     mkdir -p "$dir/corpus" "$dir/artifacts"
     cp "$here/tests/fuzz/corpus/$t/"* "$dir/corpus/"
+    if [ -d "$here/tests/fuzz/regressions/$t" ]; then
+        cp "$here/tests/fuzz/regressions/$t/"* "$dir/corpus/"
+    fi
     status=0
     # Leaks are checked after each input; UBSan aborts (see CMakeLists.txt).
     ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" UBSAN_OPTIONS=print_stacktrace=1 \

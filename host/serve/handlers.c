@@ -24,6 +24,10 @@ const char *const serve_part_names[PART_COUNT] = {"input", "kernel", "kcol", "kr
 
 int buffer_append(serve_buffer *b, const char *data, size_t n)
 {
+    /* An empty part arrives as a call with no bytes, perhaps with a NULL
+     * data, into a buffer not yet allocated: memcpy and the pointer
+     * arithmetic below are undefined for NULL even with n == 0. */
+    if (n == 0) return 0;
     if (n > b->cap - b->size) {
         size_t cap = b->cap ? b->cap : 4096;
         while (cap - b->size < n) {
