@@ -1010,6 +1010,49 @@ START_TEST(test_nameless_parts)
 }
 END_TEST
 
+START_TEST(test_empty_parts)
+{
+    /* An empty part (found by tests/fuzz/fuzz_multipart.c): its buffer is
+     * never allocated, and the job took the missing data for a file name
+     * and answered 500 "(null): cannot open". An empty input or kernel is
+     * the client's mistake: a 400 naming the part. */
+    static const char empty_input[] =
+        "--BOUNDARY\r\nContent-Disposition: form-data; name=\"input\"\r\n\r\n\r\n"
+        "--BOUNDARY--\r\n";
+    static const char empty_factors[] =
+        "--BOUNDARY\r\nContent-Disposition: form-data; name=\"input\"\r\n\r\n\r\n"
+        "--BOUNDARY\r\nContent-Disposition: form-data; name=\"kcol\"\r\n\r\n\r\n"
+        "--BOUNDARY\r\nContent-Disposition: form-data; name=\"krow\"\r\n\r\n\r\n"
+        "--BOUNDARY--\r\n";
+    const struct {
+        const char *path, *body;
+        size_t size;
+    } cases[] = {{"/v1/conv2d?kernel=box:3", empty_input, sizeof empty_input - 1},
+                 {"/v1/conv1d?kernel=box:3", empty_input, sizeof empty_input - 1},
+                 {"/v1/conv2d", empty_factors, sizeof empty_factors - 1}};
+    serve *s = start_default();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = raw_post(s, cases[i].path, cases[i].body, cases[i].size);
+        ck_assert_msg(strncmp(text, "HTTP/1.1 400", 12) == 0, "case %zu: %s", i, text);
+        ck_assert_msg(strstr(text, "{\"error\": \"input: ") != NULL, "case %zu: %s", i, text);
+        free(text);
+    }
+    /* Given but empty, a kernel part is still a kernel part. */
+    char *x, *h;
+    size_t xs, hs;
+    small_pair(&x, &xs, &h, &hs);
+    part parts[] = {{"input", x, xs}, {"kernel", h, 0}};
+    reply r;
+    request(s, "/v1/conv1d", parts, 2, NULL, &r);
+    assert_error(&r, 400, "kernel: ");
+    reply_free(&r);
+    assert_healthy(s);
+    serve_stop(s);
+    free(x);
+    free(h);
+}
+END_TEST
+
 START_TEST(test_ambiguous_framing)
 {
     /* Two Content-Length headers, or chunked with a Content-Length, could be
@@ -1626,6 +1669,7 @@ Suite *clconv_test_suite_serve(void)
     tcase_add_test(service, test_spec_limit);
     tcase_add_test(service, test_misbehaving_clients);
     tcase_add_test(service, test_nameless_parts);
+    tcase_add_test(service, test_empty_parts);
     tcase_add_test(service, test_ambiguous_framing);
     tcase_add_test(service, test_get_with_body);
     tcase_add_test(service, test_oversized_requests);

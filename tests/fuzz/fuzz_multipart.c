@@ -8,8 +8,9 @@
  * there is no driving it from a buffer: a libmicrohttpd daemon on a loopback
  * port in this process takes each input as one request. Its handler does
  * what server.c's begin, receive and finish_upload do with the request
- * (query parameters, post processor with a 64 KiB buffer, the parts check)
- * and what handlers.c's make_job does with the parts; keep them in step.
+ * (query parameters, post processor with a 64 KiB buffer, the parts check;
+ * keep them in step), then handlers.c's own handle_make_job and the job's
+ * reading.
  *
  * An input: a first byte choosing conv1d or conv2d, then a line with the
  * query string (bytes an URL cannot hold are percent-encoded), a line with
@@ -20,6 +21,7 @@
 #include "serve_internal.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -34,39 +36,6 @@ typedef struct fuzz_request {
 
 static unsigned short port;
 
-/* handlers.c's make_job, the parts' part. */
-static void make_job(serve_work *w, conv_job *job)
-{
-    static const char *const labels[PART_COUNT] = {"part 'input'", "part 'kernel'",
-                                                    "part 'kcol'", "part 'krow'"};
-    static const int kernel_parts[2][2] = {{PART_KERNEL, -1}, {PART_KCOL, PART_KROW}};
-    int sep_parts = w->parts[PART_KCOL].data != NULL;
-    job->dims = w->ep == EP_CONV1D ? 1 : 2;
-    job->separable = sep_parts;
-    job->n_inputs = sep_parts ? 3 : 2;
-    job->batch = w->batch;
-    job->precision = w->precision;
-    job->opts = w->opts;
-    job->mode_given = w->mode_given;
-    job->max_elements = FUZZ_MAX_ELEMENTS;
-    job->batch_words = "batch=1";
-    job->same_words = "mode=same";
-    job->rank_hint = w->batch ? "" : " (batch=1 takes a stack)";
-    for (int i = 0; i < job->n_inputs; i++) {
-        int part = i == 0 ? PART_INPUT : kernel_parts[sep_parts][i - 1];
-        conv_source *src = &job->inputs[i];
-        src->name = serve_part_names[part];
-        src->label = labels[part];
-        if (i > 0 && w->preset) {
-            src->preset = w->preset;
-            job->n_inputs = 2;
-            break;
-        }
-        src->data = w->parts[part].data;
-        src->size = w->parts[part].size;
-    }
-}
-
 /* The body is complete: the checks of finish_upload, then the worker's
  * decoding. */
 static void finish(fuzz_request *r)
@@ -77,8 +46,10 @@ static void finish(fuzz_request *r)
     if (!w->status && !complete) w->status = 400;
     if (!w->status && request_check_parts(w) != 0) return;
     if (w->status) return;
+    static const serve_limits limits = {FUZZ_MAX_ELEMENTS};
+    w->limits = &limits;
     conv_job job = {0};
-    make_job(w, &job);
+    handle_make_job(w, &job);
     io_error err = {""};
     int st = conv_job_read(&job, &err);
     if (st == 0) st = conv_job_make_output(&job, "result", &err);
@@ -214,13 +185,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     a.sin_port = htons(port);
     struct timeval tv = {20, 0};
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
-        connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-        perror("fuzz_multipart: connect");
-        abort();
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) abort();
+    /* libFuzzer's timer signal interrupts the calls below: a connect
+     * interrupted goes on by itself, and the rest are retried. */
+    while (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        if (errno == EISCONN) break;
+        if (errno != EINTR && errno != EALREADY) {
+            perror("fuzz_multipart: connect");
+            abort();
+        }
     }
     for (size_t off = 0; off < req.size;) {
         ssize_t k = send(fd, req.data + off, req.size - off, MSG_NOSIGNAL);
+        if (k < 0 && errno == EINTR) continue;
         if (k <= 0) break;   /* the server may answer and close before reading it all */
         off += (size_t)k;
     }
@@ -228,7 +205,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * (and its coverage counted) before the next. */
     char buf[4096];
     ssize_t k;
-    while ((k = recv(fd, buf, sizeof buf, 0)) > 0) {}
+    while ((k = recv(fd, buf, sizeof buf, 0)) > 0 || (k < 0 && errno == EINTR)) {}
     if (k < 0) {
         fprintf(stderr, "fuzz_multipart: no answer within 20 s\n");
         abort();
