@@ -1300,6 +1300,20 @@ START_TEST(test_element_limit)
     request(s, "/v1/conv1d?mode=same", wide, 2, NULL, &r);
     ck_assert_int_eq(r.status, 200);
     reply_free(&r);
+    /* Dice are expanded in host memory before the result's size is known:
+     * the limit bounds all of them together, else 100000 specs "1d2^27" in a
+     * body of 1.3 MB would take 100000 GiB (found by fuzz_dist_spec). Each
+     * die is within the limit here; together they are not. */
+    request(s, "/v1/dist", NULL, 0, "{\"specs\": [\"1d60\", \"1d60\"]}", &r);
+    assert_error(&r, 413, "spec '1d60': more than 42 sides, what is left of the limit");
+    reply_free(&r);
+    char body[400] = "{\"specs\": [\"1d60\", \"0.02";
+    for (int i = 1; i < 50; i++) strcat(body, ",0.02");
+    strcat(body, "\"]}");
+    request(s, "/v1/dist", NULL, 0, body, &r);
+    assert_error(&r, 413, "the variables up to it hold 108 entries beyond their first ones, "
+                 "over the limit of 100");
+    reply_free(&r);
     assert_healthy(s);
     serve_stop(s);
     free(xb);
