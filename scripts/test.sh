@@ -22,11 +22,26 @@ if [ "${1:-}" = "--sanitize" ]; then
 fi
 
 build="${CLCONV_BUILD_DIR:-$here/build}"
+
+# ---- extra stages: fuzzing and the API against its description -------------
+# Without arguments (as .ci/run calls it), or with CLCONV_CI_EXTRA=1, the plain
+# suites are followed by every fuzz target for CLCONV_FUZZ_SECONDS each
+# (scripts/fuzz.sh, clang) and Schemathesis against docs/openapi.yaml
+# (scripts/schemathesis.sh, from PyPI into a venv under the build directory):
+# about 8 minutes more on the 2-core machine. CLCONV_CI_EXTRA=0 skips them.
+extra="${CLCONV_CI_EXTRA:-$(( $# == 0 ))}"
+if [ "$extra" = 1 ]; then
+    export CLCONV_EXTRA_PACKAGES="${CLCONV_EXTRA_PACKAGES:-} clang libclang-rt-14-dev python3-venv"
+fi
+# ---------------------------------------------------------------------------
+
 "$here/scripts/setup.sh"
 cd "$build"
-# A failing suite does not stop the Python tests; the script fails if either did.
+# One ctest job per core: a cold run is mostly POCL compiling kernels, one
+# thread per build. A failing stage does not stop the later ones, so every
+# count shows; the script fails if any stage did.
 status=0
-ctest --output-on-failure --timeout 1200 "$@" || status=$?
+ctest --output-on-failure --timeout 1200 -j"$(nproc)" "$@" || status=$?
 
 # The Python package: built by pip (scikit-build-core) into a virtual
 # environment that sees Debian's NumPy and SciPy, the tests' references; its
@@ -38,4 +53,10 @@ venv="$build/python-venv"
 "$venv/bin/pip" install -q --no-build-isolation "$here/python" >&2
 CLCONV_BIN="$build/clconv" "$venv/bin/python" -m pytest -p no:cacheprovider "$here/python/tests" ||
     status=$?
+
+# ---- extra stages (see above) ----------------------------------------------
+if [ "$extra" = 1 ]; then
+    "$here/scripts/fuzz.sh" "${CLCONV_FUZZ_SECONDS:-30}" || status=1
+    "$here/scripts/schemathesis.sh" "${CLCONV_SCHEMATHESIS_EXAMPLES:-200}" || status=1
+fi
 exit "$status"

@@ -806,6 +806,11 @@ START_TEST(test_error_statuses)
         {"{\"specs\": [\"d6\"], \"normalize\": 1}", "\"normalize\" must be true or false"},
         {"{\"specs\": [\"d6\"], \"normalize\": \"true\"}", "\"normalize\" must be true or false"},
         {"{\"specs\": [\"d6\"], \"times\": 0}", "\"times\" must be a whole number"},
+        /* 2^53 + 1 reads as 2^53: the limit is below it (docs/openapi.yaml). */
+        {"{\"specs\": [\"d6\"], \"times\": 9007199254740993}",
+         "\"times\" must be a whole number"},
+        {"{\"specs\": [\"d6\"], \"times\": 9007199254740992}",
+         "\"times\" must be a whole number"},
         {"{\"specs\": [\"d6\"], \"method\": \"fast\"}", "\"method\" must be"},
         {"{\"specs\": [\"d6\"], \"colour\": 1}", "unknown field \"colour\""},
         {"{\"specs\": [\"/etc/passwd.csv\"]}", "files cannot be named here"},
@@ -1162,6 +1167,49 @@ START_TEST(test_nameless_parts)
 }
 END_TEST
 
+START_TEST(test_empty_parts)
+{
+    /* An empty part (found by tests/fuzz/fuzz_multipart.c): its buffer is
+     * never allocated, and the job took the missing data for a file name
+     * and answered 500 "(null): cannot open". An empty input or kernel is
+     * the client's mistake: a 400 naming the part. */
+    static const char empty_input[] =
+        "--BOUNDARY\r\nContent-Disposition: form-data; name=\"input\"\r\n\r\n\r\n"
+        "--BOUNDARY--\r\n";
+    static const char empty_factors[] =
+        "--BOUNDARY\r\nContent-Disposition: form-data; name=\"input\"\r\n\r\n\r\n"
+        "--BOUNDARY\r\nContent-Disposition: form-data; name=\"kcol\"\r\n\r\n\r\n"
+        "--BOUNDARY\r\nContent-Disposition: form-data; name=\"krow\"\r\n\r\n\r\n"
+        "--BOUNDARY--\r\n";
+    const struct {
+        const char *path, *body;
+        size_t size;
+    } cases[] = {{"/v1/conv2d?kernel=box:3", empty_input, sizeof empty_input - 1},
+                 {"/v1/conv1d?kernel=box:3", empty_input, sizeof empty_input - 1},
+                 {"/v1/conv2d", empty_factors, sizeof empty_factors - 1}};
+    serve *s = start_default();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = raw_post(s, cases[i].path, cases[i].body, cases[i].size);
+        ck_assert_msg(strncmp(text, "HTTP/1.1 400", 12) == 0, "case %zu: %s", i, text);
+        ck_assert_msg(strstr(text, "{\"error\": \"input: ") != NULL, "case %zu: %s", i, text);
+        free(text);
+    }
+    /* Given but empty, a kernel part is still a kernel part. */
+    char *x, *h;
+    size_t xs, hs;
+    small_pair(&x, &xs, &h, &hs);
+    part parts[] = {{"input", x, xs}, {"kernel", h, 0}};
+    reply r;
+    request(s, "/v1/conv1d", parts, 2, NULL, &r);
+    assert_error(&r, 400, "kernel: ");
+    reply_free(&r);
+    assert_healthy(s);
+    serve_stop(s);
+    free(x);
+    free(h);
+}
+END_TEST
+
 START_TEST(test_ambiguous_framing)
 {
     /* Two Content-Length headers, or chunked with a Content-Length, could be
@@ -1403,6 +1451,20 @@ START_TEST(test_element_limit)
     reply_free(&r);
     request(s, "/v1/conv1d?mode=same", wide, 2, NULL, &r);
     ck_assert_int_eq(r.status, 200);
+    reply_free(&r);
+    /* Dice are expanded in host memory before the result's size is known:
+     * the limit bounds all of them together, else 100000 specs "1d2^27" in a
+     * body of 1.3 MB would take 100000 GiB (found by fuzz_dist_spec). Each
+     * die is within the limit here; together they are not. */
+    request(s, "/v1/dist", NULL, 0, "{\"specs\": [\"1d60\", \"1d60\"]}", &r);
+    assert_error(&r, 413, "spec '1d60': more than 42 sides, what is left of the limit");
+    reply_free(&r);
+    char body[400] = "{\"specs\": [\"1d60\", \"0.02";
+    for (int i = 1; i < 50; i++) strcat(body, ",0.02");
+    strcat(body, "\"]}");
+    request(s, "/v1/dist", NULL, 0, body, &r);
+    assert_error(&r, 413, "the variables up to it hold 108 entries beyond their first ones, "
+                 "over the limit of 100");
     reply_free(&r);
     assert_healthy(s);
     serve_stop(s);
@@ -1779,6 +1841,7 @@ Suite *clconv_test_suite_serve(void)
     tcase_add_test(service, test_spec_limit);
     tcase_add_test(service, test_misbehaving_clients);
     tcase_add_test(service, test_nameless_parts);
+    tcase_add_test(service, test_empty_parts);
     tcase_add_test(service, test_ambiguous_framing);
     tcase_add_test(service, test_get_with_body);
     tcase_add_test(service, test_oversized_requests);

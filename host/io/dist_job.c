@@ -193,8 +193,8 @@ static int parse_dice(const dist_job *job, spec_input *in, int *status, io_error
         return 1;
     }
     if (job->max_entries > 0 && sides > job->max_entries) {
-        *status = io_fail(err, CLCONV_EOVERFLOW, "spec '%s': more than %zu sides", t,
-                          job->max_entries);
+        *status = io_fail(err, CLCONV_EOVERFLOW, "spec '%s': more than %zu sides, what is "
+                          "left of the limit on all variables' entries", t, job->max_entries);
         return 1;
     }
     in->values = malloc(sides * sizeof *in->values);
@@ -686,10 +686,27 @@ int dist_inputs_load(const dist_job *job, spec_input **inputs, io_error *err)
 {
     *inputs = calloc((size_t)job->n_specs + 1, sizeof **inputs);
     if (!*inputs) return io_fail(err, CLCONV_ENOMEM, "out of memory");
+    /* Under a limit (the server's), the variables together may hold no more
+     * entries beyond their first ones than it: more would make a result
+     * over it anyway, and dice are expanded in host memory before the
+     * result's size is checked, so many large dice would otherwise take all
+     * of it. A die may have at most what is left (max_entries - held + 1
+     * sides, the first die max_entries). */
+    dist_job local = *job;
+    size_t held = 0;
     int status = 0;
     for (int i = 0; status == 0 && i < job->n_specs; i++) {
-        (*inputs)[i].text = job->specs[i];
-        status = load_spec(job, &(*inputs)[i], err);
+        spec_input *in = &(*inputs)[i];
+        in->text = job->specs[i];
+        status = load_spec(&local, in, err);
+        if (status < 0 || !job->max_entries) continue;
+        held += in->layout.len[0] * in->layout.len[1] - 1;
+        if (held > job->max_entries)
+            status = io_fail(err, CLCONV_EOVERFLOW, "spec '%s': the variables up to it hold "
+                             "%zu entries beyond their first ones, over the limit of %zu",
+                             in->text, held, job->max_entries);
+        else
+            local.max_entries = job->max_entries - held + 1;
     }
     if (status == 0 && job->count) {
         (*inputs)[job->n_specs].text = job->count;

@@ -24,6 +24,10 @@ const char *const serve_part_names[PART_COUNT] = {"input", "kernel", "kcol", "kr
 
 int buffer_append(serve_buffer *b, const char *data, size_t n)
 {
+    /* An empty part arrives as a call with no bytes, perhaps with a NULL
+     * data, into a buffer not yet allocated: memcpy and the pointer
+     * arithmetic below are undefined for NULL even with n == 0. */
+    if (n == 0) return 0;
     if (n > b->cap - b->size) {
         size_t cap = b->cap ? b->cap : 4096;
         while (cap - b->size < n) {
@@ -90,13 +94,13 @@ static void note_device(serve_work *w, serve_device *dev)
 
 /* ---- convolution -------------------------------------------------------- */
 
-/* The request's parts and parameters as the conv job's inputs. */
-static void make_job(serve_work *w, conv_job *job)
+void handle_make_job(serve_work *w, conv_job *job)
 {
     static const char *const labels[PART_COUNT] = {"part 'input'", "part 'kernel'",
                                                     "part 'kcol'", "part 'krow'"};
     static const int kernel_parts[2][2] = {{PART_KERNEL, -1}, {PART_KCOL, PART_KROW}};
-    int sep_parts = w->parts[PART_KCOL].data != NULL;
+    /* An empty part holds no buffer: whether it was given is in present[]. */
+    int sep_parts = w->present[PART_KCOL];
     job->dims = w->ep == EP_CONV1D ? 1 : 2;
     job->separable = sep_parts;
     job->n_inputs = sep_parts ? 3 : 2;
@@ -123,7 +127,8 @@ static void make_job(serve_work *w, conv_job *job)
             job->n_inputs = 2;
             break;
         }
-        src->data = w->parts[part].data;
+        /* Never NULL: a source without data would be taken for a path. */
+        src->data = w->parts[part].data ? w->parts[part].data : "";
         src->size = w->parts[part].size;
     }
 }
@@ -170,7 +175,7 @@ static int encode(serve_work *w, const conv_job *job)
 void handle_conv(serve_work *w, serve_device *dev)
 {
     conv_job job = {0};
-    make_job(w, &job);
+    handle_make_job(w, &job);
     io_error err;
     double t0 = io_now_s();
     int st = conv_job_read(&job, &err);

@@ -163,9 +163,12 @@ int request_parse_dist(serve_work *w, const serve_buffer *body)
                 if (!w->specs[w->n_specs++]) goto oom;
             }
         } else if (strcmp(k, "times") == 0) {
-            if (x->type != JSON_NUMBER || !(x->number >= 1) || x->number > 9007199254740992.0 ||
+            /* Below 2^53, where a double holds every integer: 2^53 + 1
+             * reads as 2^53, so 2^53 itself must be refused too. */
+            if (x->type != JSON_NUMBER || !(x->number >= 1) || x->number >= 9007199254740992.0 ||
                 x->number != floor(x->number)) {
-                snprintf(w->error, sizeof w->error, "\"times\" must be a whole number >= 1");
+                snprintf(w->error, sizeof w->error, "\"times\" must be a whole number from 1 "
+                         "to 2^53 - 1");
                 goto done;
             }
             w->times = (unsigned long long)x->number;

@@ -201,6 +201,11 @@ int request_parse_dist(serve_work *w, const serve_buffer *body);
  * server's own) is the server's fault, a 500. */
 unsigned serve_http_status(int status);
 
+/* The request's parts and parameters as the conv job's inputs (fuzzed by
+ * tests/fuzz/fuzz_multipart.c without a device). */
+struct conv_job;
+void handle_make_job(serve_work *w, struct conv_job *job);
+
 /* Job bodies, run on a worker of dev. */
 void handle_conv(serve_work *w, serve_device *dev);
 void handle_dist(serve_work *w, serve_device *dev);
