@@ -3,16 +3,20 @@
  * (dispatch.h) becomes launches of kernels/conv_strip.cl, whose window
  * spans kernel planes as well as rows and columns. Each work-item keeps a
  * strip of one output row in vector registers and sums every tap of the
- * kd x kr x kc window into it, reading the volume where it lies: outside,
- * it reads zero or, built with BOUNDARY, what the boundary mode maps the
- * position to (planes, rows and columns each mapped on their own, as
- * scipy.ndimage extends an array). No padded copy is made, so a small
- * kernel costs one pass over the volume and one over the output.
+ * kd x kr x kc window into it: one launch sums all kernel planes, where a
+ * launch per plane accumulating into the output would read and write the
+ * output kd times.
  *
- * Measured on the project's 2-core EPYC under POCL, 256^3 float32 with a
- * 3^3 kernel: one launch summing all planes ran in about the time of
- * reading and writing the volume once, where a launch per kernel plane
- * accumulating into the output would read and write the output kd times.
+ * The volume is first copied (kernels/pad.cl, pad_volume) into padded
+ * slabs of a few output planes, extended by the boundary mode (or zero),
+ * rows padded so that every strip's window lies inside, and each slab is
+ * convolved while it is still in the L2 cache. Reading the volume where it
+ * lies instead (conv_strip's BOUNDARY build, which 2-D uses) leaves the
+ * edge strips to load partial vectors lane by lane at every row of taps:
+ * a 256-column row has 4 strips of 64, 2 of them at an edge, and on the
+ * project's Xeon 256^3 with 3^3 took 2 to 3 times as long that way (110-165
+ * against 49-56 ms, a loaded machine). Only when one padded plane slab does
+ * not fit an allocation does the volume run unpadded.
  *
  * The operands never swap roles (2-D swaps them when the kernel is larger):
  * a kernel larger than the volume costs out * k taps here, correct but
@@ -32,8 +36,17 @@
 
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+/* The padded slabs take this share of the direct kernels' piece budget
+ * (params.h): the padding copy writes a slab and the strips read it back,
+ * so it should stay in the cores' L2. On the project's 2-core Xeon (2 MiB of
+ * L2 per core, budget 8 MiB) 256^3 with 3^3 took 49-56 ms with 4 MiB slabs
+ * against 62-99 with 2, 75-89 with 8 and 85-132 with 16 (a loaded machine,
+ * best and median of 7). */
+#define SLAB_SHARE 2
 
 /* A packed array of volumes as a strip pass reads or writes it. */
 typedef struct vol {
@@ -104,9 +117,20 @@ static int strip_pass(clconv_runtime *rt, const clconv__geom *g, int boundary_re
         CLCONV__ARG(kd),          CLCONV__ARG(out_plane),   CLCONV__ARG(out_planes)};
     int status = clconv__set_args(rt, k, args, sizeof args / sizeof args[0], "conv_strip");
     if (status == 0) {
+        /* Groups of p.wgx items, rows side by side when a row has fewer
+         * strips: a 256-column row has 4 strips of 64, and groups of 8 along
+         * rows alone would leave half their items idle. */
         const size_t strips = out->ext[1] / cb + (out->ext[1] % cb != 0);
-        const size_t gws[3] = {round_groups(strips, p.wgx), out->ext[0], batch * out->ext[2]};
-        const size_t lws[3] = {p.wgx, 1, 1};
+        size_t lws[3] = {p.wgx, 1, 1};
+        if (strips < p.wgx) {
+            lws[0] = strips;
+            for (size_t ry = p.wgx / strips; ry > 1; ry--)
+                if (out->ext[0] % ry == 0) {
+                    lws[1] = ry;
+                    break;
+                }
+        }
+        const size_t gws[3] = {round_groups(strips, lws[0]), out->ext[0], batch * out->ext[2]};
         status = clconv__launch(rt, k, 3, gws, lws, "conv_strip");
     }
     clReleaseKernel(k);
@@ -120,8 +144,10 @@ static void window_offsets(const clconv__geom *g, cl_long off[3])
     for (int d = 0; d < 3; d++) off[d] = (cl_long)g->start[d] - (cl_long)(g->k[d] - 1);
 }
 
-int clconv__direct3d_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
-                         cl_mem kernel, cl_mem out)
+/* The single launch over the unpadded volume: the fallback when not even
+ * one output plane's padded slab fits an allocation. */
+static int run_unpadded(clconv_runtime *rt, const clconv__geom *g, cl_mem signal, cl_mem kernel,
+                        cl_mem out)
 {
     const vol in = {signal, 0, {g->n[0], g->n[1], g->n[2]}};
     const vol res = {out, 0, {g->out[0], g->out[1], g->out[2]}};
@@ -130,6 +156,97 @@ int clconv__direct3d_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signa
     clconv__note(rt, "direct 3-D: strips over the unpadded source, %zu x %zu x %zu x %zu outputs",
                  g->batch, g->out[2], g->out[0], g->out[1]);
     return strip_pass(rt, g, 1, &in, off, kernel, !g->correlate, g->k, &res, g->batch);
+}
+
+/* v rounded up to a multiple of m. */
+static size_t round_to(size_t v, size_t m) { return (v + m - 1) / m * m; }
+
+int clconv__direct3d_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
+                         cl_mem kernel, cl_mem out)
+{
+    const size_t es = clconv_dtype_size(g->dtype);
+    clconv__direct_params p;
+    FORWARD_IF_ERROR(clconv__direct_params_get(rt, g->dtype, 2, g->k[0], g->k[1],
+                                               CLCONV__DIRECT_STRIP, &p));
+    size_t rb, cb;
+    clconv__direct_params_block(&p, &rb, &cb);
+    /* A padded plane: every strip's window inside, rows 64-byte aligned. */
+    const size_t rows_p = g->out[0] + g->k[0] - 1;
+    const size_t cols_p = round_to(round_to(g->out[1], cb) + g->k[1] - 1, 16);
+    const double plane_bytes = (double)rows_p * (double)cols_p * (double)es;
+    const double limit = (double)rt->max_alloc;
+    double budget = (double)((size_t)p.piece_mib << 20) / SLAB_SHARE;
+    if (budget > limit) budget = limit;
+    /* Output planes per slab: as many as the budget holds with their halo. */
+    double fit = floor(budget / plane_bytes) - (double)(g->k[2] - 1);
+    if (fit < 1) {
+        if ((double)g->k[2] * plane_bytes > limit) return run_unpadded(rt, g, signal, kernel, out);
+        fit = 1;
+    }
+    const size_t slab = fit < (double)g->out[2] ? (size_t)fit : g->out[2];
+    const size_t planes_p = slab + g->k[2] - 1;
+    /* Whole volumes go several to a launch when the budget holds them. */
+    size_t group = 1;
+    if (slab == g->out[2]) {
+        const double per = (double)planes_p * plane_bytes;
+        group = (size_t)fmax(1.0, floor(budget / per));
+        if (group > g->batch) group = g->batch;
+    }
+    cl_mem scratch = NULL;
+    cl_kernel pad = NULL;
+    char options[64];
+    snprintf(options, sizeof options, "-DPRECISION=%d -DPADV=%u",
+             g->dtype == CLCONV_F64 ? 64 : 32, p.pad_vec);
+    int status = clconv__scratch_get(rt, (size_t)plane_bytes * planes_p * group, &scratch);
+    if (status == 0) status = clconv__kernel_create(rt, "pad", options, "pad_volume", &pad);
+    if (status == 0)
+        clconv__note(rt,
+                     "direct 3-D: strips over padded slabs of %zu output plane(s), %zu "
+                     "volume(s) at a time, padded %zu x %zu x %zu",
+                     slab, group, planes_p, rows_p, cols_p);
+    cl_long off[3];
+    window_offsets(g, off);
+    const cl_ulong src_volume = (cl_ulong)g->n[0] * g->n[1] * g->n[2];
+    const cl_ulong out_volume = (cl_ulong)g->out[0] * g->out[1] * g->out[2];
+    const cl_long planes = (cl_long)g->n[2], rows = (cl_long)g->n[0], cols = (cl_long)g->n[1];
+    const cl_int boundary = (cl_int)g->boundary;
+    const cl_float cval32 = (cl_float)g->cval;
+    const cl_double cval64 = g->cval;
+    const clconv__arg cval = g->dtype == CLCONV_F64 ? (clconv__arg)CLCONV__ARG(cval64)
+                                                    : (clconv__arg)CLCONV__ARG(cval32);
+    const cl_ulong dst_pitch = cols_p, dst_plane = (cl_ulong)rows_p * cols_p;
+    static const cl_long inside[3] = {0, 0, 0};
+    for (size_t b0 = 0; b0 < g->batch && status == 0; b0 += group) {
+        const size_t nb = group < g->batch - b0 ? group : g->batch - b0;
+        for (size_t z0 = 0; z0 < g->out[2] && status == 0; z0 += slab) {
+            const size_t nz = slab < g->out[2] - z0 ? slab : g->out[2] - z0;
+            const cl_ulong src_offset = b0 * src_volume, slab_planes = nz + g->k[2] - 1;
+            const cl_long plane_off = off[2] + (cl_long)z0;
+            const clconv__arg args[] = {
+                CLCONV__ARG(signal),    CLCONV__ARG(src_offset), CLCONV__ARG(src_volume),
+                CLCONV__ARG(planes),    CLCONV__ARG(rows),       CLCONV__ARG(cols),
+                CLCONV__ARG(plane_off), CLCONV__ARG(off[0]),     CLCONV__ARG(off[1]),
+                CLCONV__ARG(boundary),  cval,                    CLCONV__ARG(scratch),
+                CLCONV__ARG(dst_pitch), CLCONV__ARG(dst_plane),  CLCONV__ARG(slab_planes)};
+            status = clconv__set_args(rt, pad, args, sizeof args / sizeof args[0], "pad_volume");
+            if (status == 0) {
+                const size_t gws[3] = {round_groups(cols_p / p.pad_vec, p.wgx), rows_p,
+                                       nb * (size_t)slab_planes};
+                const size_t lws[3] = {p.wgx, 1, 1};
+                status = clconv__launch(rt, pad, 3, gws, lws, "pad_volume");
+            }
+            if (status == 0) {
+                const vol in = {scratch, 0, {rows_p, cols_p, (size_t)slab_planes}};
+                const vol res = {out, b0 * out_volume + z0 * g->out[0] * g->out[1],
+                                 {g->out[0], g->out[1], nz}};
+                status = strip_pass(rt, g, 0, &in, inside, kernel, !g->correlate, g->k, &res, nb);
+            }
+        }
+    }
+    /* Pooled scratch may be handed back once its users are enqueued. */
+    clconv__scratch_release(rt, scratch);
+    if (pad) clReleaseKernel(pad);
+    return status;
 }
 
 int clconv__direct3d_separable_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,

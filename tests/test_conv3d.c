@@ -398,6 +398,13 @@ START_TEST(test_conv3d_large)
          .boundary = CLCONV_BOUNDARY_MIRROR, .origin = {-2, 1, 0}},
         {.dtype = CLCONV_F32, .mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_AUTO,
          .batch = 1, .n = {24, 24, 24}, .k = {3, 3, 3}, .seed = 14},
+        /* Padded slabs of a few planes (the slab budget is a few MiB), with
+         * a last slab shorter than the others. */
+        {.device = 1, .dtype = CLCONV_F64, .mode = CLCONV_MODE_SAME,
+         .method = CLCONV_METHOD_DIRECT, .correlate = 1, .batch = 2, .n = {45, 130, 130},
+         .k = {3, 3, 3}, .seed = 15, .boundary = CLCONV_BOUNDARY_REFLECT, .origin = {1, 0, -1}},
+        {.dtype = CLCONV_F32, .mode = CLCONV_MODE_FULL, .method = CLCONV_METHOD_DIRECT,
+         .batch = 1, .n = {61, 150, 140}, .k = {4, 2, 3}, .integer = 1, .seed = 16},
     };
     check_cases(test_runtime(), cases, LEN(cases));
 }
