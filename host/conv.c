@@ -208,10 +208,15 @@ static int geometry(const clconv_runtime *rt, int dims, clconv_dtype dtype, cons
             signal_larger &= n[d] >= k[d];
             kernel_larger &= k[d] >= n[d];
         }
+        if (dims == 3)
+            RETURN_IF(rt, !signal_larger && !kernel_larger, CLCONV_EINVAL,
+                      "valid mode needs one input at least as large as the other in every "
+                      "dimension (volume %zu x %zu x %zu, kernel %zu x %zu x %zu)",
+                      n[2], n[0], n[1], k[2], k[0], k[1]);
         RETURN_IF(rt, !signal_larger && !kernel_larger, CLCONV_EINVAL,
                   "valid mode needs one input at least as large as the other in every "
-                  "dimension (signal %zu x %zu x %zu, kernel %zu x %zu x %zu, depth first)",
-                  n[2], n[0], n[1], k[2], k[0], k[1]);
+                  "dimension (image %zu x %zu, kernel %zu x %zu)",
+                  n[0], n[1], k[0], k[1]);
     }
     g->dims = dims;
     g->batch = batch;

@@ -451,7 +451,9 @@ typedef struct clconv_tune_result {
  * searches the direct kernels' tunables (vector width and accumulators on a
  * CPU, tile shapes on a GPU) for each precision and 1-D/2-D, and makes the
  * result the cost model that CLCONV_METHOD_AUTO consults on rt, and the
- * shapes the direct kernels run with.
+ * shapes the direct kernels run with (3-D direct runs the 2-D strip shape
+ * of its precision, and its cost model uses the same rates and transform
+ * costs, so tuning covers it too).
  * With the disk cache on, the model is also stored next to the program
  * cache, and runtimes created later on the same device and driver load it;
  * an untuned device uses defaults measured on a CPU under POCL. A cold
