@@ -63,12 +63,18 @@ static size_t round_groups(size_t items, size_t group)
     return (items + group - 1) / group * group;
 }
 
+/* How a strip pass reads its input outside the window's reach. */
+enum reads {
+    READS_ZERO,     /* outside reads as zero */
+    READS_BOUNDARY, /* outside reads through g's boundary mode */
+    READS_INSIDE    /* every window lies inside (a padded slab) */
+};
+
 /* One launch of conv_strip over `batch` volumes: output [z][r][c] of each
  * sums in[z + off[2] + p][r + off[0] + i][c + off[1] + j] * w[p][i][j] over
  * the window win (rows, columns, planes), with w the taps walked forwards
- * or, reversed, backwards. boundary_reads: read outside `in` through g's
- * boundary mode, else as zero. */
-static int strip_pass(clconv_runtime *rt, const clconv__geom *g, int boundary_reads,
+ * or, reversed, backwards, reading `in` as `reads` says. */
+static int strip_pass(clconv_runtime *rt, const clconv__geom *g, enum reads reads,
                       const vol *in, const cl_long off[3], cl_mem taps, int reversed,
                       const size_t win[3], const vol *out, size_t batch)
 {
@@ -80,9 +86,11 @@ static int strip_pass(clconv_runtime *rt, const clconv__geom *g, int boundary_re
                                                CLCONV__DIRECT_STRIP, &p));
     char options[192];
     clconv__direct_params_options(&p, g->dtype, options, sizeof options);
-    if (boundary_reads && g->boundary) {
+    const int boundary_reads = reads == READS_BOUNDARY && g->boundary;
+    if (boundary_reads || reads == READS_INSIDE) {
         size_t used = strlen(options);
-        snprintf(options + used, sizeof options - used, " -DBOUNDARY=1");
+        snprintf(options + used, sizeof options - used,
+                 boundary_reads ? " -DBOUNDARY=1" : " -DINSIDE=1");
     }
     size_t rb, cb;
     clconv__direct_params_block(&p, &rb, &cb);
@@ -155,7 +163,8 @@ static int run_unpadded(clconv_runtime *rt, const clconv__geom *g, cl_mem signal
     window_offsets(g, off);
     clconv__note(rt, "direct 3-D: strips over the unpadded source, %zu x %zu x %zu x %zu outputs",
                  g->batch, g->out[2], g->out[0], g->out[1]);
-    return strip_pass(rt, g, 1, &in, off, kernel, !g->correlate, g->k, &res, g->batch);
+    return strip_pass(rt, g, READS_BOUNDARY, &in, off, kernel, !g->correlate, g->k, &res,
+                      g->batch);
 }
 
 /* v rounded up to a multiple of m. */
@@ -214,7 +223,7 @@ int clconv__direct3d_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signa
     const cl_double cval64 = g->cval;
     const clconv__arg cval = g->dtype == CLCONV_F64 ? (clconv__arg)CLCONV__ARG(cval64)
                                                     : (clconv__arg)CLCONV__ARG(cval32);
-    const cl_ulong dst_pitch = cols_p, dst_plane = (cl_ulong)rows_p * cols_p;
+    const cl_ulong dst_rows = rows_p, dst_pitch = cols_p, dst_plane = (cl_ulong)rows_p * cols_p;
     static const cl_long inside[3] = {0, 0, 0};
     for (size_t b0 = 0; b0 < g->batch && status == 0; b0 += group) {
         const size_t nb = group < g->batch - b0 ? group : g->batch - b0;
@@ -227,19 +236,20 @@ int clconv__direct3d_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signa
                 CLCONV__ARG(planes),    CLCONV__ARG(rows),       CLCONV__ARG(cols),
                 CLCONV__ARG(plane_off), CLCONV__ARG(off[0]),     CLCONV__ARG(off[1]),
                 CLCONV__ARG(boundary),  cval,                    CLCONV__ARG(scratch),
-                CLCONV__ARG(dst_pitch), CLCONV__ARG(dst_plane),  CLCONV__ARG(slab_planes)};
+                CLCONV__ARG(dst_rows),  CLCONV__ARG(dst_pitch),  CLCONV__ARG(dst_plane),
+                CLCONV__ARG(slab_planes)};
             status = clconv__set_args(rt, pad, args, sizeof args / sizeof args[0], "pad_volume");
             if (status == 0) {
-                const size_t gws[3] = {round_groups(cols_p / p.pad_vec, p.wgx), rows_p,
-                                       nb * (size_t)slab_planes};
-                const size_t lws[3] = {p.wgx, 1, 1};
-                status = clconv__launch(rt, pad, 3, gws, lws, "pad_volume");
+                const size_t gws[2] = {round_groups(rows_p, p.wgx), nb * (size_t)slab_planes};
+                const size_t lws[2] = {p.wgx, 1};
+                status = clconv__launch(rt, pad, 2, gws, lws, "pad_volume");
             }
             if (status == 0) {
                 const vol in = {scratch, 0, {rows_p, cols_p, (size_t)slab_planes}};
                 const vol res = {out, b0 * out_volume + z0 * g->out[0] * g->out[1],
                                  {g->out[0], g->out[1], nz}};
-                status = strip_pass(rt, g, 0, &in, inside, kernel, !g->correlate, g->k, &res, nb);
+                status = strip_pass(rt, g, READS_INSIDE, &in, inside, kernel, !g->correlate, g->k,
+                                    &res, nb);
             }
         }
     }
@@ -291,9 +301,11 @@ int clconv__direct3d_separable_run(clconv_runtime *rt, const clconv__geom *g, cl
         const vol v2 = {mid[1], 0, {ext2[0], ext2[1], ext2[2]}};
         const vol res = {out, (cl_ulong)b0 * g->out[0] * g->out[1] * g->out[2],
                          {g->out[0], g->out[1], g->out[2]}};
-        status = strip_pass(rt, g, 1, &in, off1, kx, reversed, win1, &v1, nb);
-        if (status == 0) status = strip_pass(rt, g, 0, &v1, zero, ky, reversed, win2, &v2, nb);
-        if (status == 0) status = strip_pass(rt, g, 0, &v2, zero, kz, reversed, win3, &res, nb);
+        status = strip_pass(rt, g, READS_BOUNDARY, &in, off1, kx, reversed, win1, &v1, nb);
+        if (status == 0)
+            status = strip_pass(rt, g, READS_ZERO, &v1, zero, ky, reversed, win2, &v2, nb);
+        if (status == 0)
+            status = strip_pass(rt, g, READS_ZERO, &v2, zero, kz, reversed, win3, &res, nb);
     }
     /* Pooled scratch may be handed back once its users are enqueued. */
     for (int i = 0; i < 2; i++) clconv__scratch_release(rt, mid[i]);
