@@ -13,6 +13,10 @@
  * mode changes only how the signal's blocks read past its edges (the
  * padding kernel maps those positions through the mode), which is why
  * plan.c gives such a geometry blocks that hold each output's whole window.
+ *
+ * Volumes (clconv__fft3d_run) take the same steps with one 3-D transform
+ * per volume (fft_pad3 and fft_crop3), a group of volumes per launch and
+ * the kernel's spectrum from a transform of its own.
  */
 #include "fft.h"
 #include "plan.h"

@@ -2,7 +2,8 @@
  * The element-wise steps of FFT convolution around VkFFT's transforms
  * (host/fftconv.c): cutting a batch of signals into zero-padded blocks in the
  * padded real-to-complex layout, multiplying spectra by one kernel spectrum,
- * and cropping the wanted outputs out of the inverse transforms.
+ * and cropping the wanted outputs out of the inverse transforms; fft_pad3
+ * and fft_crop3 at the end do the same for volumes, one block each.
  *
  * Blocks: an image is covered by blocks[0] x blocks[1] transforms of
  * len[0] x len[1] reals, each row stored in `pitch` reals (len[1] + 2 or
