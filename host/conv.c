@@ -107,22 +107,41 @@ static void boundary_dim(clconv__geom *g, int d, size_t n, size_t k, int64_t ori
                                : (size_t)((int64_t)(k / 2) + origin);
 }
 
+/* The geometry's dimension that the caller's axis a (outermost first) of a
+ * dims-dimensional array is. */
+static int axis_dim(int dims, int a)
+{
+    static const int map[3][3] = {{1, -1, -1}, {0, 1, -1}, {2, 0, 1}};
+    return map[dims - 1][a];
+}
+
+static const char *axis_label(int dims, int a)
+{
+    if (dims == 1) return "";
+    switch (axis_dim(dims, a)) {
+    case 0: return " along rows";
+    case 1: return " along columns";
+    default: return " along depth";
+    }
+}
+
 /* Checks the boundary options and, with a boundary mode, fills the
- * geometry's extents (geometry() does it otherwise). */
-static int boundary_options(const clconv_runtime *rt, int dims, size_t rows, size_t cols,
-                            size_t krows, size_t kcols, const clconv_conv_options *o,
-                            clconv__geom *g)
+ * geometry's extents (geometry() does it otherwise). n and k are in the
+ * geometry's order (rows, columns, depth). */
+static int boundary_options(const clconv_runtime *rt, int dims, const size_t n[3],
+                            const size_t k[3], const clconv_conv_options *o, clconv__geom *g)
 {
     const char *name = clconv_boundary_name(o->boundary);
     RETURN_IF(rt, (unsigned)o->boundary >= BOUNDARIES, CLCONV_EINVAL,
               "unknown boundary mode %d (none, constant, reflect, mirror, nearest or wrap)",
               (int)o->boundary);
     if (o->boundary == CLCONV_BOUNDARY_NONE) {
-        RETURN_IF(rt, o->origin[0] != 0 || o->origin[1] != 0, CLCONV_EINVAL,
-                  "origin (%lld, %lld) needs a boundary mode: without one the output mode "
-                  "places the kernel (for zero padding with ndimage's placement, use the "
+        RETURN_IF(rt, o->origin[0] != 0 || o->origin[1] != 0 || o->origin[2] != 0,
+                  CLCONV_EINVAL,
+                  "origin (%lld, %lld, %lld) needs a boundary mode: without one the output "
+                  "mode places the kernel (for zero padding with ndimage's placement, use the "
                   "constant mode with cval 0)",
-                  (long long)o->origin[0], (long long)o->origin[1]);
+                  (long long)o->origin[0], (long long)o->origin[1], (long long)o->origin[2]);
         RETURN_IF(rt, o->cval != 0, CLCONV_EINVAL,
                   "cval %g needs the constant boundary mode; without a boundary mode the "
                   "signal reads as zero outside",
@@ -133,36 +152,36 @@ static int boundary_options(const clconv_runtime *rt, int dims, size_t rows, siz
               "boundary mode '%s' needs output mode same, not %s: a boundary mode gives an "
               "output of the signal's shape, which full and valid modes do not",
               name, clconv_mode_name(o->mode));
-    RETURN_IF(rt, dims == 1 && o->origin[1] != 0, CLCONV_EINVAL,
-              "a 1-D convolution takes its origin from origin[0]; origin[1] must be 0, not %lld",
-              (long long)o->origin[1]);
+    for (int a = dims; a < 3; a++)
+        RETURN_IF(rt, o->origin[a] != 0, CLCONV_EINVAL,
+                  "a %d-D convolution takes its origin from origin[0]%s; origin[%d] must be 0, "
+                  "not %lld",
+                  dims, dims == 1 ? "" : dims == 2 ? " and origin[1]" : " ... origin[2]", a,
+                  (long long)o->origin[a]);
     for (int a = 0; a < dims; a++) { /* axis a of the caller's array */
-        const size_t k = dims == 2 && a == 0 ? krows : kcols;
+        const size_t kd = k[axis_dim(dims, a)];
         const int64_t org = o->origin[a];
-        const int64_t lo = -(int64_t)(k / 2), hi = (int64_t)((k - 1) / 2);
+        const int64_t lo = -(int64_t)(kd / 2), hi = (int64_t)((kd - 1) / 2);
         RETURN_IF(rt, org < lo || org > hi, CLCONV_EINVAL,
                   "origin %lld%s is outside the kernel: with %zu taps it must lie in %lld ... "
                   "%lld, as in scipy.ndimage",
-                  (long long)org, dims == 1 ? "" : a == 0 ? " along rows" : " along columns", k,
-                  (long long)lo, (long long)hi);
+                  (long long)org, axis_label(dims, a), kd, (long long)lo, (long long)hi);
     }
     g->boundary = o->boundary;
     g->cval = o->boundary == CLCONV_BOUNDARY_CONSTANT ? o->cval : 0.0;
-    if (dims == 1) {
-        boundary_dim(g, 0, rows, krows, 0);
-        boundary_dim(g, 1, cols, kcols, o->origin[0]);
-    } else {
-        boundary_dim(g, 0, rows, krows, o->origin[0]);
-        boundary_dim(g, 1, cols, kcols, o->origin[1]);
-    }
+    int64_t origin[3] = {0, 0, 0};
+    for (int a = 0; a < dims; a++) origin[axis_dim(dims, a)] = o->origin[a];
+    for (int d = 0; d < 3; d++) boundary_dim(g, d, n[d], k[d], origin[d]);
     return 0;
 }
 
 /* Validates the sizes and fills g; the element counts of signal, kernel and
- * output must all fit size_t and a device allocation. */
-static int geometry(const clconv_runtime *rt, int dims, clconv_dtype dtype, size_t rows,
-                    size_t cols, size_t batch, size_t krows, size_t kcols,
-                    const clconv_conv_options *o, clconv__geom *g)
+ * output must all fit size_t and a device allocation. n and k are in the
+ * geometry's order (rows, columns, depth), 1 where a call has no such
+ * axis. */
+static int geometry(const clconv_runtime *rt, int dims, clconv_dtype dtype, const size_t n[3],
+                    size_t batch, const size_t k[3], const clconv_conv_options *o,
+                    clconv__geom *g)
 {
     size_t total, bytes;
     memset(g, 0, sizeof *g);
@@ -171,50 +190,82 @@ static int geometry(const clconv_runtime *rt, int dims, clconv_dtype dtype, size
     RETURN_IF(rt, (unsigned)o->method > CLCONV_METHOD_FFT, CLCONV_EINVAL, "unknown method %d",
               (int)o->method);
     RETURN_IF(rt, batch == 0, CLCONV_EINVAL, "batch must be at least 1");
-    RETURN_IF(rt, rows == 0 || cols == 0, CLCONV_EINVAL, "empty signal (%zu x %zu)", rows, cols);
-    RETURN_IF(rt, krows == 0 || kcols == 0, CLCONV_EINVAL, "empty kernel (%zu x %zu)", krows,
-              kcols);
+    if (dims == 3) {
+        RETURN_IF(rt, n[0] == 0 || n[1] == 0 || n[2] == 0, CLCONV_EINVAL,
+                  "empty signal (%zu x %zu x %zu)", n[2], n[0], n[1]);
+        RETURN_IF(rt, k[0] == 0 || k[1] == 0 || k[2] == 0, CLCONV_EINVAL,
+                  "empty kernel (%zu x %zu x %zu)", k[2], k[0], k[1]);
+    } else {
+        RETURN_IF(rt, n[0] == 0 || n[1] == 0, CLCONV_EINVAL, "empty signal (%zu x %zu)", n[0],
+                  n[1]);
+        RETURN_IF(rt, k[0] == 0 || k[1] == 0, CLCONV_EINVAL, "empty kernel (%zu x %zu)", k[0],
+                  k[1]);
+    }
     g->correlate = o->correlate != 0;
-    FORWARD_IF_ERROR(boundary_options(rt, dims, rows, cols, krows, kcols, o, g));
-    if (dims == 2 && o->mode == CLCONV_MODE_VALID)
-        RETURN_IF(rt, !((rows >= krows && cols >= kcols) || (krows >= rows && kcols >= cols)),
-                  CLCONV_EINVAL,
+    FORWARD_IF_ERROR(boundary_options(rt, dims, n, k, o, g));
+    if (dims >= 2 && o->mode == CLCONV_MODE_VALID) {
+        int signal_larger = 1, kernel_larger = 1;
+        for (int d = 0; d < 3; d++) {
+            signal_larger &= n[d] >= k[d];
+            kernel_larger &= k[d] >= n[d];
+        }
+        if (dims == 3)
+            RETURN_IF(rt, !signal_larger && !kernel_larger, CLCONV_EINVAL,
+                      "valid mode needs one input at least as large as the other in every "
+                      "dimension (volume %zu x %zu x %zu, kernel %zu x %zu x %zu)",
+                      n[2], n[0], n[1], k[2], k[0], k[1]);
+        RETURN_IF(rt, !signal_larger && !kernel_larger, CLCONV_EINVAL,
                   "valid mode needs one input at least as large as the other in every "
                   "dimension (image %zu x %zu, kernel %zu x %zu)",
-                  rows, cols, krows, kcols);
+                  n[0], n[1], k[0], k[1]);
+    }
     g->dims = dims;
     g->batch = batch;
     g->dtype = dtype;
-    if (g->boundary == CLCONV_BOUNDARY_NONE) {
-        FORWARD_IF_ERROR(dim(rt, g, 0, rows, krows, o->mode));
-        FORWARD_IF_ERROR(dim(rt, g, 1, cols, kcols, o->mode));
-    }
+    if (g->boundary == CLCONV_BOUNDARY_NONE)
+        for (int d = 0; d < 3; d++) FORWARD_IF_ERROR(dim(rt, g, d, n[d], k[d], o->mode));
     size_t es = clconv_dtype_size(dtype);
     const size_t *ext[3] = {g->n, g->k, g->out};
     for (int i = 0; i < 3; i++) {
         size_t nb = i == 1 ? 1 : batch;
         RETURN_IF(rt,
                   clconv__mul_ok(ext[i][0], ext[i][1], &total) ||
+                      clconv__mul_ok(total, ext[i][2], &total) ||
                       clconv__mul_ok(total, nb, &total) || clconv__mul_ok(total, es, &bytes),
-                  CLCONV_EOVERFLOW, "%s of %zu x %zu (batch %zu) overflows a byte count",
-                  i == 0 ? "signal" : i == 1 ? "kernel" : "output", ext[i][0], ext[i][1], nb);
+                  CLCONV_EOVERFLOW, "%s of %zu x %zu x %zu (batch %zu) overflows a byte count",
+                  i == 0 ? "signal" : i == 1 ? "kernel" : "output", ext[i][2], ext[i][0],
+                  ext[i][1], nb);
     }
     return 0;
 }
 
-static size_t elems(const size_t e[2], size_t batch) { return e[0] * e[1] * batch; }
+/* Elements of batch arrays of extents e (index 2 is 1 below 3-D). */
+static size_t elems(const size_t e[3], size_t batch) { return e[0] * e[1] * e[2] * batch; }
 
-/* Checks the buffers of a buffer-form call against the geometry. */
-static int check_buffers(const clconv_runtime *rt, const clconv__geom *g,
-                         const clconv_buffer *signal, const clconv_buffer *kernel,
-                         const clconv_buffer *kernel2, const clconv_buffer *out)
+/* Elements of the kernel operand i of a call (kern[] in run()): the whole
+ * kernel, or one separable factor. */
+static size_t kernel_elems(const clconv__geom *g, int separable, int i)
 {
-    const clconv_buffer *bufs[4] = {signal, kernel, kernel2, out};
-    const char *names[4] = {"signal", "kernel", "row kernel", "output"};
-    size_t need[4] = {elems(g->n, g->batch), kernel2 ? g->k[0] : elems(g->k, 1), g->k[1],
+    if (!separable) return i == 0 ? elems(g->k, 1) : 0;
+    if (i == 2 && g->dims != 3) return 0;
+    return g->k[i];
+}
+
+/* Checks the buffers of a buffer-form call against the geometry. kern as
+ * for run(). */
+static int check_buffers(const clconv_runtime *rt, const clconv__geom *g,
+                         const clconv_buffer *signal, const clconv_buffer *const kern[3],
+                         const clconv_buffer *out)
+{
+    const int separable = kern[1] != NULL;
+    const clconv_buffer *bufs[5] = {signal, kern[0], kern[1], kern[2], out};
+    const char *names[5] = {"signal", "kernel", "row kernel", "depth kernel", "output"};
+    if (separable) names[1] = "column kernel";
+    size_t need[5] = {elems(g->n, g->batch), kernel_elems(g, separable, 0),
+                      kernel_elems(g, separable, 1), kernel_elems(g, separable, 2),
                       elems(g->out, g->batch)};
-    for (int i = 0; i < 4; i++) {
-        if (i == 2 && !kernel2) continue;
+    for (int i = 0; i < 5; i++) {
+        if ((i == 2 || i == 3) && need[i] == 0) continue;
         RETURN_IF(rt, !bufs[i], CLCONV_EINVAL, "%s buffer is NULL", names[i]);
         RETURN_IF(rt, bufs[i]->rt != rt, CLCONV_EINVAL,
                   "%s buffer belongs to another runtime", names[i]);
@@ -225,65 +276,89 @@ static int check_buffers(const clconv_runtime *rt, const clconv__geom *g,
         RETURN_IF(rt, bufs[i]->count < need[i], CLCONV_EINVAL,
                   "%s buffer holds %zu elements, %zu needed", names[i], bufs[i]->count, need[i]);
     }
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         RETURN_IF(rt, bufs[i] && bufs[i]->mem == out->mem, CLCONV_EINVAL,
                   "output buffer aliases the %s buffer", names[i]);
     return 0;
 }
 
-/* Runs a validated problem with the method the options ask for. kernel2 is
- * the row kernel of a separable problem (kernel then holds the column one). */
-static int run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal, cl_mem kernel,
-               cl_mem kernel2, cl_mem out, clconv_conv_options *o)
+/* Runs a validated problem with the method the options ask for. kern[0] is
+ * the kernel, or of a separable problem the column factor (k[0] taps), with
+ * kern[1] the row factor (k[1] taps) and, in 3-D, kern[2] the depth factor
+ * (k[2] taps); kern[1] and kern[2] are NULL otherwise. */
+static int run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal, const cl_mem kern[3],
+               cl_mem out, clconv_conv_options *o)
 {
+    const int separable = kern[1] != NULL;
     clconv_method method = o->method;
-    RETURN_IF(rt, kernel2 && method == CLCONV_METHOD_FFT, CLCONV_ENOTSUP,
+    RETURN_IF(rt, separable && method == CLCONV_METHOD_FFT, CLCONV_ENOTSUP,
               "separable convolution runs direct only; use method direct or auto");
     if (method == CLCONV_METHOD_AUTO) {
         method = CLCONV_METHOD_DIRECT;
-        if (!kernel2) FORWARD_IF_ERROR(clconv__plan_method(rt, g, &method));
+        if (!separable) FORWARD_IF_ERROR(clconv__plan_method(rt, g, &method));
     }
     o->chosen = method;
-    clconv__note(rt, "conv%dd%s %zux%zu * %zux%zu batch %zu %s: method %s", g->dims,
-                 kernel2 ? " separable" : "", g->n[0], g->n[1], g->k[0], g->k[1], g->batch,
-                 g->dtype == CLCONV_F64 ? "f64" : "f32", clconv_method_name(o->chosen));
-    if (kernel2) return clconv__direct_separable_run(rt, g, signal, kernel, kernel2, out);
-    if (method == CLCONV_METHOD_FFT) return clconv__fft_run(rt, g, signal, kernel, out);
-    return clconv__direct_run(rt, g, signal, kernel, out);
+    if (g->dims == 3)
+        clconv__note(rt, "conv3d%s %zux%zux%zu * %zux%zux%zu batch %zu %s: method %s",
+                     separable ? " separable" : "", g->n[2], g->n[0], g->n[1], g->k[2], g->k[0],
+                     g->k[1], g->batch, g->dtype == CLCONV_F64 ? "f64" : "f32",
+                     clconv_method_name(o->chosen));
+    else
+        clconv__note(rt, "conv%dd%s %zux%zu * %zux%zu batch %zu %s: method %s", g->dims,
+                     separable ? " separable" : "", g->n[0], g->n[1], g->k[0], g->k[1],
+                     g->batch, g->dtype == CLCONV_F64 ? "f64" : "f32",
+                     clconv_method_name(o->chosen));
+    if (g->dims == 3) {
+        if (separable)
+            return clconv__direct3d_separable_run(rt, g, signal, kern[2], kern[0], kern[1], out);
+        if (method == CLCONV_METHOD_FFT) return clconv__fft3d_run(rt, g, signal, kern[0], out);
+        return clconv__direct3d_run(rt, g, signal, kern[0], out);
+    }
+    if (separable) return clconv__direct_separable_run(rt, g, signal, kern[0], kern[1], out);
+    if (method == CLCONV_METHOD_FFT) return clconv__fft_run(rt, g, signal, kern[0], out);
+    return clconv__direct_run(rt, g, signal, kern[0], out);
 }
 
-/* The buffer forms share one path: validate, check buffers, run. */
-static int conv_buffers(clconv_runtime *rt, int dims, const clconv_buffer *signal, size_t rows,
-                        size_t cols, size_t batch, const clconv_buffer *kernel, size_t krows,
-                        const clconv_buffer *kernel2, size_t kcols, clconv_buffer *out,
-                        clconv_conv_options *opts)
+/* The buffer forms share one path: validate, check buffers, run. n and k in
+ * the geometry's order; kern as for run(). */
+static int conv_buffers(clconv_runtime *rt, int dims, const clconv_buffer *signal,
+                        const size_t n[3], size_t batch, const clconv_buffer *const kern[3],
+                        const size_t k[3], clconv_buffer *out, clconv_conv_options *opts)
 {
     clconv_conv_options defaults;
     clconv__geom g;
     RETURN_IF(rt, !rt, CLCONV_EINVAL, "runtime is NULL");
     RETURN_IF(rt, !signal, CLCONV_EINVAL, "signal buffer is NULL");
+    RETURN_IF(rt, !kern[0], CLCONV_EINVAL, "kernel buffer is NULL");
+    RETURN_IF(rt, !out, CLCONV_EINVAL, "output buffer is NULL");
     if (!opts) {
         memset(&defaults, 0, sizeof defaults);
         opts = &defaults;
     }
     FORWARD_IF_ERROR(clconv__check_dtype(rt, signal->dtype));
-    FORWARD_IF_ERROR(geometry(rt, dims, signal->dtype, rows, cols, batch, krows, kcols, opts, &g));
-    FORWARD_IF_ERROR(check_buffers(rt, &g, signal, kernel, kernel2, out));
-    return run(rt, &g, signal->mem, kernel->mem, kernel2 ? kernel2->mem : NULL, out->mem, opts);
+    FORWARD_IF_ERROR(geometry(rt, dims, signal->dtype, n, batch, k, opts, &g));
+    FORWARD_IF_ERROR(check_buffers(rt, &g, signal, kern, out));
+    const cl_mem mems[3] = {kern[0]->mem, kern[1] ? kern[1]->mem : NULL,
+                            kern[2] ? kern[2]->mem : NULL};
+    return run(rt, &g, signal->mem, mems, out->mem, opts);
 }
 
 int clconv_conv1d(clconv_runtime *rt, const clconv_buffer *signal, size_t n, size_t batch,
                   const clconv_buffer *kernel, size_t k, clconv_buffer *out,
                   clconv_conv_options *opts)
 {
-    return conv_buffers(rt, 1, signal, 1, n, batch, kernel, 1, NULL, k, out, opts);
+    const size_t ns[3] = {1, n, 1}, ks[3] = {1, k, 1};
+    const clconv_buffer *kern[3] = {kernel, NULL, NULL};
+    return conv_buffers(rt, 1, signal, ns, batch, kern, ks, out, opts);
 }
 
 int clconv_conv2d(clconv_runtime *rt, const clconv_buffer *image, size_t rows, size_t cols,
                   size_t batch, const clconv_buffer *kernel, size_t krows, size_t kcols,
                   clconv_buffer *out, clconv_conv_options *opts)
 {
-    return conv_buffers(rt, 2, image, rows, cols, batch, kernel, krows, NULL, kcols, out, opts);
+    const size_t ns[3] = {rows, cols, 1}, ks[3] = {krows, kcols, 1};
+    const clconv_buffer *kern[3] = {kernel, NULL, NULL};
+    return conv_buffers(rt, 2, image, ns, batch, kern, ks, out, opts);
 }
 
 int clconv_conv2d_separable(clconv_runtime *rt, const clconv_buffer *image, size_t rows,
@@ -292,7 +367,30 @@ int clconv_conv2d_separable(clconv_runtime *rt, const clconv_buffer *image, size
                             clconv_conv_options *opts)
 {
     RETURN_IF(rt, !krow, CLCONV_EINVAL, "row kernel buffer is NULL");
-    return conv_buffers(rt, 2, image, rows, cols, batch, kcol, krows, krow, kcols, out, opts);
+    const size_t ns[3] = {rows, cols, 1}, ks[3] = {krows, kcols, 1};
+    const clconv_buffer *kern[3] = {kcol, krow, NULL};
+    return conv_buffers(rt, 2, image, ns, batch, kern, ks, out, opts);
+}
+
+int clconv_conv3d(clconv_runtime *rt, const clconv_buffer *volume, size_t depth, size_t rows,
+                  size_t cols, size_t batch, const clconv_buffer *kernel, size_t kdepth,
+                  size_t krows, size_t kcols, clconv_buffer *out, clconv_conv_options *opts)
+{
+    const size_t ns[3] = {rows, cols, depth}, ks[3] = {krows, kcols, kdepth};
+    const clconv_buffer *kern[3] = {kernel, NULL, NULL};
+    return conv_buffers(rt, 3, volume, ns, batch, kern, ks, out, opts);
+}
+
+int clconv_conv3d_separable(clconv_runtime *rt, const clconv_buffer *volume, size_t depth,
+                            size_t rows, size_t cols, size_t batch, const clconv_buffer *kz,
+                            size_t kdepth, const clconv_buffer *ky, size_t krows,
+                            const clconv_buffer *kx, size_t kcols, clconv_buffer *out,
+                            clconv_conv_options *opts)
+{
+    RETURN_IF(rt, !kx || !kz, CLCONV_EINVAL, "row or depth kernel buffer is NULL");
+    const size_t ns[3] = {rows, cols, depth}, ks[3] = {krows, kcols, kdepth};
+    const clconv_buffer *kern[3] = {ky, kx, kz};
+    return conv_buffers(rt, 3, volume, ns, batch, kern, ks, out, opts);
 }
 
 /* Puts a caller's host array in front of the device. Where the device shares
@@ -355,54 +453,56 @@ static int phase_end(clconv_runtime *rt, double *t, double *phase)
 }
 
 /* Host forms: stage the caller's arrays (see stage()), run, bring the output
- * back (blocking), and let go of the staging buffers. */
+ * back (blocking), and let go of the staging buffers. n, k and kern as for
+ * conv_buffers, with host arrays. */
 static int conv_host(clconv_runtime *rt, int dims, clconv_dtype dtype, const void *signal,
-                     size_t rows, size_t cols, size_t batch, const void *kernel, size_t krows,
-                     const void *kernel2, size_t kcols, void *out, clconv_conv_options *opts)
+                     const size_t n[3], size_t batch, const void *const kern[3],
+                     const size_t k[3], void *out, clconv_conv_options *opts)
 {
     clconv_conv_options defaults;
     clconv__geom g;
     RETURN_IF(rt, !rt, CLCONV_EINVAL, "runtime is NULL");
-    RETURN_IF(rt, !signal || !kernel || !out, CLCONV_EINVAL, "signal, kernel or out is NULL");
+    RETURN_IF(rt, !signal || !kern[0] || !out, CLCONV_EINVAL, "signal, kernel or out is NULL");
     if (!opts) {
         memset(&defaults, 0, sizeof defaults);
         opts = &defaults;
     }
     FORWARD_IF_ERROR(clconv__check_dtype(rt, dtype));
-    FORWARD_IF_ERROR(geometry(rt, dims, dtype, rows, cols, batch, krows, kcols, opts, &g));
+    FORWARD_IF_ERROR(geometry(rt, dims, dtype, n, batch, k, opts, &g));
     /* A dense kernel of rank 1 runs as its column and row (rank1.c). */
     void *factors = NULL;
-    if (!kernel2) FORWARD_IF_ERROR(clconv__rank1_split(rt, &g, opts->method, kernel, &factors));
+    if (!kern[1]) FORWARD_IF_ERROR(clconv__rank1_split(rt, &g, opts->method, kern[0], &factors));
     if (factors) {
-        int status = conv_host(rt, dims, dtype, signal, rows, cols, batch, factors, krows,
-                               (char *)factors + krows * clconv_dtype_size(dtype), kcols, out,
-                               opts);
+        const void *split[3] = {factors, (char *)factors + k[0] * clconv_dtype_size(dtype), NULL};
+        int status = conv_host(rt, dims, dtype, signal, n, batch, split, k, out, opts);
         free(factors);
         return status;
     }
     if (clconv__stream_needed(rt, &g))
-        return clconv__stream_host(rt, &g, signal, kernel, kernel2, out, opts, run);
+        return clconv__stream_host(rt, &g, signal, kern, out, opts, run);
 
     const size_t es = clconv_dtype_size(dtype);
-    const void *host[4] = {signal, kernel, kernel2, out};
-    size_t bytes[4] = {elems(g.n, batch) * es, (kernel2 ? g.k[0] : elems(g.k, 1)) * es,
-                       g.k[1] * es, elems(g.out, batch) * es};
-    cl_mem mem[4] = {NULL, NULL, NULL, NULL};
+    const int separable = kern[1] != NULL;
+    const void *host[5] = {signal, kern[0], kern[1], kern[2], out};
+    size_t bytes[5] = {elems(g.n, batch) * es, kernel_elems(&g, separable, 0) * es,
+                       kernel_elems(&g, separable, 1) * es, kernel_elems(&g, separable, 2) * es,
+                       elems(g.out, batch) * es};
+    cl_mem mem[5] = {NULL, NULL, NULL, NULL, NULL};
     int status = 0;
     double t = clconv__now_s() * 1e3, ms[3] = {0, 0, 0}; /* upload, compute, download */
-    for (int i = 0; i < 4 && status == 0; i++)
-        if (host[i]) status = stage(rt, host[i], bytes[i], i == 3, &mem[i]);
+    for (int i = 0; i < 5 && status == 0; i++)
+        if (host[i] && bytes[i]) status = stage(rt, host[i], bytes[i], i == 4, &mem[i]);
     if (status == 0) status = phase_end(rt, &t, &ms[0]);
-    if (status == 0) status = run(rt, &g, mem[0], mem[1], mem[2], mem[3], opts);
+    if (status == 0) status = run(rt, &g, mem[0], mem + 1, mem[4], opts);
     if (status == 0) status = phase_end(rt, &t, &ms[1]);
-    if (status == 0) status = unstage_output(rt, mem[3], bytes[3], out);
+    if (status == 0) status = unstage_output(rt, mem[4], bytes[4], out);
     if (status == 0) status = phase_end(rt, &t, &ms[2]);
     if (status == 0)
         clconv__note(rt, "host arrays: upload %.2f ms, compute %.2f ms, download %.2f ms%s", ms[0],
                      ms[1], ms[2], rt->host_unified ? " (used in place, no copies)" : "");
     /* On failure, work already queued may still read the caller's arrays. */
     if (status < 0) (void)clFinish(rt->queue);
-    for (int i = 0; i < 4; i++) unstage(rt, mem[i]);
+    for (int i = 0; i < 5; i++) unstage(rt, mem[i]);
     return status;
 }
 
@@ -410,15 +510,18 @@ int clconv_conv1d_host(clconv_runtime *rt, clconv_dtype dtype, const void *signa
                        size_t batch, const void *kernel, size_t k, void *out,
                        clconv_conv_options *opts)
 {
-    return conv_host(rt, 1, dtype, signal, 1, n, batch, kernel, 1, NULL, k, out, opts);
+    const size_t ns[3] = {1, n, 1}, ks[3] = {1, k, 1};
+    const void *kern[3] = {kernel, NULL, NULL};
+    return conv_host(rt, 1, dtype, signal, ns, batch, kern, ks, out, opts);
 }
 
 int clconv_conv2d_host(clconv_runtime *rt, clconv_dtype dtype, const void *image, size_t rows,
                        size_t cols, size_t batch, const void *kernel, size_t krows, size_t kcols,
                        void *out, clconv_conv_options *opts)
 {
-    return conv_host(rt, 2, dtype, image, rows, cols, batch, kernel, krows, NULL, kcols, out,
-                     opts);
+    const size_t ns[3] = {rows, cols, 1}, ks[3] = {krows, kcols, 1};
+    const void *kern[3] = {kernel, NULL, NULL};
+    return conv_host(rt, 2, dtype, image, ns, batch, kern, ks, out, opts);
 }
 
 int clconv_conv2d_separable_host(clconv_runtime *rt, clconv_dtype dtype, const void *image,
@@ -427,5 +530,28 @@ int clconv_conv2d_separable_host(clconv_runtime *rt, clconv_dtype dtype, const v
                                  clconv_conv_options *opts)
 {
     RETURN_IF(rt, !krow, CLCONV_EINVAL, "row kernel is NULL");
-    return conv_host(rt, 2, dtype, image, rows, cols, batch, kcol, krows, krow, kcols, out, opts);
+    const size_t ns[3] = {rows, cols, 1}, ks[3] = {krows, kcols, 1};
+    const void *kern[3] = {kcol, krow, NULL};
+    return conv_host(rt, 2, dtype, image, ns, batch, kern, ks, out, opts);
+}
+
+int clconv_conv3d_host(clconv_runtime *rt, clconv_dtype dtype, const void *volume, size_t depth,
+                       size_t rows, size_t cols, size_t batch, const void *kernel, size_t kdepth,
+                       size_t krows, size_t kcols, void *out, clconv_conv_options *opts)
+{
+    const size_t ns[3] = {rows, cols, depth}, ks[3] = {krows, kcols, kdepth};
+    const void *kern[3] = {kernel, NULL, NULL};
+    return conv_host(rt, 3, dtype, volume, ns, batch, kern, ks, out, opts);
+}
+
+int clconv_conv3d_separable_host(clconv_runtime *rt, clconv_dtype dtype, const void *volume,
+                                 size_t depth, size_t rows, size_t cols, size_t batch,
+                                 const void *kz, size_t kdepth, const void *ky, size_t krows,
+                                 const void *kx, size_t kcols, void *out,
+                                 clconv_conv_options *opts)
+{
+    RETURN_IF(rt, !kx || !kz, CLCONV_EINVAL, "row or depth kernel is NULL");
+    const size_t ns[3] = {rows, cols, depth}, ks[3] = {krows, kcols, kdepth};
+    const void *kern[3] = {ky, kx, kz};
+    return conv_host(rt, 3, dtype, volume, ns, batch, kern, ks, out, opts);
 }

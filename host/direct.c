@@ -313,7 +313,10 @@ static int enqueue_pass(clconv_runtime *rt, const direct_plan *pl, int i, const 
         const size_t lws[3] = {ps->p.wgx, ps->p.wgy, 1};
         return clconv__launch(rt, ps->kernel, 3, gws, lws, name);
     }
-    /* conv_strip runs exactly one item per output row. */
+    /* conv_strip runs exactly one item per output row; one plane. */
+    const cl_ulong in_plane = 0, out_plane = 0, out_planes = 1;
+    const cl_long in_planes = 1, plane_off = 0;
+    const cl_uint kd = 1;
     const clconv__arg args[] = {
         CLCONV__ARG(in->mem),     CLCONV__ARG(in_offset), CLCONV__ARG(in_pitch),
         CLCONV__ARG(in_batch),    CLCONV__ARG(in->rows),  CLCONV__ARG(in->cols),
@@ -322,7 +325,9 @@ static int enqueue_pass(clconv_runtime *rt, const direct_plan *pl, int i, const 
         CLCONV__ARG(taps_offset), CLCONV__ARG(taps_batch), CLCONV__ARG(taps_step),
         CLCONV__ARG(kr),          CLCONV__ARG(kc),        CLCONV__ARG(out),
         CLCONV__ARG(out_offset),  CLCONV__ARG(out_pitch), CLCONV__ARG(out_batch),
-        CLCONV__ARG(out_width)};
+        CLCONV__ARG(out_width),   CLCONV__ARG(in_plane),  CLCONV__ARG(in_planes),
+        CLCONV__ARG(plane_off),   CLCONV__ARG(kd),        CLCONV__ARG(out_plane),
+        CLCONV__ARG(out_planes)};
     FORWARD_IF_ERROR(clconv__set_args(rt, ps->kernel, args, sizeof args / sizeof args[0], name));
     const size_t gws[3] = {round_groups(strips, ps->p.wgx), x->rows[i + 1], nb};
     const size_t lws[3] = {ps->p.wgx, 1, 1};

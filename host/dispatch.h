@@ -8,9 +8,13 @@
 
 #include "internal.h"
 
-/* A validated convolution problem. Dimension 0 is rows, dimension 1 columns;
- * a 1-D problem has dims == 1 and uses index 1 only (index 0 holds extents
- * of 1 and start 0), so 1-D is the 2-D case with one row.
+/* A validated convolution problem. Dimension 0 is rows, dimension 1 columns
+ * and dimension 2 depth (planes, the outermost axis of the arrays: it comes
+ * last only so that the 1-D and 2-D code's indices stay as they were). A
+ * 1-D problem has dims == 1 and uses index 1 only (index 0 holds extents
+ * of 1 and start 0), so 1-D is the 2-D case with one row; 1-D and 2-D
+ * problems hold extents of 1 and start 0 at index 2, so 2-D is the 3-D case
+ * with one plane.
  *
  * Every mode reduces to one formula. With w the taps (the kernel reversed
  * for convolution, as given for correlation) and x read outside [0, n) as
@@ -22,12 +26,12 @@
  * k/2 + origin (convolution) or (k-1)/2 - origin (correlation), always in
  * 0 ... k-1. */
 typedef struct clconv__geom {
-    int dims;              /* 1 or 2 */
-    size_t batch;          /* signals/images, stored one after another */
-    size_t n[2];           /* signal extents */
-    size_t k[2];           /* kernel extents */
-    size_t out[2];         /* output extents */
-    size_t start[2];       /* first output's index in the full convolution */
+    int dims;              /* 1, 2 or 3 */
+    size_t batch;          /* signals/images/volumes, stored one after another */
+    size_t n[3];           /* signal extents: rows, columns, planes */
+    size_t k[3];           /* kernel extents */
+    size_t out[3];         /* output extents */
+    size_t start[3];       /* first output's index in the full convolution */
     clconv_dtype dtype;
     int correlate;         /* taps are the kernel as given (1) or reversed (0) */
     clconv_boundary boundary; /* how x reads outside [0, n); NONE: zero */
@@ -48,5 +52,23 @@ int clconv__direct_separable_run(clconv_runtime *rt, const clconv__geom *g, cl_m
 /* FFT convolution (fft*.c): same contract as clconv__direct_run. */
 int clconv__fft_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal, cl_mem kernel,
                     cl_mem out);
+
+/* 3-D direct convolution (direct3d.c) of a geometry with dims == 3: strips
+ * of conv_strip.cl summing the kernel's planes, reading the signal where it
+ * lies (through the boundary mode when there is one). Same buffer rules as
+ * clconv__direct_run. */
+int clconv__direct3d_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
+                         cl_mem kernel, cl_mem out);
+
+/* Separable 3-D direct convolution: kz has k[2] taps (depth), ky k[0]
+ * (down columns), kx k[1] (along rows); three passes through pooled
+ * intermediates. */
+int clconv__direct3d_separable_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
+                                   cl_mem kz, cl_mem ky, cl_mem kx, cl_mem out);
+
+/* 3-D FFT convolution (fftconv.c) of a geometry with dims == 3: one 3-D
+ * real-to-complex transform per volume. Same buffer rules. */
+int clconv__fft3d_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal, cl_mem kernel,
+                      cl_mem out);
 
 #endif /* CLCONV_DISPATCH_H */

@@ -193,7 +193,7 @@ static cl_ulong local_mem_ceiling(const clconv_runtime *rt, const clconv__fft_ke
     const cl_ulong reported = rt->info.local_mem_bytes;
     cl_ulong c = LOCAL_MEM_MAX;
     if (rt->info.type != CLCONV_DEVICE_CPU) return reported > LOCAL_MEM_MAX ? LOCAL_MEM_MAX : 0;
-    if (key->len[0] == 1) {
+    if (key->len[0] == 1 && clconv__fft_depth(key) == 1) {
         cl_ulong data = (cl_ulong)(key->len[1] / 2) * 2 * clconv_dtype_size(key->dtype);
         c = data <= ((cl_ulong)16 << 10) ? (cl_ulong)64 << 10 : data / 2;
         if (c < LOCAL_MEM_MIN) c = LOCAL_MEM_MIN;
@@ -247,18 +247,20 @@ static int plan_create(clconv_runtime *rt, fft_plan *p)
 {
     const clconv__fft_key *key = &p->key;
     size_t bytes;
+    const size_t depth = clconv__fft_depth(key);
     if (clconv__mul_ok(clconv__fft_reals(key->len), key->count, &bytes) ||
+        clconv__mul_ok(bytes, depth, &bytes) ||
         clconv__mul_ok(bytes, clconv_dtype_size(key->dtype), &bytes))
-        return CLCONV_FAIL(rt, CLCONV_EOVERFLOW, "FFT of %zu x %zu (count %zu) overflows",
-                           key->len[0], key->len[1], key->count);
+        return CLCONV_FAIL(rt, CLCONV_EOVERFLOW, "FFT of %zu x %zu x %zu (count %zu) overflows",
+                           depth, key->len[0], key->len[1], key->count);
     p->bytes[0] = p->bytes[1] = bytes;
 
     VkFFTConfiguration cfg;
     memset(&cfg, 0, sizeof cfg);
-    cfg.FFTdim = key->len[0] > 1 ? 2 : 1;
+    cfg.FFTdim = depth > 1 ? 3 : key->len[0] > 1 ? 2 : 1;
     cfg.size[0] = key->len[1];
     cfg.size[1] = key->len[0];
-    cfg.size[2] = 1;
+    cfg.size[2] = depth;
     cfg.numberBatches = key->count;
     cfg.performR2C = 1;
     /* VkFFT would otherwise transform pairs of real sequences as one complex
@@ -333,6 +335,7 @@ static void entry_free(fft_plan *p, int ready)
 static int key_equal(const clconv__fft_key *a, const clconv__fft_key *b)
 {
     return a->len[0] == b->len[0] && a->len[1] == b->len[1] && a->count == b->count &&
+           clconv__fft_depth(a) == clconv__fft_depth(b) &&
            a->dtype == b->dtype && a->inverse == b->inverse;
 }
 

@@ -11,14 +11,23 @@
 #include "internal.h"
 
 /* One cached transform: count transforms of len[0] x len[1] reals (len[0] is
- * 1 for 1-D; len[1] even), stored one after another in the padded layout,
- * forward (real to complex) or inverse (complex to real, unnormalised). */
+ * 1 for 1-D; len[1] even), or of depth planes of them (3-D), stored one
+ * after another in the padded layout, forward (real to complex) or inverse
+ * (complex to real, unnormalised). depth 0, as initialisers that stop
+ * before it leave it, means 1: a 1-D or 2-D transform. */
 typedef struct clconv__fft_key {
     size_t len[2];
     size_t count;
     clconv_dtype dtype;
     int inverse;
+    size_t depth;
 } clconv__fft_key;
+
+/* Planes of the transforms of key: 1 for 1-D and 2-D. */
+static inline size_t clconv__fft_depth(const clconv__fft_key *key)
+{
+    return key->depth ? key->depth : 1;
+}
 
 /* Reals per row of the padded layout: room for len1/2 + 1 complex values. */
 static inline size_t clconv__fft_pitch(size_t len1) { return 2 * (len1 / 2 + 1); }

@@ -13,6 +13,10 @@
  * mode changes only how the signal's blocks read past its edges (the
  * padding kernel maps those positions through the mode), which is why
  * plan.c gives such a geometry blocks that hold each output's whole window.
+ *
+ * Volumes (clconv__fft3d_run) take the same steps with one 3-D transform
+ * per volume (fft_pad3 and fft_crop3), a group of volumes per launch and
+ * the kernel's spectrum from a transform of its own.
  */
 #include "fft.h"
 #include "plan.h"
@@ -192,9 +196,9 @@ static int run_layout(clconv_runtime *rt, const clconv__geom *g, const clconv__f
                              g->boundary,
                              g->cval,
                              1.0};
-    clconv__fft_key kkey = {{lay->len[0], lay->len[1]}, 1, g->dtype, 0};
-    clconv__fft_key fwd = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 0};
-    clconv__fft_key inv = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 1};
+    clconv__fft_key kkey = {{lay->len[0], lay->len[1]}, 1, g->dtype, 0, 1};
+    clconv__fft_key fwd = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 0, 1};
+    clconv__fft_key inv = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 1, 1};
 
     /* Every plan of the call is made before any of its work is queued: on
      * POCL a kernel's first launch compiles it on the queue, behind the
@@ -246,4 +250,124 @@ int clconv__fft_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal, cl
     clconv__fft_layout lay;
     FORWARD_IF_ERROR(clconv__plan_fft(rt, g, &lay, NULL));
     return clconv__fft_run_layout(rt, g, &lay, signal, kernel, out);
+}
+
+/* ---- volumes ------------------------------------------------------------ */
+
+/* fft_pad3 of `count` volumes, numbers z0 ... z0+count-1, of src (ext[2]
+ * planes x ext[0] rows x ext[1] columns each, `images` of them, read from
+ * in0 on) into dst's transforms. */
+static int enqueue_pad3(clconv_runtime *rt, cl_kernel pad, const clconv__fft3_layout *lay,
+                        clconv_dtype dtype, cl_mem src, const size_t ext[3], size_t images,
+                        const long long in0[3], long long z0, size_t count, int reverse,
+                        clconv_boundary bnd, double cval, double scale, cl_mem dst)
+{
+    cl_long planes = (cl_long)ext[2], rows = (cl_long)ext[0], cols = (cl_long)ext[1];
+    cl_long z = z0, in0_p = in0[2], in0_r = in0[0], in0_c = in0[1];
+    cl_ulong n_images = images, len_p = lay->len[2], len_r = lay->len[0], len_c = lay->len[1];
+    cl_ulong pitch = clconv__fft_pitch(lay->len[1]);
+    cl_int rev = reverse, boundary = (cl_int)bnd;
+    cl_float scale32 = (cl_float)scale, cval32 = (cl_float)cval;
+    cl_double scale64 = scale, cval64 = cval;
+    const int f64 = dtype == CLCONV_F64;
+    const clconv__arg sc = f64 ? (clconv__arg)CLCONV__ARG(scale64) : (clconv__arg)CLCONV__ARG(scale32);
+    const clconv__arg cv = f64 ? (clconv__arg)CLCONV__ARG(cval64) : (clconv__arg)CLCONV__ARG(cval32);
+    const clconv__arg args[] = {CLCONV__ARG(src),    CLCONV__ARG(planes), CLCONV__ARG(rows),
+                                CLCONV__ARG(cols),   CLCONV__ARG(n_images), CLCONV__ARG(z),
+                                CLCONV__ARG(in0_p),  CLCONV__ARG(in0_r),  CLCONV__ARG(in0_c),
+                                CLCONV__ARG(rev),    CLCONV__ARG(boundary), cv,
+                                sc,                  CLCONV__ARG(dst),    CLCONV__ARG(len_p),
+                                CLCONV__ARG(len_r),  CLCONV__ARG(len_c),  CLCONV__ARG(pitch)};
+    FORWARD_IF_ERROR(clconv__set_args(rt, pad, args, sizeof args / sizeof *args, "fft_pad3"));
+    const size_t gws[3] = {((size_t)pitch + PAD_VEC - 1) / PAD_VEC, lay->len[0],
+                           count * lay->len[2]};
+    return launch(rt, pad, 3, gws, "fft_pad3");
+}
+
+static int enqueue_crop3(clconv_runtime *rt, cl_kernel crop, const clconv__geom *g,
+                         const clconv__fft3_layout *lay, cl_mem src, long long z0,
+                         size_t count, cl_mem out)
+{
+    cl_ulong len_p = lay->len[2], len_r = lay->len[0], pitch = clconv__fft_pitch(lay->len[1]);
+    cl_ulong shp = lay->shift[2], shr = lay->shift[0], shc = lay->shift[1], total = g->batch;
+    cl_long z = z0;
+    cl_ulong out_p = g->out[2], out_r = g->out[0], out_c = g->out[1];
+    const clconv__arg args[] = {CLCONV__ARG(src),   CLCONV__ARG(len_p), CLCONV__ARG(len_r),
+                                CLCONV__ARG(pitch), CLCONV__ARG(shp),   CLCONV__ARG(shr),
+                                CLCONV__ARG(shc),   CLCONV__ARG(z),     CLCONV__ARG(total),
+                                CLCONV__ARG(out),   CLCONV__ARG(out_p), CLCONV__ARG(out_r),
+                                CLCONV__ARG(out_c)};
+    FORWARD_IF_ERROR(clconv__set_args(rt, crop, args, sizeof args / sizeof *args, "fft_crop3"));
+    const size_t gws[3] = {(g->out[1] + PAD_VEC - 1) / PAD_VEC, g->out[0], count * g->out[2]};
+    return launch(rt, crop, 3, gws, "fft_crop3");
+}
+
+/* The kernel's spectrum, then per launch of lay->group volumes: pad,
+ * forward transform, multiply, inverse transform, crop. */
+static int run_layout3(clconv_runtime *rt, const clconv__geom *g, const clconv__fft3_layout *lay,
+                       cl_kernel pad, cl_kernel mul, cl_kernel crop, cl_mem signal,
+                       cl_mem kernel, cl_mem out)
+{
+    const size_t es = clconv_dtype_size(g->dtype);
+    const size_t reals = lay->len[2] * clconv__fft_reals(lay->len);
+    const size_t per = reals * es;
+    cl_mem kspec = NULL, work = NULL;
+    int status = clconv__scratch_get(rt, per, &kspec);
+    if (status == 0) status = clconv__scratch_get(rt, per * lay->group, &work);
+    const double points = (double)lay->len[0] * (double)lay->len[1] * (double)lay->len[2];
+    clconv__fft_key kkey = {{lay->len[0], lay->len[1]}, 1, g->dtype, 0, lay->len[2]};
+    clconv__fft_key fwd = kkey, inv = kkey;
+    fwd.count = inv.count = lay->group;
+    inv.inverse = 1;
+    /* Plans first, before any work is queued (see run_layout). */
+    if (status == 0) status = clconv__fft_prepare(rt, &kkey);
+    if (status == 0) status = clconv__fft_prepare(rt, &fwd);
+    if (status == 0) status = clconv__fft_prepare(rt, &inv);
+    static const long long origin[3] = {0, 0, 0};
+    if (status == 0)
+        status = enqueue_pad3(rt, pad, lay, g->dtype, kernel, g->k, 1, origin, 0, 1,
+                              g->correlate, CLCONV_BOUNDARY_NONE, 0.0, 1.0 / points, kspec);
+    if (status == 0) status = clconv__fft_execute(rt, &kkey, kspec);
+    const cl_ulong spectrum = (cl_ulong)(lay->len[2] * lay->len[0]) * (lay->len[1] / 2 + 1);
+    for (size_t z0 = 0; status == 0 && z0 < g->batch; z0 += lay->group) {
+        status = enqueue_pad3(rt, pad, lay, g->dtype, signal, g->n, g->batch, lay->in0,
+                              (long long)z0, lay->group, 0, g->boundary, g->cval, 1.0, work);
+        if (status == 0) status = clconv__fft_execute(rt, &fwd, work);
+        if (status == 0) {
+            const clconv__arg args[] = {CLCONV__ARG(work), CLCONV__ARG(kspec),
+                                        CLCONV__ARG(spectrum)};
+            status = clconv__set_args(rt, mul, args, 3, "fft_mul");
+        }
+        if (status == 0) {
+            const size_t gws[2] = {(size_t)spectrum, lay->group};
+            status = launch(rt, mul, 2, gws, "fft_mul");
+        }
+        if (status == 0) status = clconv__fft_execute(rt, &inv, work);
+        if (status == 0)
+            status = enqueue_crop3(rt, crop, g, lay, work, (long long)z0, lay->group, out);
+    }
+    clconv__scratch_release(rt, work);
+    clconv__scratch_release(rt, kspec);
+    return status;
+}
+
+int clconv__fft3d_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal, cl_mem kernel,
+                      cl_mem out)
+{
+    clconv__fft3_layout lay;
+    FORWARD_IF_ERROR(clconv__plan_fft3(rt, g, &lay, NULL));
+    clconv__note(rt, "FFT 3-D layout: %zu x %zu x %zu transforms, %zu volume(s) per launch",
+                 lay.len[2], lay.len[0], lay.len[1], lay.group);
+    char opts[64];
+    snprintf(opts, sizeof opts, "-DPRECISION=%d -DVEC=%d", g->dtype == CLCONV_F64 ? 64 : 32,
+             PAD_VEC);
+    cl_kernel k[3] = {NULL, NULL, NULL};
+    static const char *const names[3] = {"fft_pad3", "fft_mul", "fft_crop3"};
+    int status = 0;
+    for (int i = 0; i < 3 && status == 0; i++)
+        status = clconv__kernel_create(rt, "fft", opts, names[i], &k[i]);
+    if (status == 0) status = run_layout3(rt, g, &lay, k[0], k[1], k[2], signal, kernel, out);
+    for (int i = 0; i < 3; i++)
+        if (k[i]) clReleaseKernel(k[i]);
+    return status;
 }

@@ -521,7 +521,7 @@ static double layout_cost(clconv_runtime *rt, const clconv__model *m, const clco
                                                      2 * (double)g->out[0] * (double)g->out[1]));
     seconds += bytes / (m->bandwidth_gbps * 1e9);
     seconds += (5 * launches + 2) * m->launch_s + m->direct_call_s;
-    clconv__fft_key key = {{r->len, c->len}, lay->group, g->dtype, 0};
+    clconv__fft_key key = {{r->len, c->len}, lay->group, g->dtype, 0, 1};
     seconds += plan_cost(rt, m, &key);
     if (!kernel_in_group && lay->group != 1) {
         key.count = 1;
@@ -648,12 +648,120 @@ static int direct_seconds(clconv_runtime *rt, const clconv__geom *g, const clcon
     return 0;
 }
 
+/* ---- 3-D ------------------------------------------------------------------ */
+
+/* The 3-D layout: per dimension the transform length that dim_plans' plain
+ * block takes (one transform per volume: no overlap-save in 3-D), at least
+ * 2 along rows and planes so that VkFFT never sees an axis of one point.
+ * Lengths are the nearest fast size: a 3-D transform's cost grows with the
+ * product, so 288 instead of 320 for 286 points saves 30%. 0 or -1. */
+static int layout3(const clconv__geom *g, clconv__fft3_layout *lay)
+{
+    for (int d = 0; d < 3; d++) {
+        const size_t n = g->n[d], k = g->k[d], out = g->out[d], start = g->start[d];
+        size_t need = max_of(max_of(n, k), max_of(n + k - 1 - start, start + out));
+        if (g->boundary) need = out + k - 1;
+        size_t len = clconv__fast_size(need < 2 ? 2 : need, d == 1);
+        if (len == 0) return -1;
+        lay->len[d] = len;
+        lay->in0[d] = g->boundary ? (long long)start - (long long)(k - 1) : 0;
+        lay->shift[d] = g->boundary ? k - 1 : start;
+    }
+    return 0;
+}
+
+/* Seconds the 3-D layout is expected to take under m, filling lay->group;
+ * negative when one volume's transform exceeds the allocation limit. */
+static double layout3_cost(clconv_runtime *rt, const clconv__model *m, const clconv__geom *g,
+                           clconv__fft3_layout *lay)
+{
+    const size_t es = clconv_dtype_size(g->dtype);
+    size_t hard, soft, reals, per;
+    launch_budget(rt, &hard, &soft);
+    if (clconv__mul_ok(lay->len[0], clconv__fft_pitch(lay->len[1]), &reals) ||
+        clconv__mul_ok(reals, lay->len[2], &reals) || clconv__mul_ok(reals, es, &per) ||
+        per > hard)
+        return -1;
+    size_t most = soft / per ? soft / per : 1;
+    size_t launches = (g->batch + most - 1) / most;
+    lay->group = (g->batch + launches - 1) / launches;
+    const double points = (double)lay->len[0] * (double)lay->len[1] * (double)lay->len[2];
+    const double run = (double)launches * (double)lay->group;
+    double ns = pass_ns(m, g->dtype, lay->len[1]) +
+                m->column_factor * (pass_ns(m, g->dtype, lay->len[0]) +
+                                    pass_ns(m, g->dtype, lay->len[2]));
+    double seconds = (2 * run + 1) * points * ns * 1e-9;
+    const double volume_in = (double)g->n[0] * (double)g->n[1] * (double)g->n[2];
+    const double volume_out = (double)g->out[0] * (double)g->out[1] * (double)g->out[2];
+    double bytes = (double)es * ((double)reals * (4 * run + 2) +
+                                 (double)g->batch * (volume_in + 2 * volume_out));
+    seconds += bytes / (m->bandwidth_gbps * 1e9);
+    seconds += (5 * (double)launches + 2) * m->launch_s + m->direct_call_s;
+    clconv__fft_key key = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 0, lay->len[2]};
+    seconds += plan_cost(rt, m, &key);
+    if (lay->group != 1) {
+        key.count = 1;
+        seconds += plan_cost(rt, m, &key);
+        key.count = lay->group;
+    }
+    key.inverse = 1;
+    seconds += plan_cost(rt, m, &key);
+    return seconds;
+}
+
+int clconv__plan_fft3(clconv_runtime *rt, const clconv__geom *g, clconv__fft3_layout *out,
+                      double *seconds)
+{
+    clconv__model m;
+    FORWARD_IF_ERROR(clconv__model_get(rt, &m));
+    double s = -1;
+    if (layout3(g, out) == 0) s = layout3_cost(rt, &m, g, out);
+    RETURN_IF(rt, s < 0, CLCONV_EOVERFLOW,
+              "no 3-D FFT of a %zu x %zu x %zu volume with a %zu x %zu x %zu kernel fits the "
+              "allocation limit of %" PRIu64 " bytes on '%s'",
+              g->n[2], g->n[0], g->n[1], g->k[2], g->k[0], g->k[1], rt->max_alloc,
+              rt->info.name);
+    if (seconds) *seconds = s;
+    return 0;
+}
+
+/* The 3-D direct strips' cost: every output sums all k taps (the operands
+ * never swap in 3-D, direct3d.c), at the 2-D direct rate, but never below
+ * reading the volume and writing the output once at the device's
+ * bandwidth, which is what a small kernel costs on a CPU. */
+static double direct3_seconds(const clconv__model *m, const clconv__geom *g)
+{
+    const double taps = (double)g->k[0] * (double)g->k[1] * (double)g->k[2];
+    const double outs = (double)g->batch * (double)g->out[0] * (double)g->out[1] * (double)g->out[2];
+    const double ins = (double)g->batch * (double)g->n[0] * (double)g->n[1] * (double)g->n[2];
+    const double flops_s = 2.0 * outs * taps / (m->direct_gflops[g->dtype == CLCONV_F64] * 1e9);
+    const double bytes_s =
+        (double)clconv_dtype_size(g->dtype) * (ins + outs) / (m->bandwidth_gbps * 1e9);
+    return fmax(flops_s, bytes_s) + m->direct_call_s;
+}
+
+static int plan_method3(clconv_runtime *rt, const clconv__geom *g, clconv_method *out)
+{
+    clconv__model m;
+    clconv__fft3_layout lay;
+    FORWARD_IF_ERROR(clconv__model_get(rt, &m));
+    double fft_s = -1;
+    if (layout3(g, &lay) == 0) fft_s = layout3_cost(rt, &m, g, &lay);
+    const double direct_s = direct3_seconds(&m, g);
+    *out = fft_s >= 0 && fft_s < direct_s ? CLCONV_METHOD_FFT : CLCONV_METHOD_DIRECT;
+    clconv__note(rt, "cost model 3-D (%s): direct %.3g ms, FFT %.3g ms",
+                 m.tuned ? "tuned" : "default", direct_s * 1e3,
+                 fft_s >= 0 ? fft_s * 1e3 : INFINITY);
+    return 0;
+}
+
 int clconv__plan_method(clconv_runtime *rt, const clconv__geom *g, clconv_method *out)
 {
     clconv__model m;
     clconv__fft_layout lay;
     double fft_s = 0, direct_s;
     int fft_ok;
+    if (g->dims == 3) return plan_method3(rt, g, out);
     FORWARD_IF_ERROR(planned_layout(rt, g, &m, &lay, &fft_s, &fft_ok));
     /* The direct path swaps the operands when the kernel is the larger, so
      * each output costs min(signal, kernel) multiply-adds; not under a

@@ -29,6 +29,17 @@ typedef struct clconv__fft_layout {
                             transform -1, so the call needs no count-1 plan (group > 1) */
 } clconv__fft_layout;
 
+/* How the FFT path covers a 3-D geometry: one transform per volume of
+ * len[2] planes x len[0] rows x len[1] columns (the geometry's order), which
+ * holds the signal from in0[d] on and whose outputs stand from shift[d] on
+ * in the inverse transform; group volumes per launch. */
+typedef struct clconv__fft3_layout {
+    size_t len[3];      /* transform extents; len[1] even */
+    long long in0[3];   /* signal index at position 0 (negative under a boundary mode) */
+    size_t shift[3];    /* position of the first output in the inverse transform */
+    size_t group;       /* volumes per launch; the last launch is padded to it */
+} clconv__fft3_layout;
+
 /* The cost model. Times are estimates in seconds of work already queued
  * behind nothing; what matters is that direct and FFT are comparable. */
 #define CLCONV__MODEL_BUCKETS 31 /* transform lengths 2^0 .. 2^30 */
@@ -75,6 +86,12 @@ int clconv__plan_fft(clconv_runtime *rt, const clconv__geom *g, clconv__fft_layo
 int clconv__fft_run_layout(clconv_runtime *rt, const clconv__geom *g,
                            const clconv__fft_layout *lay, cl_mem signal, cl_mem kernel,
                            cl_mem out);
+
+/* The FFT layout of a 3-D geometry and its estimated time in seconds
+ * (seconds may be NULL), plan creation included. CLCONV_EOVERFLOW when one
+ * volume's transform does not fit the allocation limit. */
+int clconv__plan_fft3(clconv_runtime *rt, const clconv__geom *g, clconv__fft3_layout *out,
+                      double *seconds);
 
 /* The method CLCONV_METHOD_AUTO runs for g: direct or FFT, whichever the
  * cost model expects to finish first. */

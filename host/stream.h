@@ -1,8 +1,8 @@
 /*
  * Streaming of host-form convolutions whose inputs or output exceed the
  * runtime's allocation limit (stream.c): the problem is cut into pieces
- * (groups of whole images, else tiles of output rows and columns with the
- * input halo each needs), and each piece is staged, run and read back in
+ * (groups of whole images or volumes, else tiles of output rows and
+ * columns, or of a volume's output planes, with the input halo each needs), and each piece is staged, run and read back in
  * turn through the normal dispatch.
  */
 #ifndef CLCONV_STREAM_H
@@ -11,24 +11,23 @@
 #include "dispatch.h"
 
 /* Runs one validated problem whose buffers are on the device: conv.c's
- * method choice and dispatch. kernel2 is the row kernel of a separable
- * problem, else NULL. */
+ * method choice and dispatch. kern[0] is the kernel, or of a separable
+ * problem its column factor, with kern[1] the row factor and kern[2] the
+ * depth factor (3-D); the unused entries are NULL. */
 typedef int (*clconv__run_fn)(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
-                              cl_mem kernel, cl_mem kernel2, cl_mem out,
-                              clconv_conv_options *opts);
+                              const cl_mem kern[3], cl_mem out, clconv_conv_options *opts);
 
 /* 1 when staging g's signal or output in one allocation would exceed
  * rt->max_alloc, so clconv__stream_host must run it. */
 int clconv__stream_needed(const clconv_runtime *rt, const clconv__geom *g);
 
 /* Host-form convolution of g in pieces that each fit rt->max_alloc. signal,
- * kernel (and kernel2 for a separable problem: kernel then holds the k[0]
- * column taps and kernel2 the k[1] row taps) and out are caller-owned host
- * arrays of g->dtype. Blocking. opts->chosen reports the last piece's
- * method. CLCONV_EOVERFLOW when the kernel, or one output with the input
- * window behind it, exceeds the limit. */
+ * the kernel arrays kern (as clconv__run_fn's, host arrays) and out are
+ * caller-owned host arrays of g->dtype. Blocking. opts->chosen reports the
+ * last piece's method. CLCONV_EOVERFLOW when the kernel, or one output (3-D:
+ * one output plane) with the input window behind it, exceeds the limit. */
 int clconv__stream_host(clconv_runtime *rt, const clconv__geom *g, const void *signal,
-                        const void *kernel, const void *kernel2, void *out,
-                        clconv_conv_options *opts, clconv__run_fn run);
+                        const void *const kern[3], void *out, clconv_conv_options *opts,
+                        clconv__run_fn run);
 
 #endif /* CLCONV_STREAM_H */

@@ -312,9 +312,11 @@ typedef struct clconv_conv_options {
     clconv_boundary boundary; /* how the signal reads past its edges; NONE: zero */
     double cval;              /* CONSTANT: the value outside (ignored by the other modes,
                                  as in ndimage; must be 0 with NONE) */
-    int64_t origin[2];        /* kernel placement per axis, rows then columns; a 1-D
-                                 call uses origin[0] only (origin[1] must be 0); both
-                                 0 with NONE */
+    int64_t origin[3];        /* kernel placement per axis of the caller's array, outermost
+                                 first: 1-D origin[0] only; 2-D rows, columns; 3-D depth,
+                                 rows, columns; the entries a call does not use must be 0,
+                                 and all are 0 with NONE. Initialisers that name two
+                                 entries, positional or designated, leave the third 0. */
 } clconv_conv_options;
 
 /* Output length of a 1-D convolution of n samples with k taps in mode. */
@@ -385,6 +387,53 @@ CLCONV_API int clconv_conv2d_separable_host(clconv_runtime *rt, clconv_dtype dty
                                             const void *krow, size_t kcols, void *out,
                                             clconv_conv_options *opts);
 
+/* 3-D convolution of `batch` volumes of depth x rows x cols (row-major,
+ * planes of rows x cols one after another, volumes one after another) with
+ * one kdepth x krows x kcols kernel, in the same layout. Output extents
+ * follow clconv_conv_output_size per dimension (depth x rows x cols with a
+ * boundary mode, whose origin[0..2] are along depth, rows and columns); in
+ * VALID mode one input must be at least as large as the other in all three
+ * dimensions (as in SciPy), else CLCONV_EINVAL. Buffers as for
+ * clconv_conv1d. The direct method runs register strips along rows that sum
+ * the kernel's kdepth planes on any device (the tiled GPU kernels are 2-D
+ * only); the FFT method runs 3-D real-to-complex transforms, one per
+ * volume. */
+CLCONV_API int clconv_conv3d(clconv_runtime *rt, const clconv_buffer *volume, size_t depth,
+                             size_t rows, size_t cols, size_t batch, const clconv_buffer *kernel,
+                             size_t kdepth, size_t krows, size_t kcols, clconv_buffer *out,
+                             clconv_conv_options *opts);
+
+/* Host form of clconv_conv3d: volume, kernel and out are caller-owned host
+ * arrays of dtype; out must hold batch times the output's elements.
+ * Blocking. A volume or output larger than the runtime's allocation limit
+ * streams through in slabs of whole output planes (boundary modes NONE,
+ * CONSTANT and NEAREST; REFLECT, MIRROR and WRAP need whole volumes there
+ * and fail with CLCONV_ENOTSUP when one does not fit). */
+CLCONV_API int clconv_conv3d_host(clconv_runtime *rt, clconv_dtype dtype, const void *volume,
+                                  size_t depth, size_t rows, size_t cols, size_t batch,
+                                  const void *kernel, size_t kdepth, size_t krows, size_t kcols,
+                                  void *out, clconv_conv_options *opts);
+
+/* Separable 3-D convolution: the kernel is the outer product of kz (kdepth
+ * taps, applied along depth), ky (krows taps, down columns) and kx (kcols
+ * taps, along rows), run as three 1-D passes (direct only: CLCONV_ENOTSUP
+ * for the FFT method). Results equal clconv_conv3d with that outer product
+ * up to rounding. Buffers as for clconv_conv3d; the passes' intermediates
+ * come from the runtime's scratch pool. */
+CLCONV_API int clconv_conv3d_separable(clconv_runtime *rt, const clconv_buffer *volume,
+                                       size_t depth, size_t rows, size_t cols, size_t batch,
+                                       const clconv_buffer *kz, size_t kdepth,
+                                       const clconv_buffer *ky, size_t krows,
+                                       const clconv_buffer *kx, size_t kcols, clconv_buffer *out,
+                                       clconv_conv_options *opts);
+
+CLCONV_API int clconv_conv3d_separable_host(clconv_runtime *rt, clconv_dtype dtype,
+                                            const void *volume, size_t depth, size_t rows,
+                                            size_t cols, size_t batch, const void *kz,
+                                            size_t kdepth, const void *ky, size_t krows,
+                                            const void *kx, size_t kcols, void *out,
+                                            clconv_conv_options *opts);
+
 /* ------------------------------------------------------------------------ */
 /* Tuning the method choice                                                 */
 /* ------------------------------------------------------------------------ */
@@ -407,7 +456,9 @@ typedef struct clconv_tune_result {
  * searches the direct kernels' tunables (vector width and accumulators on a
  * CPU, tile shapes on a GPU) for each precision and 1-D/2-D, and makes the
  * result the cost model that CLCONV_METHOD_AUTO consults on rt, and the
- * shapes the direct kernels run with.
+ * shapes the direct kernels run with (3-D direct runs the 2-D strip shape
+ * of its precision, and its cost model uses the same rates and transform
+ * costs, so tuning covers it too).
  * With the disk cache on, the model is also stored next to the program
  * cache, and runtimes created later on the same device and driver load it;
  * an untuned device uses defaults measured on a CPU under POCL. A cold

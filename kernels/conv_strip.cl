@@ -25,6 +25,13 @@
  * (host/params.c) and clconv_tune size them per device. This file holds one
  * kernel, so a program built from it compiles nothing unused.
  *
+ * Volumes: the window also spans kd planes. Work-item dimension 2 counts
+ * (batch item, output plane) pairs, out_planes planes per item; plane z of
+ * item b reads input planes z + plane_off ... z + plane_off + kd - 1 of
+ * in_planes, in_plane elements apart, and the taps of kernel plane p follow
+ * those of plane p - 1. A 2-D problem passes one plane (kd 1, in_planes 1,
+ * plane_off 0, out_planes 1), which costs one loop turn per item.
+ *
  * Built with -DBOUNDARY=1, the kernel reads the input outside its extent
  * through a boundary mode (boundary.h: boundary, with cval for CONSTANT)
  * instead of as zero, so a boundary-mode convolution needs no padded copy
@@ -62,6 +69,13 @@
 /* 1: read outside the input through the boundary mode, else as zero. */
 #ifndef BOUNDARY
 #define BOUNDARY 0
+#endif
+/* 1: the host guarantees that every window lies inside the input (a padded
+ * copy, as host/direct3d.c makes), so no edge loads and no plane or row
+ * checks are compiled: a 3x3x3 window spends most of its few instructions
+ * per tap on them otherwise. Not combined with BOUNDARY. */
+#ifndef INSIDE
+#define INSIDE 0
 #endif
 
 #include "boundary.h"
@@ -171,17 +185,19 @@ __kernel void conv_strip(__global const REAL *restrict in, ulong in_offset, ulon
                          int boundary, REAL cval, __global const REAL *restrict taps, ulong taps_offset,
                          ulong taps_batch, int taps_step, uint kr, uint kc,
                          __global REAL *restrict out, ulong out_offset, ulong out_pitch,
-                         ulong out_batch, ulong out_width)
+                         ulong out_batch, ulong out_width, ulong in_plane, long in_planes,
+                         long plane_off, uint kd, ulong out_plane, ulong out_planes)
 {
     const ulong c0 = (ulong)get_global_id(0) * STRIP;
     const ulong r = get_global_id(1);
-    const ulong b = get_global_id(2);
+    const ulong b = get_global_id(2) / out_planes;
+    const ulong z = get_global_id(2) % out_planes;
     /* The host rounds the grid up to whole work-groups (a CPU runtime given a
      * prime number of strips would otherwise run groups of one item). */
     if (c0 >= out_width) return;
-    __global const REAL *src = in + in_offset + b * in_batch;
-    __global const REAL *w0 = taps + taps_offset + b * taps_batch;
-    const long x0 = (long)c0 + col_off, y0 = (long)r + row_off;
+    __global const REAL *vol = in + in_offset + b * in_batch;
+    __global const REAL *wv = taps + taps_offset + b * taps_batch;
+    const long x0 = (long)c0 + col_off, y0 = (long)r + row_off, z0 = (long)z + plane_off;
     const int strip_inside = x0 >= 0 && x0 + STRIP + (long)kc - 1 <= in_cols;
 #if BOUNDARY
     const REAL outside = boundary == BOUNDARY_CONSTANT ? cval : (REAL)(0);
@@ -191,35 +207,55 @@ __kernel void conv_strip(__global const REAL *restrict in, ulong in_offset, ulon
 #pragma unroll
     for (int a = 0; a < NACC; a++) acc[a] = (REALN)(0);
 
-    for (uint i = 0; i < kr; i++) {
+    for (uint p = 0; p < kd; p++) {
 #if BOUNDARY
-        /* A row past the ends is another row, or under CONSTANT (row NULL)
-         * cval throughout; without a mode it adds nothing. */
-        const long y = boundary_index(y0 + (long)i, in_rows, boundary);
-        if (y < 0 && boundary != BOUNDARY_CONSTANT) continue;
-        __global const REAL *row = y < 0 ? 0 : src + (ulong)y * in_pitch;
-        const int inside = strip_inside && y >= 0;
+        /* A plane past the ends is another plane, or under CONSTANT (src NULL)
+         * cval throughout, as rows are below. */
+        const long zp = boundary_index(z0 + (long)p, in_planes, boundary);
+        if (zp < 0 && boundary != BOUNDARY_CONSTANT) continue;
+        __global const REAL *src = zp < 0 ? 0 : vol + (ulong)zp * in_plane;
 #else
-        const long y = y0 + (long)i;
-        if (y < 0 || y >= in_rows) continue;
-        __global const REAL *row = src + (ulong)y * in_pitch;
-        const int inside = strip_inside;
+        const long zp = z0 + (long)p;
+#if !INSIDE
+        if (zp < 0 || zp >= in_planes) continue;
 #endif
-        __global const REAL *w = w0 + (long)i * (long)kc * taps_step;
-#if UNROLL == 0
-        /* One copy of the plain loop, choosing the load at each: it compiles
-         * in less time than a copy for each kind of strip. */
-        STRIP_ROW_PLAIN(LOAD_ANY)
+        __global const REAL *src = vol + (ulong)zp * in_plane;
+#endif
+        __global const REAL *w0 = wv + (long)p * (long)kr * (long)kc * taps_step;
+        for (uint i = 0; i < kr; i++) {
+#if BOUNDARY
+            /* A row past the ends is another row, or under CONSTANT (row NULL)
+             * cval throughout; without a mode it adds nothing. */
+            const long y = src ? boundary_index(y0 + (long)i, in_rows, boundary) : -1;
+            if (y < 0 && boundary != BOUNDARY_CONSTANT) continue;
+            __global const REAL *row = y < 0 ? 0 : src + (ulong)y * in_pitch;
+            const int inside = strip_inside && y >= 0;
 #else
-        if (inside) {
+            const long y = y0 + (long)i;
+#if !INSIDE
+            if (y < 0 || y >= in_rows) continue;
+#endif
+            __global const REAL *row = src + (ulong)y * in_pitch;
+            const int inside = strip_inside;
+#endif
+            __global const REAL *w = w0 + (long)i * (long)kc * taps_step;
+#if INSIDE
             STRIP_ROW(LOAD_INSIDE)
-        } else {
-            STRIP_ROW_EDGE(LOAD_EDGE)
-        }
+#elif UNROLL == 0
+            /* One copy of the plain loop, choosing the load at each: it compiles
+             * in less time than a copy for each kind of strip. */
+            STRIP_ROW_PLAIN(LOAD_ANY)
+#else
+            if (inside) {
+                STRIP_ROW(LOAD_INSIDE)
+            } else {
+                STRIP_ROW_EDGE(LOAD_EDGE)
+            }
 #endif
+        }
     }
 
-    __global REAL *dst = out + out_offset + b * out_batch + r * out_pitch + c0;
+    __global REAL *dst = out + out_offset + b * out_batch + z * out_plane + r * out_pitch + c0;
     if (c0 + STRIP <= out_width) {
 #pragma unroll
         for (int a = 0; a < NACC; a++) VSTOREN(acc[a], 0, dst + a * VEC);

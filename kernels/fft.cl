@@ -2,7 +2,8 @@
  * The element-wise steps of FFT convolution around VkFFT's transforms
  * (host/fftconv.c): cutting a batch of signals into zero-padded blocks in the
  * padded real-to-complex layout, multiplying spectra by one kernel spectrum,
- * and cropping the wanted outputs out of the inverse transforms.
+ * and cropping the wanted outputs out of the inverse transforms; fft_pad3
+ * and fft_crop3 at the end do the same for volumes, one block each.
  *
  * Blocks: an image is covered by blocks[0] x blocks[1] transforms of
  * len[0] x len[1] reals, each row stored in `pitch` reals (len[1] + 2 or
@@ -149,4 +150,85 @@ __kernel void fft_crop(__global const REAL *restrict src, ulong len_r, ulong pit
         return;
     }
     for (ulong e = 0; e < VEC && j0 + e < step_c && o_c0 + e < out_c; e++) dst[e] = in[e];
+}
+
+/* Volumes (3-D convolution), one transform of len_p x len_r x len_c reals
+ * per volume, each row in `pitch` reals:
+ * dst[z][p][r][c] = scale * src[z0 + z][in0_p + p][in0_r + r][in0_c + c],
+ * read outside the source through the boundary mode, zero for volume
+ * numbers outside [0, images) and in the padding columns c >= len_c; with
+ * `reverse` the source is read rotated by 180 degrees in all three
+ * dimensions (correlation taps, always with NONE). Global size:
+ * (ceil(pitch / VEC) rounded up, len_r, count * len_p). */
+__kernel void fft_pad3(__global const REAL *restrict src, long planes, long rows, long cols,
+                       ulong images, long z0, long in0_p, long in0_r, long in0_c, int reverse,
+                       int boundary, REAL cval, REAL scale, __global REAL *restrict dst,
+                       ulong len_p, ulong len_r, ulong len_c, ulong pitch)
+{
+    const ulong c0 = get_global_id(0) * VEC;
+    const ulong r = get_group_id(1);
+    const ulong z = get_group_id(2) / len_p;
+    const ulong p = get_group_id(2) % len_p;
+    if (c0 >= pitch) return;
+    const long t = z0 + (long)z;
+    const int slot = t >= 0 && (ulong)t < images;
+    const long zz = boundary_index(in0_p + (long)p, planes, boundary);
+    const long y = boundary_index(in0_r + (long)r, rows, boundary);
+    const long x0 = in0_c + (long)c0;
+    __global REAL *out = dst + ((z * len_p + p) * len_r + r) * pitch + c0;
+    const int row_in = slot && zz >= 0 && y >= 0;
+    const REAL outside = slot && boundary == BOUNDARY_CONSTANT ? scale * cval : (REAL)0;
+    const ulong volume = slot ? (ulong)t * (ulong)(planes * rows * cols) : 0;
+    if (row_in && !reverse && x0 >= 0 && x0 + VEC <= cols && c0 + VEC <= len_c) {
+        const __global REAL *in = src + volume + (ulong)((zz * rows + y) * cols + x0);
+        VSTORE(scale * VLOAD(0, in), 0, out);
+        return;
+    }
+    if (!row_in && outside == (REAL)0 && c0 + VEC <= pitch) {
+        VSTORE((REALV)0, 0, out);
+        return;
+    }
+    for (ulong e = 0; e < VEC && c0 + e < pitch; e++) {
+        REAL v = 0;
+        if (slot && c0 + e < len_c) {
+            long x = row_in ? boundary_index(x0 + (long)e, cols, boundary) : -1;
+            if (x >= 0) {
+                long pz = zz, py = y;
+                if (reverse) {
+                    pz = planes - 1 - pz;
+                    py = rows - 1 - py;
+                    x = cols - 1 - x;
+                }
+                v = scale * src[volume + (ulong)((pz * rows + py) * cols + x)];
+            } else {
+                v = outside;
+            }
+        }
+        out[e] = v;
+    }
+}
+
+/* out[z0 + z][p][i][j] = src[z][shift_p + p][shift_r + i][shift_c + j] for
+ * the volumes of one launch that exist (out_p x out_r x out_c each). Each
+ * work-item copies VEC consecutive columns. Global size: (ceil(out_c / VEC)
+ * rounded up, out_r, count * out_p). */
+__kernel void fft_crop3(__global const REAL *restrict src, ulong len_p, ulong len_r,
+                        ulong pitch, ulong shift_p, ulong shift_r, ulong shift_c, long z0,
+                        ulong total, __global REAL *restrict out, ulong out_p, ulong out_r,
+                        ulong out_c)
+{
+    const ulong j0 = get_global_id(0) * VEC;
+    const ulong i = get_group_id(1);
+    const ulong z = get_group_id(2) / out_p;
+    const ulong p = get_group_id(2) % out_p;
+    const long ts = z0 + (long)z;
+    if (j0 >= out_c || ts < 0 || (ulong)ts >= total) return;
+    const __global REAL *in =
+        src + ((z * len_p + shift_p + p) * len_r + shift_r + i) * pitch + shift_c + j0;
+    __global REAL *dst = out + (((ulong)ts * out_p + p) * out_r + i) * out_c + j0;
+    if (j0 + VEC <= out_c) {
+        VSTORE(VLOAD(0, in), 0, dst);
+        return;
+    }
+    for (ulong e = 0; j0 + e < out_c; e++) dst[e] = in[e];
 }

@@ -78,3 +78,47 @@ __kernel void pad_signal(__global const REAL *restrict src, ulong src_offset, lo
         d[q] = xq >= 0 ? s[reverse ? cols - 1 - xq : xq] : outside;
     }
 }
+
+/* Volumes (host/direct3d.c): copies slabs of a batch of volumes of
+ * planes x rows x cols (src_volume elements apart, from src_offset) into a
+ * padded buffer of dst_rows rows per plane, slab_planes planes per volume:
+ *
+ *   dst[b][p][r][c] = src[b][p + plane_off][r + row_off][c + col_off],
+ *
+ * read outside the volume as the boundary mode says (plane, row and column
+ * each mapped on their own), dst_plane elements between planes and
+ * dst_pitch (a multiple of PADV) between rows. Each work-item writes a
+ * whole row, PADV elements at a time: a row of a volume is short (256
+ * elements), and with one work-item per PADV elements POCL spent as long
+ * scheduling the items of a 256^3 volume as the convolution took. Global
+ * size: (dst_rows rounded up, volumes * slab_planes). */
+__kernel void pad_volume(__global const REAL *restrict src, ulong src_offset, ulong src_volume,
+                         long planes, long rows, long cols, long plane_off, long row_off,
+                         long col_off, int boundary, REAL cval, __global REAL *restrict dst,
+                         ulong dst_rows, ulong dst_pitch, ulong dst_plane, ulong slab_planes)
+{
+    const ulong r = get_global_id(0);
+    const ulong b = get_global_id(1) / slab_planes;
+    const ulong p = get_global_id(1) % slab_planes;
+    if (r >= dst_rows) return;
+    const long z = boundary_index((long)p + plane_off, planes, boundary);
+    const long y = boundary_index((long)r + row_off, rows, boundary);
+    __global REAL *d = dst + (b * slab_planes + p) * dst_plane + r * dst_pitch;
+    const REAL outside = boundary == BOUNDARY_CONSTANT ? cval : (REAL)(0);
+    if (z < 0 || y < 0) {
+        for (ulong c = 0; c < dst_pitch; c += PADV) VSTOREN((REALN)(outside), 0, d + c);
+        return;
+    }
+    __global const REAL *s = src + src_offset + b * src_volume + (ulong)((z * rows + y) * cols);
+    for (ulong c = 0; c < dst_pitch; c += PADV) {
+        const long x = (long)c + col_off;
+        if (x >= 0 && x + PADV <= cols) {
+            VSTOREN(VLOADN(0, s + x), 0, d + c);
+            continue;
+        }
+        for (int q = 0; q < PADV; q++) {
+            const long xq = boundary_index(x + q, cols, boundary);
+            d[c + q] = xq >= 0 ? s[xq] : outside;
+        }
+    }
+}

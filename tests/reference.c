@@ -166,6 +166,125 @@ void ref_ndimage_conv(const ref_ndimage *p, const double *x, const double *h, do
     free(ext);
 }
 
+int ref_output_dims3(const ref_problem3 *p, size_t out[3])
+{
+    size_t start;
+
+    if (p->mode == CLCONV_MODE_VALID) {
+        int x_larger = 1, h_larger = 1;
+        for (int d = 0; d < 3; d++) {
+            x_larger &= p->n[d] >= p->k[d];
+            h_larger &= p->k[d] >= p->n[d];
+        }
+        if (!x_larger && !h_larger) return -1;
+    }
+    for (int d = 0; d < 3; d++) mode_window(p->n[d], p->k[d], p->mode, &out[d], &start);
+    return 0;
+}
+
+void ref_conv3(const ref_problem3 *p, const double *x, const double *h, double *y,
+               double *bound)
+{
+    size_t out[3], first[3];
+
+    for (int d = 0; d < 3; d++) mode_window(p->n[d], p->k[d], p->mode, &out[d], &first[d]);
+    for (size_t o0 = 0; o0 < out[0]; o0++) {
+        for (size_t o1 = 0; o1 < out[1]; o1++) {
+            for (size_t o2 = 0; o2 < out[2]; o2++) {
+                /* Position in the full output. */
+                const size_t f0 = o0 + first[0], f1 = o1 + first[1], f2 = o2 + first[2];
+                double sum = 0.0, abs_sum = 0.0;
+                for (size_t a = 0; a < p->k[0]; a++) {
+                    if (a > f0 || f0 - a >= p->n[0]) continue;
+                    for (size_t b = 0; b < p->k[1]; b++) {
+                        if (b > f1 || f1 - b >= p->n[1]) continue;
+                        for (size_t c = 0; c < p->k[2]; c++) {
+                            if (c > f2 || f2 - c >= p->n[2]) continue;
+                            /* Correlation: the kernel reversed in every axis. */
+                            size_t ha = p->correlate ? p->k[0] - 1 - a : a;
+                            size_t hb = p->correlate ? p->k[1] - 1 - b : b;
+                            size_t hc = p->correlate ? p->k[2] - 1 - c : c;
+                            double xv = x[((f0 - a) * p->n[1] + (f1 - b)) * p->n[2] + (f2 - c)];
+                            double hv = h[(ha * p->k[1] + hb) * p->k[2] + hc];
+                            sum += xv * hv;
+                            abs_sum += fabs(xv) * fabs(hv);
+                        }
+                    }
+                }
+                const size_t i = (o0 * out[1] + o1) * out[2] + o2;
+                if (y) y[i] = sum;
+                if (bound) bound[i] = abs_sum;
+            }
+        }
+    }
+}
+
+void ref_ndimage_conv3(const ref_ndimage3 *p, const double *x, const double *h, double *y,
+                       double *bound, double *ext_norm)
+{
+    long n[3], k[3], e[3];
+    for (int d = 0; d < 3; d++) {
+        n[d] = (long)p->n[d];
+        k[d] = (long)p->k[d];
+        e[d] = n[d] + 2 * (k[d] - 1);
+    }
+    double *ext = malloc((size_t)(e[0] * e[1] * e[2]) * sizeof(double));
+    double norm = 0.0;
+
+    if (!ext) abort();
+    for (long a = 0; a < e[0]; a++) {
+        for (long b = 0; b < e[1]; b++) {
+            for (long c = 0; c < e[2]; c++) {
+                const long q[3] = {a - (k[0] - 1), b - (k[1] - 1), c - (k[2] - 1)};
+                int inside = 1;
+                long f[3];
+                for (int d = 0; d < 3; d++) {
+                    inside &= q[d] >= 0 && q[d] < n[d];
+                    f[d] = fold(q[d], n[d], p->boundary);
+                }
+                double v;
+                if (inside)
+                    v = x[(q[0] * n[1] + q[1]) * n[2] + q[2]];
+                else if (p->boundary == CLCONV_BOUNDARY_CONSTANT)
+                    v = p->cval;
+                else
+                    v = x[(f[0] * n[1] + f[1]) * n[2] + f[2]];
+                ext[(a * e[1] + b) * e[2] + c] = v;
+            }
+        }
+    }
+    for (long i0 = 0; i0 < n[0]; i0++) {
+        for (long i1 = 0; i1 < n[1]; i1++) {
+            for (long i2 = 0; i2 < n[2]; i2++) {
+                const long o[3] = {i0, i1, i2};
+                double sum = 0.0, abs_sum = 0.0;
+                for (long a = 0; a < k[0]; a++) {
+                    for (long b = 0; b < k[1]; b++) {
+                        for (long c = 0; c < k[2]; c++) {
+                            const long t[3] = {a, b, c};
+                            long q[3];
+                            for (int d = 0; d < 3; d++)
+                                q[d] = p->correlate ? o[d] + t[d] - k[d] / 2 - p->origin[d]
+                                                    : o[d] - t[d] + k[d] / 2 + p->origin[d];
+                            double xv = ext[((q[0] + k[0] - 1) * e[1] + (q[1] + k[1] - 1)) * e[2] +
+                                            (q[2] + k[2] - 1)];
+                            double hv = h[(a * k[1] + b) * k[2] + c];
+                            sum += xv * hv;
+                            abs_sum += fabs(xv) * fabs(hv);
+                        }
+                    }
+                }
+                const long i = (i0 * n[1] + i1) * n[2] + i2;
+                if (y) y[i] = sum;
+                if (bound) bound[i] = abs_sum;
+            }
+        }
+    }
+    for (long a = 0; a < e[0] * e[1] * e[2]; a++) norm += ext[a] * ext[a];
+    if (ext_norm) *ext_norm = sqrt(norm);
+    free(ext);
+}
+
 /* The error bounds' confidence factor lambda, and unit roundoff: half the
  * distance from 1 to the next representable value. */
 #define LAMBDA 8.0

@@ -56,6 +56,39 @@ typedef struct ref_ndimage {
 void ref_ndimage_conv(const ref_ndimage *p, const double *x, const double *h, double *y,
                       double *bound, double *ext_norm);
 
+/* Volumes: one volume of n[0] planes x n[1] rows x n[2] columns and one
+ * kernel of k[0] x k[1] x k[2], both row-major, depth outermost. */
+typedef struct ref_problem3 {
+    size_t n[3], k[3];
+    clconv_mode mode;
+    int correlate;
+} ref_problem3;
+
+/* Output extents of p per SciPy (scipy.signal.convolve on 3-D arrays).
+ * Returns 0, or -1 for valid mode where neither input is at least as large
+ * as the other in all three dimensions. */
+int ref_output_dims3(const ref_problem3 *p, size_t out[3]);
+
+/* ref_conv for volumes, from the definition
+ * full[a][b][c] = sum x[a-i][b-j][c-l] * h[i][j][l], cut by the mode. */
+void ref_conv3(const ref_problem3 *p, const double *x, const double *h, double *y,
+               double *bound);
+
+/* ref_ndimage for volumes: origin per axis, depth first. */
+typedef struct ref_ndimage3 {
+    size_t n[3], k[3];
+    int correlate;
+    clconv_boundary boundary;
+    double cval;
+    long origin[3];
+} ref_ndimage3;
+
+/* ref_ndimage_conv for volumes: the volume is extended element by element
+ * by k - 1 on every side of every axis, each outside index folded back
+ * into the volume on its own axis, then summed per ndimage's formula. */
+void ref_ndimage_conv3(const ref_ndimage3 *p, const double *x, const double *h, double *y,
+                       double *bound, double *ext_norm);
+
 /* Largest absolute error allowed in any output of a direct (summed)
  * result in dtype, where each output sums `terms` products (krows*kcols) and
  * max_bound is the largest bound[] value.

@@ -74,14 +74,14 @@ _ERROR_CLASSES = {-1: InvalidArgumentError, -2: OutOfMemoryError, -5: InvalidArg
 
 class ConvOptions(Structure):
     # struct clconv_conv_options field for field: four enums and an int, a
-    # double, two int64; ctypes lays them out as the platform's C compiler
-    # does (48 bytes on x86-64 and arm64, with 4 bytes of padding before
+    # double, three int64; ctypes lays them out as the platform's C compiler
+    # does (56 bytes on x86-64 and arm64, with 4 bytes of padding before
     # cval), which tests/test_lib.py checks against the compiler and the
     # header. No zeroed tail: the wheel carries the libclconv built from the
     # header this mirrors, and a tail would hide a mismatch with a library
     # named by CLCONV_LIBRARY rather than reveal it.
     _fields_ = [("mode", c_int), ("method", c_int), ("correlate", c_int), ("chosen", c_int),
-                ("boundary", c_int), ("cval", c_double), ("origin", c_int64 * 2)]
+                ("boundary", c_int), ("cval", c_double), ("origin", c_int64 * 3)]
 
 
 class DeviceInfo(Structure):

@@ -39,7 +39,7 @@ def conv_options(mode: str, method: str, correlate: bool, boundary: str = "none"
     output has the input's shape)."""
     return _lib.ConvOptions(_lib.MODES[mode], _lib.METHODS[method], int(correlate), 0,
                             _lib.BOUNDARIES[boundary], float(cval),
-                            (_lib.c_int64 * 2)(int(origin[0]), int(origin[1])))
+                            (_lib.c_int64 * 3)(int(origin[0]), int(origin[1]), 0))
 
 
 class _Local:

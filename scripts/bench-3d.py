@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""Side-by-side timing of 3-D convolution: clconv_conv3d_host (through
+scripts/bench3d.c, in-process from host arrays) against scipy.ndimage.convolve
+and scipy.signal.fftconvolve, float32, n^3 volumes.
+
+Run with Debian's python3, which has numpy and scipy (the pyenv python3 has
+neither), from the repository root after building the library into build/:
+
+    /usr/bin/python3 scripts/bench-3d.py [--n 256] [--rounds 5]
+
+The machine is shared and noisy, so the calls of the three are interleaved
+round by round and the medians compared. Rows: 3^3 and 7^3 kernels with the
+direct method and ndimage's default boundary (reflect) on both sides, and
+31^3 with the FFT method and scipy.signal's zero padding ('same'). ndimage at
+31^3 would take minutes, so it is timed once on a slab of 16 planes and
+scaled to the volume (its cost is linear in the planes), and marked so. The
+'r+w' column is the time of reading and writing the volume once at the copy
+bandwidth clconv_device_peak measures (what `clconv bench --grid limits`
+reports), taken before and after the runs.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+import scipy
+from scipy import ndimage, signal
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def build_driver():
+    exe = os.path.join(ROOT, "build", "bench3d")
+    src = os.path.join(ROOT, "scripts", "bench3d.c")
+    lib = os.path.join(ROOT, "build")
+    subprocess.run(["cc", "-O2", "-I", os.path.join(ROOT, "include"), src, "-L", lib,
+                    "-lclconv", "-Wl,-rpath," + lib, "-o", exe], check=True)
+    return exe
+
+
+class Driver:
+    def __init__(self, exe):
+        self.p = subprocess.Popen([exe], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  text=True)
+
+    def ask(self, line):
+        self.p.stdin.write(line + "\n")
+        self.p.stdin.flush()
+        answer = self.p.stdout.readline().split()
+        if not answer:
+            sys.exit("bench3d stopped on: " + line)
+        return answer
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait()
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t0) * 1e3
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=256)
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+    n, rounds = args.n, args.rounds
+    drv = Driver(build_driver())
+    copy_gbps = [float(drv.ask("peak")[0])]
+
+    rng = np.random.default_rng(1)
+    x = rng.random((n, n, n), dtype=np.float32)
+    cases = [(3, "direct", "reflect"), (7, "direct", "reflect"), (31, "fft", "none")]
+    rows = []
+    for k, method, boundary in cases:
+        h = (rng.random((k, k, k), dtype=np.float32) / k**3).astype(np.float32)
+        mode = "reflect" if boundary == "reflect" else "constant"
+        cmd = "conv %d %d %s %s" % (n, k, method, boundary)
+        times = {"clconv": [], "ndimage": [], "fftconvolve": []}
+        chosen = set()
+        drv.ask(cmd)  # the untimed first call
+        scaled = k > 9
+        for _ in range(rounds):
+            ms, how = drv.ask(cmd)
+            times["clconv"].append(float(ms))
+            chosen.add(how)
+            if not scaled:
+                times["ndimage"].append(timed(lambda: ndimage.convolve(x, h, mode=mode)))
+            times["fftconvolve"].append(timed(lambda: signal.fftconvolve(x, h, mode="same")))
+        if scaled:
+            slab = x[:16]
+            times["ndimage"].append(timed(lambda: ndimage.convolve(slab, h, mode=mode)) * n / 16)
+        auto = drv.ask("conv %d %d auto %s" % (n, k, boundary))[1]
+        rows.append((k, method, boundary, {m: statistics.median(t) for m, t in times.items()},
+                     ",".join(sorted(chosen)), auto, scaled))
+    copy_gbps.append(float(drv.ask("peak")[0]))
+    drv.close()
+
+    rw_ms = [2 * n**3 * 4 / (g * 1e9) * 1e3 for g in copy_gbps]
+    print("# %d^3 float32, medians of %d interleaved rounds (ms); scipy %s, numpy %s"
+          % (n, rounds, scipy.__version__, np.__version__))
+    print("# copy bandwidth %.2f / %.2f GB/s (before / after): r+w of the volume %.1f / %.1f ms"
+          % (copy_gbps[0], copy_gbps[1], rw_ms[0], rw_ms[1]))
+    print("%-6s %-7s %-8s %10s %10s %12s %8s %8s %7s" % (
+        "kernel", "method", "boundary", "clconv", "ndimage", "fftconvolve", "vs best",
+        "vs r+w", "auto"))
+    for k, method, boundary, med, chosen, auto, scaled in rows:
+        best = min(med["ndimage"], med["fftconvolve"])
+        print("%-6s %-7s %-8s %10.1f %9.0f%s %12.1f %7.1fx %7.2fx %7s" % (
+            "%d^3" % k, chosen, boundary, med["clconv"], med["ndimage"], "*" if scaled else " ",
+            med["fftconvolve"], best / med["clconv"], med["clconv"] / min(rw_ms), auto))
+    if any(r[6] for r in rows):
+        print("# * ndimage timed once on 16 planes and scaled to %d" % n)
+
+
+if __name__ == "__main__":
+    main()
