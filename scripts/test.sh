@@ -18,7 +18,10 @@ if [ "${1:-}" = "--sanitize" ]; then
     export LSAN_OPTIONS="suppressions=$here/tests/sanitize/lsan.supp:print_suppressions=0"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
     cd "$build"
-    exec ctest --output-on-failure --timeout 3600 "$@"
+    # Not the install test: it builds a plain program against the installed
+    # library, and an instrumented library cannot serve one (ASan's runtime
+    # must be the first library loaded).
+    exec ctest --output-on-failure --timeout 3600 -E '^install$' "$@"
 fi
 
 build="${CLCONV_BUILD_DIR:-$here/build}"

@@ -217,7 +217,8 @@ static int parse_descr(header_parser *h, npy_file *nf, io_error *err)
     nf->descr[len] = '\0';
 
     size_t size = 0;
-    int known = len >= 3 && strspn(s + 2, "0123456789") == len - 2;
+    /* On the NUL-terminated copy: the header text has no terminator. */
+    int known = len >= 3 && strspn(nf->descr + 2, "0123456789") == len - 2;
     if (known) {
         for (size_t i = 2; i < len && size < 100; i++) size = size * 10 + (size_t)(s[i] - '0');
         known = npy_type_find(s[1], size, &nf->type) == 0;
