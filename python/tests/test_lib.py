@@ -48,7 +48,7 @@ def test_conv_options_layout_matches_the_compiler(tmp_path):
 
 def test_conv_options_size_on_lp64():
     if ctypes.sizeof(ctypes.c_void_p) == 8:
-        assert ctypes.sizeof(_lib.ConvOptions) == 48
+        assert ctypes.sizeof(_lib.ConvOptions) == 56
         assert _lib.ConvOptions.cval.offset == 24
 
 
