@@ -36,6 +36,16 @@ EXPLAINED = [
     # The server's --max-elements (2^27 by default) bounds arrays and
     # results; sizes follow from the data, not from the schema.
     (r"over the server's limit of \d+", "result over --max-elements"),
+    # Query parameters that depend on another or on the data, which OpenAPI
+    # cannot state: a boundary mode only with mode=same, origin and cval only
+    # with a boundary mode, origin within the kernel's extent, axis within
+    # the array's rank, axis for conv1d only and not with batch.
+    (r"^boundary=\w+ keeps the input's shape", "boundary with mode full or valid"),
+    (r"^(origin|cval|axis)\b", "origin, cval or axis against other parameters or the data"),
+    (r"^give axis=", "axis together with batch"),
+    # A count is a SPEC or a family with its parameters, as `clconv dist
+    # --count` takes it; its content is checked like a SPEC's.
+    (r"^(--)?count '.*': ", "count content"),
 ]
 
 
