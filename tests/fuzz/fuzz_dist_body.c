@@ -29,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (devnull) fclose(devnull);
     free(w.specs);
+    free(w.count); /* as the server's free_request() does */
     free(copy);
     return 0;
 }
