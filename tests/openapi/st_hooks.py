@@ -42,7 +42,7 @@ EXPLAINED = [
     # the array's rank, axis for conv1d only and not with batch.
     (r"^boundary=\w+ keeps the input's shape", "boundary with mode full or valid"),
     (r"^(origin|cval|axis)\b", "origin, cval or axis against other parameters or the data"),
-    (r"^give axis=", "axis together with batch"),
+    (r"^give axis\b", "axis together with batch"),
     # A count is a SPEC or a family with its parameters, as `clconv dist
     # --count` takes it; its content is checked like a SPEC's.
     (r"^(--)?count '.*': ", "count content"),
