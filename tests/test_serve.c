@@ -600,7 +600,7 @@ START_TEST(test_image_and_preset)
     ck_assert_int_eq(preset_make("laplacian", 2, &pk, NULL), 0);
     float planes[30 * 20], kernel[9], out[30 * 20];
     test_store(CLCONV_F32, planes, img.planes.data, 30 * 20);
-    test_store(CLCONV_F32, kernel, pk.kernel.data, 9);
+    test_store(CLCONV_F32, kernel, pk.parts[0].data, 9);
     clconv_conv_options o = {.mode = CLCONV_MODE_SAME};
     ASSERT_OK(test_runtime(), clconv_conv2d_host(test_runtime(), CLCONV_F32, planes, 20, 30, 1,
                                                  kernel, 3, 3, out, &o));

@@ -71,25 +71,24 @@ static int parse_int(const char *s, const char **end, long long *v)
     return 0;
 }
 
-int conv_parse_origin(const char *text, const char *option, int dims, int64_t origin[2],
+int conv_parse_origin(const char *text, const char *option, int dims, int64_t origin[3],
                       io_error *err)
 {
-    long long r, c;
-    const char *end;
-    int ok = parse_int(text, &end, &r) == 0;
-    if (ok && *end == ',' && dims == 2) {
-        ok = parse_int(end + 1, &end, &c) == 0 && *end == '\0';
-    } else {
-        ok = ok && *end == '\0';
-        c = dims == 2 ? r : 0;
-    }
-    if (!ok) {
+    static const char *const forms[3] = {
+        "an integer such as -1", "R,C (rows, columns) or one integer for both, such as 0,-1",
+        "D,R,C (planes, rows, columns) or one integer for all three, such as 0,-1,1"};
+    long long v[3] = {0, 0, 0};
+    const char *end = text;
+    int n = 0, ok;
+    /* One integer per axis, or one for every axis. */
+    do {
+        ok = parse_int(n ? end + 1 : text, &end, &v[n]) == 0;
+        n++;
+    } while (ok && *end == ',' && n < dims);
+    if (!ok || *end != '\0' || (n != 1 && n != dims))
         return io_fail(err, CLCONV_EINVAL, "%s must be %s, not '%.100s'", option,
-                       dims == 1 ? "an integer such as -1" :
-                       "R,C (rows, columns) or one integer for both, such as 0,-1", text);
-    }
-    origin[0] = r;
-    origin[1] = c;
+                       forms[dims - 1], text);
+    for (int d = 0; d < 3; d++) origin[d] = d < dims ? v[n == 1 ? 0 : d] : 0;
     return 0;
 }
 
@@ -109,8 +108,9 @@ int conv_job_check_options(conv_job *job, io_error *err)
     char a[128], b[128];
     const clconv_conv_options *o = &job->opts;
     if (job->axis_given && job->dims != 1)
-        return io_fail(err, CLCONV_EINVAL, "%s is for conv1d; conv2d convolves both axes",
-                       spell(job, a, sizeof a, "axis", NULL));
+        return io_fail(err, CLCONV_EINVAL, "%s is for conv1d; conv%dd convolves %s axes",
+                       spell(job, a, sizeof a, "axis", NULL), job->dims,
+                       job->dims == 2 ? "both" : "all three");
     if (job->axis_given && job->batch) {
         return io_fail(err, CLCONV_EINVAL, "give %s or %s, not both (%s is %s for a 2-D signal)",
                        spell(job, a, sizeof a, "axis", NULL), job->batch_words, job->batch_words,
@@ -123,7 +123,7 @@ int conv_job_check_options(conv_job *job, io_error *err)
                            spell(job, a, sizeof a, "cval", NULL),
                            spell(job, b, sizeof b, "boundary", "constant"));
         }
-        if (o->origin[0] != 0 || o->origin[1] != 0) {
+        if (o->origin[0] != 0 || o->origin[1] != 0 || o->origin[2] != 0) {
             return io_fail(err, CLCONV_EINVAL, "%s places the kernel under a %s mode, as "
                            "scipy.ndimage does; scipy.signal's modes (without %s) centre it "
                            "themselves", spell(job, a, sizeof a, "origin", NULL),
@@ -211,12 +211,17 @@ static int open_npy(conv_job *job, int i, conv_input *in, const char *path, int 
 }
 
 /* A text input: a single row or column is 1-D where 1-D is wanted (a
- * signal with an axis keeps the shape its axis refers to). */
+ * signal with an axis keeps the shape its axis refers to). Text has rows
+ * and columns only, so it cannot be a volume or a stack. */
 static int load_text(conv_job *job, int i, conv_input *in, io_error *err)
 {
     real_array *a = &job->in[i];
-    IO_FORWARD(csv_parse(in->data, in->size, in->name, a, err));
     int keep = i == 0 && job->axis_given;
+    if (!keep && wanted_rank(job, i) > 2) {
+        return io_fail(err, CLCONV_EINVAL, "%s: text holds 1-D or 2-D arrays, but a %d-D array "
+                       "is wanted here (use .npy)", in->label, wanted_rank(job, i));
+    }
+    IO_FORWARD(csv_parse(in->data, in->size, in->name, a, err));
     if (!keep && wanted_rank(job, i) == 1 && (a->shape[0] == 1 || a->shape[1] == 1)) {
         a->ndim = 1;
         a->shape[0] = a->count;
@@ -253,17 +258,14 @@ static int load_image(conv_job *job, conv_input *in, image_kind kind, io_error *
     return check_shape(job, 0, in, p->ndim - 1, p->shape + 1, p->count, err);
 }
 
-/* A kernel given as a preset fills kernel slot i; a separable 2-D preset
- * fills slots 1 and 2 and turns the job separable. */
+/* A kernel given as a preset fills kernel slot i; a separable 2-D or 3-D
+ * preset fills slots 1 to dims and turns the job separable. */
 static int load_preset(conv_job *job, int i, const char *spec, io_error *err)
 {
     preset_kernel pk;
     IO_FORWARD(preset_make(spec, job->separable ? 1 : job->dims, &pk, err));
-    job->in[i] = pk.kernel;
-    if (pk.separable) {
-        job->in[2] = pk.row;
-        job->separable = 1;
-    }
+    for (int p = 0; p < pk.n_parts; p++) job->in[i + p] = pk.parts[p];
+    if (pk.separable) job->separable = 1;
     return 0;
 }
 
@@ -300,7 +302,7 @@ static int load_path(conv_job *job, int i, conv_input *in, const char *arg, io_e
                        "%s: a kernel cannot be raw data (--shape describes the first input only)",
                        in->name);
     }
-    if (i > 0 || job->dims == 1) {
+    if (i > 0 || job->dims != 2) {
         return io_fail(err, CLCONV_EINVAL, "%s: an image can only be the IMAGE of conv2d",
                        in->name);
     }
@@ -327,7 +329,7 @@ static int load_input(conv_job *job, int i, conv_input *in, io_error *err)
     return open_npy(job, i, in, NULL, i == 0 && job->raw, err);
 }
 
-/* The extents of kernel input i (1 or 2), from its header or its data. */
+/* The extents of kernel input i (1 or more), from its header or its data. */
 static const size_t *kernel_shape(const conv_job *job, const conv_input *in, int i)
 {
     return in[i].nf_open ? in[i].nf.shape : job->in[i].shape;
@@ -338,11 +340,14 @@ static const size_t *kernel_shape(const conv_job *job, const conv_input *in, int
 static int check_origin(const conv_job *job, const conv_input *in, io_error *err)
 {
     if (job->opts.boundary == CLCONV_BOUNDARY_NONE) return 0;
-    static const char *const axes[2] = {"row", "column"};
-    int axes_n = job->dims;
-    for (int d = 0; d < axes_n; d++) {
-        /* Slot 2 of a separable kernel holds the row factor; a separable
-         * preset fills it without an input of its own. */
+    /* Each axis's name, and what the kernel has along it. */
+    static const char *const axes[3][3] = {{""}, {"row", "column"}, {"depth", "row", "column"}};
+    static const char *const units[3][3] = {{"tap"}, {"row", "column"},
+                                            {"plane", "row", "column"}};
+    const int nd = job->dims;
+    for (int d = 0; d < nd; d++) {
+        /* Slot 1 + d of a separable kernel holds the factor along axis d; a
+         * separable preset fills them without inputs of their own. */
         int slot = job->separable ? 1 + d : 1;
         const conv_input *ki = &in[slot < job->n_inputs ? slot : 1];
         size_t k = job->separable ? (in[slot].nf_open ? in[slot].nf.count : job->in[slot].count)
@@ -350,20 +355,16 @@ static int check_origin(const conv_job *job, const conv_input *in, io_error *err
         long long o = (long long)job->opts.origin[d];
         long long lo = -(long long)(k / 2), hi = (long long)((k - 1) / 2);
         if (o < lo || o > hi) {
-            char a[128], v[48], what[64];
+            char a[128], v[72] = "", what[64] = "";
             const char *name = ki->label ? ki->label : job->inputs[1].name;
-            if (job->dims == 1) {
-                snprintf(v, sizeof v, "%lld", o);
-                snprintf(what, sizeof what, "%s", "");
-            } else {
-                snprintf(v, sizeof v, "%lld,%lld", (long long)job->opts.origin[0],
-                         (long long)job->opts.origin[1]);
-                snprintf(what, sizeof what, ": the %s origin %lld", axes[d], o);
-            }
+            for (int e = 0; e < nd; e++)
+                snprintf(v + strlen(v), sizeof v - strlen(v), "%s%lld", e ? "," : "",
+                         (long long)job->opts.origin[e]);
+            if (nd > 1) snprintf(what, sizeof what, ": the %s origin %lld", axes[nd - 1][d], o);
             return io_fail(err, CLCONV_EINVAL, "%s: %s%s lies outside the kernel's %zu %s%s; it "
                            "must lie in %lld ... %lld (as scipy.ndimage requires)", name,
-                           spell(job, a, sizeof a, "origin", v), what, k,
-                           job->dims == 2 ? axes[d] : "tap", k == 1 ? "" : "s", lo, hi);
+                           spell(job, a, sizeof a, "origin", v), what, k, units[nd - 1][d],
+                           k == 1 ? "" : "s", lo, hi);
         }
     }
     return 0;
@@ -388,8 +389,9 @@ int conv_job_read(conv_job *job, io_error *err)
         job->precision = any && all_f64 ? CLCONV_F64 : CLCONV_F32;
     }
     clconv_dtype dtype = (clconv_dtype)job->precision;
-    /* A separable preset filled slot 2, which has no input of its own. */
-    int slots = job->separable ? 3 : 2;
+    /* A separable preset filled slots 2 and on, which have no inputs of
+     * their own. */
+    int slots = job->separable ? 1 + job->dims : 2;
     for (int i = 0; i < slots && status == 0; i++) {
         const char *name = i < n ? in[i].name : in[1].name;
         if (in[i].nf_open) {
@@ -424,8 +426,8 @@ int conv_job_make_output(conv_job *job, const char *name, io_error *err)
 {
     const real_array *sig = &job->in[0];
     /* The signal's shape with each convolved axis sized for the mode:
-     * conv1d's axis, or conv2d's last two (behind a stack's images or an
-     * image's planes). */
+     * conv1d's axis, or conv2d's last two and conv3d's last three (behind a
+     * stack's images or volumes, or an image's planes). */
     int ax = -1;
     if (job->dims == 1) {
         size_t outer, n, inner, k = job->in[1].count;
@@ -448,13 +450,13 @@ int conv_job_make_output(conv_job *job, const char *name, io_error *err)
     size_t shape[ARRAY_MAX_DIMS];
     size_t count = 1;
     for (int d = 0; d < sig->ndim; d++) {
-        int e = d - (sig->ndim - 2);
+        int e = d - (sig->ndim - job->dims);
         size_t k = 0;
         if (job->dims == 1 && d == ax) {
             k = job->in[1].count;
-        } else if (job->dims == 2 && e >= 0) {
+        } else if (job->dims > 1 && e >= 0) {
             /* A separable kernel's extent in dimension e is the length of
-             * input 1 + e (KCOL for rows, KROW for columns). */
+             * input 1 + e (2-D: KCOL for rows, KROW for columns). */
             k = job->separable ? job->in[1 + e].shape[0] : job->in[1].shape[e];
         }
         shape[d] = sig->shape[d];
@@ -519,6 +521,18 @@ int conv_job_run(conv_job *job, clconv_runtime *rt)
         } else {
             status = clconv_conv2d_host(rt, dtype, sig->data, n, inner, outer, a[1].data,
                                         a[1].count, 1, job->out.data, &job->opts);
+        }
+    } else if (job->dims == 3) {
+        const size_t *v = sig->shape + sig->ndim - 3;
+        if (job->separable) {
+            status = clconv_conv3d_separable_host(rt, dtype, sig->data, v[0], v[1], v[2], batch,
+                                                  a[1].data, a[1].count, a[2].data, a[2].count,
+                                                  a[3].data, a[3].count, job->out.data,
+                                                  &job->opts);
+        } else {
+            status = clconv_conv3d_host(rt, dtype, sig->data, v[0], v[1], v[2], batch, a[1].data,
+                                        a[1].shape[0], a[1].shape[1], a[1].shape[2],
+                                        job->out.data, &job->opts);
         }
     } else if (job->separable) {
         status = clconv_conv2d_separable_host(rt, dtype, sig->data, rows, cols, batch, a[1].data,

@@ -1,6 +1,6 @@
 /*
- * A convolution job as `clconv conv1d`/`conv2d` and the server (`clconv
- * serve`, POST /v1/conv1d and /v1/conv2d) both run it: read the inputs
+ * A convolution job as `clconv conv1d`/`conv2d`/`conv3d` and the server
+ * (`clconv serve`, POST /v1/conv1d, /v1/conv2d and /v1/conv3d) both run it: read the inputs
  * (files, bytes in memory or kernel presets), check every header before any
  * bulk data, choose the precision, size the output, call the library and
  * pass an image's alpha plane through. Each face only turns its own inputs
@@ -18,9 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Inputs in order: the signal or image, then the kernel, or the column and
- * row kernels of a separable one. */
-#define CONV_MAX_INPUTS 3
+/* Inputs in order: the signal, image or volume, then the kernel, or the 1-D
+ * factors of a separable one, one per axis, outermost first (2-D: the
+ * column and row kernels; 3-D: the depth, column and row kernels). */
+#define CONV_MAX_INPUTS 4
 
 /* One input: a file, bytes in memory, or a kernel preset (exactly one). */
 typedef struct conv_source {
@@ -36,10 +37,10 @@ typedef struct conv_source {
 
 typedef struct conv_job {
     /* What to do, set by the face. */
-    int dims;                        /* 1 or 2 */
+    int dims;                        /* 1, 2 or 3 */
     conv_source inputs[CONV_MAX_INPUTS];
-    int n_inputs;                    /* 2, or 3 when given as KCOL and KROW */
-    int separable;                   /* given as KCOL and KROW (a separable preset sets it) */
+    int n_inputs;                    /* 2, or 1 + dims when given as 1-D factors */
+    int separable;                   /* given as 1-D factors (a separable preset sets it) */
     int batch;                       /* the signal is a stack, one more dimension */
     int axis_given;                  /* conv1d along axis of a 1- to 3-D signal (every other
                                         axis a batch); else along its last */
@@ -73,20 +74,20 @@ typedef struct conv_job {
 /* Parsers of the options both faces take as text, each storing its value:
  * option is the face's spelling for messages ("--origin" or "origin").
  * boundary: a clconv_boundary_parse name; cval: a finite number; origin:
- * one integer, or for dims 2 either "R,C" or one integer for both axes (as
- * scipy.ndimage takes a scalar); axis: an integer (checked against the
+ * one integer, or for dims 2 "R,C" and for dims 3 "D,R,C", or one integer
+ * for every axis (as scipy.ndimage takes a scalar); axis: an integer (checked against the
  * signal's rank when it is read). Return 0 or CLCONV_EINVAL (err filled). */
 int conv_parse_boundary(const char *text, const char *option, clconv_boundary *boundary,
                         io_error *err);
 int conv_parse_cval(const char *text, const char *option, double *cval, io_error *err);
-int conv_parse_origin(const char *text, const char *option, int dims, int64_t origin[2],
+int conv_parse_origin(const char *text, const char *option, int dims, int64_t origin[3],
                       io_error *err);
 int conv_parse_axis(const char *text, const char *option, int *axis, io_error *err);
 
 /* Checks the options' combination before any input is read, and makes a
  * boundary mode's output the input's shape (mode same): a boundary mode
  * with mode full or valid, cval or origin without a boundary mode, axis
- * with conv2d or with batch are CLCONV_EINVAL, worded in the face's
+ * with conv2d or conv3d or with batch are CLCONV_EINVAL, worded in the face's
  * spelling. conv_job_read calls it first; a face may call it earlier.
  * Returns 0 or CLCONV_EINVAL (err filled). */
 int conv_job_check_options(conv_job *job, io_error *err);
@@ -94,14 +95,16 @@ int conv_job_check_options(conv_job *job, io_error *err);
 /* Reads every input into job->in, every header checked before any data is
  * read (the options' combination first, then each input's rank, conv1d's
  * axis against the signal's rank, and a boundary mode's origin against the
- * kernel), and decides the precision where job->precision is -1: float64
+ * kernel; text, which holds no more than 2-D, where more is wanted), and
+ * decides the precision where job->precision is -1: float64
  * when every input that carries a type (.npy, raw) is float64 and no image
  * is involved; text and presets follow the others. Returns 0 or a negative
  * status (err filled). */
 int conv_job_read(conv_job *job, io_error *err);
 
 /* Sizes job->out for the mode (conv1d: the signal's shape with its axis
- * sized; conv2d: behind the batch axis, or an image's channels) and
+ * sized; conv2d and conv3d: the last 2 or 3 axes, behind the batch axis or
+ * an image's channels) and
  * allocates it; name names the result in messages. Returns 0 or a negative
  * status (err filled). */
 int conv_job_make_output(conv_job *job, const char *name, io_error *err);
@@ -112,7 +115,8 @@ size_t conv_job_batch(const conv_job *job);
 
 /* Convolves job->in into job->out on rt and passes an image's alpha through
  * (conv1d along an axis other than the last runs as clconv_conv2d with a
- * k x 1 kernel, so the host transposes nothing); job->opts.chosen names the
+ * k x 1 kernel, so the host transposes nothing; conv3d as clconv_conv3d or
+ * its separable form); job->opts.chosen names the
  * method used. Returns 0, or the library's negative status (not reported;
  * clconv_last_error(rt) has the detail). */
 int conv_job_run(conv_job *job, clconv_runtime *rt);

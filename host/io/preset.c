@@ -18,9 +18,9 @@ static const struct {
     const char *name;
     preset_id id;
     const char *param;  /* the parameter's name, or NULL for none */
-    int dims;           /* 1: 1-D only, 2: 2-D only, 3: both */
+    int dims;           /* a bit per dimensions it has: 1 for 1-D, 2 for 2-D, 4 for 3-D */
 } presets[] = {
-    {"gaussian", P_GAUSSIAN, "SIGMA", 3}, {"box", P_BOX, "N", 3},
+    {"gaussian", P_GAUSSIAN, "SIGMA", 7}, {"box", P_BOX, "N", 7},
     {"sobel-x", P_SOBEL_X, NULL, 2},      {"sobel-y", P_SOBEL_Y, NULL, 2},
     {"laplacian", P_LAPLACIAN, NULL, 2},  {"sharpen", P_SHARPEN, NULL, 2},
     {"motion", P_MOTION, "LEN", 2},       {"diff", P_DIFF, NULL, 1},
@@ -31,6 +31,7 @@ static const struct {
 static const char list_2d[] = "gaussian:SIGMA, box:N, sobel-x, sobel-y, laplacian, sharpen, "
                               "motion:LEN";
 static const char list_1d[] = "gaussian:SIGMA, box:N, diff";
+static const char list_3d[] = "gaussian:SIGMA, box:N";
 
 /* The table entry whose name spec starts with, up to ':' or the end. */
 static int find(const char *spec)
@@ -51,7 +52,7 @@ int preset_is_candidate(const char *arg)
 
 const char *preset_list(int dims)
 {
-    return dims == 1 ? list_1d : list_2d;
+    return dims == 1 ? list_1d : dims == 2 ? list_2d : list_3d;
 }
 
 /* A 1-D array of n taps, all zero. */
@@ -122,7 +123,7 @@ int preset_make(const char *spec, int dims, preset_kernel *out, io_error *err)
     const char *list = preset_list(dims);
     if (i < 0) return io_fail(err, CLCONV_EINVAL, "'%s' is not a kernel preset (presets: %s)", spec,
                               list);
-    if (!(presets[i].dims & dims)) {
+    if (!(presets[i].dims & 1 << (dims - 1))) {
         return io_fail(err, CLCONV_EINVAL, "preset '%s' is %s; %d-D kernels: %s", spec,
                        presets[i].dims == 1 ? "1-D" : "2-D", dims, list);
     }
@@ -139,44 +140,45 @@ int preset_make(const char *spec, int dims, preset_kernel *out, io_error *err)
     static const double laplacian[9] = {0, 1, 0, 1, -4, 1, 0, 1, 0};
     static const double sharpen[9] = {0, -1, 0, -1, 5, -1, 0, -1, 0};
     int status = 0;
-    int separable = dims == 2 && (presets[i].id == P_GAUSSIAN || presets[i].id == P_BOX);
+    /* The gaussian and the box are the same 1-D factor along every axis. */
+    int separable = dims > 1 && (presets[i].id == P_GAUSSIAN || presets[i].id == P_BOX);
+    int n = separable ? dims : 1;
+    real_array *k = &out->parts[0];
+    for (int a = 0; a < n && status == 0; a++) {
+        if (presets[i].id == P_GAUSSIAN) status = gaussian(&out->parts[a], p, spec, err);
+        if (presets[i].id == P_BOX) status = fill(&out->parts[a], (size_t)p, 1.0 / p, spec, err);
+    }
     switch (presets[i].id) {
     case P_GAUSSIAN:
-        status = gaussian(&out->kernel, p, spec, err);
-        if (status == 0 && separable) status = gaussian(&out->row, p, spec, err);
-        break;
-    case P_BOX:
-        status = fill(&out->kernel, (size_t)p, 1.0 / p, spec, err);
-        if (status == 0 && separable) status = fill(&out->row, (size_t)p, 1.0 / p, spec, err);
-        break;
-    case P_SOBEL_X: status = fixed_3x3(&out->kernel, sobel_x, spec, err); break;
-    case P_SOBEL_Y: status = fixed_3x3(&out->kernel, sobel_y, spec, err); break;
-    case P_LAPLACIAN: status = fixed_3x3(&out->kernel, laplacian, spec, err); break;
-    case P_SHARPEN: status = fixed_3x3(&out->kernel, sharpen, spec, err); break;
+    case P_BOX: break;
+    case P_SOBEL_X: status = fixed_3x3(k, sobel_x, spec, err); break;
+    case P_SOBEL_Y: status = fixed_3x3(k, sobel_y, spec, err); break;
+    case P_LAPLACIAN: status = fixed_3x3(k, laplacian, spec, err); break;
+    case P_SHARPEN: status = fixed_3x3(k, sharpen, spec, err); break;
     case P_MOTION:
-        status = fill(&out->kernel, (size_t)p, 1.0 / p, spec, err);
+        status = fill(k, (size_t)p, 1.0 / p, spec, err);
         if (status == 0) {
             /* One row: shape (1, LEN). */
-            out->kernel.ndim = 2;
-            out->kernel.shape[0] = 1;
-            out->kernel.shape[1] = (size_t)p;
+            k->ndim = 2;
+            k->shape[0] = 1;
+            k->shape[1] = (size_t)p;
         }
         break;
     case P_DIFF:
-        status = make_1d(&out->kernel, 2, spec, err);
+        status = make_1d(k, 2, spec, err);
         if (status == 0) {
-            ((double *)out->kernel.data)[0] = 1.0;
-            ((double *)out->kernel.data)[1] = -1.0;
+            ((double *)k->data)[0] = 1.0;
+            ((double *)k->data)[1] = -1.0;
         }
         break;
     }
     out->separable = separable;
+    out->n_parts = n;
     if (status < 0) preset_free(out);
     return status;
 }
 
 void preset_free(preset_kernel *p)
 {
-    real_array_free(&p->kernel);
-    real_array_free(&p->row);
+    for (int i = 0; i < 3; i++) real_array_free(&p->parts[i]);
 }
