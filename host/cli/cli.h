@@ -74,6 +74,7 @@ int cli_runtime_open(const char *spec, int verbose, clconv_runtime **rt);
 int cmd_devices(int argc, char **argv);
 int cmd_conv1d(int argc, char **argv);
 int cmd_conv2d(int argc, char **argv);
+int cmd_conv3d(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_dist(int argc, char **argv);
 int cmd_tune(int argc, char **argv);

@@ -147,7 +147,7 @@ static int exchange(CURL *h, struct curl_slist *headers, const char *server, con
     return code == 200 ? CLI_OK : server_error(server, code, body);
 }
 
-/* ---- conv1d and conv2d -------------------------------------------------------- */
+/* ---- conv1d, conv2d and conv3d ------------------------------------------------ */
 
 /* An input as the .npy bytes the server reads. */
 static int npy_bytes(const real_array *a, char **data, size_t *size)
@@ -215,13 +215,15 @@ static int read_answer(const char *server, const answer *body, real_array *out)
 int client_conv(const char *server, const client_conv_job *job, real_array *out,
                 clconv_method *chosen)
 {
-    /* The part names of the API; a separable kernel is its two factors,
-     * which is how the server tells it apart. */
+    /* The part names of the API; a separable kernel is its factors, which
+     * is how the server tells it apart. */
     static const char *const plain[] = {"input", "kernel"};
-    static const char *const separable[] = {"input", "kcol", "krow"};
-    const char *const *names = job->separable ? separable : plain;
-    char *files[3] = {NULL, NULL, NULL};
-    upload parts[3] = {{0}};
+    static const char *const separable2[] = {"input", "kcol", "krow"};
+    static const char *const separable3[] = {"input", "kdepth", "kcol", "krow"};
+    const char *const *names = !job->separable ? plain
+                               : job->dims == 3 ? separable3 : separable2;
+    char *files[4] = {NULL, NULL, NULL, NULL};
+    upload parts[4] = {{0}};
     int status = CLI_OK;
     for (int i = 0; status == CLI_OK && i < job->n_inputs; i++) {
         status = npy_bytes(&job->inputs[i], &files[i], &parts[i].size);
@@ -232,14 +234,12 @@ int client_conv(const char *server, const client_conv_job *job, real_array *out,
     const clconv_conv_options *o = job->opts;
     if (o->boundary != CLCONV_BOUNDARY_NONE) {
         /* %.17g reads back exactly; a '+' in a query would read as a space. */
-        char cval[40], origin[48], *plus;
+        char cval[40], origin[72] = "", *plus;
         snprintf(cval, sizeof cval, "%.17g", o->cval);
         if ((plus = strchr(cval, '+'))) memmove(plus, plus + 1, strlen(plus));
-        if (strcmp(job->command, "conv1d") == 0)
-            snprintf(origin, sizeof origin, "%lld", (long long)o->origin[0]);
-        else
-            snprintf(origin, sizeof origin, "%lld,%lld", (long long)o->origin[0],
-                     (long long)o->origin[1]);
+        for (int d = 0; d < job->dims; d++)
+            snprintf(origin + strlen(origin), sizeof origin - strlen(origin), "%s%lld",
+                     d ? "," : "", (long long)o->origin[d]);
         snprintf(extra, sizeof extra, "&boundary=%s&cval=%s&origin=%s",
                  clconv_boundary_name(o->boundary), cval, origin);
     }
@@ -279,7 +279,7 @@ int client_conv(const char *server, const client_conv_job *job, real_array *out,
                     "%s\n", job->command, server, header_value(se.h, "X-Clconv-Device"),
                     header_value(se.h, "X-Clconv-Method"), header_value(se.h, "Server-Timing"));
     }
-    for (int i = 0; i < 3; i++) free(files[i]);
+    for (int i = 0; i < 4; i++) free(files[i]);
     curl_mime_free(form);
     session_close(&se);
     free(body.data);

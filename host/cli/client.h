@@ -20,15 +20,18 @@
  * "compute here". The result is borrowed from argv or the environment. */
 const char *client_server(const char *option);
 
-/* A convolution job as cmd_conv.c has read it: the signal or image, then
- * the kernel (or the column and row kernels of a separable one), already
- * converted to precision and checked. Every pointer is borrowed. */
+/* A convolution job as cmd_conv.c has read it: the signal, image or
+ * volume, then the kernel (or the 1-D factors of a separable one, outermost
+ * axis first), already converted to precision and checked. Every pointer is
+ * borrowed. */
 typedef struct client_conv_job {
-    const char *command;          /* "conv1d" or "conv2d", also the endpoint */
+    const char *command;          /* "conv1d", "conv2d" or "conv3d", also the endpoint */
+    int dims;                     /* 1, 2 or 3 */
     const real_array *inputs;
     int n_inputs;
     int batch;                    /* inputs[0] is a stack: one more dimension */
-    int separable;                /* inputs[1] and [2] are KCOL and KROW */
+    int separable;                /* inputs[1 ...] are KCOL and KROW, or KDEPTH, KCOL
+                                     and KROW */
     int verbose;
     clconv_dtype precision;
     const clconv_conv_options *opts;  /* with boundary, cval and origin */

@@ -1,6 +1,6 @@
 /*
- * `clconv conv1d` and `clconv conv2d`: convolve arrays read from .npy,
- * text, raw or image files (or kernel presets) on an OpenCL device and write
+ * `clconv conv1d`, `clconv conv2d` and `clconv conv3d`: convolve arrays read
+ * from .npy, text, raw or image files (or kernel presets) on an OpenCL device and write
  * the result in the format the output's name asks for. This file is the
  * command's face: it parses and rejects impossible option combinations,
  * turns the arguments into a conv job (conv_job.c, which the server runs
@@ -185,6 +185,62 @@ static const char conv2d_help[] =
     "  clconv conv2d image.npy gauss.npy gauss.npy --separable -o blurred.npy -m same\n"
     "  clconv conv2d - box:5 --shape 512x512 --dtype u8 -o smooth.pgm < frame.raw\n";
 
+static const char conv3d_help[] =
+    "Usage: clconv conv3d VOLUME KERNEL -o OUT [OPTIONS]\n"
+    "       clconv conv3d VOLUME KDEPTH KCOL KROW --separable -o OUT [OPTIONS]\n"
+    "\n"
+    "Convolves the 3-D array in VOLUME (depth x rows x columns) with the 3-D array\n"
+    "in KERNEL and writes the result to OUT, with the semantics of\n"
+    "scipy.signal.convolve (or correlate) on 3-D arrays, or of\n"
+    "scipy.ndimage.convolve with --boundary. KERNEL is a file or one of the\n"
+    "presets below. With --separable the kernel is the outer product of three\n"
+    "1-D arrays or 1-D presets, KDEPTH (applied along depth), KCOL (down the\n"
+    "columns) and KROW (along the rows), and runs as three cheaper 1-D passes.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output OUT       the result file, or '-' for stdout (required)\n"
+    "  -m, --mode MODE        full (default), same (the volume's shape, centred as\n"
+    "                         in SciPy) or valid (where volume and kernel overlap\n"
+    "                         completely; one must be at least as large as the\n"
+    "                         other in all three dimensions)\n"
+    "      --method METHOD    auto (default), direct or fft (not with --separable)\n"
+    "      --correlate        cross-correlate: the kernel is not flipped\n"
+    CONV_BOUNDARY_HELP
+    "      --origin D,R,C     with --boundary: shift the kernel by D planes, R rows\n"
+    "                         and C columns towards lower indices, as ndimage's\n"
+    "                         origin (one number shifts all three); each lies in\n"
+    "                         -(k/2) ... (k-1)/2 for k taps on its axis (default\n"
+    "                         0,0,0)\n"
+    CONV_DEVICE_HELP
+    "  -b, --batch            VOLUME is 4-D, a stack of volumes each convolved with\n"
+    "                         the kernel; OUT is 4-D too (without --batch a 4-D\n"
+    "                         VOLUME is refused)\n"
+    "      --separable        give the kernel as KDEPTH, KCOL and KROW (see above)\n"
+    "      --shape DxRxC      VOLUME is raw data of this shape (with --batch:\n"
+    "                         NxDxRxC)\n"
+    "      --dtype T          and element type: " RAW_DTYPES_HELP "\n"
+    "      --format F         write OUT as npy or raw, whatever its name\n"
+    "  -v, --verbose          device, method and timings on stderr\n"
+    "\n"
+    "Kernel presets (KDEPTH, KCOL and KROW take the 1-D gaussian:SIGMA, box:N\n"
+    "and diff):\n"
+    PRESET_HELP_3D
+    "\n"
+    "Inputs are .npy files (any of the dtypes below), raw data with --shape and\n"
+    "--dtype, or '-' for stdin; text (.csv, .txt) holds only rows and columns, so\n"
+    "it may give KDEPTH, KCOL and KROW but not a volume or a 3-D kernel (exit\n"
+    "status 1). OUT is .npy, or raw with --format raw or a .raw/.bin name.\n"
+    CONV_FILES_HELP
+    "\n"
+    CONV_MISTAKES_HELP
+    "\n"
+    "Examples:\n"
+    "  clconv conv3d volume.npy kernel.npy -o out.npy --mode same\n"
+    "  clconv conv3d volume.npy gaussian:1.5 -o smooth.npy --boundary nearest\n"
+    "  clconv conv3d scans.npy box:3 --batch -o smooth.npy --boundary reflect\n"
+    "  clconv conv3d volume.npy kz.npy ky.npy kx.npy --separable -o out.npy -m same\n"
+    "  clconv conv3d - box:3 --shape 64x256x256 --dtype u16 -o out.npy < ct.raw\n";
+
 enum {
     OPT_OUTPUT = 1,
     OPT_MODE,
@@ -275,7 +331,7 @@ static int check_combinations(conv_command *cmd, int format_given)
     if (!cmd->job.raw && in0 == FORMAT_RAW) {
         return cli_usage_error(c, "raw input '%s' needs --shape and --dtype", cmd->args[0]);
     }
-    if (cmd->job.dims == 1 && format_is_image(in0)) {
+    if (cmd->job.dims != 2 && format_is_image(in0)) {
         return cli_usage_error(c, "images are for conv2d, not '%s'", cmd->args[0]);
     }
     if (cmd->job.batch && format_is_image(in0)) {
@@ -290,7 +346,7 @@ static int check_combinations(conv_command *cmd, int format_given)
         if (cmd->out_format == FORMAT_NONE) cmd->out_format = FORMAT_NPY;
     }
     int image_out = format_is_image(cmd->out_format);
-    if (image_out && cmd->job.dims == 1) {
+    if (image_out && cmd->job.dims != 2) {
         return cli_usage_error(c, "image output ('%s') is for conv2d", cmd->output_name);
     }
     if (image_out && cmd->job.batch) {
@@ -302,9 +358,11 @@ static int check_combinations(conv_command *cmd, int format_given)
                                "'%s'", cmd->output_name);
     }
     int text_out = cmd->out_format == FORMAT_CSV || cmd->out_format == FORMAT_TXT;
-    if (text_out && cmd->job.batch && cmd->job.dims == 2) {
-        return cli_usage_error(c, "a --batch result is 3-D; text output ('%s') holds 1-D or "
-                               "2-D arrays", cmd->output_name);
+    int out_rank = cmd->job.dims + cmd->job.batch;
+    if (text_out && out_rank > 2) {
+        return cli_usage_error(c, "a%s result is %d-D; text output ('%s') holds 1-D or 2-D "
+                               "arrays", cmd->job.batch ? " --batch" : "n array", out_rank,
+                               cmd->output_name);
     }
     return CLI_OK;
 }
@@ -321,7 +379,9 @@ static int parse_conv_args(conv_command *cmd, int argc, char **argv, int *done)
     for (int id; (id = args_next(&p, &v)) != ARGS_END;) {
         switch (id) {
         case ARGS_HELP:
-            fputs(cmd->job.dims == 1 ? conv1d_help : conv2d_help, stdout);
+            fputs(cmd->job.dims == 1 ? conv1d_help : cmd->job.dims == 2 ? conv2d_help
+                                                                        : conv3d_help,
+                  stdout);
             *done = 1;
             return CLI_OK;
         case ARGS_ERROR:
@@ -378,7 +438,7 @@ static int parse_conv_args(conv_command *cmd, int argc, char **argv, int *done)
             break;
         case OPT_FORMAT:
             if (format_parse(v, &cmd->out_format) != 0 ||
-                (cmd->job.dims == 1 && format_is_image(cmd->out_format))) {
+                (cmd->job.dims != 2 && format_is_image(cmd->out_format))) {
                 return cli_usage_error(cmd->command, "--format must be npy, csv, txt, raw%s, "
                                        "not '%s'", cmd->job.dims == 2 ? ", png, pgm or ppm" : "",
                                        v);
@@ -386,7 +446,7 @@ static int parse_conv_args(conv_command *cmd, int argc, char **argv, int *done)
             format_given = 1;
             break;
         case OPT_NORMALIZE:
-            if (cmd->job.dims == 1) return cli_usage_error(cmd->command, "unknown option "
+            if (cmd->job.dims != 2) return cli_usage_error(cmd->command, "unknown option "
                                                        "'--normalize'");
             cmd->normalize = 1;
             break;
@@ -403,7 +463,7 @@ static int parse_conv_args(conv_command *cmd, int argc, char **argv, int *done)
                 return cli_usage_error(cmd->command, "%s", err.message);
             break;
         case OPT_AXIS:
-            if (cmd->job.dims == 2) return cli_usage_error(cmd->command, "unknown option "
+            if (cmd->job.dims != 1) return cli_usage_error(cmd->command, "unknown option "
                                                        "'--axis'");
             if (conv_parse_axis(v, "--axis", &cmd->job.axis, &err) < 0)
                 return cli_usage_error(cmd->command, "%s", err.message);
@@ -413,10 +473,13 @@ static int parse_conv_args(conv_command *cmd, int argc, char **argv, int *done)
     }
     static const char *const signal_names[] = {"SIGNAL", "KERNEL"};
     static const char *const image_names[] = {"IMAGE", "KERNEL"};
-    static const char *const separable_names[] = {"IMAGE", "KCOL", "KROW"};
-    const char *const *names = cmd->job.separable ? separable_names
-                               : cmd->job.dims == 1 ? signal_names : image_names;
-    int wanted = cmd->job.separable ? 3 : 2;
+    static const char *const volume_names[] = {"VOLUME", "KERNEL"};
+    static const char *const separable2_names[] = {"IMAGE", "KCOL", "KROW"};
+    static const char *const separable3_names[] = {"VOLUME", "KDEPTH", "KCOL", "KROW"};
+    const int dims = cmd->job.dims;
+    const char *const *names = cmd->job.separable ? dims == 2 ? separable2_names : separable3_names
+                               : dims == 1 ? signal_names : dims == 2 ? image_names : volume_names;
+    int wanted = cmd->job.separable ? 1 + dims : 2;
     if (positional < wanted) return cli_usage_error(cmd->command, "missing %s", names[positional]);
     if (positional > wanted) {
         return cli_usage_error(cmd->command, "unexpected argument '%s'",
@@ -514,9 +577,9 @@ static int convolve_remote(conv_command *cmd)
         part.count = job->out.count / job->out.shape[0] * batch;
         ins[0].shape[0] = part.shape[0] = batch;
     }
-    client_conv_job cj = {cmd->command, ins, job->separable ? 3 : 2, job->batch || job->image_in,
-                          job->separable, cmd->verbose, (clconv_dtype)job->precision, &job->opts,
-                          job->axis_given, job->axis};
+    client_conv_job cj = {cmd->command, job->dims, ins, job->separable ? 1 + job->dims : 2,
+                          job->batch || job->image_in, job->separable, cmd->verbose,
+                          (clconv_dtype)job->precision, &job->opts, job->axis_given, job->axis};
     int status = client_conv(cmd->server, &cj, &part, &job->opts.chosen);
     if (status == CLI_OK) conv_job_pass_alpha(job);
     return status;
@@ -541,12 +604,12 @@ static int run_conv(conv_command *cmd)
         job->inputs[i].path = cmd->args[i];
     }
     job->n_inputs = cmd->n_args;
-    if (job->batch)
-        job->rank_hint = job->dims == 1 ? " (--batch: one signal per row)"
-                                        : " (--batch: a stack of images)";
-    else
-        job->rank_hint = job->dims == 1 ? " (use --batch for one signal per row, or --axis N)"
-                                        : " (use --batch for a stack of images)";
+    static const char *const hints[2][3] = {
+        {" (use --batch for one signal per row, or --axis N)",
+         " (use --batch for a stack of images)", " (use --batch for a stack of volumes)"},
+        {" (--batch: one signal per row)", " (--batch: a stack of images)",
+         " (--batch: a stack of volumes)"}};
+    job->rank_hint = hints[job->batch != 0][job->dims - 1];
 
     io_error err;
     double t0 = io_now_s() * 1e3;
@@ -605,4 +668,9 @@ int cmd_conv1d(int argc, char **argv)
 int cmd_conv2d(int argc, char **argv)
 {
     return conv_main(2, argc, argv);
+}
+
+int cmd_conv3d(int argc, char **argv)
+{
+    return conv_main(3, argc, argv);
 }

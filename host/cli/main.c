@@ -16,6 +16,7 @@ static const struct command {
     {"devices", cmd_devices, "list the OpenCL devices and mark the default"},
     {"conv1d", cmd_conv1d, "convolve 1-D signals (.npy) with a kernel"},
     {"conv2d", cmd_conv2d, "convolve images (.npy) with a 2-D or a separable kernel"},
+    {"conv3d", cmd_conv3d, "convolve volumes (.npy) with a 3-D or a separable kernel"},
     {"bench", cmd_bench, "measure a device's limits and time convolutions on it"},
     {"dist", cmd_dist, "distribution of a sum of independent random variables"},
     {"tune", cmd_tune, "measure the device for the choice of --method auto"},
@@ -58,8 +59,8 @@ static int print_help(void)
            "  CLCONV_CACHE_DIR   where compiled kernels are kept (default\n"
            "                     $XDG_CACHE_HOME/clconv, else ~/.cache/clconv)\n"
            "  CLCONV_NO_CACHE=1  do not keep compiled kernels on disk\n"
-           "  CLCONV_SERVER      a 'clconv serve' URL that conv1d, conv2d and dist send\n"
-           "                     their jobs to when --server is not given\n"
+           "  CLCONV_SERVER      a 'clconv serve' URL that conv1d, conv2d, conv3d and\n"
+           "                     dist send their jobs to when --server is not given\n"
            "  CLCONV_TOKEN       the bearer token such a server asks for\n"
            "  CLCONV_VERBOSE=1   the library's notes on stderr, as --verbose\n"
            "  CLCONV_MAX_ALLOC   largest device allocation (e.g. 64M); larger problems\n"
