@@ -1,5 +1,6 @@
 /*
- * The jobs behind POST /v1/conv1d, /v1/conv2d and /v1/dist, run on a
+ * The jobs behind POST /v1/conv1d, /v1/conv2d, /v1/conv3d and /v1/dist, run
+ * on a
  * device's worker: turn the request's parts and parameters into a conv job
  * or its specs into a dist job (the jobs the command runs too), run it on
  * the device's warm runtime and encode the answer (.npy, the input's image
@@ -20,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const serve_part_names[PART_COUNT] = {"input", "kernel", "kcol", "krow"};
+const char *const serve_part_names[PART_COUNT] = {"input", "kernel", "kdepth", "kcol", "krow"};
 
 int buffer_append(serve_buffer *b, const char *data, size_t n)
 {
@@ -97,13 +98,16 @@ static void note_device(serve_work *w, serve_device *dev)
 void handle_make_job(serve_work *w, conv_job *job)
 {
     static const char *const labels[PART_COUNT] = {"part 'input'", "part 'kernel'",
-                                                    "part 'kcol'", "part 'krow'"};
-    static const int kernel_parts[2][2] = {{PART_KERNEL, -1}, {PART_KCOL, PART_KROW}};
+                                                    "part 'kdepth'", "part 'kcol'",
+                                                    "part 'krow'"};
+    /* The kernel's parts by dimensions: a kernel, or its factors. */
+    static const int kernel_parts[3][3] = {{PART_KERNEL}, {PART_KCOL, PART_KROW},
+                                           {PART_KDEPTH, PART_KCOL, PART_KROW}};
     /* An empty part holds no buffer: whether it was given is in present[]. */
     int sep_parts = w->present[PART_KCOL];
-    job->dims = w->ep == EP_CONV1D ? 1 : 2;
+    job->dims = 1 + (int)(w->ep - EP_CONV1D);
     job->separable = sep_parts;
-    job->n_inputs = sep_parts ? 3 : 2;
+    job->n_inputs = sep_parts ? 1 + job->dims : 2;
     job->batch = w->batch;
     job->axis_given = w->axis_given;
     job->axis = w->axis;
@@ -118,7 +122,7 @@ void handle_make_job(serve_work *w, conv_job *job)
                      : w->ep == EP_CONV1D ? " (batch=1 takes a stack, axis=N 1 to 3 dimensions)"
                                           : " (batch=1 takes a stack)";
     for (int i = 0; i < job->n_inputs; i++) {
-        int part = i == 0 ? PART_INPUT : kernel_parts[sep_parts][i - 1];
+        int part = i == 0 ? PART_INPUT : kernel_parts[sep_parts ? job->dims - 1 : 0][i - 1];
         conv_source *src = &job->inputs[i];
         src->name = serve_part_names[part];
         src->label = labels[part];

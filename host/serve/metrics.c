@@ -10,7 +10,7 @@
 #include <stdlib.h>
 
 const char *const serve_endpoint_names[EP_COUNT] = {
-    "conv1d", "conv2d", "dist", "devices", "healthz", "metrics", "other"};
+    "conv1d", "conv2d", "conv3d", "dist", "devices", "healthz", "metrics", "other"};
 
 /* The statuses the server answers, and those it logs for requests that got
  * no answer (408: timed out, 499: the client went away); anything else is

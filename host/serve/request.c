@@ -1,6 +1,7 @@
 /*
  * What each endpoint of `clconv serve` accepts, checked as it arrives: the
- * query parameters and multipart parts of /v1/conv1d and /v1/conv2d, and
+ * query parameters and multipart parts of /v1/conv1d, /v1/conv2d and
+ * /v1/conv3d, and
  * the JSON body of /v1/dist, turned into a serve_work for the job (see
  * serve_internal.h). The first mistake sets the work's status and error
  * line; the server answers it.
@@ -66,7 +67,7 @@ enum MHD_Result request_param(void *cls, enum MHD_ValueKind kind, const char *ke
         io_error err;
         int st = key[0] == 'b'   ? conv_parse_boundary(v, key, &w->opts.boundary, &err)
                  : key[0] == 'c' ? conv_parse_cval(v, key, &w->opts.cval, &err)
-                 : key[0] == 'o' ? conv_parse_origin(v, key, w->ep == EP_CONV1D ? 1 : 2,
+                 : key[0] == 'o' ? conv_parse_origin(v, key, 1 + (int)(w->ep - EP_CONV1D),
                                                      w->opts.origin, &err)
                                  : conv_parse_axis(v, key, &w->axis, &err);
         if (st < 0) snprintf(w->error, sizeof w->error, "%s", err.message);
@@ -94,7 +95,8 @@ enum MHD_Result request_part(void *cls, enum MHD_ValueKind kind, const char *key
     if (!key) {
         w->status = 400;
         snprintf(w->error, sizeof w->error, "a multipart part without a usable name (the parts "
-                 "are input and kernel, or input, kcol and krow)");
+                 "are input and kernel, or input, kcol and krow, or for conv3d input, kdepth, "
+                 "kcol and krow)");
         return MHD_NO;
     }
     int part = 0;
@@ -102,7 +104,8 @@ enum MHD_Result request_part(void *cls, enum MHD_ValueKind kind, const char *key
     if (part == PART_COUNT) {
         w->status = 400;
         snprintf(w->error, sizeof w->error, "unknown part '%.100s' (the parts are input and "
-                 "kernel, or input, kcol and krow)", key);
+                 "kernel, or input, kcol and krow, or for conv3d input, kdepth, kcol and krow)",
+                 key);
         return MHD_NO;
     }
     if (off == 0 && w->present[part]) {
@@ -223,8 +226,11 @@ int request_check_parts(serve_work *w)
 {
     const int *p = w->present;
     const char *missing = !p[PART_INPUT] ? "input" : NULL;
+    /* The factors of a separable kernel: conv3d's start with kdepth. */
+    const int three = w->ep == EP_CONV3D;
+    const int any_factor = p[PART_KDEPTH] || p[PART_KCOL] || p[PART_KROW];
     if (w->preset) {
-        if (!missing && (p[PART_KERNEL] || p[PART_KCOL] || p[PART_KROW]))
+        if (!missing && (p[PART_KERNEL] || any_factor))
             snprintf(w->error, sizeof w->error, "give the kernel as a part or as the query "
                      "parameter kernel=PRESET, not both");
         else if (missing)
@@ -232,16 +238,24 @@ int request_check_parts(serve_work *w)
         if (w->error[0]) w->status = 400;
         return w->status ? -1 : 0;
     }
-    if (!missing && !p[PART_KERNEL] && !(p[PART_KCOL] || p[PART_KROW])) missing = "kernel";
-    if (!missing && (p[PART_KCOL] || p[PART_KROW]) && !(p[PART_KCOL] && p[PART_KROW]))
-        missing = p[PART_KCOL] ? "krow" : "kcol";
+    if (p[PART_KDEPTH] && !three) {
+        snprintf(w->error, sizeof w->error, "part 'kdepth' is for conv3d");
+        w->status = 400;
+        return -1;
+    }
+    if (!missing && !p[PART_KERNEL] && !any_factor) missing = "kernel";
+    if (!missing && any_factor && !p[PART_KERNEL]) {
+        missing = three && !p[PART_KDEPTH] ? "kdepth" : !p[PART_KCOL] ? "kcol"
+                  : !p[PART_KROW]          ? "krow"
+                                           : NULL;
+    }
     if (missing) {
         snprintf(w->error, sizeof w->error, "missing part '%s'", missing);
-    } else if (p[PART_KERNEL] && p[PART_KCOL]) {
-        snprintf(w->error, sizeof w->error, "give either part 'kernel' or parts 'kcol' and "
-                 "'krow', not both");
+    } else if (p[PART_KERNEL] && any_factor) {
+        snprintf(w->error, sizeof w->error, "give either part 'kernel' or parts %s, not both",
+                 three ? "'kdepth', 'kcol' and 'krow'" : "'kcol' and 'krow'");
     } else if (p[PART_KCOL] && w->ep == EP_CONV1D) {
-        snprintf(w->error, sizeof w->error, "parts 'kcol' and 'krow' are for conv2d");
+        snprintf(w->error, sizeof w->error, "parts 'kcol' and 'krow' are for conv2d and conv3d");
     }
     if (w->error[0]) w->status = 400;
     return w->status ? -1 : 0;

@@ -78,7 +78,8 @@ void pool_stop(serve_pool *p);
 /* ---- metrics (metrics.c) --------------------------------------------------- */
 
 typedef enum serve_endpoint {
-    EP_CONV1D, EP_CONV2D, EP_DIST, EP_DEVICES, EP_HEALTHZ, EP_METRICS, EP_OTHER, EP_COUNT
+    EP_CONV1D, EP_CONV2D, EP_CONV3D, EP_DIST, EP_DEVICES, EP_HEALTHZ, EP_METRICS, EP_OTHER,
+    EP_COUNT
 } serve_endpoint;
 
 extern const char *const serve_endpoint_names[EP_COUNT];
@@ -121,8 +122,9 @@ typedef struct serve_buffer {
 /* Appends n bytes: 0, or -1 when out of memory. */
 int buffer_append(serve_buffer *b, const char *data, size_t n);
 
-/* The multipart parts the convolution endpoints take. */
-enum { PART_INPUT, PART_KERNEL, PART_KCOL, PART_KROW, PART_COUNT };
+/* The multipart parts the convolution endpoints take: input, and kernel or
+ * the separable factors (kdepth for conv3d only). */
+enum { PART_INPUT, PART_KERNEL, PART_KDEPTH, PART_KCOL, PART_KROW, PART_COUNT };
 extern const char *const serve_part_names[PART_COUNT];
 
 /* What a job needs from its request and leaves for its answer. */

@@ -226,7 +226,8 @@ static serve_endpoint route(const char *url)
         const char *path;
         serve_endpoint ep;
     } routes[] = {
-        {"/v1/conv1d", EP_CONV1D}, {"/v1/conv2d", EP_CONV2D}, {"/v1/dist", EP_DIST},
+        {"/v1/conv1d", EP_CONV1D}, {"/v1/conv2d", EP_CONV2D}, {"/v1/conv3d", EP_CONV3D},
+        {"/v1/dist", EP_DIST},
         {"/v1/devices", EP_DEVICES}, {"/healthz", EP_HEALTHZ}, {"/metrics", EP_METRICS},
     };
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)

@@ -1,5 +1,6 @@
 /*
- * Multipart bodies of POST /v1/conv1d and /v1/conv2d as the service parses
+ * Multipart bodies of POST /v1/conv1d, /v1/conv2d and /v1/conv3d as the
+ * service parses
  * them: libmicrohttpd's post processor feeding request.c's callbacks, then
  * the parts decoded as a worker decodes them (conv_job_read and the output's
  * size, under the service's element limit), without a device.
@@ -12,7 +13,8 @@
  * keep them in step), then handlers.c's own handle_make_job and the job's
  * reading.
  *
- * An input: a first byte choosing conv1d or conv2d, then a line with the
+ * An input: a first byte choosing conv1d (odd), conv3d (even, at least
+ * 0x80: ASCII corpora keep their meaning) or conv2d, then a line with the
  * query string (bytes an URL cannot hold are percent-encoded), a line with
  * the boundary, and the body.
  */
@@ -70,7 +72,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     fuzz_request *r = *con_cls;
     if (!r) {
         if (!(r = calloc(1, sizeof *r))) abort();
-        r->work.ep = strcmp(url, "/v1/conv1d") == 0 ? EP_CONV1D : EP_CONV2D;
+        r->work.ep = strcmp(url, "/v1/conv1d") == 0   ? EP_CONV1D
+                     : strcmp(url, "/v1/conv3d") == 0 ? EP_CONV3D
+                                                      : EP_CONV2D;
         r->work.precision = -1;
         *con_cls = r;
         MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, request_param, &r->work);
@@ -154,7 +158,7 @@ static void put_query(serve_buffer *b, const uint8_t *q, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) return 0;
-    const char *ep = data[0] & 1 ? "/v1/conv1d" : "/v1/conv2d";
+    const char *ep = data[0] & 1 ? "/v1/conv1d" : data[0] & 0x80 ? "/v1/conv3d" : "/v1/conv2d";
     const uint8_t *p = data + 1, *end = data + size;
     const uint8_t *nl1 = memchr(p, '\n', (size_t)(end - p));
     if (!nl1) return 0;

@@ -56,7 +56,7 @@ source = "".join(p.read_text() for p in sorted((root / "host/serve").glob("*.c")
 code = set(int(s) for s in re.findall(
     r"(?:send_error\(r, |send_buffer\(r, |status = |return |fail\(w, )(\d{3})\b", source))
 code |= {400}   # what the input asked for, through serve_http_status
-posts = ["/v1/conv1d", "/v1/conv2d", "/v1/dist"]
+posts = ["/v1/conv1d", "/v1/conv2d", "/v1/conv3d", "/v1/dist"]
 gets = ["/v1/devices", "/healthz", "/metrics"]
 # libmicrohttpd's own answers reach every route; 408 and 499 are only logged.
 everywhere = {400, 405, 414, 431, 505}

@@ -16,14 +16,16 @@ EXPLAINED = [
     # The parts are `format: binary`; whether their bytes form a .npy file
     # or image of the right rank, size and values (finite, within float32)
     # is the parts' content, which no schema describes.
-    (r"^(input|kernel|kcol|krow|part '(input|kernel|kcol|krow)'): ", "content of a binary part"),
+    (r"^(input|kernel|kdepth|kcol|krow|part '(input|kernel|kdepth|kcol|krow)'): ",
+     "content of a binary part"),
     # OpenAPI 3.0 cannot tie a query parameter to the body: a kernel is
-    # the `kernel` part, or the `kcol` and `krow` parts, or the `kernel`
-    # query parameter, exactly one of them.
+    # the `kernel` part, or the `kcol` and `krow` parts (with `kdepth` for
+    # conv3d), or the `kernel` query parameter, exactly one of them.
     (r"^give the kernel as a part or as the query parameter kernel=PRESET, not both$",
      "kernel given twice"),
-    (r"^give either part 'kernel' or parts 'kcol' and 'krow', not both$", "kernel given twice"),
-    (r"^missing part '(kernel|kcol|krow)'$", "no kernel given"),
+    (r"^give either part 'kernel' or parts ('kdepth', )?'kcol' and 'krow', not both$",
+     "kernel given twice"),
+    (r"^missing part '(kernel|kdepth|kcol|krow)'$", "no kernel given"),
     # The preset's parameter ranges are in the description, not a pattern.
     (r"^preset '.*': ", "preset parameter out of range"),
     (r"^'.*' is not a (1-D |2-D )?kernel preset", "unknown preset"),
