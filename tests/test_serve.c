@@ -1,10 +1,11 @@
 /*
  * The HTTP service (host/serve) started in the test's own process on a free
  * port and driven through libcurl, and through raw sockets for clients that
- * misbehave: results equal to the in-process API for conv1d, conv2d and dist;
- * concurrent clients; every error status with its JSON body; truncated and
- * abandoned uploads, lying Content-Lengths and idle connections that cost a
- * short timeout; a full queue; a graceful stop with jobs in flight; TLS.
+ * misbehave: results equal to the in-process API for conv1d, conv2d, conv3d
+ * and dist; concurrent clients; every error status with its JSON body;
+ * truncated and abandoned uploads, lying Content-Lengths and idle
+ * connections that cost a short timeout; a full queue; a graceful stop with
+ * jobs in flight; TLS.
  * Every test ends by checking that /healthz still answers.
  */
 #include "harness.h"
@@ -399,6 +400,32 @@ START_TEST(test_conv2d_equals_api)
 }
 END_TEST
 
+/* POSTs the parts to path and checks a 200 whose .npy of dtype and shape
+ * holds want's bytes exactly. */
+static void check_answer(serve *s, const char *path, const part *parts, size_t n_parts,
+                         clconv_dtype dtype, int odim, const size_t *oshape, const void *want,
+                         size_t bytes)
+{
+    reply r;
+    request(s, path, parts, n_parts, NULL, &r);
+    ck_assert_msg(r.status == 200, "%s: status %ld: %s", path, r.status, r.body);
+    real_array got = {0};
+    npy_decode(&r, dtype, odim, oshape, &got);
+    ck_assert_msg(memcmp(got.data, want, bytes) == 0, "%s differs", path);
+    real_array_free(&got);
+    reply_free(&r);
+}
+
+/* POSTs the parts to path and checks an error answer (see assert_error). */
+static void check_error(serve *s, const char *path, const part *parts, size_t n_parts,
+                        long status, const char *text)
+{
+    reply r;
+    request(s, path, parts, n_parts, NULL, &r);
+    assert_error(&r, status, text);
+    reply_free(&r);
+}
+
 /* POSTs input and kernel (float32 .npy of the given shapes) to path and
  * checks a 200 whose .npy equals want (n elements, oshape) to the bit. */
 static void check_exact(serve *s, const char *path, int xdim, const size_t *xshape,
@@ -409,14 +436,7 @@ static void check_exact(serve *s, const char *path, int xdim, const size_t *xsha
     char *xb = npy_bytes(CLCONV_F32, xdim, xshape, x, &xs);
     char *hb = npy_bytes(CLCONV_F32, kdim, kshape, h, &hs);
     part parts[] = {{"input", xb, xs}, {"kernel", hb, hs}};
-    reply r;
-    request(s, path, parts, 2, NULL, &r);
-    ck_assert_msg(r.status == 200, "%s: status %ld: %s", path, r.status, r.body);
-    real_array got = {0};
-    npy_decode(&r, CLCONV_F32, odim, oshape, &got);
-    ck_assert_msg(memcmp(got.data, want, n * sizeof *want) == 0, "%s differs", path);
-    real_array_free(&got);
-    reply_free(&r);
+    check_answer(s, path, parts, 2, CLCONV_F32, odim, oshape, want, n * sizeof *want);
     free(xb);
     free(hb);
 }
@@ -515,6 +535,132 @@ START_TEST(test_boundary_and_axis)
     free(hb);
     free(kb2);
     free(fb);
+}
+END_TEST
+
+/* POST /v1/conv3d against the API with the same options: a batch of two
+ * volumes in float64, a boundary mode with an origin, separable factors as
+ * parts kdepth, kcol and krow, and a separable preset; then each mistake
+ * as a 400 naming what is wrong, and the element limit as a 413. */
+START_TEST(test_conv3d_equals_api)
+{
+    serve *s = start_default();
+    clconv_runtime *rt = test_runtime();
+    enum { D = 5, R = 6, C = 7, N = D * R * C };
+    size_t vshape[4] = {2, D, R, C}, kshape[3] = {3, 2, 4}, m[3];
+    double *vol = test_alloc(CLCONV_F64, 2 * N), *ker = test_alloc(CLCONV_F64, 24);
+    fill(CLCONV_F64, vol, 2 * N, 31);
+    fill(CLCONV_F64, ker, 24, 32);
+    for (int d = 0; d < 3; d++)
+        ASSERT_OK(NULL, clconv_conv_output_size(vshape[1 + d], kshape[d], CLCONV_MODE_FULL,
+                                                &m[d]));
+    size_t mn = m[0] * m[1] * m[2];
+    double *want = test_alloc(CLCONV_F64, 2 * mn);
+    clconv_conv_options o = {.mode = CLCONV_MODE_FULL, .method = CLCONV_METHOD_DIRECT,
+                             .correlate = 1};
+    ASSERT_OK(rt, clconv_conv3d_host(rt, CLCONV_F64, vol, D, R, C, 2, ker, 3, 2, 4, want, &o));
+    size_t vs, ks;
+    char *vb = npy_bytes(CLCONV_F64, 4, vshape, vol, &vs);
+    char *kb = npy_bytes(CLCONV_F64, 3, kshape, ker, &ks);
+    part parts[] = {{"input", vb, vs}, {"kernel", kb, ks}};
+    size_t oshape[4] = {2, m[0], m[1], m[2]};
+    check_answer(s, "/v1/conv3d?batch=1&correlate=1&method=direct", parts, 2, CLCONV_F64, 4,
+                 oshape, want, 2 * mn * sizeof(double));
+
+    /* float32 with a boundary mode and an origin per axis. */
+    float x[N], h[24], w[N], kz[3], ky[2], kx[4];
+    fill(CLCONV_F32, x, N, 33);
+    fill(CLCONV_F32, h, 24, 34);
+    fill(CLCONV_F32, kz, 3, 35);
+    fill(CLCONV_F32, ky, 2, 36);
+    fill(CLCONV_F32, kx, 4, 37);
+    clconv_conv_options ob = {.mode = CLCONV_MODE_SAME, .boundary = CLCONV_BOUNDARY_REFLECT,
+                              .origin = {1, -1, 0}};
+    ASSERT_OK(rt, clconv_conv3d_host(rt, CLCONV_F32, x, D, R, C, 1, h, 3, 2, 4, w, &ob));
+    check_exact(s, "/v1/conv3d?boundary=reflect&origin=1,-1,0", 3, vshape + 1, x, 3, kshape, h,
+                3, vshape + 1, w, N);
+
+    /* Separable factors as parts. */
+    clconv_conv_options os = {.mode = CLCONV_MODE_SAME, .boundary = CLCONV_BOUNDARY_NEAREST};
+    ASSERT_OK(rt, clconv_conv3d_separable_host(rt, CLCONV_F32, x, D, R, C, 1, kz, 3, ky, 2, kx,
+                                               4, w, &os));
+    size_t xs, zs, ys, xxs, n3 = 3, n2 = 2, n4 = 4;
+    char *xb = npy_bytes(CLCONV_F32, 3, vshape + 1, x, &xs);
+    char *zb = npy_bytes(CLCONV_F32, 1, &n3, kz, &zs), *yb = npy_bytes(CLCONV_F32, 1, &n2, ky, &ys);
+    char *xxb = npy_bytes(CLCONV_F32, 1, &n4, kx, &xxs);
+    part sparts[] = {{"input", xb, xs}, {"kdepth", zb, zs}, {"kcol", yb, ys}, {"krow", xxb, xxs}};
+    check_answer(s, "/v1/conv3d?boundary=nearest&precision=f32", sparts, 4, CLCONV_F32, 3,
+                 vshape + 1, w, sizeof w);
+
+    /* A separable preset: gaussian:1 along each axis. */
+    preset_kernel pk;
+    ck_assert_int_eq(preset_make("gaussian:1", 3, &pk, NULL), 0);
+    ck_assert_int_eq(pk.n_parts, 3);
+    float g[7];
+    test_store(CLCONV_F32, g, pk.parts[0].data, 7);
+    clconv_conv_options og = {.mode = CLCONV_MODE_SAME, .boundary = CLCONV_BOUNDARY_WRAP};
+    ASSERT_OK(rt, clconv_conv3d_separable_host(rt, CLCONV_F32, x, D, R, C, 1, g, 7, g, 7, g, 7,
+                                               w, &og));
+    part input_only[] = {{"input", xb, xs}};
+    check_answer(s, "/v1/conv3d?kernel=gaussian:1&boundary=wrap", input_only, 1, CLCONV_F32, 3,
+                 vshape + 1, w, sizeof w);
+    preset_free(&pk);
+
+    size_t hs2;
+    char *hb = npy_bytes(CLCONV_F32, 3, kshape, h, &hs2);
+    part p3[] = {{"input", xb, xs}, {"kernel", hb, hs2}};
+    part p4[] = {{"input", vb, vs}, {"kernel", hb, hs2}};
+    part no_depth[] = {{"input", xb, xs}, {"kcol", yb, ys}, {"krow", xxb, xxs}};
+    static const struct {
+        const char *path;
+        int which; /* 0: p3, 1: p4 (a 4-D input), 2: kcol and krow only */
+        const char *error;
+    } cases[] = {
+        {"/v1/conv3d", 1, "part 'input': expected a 3-D array, got shape (2, 5, 6, 7) (batch=1 "
+         "takes a stack)"},
+        {"/v1/conv3d?batch=1", 0, "part 'input': expected a 4-D array, got shape (5, 6, 7)"},
+        {"/v1/conv3d?boundary=reflect&origin=0,1,0", 0,
+         "part 'kernel': origin=0,1,0: the row origin 1 lies outside the kernel's 2 rows; it "
+         "must lie in -1 ... 0"},
+        {"/v1/conv3d?boundary=reflect&origin=1,0", 0,
+         "origin must be D,R,C (planes, rows, columns) or one integer for all three"},
+        {"/v1/conv3d?boundary=wrap&mode=full", 0, "cannot go with mode=full"},
+        {"/v1/conv3d?origin=1", 0, "origin places the kernel under a boundary mode"},
+        {"/v1/conv3d?axis=0", 0, "axis is for conv1d; conv3d convolves all three axes"},
+        {"/v1/conv3d", 2, "missing part 'kdepth'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const part *ps = cases[i].which == 0 ? p3 : cases[i].which == 1 ? p4 : no_depth;
+        check_error(s, cases[i].path, ps, cases[i].which == 2 ? 3 : 2, 400, cases[i].error);
+    }
+    check_error(s, "/v1/conv3d?kernel=sobel-x", input_only, 1, 400,
+                "preset 'sobel-x' is 2-D; 3-D kernels: gaussian:SIGMA, box:N");
+    part depth_2d[] = {{"input", xb, xs}, {"kdepth", zb, zs}, {"kcol", yb, ys},
+                       {"krow", xxb, xxs}};
+    check_error(s, "/v1/conv2d", depth_2d, 4, 400, "part 'kdepth' is for conv3d");
+    assert_healthy(s);
+    serve_stop(s);
+
+    /* The element limit: the volume, and the result of mode full. */
+    serve_options lo = {0};
+    lo.max_elements = 300;
+    s = start_server(&lo);
+    check_error(s, "/v1/conv3d?batch=1", p4, 2, 413,
+                "part 'input': 420 elements, over the server's limit of 300");
+    check_error(s, "/v1/conv3d", p3, 2, 413,
+                "the result would have 490 elements, over the server's limit of 300");
+    assert_healthy(s);
+    serve_stop(s);
+    free(vb);
+    free(kb);
+    free(hb);
+    free(xb);
+    free(zb);
+    free(yb);
+    free(xxb);
+    free(vol);
+    free(ker);
+    free(want);
 }
 END_TEST
 
@@ -1832,6 +1978,7 @@ Suite *clconv_test_suite_serve(void)
     tcase_add_test(results, test_dist_equals_api);
     tcase_add_test(results, test_image_and_preset);
     tcase_add_test(results, test_boundary_and_axis);
+    tcase_add_test(results, test_conv3d_equals_api);
     suite_add_tcase(s, results);
     TCase *service = test_tcase_bare("service");
     tcase_add_checked_fixture(service, curl_setup, curl_teardown);

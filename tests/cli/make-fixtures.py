@@ -320,3 +320,55 @@ for axis, mode in ((0, "full"), (1, "valid"), (2, "same"), (0, "same"), (1, "ful
 save(EXPECTED, "img_axis0_same", conv(img, along(ker, 2, 0), "same"))
 # sig.csv is one column: with --axis it stays (11, 1).
 save(EXPECTED, "nd_col_axis0_reflect", nd1(sig.reshape(11, 1), ker, 0, "reflect"))
+
+# ---- conv3d (scipy.signal and scipy.ndimage on volumes) ----------------------
+#
+# A generator of their own, so that everything above stays as it was. The
+# volume is 6 x 7 x 5 of small integers, so float32 results are exact; ker3
+# (3 x 2 x 3) is even along rows, where ndimage's centring differs from
+# scipy.signal's same mode, and its origins lie in -1 ... 1, -1 ... 0 and
+# -1 ... 1; ker3_big (7 x 8 x 6) is larger than the volume in every
+# dimension.
+vrng = np.random.default_rng(20261202)
+vol = vrng.integers(-4, 5, (6, 7, 5)).astype(np.float32)
+ker3 = vrng.integers(-3, 4, (3, 2, 3)).astype(np.float32)
+ker3_big = vrng.integers(-2, 3, (7, 8, 6)).astype(np.float32)
+vols = vrng.integers(-4, 5, (2, 4, 5, 3)).astype(np.float32)
+kz = vrng.integers(-3, 4, 3).astype(np.float32)
+ky = vrng.integers(-3, 4, 2).astype(np.float32)
+kx = vrng.integers(-3, 4, 4).astype(np.float32)
+vol64 = vrng.standard_normal((5, 4, 6))
+ker3_64 = vrng.standard_normal((2, 3, 2))
+for name, value in [("vol", vol), ("ker3", ker3), ("ker3_big", ker3_big), ("vols", vols),
+                    ("kz", kz), ("ky", ky), ("kx", kx), ("vol64", vol64),
+                    ("ker3_64", ker3_64)]:
+    save(DATA, name, value)
+# The volume as raw little-endian int16, for --shape 6x7x5 --dtype i16.
+vol.astype("<i2").tofile(os.path.join(DATA, "vol_i16.raw"))
+
+
+def outer3(a, b, c):
+    return np.einsum("i,j,k->ijk", a, b, c)
+
+
+for mode in ("full", "same", "valid"):
+    save(EXPECTED, "conv3d_" + mode, conv(vol, ker3, mode))
+    save(EXPECTED, "conv3d_big_" + mode, conv(vol, ker3_big, mode))
+save(EXPECTED, "corr3d_same", conv(vol, ker3, "same", correlate=True))
+save(EXPECTED, "conv3d_f64_valid", conv(vol64, ker3_64, "valid", dtype=np.float64))
+save(EXPECTED, "conv3d_batch_same", np.stack([conv(v, ker3, "same") for v in vols]))
+save(EXPECTED, "conv3d_separable_same", conv(vol, outer3(kz, ky, kx), "same"))
+for mode in BOUNDARIES:
+    save(EXPECTED, "nd3d_" + mode, nd(vol, ker3, mode))
+save(EXPECTED, "nd3d_constant_cval", nd(vol, ker3, "constant", cval=2.5))
+save(EXPECTED, "nd3d_nearest_origin", nd(vol, ker3, "nearest", origin=(1, -1, 0)))
+save(EXPECTED, "nd3d_mirror_corr",
+     ndimage.correlate(vol.astype(np.float64), ker3.astype(np.float64), mode="mirror")
+     .astype(np.float32))
+save(EXPECTED, "nd3d_big_reflect", nd(vol, ker3_big, "reflect"))
+save(EXPECTED, "nd3d_separable_wrap", nd(vol, outer3(kz, ky, kx), "wrap"))
+save(EXPECTED, "nd3d_batch_nearest",
+     np.stack([nd(v, ker3, "nearest") for v in vols]))
+g1 = gaussian(1)
+save(EXPECTED, "preset3d_gaussian1", conv(vol, outer3(g1, g1, g1), "same"))
+save(EXPECTED, "preset3d_box3_reflect", nd(vol, np.full((3, 3, 3), 1 / 27.0), "reflect"))

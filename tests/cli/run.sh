@@ -336,6 +336,84 @@ err "--axis and --batch" 2 "give --axis or --batch, not both (--batch is --axis 
 err "--axis with conv2d" 2 "unknown option '--axis'" conv2d "$IMG" "$DATA/ker2.npy" --axis 0 \
     -o "$OUT"
 
+# ---- conv3d against scipy.signal and scipy.ndimage ---------------------------
+
+V=$DATA/vol.npy
+K3=$DATA/ker3.npy
+KB=$DATA/ker3_big.npy
+for mode in full same valid; do
+    ok "conv3d $mode" conv3d_$mode 0 conv3d "$V" "$K3" --mode $mode
+    ok "conv3d kernel larger than the volume, $mode" conv3d_big_$mode 0 conv3d "$V" "$KB" -m $mode
+done
+for b in constant reflect mirror nearest wrap; do
+    ok "conv3d --boundary $b" nd3d_$b 0 conv3d "$V" "$K3" --boundary $b
+done
+ok "conv3d --correlate" corr3d_same 0 conv3d "$V" "$K3" -m same --correlate
+ok "conv3d float64" conv3d_f64_valid 1e-12 conv3d "$DATA/vol64.npy" "$DATA/ker3_64.npy" -m valid
+ok "conv3d --method direct" conv3d_full 0 conv3d "$V" "$K3" --method direct
+ok "conv3d --method fft" conv3d_full 1e-5 conv3d "$V" "$K3" --method fft
+ok "conv3d --batch" conv3d_batch_same 0 conv3d -b "$DATA/vols.npy" "$K3" -m same
+ok "conv3d --separable" conv3d_separable_same 0 \
+    conv3d "$V" "$DATA/kz.npy" "$DATA/ky.npy" "$DATA/kx.npy" --separable -m same
+ok "conv3d raw input" conv3d_same 0 conv3d "$DATA/vol_i16.raw" "$K3" --shape 6x7x5 --dtype i16 \
+    -m same
+ok "conv3d --cval" nd3d_constant_cval 0 conv3d "$V" "$K3" --boundary constant --cval 2.5
+ok "conv3d --origin D,R,C" nd3d_nearest_origin 0 conv3d "$V" "$K3" --boundary nearest \
+    --origin 1,-1,0
+ok "conv3d --boundary --correlate" nd3d_mirror_corr 0 conv3d "$V" "$K3" --boundary mirror \
+    --correlate
+ok "conv3d --boundary, kernel larger than the volume" nd3d_big_reflect 0 \
+    conv3d "$V" "$KB" --boundary reflect
+ok "conv3d --separable --boundary" nd3d_separable_wrap 0 \
+    conv3d "$V" "$DATA/kz.npy" "$DATA/ky.npy" "$DATA/kx.npy" --separable --boundary wrap
+ok "conv3d --batch --boundary" nd3d_batch_nearest 0 conv3d "$DATA/vols.npy" "$K3" --batch \
+    --boundary nearest
+ok "conv3d preset gaussian:1" preset3d_gaussian1 1e-6 conv3d "$V" gaussian:1 -m same
+ok "conv3d preset box:3 --boundary" preset3d_box3_reflect 1e-6 conv3d "$V" box:3 \
+    --boundary reflect
+ok "conv3d separable factors as presets" preset3d_box3_reflect 1e-6 \
+    conv3d "$V" box:3 box:3 box:3 --separable --boundary reflect
+
+err "conv3d: a 4-D volume without --batch" 1 \
+    "vols.npy: expected a 3-D array, got shape (2, 4, 5, 3) (use --batch for a stack of volumes)" \
+    conv3d "$DATA/vols.npy" "$K3" -o "$OUT"
+err "conv3d: a 3-D volume with --batch" 1 \
+    "vol.npy: expected a 4-D array, got shape (6, 7, 5) (--batch: a stack of volumes)" \
+    conv3d "$V" "$K3" --batch -o "$OUT"
+err "conv3d: a 2-D kernel" 1 "ker2.npy: expected a 3-D array, got shape (3, 4)" \
+    conv3d "$V" "$DATA/ker2.npy" -o "$OUT"
+err "conv3d: origin outside the kernel" 1 \
+    "ker3.npy: --origin 0,1,0: the row origin 1 lies outside the kernel's 2 rows; it must lie in -1 ... 0" \
+    conv3d "$V" "$K3" --boundary reflect --origin 0,1,0 -o "$OUT"
+err "conv3d: depth origin outside a preset" 1 \
+    "box:3: --origin -2,-2,-2: the depth origin -2 lies outside the kernel's 3 planes" \
+    conv3d "$V" box:3 --boundary reflect --origin -2 -o "$OUT"
+err "conv3d: --boundary with --mode full" 2 \
+    "--boundary nearest keeps the input's shape, as scipy.ndimage does, so it cannot go with --mode full" \
+    conv3d "$V" "$K3" --boundary nearest --mode full -o "$OUT"
+err "conv3d: --origin R,C" 2 \
+    "--origin must be D,R,C (planes, rows, columns) or one integer for all three, such as 0,-1,1, not '1,0'" \
+    conv3d "$V" "$K3" --boundary reflect --origin 1,0 -o "$OUT"
+err "conv3d: --origin without --boundary" 2 "--origin places the kernel under a --boundary mode" \
+    conv3d "$V" "$K3" --origin 0,0,1 -o "$OUT"
+err "conv3d: a CSV volume" 1 \
+    "img.csv: text holds 1-D or 2-D arrays, but a 3-D array is wanted here (use .npy)" \
+    conv3d "$DATA/img.csv" "$K3" -o "$OUT"
+err "conv3d: CSV output" 2 "an array result is 3-D; text output ('$WORK/out.csv') holds 1-D or 2-D arrays" \
+    conv3d "$V" "$K3" -o "$WORK/out.csv"
+err "conv3d: an image" 2 "images are for conv2d, not '$DATA/gray8.png'" \
+    conv3d "$DATA/gray8.png" "$K3" -o "$OUT"
+err "conv3d: image output" 2 "image output ('$WORK/out.png') is for conv2d" \
+    conv3d "$V" "$K3" -o "$WORK/out.png"
+err "conv3d: a 2-D preset" 1 "preset 'sobel-x' is 2-D; 3-D kernels: gaussian:SIGMA, box:N" \
+    conv3d "$V" sobel-x -o "$OUT"
+err "conv3d: missing KROW" 2 "missing KROW" \
+    conv3d "$V" "$DATA/kz.npy" "$DATA/ky.npy" --separable -o "$OUT"
+err "conv3d: --axis" 2 "unknown option '--axis'" conv3d "$V" "$K3" --axis 0 -o "$OUT"
+err "conv3d: --normalize" 2 "unknown option '--normalize'" conv3d "$V" "$K3" --normalize -o "$OUT"
+err "conv3d: --separable --method fft" 1 "clconv: conv3d: " \
+    conv3d "$V" "$DATA/kz.npy" "$DATA/ky.npy" "$DATA/kx.npy" --separable --method fft -o "$OUT"
+
 # ---- inputs that must be refused -------------------------------------------
 
 npy_f4 "$WORK/inf2d.npy" "(1, 2)" "$F4_ONE$F4_INF"
@@ -1340,6 +1418,13 @@ if [ -n "$URL" ]; then
         --boundary mirror --origin 1,-2
     same "server: conv2d PNG --boundary reflect" png conv2d "$DATA/gray8.png" gaussian:1 \
         --boundary reflect
+    same "server: conv3d" npy conv3d "$V" "$K3" -m same
+    same "server: conv3d --batch" npy conv3d -b "$DATA/vols.npy" "$K3"
+    same "server: conv3d --separable --boundary" npy conv3d "$V" "$DATA/kz.npy" "$DATA/ky.npy" \
+        "$DATA/kx.npy" --separable --boundary wrap
+    same "server: conv3d --boundary --cval --origin" npy conv3d "$V" "$K3" --boundary constant \
+        --cval 2.5 --origin 1,-1,0
+    same "server: conv3d separable preset" npy conv3d "$V" gaussian:1 --boundary nearest
     same "server: dist, table" npy dist "$X" "$Y"
     same "server: dist, csv" npy dist 3d6 --format csv
     same "server: dist, --trim" npy dist 3d6 --trim 0.01 --format csv
