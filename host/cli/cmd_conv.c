@@ -436,15 +436,21 @@ static int parse_conv_args(conv_command *cmd, int argc, char **argv, int *done)
             }
             dtype = v;
             break;
-        case OPT_FORMAT:
-            if (format_parse(v, &cmd->out_format) != 0 ||
-                (cmd->job.dims != 2 && format_is_image(cmd->out_format))) {
-                return cli_usage_error(cmd->command, "--format must be npy, csv, txt, raw%s, "
-                                       "not '%s'", cmd->job.dims == 2 ? ", png, pgm or ppm" : "",
-                                       v);
+        case OPT_FORMAT: {
+            /* Images are conv2d's; text holds no volume. */
+            static const char *const formats[3] = {"npy, csv, txt or raw",
+                                                   "npy, csv, txt, raw, png, pgm or ppm",
+                                                   "npy or raw"};
+            int ok = format_parse(v, &cmd->out_format) == 0;
+            int text = cmd->out_format == FORMAT_CSV || cmd->out_format == FORMAT_TXT;
+            if (!ok || (cmd->job.dims != 2 && format_is_image(cmd->out_format)) ||
+                (cmd->job.dims == 3 && text)) {
+                return cli_usage_error(cmd->command, "--format must be %s, not '%s'",
+                                       formats[cmd->job.dims - 1], v);
             }
             format_given = 1;
             break;
+        }
         case OPT_NORMALIZE:
             if (cmd->job.dims != 2) return cli_usage_error(cmd->command, "unknown option "
                                                        "'--normalize'");

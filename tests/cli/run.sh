@@ -401,6 +401,8 @@ err "conv3d: a CSV volume" 1 \
     conv3d "$DATA/img.csv" "$K3" -o "$OUT"
 err "conv3d: CSV output" 2 "an array result is 3-D; text output ('$WORK/out.csv') holds 1-D or 2-D arrays" \
     conv3d "$V" "$K3" -o "$WORK/out.csv"
+err "conv3d: --format csv" 2 "--format must be npy or raw, not 'csv'" \
+    conv3d "$V" "$K3" --format csv -o "$OUT"
 err "conv3d: an image" 2 "images are for conv2d, not '$DATA/gray8.png'" \
     conv3d "$DATA/gray8.png" "$K3" -o "$OUT"
 err "conv3d: image output" 2 "image output ('$WORK/out.png') is for conv2d" \
