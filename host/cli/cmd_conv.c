@@ -226,13 +226,17 @@ static const char conv3d_help[] =
     "and diff):\n"
     PRESET_HELP_3D
     "\n"
-    "Inputs are .npy files (any of the dtypes below), raw data with --shape and\n"
-    "--dtype, or '-' for stdin; text (.csv, .txt) holds only rows and columns, so\n"
-    "it may give KDEPTH, KCOL and KROW but not a volume or a 3-D kernel (exit\n"
-    "status 1). OUT is .npy, or raw with --format raw or a .raw/.bin name.\n"
+    "Text (.csv, .txt) holds only rows and columns: it may give KDEPTH, KCOL and\n"
+    "KROW, but not VOLUME or a 3-D KERNEL. OUT is .npy, or raw data with --format\n"
+    "raw or a .raw or .bin name.\n"
+    "\n"
     CONV_FILES_HELP
     "\n"
-    CONV_MISTAKES_HELP
+    "Mistakes in the options alone (an unknown --boundary, --boundary with --mode\n"
+    "full or valid, --cval or --origin without --boundary, text or image output)\n"
+    "exit with status 2; an --origin outside the kernel, a VOLUME of the wrong rank\n"
+    "(4-D without --batch) or in text are found once the files are read and exit\n"
+    "with status 1, as every other failure.\n"
     "\n"
     "Examples:\n"
     "  clconv conv3d volume.npy kernel.npy -o out.npy --mode same\n"

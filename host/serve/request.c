@@ -245,9 +245,12 @@ int request_check_parts(serve_work *w)
     }
     if (!missing && !p[PART_KERNEL] && !any_factor) missing = "kernel";
     if (!missing && any_factor && !p[PART_KERNEL]) {
-        missing = three && !p[PART_KDEPTH] ? "kdepth" : !p[PART_KCOL] ? "kcol"
-                  : !p[PART_KROW]          ? "krow"
-                                           : NULL;
+        if (three && !p[PART_KDEPTH])
+            missing = "kdepth";
+        else if (!p[PART_KCOL])
+            missing = "kcol";
+        else if (!p[PART_KROW])
+            missing = "krow";
     }
     if (missing) {
         snprintf(w->error, sizeof w->error, "missing part '%s'", missing);
