@@ -64,6 +64,9 @@ def main():
     def add(target, name, data):
         corpus.setdefault(target, {})[name] = data if isinstance(data, bytes) else data.encode()
 
+    def raw(text):
+        return text if isinstance(text, bytes) else text.encode()
+
     files = {p.name: p.read_bytes() for p in sorted(DATA.iterdir())}
     # .npy: every valid file, and the malformed ones of tests/cli/run.sh.
     for name, data in files.items():
@@ -132,12 +135,15 @@ def main():
         "huge.png": png(100000, 100000, 6, 16, [b""]),
     }.items():
         add("image", name, data)
-    # Presets: the first byte picks 1-D (odd) or 2-D.
+    # Presets: the first byte picks 1-D (odd), 3-D (even, 0x80 and above) or
+    # 2-D.
     for spec in ["gaussian:2", "box:3", "sobel-x", "sobel-y", "laplacian", "sharpen",
                  "motion:9", "gaussian:-1", "blur", "box:0", "gaussian:1000", "box:10001"]:
         add("preset", "2d-" + spec.replace(":", "_"), "2" + spec)
     for spec in ["gaussian:1.5", "box:5", "diff", "sobel-x", "box:", "gaussian:nan"]:
         add("preset", "1d-" + spec.replace(":", "_"), "1" + spec)
+    for spec in ["gaussian:1", "box:3", "sobel-x", "diff", "box:0"]:
+        add("preset", "3d-" + spec.replace(":", "_"), b"\x80" + spec.encode())
     # Dist specs: one a line; the first byte picks the grid (odd: step 0.5).
     for i, specs in enumerate([
             ["0.1,0.2,0.3,0.1,0.2,0.1", "2d6"], ["1:1,2,3"], ["d6"], [""], ["0.5,0.6"],
@@ -164,8 +170,8 @@ def main():
                            "kernel=gaussian:-1", "mode=sideways", "colour=blue", "batch",
                            "normalize=true\nprecision=float64", "correlate=2"]):
         add("query", "query%02d" % i, q)
-    # Multipart: endpoint byte ('0' conv2d, '1' conv1d), query line, boundary
-    # line, body; the parts of the service's tests.
+    # Multipart: endpoint byte ('0' conv2d, '1' conv1d, 0x80 conv3d), query
+    # line, boundary line, body; the parts of the service's tests.
     sig, ker, img = files["sig.npy"], files["ker.npy"], files["img.npy"]
     mp = [
         ("1", "mode=same", "BOUNDARY", multipart([(b"input", sig), (b"kernel", ker)])),
@@ -188,9 +194,20 @@ def main():
         ("1", "", "BOUNDARY", multipart([(b"input", sig), (b"input", sig)])),
         ("1", "mode=sideways", "BOUNDARY", multipart([(b"input", sig), (b"kernel", ker)])),
         ("1", "", "", b"--\r\n\r\n"),
+        (b"\x80", "mode=same&correlate=1", "BOUNDARY",
+         multipart([(b"input", files["vol.npy"]), (b"kernel", files["ker3.npy"])])),
+        (b"\x80", "batch=1&boundary=reflect&origin=1,-1,0", "BOUNDARY",
+         multipart([(b"input", files["vols.npy"]), (b"kernel", files["ker3.npy"])])),
+        (b"\x80", "boundary=wrap", "BOUNDARY",
+         multipart([(b"input", files["vol.npy"]), (b"kdepth", files["kz.npy"]),
+                    (b"kcol", files["ky.npy"]), (b"krow", files["kx.npy"])])),
+        (b"\x80", "kernel=gaussian:1&boundary=nearest", "BOUNDARY",
+         multipart([(b"input", files["vol.npy"])])),
+        (b"\x80", "", "BOUNDARY", multipart([(b"input", files["vols.npy"]),
+                                              (b"kcol", files["ky.npy"])])),
     ]
     for i, (ep, query, boundary, body) in enumerate(mp):
-        add("multipart", "body%02d" % i, ep.encode() + query.encode() + b"\n" +
+        add("multipart", "body%02d" % i, raw(ep) + query.encode() + b"\n" +
             boundary.encode() + b"\n" + body)
 
     for target, entries in corpus.items():
