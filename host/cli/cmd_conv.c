@@ -1,11 +1,11 @@
 /*
  * `clconv conv1d`, `clconv conv2d` and `clconv conv3d`: convolve arrays read
- * from .npy, text, raw or image files (or kernel presets) on an OpenCL device and write
- * the result in the format the output's name asks for. This file is the
- * command's face: it parses and rejects impossible option combinations,
- * turns the arguments into a conv job (conv_job.c, which the server runs
- * too: inputs, precision, output size, the library call), and writes the
- * result atomically in the output's format.
+ * from .npy, text, raw or image files (or kernel presets) on an OpenCL
+ * device and write the result in the format the output's name asks for. This
+ * file is the command's face: it parses and rejects impossible option
+ * combinations, turns the arguments into a conv job (conv_job.c, which the
+ * server runs too: inputs, precision, output size, the library call), and
+ * writes the result atomically in the output's format.
  */
 #include "args.h"
 #include "array.h"

@@ -1,12 +1,13 @@
 /*
  * A convolution job as `clconv conv1d`/`conv2d`/`conv3d` and the server
- * (`clconv serve`, POST /v1/conv1d, /v1/conv2d and /v1/conv3d) both run it: read the inputs
- * (files, bytes in memory or kernel presets), check every header before any
- * bulk data, choose the precision, size the output, call the library and
- * pass an image's alpha plane through. Each face only turns its own inputs
- * (argv and files, or multipart parts and query parameters) into a conv_job
- * and writes the result in its own form, so the two cannot drift apart.
- * Failures return a status code and fill the caller's io_error (see io.h).
+ * (`clconv serve`, POST /v1/conv1d, /v1/conv2d and /v1/conv3d) both run it:
+ * read the inputs (files, bytes in memory or kernel presets), check every
+ * header before any bulk data, choose the precision, size the output, call
+ * the library and pass an image's alpha plane through. Each face only turns
+ * its own inputs (argv and files, or multipart parts and query parameters)
+ * into a conv_job and writes the result in its own form, so the two cannot
+ * drift apart. Failures return a status code and fill the caller's io_error
+ * (see io.h).
  */
 #ifndef CLCONV_IO_CONV_JOB_H
 #define CLCONV_IO_CONV_JOB_H
@@ -73,10 +74,11 @@ typedef struct conv_job {
 
 /* Parsers of the options both faces take as text, each storing its value:
  * option is the face's spelling for messages ("--origin" or "origin").
- * boundary: a clconv_boundary_parse name; cval: a finite number; origin:
- * one integer, or for dims 2 "R,C" and for dims 3 "D,R,C", or one integer
- * for every axis (as scipy.ndimage takes a scalar); axis: an integer (checked against the
- * signal's rank when it is read). Return 0 or CLCONV_EINVAL (err filled). */
+ * boundary: a clconv_boundary_parse name; cval: a finite number; origin: one
+ * integer, or for dims 2 "R,C" and for dims 3 "D,R,C", or one integer for
+ * every axis (as scipy.ndimage takes a scalar); axis: an integer (checked
+ * against the signal's rank when it is read). Return 0 or CLCONV_EINVAL (err
+ * filled). */
 int conv_parse_boundary(const char *text, const char *option, clconv_boundary *boundary,
                         io_error *err);
 int conv_parse_cval(const char *text, const char *option, double *cval, io_error *err);

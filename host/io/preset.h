@@ -3,9 +3,9 @@
  * box:N, sobel-x, sobel-y, laplacian, sharpen and motion:LEN; 1-D
  * gaussian:SIGMA, box:N and diff; 3-D gaussian:SIGMA and box:N. The gaussian
  * and the box are separable, so in 2-D and 3-D they are returned as one 1-D
- * factor per axis and run as that many cheap 1-D passes.
- * Presets are built in float64 and written for convolution (flipped kernels
- * under --correlate, which changes only sobel-x, sobel-y, diff and motion).
+ * factor per axis and run as that many cheap 1-D passes. Presets are built
+ * in float64 and written for convolution (flipped kernels under --correlate,
+ * which changes only sobel-x, sobel-y, diff and motion).
  */
 #ifndef CLCONV_IO_PRESET_H
 #define CLCONV_IO_PRESET_H

@@ -1,12 +1,11 @@
 /*
- * The jobs behind POST /v1/conv1d, /v1/conv2d, /v1/conv3d and /v1/dist, run
- * on a
- * device's worker: turn the request's parts and parameters into a conv job
- * or its specs into a dist job (the jobs the command runs too), run it on
- * the device's warm runtime and encode the answer (.npy, the input's image
- * format, or the dist JSON). The jobs and formats of host/io return status
- * codes and fill an error record; the record's message becomes the answer's
- * error line and the code its HTTP status, through one table
+ * The jobs behind POST /v1/conv1d, /v1/conv2d, /v1/conv3d and /v1/dist,
+ * run on a device's worker: turn the request's parts and parameters into a
+ * conv job or its specs into a dist job (the jobs the command runs too), run
+ * it on the device's warm runtime and encode the answer (.npy, the input's
+ * image format, or the dist JSON). The jobs and formats of host/io return
+ * status codes and fill an error record; the record's message becomes the
+ * answer's error line and the code its HTTP status, through one table
  * (serve_http_status).
  */
 #include "serve_internal.h"

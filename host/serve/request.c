@@ -1,10 +1,9 @@
 /*
  * What each endpoint of `clconv serve` accepts, checked as it arrives: the
  * query parameters and multipart parts of /v1/conv1d, /v1/conv2d and
- * /v1/conv3d, and
- * the JSON body of /v1/dist, turned into a serve_work for the job (see
- * serve_internal.h). The first mistake sets the work's status and error
- * line; the server answers it.
+ * /v1/conv3d, and the JSON body of /v1/dist, turned into a serve_work for
+ * the job (see serve_internal.h). The first mistake sets the work's status
+ * and error line; the server answers it.
  */
 #include "serve_internal.h"
 

@@ -77,6 +77,8 @@ void pool_stop(serve_pool *p);
 
 /* ---- metrics (metrics.c) --------------------------------------------------- */
 
+/* The convolution endpoints come first, in order of their dimensions
+ * (1 + ep - EP_CONV1D), and the POST endpoints before the GET ones. */
 typedef enum serve_endpoint {
     EP_CONV1D, EP_CONV2D, EP_CONV3D, EP_DIST, EP_DEVICES, EP_HEALTHZ, EP_METRICS, EP_OTHER,
     EP_COUNT

@@ -1,9 +1,9 @@
 /*
  * Multipart bodies of POST /v1/conv1d, /v1/conv2d and /v1/conv3d as the
- * service parses
- * them: libmicrohttpd's post processor feeding request.c's callbacks, then
- * the parts decoded as a worker decodes them (conv_job_read and the output's
- * size, under the service's element limit), without a device.
+ * service parses them: libmicrohttpd's post processor feeding request.c's
+ * callbacks, then the parts decoded as a worker decodes them (conv_job_read
+ * and the output's size, under the service's element limit), without a
+ * device.
  *
  * The post processor takes its boundary from a connection's headers, so
  * there is no driving it from a buffer: a libmicrohttpd daemon on a loopback
