@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by scripts/load-test.sh and scripts/cluster.sh: starting a
+# Sourced by scripts/load-test.sh, lock-latency.sh, soak.sh and cluster.sh: starting a
 # `clconv serve` on a free loopback port and reading what it is doing.
 
 # serve_start CLCONV LOG [OPTIONS...]: starts CLCONV serve on 127.0.0.1:0

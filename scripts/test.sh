@@ -26,15 +26,19 @@ fi
 
 build="${CLCONV_BUILD_DIR:-$here/build}"
 
-# ---- extra stages: fuzzing and the API against its description -------------
+# ---- extra stages -------------------------------------------------------------
 # Without arguments (as .ci/run calls it), or with CLCONV_CI_EXTRA=1, the plain
-# suites are followed by every fuzz target for CLCONV_FUZZ_SECONDS each
-# (scripts/fuzz.sh, clang) and Schemathesis against docs/openapi.yaml
-# (scripts/schemathesis.sh, from PyPI into a venv under the build directory):
-# about 8 minutes more on the 2-core machine. CLCONV_CI_EXTRA=0 skips them.
+# suites are followed by: every fuzz target for CLCONV_FUZZ_SECONDS each
+# (scripts/fuzz.sh, clang); Schemathesis against docs/openapi.yaml
+# (scripts/schemathesis.sh, from PyPI into a venv under the build directory);
+# every kernel under Oclgrind (scripts/oclgrind.sh); a soak of the service for
+# CLCONV_SOAK_SECONDS (scripts/soak.sh); and the CTest suites labelled
+# sanitize-ci under AddressSanitizer and UBSan (the --sanitize tree above, with
+# -L sanitize-ci; tests/CMakeLists.txt says which and why). README.md lists
+# their measured durations. CLCONV_CI_EXTRA=0 skips them.
 extra="${CLCONV_CI_EXTRA:-$(( $# == 0 ))}"
 if [ "$extra" = 1 ]; then
-    export CLCONV_EXTRA_PACKAGES="${CLCONV_EXTRA_PACKAGES:-} clang libclang-rt-14-dev python3-venv"
+    export CLCONV_EXTRA_PACKAGES="${CLCONV_EXTRA_PACKAGES:-} clang libclang-rt-14-dev python3-venv oclgrind"
 fi
 # ---------------------------------------------------------------------------
 
@@ -61,5 +65,8 @@ CLCONV_BIN="$build/clconv" "$venv/bin/python" -m pytest -p no:cacheprovider "$he
 if [ "$extra" = 1 ]; then
     "$here/scripts/fuzz.sh" "${CLCONV_FUZZ_SECONDS:-30}" || status=1
     "$here/scripts/schemathesis.sh" "${CLCONV_SCHEMATHESIS_EXAMPLES:-200}" || status=1
+    "$here/scripts/oclgrind.sh" || status=1
+    "$here/scripts/soak.sh" "${CLCONV_SOAK_SECONDS:-60}" || status=1
+    "$here/scripts/test.sh" --sanitize -L sanitize-ci || status=1
 fi
 exit "$status"
