@@ -406,9 +406,9 @@ CLCONV_API int clconv_conv3d(clconv_runtime *rt, const clconv_buffer *volume, si
 /* Host form of clconv_conv3d: volume, kernel and out are caller-owned host
  * arrays of dtype; out must hold batch times the output's elements.
  * Blocking. A volume or output larger than the runtime's allocation limit
- * streams through in slabs of whole output planes (boundary modes NONE,
- * CONSTANT and NEAREST; REFLECT, MIRROR and WRAP need whole volumes there
- * and fail with CLCONV_ENOTSUP when one does not fit). */
+ * streams through in slabs of whole output planes, under every boundary
+ * mode (REFLECT, MIRROR and WRAP gather each slab's halo on the host, in a
+ * copy of at most 64 MiB unless one output plane's window needs more). */
 CLCONV_API int clconv_conv3d_host(clconv_runtime *rt, clconv_dtype dtype, const void *volume,
                                   size_t depth, size_t rows, size_t cols, size_t batch,
                                   const void *kernel, size_t kdepth, size_t krows, size_t kcols,
