@@ -7,9 +7,11 @@
  * of their range to the other; direct and FFT forced; batches; separable
  * kernels; host forms streamed in slabs through a small allocation limit
  * under every boundary mode;
- * the automatic method's choice; and the arguments refused.
+ * the automatic method under default and measured 3-D models (results,
+ * whichever method it picks); and the arguments refused.
  */
 #include "harness.h"
+#include "plan.h"
 #include "reference.h"
 #include "suites.h"
 
@@ -502,28 +504,45 @@ START_TEST(test_conv3d_stream)
 }
 END_TEST
 
-/* The automatic method: a small kernel runs direct, a large one FFT once
- * its plans are cached (a first call pays their creation, which the cost
- * model charges). */
+/* The automatic method under the default model and under tuned models
+ * whose measured 3-D figures (plan.h) make direct or FFT look far cheaper:
+ * whichever it runs, the result is the reference's. Which method the model
+ * picks is its business; only the results are checked. */
 START_TEST(test_conv3d_auto)
 {
-    clconv_runtime *rt = test_runtime();
-    const size_t n = 48, k = 21, count = n * n * n;
-    float *x = calloc(count, sizeof(float)), *h = calloc(k * k * k, sizeof(float));
-    float *y = calloc(count, sizeof(float));
-    clconv_conv_options o = {.mode = CLCONV_MODE_SAME};
-
-    ck_assert(x && h && y);
-    ASSERT_OK(rt, clconv_conv3d_host(rt, CLCONV_F32, x, n, n, n, 1, h, 3, 3, 3, y, &o));
-    ck_assert_int_eq(o.chosen, CLCONV_METHOD_DIRECT);
-    o.method = CLCONV_METHOD_FFT;
-    ASSERT_OK(rt, clconv_conv3d_host(rt, CLCONV_F32, x, n, n, n, 1, h, k, k, k, y, &o));
-    o.method = CLCONV_METHOD_AUTO;
-    ASSERT_OK(rt, clconv_conv3d_host(rt, CLCONV_F32, x, n, n, n, 1, h, k, k, k, y, &o));
-    ck_assert_int_eq(o.chosen, CLCONV_METHOD_FFT);
-    free(x);
-    free(h);
-    free(y);
+    static const case3 cases[] = {
+        {.dtype = CLCONV_F32, .mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_AUTO,
+         .batch = 1, .n = {20, 22, 24}, .k = {3, 3, 3}, .seed = 51},
+        {.dtype = CLCONV_F32, .mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_AUTO,
+         .correlate = 1, .batch = 1, .n = {20, 22, 24}, .k = {9, 8, 9}, .seed = 52},
+        {.dtype = CLCONV_F64, .mode = CLCONV_MODE_FULL, .method = CLCONV_METHOD_AUTO,
+         .batch = 2, .n = {12, 10, 14}, .k = {7, 5, 6}, .seed = 53},
+        {.dtype = CLCONV_F32, .mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_AUTO,
+         .batch = 1, .n = {16, 18, 20}, .k = {5, 5, 4}, .seed = 54,
+         .boundary = CLCONV_BOUNDARY_REFLECT, .origin = {1, -2, 0}},
+    };
+    for (int variant = 0; variant < 3; variant++) {
+        clconv_runtime_options opts = {0};
+        clconv_runtime *rt = NULL;
+        opts.disk_cache = -1; /* the models set here reach no other runtime */
+        ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &opts));
+        if (variant > 0) {
+            /* 1: direct slow and FFT cheap; 2: the other way round. */
+            clconv__model m;
+            int saved = 1;
+            ASSERT_OK(rt, clconv__model_get(rt, &m));
+            for (int d = 0; d < 2; d++) {
+                for (int i = 0; i < CLCONV__TUNE3_SIZES; i++) {
+                    m.direct3_gflops[d][i] = variant == 1 ? 1e-3 : 1e6;
+                    m.fft3_factor[d][i] = variant == 1 ? 1e-3 : 1e3;
+                }
+            }
+            ASSERT_OK(rt, clconv__model_set(rt, &m, &saved));
+            ck_assert_int_eq(saved, 0);
+        }
+        check_cases(rt, cases, LEN(cases));
+        clconv_runtime_destroy(rt);
+    }
 }
 END_TEST
 

@@ -647,8 +647,8 @@ START_TEST(test_fft_model_store)
 {
     /* A model set on one runtime is stored in the cache directory and
      * loaded by the next runtime on the device, the direct kernels' tuned
-     * shapes with it (the plain strip loop, UNROLL 0, among them); a damaged
-     * file is ignored. */
+     * shapes and the 3-D figures with it (the plain strip loop, UNROLL 0,
+     * among them); a damaged file is ignored. */
     char *dir = test_tempdir();
     clconv_runtime_options opts = {0};
     clconv_runtime *rt = NULL;
@@ -661,6 +661,12 @@ START_TEST(test_fft_model_store)
     ck_assert_int_eq(m.tuned, 0);
     m.direct_gflops[0] = 123.5;
     m.fft_ns[1][20] = 9.25;
+    for (int d = 0; d < 2; d++) {
+        for (int i = 0; i < CLCONV__TUNE3_SIZES; i++) {
+            m.direct3_gflops[d][i] = 10.5 + 3 * d + i;
+            m.fft3_factor[d][i] = 1.25 + 0.5 * d + 0.125 * i;
+        }
+    }
     const clconv__direct_params plain = {.variant = CLCONV__DIRECT_STRIP, .vec = 16, .nacc = 8,
                                          .unroll = 0, .wgx = 8, .wgy = 1};
     const clconv__direct_params window = {.variant = CLCONV__DIRECT_STRIP, .vec = 8, .nacc = 6,
@@ -680,6 +686,12 @@ START_TEST(test_fft_model_store)
     ck_assert_int_eq(back.tuned, 1);
     ck_assert_double_eq(back.direct_gflops[0], 123.5);
     ck_assert_double_eq(back.fft_ns[1][20], 9.25);
+    for (int d = 0; d < 2; d++) {
+        for (int i = 0; i < CLCONV__TUNE3_SIZES; i++) {
+            ck_assert_double_eq(back.direct3_gflops[d][i], 10.5 + 3 * d + i);
+            ck_assert_double_eq(back.fft3_factor[d][i], 1.25 + 0.5 * d + 0.125 * i);
+        }
+    }
     ck_assert_int_eq(back.direct_tuned[0][0], 0);
     ck_assert(back.direct_tuned[0][1] && back.direct_tuned[1][0] && back.direct_tuned[1][1]);
     const clconv__direct_params *got[3] = {&back.direct[0][1], &back.direct[1][0],
