@@ -724,6 +724,68 @@ START_TEST(test_fft_model_store)
 }
 END_TEST
 
+/* Rewrites a stored model (test_for_each_file callback) as format 3 wrote
+ * it: header and key of format 3, no 3-D lines, under the file name format
+ * 3's key hashes to (FNV-1a, as plan.c names model files). */
+static void downgrade_to_format3(const char *file, void *arg)
+{
+    char line[2048], key[2048], path[4096];
+    FILE *in = fopen(file, "r"), *out;
+    uint64_t h = 0xcbf29ce484222325ull;
+    (void)arg;
+    ck_assert(in != NULL);
+    ck_assert(fgets(line, sizeof line, in) && strcmp(line, "clconv-model 4\n") == 0);
+    ck_assert(fgets(line, sizeof line, in) && strncmp(line, "key clconv-model 4|", 19) == 0);
+    line[strcspn(line, "\n")] = '\0';
+    snprintf(key, sizeof key, "clconv-model 3%s", line + 18);
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 0x100000001b3ull;
+    snprintf(path, sizeof path, "%.*s/model-%016llx.txt", (int)(strrchr(file, '/') - file), file,
+             (unsigned long long)h);
+    out = fopen(path, "w");
+    ck_assert(out != NULL);
+    fprintf(out, "clconv-model 3\nkey %s\n", key);
+    while (fgets(line, sizeof line, in))
+        if (strncmp(line, "direct3_gflops ", 15) != 0 && strncmp(line, "fft3_factor ", 12) != 0)
+            fputs(line, out);
+    ck_assert_int_eq(fclose(out), 0);
+    fclose(in);
+    ck_assert_int_eq(remove(file), 0);
+}
+
+START_TEST(test_fft_model_format3)
+{
+    /* A model stored before the 3-D figures existed is still read: its 1-D
+     * and 2-D figures count, and 3-D falls back to them (figures 0). */
+    char *dir = test_tempdir();
+    clconv_runtime_options opts = {0};
+    clconv_runtime *rt = NULL;
+    clconv__model m, back;
+    int saved = 0;
+    opts.cache_dir = dir;
+    opts.disk_cache = 1;
+    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &opts));
+    ASSERT_OK(rt, clconv__model_get(rt, &m));
+    m.direct_gflops[0] = 77.25;
+    m.direct3_gflops[0][1] = 5.5;
+    m.fft3_factor[1][2] = 0.75;
+    ASSERT_OK(rt, clconv__model_set(rt, &m, &saved));
+    ck_assert_int_eq(saved, 1);
+    clconv_runtime_destroy(rt);
+    test_for_each_file(dir, downgrade_to_format3, NULL);
+    ck_assert_uint_eq(test_count_files(dir), 1);
+
+    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &opts));
+    ASSERT_OK(rt, clconv__model_get(rt, &back));
+    ck_assert_int_eq(back.tuned, 1);
+    ck_assert_double_eq(back.direct_gflops[0], 77.25);
+    ck_assert_double_eq(back.direct3_gflops[0][1], 0);
+    ck_assert_double_eq(back.fft3_factor[1][2], 0);
+    clconv_runtime_destroy(rt);
+    test_rmtree_free(dir);
+}
+END_TEST
+
 Suite *clconv_test_suite_fft(void)
 {
     Suite *s = suite_create("fft");
@@ -749,6 +811,7 @@ Suite *clconv_test_suite_fft(void)
     tcase_add_test(model, test_fft_auto_choice);
     tcase_add_test(model, test_fft_layouts);
     tcase_add_test(model, test_fft_model_store);
+    tcase_add_test(model, test_fft_model_format3);
     tcase_add_test(model, test_fft_auto_memo);
     suite_add_tcase(s, model);
     return s;
