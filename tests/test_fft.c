@@ -643,6 +643,17 @@ static void truncate_half(const char *file, void *arg)
     ck_assert_int_eq(truncate(file, st.st_size / 2), 0);
 }
 
+/* A new runtime whose disk cache, models included, is dir. */
+static clconv_runtime *cached_runtime(const char *dir)
+{
+    clconv_runtime_options opts = {0};
+    clconv_runtime *rt = NULL;
+    opts.cache_dir = dir;
+    opts.disk_cache = 1;
+    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &opts));
+    return rt;
+}
+
 START_TEST(test_fft_model_store)
 {
     /* A model set on one runtime is stored in the cache directory and
@@ -650,13 +661,9 @@ START_TEST(test_fft_model_store)
      * shapes and the 3-D figures with it (the plain strip loop, UNROLL 0,
      * among them); a damaged file is ignored. */
     char *dir = test_tempdir();
-    clconv_runtime_options opts = {0};
-    clconv_runtime *rt = NULL;
+    clconv_runtime *rt = cached_runtime(dir);
     clconv__model m, back;
     int saved = 0;
-    opts.cache_dir = dir;
-    opts.disk_cache = 1;
-    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &opts));
     ASSERT_OK(rt, clconv__model_get(rt, &m));
     ck_assert_int_eq(m.tuned, 0);
     m.direct_gflops[0] = 123.5;
@@ -681,7 +688,7 @@ START_TEST(test_fft_model_store)
     ck_assert_int_eq(saved, 1);
     clconv_runtime_destroy(rt);
 
-    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &opts));
+    rt = cached_runtime(dir);
     ASSERT_OK(rt, clconv__model_get(rt, &back));
     ck_assert_int_eq(back.tuned, 1);
     ck_assert_double_eq(back.direct_gflops[0], 123.5);
@@ -716,7 +723,7 @@ START_TEST(test_fft_model_store)
      * long for this suite; its storage is what is checked here. */
     ASSERT_FAILS(NULL, clconv_tune(NULL, NULL), CLCONV_EINVAL);
     test_for_each_file(dir, truncate_half, NULL);
-    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &opts));
+    rt = cached_runtime(dir);
     ASSERT_OK(rt, clconv__model_get(rt, &back));
     ck_assert_int_eq(back.tuned, 0);
     clconv_runtime_destroy(rt);
@@ -758,13 +765,9 @@ START_TEST(test_fft_model_format3)
     /* A model stored before the 3-D figures existed is still read: its 1-D
      * and 2-D figures count, and 3-D falls back to them (figures 0). */
     char *dir = test_tempdir();
-    clconv_runtime_options opts = {0};
-    clconv_runtime *rt = NULL;
+    clconv_runtime *rt = cached_runtime(dir);
     clconv__model m, back;
     int saved = 0;
-    opts.cache_dir = dir;
-    opts.disk_cache = 1;
-    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &opts));
     ASSERT_OK(rt, clconv__model_get(rt, &m));
     m.direct_gflops[0] = 77.25;
     m.direct3_gflops[0][1] = 5.5;
@@ -775,7 +778,7 @@ START_TEST(test_fft_model_format3)
     test_for_each_file(dir, downgrade_to_format3, NULL);
     ck_assert_uint_eq(test_count_files(dir), 1);
 
-    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &opts));
+    rt = cached_runtime(dir);
     ASSERT_OK(rt, clconv__model_get(rt, &back));
     ck_assert_int_eq(back.tuned, 1);
     ck_assert_double_eq(back.direct_gflops[0], 77.25);
