@@ -33,8 +33,11 @@
  * touch less fresh memory on a first call. */
 #define SOFT_LAUNCH_BYTES ((size_t)32 << 20)
 
-/* Format tag of a stored model; bump when its fields change. */
-#define MODEL_FORMAT "clconv-model 3"
+/* Format tag of a stored model; bump when its fields change. Format 3 is
+ * format 4 without the 3-D figures, and is still read (as untuned in 3-D),
+ * so a device tuned before keeps its 1-D and 2-D figures. */
+#define MODEL_FORMAT "clconv-model 4"
+#define MODEL_FORMAT_3 "clconv-model 3"
 
 /* ---- defaults ------------------------------------------------------------ */
 
@@ -67,11 +70,11 @@ static void model_defaults(clconv__model *m)
 
 /* ---- storage ------------------------------------------------------------- */
 
-/* Identity of the device a model was measured on. */
-static void model_key(const clconv_runtime *rt, char *buf, size_t len)
+/* Identity of the device a model was measured on, in a stored format. */
+static void model_key(const clconv_runtime *rt, const char *format, char *buf, size_t len)
 {
     const clconv_device_info *d = &rt->info;
-    snprintf(buf, len, "%s|platform %s|device %s|vendor %s|version %s|driver %s", MODEL_FORMAT,
+    snprintf(buf, len, "%s|platform %s|device %s|vendor %s|version %s|driver %s", format,
              d->platform, d->name, d->vendor, d->opencl_version, d->driver_version);
 }
 
@@ -139,12 +142,15 @@ static int direct_from_values(const double *v, clconv__model *m)
     return 0;
 }
 
-/* Parses a stored model; 0 when it is complete and for this device. */
-static int model_parse(FILE *f, const char *key, clconv__model *m)
+/* Parses a stored model of the given format; 0 when it is complete and for
+ * this device. */
+static int model_parse(FILE *f, const char *format, const char *key, clconv__model *m)
 {
     char line[4096];
     size_t klen = strlen(key);
-    if (!fgets(line, sizeof line, f) || strcmp(line, MODEL_FORMAT "\n") != 0) return -1;
+    if (!fgets(line, sizeof line, f) || strncmp(line, format, strlen(format)) != 0 ||
+        strcmp(line + strlen(format), "\n") != 0)
+        return -1;
     if (!fgets(line, sizeof line, f) || strncmp(line, "key ", 4) != 0 ||
         strncmp(line + 4, key, klen) != 0 || line[4 + klen] != '\n')
         return -1;
@@ -160,6 +166,10 @@ static int model_parse(FILE *f, const char *key, clconv__model *m)
     double direct[DIRECT_VALUES];
     if (read_values(f, "direct_params", direct, DIRECT_VALUES) || direct_from_values(direct, m))
         return -1;
+    if (strcmp(format, MODEL_FORMAT) == 0 &&
+        (read_values(f, "direct3_gflops", m->direct3_gflops[0], 2 * CLCONV__TUNE3_SIZES) ||
+         read_values(f, "fft3_factor", m->fft3_factor[0], 2 * CLCONV__TUNE3_SIZES)))
+        return -1;
     /* Rates divide: a zero would make a method look free or impossible. */
     if (m->direct_gflops[0] <= 0 || m->bandwidth_gbps <= 0) return -1;
     if (m->direct_gflops[1] <= 0) m->direct_gflops[1] = m->direct_gflops[0] / 2;
@@ -167,11 +177,12 @@ static int model_parse(FILE *f, const char *key, clconv__model *m)
     return 0;
 }
 
-/* The stored model for rt's device, if one is there and sound. */
-static int model_load(const clconv_runtime *rt, clconv__model *m)
+/* The stored model for rt's device in one format, if one is there and
+ * sound: 0, -1 when there is none, -2 when it is stale or damaged. */
+static int model_load_format(const clconv_runtime *rt, const char *format, clconv__model *m)
 {
     char key[2048];
-    model_key(rt, key, sizeof key);
+    model_key(rt, format, key, sizeof key);
     char *path = model_path(rt, key);
     if (!path) return -1;
     FILE *f = fopen(path, "r");
@@ -179,17 +190,28 @@ static int model_load(const clconv_runtime *rt, clconv__model *m)
     if (f) {
         clconv__model loaded;
         model_defaults(&loaded);
-        status = model_parse(f, key, &loaded);
+        status = model_parse(f, format, key, &loaded) == 0 ? 0 : -2;
         fclose(f);
         if (status == 0) {
             *m = loaded;
-            clconv__note(rt, "cost model: measured, from %s", path);
+            clconv__note(rt, "cost model: measured, from %s%s", path,
+                         strcmp(format, MODEL_FORMAT) == 0 ? ""
+                                                : " (stored before 3-D was measured: 3-D uses "
+                                                  "the 2-D figures until `clconv tune` runs)");
         } else {
             clconv__note(rt, "cost model: %s is stale or damaged, using defaults", path);
         }
     }
     free(path);
     return status;
+}
+
+/* The stored model for rt's device, if one is there and sound: the current
+ * format, else the previous one. */
+static int model_load(const clconv_runtime *rt, clconv__model *m)
+{
+    const int status = model_load_format(rt, MODEL_FORMAT, m);
+    return status == -1 ? model_load_format(rt, MODEL_FORMAT_3, m) : status;
 }
 
 static void write_values(FILE *f, const char *name, const double *v, int count)
@@ -204,7 +226,7 @@ static void write_values(FILE *f, const char *name, const double *v, int count)
 static int model_save(const clconv_runtime *rt, const clconv__model *m)
 {
     char key[2048];
-    model_key(rt, key, sizeof key);
+    model_key(rt, MODEL_FORMAT, key, sizeof key);
     char *path = model_path(rt, key);
     if (!path) return 0;
     size_t cap = strlen(path) + 32;
@@ -228,6 +250,8 @@ static int model_save(const clconv_runtime *rt, const clconv__model *m)
             double direct[DIRECT_VALUES];
             direct_to_values(m, direct);
             write_values(f, "direct_params", direct, DIRECT_VALUES);
+            write_values(f, "direct3_gflops", m->direct3_gflops[0], 2 * CLCONV__TUNE3_SIZES);
+            write_values(f, "fft3_factor", m->fft3_factor[0], 2 * CLCONV__TUNE3_SIZES);
             int ok = !ferror(f);
             ok = fclose(f) == 0 && ok;
             if (ok && rename(tmp, path) == 0) saved = 1;
@@ -650,6 +674,44 @@ static int direct_seconds(clconv_runtime *rt, const clconv__geom *g, const clcon
 
 /* ---- 3-D ------------------------------------------------------------------ */
 
+/* A 3-D figure v measured at the sizes x (increasing), at size `at`:
+ * interpolated linearly in log x, and held at the end values beyond them;
+ * 0 when any of them is 0 (not measured). */
+static double measured3(const double v[CLCONV__TUNE3_SIZES], const double x[CLCONV__TUNE3_SIZES],
+                        double at)
+{
+    for (int i = 0; i < CLCONV__TUNE3_SIZES; i++)
+        if (!(v[i] > 0)) return 0;
+    if (at <= x[0]) return v[0];
+    for (int i = 1; i < CLCONV__TUNE3_SIZES; i++) {
+        if (at <= x[i]) {
+            const double f = log(at / x[i - 1]) / log(x[i] / x[i - 1]);
+            return v[i - 1] + (v[i] - v[i - 1]) * f;
+        }
+    }
+    return v[CLCONV__TUNE3_SIZES - 1];
+}
+
+/* The measured 3-D direct rate for taps taps in dtype, or 0. */
+static double direct3_rate(const clconv__model *m, clconv_dtype dtype, double taps)
+{
+    double x[CLCONV__TUNE3_SIZES];
+    for (int i = 0; i < CLCONV__TUNE3_SIZES; i++)
+        x[i] = pow((double)CLCONV__TUNE3_KERNEL(i), 3);
+    return measured3(m->direct3_gflops[dtype == CLCONV_F64], x, taps);
+}
+
+/* The measured correction of a 3-D FFT convolution whose transform has
+ * `points` points in dtype, 1 where not measured. */
+static double fft3_factor(const clconv__model *m, clconv_dtype dtype, double points)
+{
+    double x[CLCONV__TUNE3_SIZES];
+    for (int i = 0; i < CLCONV__TUNE3_SIZES; i++)
+        x[i] = pow((double)CLCONV__TUNE3_VOLUME(i), 3);
+    const double f = measured3(m->fft3_factor[dtype == CLCONV_F64], x, points);
+    return f > 0 ? f : 1.0;
+}
+
 /* The 3-D layout: per dimension the transform length that dim_plans' plain
  * block takes (one transform per volume: no overlap-save in 3-D), at least
  * 2 along rows and planes so that VkFFT never sees an axis of one point.
@@ -697,6 +759,11 @@ static double layout3_cost(clconv_runtime *rt, const clconv__model *m, const clc
                                  (double)g->batch * (volume_in + 2 * volume_out));
     seconds += bytes / (m->bandwidth_gbps * 1e9);
     seconds += (5 * (double)launches + 2) * m->launch_s + m->direct_call_s;
+    /* What clconv_tune measured 3-D transforms to cost beyond the 1-D
+     * figures: VkFFT's strided passes along columns and planes of a volume
+     * ran several times slower on POCL than a row pass. Plan creation is
+     * priced apart, by the same figures as 1-D and 2-D plans. */
+    seconds *= fft3_factor(m, g->dtype, points);
     clconv__fft_key key = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 0, lay->len[2]};
     seconds += plan_cost(rt, m, &key);
     if (lay->group != 1) {
@@ -709,13 +776,11 @@ static double layout3_cost(clconv_runtime *rt, const clconv__model *m, const clc
     return seconds;
 }
 
-int clconv__plan_fft3(clconv_runtime *rt, const clconv__geom *g, clconv__fft3_layout *out,
-                      double *seconds)
+int clconv__plan_fft3_model(clconv_runtime *rt, const clconv__model *m, const clconv__geom *g,
+                            clconv__fft3_layout *out, double *seconds)
 {
-    clconv__model m;
-    FORWARD_IF_ERROR(clconv__model_get(rt, &m));
     double s = -1;
-    if (layout3(g, out) == 0) s = layout3_cost(rt, &m, g, out);
+    if (layout3(g, out) == 0) s = layout3_cost(rt, m, g, out);
     RETURN_IF(rt, s < 0, CLCONV_EOVERFLOW,
               "no 3-D FFT of a %zu x %zu x %zu volume with a %zu x %zu x %zu kernel fits the "
               "allocation limit of %" PRIu64 " bytes on '%s'",
@@ -725,8 +790,17 @@ int clconv__plan_fft3(clconv_runtime *rt, const clconv__geom *g, clconv__fft3_la
     return 0;
 }
 
+int clconv__plan_fft3(clconv_runtime *rt, const clconv__geom *g, clconv__fft3_layout *out,
+                      double *seconds)
+{
+    clconv__model m;
+    FORWARD_IF_ERROR(clconv__model_get(rt, &m));
+    return clconv__plan_fft3_model(rt, &m, g, out, seconds);
+}
+
 /* The 3-D direct strips' cost: every output sums all k taps (the operands
- * never swap in 3-D, direct3d.c), at the 2-D direct rate, but never below
+ * never swap in 3-D, direct3d.c), at the rate clconv_tune measured for 3-D
+ * kernels of about that size (else the 2-D direct rate), but never below
  * reading the volume and writing the output once at the device's
  * bandwidth, which is what a small kernel costs on a CPU. */
 static double direct3_seconds(const clconv__model *m, const clconv__geom *g)
@@ -734,7 +808,9 @@ static double direct3_seconds(const clconv__model *m, const clconv__geom *g)
     const double taps = (double)g->k[0] * (double)g->k[1] * (double)g->k[2];
     const double outs = (double)g->batch * (double)g->out[0] * (double)g->out[1] * (double)g->out[2];
     const double ins = (double)g->batch * (double)g->n[0] * (double)g->n[1] * (double)g->n[2];
-    const double flops_s = 2.0 * outs * taps / (m->direct_gflops[g->dtype == CLCONV_F64] * 1e9);
+    const double measured = direct3_rate(m, g->dtype, taps);
+    const double rate = measured > 0 ? measured : m->direct_gflops[g->dtype == CLCONV_F64];
+    const double flops_s = 2.0 * outs * taps / (rate * 1e9);
     const double bytes_s =
         (double)clconv_dtype_size(g->dtype) * (ins + outs) / (m->bandwidth_gbps * 1e9);
     return fmax(flops_s, bytes_s) + m->direct_call_s;
@@ -749,9 +825,10 @@ static int plan_method3(clconv_runtime *rt, const clconv__geom *g, clconv_method
     if (layout3(g, &lay) == 0) fft_s = layout3_cost(rt, &m, g, &lay);
     const double direct_s = direct3_seconds(&m, g);
     *out = fft_s >= 0 && fft_s < direct_s ? CLCONV_METHOD_FFT : CLCONV_METHOD_DIRECT;
+    const int has3 = direct3_rate(&m, g->dtype, 1) > 0;
     clconv__note(rt, "cost model 3-D (%s): direct %.3g ms, FFT %.3g ms",
-                 m.tuned ? "tuned" : "default", direct_s * 1e3,
-                 fft_s >= 0 ? fft_s * 1e3 : INFINITY);
+                 !m.tuned ? "default" : has3 ? "tuned, 3-D measured" : "tuned in 1-D and 2-D",
+                 direct_s * 1e3, fft_s >= 0 ? fft_s * 1e3 : INFINITY);
     return 0;
 }
 

@@ -44,6 +44,13 @@ typedef struct clconv__fft3_layout {
  * behind nothing; what matters is that direct and FFT are comparable. */
 #define CLCONV__MODEL_BUCKETS 31 /* transform lengths 2^0 .. 2^30 */
 
+/* The 3-D sizes clconv_tune measures: direct kernels of KERNEL(i)^3 taps
+ * (3, 5, 7) and FFT convolutions whose transforms are VOLUME(i)^3 points
+ * (32, 64, 128). */
+#define CLCONV__TUNE3_SIZES 3
+#define CLCONV__TUNE3_KERNEL(i) ((size_t)3 + 2 * (size_t)(i))
+#define CLCONV__TUNE3_VOLUME(i) ((size_t)32 << (i))
+
 typedef struct clconv__model {
     int tuned;                     /* 1: measured by clconv_tune, else defaults */
     double direct_gflops[2];       /* direct kernels, float32 and float64 (2 flops a tap) */
@@ -61,6 +68,13 @@ typedef struct clconv__model {
      * dims - 1; where direct_tuned is 0 the parameter table decides. */
     int direct_tuned[2][2];
     clconv__direct_params direct[2][2];
+    /* 3-D figures by dtype at the CLCONV__TUNE3 sizes, 0 where not measured
+     * (an untuned device, or a model stored before they existed): the 3-D
+     * direct strips' rate in GFLOP/s, and a 3-D FFT convolution's time over
+     * what the 1-D transform costs above predict for it. Where they are 0
+     * the 2-D direct rate and a factor of 1 stand in. */
+    double direct3_gflops[2][CLCONV__TUNE3_SIZES];
+    double fft3_factor[2][CLCONV__TUNE3_SIZES];
 } clconv__model;
 
 /* The runtime's model: loaded on first use from the cache directory when a
@@ -92,6 +106,11 @@ int clconv__fft_run_layout(clconv_runtime *rt, const clconv__geom *g,
  * volume's transform does not fit the allocation limit. */
 int clconv__plan_fft3(clconv_runtime *rt, const clconv__geom *g, clconv__fft3_layout *out,
                       double *seconds);
+
+/* clconv__plan_fft3 under the model m instead of the runtime's (clconv_tune
+ * compares a measured time with m's estimate). */
+int clconv__plan_fft3_model(clconv_runtime *rt, const clconv__model *m, const clconv__geom *g,
+                            clconv__fft3_layout *out, double *seconds);
 
 /* The method CLCONV_METHOD_AUTO runs for g: direct or FFT, whichever the
  * cost model expects to finish first. */

@@ -2,8 +2,10 @@
  * Streaming of host-form convolutions whose inputs or output exceed the
  * runtime's allocation limit (stream.c): the problem is cut into pieces
  * (groups of whole images or volumes, else tiles of output rows and
- * columns, or of a volume's output planes, with the input halo each needs), and each piece is staged, run and read back in
- * turn through the normal dispatch.
+ * columns, or of a volume's output planes, with the input halo each needs,
+ * gathered on the host through the boundary mode where that mode may read
+ * from anywhere in the image), and each piece is staged, run and read back
+ * in turn through the normal dispatch.
  */
 #ifndef CLCONV_STREAM_H
 #define CLCONV_STREAM_H
@@ -25,7 +27,8 @@ int clconv__stream_needed(const clconv_runtime *rt, const clconv__geom *g);
  * the kernel arrays kern (as clconv__run_fn's, host arrays) and out are
  * caller-owned host arrays of g->dtype. Blocking. opts->chosen reports the
  * last piece's method. CLCONV_EOVERFLOW when the kernel, or one output (3-D:
- * one output plane) with the input window behind it, exceeds the limit. */
+ * one output plane) with the input window behind it, exceeds the limit;
+ * CLCONV_ENOMEM when the host copy of a gathered piece cannot be made. */
 int clconv__stream_host(clconv_runtime *rt, const clconv__geom *g, const void *signal,
                         const void *const kern[3], void *out, clconv_conv_options *opts,
                         clconv__run_fn run);

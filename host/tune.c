@@ -3,7 +3,8 @@
  * model (plan.c) with the device's own figures: the direct kernels' rate,
  * the cost per point of a transform pass by length, how a 2-D column pass
  * compares with a row pass, memory bandwidth, launch overhead and plan
- * creation; and the best tunables of the direct kernels, searched over a
+ * creation; in 3-D the direct strips' rate by kernel size and how a 3-D
+ * FFT convolution compares with what those figures predict for it; and the best tunables of the direct kernels, searched over a
  * few dozen shapes so that a device nobody has measured does not run the
  * defaults of another. Every figure is the best of a few runs after a first
  * one that pays compilation and plan creation (which is itself measured).
@@ -101,6 +102,57 @@ static int time_launches(clconv_runtime *rt, const clconv__fft_key *key, double 
     return status;
 }
 
+/* A valid-mode correlation of out[] outputs (rows, columns, planes) with a
+ * k[] window in dtype, dims as given. */
+static void valid_geom(int dims, clconv_dtype dtype, const size_t out[3], const size_t k[3],
+                       clconv__geom *g)
+{
+    memset(g, 0, sizeof *g);
+    g->dims = dims;
+    g->batch = 1;
+    for (int d = 0; d < 3; d++) {
+        g->n[d] = out[d] + k[d] - 1;
+        g->k[d] = k[d];
+        g->out[d] = out[d];
+        g->start[d] = k[d] - 1;
+    }
+    g->dtype = dtype;
+    g->correlate = 1;
+}
+
+/* What time_run times. */
+typedef enum timed { TIMED_DIRECT, TIMED_DIRECT3, TIMED_FFT3 } timed;
+
+/* Runs g on inputs of ones with the path `what` (TIMED_DIRECT with the
+ * tunables *force, or for NULL those the runtime chooses): the first run's
+ * time, which pays compilation and plan creation, in *first (may be NULL),
+ * and the best of reps runs after it in *best, in seconds. */
+static int time_run(clconv_runtime *rt, const clconv__geom *g, timed what,
+                    const clconv__direct_params *force, int reps, double *first, double *best)
+{
+    const size_t es = clconv_dtype_size(g->dtype);
+    cl_mem x = NULL, h = NULL, y = NULL;
+    int status = ones(rt, g->dtype, g->n[0] * g->n[1] * g->n[2] * es, &x);
+    if (status == 0) status = ones(rt, g->dtype, g->k[0] * g->k[1] * g->k[2] * es, &h);
+    if (status == 0) status = clconv__scratch_get(rt, g->out[0] * g->out[1] * g->out[2] * es, &y);
+    if (status == 0) status = finish(rt);
+    *best = INFINITY;
+    for (int r = 0; status == 0 && r <= reps; r++) {
+        double t0 = clconv__now_s();
+        if (what == TIMED_DIRECT3) status = clconv__direct3d_run(rt, g, x, h, y);
+        else if (what == TIMED_FFT3) status = clconv__fft3d_run(rt, g, x, h, y);
+        else status = clconv__direct_run_params(rt, g, x, h, y, force);
+        if (status == 0) status = finish(rt);
+        double t = clconv__now_s() - t0;
+        if (r == 0 && first) *first = t;
+        if (r > 0 && t < *best) *best = t;
+    }
+    clconv__scratch_release(rt, x);
+    clconv__scratch_release(rt, h);
+    clconv__scratch_release(rt, y);
+    return status;
+}
+
 /* A valid-mode direct correlation of rows x cols outputs with a kr x kc
  * window in dtype (rows = kr = 1: 1-D), run with the tunables *force or,
  * for NULL, those the runtime chooses: its best time over reps runs after a
@@ -109,37 +161,10 @@ static int time_direct(clconv_runtime *rt, clconv_dtype dtype, size_t rows, size
                        size_t kr, size_t kc, int reps, const clconv__direct_params *force,
                        double *best)
 {
-    const size_t es = clconv_dtype_size(dtype);
+    const size_t out[3] = {rows, cols, 1}, k[3] = {kr, kc, 1};
     clconv__geom g;
-    memset(&g, 0, sizeof g);
-    g.dims = rows > 1 || kr > 1 ? 2 : 1;
-    g.batch = 1;
-    g.n[0] = rows + kr - 1;
-    g.n[1] = cols + kc - 1;
-    g.k[0] = kr;
-    g.k[1] = kc;
-    g.out[0] = rows;
-    g.out[1] = cols;
-    g.start[0] = kr - 1;
-    g.start[1] = kc - 1;
-    g.dtype = dtype;
-    g.correlate = 1;
-    cl_mem x = NULL, h = NULL, y = NULL;
-    int status = ones(rt, dtype, g.n[0] * g.n[1] * es, &x);
-    if (status == 0) status = ones(rt, dtype, kr * kc * es, &h);
-    if (status == 0) status = clconv__scratch_get(rt, rows * cols * es, &y);
-    *best = INFINITY;
-    for (int r = 0; status == 0 && r <= reps; r++) {
-        double t0 = clconv__now_s();
-        status = clconv__direct_run_params(rt, &g, x, h, y, force);
-        if (status == 0) status = finish(rt);
-        double t = clconv__now_s() - t0;
-        if (r > 0 && t < *best) *best = t;
-    }
-    clconv__scratch_release(rt, x);
-    clconv__scratch_release(rt, h);
-    clconv__scratch_release(rt, y);
-    return status;
+    valid_geom(rows > 1 || kr > 1 ? 2 : 1, dtype, out, k, &g);
+    return time_run(rt, &g, TIMED_DIRECT, force, reps, NULL, best);
 }
 
 /* The shapes the direct search tries, by variant. Strips: vectors of the
@@ -291,6 +316,50 @@ static int tune_fft(clconv_runtime *rt, clconv_dtype dtype, clconv__model *m, do
     return 0;
 }
 
+/* Edge of the cube of outputs the 3-D direct rate is measured on: 96^3
+ * outputs take 1 to 20 ms a run here from 3^3 to 7^3 taps, long enough to
+ * time and large enough (3.4 MiB in float32) to leave the caches. */
+#define DIRECT3_EDGE 96
+
+/* The 3-D figures of dtype: the direct strips' rate at each
+ * CLCONV__TUNE3_KERNEL size, and each CLCONV__TUNE3_VOLUME size's FFT
+ * convolution (a 3^3 kernel over a volume whose transform is that size)
+ * against m's estimate for it, which must not yet hold 3-D factors. The
+ * FFT times go to fft_ms (milliseconds). */
+static int tune3(clconv_runtime *rt, clconv_dtype dtype, clconv__model *m, double *fft_ms)
+{
+    const int d = dtype == CLCONV_F64;
+    clconv__geom g;
+    for (int i = 0; i < CLCONV__TUNE3_SIZES; i++) {
+        const size_t e = CLCONV__TUNE3_KERNEL(i);
+        const size_t out[3] = {DIRECT3_EDGE, DIRECT3_EDGE, DIRECT3_EDGE}, k[3] = {e, e, e};
+        double best;
+        valid_geom(3, dtype, out, k, &g);
+        FORWARD_IF_ERROR(time_run(rt, &g, TIMED_DIRECT3, NULL, REPS, NULL, &best));
+        m->direct3_gflops[d][i] = 2.0 * pow(DIRECT3_EDGE, 3) * pow((double)e, 3) / best / 1e9;
+    }
+    for (int i = 0; i < CLCONV__TUNE3_SIZES; i++) {
+        /* A valid-mode volume of n = len points per axis transforms at len. */
+        const size_t len = CLCONV__TUNE3_VOLUME(i);
+        const size_t out[3] = {len - 2, len - 2, len - 2}, k[3] = {3, 3, 3};
+        clconv__fft3_layout lay;
+        double first, best, estimate;
+        valid_geom(3, dtype, out, k, &g);
+        FORWARD_IF_ERROR(time_run(rt, &g, TIMED_FFT3, NULL, REPS, &first, &best));
+        /* The plans are cached now, so the estimate holds no plan creation. */
+        FORWARD_IF_ERROR(clconv__plan_fft3_model(rt, m, &g, &lay, &estimate));
+        m->fft3_factor[d][i] = best / estimate;
+        fft_ms[i] = best * 1e3;
+    }
+    clconv__note(rt,
+                 "tuned: 3-D %s, direct %.1f, %.1f, %.1f GFLOP/s at 3^3, 5^3, 7^3; FFT %.3g, "
+                 "%.3g, %.3g x the 1-D model at 32^3, 64^3, 128^3",
+                 d ? "f64" : "f32", m->direct3_gflops[d][0], m->direct3_gflops[d][1],
+                 m->direct3_gflops[d][2], m->fft3_factor[d][0], m->fft3_factor[d][1],
+                 m->fft3_factor[d][2]);
+    return 0;
+}
+
 /* "f32 1-D strip:16,8,8,4, ..." in the form CLCONV_DIRECT_PARAMS takes. */
 static void describe_shapes(const clconv__model *m, int fp64, char *buf, size_t len)
 {
@@ -363,6 +432,14 @@ int clconv_tune(clconv_runtime *rt, clconv_tune_result *result)
         if (fp64) FORWARD_IF_ERROR(tune_direct(rt, CLCONV_F64, dims, &m));
     }
     if (!fp64) m.direct_gflops[1] = m.direct_gflops[0] / 2;
+
+    /* 3-D last: its FFT factors compare with the estimate from the figures
+     * above, with no earlier factors in it. */
+    double fft3_ms[2][CLCONV__TUNE3_SIZES] = {{0}};
+    memset(m.direct3_gflops, 0, sizeof m.direct3_gflops);
+    memset(m.fft3_factor, 0, sizeof m.fft3_factor);
+    FORWARD_IF_ERROR(tune3(rt, CLCONV_F32, &m, fft3_ms[0]));
+    if (fp64) FORWARD_IF_ERROR(tune3(rt, CLCONV_F64, &m, fft3_ms[1]));
     /* The fixed cost of a call. A short call is at the mercy of the
      * scheduler: the best of many. */
     double t;
@@ -387,6 +464,9 @@ int clconv_tune(clconv_runtime *rt, clconv_tune_result *result)
         result->plan_ms = m.plan_s * 1e3;
         result->seconds = clconv__now_s() - start;
         result->saved = saved;
+        memcpy(result->direct3_gflops, m.direct3_gflops, sizeof result->direct3_gflops);
+        memcpy(result->fft3_ms, fft3_ms, sizeof result->fft3_ms);
+        memcpy(result->fft3_factor, m.fft3_factor, sizeof result->fft3_factor);
         describe_shapes(&m, fp64, result->direct_shapes, sizeof result->direct_shapes);
     }
     return 0;

@@ -406,9 +406,9 @@ CLCONV_API int clconv_conv3d(clconv_runtime *rt, const clconv_buffer *volume, si
 /* Host form of clconv_conv3d: volume, kernel and out are caller-owned host
  * arrays of dtype; out must hold batch times the output's elements.
  * Blocking. A volume or output larger than the runtime's allocation limit
- * streams through in slabs of whole output planes (boundary modes NONE,
- * CONSTANT and NEAREST; REFLECT, MIRROR and WRAP need whole volumes there
- * and fail with CLCONV_ENOTSUP when one does not fit). */
+ * streams through in slabs of whole output planes, under every boundary
+ * mode (REFLECT, MIRROR and WRAP gather each slab's halo on the host, in a
+ * copy of at most 64 MiB unless one output plane's window needs more). */
 CLCONV_API int clconv_conv3d_host(clconv_runtime *rt, clconv_dtype dtype, const void *volume,
                                   size_t depth, size_t rows, size_t cols, size_t batch,
                                   const void *kernel, size_t kdepth, size_t krows, size_t kcols,
@@ -449,16 +449,23 @@ typedef struct clconv_tune_result {
     char direct_shapes[256];  /* the direct kernels' best shapes by precision and dims,
                                  e.g. "f32 1-D strip:16,8,8,4, ...", in the form that
                                  CLCONV_DIRECT_PARAMS takes */
+    /* 3-D, by precision (float64 0 without it): the direct path's rate with
+     * kernels of 3^3, 5^3 and 7^3 taps over 96^3 outputs; the FFT path's time
+     * for volumes whose transforms are 32^3, 64^3 and 128^3 points (a 3^3
+     * kernel), and each time over what the 1-D transform figures predict. */
+    double direct3_gflops[2][3];
+    double fft3_ms[2][3];
+    double fft3_factor[2][3];
 } clconv_tune_result;
 
 /* Measures the runtime's device for a few seconds (direct convolution rate,
  * FFT cost by transform length, memory bandwidth, FFT plan creation) and
  * searches the direct kernels' tunables (vector width and accumulators on a
- * CPU, tile shapes on a GPU) for each precision and 1-D/2-D, and makes the
- * result the cost model that CLCONV_METHOD_AUTO consults on rt, and the
- * shapes the direct kernels run with (3-D direct runs the 2-D strip shape
- * of its precision, and its cost model uses the same rates and transform
- * costs, so tuning covers it too).
+ * CPU, tile shapes on a GPU) for each precision and 1-D/2-D, times the 3-D
+ * direct path at a few kernel sizes and the 3-D FFT path at a few volume
+ * sizes, and makes the result the cost model that CLCONV_METHOD_AUTO
+ * consults on rt, and the shapes the direct kernels run with (3-D direct
+ * runs the 2-D strip shape of its precision).
  * With the disk cache on, the model is also stored next to the program
  * cache, and runtimes created later on the same device and driver load it;
  * an untuned device uses defaults measured on a CPU under POCL. A cold

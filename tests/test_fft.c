@@ -643,24 +643,37 @@ static void truncate_half(const char *file, void *arg)
     ck_assert_int_eq(truncate(file, st.st_size / 2), 0);
 }
 
+/* A new runtime whose disk cache, models included, is dir. */
+static clconv_runtime *cached_runtime(const char *dir)
+{
+    clconv_runtime_options opts = {0};
+    clconv_runtime *rt = NULL;
+    opts.cache_dir = dir;
+    opts.disk_cache = 1;
+    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &opts));
+    return rt;
+}
+
 START_TEST(test_fft_model_store)
 {
     /* A model set on one runtime is stored in the cache directory and
      * loaded by the next runtime on the device, the direct kernels' tuned
-     * shapes with it (the plain strip loop, UNROLL 0, among them); a damaged
-     * file is ignored. */
+     * shapes and the 3-D figures with it (the plain strip loop, UNROLL 0,
+     * among them); a damaged file is ignored. */
     char *dir = test_tempdir();
-    clconv_runtime_options opts = {0};
-    clconv_runtime *rt = NULL;
+    clconv_runtime *rt = cached_runtime(dir);
     clconv__model m, back;
     int saved = 0;
-    opts.cache_dir = dir;
-    opts.disk_cache = 1;
-    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &opts));
     ASSERT_OK(rt, clconv__model_get(rt, &m));
     ck_assert_int_eq(m.tuned, 0);
     m.direct_gflops[0] = 123.5;
     m.fft_ns[1][20] = 9.25;
+    for (int d = 0; d < 2; d++) {
+        for (int i = 0; i < CLCONV__TUNE3_SIZES; i++) {
+            m.direct3_gflops[d][i] = 10.5 + 3 * d + i;
+            m.fft3_factor[d][i] = 1.25 + 0.5 * d + 0.125 * i;
+        }
+    }
     const clconv__direct_params plain = {.variant = CLCONV__DIRECT_STRIP, .vec = 16, .nacc = 8,
                                          .unroll = 0, .wgx = 8, .wgy = 1};
     const clconv__direct_params window = {.variant = CLCONV__DIRECT_STRIP, .vec = 8, .nacc = 6,
@@ -675,11 +688,17 @@ START_TEST(test_fft_model_store)
     ck_assert_int_eq(saved, 1);
     clconv_runtime_destroy(rt);
 
-    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &opts));
+    rt = cached_runtime(dir);
     ASSERT_OK(rt, clconv__model_get(rt, &back));
     ck_assert_int_eq(back.tuned, 1);
     ck_assert_double_eq(back.direct_gflops[0], 123.5);
     ck_assert_double_eq(back.fft_ns[1][20], 9.25);
+    for (int d = 0; d < 2; d++) {
+        for (int i = 0; i < CLCONV__TUNE3_SIZES; i++) {
+            ck_assert_double_eq(back.direct3_gflops[d][i], 10.5 + 3 * d + i);
+            ck_assert_double_eq(back.fft3_factor[d][i], 1.25 + 0.5 * d + 0.125 * i);
+        }
+    }
     ck_assert_int_eq(back.direct_tuned[0][0], 0);
     ck_assert(back.direct_tuned[0][1] && back.direct_tuned[1][0] && back.direct_tuned[1][1]);
     const clconv__direct_params *got[3] = {&back.direct[0][1], &back.direct[1][0],
@@ -704,9 +723,67 @@ START_TEST(test_fft_model_store)
      * long for this suite; its storage is what is checked here. */
     ASSERT_FAILS(NULL, clconv_tune(NULL, NULL), CLCONV_EINVAL);
     test_for_each_file(dir, truncate_half, NULL);
-    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &opts));
+    rt = cached_runtime(dir);
     ASSERT_OK(rt, clconv__model_get(rt, &back));
     ck_assert_int_eq(back.tuned, 0);
+    clconv_runtime_destroy(rt);
+    test_rmtree_free(dir);
+}
+END_TEST
+
+/* Rewrites a stored model (test_for_each_file callback) as format 3 wrote
+ * it: header and key of format 3, no 3-D lines, under the file name format
+ * 3's key hashes to (FNV-1a, as plan.c names model files). */
+static void downgrade_to_format3(const char *file, void *arg)
+{
+    char line[2048], key[2048], path[4096];
+    FILE *in = fopen(file, "r"), *out;
+    uint64_t h = 0xcbf29ce484222325ull;
+    (void)arg;
+    ck_assert(in != NULL);
+    ck_assert(fgets(line, sizeof line, in) && strcmp(line, "clconv-model 4\n") == 0);
+    ck_assert(fgets(line, sizeof line, in) && strncmp(line, "key clconv-model 4|", 19) == 0);
+    line[strcspn(line, "\n")] = '\0';
+    snprintf(key, sizeof key, "clconv-model 3%s", line + 18);
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 0x100000001b3ull;
+    snprintf(path, sizeof path, "%.*s/model-%016llx.txt", (int)(strrchr(file, '/') - file), file,
+             (unsigned long long)h);
+    out = fopen(path, "w");
+    ck_assert(out != NULL);
+    fprintf(out, "clconv-model 3\nkey %s\n", key);
+    while (fgets(line, sizeof line, in))
+        if (strncmp(line, "direct3_gflops ", 15) != 0 && strncmp(line, "fft3_factor ", 12) != 0)
+            fputs(line, out);
+    ck_assert_int_eq(fclose(out), 0);
+    fclose(in);
+    ck_assert_int_eq(remove(file), 0);
+}
+
+START_TEST(test_fft_model_format3)
+{
+    /* A model stored before the 3-D figures existed is still read: its 1-D
+     * and 2-D figures count, and 3-D falls back to them (figures 0). */
+    char *dir = test_tempdir();
+    clconv_runtime *rt = cached_runtime(dir);
+    clconv__model m, back;
+    int saved = 0;
+    ASSERT_OK(rt, clconv__model_get(rt, &m));
+    m.direct_gflops[0] = 77.25;
+    m.direct3_gflops[0][1] = 5.5;
+    m.fft3_factor[1][2] = 0.75;
+    ASSERT_OK(rt, clconv__model_set(rt, &m, &saved));
+    ck_assert_int_eq(saved, 1);
+    clconv_runtime_destroy(rt);
+    test_for_each_file(dir, downgrade_to_format3, NULL);
+    ck_assert_uint_eq(test_count_files(dir), 1);
+
+    rt = cached_runtime(dir);
+    ASSERT_OK(rt, clconv__model_get(rt, &back));
+    ck_assert_int_eq(back.tuned, 1);
+    ck_assert_double_eq(back.direct_gflops[0], 77.25);
+    ck_assert_double_eq(back.direct3_gflops[0][1], 0);
+    ck_assert_double_eq(back.fft3_factor[1][2], 0);
     clconv_runtime_destroy(rt);
     test_rmtree_free(dir);
 }
@@ -737,6 +814,7 @@ Suite *clconv_test_suite_fft(void)
     tcase_add_test(model, test_fft_auto_choice);
     tcase_add_test(model, test_fft_layouts);
     tcase_add_test(model, test_fft_model_store);
+    tcase_add_test(model, test_fft_model_format3);
     tcase_add_test(model, test_fft_auto_memo);
     suite_add_tcase(s, model);
     return s;

@@ -13,7 +13,9 @@ static const char tune_help[] =
     "Measures the device for a few seconds (direct convolution rate, FFT cost by\n"
     "transform length, memory bandwidth, FFT plan creation), searches the direct\n"
     "kernels' shapes (vector width and accumulators on a CPU, tiles on a GPU) for\n"
-    "each precision in 1-D and 2-D, and stores the result next to the compiled\n"
+    "each precision in 1-D and 2-D, times 3-D direct convolution (3^3, 5^3 and 7^3\n"
+    "kernels) and 3-D FFT convolution (transforms of 32^3, 64^3 and 128^3 points),\n"
+    "and stores the result next to the compiled\n"
     "kernels, where later commands on the same device and driver find it: the\n"
     "direct kernels then run in the shapes found best, and --method auto chooses\n"
     "between direct and FFT convolution from this device's own figures instead of\n"
@@ -77,6 +79,16 @@ int cmd_tune(int argc, char **argv)
         printf("\nmemory bandwidth     %.1f GB/s\n", r.bandwidth_gbps);
         printf("FFT plan creation    %.1f ms (kernels cached)\n", r.plan_ms);
         printf("direct kernels       %s\n", r.direct_shapes);
+        for (int d = 0; d < 2; d++) {
+            if (r.direct3_gflops[d][0] <= 0) continue;
+            const char *name = d ? "float64" : "float32";
+            printf("3-D direct %s   %.1f, %.1f, %.1f GFLOP/s with 3^3, 5^3, 7^3 kernels\n", name,
+                   r.direct3_gflops[d][0], r.direct3_gflops[d][1], r.direct3_gflops[d][2]);
+            printf("3-D FFT %s      %.1f, %.1f, %.1f ms at 32^3, 64^3, 128^3 "
+                   "(%.2f, %.2f, %.2f x the 1-D figures' estimate)\n",
+                   name, r.fft3_ms[d][0], r.fft3_ms[d][1], r.fft3_ms[d][2], r.fft3_factor[d][0],
+                   r.fft3_factor[d][1], r.fft3_factor[d][2]);
+        }
         printf("measured in          %.1f s\n", r.seconds);
         printf("%s\n", r.saved ? "model stored for later runs on this device"
                                : "model used by this run only (no disk cache)");

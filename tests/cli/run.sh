@@ -1347,11 +1347,15 @@ err "serve --tls-cert alone" 2 "--tls-cert and --tls-key go together" serve --tl
 # serve_start OPTIONS...: starts clconv serve on a free port with OPTIONS,
 # sets SERVE_PID and, once it listens, URL (empty if it never does).
 serve_start() {
+    # The previous server's log goes first: the loop below could otherwise
+    # read its 'listening on' line before the new server's shell truncates
+    # the file, and talk to a port nobody listens on (seen under load).
+    rm -f "$WORK/serve.log"
     "$CLCONV" serve --listen 127.0.0.1:0 "$@" 2>"$WORK/serve.log" &
     SERVE_PID=$!
     URL=""
     for _ in $(seq 600); do
-        URL=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$WORK/serve.log")
+        URL=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$WORK/serve.log" 2>/dev/null)
         if [ -n "$URL" ] || ! kill -0 "$SERVE_PID" 2>/dev/null; then break; fi
         sleep 0.1
     done
