@@ -138,13 +138,13 @@ static int copy_box(clconv_runtime *rt, int to_device, cl_mem mem, void *host, s
         const size_t region[3] = {bx->ext[1] * es, bx->ext[0], flat ? bx->images : bx->ext[2]};
         cl_int err;
         if (to_device)
-            err = clEnqueueWriteBufferRect(rt->queue, mem, CL_FALSE, buffer_origin, host_origin,
-                                           region, buf_row, buf_slice, row_pitch, slice, host, 0,
-                                           NULL, NULL);
+            err = CLCONV__CL(clEnqueueWriteBufferRect, rt->queue, mem, CL_FALSE, buffer_origin,
+                             host_origin, region, buf_row, buf_slice, row_pitch, slice, host, 0,
+                             NULL, NULL);
         else
-            err = clEnqueueReadBufferRect(rt->queue, mem, CL_FALSE, buffer_origin, host_origin,
-                                          region, buf_row, buf_slice, row_pitch, slice, host, 0,
-                                          NULL, NULL);
+            err = CLCONV__CL(clEnqueueReadBufferRect, rt->queue, mem, CL_FALSE, buffer_origin,
+                             host_origin, region, buf_row, buf_slice, row_pitch, slice, host, 0,
+                             NULL, NULL);
         CL_RETURN_IF(rt, err, to_device ? "clEnqueueWriteBufferRect" : "clEnqueueReadBufferRect",
                      "streaming a %zu x %zu x %zu x %zu piece", bx->images, bx->ext[2],
                      bx->ext[0], bx->ext[1]);
@@ -195,8 +195,9 @@ static int stage_kernel(clconv_runtime *rt, const void *host, size_t count, size
                         cl_mem *mem)
 {
     FORWARD_IF_ERROR(clconv__scratch_get(rt, count * es, mem));
-    CL_RETURN_IF(rt, clEnqueueWriteBuffer(rt->queue, *mem, CL_FALSE, 0, count * es, host, 0,
-                                          NULL, NULL),
+    CL_RETURN_IF(rt,
+                 CLCONV__CL(clEnqueueWriteBuffer, rt->queue, *mem, CL_FALSE, 0, count * es, host, 0,
+                            NULL, NULL),
                  "clEnqueueWriteBuffer", "staging %zu kernel taps", count);
     return 0;
 }
@@ -249,7 +250,7 @@ int clconv__stream_host(clconv_runtime *rt, const clconv__geom *g, const void *s
                     status = run_piece(rt, g, signal, out, k, i, o0, &p, opts, run);
                 }
     /* The caller's arrays take part in queued copies until the queue drains. */
-    cl_int err = clFinish(rt->queue);
+    cl_int err = CLCONV__CL(clFinish, rt->queue);
     if (status == 0 && err != CL_SUCCESS)
         status = clconv__cl_fail(rt, err, "clFinish", __FILE__, __LINE__,
                                  "waiting for streamed pieces");
