@@ -5,7 +5,9 @@
  * concurrent clients; every error status with its JSON body; truncated and
  * abandoned uploads, lying Content-Lengths and idle connections that cost a
  * short timeout; a full queue; a graceful stop with jobs in flight; TLS.
- * Every test ends by checking that /healthz still answers.
+ * Every test ends by checking that /healthz still answers. A second suite,
+ * serve_fault, fails the service's host allocations one at a time
+ * (tests/fault/malloc_fail.h).
  */
 #include "harness.h"
 #include "suites.h"
@@ -18,6 +20,8 @@
 #include "preset.h"
 #include "serve.h"
 #include "serve_internal.h"
+
+#include "fault/malloc_fail.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -1812,6 +1816,95 @@ START_TEST(test_tls)
 }
 END_TEST
 
+/* ---- faults ------------------------------------------------------------------ */
+
+/* Asserts that r is a whole error answer: a 5xx status with a JSON body of
+ * one "error" line. */
+static void assert_server_error(const reply *r, long n)
+{
+    char type[128];
+    ck_assert_msg(r->status == 500 || r->status == 503, "allocation %ld: status %ld (body %s)",
+                  n, r->status, r->body ? r->body : "");
+    ck_assert_msg(strcmp(header(r, "Content-Type", type, sizeof type), "application/json") == 0,
+                  "allocation %ld: content type %s", n, type);
+    json_value v = {0};
+    char why[128];
+    ck_assert_msg(r->body && json_parse(r->body, r->size, &v, why, sizeof why) == 0,
+                  "allocation %ld: body %s", n, r->body);
+    const json_value *e = json_get(&v, "error");
+    ck_assert_msg(v.type == JSON_OBJECT && v.count == 1 && e && e->type == JSON_STRING &&
+                      e->string[0] && !strchr(e->string, '\n'),
+                  "allocation %ld: body %s", n, r->body);
+    json_free(&v);
+}
+
+/* One request, the service's nth allocation after it arrives failing. The
+ * test's own thread is exempt, so only the server's threads (libmicrohttpd's
+ * callbacks into host/serve, the workers, host/io and the library) count.
+ * Each request must end in the right answer or in one whole 5xx error, and
+ * the server must then answer /healthz and the request again. Returns
+ * whether the nth allocation was reached. */
+static int alloc_fault_once(serve *s, long n, const char *path, const part *parts,
+                            size_t n_parts, const char *json, const reply *want)
+{
+    char url[512];
+    reply r;
+    snprintf(url, sizeof url, "%s%s", serve_url(s), path);
+    malloc_fail_arm(n);
+    CURLcode rc = request_full(url, parts, n_parts, json, NULL, NULL, &r);
+    /* The answer is out before the server's last bookkeeping (the access
+     * log, freeing the request) has run: wait for it before disarming. */
+    wait_count(s, 0, 0);
+    const int fired = malloc_fail_fired();
+    malloc_fail_arm(0);
+    ck_assert_msg(rc == CURLE_OK, "%s, allocation %ld: %s", path, n, curl_easy_strerror(rc));
+    if (r.status == 200)
+        ck_assert_msg(r.size == want->size && memcmp(r.body, want->body, r.size) == 0,
+                      "%s, allocation %ld: a different answer", path, n);
+    else
+        assert_server_error(&r, n);
+    reply_free(&r);
+    assert_healthy(s);
+    request(s, path, parts, n_parts, json, &r);
+    ck_assert_msg(r.status == 200 && r.size == want->size &&
+                      memcmp(r.body, want->body, r.size) == 0,
+                  "%s after allocation %ld: status %ld", path, n, r.status);
+    reply_free(&r);
+    return fired;
+}
+
+static void alloc_fault_sweep(serve *s, const char *path, const part *parts, size_t n_parts,
+                              const char *json)
+{
+    reply want;
+    request(s, path, parts, n_parts, json, &want);
+    ck_assert_int_eq(want.status, 200);
+    long n = 1;
+    while (alloc_fault_once(s, n, path, parts, n_parts, json, &want)) {
+        ck_assert_msg(n < 100000, "%s: no end to the allocations", path);
+        n++;
+    }
+    ck_assert_msg(n > 1, "%s: no allocation was counted", path);
+    fprintf(stderr, "serve_fault: %s: %ld allocations failed one at a time\n", path, n - 1);
+    reply_free(&want);
+}
+
+START_TEST(test_alloc_failures)
+{
+    malloc_fail_exempt_thread();
+    serve *s = start_default();
+    char *x, *h;
+    size_t xs, hs;
+    small_pair(&x, &xs, &h, &hs);
+    part parts[] = {{"input", x, xs}, {"kernel", h, hs}};
+    alloc_fault_sweep(s, "/v1/conv1d?mode=valid&method=direct", parts, 2, NULL);
+    alloc_fault_sweep(s, "/v1/dist", NULL, 0, "{\"specs\": [\"3d6\"]}");
+    serve_stop(s);
+    free(x);
+    free(h);
+}
+END_TEST
+
 static void curl_setup(void)
 {
     curl_global_init(CURL_GLOBAL_ALL);
@@ -1856,5 +1949,15 @@ Suite *clconv_test_suite_serve(void)
     tcase_add_test(service, test_graceful_stop);
     tcase_add_test(service, test_tls);
     suite_add_tcase(s, service);
+    return s;
+}
+
+Suite *clconv_test_suite_serve_fault(void)
+{
+    Suite *s = suite_create("serve_fault");
+    TCase *tc = test_tcase_bare("faults");
+    tcase_add_checked_fixture(tc, curl_setup, curl_teardown);
+    tcase_add_test(tc, test_alloc_failures);
+    suite_add_tcase(s, tc);
     return s;
 }
