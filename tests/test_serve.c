@@ -7,7 +7,7 @@
  * short timeout; a full queue; a graceful stop with jobs in flight; TLS.
  * Every test ends by checking that /healthz still answers. A second suite,
  * serve_fault, fails the service's host allocations one at a time
- * (tests/fault/malloc_fail.h).
+ * (tests/fault/malloc_fail.h) and lets clients vanish mid-answer.
  */
 #include "harness.h"
 #include "suites.h"
@@ -25,6 +25,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -1905,6 +1906,75 @@ START_TEST(test_alloc_failures)
 }
 END_TEST
 
+/* Open descriptors of this process. */
+static size_t count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    ck_assert_ptr_nonnull(d);
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (e->d_name[0] != '.') n++;
+    closedir(d);
+    return n;
+}
+
+START_TEST(test_vanishing_clients)
+{
+    serve *s = start_default();
+    /* About 15,000 entries of five columns: a JSON answer of some 1.5 MB,
+     * more than the loopback socket takes at once, so that the server is
+     * still writing when the client goes. */
+    const char *json = "{\"specs\": [\"3000d6\"]}";
+    reply want;
+    request(s, "/v1/dist", NULL, 0, json, &want);
+    ck_assert_int_eq(want.status, 200);
+    ck_assert_uint_gt(want.size, 1 << 20);
+    wait_count(s, 0, 0);
+    const size_t fds = count_fds();
+
+    char head[256];
+    snprintf(head, sizeof head, "POST /v1/dist HTTP/1.1\r\nHost: test\r\n"
+             "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n", strlen(json));
+    enum { ROUNDS = 8 };
+    for (int round = 0; round < ROUNDS; round++) {
+        for (int how = 0; how < 3; how++) {
+            int fd = connect_to(s);
+            ck_assert_int_ge(fd, 0);
+            send_all(fd, head, strlen(head));
+            send_all(fd, json, strlen(json));
+            if (how == 1) {
+                /* Mid-body: the head and the first bytes of the answer. */
+                char buf[4096];
+                ck_assert_int_gt(recv(fd, buf, sizeof buf, 0), 0);
+            } else if (how == 2) {
+                /* An abortive close (RST) rather than an orderly one. */
+                struct linger l = {1, 0};
+                setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+            }
+            /* how == 0: gone before the job is done. */
+            close(fd);
+        }
+    }
+    wait_count(s, 0, 0);
+    assert_healthy(s);
+    reply r;
+    request(s, "/v1/dist", NULL, 0, json, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert(r.size == want.size && memcmp(r.body, want.body, r.size) == 0);
+    reply_free(&r);
+    reply_free(&want);
+    /* Every connection's descriptor is closed again (the server notices a
+     * vanished client at its next write or read, within its idle timeout). */
+    size_t now = count_fds();
+    for (int i = 0; i < 300 && now > fds; i++) {
+        usleep(10000);
+        now = count_fds();
+    }
+    ck_assert_msg(now == fds, "%zu descriptors open, %zu before the clients", now, fds);
+    serve_stop(s);
+}
+END_TEST
+
 static void curl_setup(void)
 {
     curl_global_init(CURL_GLOBAL_ALL);
@@ -1958,6 +2028,7 @@ Suite *clconv_test_suite_serve_fault(void)
     TCase *tc = test_tcase_bare("faults");
     tcase_add_checked_fixture(tc, curl_setup, curl_teardown);
     tcase_add_test(tc, test_alloc_failures);
+    tcase_add_test(tc, test_vanishing_clients);
     suite_add_tcase(s, tc);
     return s;
 }
