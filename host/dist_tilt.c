@@ -293,8 +293,12 @@ int clconv__dist_conv_logged(clconv_runtime *rt, clconv__dist_kernels *k, size_t
         status = read_logs(rt, &a[i], la, CL_FALSE);
         if (status == 0 && !same) status = read_logs(rt, &b[i], lb, CL_FALSE);
     }
-    if (status == 0)
-        CL_RETURN_IF(rt, CLCONV__CL(clFinish, rt->queue), "clFinish", "reading operands' logs");
+    if (status == 0) {
+        cl_int err = CLCONV__CL(clFinish, rt->queue);
+        if (err != CL_SUCCESS)
+            status = clconv__cl_fail(rt, err, "clFinish", __FILE__, __LINE__,
+                                     "reading operands' logs");
+    }
     for (size_t i = 0; status == 0 && i < count; i++)
         status = plan(&jobs[i], 0, out[i].n, 0, &todo);
 
@@ -339,6 +343,9 @@ int clconv__dist_conv_logged(clconv_runtime *rt, clconv__dist_kernels *k, size_t
         todo = again;
         again = t;
     }
+    /* On failure, reads enqueued without blocking may still be writing
+     * into room: wait for them before it is freed. */
+    if (status < 0) (void)clFinish(rt->queue);
     free(todo.v);
     free(again.v);
     free(jobs);
