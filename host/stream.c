@@ -249,11 +249,16 @@ int clconv__stream_host(clconv_runtime *rt, const clconv__geom *g, const void *s
                     const size_t o0[3] = {r, c, z};
                     status = run_piece(rt, g, signal, out, k, i, o0, &p, opts, run);
                 }
-    /* The caller's arrays take part in queued copies until the queue drains. */
+    /* The caller's arrays take part in queued copies until the queue drains,
+     * and the caller may free them once this returns: a failed wait is
+     * waited again, so that no copy outlives the call. */
     cl_int err = CLCONV__CL(clFinish, rt->queue);
-    if (status == 0 && err != CL_SUCCESS)
-        status = clconv__cl_fail(rt, err, "clFinish", __FILE__, __LINE__,
-                                 "waiting for streamed pieces");
+    if (err != CL_SUCCESS) {
+        if (status == 0)
+            status = clconv__cl_fail(rt, err, "clFinish", __FILE__, __LINE__,
+                                     "waiting for streamed pieces");
+        (void)clFinish(rt->queue);
+    }
     for (int i = 0; i < 3; i++) clconv__scratch_release(rt, k[i]);
     return status;
 }

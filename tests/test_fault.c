@@ -1,9 +1,9 @@
 /*
  * OpenCL calls failing mid-job (host/fault.c): each job below (a direct
- * 1-D convolution, a 2-D one, an FFT convolution, a sum of dice and a power
- * long enough for the tilted windows) runs once as it is, then once per
- * wrapped OpenCL call with that call failing, N = 1, 2, ... until a run
- * makes fewer calls than N. Every faulted run must end in one error whose
+ * 1-D convolution, one streamed in pieces, a 2-D one, an FFT convolution, a
+ * sum of dice and a power long enough for the tilted windows) runs once as
+ * it is, then once per wrapped OpenCL call with that call failing, N = 1,
+ * 2, ... until a run makes fewer calls than N. Every faulted run must end in one error whose
  * message names the call that failed (or, where the library recovers, give
  * the right result), and the same runtime must then run the job again
  * correctly. Leaks are left to the sanitizer build (scripts/test.sh
@@ -22,11 +22,15 @@
 
 /* The most results a job gives, and the most faults a sweep tries: the
  * largest job below makes a few hundred wrapped calls. */
-#define MAX_OUT 4096
+#define MAX_OUT 20000
 #define MAX_FAULTS 5000
+
+/* The output array of the convolution jobs (host forms). */
+static float host_out[MAX_OUT];
 
 typedef struct fault_job {
     const char *name;
+    int small; /* on test_small_runtime(), whose allocation limit makes it stream */
     /* Runs the job on rt, storing its results in out (at most MAX_OUT) and
      * their count in *count; frees whatever it made, whether it fails or not. */
     int (*run)(clconv_runtime *rt, double *out, size_t *count);
@@ -42,7 +46,8 @@ static void fill(float *x, size_t n, unsigned seed)
 static int conv1d_job(clconv_runtime *rt, clconv_method method, size_t n, size_t k,
                       double *out, size_t *count)
 {
-    float x[512], h[64], y[512];
+    static float x[MAX_OUT], h[64];
+    float *y = host_out;
     clconv_conv_options opts;
     memset(&opts, 0, sizeof opts);
     opts.mode = CLCONV_MODE_SAME;
@@ -60,6 +65,14 @@ static int job_conv1d_direct(clconv_runtime *rt, double *out, size_t *count)
     return conv1d_job(rt, CLCONV_METHOD_DIRECT, 300, 7, out, count);
 }
 
+/* 80 KB of signal and output under the small runtime's 48 KiB limit: the
+ * host form streams it in pieces (stream.c), non-blocking copies into the
+ * caller's arrays. */
+static int job_conv1d_streamed(clconv_runtime *rt, double *out, size_t *count)
+{
+    return conv1d_job(rt, CLCONV_METHOD_DIRECT, MAX_OUT, 31, out, count);
+}
+
 static int job_conv1d_fft(clconv_runtime *rt, double *out, size_t *count)
 {
     return conv1d_job(rt, CLCONV_METHOD_FFT, 400, 33, out, count);
@@ -68,7 +81,7 @@ static int job_conv1d_fft(clconv_runtime *rt, double *out, size_t *count)
 static int job_conv2d(clconv_runtime *rt, double *out, size_t *count)
 {
     enum { ROWS = 24, COLS = 20, KR = 5, KC = 3 };
-    float x[ROWS * COLS], h[KR * KC], y[ROWS * COLS];
+    float x[ROWS * COLS], h[KR * KC], *y = host_out;
     clconv_conv_options opts;
     memset(&opts, 0, sizeof opts);
     opts.mode = CLCONV_MODE_SAME;
@@ -78,8 +91,8 @@ static int job_conv2d(clconv_runtime *rt, double *out, size_t *count)
      * dense 2-D path runs rather than the separable one. */
     for (size_t i = 0; i < LEN(h); i++) h[i] = (float)((i * i) % 5) - 2.0f;
     int status = clconv_conv2d_host(rt, CLCONV_F32, x, ROWS, COLS, 1, h, KR, KC, y, &opts);
-    for (size_t i = 0; i < LEN(y); i++) out[i] = y[i];
-    *count = LEN(y);
+    for (size_t i = 0; i < ROWS * COLS; i++) out[i] = y[i];
+    *count = ROWS * COLS;
     return status;
 }
 
@@ -122,11 +135,12 @@ static int job_dist_power(clconv_runtime *rt, double *out, size_t *count)
 }
 
 static const fault_job jobs[] = {
-    {"conv1d direct", job_conv1d_direct},
-    {"conv2d direct", job_conv2d},
-    {"conv1d FFT", job_conv1d_fft},
-    {"dist 3d6", job_dist_dice},
-    {"dist power", job_dist_power},
+    {"conv1d direct", 0, job_conv1d_direct},
+    {"conv1d streamed", 1, job_conv1d_streamed},
+    {"conv2d direct", 0, job_conv2d},
+    {"conv1d FFT", 0, job_conv1d_fft},
+    {"dist 3d6", 0, job_dist_dice},
+    {"dist power", 0, job_dist_power},
 };
 
 static void assert_same(const fault_job *j, long n, const double *want, size_t want_count,
@@ -143,7 +157,7 @@ static void assert_same(const fault_job *j, long n, const double *want, size_t w
 START_TEST(test_fault_cl_sweep)
 {
     const fault_job *j = &jobs[_i];
-    clconv_runtime *rt = test_runtime();
+    clconv_runtime *rt = j->small ? test_small_runtime() : test_runtime();
     static double want[MAX_OUT], got[MAX_OUT];
     size_t want_count = 0, got_count = 0;
     long failed = 0, recovered = 0;
@@ -177,12 +191,21 @@ START_TEST(test_fault_cl_sweep)
             ck_assert_msg(strstr(clconv_last_error(rt), fired) != NULL,
                           "%s, fault %ld in %s: the message does not name it: '%s'", j->name, n,
                           fired, clconv_last_error(rt));
+            /* A host form that returned owns nothing of the caller's arrays
+             * any more: no work still queued may write into the output. */
+            memset(host_out, 0x5a, sizeof host_out);
+            ASSERT_OK(rt, clconv_runtime_finish(rt));
+            for (size_t i = 0; i < MAX_OUT; i++)
+                ck_assert_msg(((const unsigned char *)host_out)[4 * i] == 0x5a,
+                              "%s, fault %ld in %s: output element %zu written after the "
+                              "call returned", j->name, n, fired, i);
         }
         /* The runtime is still usable. */
         ASSERT_OK(rt, j->run(rt, got, &got_count));
         assert_same(j, n, want, want_count, got, got_count);
     }
     ck_assert_msg(failed > 0, "%s: no fault made the job fail", j->name);
+    if (j->small) clconv_runtime_destroy(rt);
     fprintf(stderr, "fault: %s: %ld wrapped calls, %ld failed the job, %ld recovered\n",
             j->name, failed + recovered, failed, recovered);
 }
