@@ -20,14 +20,8 @@ char *__real_strdup(const char *s);
 char *__real_strndup(const char *s, size_t n);
 int __real_posix_memalign(void **out, size_t align, size_t size);
 FILE *__real_open_memstream(char **buf, size_t *size);
-
-void *__wrap_malloc(size_t size);
-void *__wrap_calloc(size_t count, size_t size);
-void *__wrap_realloc(void *ptr, size_t size);
-char *__wrap_strdup(const char *s);
-char *__wrap_strndup(const char *s, size_t n);
-int __wrap_posix_memalign(void **out, size_t align, size_t size);
-FILE *__wrap_open_memstream(char **buf, size_t *size);
+/* The __wrap_ definitions below need no prototypes: the linker, not C,
+ * refers to them (the test programs build with -Wno-missing-prototypes). */
 
 static atomic_long calls;
 static atomic_long target;
