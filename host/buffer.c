@@ -89,11 +89,10 @@ static int transfer(clconv_buffer *buf, size_t offset, size_t count, void *host,
     RETURN_IF(NULL, !buf, CLCONV_EINVAL, "buffer is NULL");
     FORWARD_IF_ERROR(check_range(buf, offset, count, host));
     const size_t es = clconv_dtype_size(buf->dtype);
-    const cl_int err =
-        write ? clEnqueueWriteBuffer(buf->rt->queue, buf->mem, CL_TRUE, offset * es, count * es,
-                                     host, 0, NULL, NULL)
-              : clEnqueueReadBuffer(buf->rt->queue, buf->mem, CL_TRUE, offset * es, count * es,
-                                    host, 0, NULL, NULL);
+    const cl_int err = write ? CLCONV__CL(clEnqueueWriteBuffer, buf->rt->queue, buf->mem, CL_TRUE,
+                                          offset * es, count * es, host, 0, NULL, NULL)
+                             : CLCONV__CL(clEnqueueReadBuffer, buf->rt->queue, buf->mem, CL_TRUE,
+                                          offset * es, count * es, host, 0, NULL, NULL);
     CL_RETURN_IF(buf->rt, err, write ? "clEnqueueWriteBuffer" : "clEnqueueReadBuffer",
                  "%zu elements", count);
     return 0;

@@ -406,8 +406,10 @@ static int stage(clconv_runtime *rt, const void *host, size_t bytes, int output,
                              bytes, (void *)host, mem);
     FORWARD_IF_ERROR(clconv__scratch_get(rt, bytes, mem));
     if (output) return 0;
-    CL_RETURN_IF(rt, clEnqueueWriteBuffer(rt->queue, *mem, CL_TRUE, 0, bytes, host, 0, NULL, NULL),
-                 "clEnqueueWriteBuffer", "staging %zu input bytes", bytes);
+    CL_RETURN_IF(
+        rt,
+        CLCONV__CL(clEnqueueWriteBuffer, rt->queue, *mem, CL_TRUE, 0, bytes, host, 0, NULL, NULL),
+        "clEnqueueWriteBuffer", "staging %zu input bytes", bytes);
     return 0;
 }
 
@@ -416,19 +418,21 @@ static int stage(clconv_runtime *rt, const void *host, size_t bytes, int output,
 static int unstage_output(clconv_runtime *rt, cl_mem mem, size_t bytes, void *host)
 {
     if (!rt->host_unified) {
-        CL_RETURN_IF(rt, clEnqueueReadBuffer(rt->queue, mem, CL_TRUE, 0, bytes, host, 0, NULL, NULL),
-                     "clEnqueueReadBuffer", "reading %zu output bytes", bytes);
+        CL_RETURN_IF(
+            rt,
+            CLCONV__CL(clEnqueueReadBuffer, rt->queue, mem, CL_TRUE, 0, bytes, host, 0, NULL, NULL),
+            "clEnqueueReadBuffer", "reading %zu output bytes", bytes);
         return 0;
     }
     /* Mapping is what makes a USE_HOST_PTR buffer's contents valid in host
      * memory; the pointer it returns is the caller's array. */
     cl_int err;
-    void *p = clEnqueueMapBuffer(rt->queue, mem, CL_TRUE, CL_MAP_READ, 0, bytes, 0, NULL, NULL,
-                                 &err);
+    void *p = CLCONV__CL_OBJ(clEnqueueMapBuffer, &err, rt->queue, mem, CL_TRUE, CL_MAP_READ, 0,
+                             bytes, 0, NULL, NULL);
     CL_RETURN_IF(rt, err, "clEnqueueMapBuffer", "%zu output bytes", bytes);
-    CL_RETURN_IF(rt, clEnqueueUnmapMemObject(rt->queue, mem, p, 0, NULL, NULL),
+    CL_RETURN_IF(rt, CLCONV__CL(clEnqueueUnmapMemObject, rt->queue, mem, p, 0, NULL, NULL),
                  "clEnqueueUnmapMemObject", "%zu output bytes", bytes);
-    CL_RETURN_IF(rt, clFinish(rt->queue), "clFinish", "after reading the output");
+    CL_RETURN_IF(rt, CLCONV__CL(clFinish, rt->queue), "clFinish", "after reading the output");
     return 0;
 }
 
@@ -445,7 +449,7 @@ static void unstage(clconv_runtime *rt, cl_mem mem)
 static int phase_end(clconv_runtime *rt, double *t, double *phase)
 {
     if (!rt->verbose) return 0;
-    CL_RETURN_IF(rt, clFinish(rt->queue), "clFinish", "timing a phase");
+    CL_RETURN_IF(rt, CLCONV__CL(clFinish, rt->queue), "clFinish", "timing a phase");
     const double now = clconv__now_s() * 1e3;
     *phase += now - *t;
     *t = now;

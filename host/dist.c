@@ -271,8 +271,8 @@ int clconv__dist_masses(const clconv_dist *dist, const double **masses)
         if (!h)
             status = CLCONV_FAIL(d->rt, CLCONV_ENOMEM, "allocating %zu probabilities", d->count);
         else
-            err = clEnqueueReadBuffer(d->rt->queue, d->mem, CL_TRUE, 0, d->count * sizeof *h, h,
-                                      0, NULL, NULL);
+            err = CLCONV__CL(clEnqueueReadBuffer, d->rt->queue, d->mem, CL_TRUE, 0,
+                             d->count * sizeof *h, h, 0, NULL, NULL);
         if (err != CL_SUCCESS)
             status = clconv__cl_fail(d->rt, err, "clEnqueueReadBuffer", __FILE__, __LINE__,
                                      "reading %zu probabilities", d->count);
@@ -557,8 +557,9 @@ static int clamp_row(reducer *red, cl_mem mem, size_t count)
         FORWARD_IF_ERROR(clconv__kernel_create(rt, "dist", "", "dist_clamp", &red->clamp));
         FORWARD_IF_ERROR(clconv__alloc(rt, CL_MEM_READ_WRITE, CLAMP_ITEMS * sizeof(double), NULL,
                                        &red->clamped));
-        CL_RETURN_IF(rt, clEnqueueFillBuffer(rt->queue, red->clamped, &zero, sizeof zero, 0,
-                                             CLAMP_ITEMS * sizeof(double), 0, NULL, NULL),
+        CL_RETURN_IF(rt,
+                     CLCONV__CL(clEnqueueFillBuffer, rt->queue, red->clamped, &zero, sizeof zero, 0,
+                                CLAMP_ITEMS * sizeof(double), 0, NULL, NULL),
                      "clEnqueueFillBuffer", "zeroing the clamped-mass slots");
     }
     const cl_ulong n = count;
@@ -761,7 +762,7 @@ static int finish(reducer *red, item *res, clconv_dist_layout *l, clconv_dist_op
             if (status == 0)
                 status = clconv__alloc(rt, CL_MEM_READ_WRITE, n * sizeof(double), NULL, &copy);
             if (status == 0) {
-                cl_int err = clEnqueueCopyBuffer(rt->queue, *bufs[k], copy,
+                cl_int err = CLCONV__CL(clEnqueueCopyBuffer, rt->queue, *bufs[k], copy,
                                                  res->base * sizeof(double), 0,
                                                  n * sizeof(double), 0, NULL, NULL);
                 if (err != CL_SUCCESS) {
@@ -778,8 +779,8 @@ static int finish(reducer *red, item *res, clconv_dist_layout *l, clconv_dist_op
     if (status == 0 && red->used_fft) {
         double slots[CLAMP_ITEMS];
         clconv__ksum sum = {0, 0};
-        cl_int err = clEnqueueReadBuffer(rt->queue, red->clamped, CL_TRUE, 0, sizeof slots, slots,
-                                         0, NULL, NULL);
+        cl_int err = CLCONV__CL(clEnqueueReadBuffer, rt->queue, red->clamped, CL_TRUE, 0,
+                                sizeof slots, slots, 0, NULL, NULL);
         if (err != CL_SUCCESS)
             status = clconv__cl_fail(rt, err, "clEnqueueReadBuffer", __FILE__, __LINE__,
                                      "reading the clamped mass");
@@ -919,11 +920,11 @@ static int push_inputs(reducer *red, const clconv_dist *const *dists, size_t cou
         const size_t len = sorted[i]->count;
         status = new_item(red, run, 1, len, &it);
         for (size_t r = 0; status == 0 && r < run; r++) {
-            cl_int err = clEnqueueCopyBuffer(rt->queue, sorted[i + r]->mem, it.mem, 0,
+            cl_int err = CLCONV__CL(clEnqueueCopyBuffer, rt->queue, sorted[i + r]->mem, it.mem, 0,
                                              r * len * sizeof(double), len * sizeof(double), 0,
                                              NULL, NULL);
             if (err == CL_SUCCESS)
-                err = clEnqueueCopyBuffer(rt->queue, sorted[i + r]->lg, it.lg, 0,
+                err = CLCONV__CL(clEnqueueCopyBuffer, rt->queue, sorted[i + r]->lg, it.lg, 0,
                                           r * len * sizeof(double), len * sizeof(double), 0,
                                           NULL, NULL);
             if (err != CL_SUCCESS)
@@ -1024,13 +1025,13 @@ int clconv_dist_sum_rows(clconv_runtime *rt, const double *p, size_t rows, size_
             host[r * group.stride + c] = row[c] * factor;
     }
     if (status == 0) {
-        cl_int err = clEnqueueWriteBuffer(rt->queue, group.mem, CL_TRUE, 0,
+        cl_int err = CLCONV__CL(clEnqueueWriteBuffer, rt->queue, group.mem, CL_TRUE, 0,
                                           staged * sizeof *host, host, 0, NULL, NULL);
         /* The same buffer then carries the logarithms. */
         for (size_t i = 0; err == CL_SUCCESS && i < staged; i++) host[i] = log(host[i]);
         if (err == CL_SUCCESS)
-            err = clEnqueueWriteBuffer(rt->queue, group.lg, CL_TRUE, 0, staged * sizeof *host,
-                                       host, 0, NULL, NULL);
+            err = CLCONV__CL(clEnqueueWriteBuffer, rt->queue, group.lg, CL_TRUE, 0,
+                             staged * sizeof *host, host, 0, NULL, NULL);
         if (err != CL_SUCCESS)
             status = clconv__cl_fail(rt, err, "clEnqueueWriteBuffer", __FILE__, __LINE__,
                                      "uploading %zu x %zu entries", rows, cols);
@@ -1138,7 +1139,7 @@ int clconv_dist_compound(clconv_runtime *rt, const clconv_dist *count,
     int status = new_item(&red, 1, 1, len, &res);
     if (status == 0) {
         const double none = -INFINITY;
-        cl_int err = clEnqueueFillBuffer(rt->queue, res.lg, &none, sizeof none, 0,
+        cl_int err = CLCONV__CL(clEnqueueFillBuffer, rt->queue, res.lg, &none, sizeof none, 0,
                                          len * sizeof(double), 0, NULL, NULL);
         if (err != CL_SUCCESS)
             status = clconv__cl_fail(rt, err, "clEnqueueFillBuffer", __FILE__, __LINE__,
@@ -1152,12 +1153,12 @@ int clconv_dist_compound(clconv_runtime *rt, const clconv_dist *count,
     if (status == 0 && n0 == 0) {
         static const double one = 1, zero = 0;
         status = new_item(&red, 1, 1, 1, &acc);
-        cl_int err = status == 0 ? clEnqueueWriteBuffer(rt->queue, acc.mem, CL_TRUE, 0,
+        cl_int err = status == 0 ? CLCONV__CL(clEnqueueWriteBuffer, rt->queue, acc.mem, CL_TRUE, 0,
                                                         sizeof one, &one, 0, NULL, NULL)
                                  : CL_SUCCESS;
         if (err == CL_SUCCESS && status == 0)
-            err = clEnqueueWriteBuffer(rt->queue, acc.lg, CL_TRUE, 0, sizeof zero, &zero, 0,
-                                       NULL, NULL);
+            err = CLCONV__CL(clEnqueueWriteBuffer, rt->queue, acc.lg, CL_TRUE, 0, sizeof zero,
+                             &zero, 0, NULL, NULL);
         if (err != CL_SUCCESS)
             status = clconv__cl_fail(rt, err, "clEnqueueWriteBuffer", __FILE__, __LINE__,
                                      "the atom at 0");

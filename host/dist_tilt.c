@@ -236,8 +236,9 @@ static int chunk_ok(const chunk *ch, const double *lg)
 /* Enqueues the read of row r's logarithms into lg; blocking when asked. */
 static int read_logs(clconv_runtime *rt, const clconv__dist_row *r, double *lg, cl_bool block)
 {
-    CL_RETURN_IF(rt, clEnqueueReadBuffer(rt->queue, r->lg, block, r->base * sizeof(double),
-                                         r->n * sizeof(double), lg, 0, NULL, NULL),
+    CL_RETURN_IF(rt,
+                 CLCONV__CL(clEnqueueReadBuffer, rt->queue, r->lg, block, r->base * sizeof(double),
+                            r->n * sizeof(double), lg, 0, NULL, NULL),
                  "clEnqueueReadBuffer", "reading %zu log-probabilities", r->n);
     return 0;
 }
@@ -292,7 +293,12 @@ int clconv__dist_conv_logged(clconv_runtime *rt, clconv__dist_kernels *k, size_t
         status = read_logs(rt, &a[i], la, CL_FALSE);
         if (status == 0 && !same) status = read_logs(rt, &b[i], lb, CL_FALSE);
     }
-    if (status == 0) CL_RETURN_IF(rt, clFinish(rt->queue), "clFinish", "reading operands' logs");
+    if (status == 0) {
+        cl_int err = CLCONV__CL(clFinish, rt->queue);
+        if (err != CL_SUCCESS)
+            status = clconv__cl_fail(rt, err, "clFinish", __FILE__, __LINE__,
+                                     "reading operands' logs");
+    }
     for (size_t i = 0; status == 0 && i < count; i++)
         status = plan(&jobs[i], 0, out[i].n, 0, &todo);
 
@@ -313,7 +319,7 @@ int clconv__dist_conv_logged(clconv_runtime *rt, clconv__dist_kernels *k, size_t
                 status = read_logs(rt, j->out, j->lo, CL_FALSE);
             }
         if (status == 0) {
-            cl_int err = clFinish(rt->queue);
+            cl_int err = CLCONV__CL(clFinish, rt->queue);
             if (err != CL_SUCCESS)
                 status = clconv__cl_fail(rt, err, "clFinish", __FILE__, __LINE__,
                                          "reading results' logs");
@@ -337,6 +343,9 @@ int clconv__dist_conv_logged(clconv_runtime *rt, clconv__dist_kernels *k, size_t
         todo = again;
         again = t;
     }
+    /* On failure, reads enqueued without blocking may still be writing
+     * into room: wait for them before it is freed. */
+    if (status < 0) (void)clFinish(rt->queue);
     free(todo.v);
     free(again.v);
     free(jobs);

@@ -483,7 +483,11 @@ int clconv__fft_execute(clconv_runtime *rt, const clconv__fft_key *key, cl_mem d
         launch.commandQueue = &rt->queue;
         launch.buffer = &p->slots[0];
         if (temp) launch.tempBuffer = &p->slots[1];
-        VkFFTResult r = VkFFTAppend(&p->app, key->inverse ? 1 : -1, &launch);
+        /* VkFFT enqueues its kernels itself: the fault hook stands in front
+         * of the whole launch. */
+        VkFFTResult r = clconv__fault("VkFFT")
+                            ? VKFFT_ERROR_FAILED_TO_LAUNCH_KERNEL
+                            : VkFFTAppend(&p->app, key->inverse ? 1 : -1, &launch);
         pthread_mutex_unlock(&p->launch);
         if (r != VKFFT_SUCCESS)
             status = CLCONV_FAIL(rt, vkfft_status(r),

@@ -154,8 +154,9 @@ static int enqueue_crop(clconv_runtime *rt, const steps *s, const clconv__geom *
 /* Copies the kernel's spectrum out of slot 0 of the first launch. */
 static int copy_spectrum(clconv_runtime *rt, cl_mem work, cl_mem kspec, size_t bytes)
 {
-    CL_RETURN_IF(rt, clEnqueueCopyBuffer(rt->queue, work, kspec, 0, 0, bytes, 0, NULL, NULL),
-                 "clEnqueueCopyBuffer", "kernel spectrum of %zu bytes", bytes);
+    CL_RETURN_IF(
+        rt, CLCONV__CL(clEnqueueCopyBuffer, rt->queue, work, kspec, 0, 0, bytes, 0, NULL, NULL),
+        "clEnqueueCopyBuffer", "kernel spectrum of %zu bytes", bytes);
     return 0;
 }
 

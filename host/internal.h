@@ -65,6 +65,28 @@ void clconv__clear_error(void);
             return clconv__cl_fail((rt), cl_err_, (call), __FILE__, __LINE__, __VA_ARGS__); \
     } while (0)
 
+/* Fault injection (fault.c, compiled in with CLCONV_FAULT_INJECTION): the
+ * OpenCL calls of a job go through CLCONV__CL (calls returning a cl_int) or
+ * CLCONV__CL_OBJ (calls returning an object and their status through err),
+ * which fail with CL_OUT_OF_RESOURCES, without calling the driver, when
+ * clconv__fault() says this call is the one armed. Without the option
+ * clconv__fault() is the constant 0 and the wrappers are the plain calls. */
+#ifdef CLCONV_FAULT_INJECTION
+/* Nonzero when this call (named for the record) is the armed one. */
+int clconv__fault(const char *call);
+/* Fails the nth wrapped call from now on (n <= 0: none) and restarts the
+ * count; CLCONV_FAULT_CL=N in the environment arms it at the first call. */
+void clconv__fault_arm(long n);
+/* Wrapped calls since arming, and the name of the one failed (NULL: none). */
+long clconv__fault_calls(void);
+const char *clconv__fault_fired(void);
+#else
+#define clconv__fault(call) 0
+#endif
+#define CLCONV__CL(call, ...) (clconv__fault(#call) ? CL_OUT_OF_RESOURCES : call(__VA_ARGS__))
+#define CLCONV__CL_OBJ(call, err, ...)                                         \
+    (clconv__fault(#call) ? (*(err) = CL_OUT_OF_RESOURCES, NULL) : call(__VA_ARGS__, err))
+
 /* Overflow-checked size arithmetic: return 0 on success, 1 on overflow. */
 static inline int clconv__mul_ok(size_t a, size_t b, size_t *out)
 {

@@ -33,7 +33,7 @@ static int timed_launch(clconv_runtime *rt, cl_kernel kernel, size_t gws, int re
     const double t0 = clconv__now_s();
     for (int i = 0; i < repeat; i++)
         FORWARD_IF_ERROR(clconv__launch(rt, kernel, 1, &gws, NULL, name));
-    CL_RETURN_IF(rt, clFinish(rt->queue), "clFinish", "after %s", name);
+    CL_RETURN_IF(rt, CLCONV__CL(clFinish, rt->queue), "clFinish", "after %s", name);
     *seconds = (clconv__now_s() - t0) / repeat;
     return 0;
 }
@@ -129,8 +129,8 @@ static int measure_bandwidth(clconv_runtime *rt, double *read_gbps, double *copy
     if (status == 0) status = clconv__alloc(rt, CL_MEM_READ_WRITE, bytes, NULL, &dst);
     if (status == 0) {
         /* Ones rather than garbage: some devices slow down on denormals or NaNs. */
-        cl_int err = clEnqueueFillBuffer(rt->queue, src, &one, sizeof one, 0, bytes, 0, NULL,
-                                         NULL);
+        cl_int err = CLCONV__CL(clEnqueueFillBuffer, rt->queue, src, &one, sizeof one, 0, bytes, 0,
+                                NULL, NULL);
         if (err != CL_SUCCESS)
             status = clconv__cl_fail(rt, err, "clEnqueueFillBuffer", __FILE__, __LINE__,
                                      "%zu bytes for the bandwidth test", bytes);

@@ -440,7 +440,7 @@ int clconv__kernel_create(clconv_runtime *rt, const char *program, const char *o
     cl_program prog;
     cl_int err;
     FORWARD_IF_ERROR(clconv__program_get(rt, program, options, &prog));
-    *out = clCreateKernel(prog, kernel, &err);
+    *out = CLCONV__CL_OBJ(clCreateKernel, &err, prog, kernel);
     CL_RETURN_IF(rt, err, "clCreateKernel", "kernel %s in kernels/%s.cl", kernel, program);
     return 0;
 }
@@ -449,7 +449,7 @@ int clconv__set_args(clconv_runtime *rt, cl_kernel kernel, const clconv__arg *ar
                      cl_uint count, const char *name)
 {
     for (cl_uint i = 0; i < count; i++)
-        CL_RETURN_IF(rt, clSetKernelArg(kernel, i, args[i].size, args[i].value),
+        CL_RETURN_IF(rt, CLCONV__CL(clSetKernelArg, kernel, i, args[i].size, args[i].value),
                      "clSetKernelArg", "argument %u of %s", i, name);
     return 0;
 }
@@ -457,8 +457,10 @@ int clconv__set_args(clconv_runtime *rt, cl_kernel kernel, const clconv__arg *ar
 int clconv__launch(clconv_runtime *rt, cl_kernel kernel, cl_uint dims, const size_t *gws,
                    const size_t *lws, const char *name)
 {
-    CL_RETURN_IF(rt, clEnqueueNDRangeKernel(rt->queue, kernel, dims, NULL, gws, lws, 0, NULL, NULL),
-                 "clEnqueueNDRangeKernel", "%s (%zu x %zu x %zu)", name, gws[0],
-                 dims > 1 ? gws[1] : 1, dims > 2 ? gws[2] : 1);
+    CL_RETURN_IF(
+        rt,
+        CLCONV__CL(clEnqueueNDRangeKernel, rt->queue, kernel, dims, NULL, gws, lws, 0, NULL, NULL),
+        "clEnqueueNDRangeKernel", "%s (%zu x %zu x %zu)", name, gws[0], dims > 1 ? gws[1] : 1,
+        dims > 2 ? gws[2] : 1);
     return 0;
 }

@@ -237,7 +237,8 @@ cl_command_queue clconv_runtime_queue(const clconv_runtime *rt) { return rt ? rt
 int clconv_runtime_finish(clconv_runtime *rt)
 {
     RETURN_IF(rt, !rt, CLCONV_EINVAL, "runtime is NULL");
-    CL_RETURN_IF(rt, clFinish(rt->queue), "clFinish", "waiting for device '%s'", rt->info.name);
+    CL_RETURN_IF(rt, CLCONV__CL(clFinish, rt->queue), "clFinish", "waiting for device '%s'",
+                 rt->info.name);
     return 0;
 }
 

@@ -29,7 +29,7 @@ int clconv__alloc(clconv_runtime *rt, cl_mem_flags flags, size_t bytes, void *ho
     RETURN_IF(rt, (uint64_t)bytes > rt->max_alloc, CLCONV_EOVERFLOW,
               "%zu bytes exceed the largest allocation allowed on '%s' (%" PRIu64 " bytes)",
               bytes, rt->info.name, rt->max_alloc);
-    *out = clCreateBuffer(rt->ctx, flags, bytes, host, &err);
+    *out = CLCONV__CL_OBJ(clCreateBuffer, &err, rt->ctx, flags, bytes, host);
     CL_RETURN_IF(rt, err, "clCreateBuffer", "%zu bytes on '%s'", bytes, rt->info.name);
     return 0;
 }

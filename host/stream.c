@@ -174,13 +174,13 @@ static int copy_box(clconv_runtime *rt, int to_device, cl_mem mem, void *host, s
         const size_t region[3] = {bx->ext[1] * es, bx->ext[0], flat ? bx->images : bx->ext[2]};
         cl_int err;
         if (to_device)
-            err = clEnqueueWriteBufferRect(rt->queue, mem, CL_FALSE, buffer_origin, host_origin,
-                                           region, buf_row, buf_slice, row_pitch, slice, host, 0,
-                                           NULL, NULL);
+            err = CLCONV__CL(clEnqueueWriteBufferRect, rt->queue, mem, CL_FALSE, buffer_origin,
+                             host_origin, region, buf_row, buf_slice, row_pitch, slice, host, 0,
+                             NULL, NULL);
         else
-            err = clEnqueueReadBufferRect(rt->queue, mem, CL_FALSE, buffer_origin, host_origin,
-                                          region, buf_row, buf_slice, row_pitch, slice, host, 0,
-                                          NULL, NULL);
+            err = CLCONV__CL(clEnqueueReadBufferRect, rt->queue, mem, CL_FALSE, buffer_origin,
+                             host_origin, region, buf_row, buf_slice, row_pitch, slice, host, 0,
+                             NULL, NULL);
         CL_RETURN_IF(rt, err, to_device ? "clEnqueueWriteBufferRect" : "clEnqueueReadBufferRect",
                      "streaming a %zu x %zu x %zu x %zu piece", bx->images, bx->ext[2],
                      bx->ext[0], bx->ext[1]);
@@ -291,8 +291,9 @@ static int stage_kernel(clconv_runtime *rt, const void *host, size_t count, size
                         cl_mem *mem)
 {
     FORWARD_IF_ERROR(clconv__scratch_get(rt, count * es, mem));
-    CL_RETURN_IF(rt, clEnqueueWriteBuffer(rt->queue, *mem, CL_FALSE, 0, count * es, host, 0,
-                                          NULL, NULL),
+    CL_RETURN_IF(rt,
+                 CLCONV__CL(clEnqueueWriteBuffer, rt->queue, *mem, CL_FALSE, 0, count * es, host, 0,
+                            NULL, NULL),
                  "clEnqueueWriteBuffer", "staging %zu kernel taps", count);
     return 0;
 }
@@ -354,11 +355,16 @@ int clconv__stream_host(clconv_runtime *rt, const clconv__geom *g, const void *s
                     const size_t o0[3] = {r, c, z};
                     status = run_piece(rt, g, signal, out, k, i, o0, &p, &st, opts, run);
                 }
-    /* The caller's arrays take part in queued copies until the queue drains. */
-    cl_int err = clFinish(rt->queue);
-    if (status == 0 && err != CL_SUCCESS)
-        status = clconv__cl_fail(rt, err, "clFinish", __FILE__, __LINE__,
-                                 "waiting for streamed pieces");
+    /* The caller's arrays take part in queued copies until the queue drains,
+     * and the caller may free them once this returns: a failed wait is
+     * waited again, so that no copy outlives the call. */
+    cl_int err = CLCONV__CL(clFinish, rt->queue);
+    if (err != CL_SUCCESS) {
+        if (status == 0)
+            status = clconv__cl_fail(rt, err, "clFinish", __FILE__, __LINE__,
+                                     "waiting for streamed pieces");
+        (void)clFinish(rt->queue);
+    }
     for (int i = 0; i < 3; i++) clconv__scratch_release(rt, k[i]);
     free(st.data);
     free(st.map);

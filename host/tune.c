@@ -32,7 +32,7 @@ static const int FFT_BITS[2][12] = {
 
 static int finish(clconv_runtime *rt)
 {
-    CL_RETURN_IF(rt, clFinish(rt->queue), "clFinish", "timing on '%s'", rt->info.name);
+    CL_RETURN_IF(rt, CLCONV__CL(clFinish, rt->queue), "clFinish", "timing on '%s'", rt->info.name);
     return 0;
 }
 
@@ -43,9 +43,10 @@ static int ones(clconv_runtime *rt, clconv_dtype dtype, size_t bytes, cl_mem *me
     const float f = 1.0f;
     const double d = 1.0;
     FORWARD_IF_ERROR(clconv__scratch_get(rt, bytes, mem));
-    cl_int err = dtype == CLCONV_F64
-                     ? clEnqueueFillBuffer(rt->queue, *mem, &d, sizeof d, 0, bytes, 0, NULL, NULL)
-                     : clEnqueueFillBuffer(rt->queue, *mem, &f, sizeof f, 0, bytes, 0, NULL, NULL);
+    cl_int err = dtype == CLCONV_F64 ? CLCONV__CL(clEnqueueFillBuffer, rt->queue, *mem, &d,
+                                                  sizeof d, 0, bytes, 0, NULL, NULL)
+                                     : CLCONV__CL(clEnqueueFillBuffer, rt->queue, *mem, &f,
+                                                  sizeof f, 0, bytes, 0, NULL, NULL);
     if (err != CL_SUCCESS) {
         clconv__scratch_release(rt, *mem);
         return clconv__cl_fail(rt, err, "clEnqueueFillBuffer", __FILE__, __LINE__,
@@ -261,7 +262,7 @@ static int time_bandwidth(clconv_runtime *rt, double *gbps)
     double best = INFINITY;
     for (int r = 0; status == 0 && r <= REPS; r++) {
         double t0 = clconv__now_s();
-        cl_int err = clEnqueueCopyBuffer(rt->queue, a, b, 0, 0, bytes, 0, NULL, NULL);
+        cl_int err = CLCONV__CL(clEnqueueCopyBuffer, rt->queue, a, b, 0, 0, bytes, 0, NULL, NULL);
         if (err != CL_SUCCESS)
             status = clconv__cl_fail(rt, err, "clEnqueueCopyBuffer", __FILE__, __LINE__,
                                      "timing a copy of %zu bytes", bytes);

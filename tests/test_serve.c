@@ -6,7 +6,9 @@
  * truncated and abandoned uploads, lying Content-Lengths and idle
  * connections that cost a short timeout; a full queue; a graceful stop with
  * jobs in flight; TLS.
- * Every test ends by checking that /healthz still answers.
+ * Every test ends by checking that /healthz still answers. A second suite,
+ * serve_fault, fails the service's host allocations one at a time
+ * (tests/fault/malloc_fail.h) and lets clients vanish mid-answer.
  */
 #include "harness.h"
 #include "suites.h"
@@ -20,8 +22,11 @@
 #include "serve.h"
 #include "serve_internal.h"
 
+#include "fault/malloc_fail.h"
+
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -1958,6 +1963,164 @@ START_TEST(test_tls)
 }
 END_TEST
 
+/* ---- faults ------------------------------------------------------------------ */
+
+/* Asserts that r is a whole error answer: a 5xx status with a JSON body of
+ * one "error" line. */
+static void assert_server_error(const reply *r, long n)
+{
+    char type[128];
+    ck_assert_msg(r->status == 500 || r->status == 503, "allocation %ld: status %ld (body %s)",
+                  n, r->status, r->body ? r->body : "");
+    ck_assert_msg(strcmp(header(r, "Content-Type", type, sizeof type), "application/json") == 0,
+                  "allocation %ld: content type %s", n, type);
+    json_value v = {0};
+    char why[128];
+    ck_assert_msg(r->body && json_parse(r->body, r->size, &v, why, sizeof why) == 0,
+                  "allocation %ld: body %s", n, r->body);
+    const json_value *e = json_get(&v, "error");
+    ck_assert_msg(v.type == JSON_OBJECT && v.count == 1 && e && e->type == JSON_STRING &&
+                      e->string[0] && !strchr(e->string, '\n'),
+                  "allocation %ld: body %s", n, r->body);
+    json_free(&v);
+}
+
+/* One request, the service's nth allocation after it arrives failing. The
+ * test's own thread is exempt, so only the server's threads (libmicrohttpd's
+ * callbacks into host/serve, the workers, host/io and the library) count.
+ * Each request must end in the right answer or in one whole 5xx error, and
+ * the server must then answer /healthz and the request again. Returns
+ * whether the nth allocation was reached. */
+static int alloc_fault_once(serve *s, long n, const char *path, const part *parts,
+                            size_t n_parts, const char *json, const reply *want)
+{
+    char url[512];
+    reply r;
+    snprintf(url, sizeof url, "%s%s", serve_url(s), path);
+    malloc_fail_arm(n);
+    CURLcode rc = request_full(url, parts, n_parts, json, NULL, NULL, &r);
+    /* The answer is out before the server's last bookkeeping (the access
+     * log, freeing the request) has run: wait for it before disarming. */
+    wait_count(s, 0, 0);
+    const int fired = malloc_fail_fired();
+    malloc_fail_arm(0);
+    ck_assert_msg(rc == CURLE_OK, "%s, allocation %ld: %s", path, n, curl_easy_strerror(rc));
+    if (r.status == 200)
+        ck_assert_msg(r.size == want->size && memcmp(r.body, want->body, r.size) == 0,
+                      "%s, allocation %ld: a different answer", path, n);
+    else
+        assert_server_error(&r, n);
+    reply_free(&r);
+    assert_healthy(s);
+    request(s, path, parts, n_parts, json, &r);
+    ck_assert_msg(r.status == 200 && r.size == want->size &&
+                      memcmp(r.body, want->body, r.size) == 0,
+                  "%s after allocation %ld: status %ld", path, n, r.status);
+    reply_free(&r);
+    return fired;
+}
+
+static void alloc_fault_sweep(serve *s, const char *path, const part *parts, size_t n_parts,
+                              const char *json)
+{
+    reply want;
+    request(s, path, parts, n_parts, json, &want);
+    ck_assert_int_eq(want.status, 200);
+    long n = 1;
+    while (alloc_fault_once(s, n, path, parts, n_parts, json, &want)) {
+        ck_assert_msg(n < 100000, "%s: no end to the allocations", path);
+        n++;
+    }
+    ck_assert_msg(n > 1, "%s: no allocation was counted", path);
+    fprintf(stderr, "serve_fault: %s: %ld allocations failed one at a time\n", path, n - 1);
+    reply_free(&want);
+}
+
+START_TEST(test_alloc_failures)
+{
+    malloc_fail_exempt_thread();
+    serve *s = start_default();
+    char *x, *h;
+    size_t xs, hs;
+    small_pair(&x, &xs, &h, &hs);
+    part parts[] = {{"input", x, xs}, {"kernel", h, hs}};
+    alloc_fault_sweep(s, "/v1/conv1d?mode=valid&method=direct", parts, 2, NULL);
+    alloc_fault_sweep(s, "/v1/dist", NULL, 0, "{\"specs\": [\"3d6\"]}");
+    serve_stop(s);
+    free(x);
+    free(h);
+}
+END_TEST
+
+/* Open descriptors of this process. */
+static size_t count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    ck_assert_ptr_nonnull(d);
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (e->d_name[0] != '.') n++;
+    closedir(d);
+    return n;
+}
+
+START_TEST(test_vanishing_clients)
+{
+    serve *s = start_default();
+    /* About 15,000 entries of five columns: a JSON answer of some 1.5 MB,
+     * more than the loopback socket takes at once, so that the server is
+     * still writing when the client goes. */
+    const char *json = "{\"specs\": [\"3000d6\"]}";
+    reply want;
+    request(s, "/v1/dist", NULL, 0, json, &want);
+    ck_assert_int_eq(want.status, 200);
+    ck_assert_uint_gt(want.size, 1 << 20);
+    wait_count(s, 0, 0);
+    const size_t fds = count_fds();
+
+    char head[256];
+    snprintf(head, sizeof head, "POST /v1/dist HTTP/1.1\r\nHost: test\r\n"
+             "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n", strlen(json));
+    enum { ROUNDS = 8 };
+    for (int round = 0; round < ROUNDS; round++) {
+        for (int how = 0; how < 3; how++) {
+            int fd = connect_to(s);
+            ck_assert_int_ge(fd, 0);
+            send_all(fd, head, strlen(head));
+            send_all(fd, json, strlen(json));
+            if (how == 1) {
+                /* Mid-body: the head and the first bytes of the answer. */
+                char buf[4096];
+                ck_assert_int_gt(recv(fd, buf, sizeof buf, 0), 0);
+            } else if (how == 2) {
+                /* An abortive close (RST) rather than an orderly one. */
+                struct linger l = {1, 0};
+                setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+            }
+            /* how == 0: gone before the job is done. */
+            close(fd);
+        }
+    }
+    wait_count(s, 0, 0);
+    assert_healthy(s);
+    reply r;
+    request(s, "/v1/dist", NULL, 0, json, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert(r.size == want.size && memcmp(r.body, want.body, r.size) == 0);
+    reply_free(&r);
+    reply_free(&want);
+    /* Every connection's descriptor is closed again (the server notices a
+     * vanished client at its next write or read, within its idle timeout). */
+    size_t now = count_fds();
+    for (int i = 0; i < 300 && now > fds; i++) {
+        usleep(10000);
+        now = count_fds();
+    }
+    ck_assert_msg(now == fds, "%zu descriptors open, %zu before the clients", now, fds);
+    serve_stop(s);
+}
+END_TEST
+
 static void curl_setup(void)
 {
     curl_global_init(CURL_GLOBAL_ALL);
@@ -2003,5 +2166,16 @@ Suite *clconv_test_suite_serve(void)
     tcase_add_test(service, test_graceful_stop);
     tcase_add_test(service, test_tls);
     suite_add_tcase(s, service);
+    return s;
+}
+
+Suite *clconv_test_suite_serve_fault(void)
+{
+    Suite *s = suite_create("serve_fault");
+    TCase *tc = test_tcase_bare("faults");
+    tcase_add_checked_fixture(tc, curl_setup, curl_teardown);
+    tcase_add_test(tc, test_alloc_failures);
+    tcase_add_test(tc, test_vanishing_clients);
+    suite_add_tcase(s, tc);
     return s;
 }

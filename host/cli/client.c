@@ -467,7 +467,10 @@ int client_dist(const char *server, const dist_job *job, const spec_input *input
         json_value v;
         char why[96];
         const char *bad = NULL;
-        if (json_parse(body.data ? body.data : "", body.size, &v, why, sizeof why) != 0)
+        const int parsed = json_parse(body.data ? body.data : "", body.size, &v, why, sizeof why);
+        if (parsed == -2)
+            status = cli_error("server %s: out of memory reading the answer", server);
+        else if (parsed != 0)
             status = cli_error("server %s: the answer is not JSON: %s", server, why);
         else if ((bad = dist_answer(&v, res)) != NULL)
             status = cli_error("server %s: the answer's \"%s\" is missing or malformed", server,

@@ -16,12 +16,20 @@ typedef struct parser {
     const char *p, *end, *start;
     char *why;
     size_t why_size;
+    int oom;            /* an allocation failed: the text may be fine */
 } parser;
 
 static int fail(parser *ps, const char *what)
 {
     snprintf(ps->why, ps->why_size, "%s at byte %zu", what, (size_t)(ps->p - ps->start));
     return -1;
+}
+
+/* An allocation failed: the parse fails, but the text is not to blame. */
+static int fail_oom(parser *ps)
+{
+    ps->oom = 1;
+    return fail(ps, "out of memory");
 }
 
 static void skip_space(parser *ps)
@@ -110,7 +118,7 @@ static int parse_string(parser *ps, char **out)
     while (close < ps->end && *close != '"') close += *close == '\\' ? 2 : 1;
     if (close >= ps->end) return fail(ps, "unterminated string");
     char *s = malloc((size_t)(close - ps->p) + 1), *o = s;
-    if (!s) return fail(ps, "out of memory");
+    if (!s) return fail_oom(ps);
     *out = s;
     while (*ps->p != '"') {
         char c = *ps->p;
@@ -198,7 +206,7 @@ static int check_unique(parser *ps, const json_value *v)
 {
     if (v->count < 2) return 0;
     char **sorted = malloc(v->count * sizeof *sorted);
-    if (!sorted) return fail(ps, "out of memory");
+    if (!sorted) return fail_oom(ps);
     memcpy(sorted, v->keys, v->count * sizeof *sorted);
     qsort(sorted, v->count, sizeof *sorted, key_order);
     int status = 0;
@@ -231,11 +239,11 @@ static int parse_container(parser *ps, json_value *v, int depth)
         if (v->count == cap) {
             cap = cap ? 2 * cap : 8;
             json_value *items = realloc(v->items, cap * sizeof *items);
-            if (!items) return fail(ps, "out of memory");
+            if (!items) return fail_oom(ps);
             v->items = items;
             if (object) {
                 char **keys = realloc(v->keys, cap * sizeof *keys);
-                if (!keys) return fail(ps, "out of memory");
+                if (!keys) return fail_oom(ps);
                 v->keys = keys;
             }
         }
@@ -288,9 +296,9 @@ static int parse_value(parser *ps, json_value *v, int depth)
 
 int json_parse(const char *text, size_t len, json_value *out, char *why, size_t why_size)
 {
-    parser ps = {text, text + len, text, why, why_size};
+    parser ps = {text, text + len, text, why, why_size, 0};
     memset(out, 0, sizeof *out);
-    if (parse_value(&ps, out, 0) != 0) return -1;
+    if (parse_value(&ps, out, 0) != 0) return ps.oom ? -2 : -1;
     skip_space(&ps);
     if (ps.p != ps.end) return fail(&ps, "trailing characters");
     return 0;

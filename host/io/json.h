@@ -27,10 +27,11 @@ struct json_value {
 };
 
 /* Parses the whole of text[0..len) into *out. Strings must be well-formed
- * UTF-8 (no lone surrogates,
-          no NUL) and no object may name a member twice. Returns 0, or -1 with a short
- * reason ("unexpected character at byte 17") in why[0..why_size). The caller
- * frees *out with json_free, also after a failure. */
+ * UTF-8 (no lone surrogates, no NUL) and no object may name a member twice.
+ * Returns 0, or -1 with a short reason ("unexpected character at byte 17")
+ * in why[0..why_size), or -2 when an allocation failed (the text may be
+ * well-formed; why says "out of memory"). The caller frees *out with
+ * json_free, also after a failure. */
 int json_parse(const char *text, size_t len, json_value *out, char *why, size_t why_size);
 
 /* Frees what v owns; v may then be parsed into again. */

@@ -128,7 +128,9 @@ int request_parse_dist(serve_work *w, const serve_buffer *body)
     int ok = 0;
     w->times = 1;
     w->trim = -1;
-    if (json_parse(body->data ? body->data : "", body->size, &v, why, sizeof why) != 0) {
+    const int parsed = json_parse(body->data ? body->data : "", body->size, &v, why, sizeof why);
+    if (parsed == -2) goto oom;
+    if (parsed != 0) {
         snprintf(w->error, sizeof w->error, "malformed JSON: %s", why);
         goto done;
     }

@@ -60,6 +60,8 @@ struct serve {
     int draining;
     size_t body_bytes;            /* Content-Length of the bodies held now */
     size_t body_budget;           /* their limit: 4 x --max-body */
+    struct MHD_Response *oom;     /* 503 "out of memory", made at start: the answer
+                                     when even an error's text cannot be allocated */
 };
 
 enum { R_NEW, R_UPLOAD, R_QUEUED, R_ANSWERED };
@@ -82,6 +84,23 @@ typedef struct request {
 
 /* ---- answers --------------------------------------------------------------- */
 
+/* The body of the prepared out-of-memory answer. */
+static const char OOM_BODY[] = "{\"error\": \"out of memory\"}\n";
+
+/* Answers 503 "out of memory" with the response made at start, which needs
+ * no allocation of ours: when the host heap is exhausted a client still gets
+ * a whole answer rather than a closed connection. r may be NULL (its state
+ * could not be allocated). */
+static enum MHD_Result send_oom(serve *s, struct MHD_Connection *conn, request *r)
+{
+    if (r) {
+        r->status = 503;
+        r->bytes = sizeof OOM_BODY - 1;
+        r->state = R_ANSWERED;
+    }
+    return MHD_queue_response(conn, 503, s->oom);
+}
+
 static enum MHD_Result send_buffer(request *r, unsigned status, char *body, size_t size,
                                    const char *type)
 {
@@ -89,7 +108,7 @@ static enum MHD_Result send_buffer(request *r, unsigned status, char *body, size
         MHD_create_response_from_buffer(size, body, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
         free(body);
-        return MHD_NO;
+        return send_oom(r->srv, r->conn, r);
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     serve_work *w = &r->work;
@@ -133,13 +152,13 @@ static enum MHD_Result send_error(request *r, unsigned status, const char *fmt, 
     char *body = NULL;
     size_t size = 0;
     FILE *m = open_memstream(&body, &size);
-    if (!m) return MHD_NO;
+    if (!m) return send_oom(r->srv, r->conn, r);
     fputs("{\"error\": ", m);
     json_write_string(m, msg);
     fputs("}\n", m);
     if (fclose(m) != 0) {
         free(body);
-        return MHD_NO;
+        return send_oom(r->srv, r->conn, r);
     }
     return send_buffer(r, status, body, size, "application/json");
 }
@@ -214,7 +233,7 @@ static enum MHD_Result answer_healthz(request *r)
     int draining = r->srv->draining;
     pthread_mutex_unlock(&r->srv->lock);
     char *body = strdup(draining ? "{\"status\": \"draining\"}\n" : "{\"status\": \"ok\"}\n");
-    if (!body) return MHD_NO;
+    if (!body) return send_oom(r->srv, r->conn, r);
     return send_buffer(r, draining ? 503 : 200, body, strlen(body), "application/json");
 }
 
@@ -350,10 +369,15 @@ static void receive(request *r, const char *data, size_t size)
             w->status = 400;
             snprintf(w->error, sizeof w->error, "malformed multipart body");
         }
-    } else if (r->body.size + size > r->srv->max_body || buffer_append(&r->body, data, size)) {
+    } else if (r->body.size + size > r->srv->max_body) {
         w->status = 413;
         snprintf(w->error, sizeof w->error, "the body exceeds the limit of %zu bytes",
                  r->srv->max_body);
+    } else if (buffer_append(&r->body, data, size) != 0) {
+        /* The host is out of memory, not the client over a limit: a failed
+         * append used to be answered 413 as if the body were too large. */
+        w->status = 503;
+        snprintf(w->error, sizeof w->error, "out of memory for the body");
     }
 }
 
@@ -422,7 +446,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     request *r = *con_cls;
     if (!r) {
         r = calloc(1, sizeof *r);
-        if (!r) return MHD_NO;
+        if (!r) return send_oom(s, conn, NULL);
         r->srv = s;
         r->conn = conn;
         r->started = io_now_s();
@@ -626,6 +650,13 @@ int serve_start(const serve_options *o, serve **out, char *err, size_t err_size)
                    o->queue ? o->queue : 64, err, err_size) != 0)
         goto fail;
     s->pool_started = 1;
+    s->oom = MHD_create_response_from_buffer(sizeof OOM_BODY - 1, (void *)OOM_BODY,
+                                             MHD_RESPMEM_PERSISTENT);
+    if (!s->oom ||
+        MHD_add_response_header(s->oom, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") !=
+            MHD_YES ||
+        MHD_add_response_header(s->oom, MHD_HTTP_HEADER_RETRY_AFTER, "1") != MHD_YES)
+        goto oom;
 
     struct MHD_OptionItem options[] = {
         /* MHD wants its logger first, before any option it may complain about. */
@@ -655,6 +686,7 @@ int serve_start(const serve_options *o, serve **out, char *err, size_t err_size)
 oom:
     snprintf(err, err_size, "out of memory");
 fail:
+    if (s->oom) MHD_destroy_response(s->oom);
     if (s->pool_started) pool_stop(&s->pool);
     if (s->listen_fd >= 0) close(s->listen_fd);
     metrics_destroy(s->metrics);
@@ -723,6 +755,7 @@ void serve_stop(serve *s)
     }
     pthread_mutex_unlock(&s->lock);
     MHD_stop_daemon(s->daemon);
+    MHD_destroy_response(s->oom);
     if (fd != MHD_INVALID_SOCKET) close(fd);
     pool_stop(&s->pool);
     metrics_destroy(s->metrics);
