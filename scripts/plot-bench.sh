@@ -14,6 +14,8 @@
 #   devN-fft-conv2d.png       the same for the 2048x2048 images;
 #   devN-direct-conv1d.png, devN-direct-conv2d.png
 #                             time against kernel taps on the direct grid;
+#   devN-3d-conv3d.png        the same on the 3-D grid (direct at 3^3 and 7^3,
+#                             FFT at 31^3);
 #   devN-roof.png             percent of the device's measured limit against
 #                             kernel taps, per grid and method that ran (see
 #                             %roof in 'clconv bench --help'); the direct
@@ -148,5 +150,8 @@ for dev in $(cut -d, -f1 "$csv" | sort -un); do
     "device $dev: conv1d of 2^22 samples, same mode (direct grid)" "$direct && \$3 == \"conv1d\""
   plot_methods "$outdir/dev$dev-direct-conv2d.png" \
     "device $dev: conv2d of 2048x2048, same mode (direct grid)" "$direct && \$3 == \"conv2d\""
+  volume=$(awk -F, -v d="$dev" '$1 == d && $2 == "3d" { print $4; exit }' "$csv")
+  plot_methods "$outdir/dev$dev-3d-conv3d.png" \
+    "device $dev: conv3d of $volume, same mode (3-D grid)" "$d && \$2 == \"3d\""
   plot_roof "$outdir/dev$dev-roof.png" "device $dev: percent of the measured limit" "$d"
 done

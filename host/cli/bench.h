@@ -13,11 +13,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* One problem. A 1-D problem has n[0] == k[0] == 1. */
+/* One problem: extents outermost first and aligned to the last entry, so a
+ * 1-D problem has n[0] == n[1] == k[0] == k[1] == 1 and a 2-D one n[0] ==
+ * k[0] == 1. */
 typedef struct bench_point {
     int dims;
-    size_t n[2];
-    size_t k[2];
+    size_t n[3];
+    size_t k[3];
 } bench_point;
 
 /* The dist grid: sums of `count` copies of the loaded die below, or of
@@ -33,6 +35,11 @@ typedef struct dist_point {
 #define BENCH_FFT_2D_KERNELS 5
 #define BENCH_FFT_POINTS_MAX (BENCH_FFT_1D_MAX + BENCH_FFT_2D_KERNELS)
 #define BENCH_DIST_POINTS 4
+#define BENCH_3D_POINTS 3
+/* The 3-D grid's cube edge: a 256^3 float32 volume is 64 MiB, beyond every
+ * cache; --quick's 96^3 (3.4 MiB) keeps the grid to a few seconds. */
+#define BENCH_3D_VOLUME 256
+#define BENCH_3D_VOLUME_QUICK 96
 extern const dist_point bench_dist_grid[BENCH_DIST_POINTS];
 
 /* Median of an odd number of runs is one of them, not an average. */
@@ -45,7 +52,8 @@ typedef struct bench_config {
     int runs;
     int quick;
     double direct_limit;      /* GFLOP; 0: none */
-    int grid_direct, grid_fft, grid_dist;
+    size_t volume;            /* the 3-D grid's cube edge */
+    int grid_direct, grid_fft, grid_dist, grid_3d;
     int verbose;              /* -v: the library's notes on stderr */
 } bench_config;
 
@@ -58,8 +66,8 @@ typedef struct bench_timing {
     clconv_method chosen;
 } bench_timing;
 
-/* A point's results: one timing on the direct grid, three on the FFT grid
- * (indexed by clconv_method: auto, direct, fft). */
+/* A point's results: one timing on the direct and 3-D grids, three on the
+ * FFT grid (indexed by clconv_method: auto, direct, fft). */
 typedef struct bench_result {
     bench_point pt;
     size_t outputs;
@@ -69,7 +77,7 @@ typedef struct bench_result {
 } bench_result;
 
 /* The direct/FFT crossover of one signal size of the FFT grid: the smallest
- * kernel at which FFT was faster (k[1] == 0: none among those measured). */
+ * kernel at which FFT was faster (k[2] == 0: none among those measured). */
 typedef struct bench_crossover {
     bench_point pt;
     size_t compared;          /* kernels where both methods ran */
@@ -93,6 +101,8 @@ typedef struct bench_device {
     size_t ncross;
     bench_dist_result dist[BENCH_DIST_POINTS];
     size_t ndist;
+    bench_result vol[BENCH_3D_POINTS];
+    size_t nvol;
     unsigned above_roof;      /* points above 100% of the limits */
 } bench_device;
 
@@ -125,7 +135,16 @@ int bench_time_runs(clconv_runtime *rt, const bench_config *cfg, bench_run_fn fn
 
 /* ---- reports (bench_report.c) --------------------------------------------------- */
 
-/* A point's size and kernel as "4194304" and "255", or "2048x2048" and "3x3". */
+/* The convolution grids, as the reports walk them. */
+typedef enum bench_grid { BENCH_GRID_DIRECT, BENCH_GRID_FFT, BENCH_GRID_3D } bench_grid;
+#define BENCH_CONV_GRIDS 3
+
+/* The name of grid g ("direct", "fft", "3d") and bd's results on it. */
+const char *bench_grid_name(bench_grid g);
+const bench_result *bench_grid_results(const bench_device *bd, bench_grid g, size_t *count);
+
+/* A point's size and kernel as "4194304" and "255", "2048x2048" and "3x3",
+ * or "256x256x256" and "7x7x7". */
 void bench_describe(const bench_point *pt, char *size, size_t size_len, char *kernel,
                     size_t kernel_len);
 
@@ -135,6 +154,15 @@ bench_rates bench_rates_of(const bench_result *r, const bench_timing *t, const b
 
 /* auto's median over the faster forced method's, or 0 when neither ran. */
 double bench_auto_ratio(const bench_result *r);
+
+/* Timing t of a point over the time to read and write its input once at
+ * the measured copy bandwidth (the floor of a pass over the data), or 0
+ * when the bandwidth is unknown. */
+double bench_over_read_write(const bench_result *r, const bench_timing *t,
+                             const bench_device *bd, clconv_dtype dtype);
+
+/* The one timing a point of the direct or 3-D grid measured (NULL if none). */
+const bench_timing *bench_measured(const bench_result *r);
 
 /* The JSON and CSV report files of ndev devices. */
 void bench_json_write(FILE *f, const bench_device *bd, size_t ndev, const bench_config *cfg);

@@ -12,16 +12,43 @@
 #include <stdio.h>
 #include <string.h>
 
+const char *bench_grid_name(bench_grid g)
+{
+    static const char *const names[BENCH_CONV_GRIDS] = {"direct", "fft", "3d"};
+    return names[g];
+}
+
+const bench_result *bench_grid_results(const bench_device *bd, bench_grid g, size_t *count)
+{
+    switch (g) {
+    case BENCH_GRID_DIRECT: *count = bd->ndirect; return bd->direct;
+    case BENCH_GRID_FFT: *count = bd->nfft; return bd->fft;
+    case BENCH_GRID_3D: break;
+    }
+    *count = bd->nvol;
+    return bd->vol;
+}
+
+/* The last dims extents of e joined by 'x': "4194304", "2048x2048". */
+static void extent_text(int dims, const size_t *e, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 3 - dims; i < 3 && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%zu", i > 3 - dims ? "x" : "", e[i]);
+}
+
 void bench_describe(const bench_point *pt, char *size, size_t size_len, char *kernel,
                     size_t kernel_len)
 {
-    if (pt->dims == 1) {
-        snprintf(size, size_len, "%zu", pt->n[1]);
-        snprintf(kernel, kernel_len, "%zu", pt->k[1]);
-    } else {
-        snprintf(size, size_len, "%zux%zu", pt->n[0], pt->n[1]);
-        snprintf(kernel, kernel_len, "%zux%zu", pt->k[0], pt->k[1]);
-    }
+    extent_text(pt->dims, pt->n, size, size_len);
+    extent_text(pt->dims, pt->k, kernel, kernel_len);
+}
+
+/* The product of a point's extents. */
+static size_t extent_count(const size_t *e)
+{
+    return e[0] * e[1] * e[2];
 }
 
 bench_rates bench_rates_of(const bench_result *r, const bench_timing *t, const bench_device *bd,
@@ -51,6 +78,22 @@ double bench_auto_ratio(const bench_result *r)
     if (di->measured) best = di->ms_median;
     if (f->measured && (best == 0 || f->ms_median < best)) best = f->ms_median;
     return a->measured && best > 0 ? a->ms_median / best : 0;
+}
+
+double bench_over_read_write(const bench_result *r, const bench_timing *t,
+                             const bench_device *bd, clconv_dtype dtype)
+{
+    const double copy = bd->peak.copy_gbps;
+    if (copy <= 0 || !t->measured) return 0;
+    const double bytes = 2.0 * (double)extent_count(r->pt.n) * (double)clconv_dtype_size(dtype);
+    return t->ms_median / (bytes / (copy * 1e9) * 1e3);
+}
+
+const bench_timing *bench_measured(const bench_result *r)
+{
+    for (int m = 0; m < 3; m++)
+        if (r->t[m].measured) return &r->t[m];
+    return NULL;
 }
 
 /* ---- output files ---------------------------------------------------------- */
@@ -84,19 +127,19 @@ static void row_write(FILE *f, int json, const bench_row *w, int last)
 static void rows_write(FILE *f, int json, const bench_config *cfg, const bench_device *bd,
                        size_t *left)
 {
-    static const char *const grids[2] = {"direct", "fft"};
-    for (int g = 0; g < 2; g++) {
-        const bench_result *res = g ? bd->fft : bd->direct;
-        const size_t count = g ? bd->nfft : bd->ndirect;
+    static const char *const ops[3] = {"conv1d", "conv2d", "conv3d"};
+    for (int g = 0; g < BENCH_CONV_GRIDS; g++) {
+        size_t count;
+        const bench_result *res = bench_grid_results(bd, (bench_grid)g, &count);
         for (size_t i = 0; i < count; i++) {
             for (int m = 0; m < 3; m++) {
                 const bench_timing *t = &res[i].t[m];
                 if (!t->measured) continue;
-                bench_row w = {bd->dev.index, grids[g], res[i].pt.dims == 1 ? "conv1d" : "conv2d",
-                               clconv_method_name((clconv_method)m), clconv_method_name(t->chosen),
-                               "", "", res[i].pt.n[0] * res[i].pt.n[1],
-                               res[i].pt.k[0] * res[i].pt.k[1], t, bench_rates_of(&res[i], t, bd,
-                                                                            cfg->dtype)};
+                bench_row w = {bd->dev.index, bench_grid_name((bench_grid)g),
+                               ops[res[i].pt.dims - 1], clconv_method_name((clconv_method)m),
+                               clconv_method_name(t->chosen), "", "", extent_count(res[i].pt.n),
+                               extent_count(res[i].pt.k), t,
+                               bench_rates_of(&res[i], t, bd, cfg->dtype)};
                 bench_describe(&res[i].pt, w.size, sizeof w.size, w.kernel, sizeof w.kernel);
                 row_write(f, json, &w, --*left == 0);
             }
@@ -115,21 +158,20 @@ static void rows_write(FILE *f, int json, const bench_config *cfg, const bench_d
 static size_t rows_count(const bench_device *bd)
 {
     size_t count = bd->ndist;
-    for (size_t i = 0; i < bd->ndirect; i++)
-        for (int m = 0; m < 3; m++) count += (size_t)bd->direct[i].t[m].measured;
-    for (size_t i = 0; i < bd->nfft; i++)
-        for (int m = 0; m < 3; m++) count += (size_t)bd->fft[i].t[m].measured;
+    for (int g = 0; g < BENCH_CONV_GRIDS; g++) {
+        size_t n;
+        const bench_result *res = bench_grid_results(bd, (bench_grid)g, &n);
+        for (size_t i = 0; i < n; i++)
+            for (int m = 0; m < 3; m++) count += (size_t)res[i].t[m].measured;
+    }
     return count;
 }
 
-/* [n] for 1-D, [rows, cols] for 2-D. */
+/* [n] for 1-D, [rows, cols] for 2-D, [depth, rows, cols] for 3-D. */
 static void json_extent(FILE *f, int dims, const size_t *e)
 {
-    if (dims == 1) {
-        fprintf(f, "[%zu]", e[1]);
-    } else {
-        fprintf(f, "[%zu, %zu]", e[0], e[1]);
-    }
+    for (int i = 3 - dims; i < 3; i++) fprintf(f, "%s%zu", i > 3 - dims ? ", " : "[", e[i]);
+    fprintf(f, "]");
 }
 
 static void json_timing(FILE *f, const char *name, const bench_result *r, const bench_timing *t,
@@ -147,9 +189,11 @@ static void json_timing(FILE *f, const char *name, const bench_result *r, const 
             x.pct, x.bound == 'c' ? "compute" : "memory");
 }
 
-static void json_points(FILE *f, const char *name, const bench_result *res, size_t count,
-                        int fft_grid_points, const bench_device *bd, clconv_dtype dtype)
+static void json_points(FILE *f, const char *name, bench_grid grid, const bench_device *bd,
+                        clconv_dtype dtype)
 {
+    size_t count;
+    const bench_result *res = bench_grid_results(bd, grid, &count);
     fprintf(f, "  \"%s\": [\n", name);
     for (size_t i = 0; i < count; i++) {
         const bench_point *pt = &res[i].pt;
@@ -159,15 +203,17 @@ static void json_points(FILE *f, const char *name, const bench_result *res, size
         json_extent(f, pt->dims, pt->k);
         fprintf(f, ", \"outputs\": %zu, \"gflop\": %.4f, \"gbyte\": %.4f", res[i].outputs,
                 res[i].gflop, res[i].gbyte);
-        if (fft_grid_points) {
+        if (grid == BENCH_GRID_FFT) {
             json_timing(f, "direct", &res[i], &res[i].t[CLCONV_METHOD_DIRECT], bd, dtype);
             json_timing(f, "fft", &res[i], &res[i].t[CLCONV_METHOD_FFT], bd, dtype);
             json_timing(f, "auto", &res[i], &res[i].t[CLCONV_METHOD_AUTO], bd, dtype);
             fprintf(f, ", \"auto_over_best\": %.4f", bench_auto_ratio(&res[i]));
-        } else {
-            for (int m = 0; m < 3; m++)
-                if (res[i].t[m].measured)
-                    json_timing(f, "result", &res[i], &res[i].t[m], bd, dtype);
+        } else if (bench_measured(&res[i])) {
+            const bench_timing *t = bench_measured(&res[i]);
+            json_timing(f, "result", &res[i], t, bd, dtype);
+            if (grid == BENCH_GRID_3D)
+                fprintf(f, ", \"over_read_write\": %.4f",
+                        bench_over_read_write(&res[i], t, bd, dtype));
         }
         fprintf(f, "}%s\n", i + 1 < count ? "," : "");
     }
@@ -198,23 +244,25 @@ static void json_device(FILE *f, const bench_device *bd, const bench_config *cfg
             "\"%s\",\n  \"direct_limit_gflop\": %g,\n", cfg->dtype == CLCONV_F64 ? "f64" : "f32",
             clconv_method_name(cfg->method), cfg->direct_limit);
     fprintf(f, "  \"warmup_runs\": 1,\n  \"timed_runs\": %d,\n", cfg->runs);
-    json_points(f, "direct_grid", bd->direct, bd->ndirect, 0, bd, cfg->dtype);
+    json_points(f, "direct_grid", BENCH_GRID_DIRECT, bd, cfg->dtype);
     fprintf(f, ",\n");
-    json_points(f, "fft_grid", bd->fft, bd->nfft, 1, bd, cfg->dtype);
+    json_points(f, "fft_grid", BENCH_GRID_FFT, bd, cfg->dtype);
     fprintf(f, ",\n  \"crossovers\": [");
     for (size_t i = 0; i < bd->ncross; i++) {
         const bench_crossover *c = &bd->cross[i];
         fprintf(f, "%s\n    {\"op\": \"conv%dd\", \"n\": ", i ? "," : "", c->pt.dims);
         json_extent(f, c->pt.dims, c->pt.n);
         fprintf(f, ", \"fft_faster_from_k\": ");
-        if (c->pt.k[1]) {
+        if (c->pt.k[2]) {
             json_extent(f, c->pt.dims, c->pt.k);
         } else {
             fprintf(f, "null");
         }
         fprintf(f, ", \"kernels_compared\": %zu}", c->compared);
     }
-    fprintf(f, "\n  ],\n  \"bench_dist_grid\": [");
+    fprintf(f, "\n  ],\n");
+    json_points(f, "grid_3d", BENCH_GRID_3D, bd, cfg->dtype);
+    fprintf(f, ",\n  \"bench_dist_grid\": [");
     for (size_t i = 0; i < bd->ndist; i++) {
         const bench_dist_result *d = &bd->dist[i];
         fprintf(f, "%s\n    {\"op\": \"%s\", \"count\": %llu, \"method\": \"%s\", "
@@ -271,19 +319,23 @@ static void summary_label(const char *fmt, const char *a, const char *b)
     printf("%-30s", label);
 }
 
-/* Prints the auto (or the direct grid's) median of point i of one grid for
- * each device, "-" where it did not run. */
-static void summary_points(const bench_device *bd, size_t ndev, int fft, clconv_method method)
+/* Prints the median of point i of one grid for each device, "-" where it
+ * did not run: on the FFT grid auto's, on the others the one method run. */
+static void summary_points(const bench_device *bd, size_t ndev, bench_grid grid)
 {
-    const size_t count = fft ? bd[0].nfft : bd[0].ndirect;
+    static const char *const labels[3] = {"  conv1d %s*%s", "  conv2d %s*%s", "  conv3d %s*%s"};
+    size_t count;
+    const bench_result *res0 = bench_grid_results(&bd[0], grid, &count);
     for (size_t i = 0; i < count; i++) {
-        const bench_result *r0 = fft ? &bd[0].fft[i] : &bd[0].direct[i];
         char size[32], kernel[32];
-        bench_describe(&r0->pt, size, sizeof size, kernel, sizeof kernel);
-        summary_label(r0->pt.dims == 1 ? "  conv1d %s*%s" : "  conv2d %s*%s", size, kernel);
+        bench_describe(&res0[i].pt, size, sizeof size, kernel, sizeof kernel);
+        summary_label(labels[res0[i].pt.dims - 1], size, kernel);
         for (size_t d = 0; d < ndev; d++) {
-            const size_t n = fft ? bd[d].nfft : bd[d].ndirect;
-            const bench_timing *t = i < n ? &(fft ? bd[d].fft : bd[d].direct)[i].t[method] : NULL;
+            size_t n;
+            const bench_result *res = bench_grid_results(&bd[d], grid, &n);
+            const bench_timing *t = i >= n                  ? NULL
+                                    : grid == BENCH_GRID_FFT ? &res[i].t[CLCONV_METHOD_AUTO]
+                                                             : bench_measured(&res[i]);
             if (t && t->measured) {
                 printf(" %*.3f", SUMMARY_COL - 1, t->ms_median);
             } else {
@@ -314,11 +366,11 @@ void bench_summary_write(const bench_device *bd, size_t ndev, const bench_config
     printf("\n");
     if (cfg->grid_direct) {
         printf("direct grid, method %s, ms\n", clconv_method_name(cfg->method));
-        summary_points(bd, ndev, 0, cfg->method);
+        summary_points(bd, ndev, BENCH_GRID_DIRECT);
     }
     if (cfg->grid_fft) {
         printf("FFT grid, auto, ms\n");
-        summary_points(bd, ndev, 1, CLCONV_METHOD_AUTO);
+        summary_points(bd, ndev, BENCH_GRID_FFT);
         printf("FFT faster from kernel\n");
         for (size_t i = 0; i < bd[0].ncross; i++) {
             char size[32], kernel[32];
@@ -327,7 +379,7 @@ void bench_summary_write(const bench_device *bd, size_t ndev, const bench_config
                           "");
             for (size_t d = 0; d < ndev; d++) {
                 const bench_crossover *c = i < bd[d].ncross ? &bd[d].cross[i] : NULL;
-                if (c && c->pt.k[1]) {
+                if (c && c->pt.k[2]) {
                     bench_describe(&c->pt, size, sizeof size, kernel, sizeof kernel);
                     printf(" %*s", SUMMARY_COL - 1, kernel);
                 } else {
@@ -336,6 +388,10 @@ void bench_summary_write(const bench_device *bd, size_t ndev, const bench_config
             }
             printf("\n");
         }
+    }
+    if (cfg->grid_3d) {
+        printf("3-D grid, ms\n");
+        summary_points(bd, ndev, BENCH_GRID_3D);
     }
     if (cfg->grid_dist) {
         printf("dist grid, ms\n");

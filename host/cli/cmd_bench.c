@@ -7,8 +7,11 @@
  * point), the FFT grid (1-D signals of 2^16..2^24 samples with kernels of
  * 2^4..2^16 taps, 2048x2048 images with kernels of 3x3..63x63, each point
  * run direct, FFT and auto, so that auto's choice can be checked against the
- * faster forced method and the direct/FFT crossover found) and the dist grid
- * (sums of many loaded dice and Poisson-binomials through clconv_dist).
+ * faster forced method and the direct/FFT crossover found), the dist grid
+ * (sums of many loaded dice and Poisson-binomials through clconv_dist) and
+ * the 3-D grid (256^3 float32 volumes with 3^3 and 7^3 kernels run direct
+ * and a 31^3 kernel run by FFT, each against the time to read and write the
+ * volume once).
  * Data stay on the device, so each figure is the compute alone: the median
  * of several runs after a warm-up, each run timed from submission to
  * clconv_runtime_finish. Tables go to stdout, progress to stderr, and
@@ -62,16 +65,22 @@ static const char bench_help[] =
     "          and the Poisson-binomial of 10^4 and 10^5 Bernoulli variables\n"
     "          (clconv_dist_sum_rows), float64, automatic method; skipped on a\n"
     "          device without float64\n"
+    "  3d      conv3d of a 256^3 volume (--volume) with kernels of 3^3 and 7^3\n"
+    "          taps, method direct, and 31^3, method fft; x r+w is the time over\n"
+    "          reading and writing the volume once at the measured copy bandwidth,\n"
+    "          the least a pass over it can take\n"
     "\n"
     "Options:\n"
     "  -d, --device SPEC      the OpenCL device (see 'clconv --help')\n"
     "      --all-devices      run every device in turn and end with a summary table,\n"
     "                         one column per device\n"
-    "      --grid GRID        direct, fft, dist, all (default), or limits for the\n"
-    "                         limits alone; the limits are always measured\n"
+    "      --grid GRID        direct, fft, dist, 3d, all (default), or limits for\n"
+    "                         the limits alone; the limits are always measured\n"
     "      --quick            3 timed runs per problem instead of 9, a sparser FFT\n"
-    "                         grid (2^16, 2^19, 2^22 with 2^4, 2^8, 2^12, 2^16), and\n"
-    "                         the dist grid without its 10^5 Bernoulli variables\n"
+    "                         grid (2^16, 2^19, 2^22 with 2^4, 2^8, 2^12, 2^16),\n"
+    "                         the dist grid without its 10^5 Bernoulli variables,\n"
+    "                         and a 96^3 volume on the 3-D grid\n"
+    "      --volume N         the 3-D grid's cube edge (default 256, 96 with --quick)\n"
     "      --method METHOD    the direct grid's method: auto (default), direct, fft\n"
     "      --direct-limit G   skip FFT-grid direct runs above G GFLOP (default 200,\n"
     "                         50 with --quick; 0 for no limit)\n"
@@ -97,6 +106,7 @@ enum {
     OPT_PRECISION,
     OPT_JSON,
     OPT_CSV,
+    OPT_VOLUME,
     OPT_VERBOSE
 };
 
@@ -110,20 +120,33 @@ static const args_option bench_options[] = {
     {"precision", 'p', 1, OPT_PRECISION},
     {"json", 0, 1, OPT_JSON},
     {"csv", 0, 1, OPT_CSV},
+    {"volume", 0, 1, OPT_VOLUME},
     {"verbose", 'v', 0, OPT_VERBOSE},
     {NULL, 0, 0, 0},
 };
 
 static const bench_point direct_grid[BENCH_DIRECT_POINTS] = {
-    {1, {1, 1u << 22}, {1, 3}},    {1, {1, 1u << 22}, {1, 17}},   {1, {1, 1u << 22}, {1, 64}},
-    {1, {1, 1u << 22}, {1, 255}},  {1, {1, 1u << 22}, {1, 1024}}, {2, {2048, 2048}, {3, 3}},
-    {2, {2048, 2048}, {5, 5}},     {2, {2048, 2048}, {9, 9}},     {2, {2048, 2048}, {15, 15}},
+    {1, {1, 1, 1u << 22}, {1, 1, 3}},    {1, {1, 1, 1u << 22}, {1, 1, 17}},
+    {1, {1, 1, 1u << 22}, {1, 1, 64}},   {1, {1, 1, 1u << 22}, {1, 1, 255}},
+    {1, {1, 1, 1u << 22}, {1, 1, 1024}}, {2, {1, 2048, 2048}, {1, 3, 3}},
+    {2, {1, 2048, 2048}, {1, 5, 5}},     {2, {1, 2048, 2048}, {1, 9, 9}},
+    {2, {1, 2048, 2048}, {1, 15, 15}},
 };
 _Static_assert(sizeof direct_grid / sizeof direct_grid[0] == BENCH_DIRECT_POINTS,
                "bench.h sizes the direct grid");
 
 /* The FFT grid is generated: powers of two for 1-D, then the 2-D kernels. */
 static const size_t fft_2d_kernels[BENCH_FFT_2D_KERNELS] = {3, 7, 15, 31, 63};
+
+/* The 3-D grid: cubic kernels on a cubic volume, each run by the method
+ * that suits it (auto chose these at 256^3 on POCL in scripts/bench-3d.py's
+ * runs; a 31^3 kernel run direct would be 1000 GFLOP at 256^3, minutes per
+ * point on a CPU). */
+static const struct {
+    size_t k;
+    clconv_method method;
+} grid_3d[BENCH_3D_POINTS] = {{3, CLCONV_METHOD_DIRECT}, {7, CLCONV_METHOD_DIRECT},
+                              {31, CLCONV_METHOD_FFT}};
 
 const dist_point bench_dist_grid[BENCH_DIST_POINTS] = {
     {"dice", 1000}, {"dice", 10000}, {"bernoulli", 10000}, {"bernoulli", 100000}};
@@ -167,11 +190,11 @@ static size_t fft_grid(const bench_config *cfg, bench_result *res)
     size_t count = 0;
     for (int n = 16; n <= nmax; n += nstep)
         for (int k = 4; k <= 16 && k <= n; k += kstep)
-            res[count++].pt = (bench_point){1, {1, (size_t)1 << n}, {1, (size_t)1 << k}};
+            res[count++].pt = (bench_point){1, {1, 1, (size_t)1 << n}, {1, 1, (size_t)1 << k}};
     for (size_t i = 0; i < sizeof fft_2d_kernels / sizeof fft_2d_kernels[0]; i++) {
         if (cfg->quick && i % 2) continue;
         const size_t k = fft_2d_kernels[i];
-        res[count++].pt = (bench_point){2, {2048, 2048}, {k, k}};
+        res[count++].pt = (bench_point){2, {1, 2048, 2048}, {1, k, k}};
     }
     return count;
 }
@@ -194,14 +217,14 @@ static int data_create(clconv_runtime *rt, const bench_config *cfg, bench_result
                        bench_data *d)
 {
     const bench_point *pt = &res->pt;
-    size_t out_extent[2];
-    for (int i = 0; i < 2; i++) {
+    size_t out_extent[3];
+    for (int i = 0; i < 3; i++) {
         int status = clconv_conv_output_size(pt->n[i], pt->k[i], CLCONV_MODE_SAME,
                                              &out_extent[i]);
         if (status < 0) return cli_library_error(NULL, status, "bench");
     }
-    const size_t signal = pt->n[0] * pt->n[1], taps = pt->k[0] * pt->k[1];
-    res->outputs = out_extent[0] * out_extent[1];
+    const size_t signal = pt->n[0] * pt->n[1] * pt->n[2], taps = pt->k[0] * pt->k[1] * pt->k[2];
+    res->outputs = out_extent[0] * out_extent[1] * out_extent[2];
     res->gflop = 2.0 * (double)res->outputs * (double)taps / 1e9;
     res->gbyte = (double)(signal + taps + res->outputs) * (double)clconv_dtype_size(cfg->dtype) /
                  1e9;
@@ -226,10 +249,16 @@ static int run_conv(clconv_runtime *rt, const void *arg, clconv_method method,
     clconv_conv_options opts = {0};
     opts.mode = CLCONV_MODE_SAME;
     opts.method = method;
-    int status = pt->dims == 1
-                     ? clconv_conv1d(rt, d->sig, pt->n[1], 1, d->ker, pt->k[1], d->out, &opts)
-                     : clconv_conv2d(rt, d->sig, pt->n[0], pt->n[1], 1, d->ker, pt->k[0],
-                                     pt->k[1], d->out, &opts);
+    int status;
+    if (pt->dims == 1) {
+        status = clconv_conv1d(rt, d->sig, pt->n[2], 1, d->ker, pt->k[2], d->out, &opts);
+    } else if (pt->dims == 2) {
+        status = clconv_conv2d(rt, d->sig, pt->n[1], pt->n[2], 1, d->ker, pt->k[1], pt->k[2],
+                               d->out, &opts);
+    } else {
+        status = clconv_conv3d(rt, d->sig, pt->n[0], pt->n[1], pt->n[2], 1, d->ker, pt->k[0],
+                               pt->k[1], pt->k[2], d->out, &opts);
+    }
     if (status == CLCONV_OK) status = clconv_runtime_finish(rt);
     *chosen = opts.chosen;
     return status;
@@ -313,28 +342,50 @@ static int run_peak(clconv_runtime *rt, bench_device *bd)
     return CLI_OK;
 }
 
-static int run_direct_grid(clconv_runtime *rt, const bench_config *cfg, bench_device *bd)
+/* The grids that run one method per point: the direct grid (cfg->method
+ * everywhere) and the 3-D grid (each kernel's own method, and the time
+ * over reading and writing the volume once). */
+static int run_single_grid(clconv_runtime *rt, const bench_config *cfg, bench_device *bd,
+                           bench_grid grid)
 {
-    bench_result *res = bd->direct;
-    printf("Direct grid: %s, same mode, method %s; median of %d runs after a warm-up, "
-           "compute only\n\n%-7s %-11s %-7s %-7s %10s %9s %8s %6s\n",
-           cfg->dtype == CLCONV_F64 ? "float64" : "float32", clconv_method_name(cfg->method),
-           cfg->runs, "op", "size", "kernel", "method", "ms", "GFLOP/s", "GB/s", "%roof");
+    const int vol = grid == BENCH_GRID_3D;
+    bench_result *res = vol ? bd->vol : bd->direct;
+    size_t *done = vol ? &bd->nvol : &bd->ndirect;
+    const size_t count = vol ? BENCH_3D_POINTS : BENCH_DIRECT_POINTS;
+    const char *precision = cfg->dtype == CLCONV_F64 ? "float64" : "float32";
+    if (vol) {
+        printf("3-D grid: %s, same mode; median of %d runs after a warm-up, compute only; x r+w "
+               "is the time over reading and writing the volume once at %.1f GB/s (copy)\n\n",
+               precision, cfg->runs, bd->peak.copy_gbps);
+    } else {
+        printf("Direct grid: %s, same mode, method %s; median of %d runs after a warm-up, "
+               "compute only\n\n", precision, clconv_method_name(cfg->method), cfg->runs);
+    }
+    printf("%-7s %-11s %-8s %-7s %10s %9s %8s %6s%s\n", "op", "size", "kernel", "method", "ms",
+           "GFLOP/s", "GB/s", "%roof", vol ? "    x r+w" : "");
     fflush(stdout);
-    for (size_t i = 0; i < BENCH_DIRECT_POINTS; i++) {
-        res[i].pt = direct_grid[i];
-        progress("direct", i, BENCH_DIRECT_POINTS, &res[i].pt);
-        int status = run_point(rt, cfg, &res[i], &cfg->method, 1, 0);
+    for (size_t i = 0; i < count; i++) {
+        clconv_method method = cfg->method;
+        if (vol) {
+            const size_t n = cfg->volume, k = grid_3d[i].k;
+            res[i].pt = (bench_point){3, {n, n, n}, {k, k, k}};
+            method = grid_3d[i].method;
+        } else {
+            res[i].pt = direct_grid[i];
+        }
+        progress(bench_grid_name(grid), i, count, &res[i].pt);
+        int status = run_point(rt, cfg, &res[i], &method, 1, 0);
         cli_progress_end();
         if (status != CLI_OK) return status;
-        bd->ndirect = i + 1;
-        const bench_timing *t = &res[i].t[cfg->method];
+        *done = i + 1;
+        const bench_timing *t = &res[i].t[method];
         char size[32], kernel[32];
         bench_describe(&res[i].pt, size, sizeof size, kernel, sizeof kernel);
-        printf("conv%dd  %-11s %-7s %-7s %10.3f", res[i].pt.dims, size, kernel,
+        printf("conv%dd  %-11s %-8s %-7s %10.3f", res[i].pt.dims, size, kernel,
                clconv_method_name(t->chosen), t->ms_median);
         const bench_rates x = bench_rates_of(&res[i], t, bd, cfg->dtype);
         print_rates(bd, &x);
+        if (vol) printf(" %8.2f", bench_over_read_write(&res[i], t, bd, cfg->dtype));
         printf("\n");
         fflush(stdout);
     }
@@ -361,19 +412,17 @@ static void find_crossovers(bench_device *bd)
     for (size_t i = 0; i < bd->nfft; i++) {
         const bench_result *r = &bd->fft[i];
         bench_crossover *c = bd->ncross ? &bd->cross[bd->ncross - 1] : NULL;
-        if (!c || c->pt.dims != r->pt.dims || c->pt.n[0] != r->pt.n[0] ||
-            c->pt.n[1] != r->pt.n[1]) {
+        if (!c || c->pt.dims != r->pt.dims || memcmp(c->pt.n, r->pt.n, sizeof c->pt.n) != 0) {
             c = &bd->cross[bd->ncross++];
-            *c = (bench_crossover){{r->pt.dims, {r->pt.n[0], r->pt.n[1]}, {0, 0}}, 0, r->pt};
+            *c = (bench_crossover){r->pt, 0, r->pt};
+            memset(c->pt.k, 0, sizeof c->pt.k);
         }
         const bench_timing *di = &r->t[CLCONV_METHOD_DIRECT], *f = &r->t[CLCONV_METHOD_FFT];
         if (!di->measured || !f->measured) continue;
         c->compared++;
         c->largest = r->pt;
-        if (c->pt.k[1] == 0 && f->ms_median < di->ms_median) {
-            c->pt.k[0] = r->pt.k[0];
-            c->pt.k[1] = r->pt.k[1];
-        }
+        if (c->pt.k[2] == 0 && f->ms_median < di->ms_median)
+            memcpy(c->pt.k, r->pt.k, sizeof c->pt.k);
     }
 }
 
@@ -385,7 +434,7 @@ static void print_crossovers(const bench_device *bd)
         char size[32], kernel[32];
         bench_describe(&c->pt, size, sizeof size, kernel, sizeof kernel);
         printf("  conv%dd %-11s ", c->pt.dims, size);
-        if (c->pt.k[1]) {
+        if (c->pt.k[2]) {
             printf("FFT faster from %s\n", kernel);
         } else if (c->compared) {
             bench_describe(&c->largest, size, sizeof size, kernel, sizeof kernel);
@@ -535,9 +584,11 @@ static int bench_device_run(const char *spec, const bench_config *cfg, bench_dev
         fflush(stdout);
         status = run_peak(rt, bd);
     }
-    if (status == CLI_OK && cfg->grid_direct) status = run_direct_grid(rt, cfg, bd);
+    if (status == CLI_OK && cfg->grid_direct)
+        status = run_single_grid(rt, cfg, bd, BENCH_GRID_DIRECT);
     if (status == CLI_OK && cfg->grid_fft) status = run_fft_grid(rt, cfg, bd);
     if (status == CLI_OK && cfg->grid_dist) status = run_dist_grid(rt, cfg, bd);
+    if (status == CLI_OK && cfg->grid_3d) status = run_single_grid(rt, cfg, bd, BENCH_GRID_3D);
     if (status == CLI_OK && bd->above_roof)
         cli_warning("bench: %u point%s ran above 100%% of the measured limits (marked !): the "
                     "limits were measured while the device was slowed (another process, a "
@@ -549,7 +600,8 @@ static int bench_device_run(const char *spec, const bench_config *cfg, bench_dev
 
 int cmd_bench(int argc, char **argv)
 {
-    bench_config cfg = {CLCONV_F32, CLCONV_METHOD_AUTO, BENCH_RUNS, 0, -1, 1, 1, 1, 0};
+    bench_config cfg = {CLCONV_F32, CLCONV_METHOD_AUTO, BENCH_RUNS, 0, -1, 0, 1, 1, 1, 1, 0};
+    double volume = 0;
     const char *device = NULL, *json = NULL, *csv = NULL;
     int all_devices = 0;
     args_parser p;
@@ -567,9 +619,12 @@ int cmd_bench(int argc, char **argv)
             cfg.grid_direct = all || strcmp(v, "direct") == 0;
             cfg.grid_fft = all || strcmp(v, "fft") == 0;
             cfg.grid_dist = all || strcmp(v, "dist") == 0;
-            if (!cfg.grid_direct && !cfg.grid_fft && !cfg.grid_dist && strcmp(v, "limits") != 0)
+            cfg.grid_3d = all || strcmp(v, "3d") == 0;
+            if (!cfg.grid_direct && !cfg.grid_fft && !cfg.grid_dist && !cfg.grid_3d &&
+                strcmp(v, "limits") != 0)
                 return cli_usage_error(
-                    p.command, "--grid must be direct, fft, dist, all or limits, not '%s'", v);
+                    p.command, "--grid must be direct, fft, dist, 3d, all or limits, not '%s'",
+                    v);
             break;
         }
         case OPT_QUICK:
@@ -596,6 +651,14 @@ int cmd_bench(int argc, char **argv)
                 return cli_usage_error(p.command, "--precision must be f32 or f64, not '%s'", v);
             }
             break;
+        case OPT_VOLUME:
+            /* At most 2048, far from overflowing n^3 and its bytes: a
+             * 2048^3 float32 volume is already 32 GiB. */
+            if (io_parse_double(v, &volume) != 0 || volume < 1 || volume > 2048 ||
+                volume != (double)(size_t)volume)
+                return cli_usage_error(p.command, "--volume must be a whole number from 1 to "
+                                       "2048, not '%s'", v);
+            break;
         case OPT_JSON: json = v; break;
         case OPT_CSV: csv = v; break;
         case OPT_VERBOSE: cfg.verbose = 1; break;
@@ -606,6 +669,9 @@ int cmd_bench(int argc, char **argv)
     if (json && csv && strcmp(json, csv) == 0)
         return cli_usage_error(p.command, "--json and --csv name the same file '%s'", json);
     if (cfg.direct_limit < 0) cfg.direct_limit = cfg.quick ? 50 : 200;
+    cfg.volume = volume > 0 ? (size_t)volume
+                 : cfg.quick ? BENCH_3D_VOLUME_QUICK
+                             : BENCH_3D_VOLUME;
 
     size_t ndev = 1;
     if (all_devices) {

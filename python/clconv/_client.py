@@ -321,6 +321,11 @@ class Client:
             raise cls(e.code, message) from None
 
     # -- the backend interface of clconv._signal ---------------------------
+    # The largest rank of a job: the service has conv1d and conv2d endpoints
+    # only, so 3-D convolutions raise NotImplementedError and 3-D filters run
+    # one axis after another.
+    max_dims = 2
+
     @staticmethod
     def _params(mode: str, method: str, correlate: bool, x: np.ndarray, boundary: str,
                 cval: float, origin: str) -> dict:
@@ -343,9 +348,10 @@ class Client:
         params["batch"] = 1
         return self._post_conv(dims, params, [("input", x), ("kernel", h)])
 
-    def _conv_separable(self, x: np.ndarray, kcol: np.ndarray, krow: np.ndarray, mode: str,
+    def _conv_separable(self, x: np.ndarray, kernels: Sequence[np.ndarray], mode: str,
                        method: str, correlate: bool, boundary: str = "none", cval: float = 0.0,
                        origin: Sequence[int] = (0, 0)) -> np.ndarray:
+        kcol, krow = kernels
         params = self._params(mode, method, correlate, x, boundary, cval,
                               f"{int(origin[0])},{int(origin[1])}")
         params["batch"] = 1

@@ -19,7 +19,7 @@ _VALID_MODES = ("full", "same", "valid")
 
 
 # --------------------------------------------------------------------------
-# Backends: one job is a 1-D (batched) or 2-D (batched) convolution of
+# Backends: one job is a 1-D, 2-D or 3-D (batched) convolution of
 # C-contiguous arrays of one float dtype.
 # --------------------------------------------------------------------------
 
@@ -36,64 +36,67 @@ def conv_options(mode: str, method: str, correlate: bool, boundary: str = "none"
                  cval: float = 0.0, origin: Sequence[int] = (0, 0)) -> "_lib.ConvOptions":
     """clconv_conv_options for a job; boundary is a library name ("none":
     zeros with the mode's extent, scipy.signal's; else an ndimage mode, whose
-    output has the input's shape)."""
+    output has the input's shape); origin has one entry per axis of the job,
+    outermost first (the library's unused entries stay 0)."""
+    o = [int(v) for v in origin] + [0] * (3 - len(origin))
     return _lib.ConvOptions(_lib.MODES[mode], _lib.METHODS[method], int(correlate), 0,
-                            _lib.BOUNDARIES[boundary], float(cval),
-                            (_lib.c_int64 * 3)(int(origin[0]), int(origin[1]), 0))
+                            _lib.BOUNDARIES[boundary], float(cval), (_lib.c_int64 * 3)(*o))
+
+
+# The host forms by the rank of a job. Their arguments come in one order:
+# input, its extents outermost first, the batch, then each kernel with its
+# length (a dense kernel: its extents), then the output.
+_CONV_HOST = {1: "clconv_conv1d_host", 2: "clconv_conv2d_host", 3: "clconv_conv3d_host"}
+_SEPARABLE_HOST = {2: "clconv_conv2d_separable_host", 3: "clconv_conv3d_separable_host"}
 
 
 class _Local:
     """Runs jobs through libclconv on a runtime, in this process. Every job
     takes the library's boundary (a name of _lib.BOUNDARIES), cval and
-    origin (rows, then columns), as clconv_conv_options does."""
+    origin (one per axis, outermost first), as clconv_conv_options does."""
 
     __slots__ = ("rt",)
+    # The largest rank of a job (the service's is 2: it has no 3-D endpoint).
+    max_dims = 3
 
     def __init__(self, rt: Runtime):
         self.rt = rt
 
-    def _conv(self, x: np.ndarray, h: np.ndarray, mode: str, method: str, correlate: bool,
-             dims: int, boundary: str = "none", cval: float = 0.0,
-             origin: Sequence[int] = (0, 0)) -> np.ndarray:
-        """x: (batch, n) or (batch, rows, cols); h: (k,) or (krows, kcols); both
-        C-contiguous of one dtype. Returns (batch, *out) in a new array."""
+    def _call(self, fn: str, x: np.ndarray, kernels: Sequence[np.ndarray], out_shape,
+              mode: str, method: str, correlate: bool, boundary: str, cval: float,
+              origin: Sequence[int]) -> np.ndarray:
+        """One host-form call: x is (batch, *extents); kernels are the dense
+        kernel or the separable factors, each passed with its extents."""
         rt = self.rt.handle
         dtype = _lib.F64 if x.dtype == np.float64 else _lib.F32
         opts = conv_options(mode, method, correlate, boundary, cval, origin)
-        if dims == 1:
-            batch, n = x.shape
-            (k,) = h.shape
-            out = _outputs.empty((batch, out_len(n, k, mode)), x.dtype)
-            status = lib.clconv_conv1d_host(rt, dtype, x.ctypes.data, n, batch, h.ctypes.data,
-                                            k, out.ctypes.data, _lib.byref(opts))
-        else:
-            batch, rows, cols = x.shape
-            kr, kc = h.shape
-            out = _outputs.empty((batch, out_len(rows, kr, mode), out_len(cols, kc, mode)),
-                                 x.dtype)
-            status = lib.clconv_conv2d_host(rt, dtype, x.ctypes.data, rows, cols, batch,
-                                            h.ctypes.data, kr, kc, out.ctypes.data,
-                                            _lib.byref(opts))
+        out = _outputs.empty((x.shape[0],) + tuple(out_shape), x.dtype)
+        args = [rt, dtype, x.ctypes.data, *x.shape[1:], x.shape[0]]
+        for h in kernels:
+            args += [h.ctypes.data, *h.shape]
+        status = getattr(lib, fn)(*args, out.ctypes.data, _lib.byref(opts))
         if status != 0:
             raise _lib.error(status, rt)
         return out
 
-    def _conv_separable(self, x: np.ndarray, kcol: np.ndarray, krow: np.ndarray, mode: str,
+    def _conv(self, x: np.ndarray, h: np.ndarray, mode: str, method: str, correlate: bool,
+             dims: int, boundary: str = "none", cval: float = 0.0,
+             origin: Sequence[int] = (0, 0)) -> np.ndarray:
+        """x: (batch, *extents) of dims extents; h: a kernel of dims extents;
+        both C-contiguous of one dtype. Returns (batch, *out) in a new
+        array."""
+        return self._call(_CONV_HOST[dims], x, [h],
+                          [out_len(n, k, mode) for n, k in zip(x.shape[1:], h.shape)], mode,
+                          method, correlate, boundary, cval, origin)
+
+    def _conv_separable(self, x: np.ndarray, kernels: Sequence[np.ndarray], mode: str,
                        method: str, correlate: bool, boundary: str = "none", cval: float = 0.0,
                        origin: Sequence[int] = (0, 0)) -> np.ndarray:
-        """x: (batch, rows, cols); the kernel is the outer product of kcol and krow."""
-        rt = self.rt.handle
-        dtype = _lib.F64 if x.dtype == np.float64 else _lib.F32
-        opts = conv_options(mode, method, correlate, boundary, cval, origin)
-        batch, rows, cols = x.shape
-        out = _outputs.empty((batch, out_len(rows, kcol.size, mode),
-                              out_len(cols, krow.size, mode)), x.dtype)
-        status = lib.clconv_conv2d_separable_host(rt, dtype, x.ctypes.data, rows, cols, batch,
-                                                  kcol.ctypes.data, kcol.size, krow.ctypes.data,
-                                                  krow.size, out.ctypes.data, _lib.byref(opts))
-        if status != 0:
-            raise _lib.error(status, rt)
-        return out
+        """x: (batch, *extents) of 2 or 3 extents; the kernel is the outer
+        product of one vector per axis (kernels, outermost axis first)."""
+        return self._call(_SEPARABLE_HOST[len(kernels)], x, kernels,
+                          [out_len(n, k.size, mode) for n, k in zip(x.shape[1:], kernels)],
+                          mode, method, correlate, boundary, cval, origin)
 
     def _conv_axis(self, x: np.ndarray, h: np.ndarray, correlate: bool, boundary: str,
                    cval: float, origin: int) -> np.ndarray:
@@ -105,7 +108,7 @@ class _Local:
         outer, n, inner = x.shape
         if inner == 1:
             return self._conv(x.reshape(outer, n), h, "same", "auto", correlate, 1, boundary,
-                              cval, (origin, 0)).reshape(x.shape)
+                              cval, (origin,)).reshape(x.shape)
         return self._conv(x, h.reshape(-1, 1), "same", "auto", correlate, 2, boundary, cval,
                           (origin, 0))
 
@@ -149,10 +152,15 @@ def check_method(method: str) -> str:
     return method
 
 
-def _check_ndim(a: np.ndarray) -> None:
-    if a.ndim > 2:
-        raise NotImplementedError(
-            f"{a.ndim}-D arrays: libclconv convolves 1-D and 2-D arrays (and batches of them)")
+def check_ndim(ndim: int, backend) -> None:
+    """Refuses a convolution over more axes than the backend's library calls
+    take."""
+    if ndim > backend.max_dims:
+        where = ("libclconv convolves arrays of 1 to 3 dimensions (and batches of them)"
+                 if backend.max_dims == 3 else
+                 "clconv serve convolves 1-D and 2-D arrays (it has no 3-D endpoint; 3-D "
+                 "arrays run in-process)")
+        raise NotImplementedError(f"{ndim}-D convolutions: {where}")
 
 
 def _swap_needed(mode: str, s1: Sequence[int], s2: Sequence[int]) -> bool:
@@ -170,26 +178,42 @@ def _swap_needed(mode: str, s1: Sequence[int], s2: Sequence[int]) -> bool:
 
 
 # --------------------------------------------------------------------------
-# The convolution of whole arrays (1-D or 2-D), in the layout the library takes
+# The convolution of whole arrays (1-D to 3-D), in the layout the library takes
 # --------------------------------------------------------------------------
+
+def conv_whole(a: np.ndarray, b, mode: str, method: str, correlate: bool, backend,
+               boundary: str = "none", cval: float = 0.0,
+               origin: Optional[Sequence[int]] = None) -> np.ndarray:
+    """a (a float array of rank 1 to 3) convolved over every axis in one
+    library call with b: a dense kernel of a's rank and dtype, or a list of
+    one vector per axis (a separable kernel, rank 2 or 3). SciPy's modes
+    with boundary "none", else the library's boundary mode with cval and
+    origin (one per axis)."""
+    separable = isinstance(b, list)
+    origin = [0] * a.ndim if origin is None else list(origin)
+    # A Fortran-ordered array is the C-ordered transpose, with every axis
+    # reversed: convolve that with the transposed kernel and hand back the
+    # transposed result, no copy.
+    flip = a.ndim > 1 and a.flags.f_contiguous and not a.flags.c_contiguous
+    if flip:
+        x, origin = a.T[None], origin[::-1]
+        k = b[::-1] if separable else np.ascontiguousarray(b.T)
+    else:
+        x = np.ascontiguousarray(a)[None]
+        k = b if separable else np.ascontiguousarray(b)
+    if separable:
+        out = backend._conv_separable(x, k, mode, method, correlate, boundary, cval, origin)
+    else:
+        out = backend._conv(x, k, mode, method, correlate, a.ndim, boundary, cval, origin)
+    return out[0].T if flip else out[0]
+
 
 def conv_full_rank(a: np.ndarray, b: np.ndarray, mode: str, method: str, correlate: bool,
                    backend) -> np.ndarray:
-    """N-D convolution (N = 1 or 2) of two float arrays of one dtype over all
+    """N-D convolution (N = 1 to 3) of two float arrays of one dtype over all
     axes, SciPy's modes; 'valid' checks sizes as SciPy does."""
     _swap_needed(mode, a.shape, b.shape)
-    if a.ndim == 1:
-        x = np.ascontiguousarray(a)
-        h = np.ascontiguousarray(b)
-        return backend._conv(x.reshape(1, -1), h, mode, method, correlate, 1)[0]
-    # A Fortran-ordered image is the C-ordered transpose: convolve that with
-    # the transposed kernel and hand back the transposed result, no copy.
-    if a.flags.f_contiguous and not a.flags.c_contiguous:
-        out = backend._conv(a.T[None], np.ascontiguousarray(b.T), mode, method, correlate, 2)
-        return out[0].T
-    x = np.ascontiguousarray(a)
-    h = np.ascontiguousarray(b)
-    return backend._conv(x[None], h, mode, method, correlate, 2)[0]
+    return conv_whole(a, b, mode, method, correlate, backend)
 
 
 def _prepare(in1: ArrayLike, in2: ArrayLike):
@@ -211,7 +235,7 @@ def convolve_impl(in1, in2, mode, method, correlate, backend) -> np.ndarray:
         return _cast(a, dt) * _cast(b, dt)
     if a.ndim != b.ndim:
         raise ValueError("in1 and in2 should have the same dimensionality")
-    _check_ndim(a)
+    check_ndim(a.ndim, backend)
     dt = float_dtype(a, b)
     if a.size == 0 or b.size == 0:
         raise ValueError("inputs must not be empty (as in scipy.signal, which raises here)")
@@ -267,11 +291,7 @@ def convolve2d_impl(in1, in2, mode, boundary, fillvalue, correlate, backend) -> 
     # even kernel one sample before ndimage does, in convolve2d and
     # correlate2d alike, which origin -1 on that axis reproduces.
     origin = [-1 if k % 2 == 0 else 0 for k in b.shape]
-    if a.flags.f_contiguous and not a.flags.c_contiguous:
-        return backend._conv(a.T[None], np.ascontiguousarray(b.T), "same", "auto", correlate,
-                             2, lib_boundary, cval, origin[::-1])[0].T
-    return backend._conv(np.ascontiguousarray(a)[None], np.ascontiguousarray(b), "same", "auto",
-                         correlate, 2, lib_boundary, cval, origin)[0]
+    return conv_whole(a, b, "same", "auto", correlate, backend, lib_boundary, cval, origin)
 
 
 # --------------------------------------------------------------------------
@@ -295,12 +315,6 @@ def _norm_axes(axes, ndim: int):
     return sorted(out)
 
 
-def _centered_1d(arr: np.ndarray, start: int, length: int, axis: int) -> np.ndarray:
-    sl = [slice(None)] * arr.ndim
-    sl[axis] = slice(start, start + length)
-    return arr[tuple(sl)]
-
-
 def fftconvolve_impl(in1, in2, mode, axes, backend) -> np.ndarray:
     a, b = _prepare(in1, in2)
     if a.ndim == b.ndim == 0:
@@ -312,7 +326,6 @@ def fftconvolve_impl(in1, in2, mode, axes, backend) -> np.ndarray:
     if a.size == 0 or b.size == 0:
         return np.array([])
     check_mode(mode)
-    _check_ndim(a)
     ax = _norm_axes(axes, a.ndim)
     # As SciPy: an axis where either input has size 1 is broadcast, not
     # convolved (which changes only 'valid' shapes).
@@ -321,13 +334,14 @@ def fftconvolve_impl(in1, in2, mode, axes, backend) -> np.ndarray:
         if i not in ax and not (a.shape[i] == b.shape[i] or a.shape[i] == 1
                                 or b.shape[i] == 1):
             raise ValueError(f"incompatible shapes for in1 and in2: {a.shape} and {b.shape}")
+    check_ndim(len(ax), backend)
     a, b = _cast(a, dt), _cast(b, dt)
     if len(ax) == a.ndim:
         return conv_full_rank(a, b, mode, "auto", False, backend)
     if not ax:
         out = a * b
     else:
-        out = _conv_one_axis(a, b, ax[0], mode, backend)
+        out = _conv_some_axes(a, b, ax, mode, backend)
     if mode == "same":
         # SciPy crops every axis to in1's extent in 'same' mode, broadcast
         # ones included (_centered(ret, s1)).
@@ -336,29 +350,37 @@ def fftconvolve_impl(in1, in2, mode, axes, backend) -> np.ndarray:
     return out
 
 
-def _conv_one_axis(a: np.ndarray, b: np.ndarray, axis: int, mode: str, backend) -> np.ndarray:
-    """2-D arrays convolved along one axis, broadcast along the other: a batch
-    of 1-D convolutions."""
-    _swap_needed(mode, (a.shape[axis],), (b.shape[axis],))
-    x = np.moveaxis(a, axis, -1)
-    h = np.moveaxis(b, axis, -1)
-    n, k = x.shape[1], h.shape[1]
-    if h.shape[0] == 1 and (mode != "valid" or n >= k):
-        out = backend._conv(np.ascontiguousarray(x), np.ascontiguousarray(h[0]), mode, "auto",
-                           False, 1)
-    elif x.shape[0] == 1 and h.shape[0] > 1:
-        # Convolution commutes: h's rows are the signals, x the kernel; 'same'
-        # keeps in1's extent, so take it from the full output.
+def _conv_some_axes(a: np.ndarray, b: np.ndarray, ax: list, mode: str,
+                    backend) -> np.ndarray:
+    """a and b convolved along the axes ax and broadcast along the others:
+    one batched library call when one side is the same along every broadcast
+    axis, else a call per pair. 'same' outputs come full here along ax where
+    the inputs trade places; the caller crops them to in1's extent."""
+    _swap_needed(mode, [a.shape[i] for i in ax], [b.shape[i] for i in ax])
+    bx = [i for i in range(a.ndim) if i not in ax]
+    order = bx + ax
+    x, h = a.transpose(order), b.transpose(order)
+    nb, dims = len(bx), len(ax)
+    xb, hb = x.shape[:nb], h.shape[:nb]
+    n, k = x.shape[nb:], h.shape[nb:]
+    if all(s == 1 for s in hb) and (mode != "valid" or all(p >= q for p, q in zip(n, k))):
+        # One kernel for a batch of signals.
+        out = backend._conv(np.ascontiguousarray(x).reshape((-1,) + n),
+                            np.ascontiguousarray(h).reshape(k), mode, "auto", False, dims)
+        out = out.reshape(xb + out.shape[1:])
+    elif all(s == 1 for s in xb):
+        # Convolution commutes: h's slices are the signals, x the kernel.
         m = "full" if mode == "same" else mode
-        out = backend._conv(np.ascontiguousarray(h), np.ascontiguousarray(x[0]), m, "auto",
-                           False, 1)
-        if mode == "same":
-            out = _centered_1d(out, (k - 1) // 2, n, 1)
+        out = backend._conv(np.ascontiguousarray(h).reshape((-1,) + k),
+                            np.ascontiguousarray(x).reshape(n), m, "auto", False, dims)
+        out = out.reshape(hb + out.shape[1:])
     else:
-        rows = max(x.shape[0], h.shape[0])
-        out = np.stack([conv_full_rank(x[min(i, x.shape[0] - 1)], h[min(i, h.shape[0] - 1)],
-                                       mode, "auto", False, backend) for i in range(rows)])
-    return np.moveaxis(out, -1, axis)
+        shape = np.broadcast_shapes(xb, hb)
+        parts = [conv_full_rank(x[tuple(min(i, s - 1) for i, s in zip(idx, xb))],
+                                h[tuple(min(i, s - 1) for i, s in zip(idx, hb))], mode, "auto",
+                                False, backend) for idx in np.ndindex(shape)]
+        out = np.stack(parts).reshape(shape + parts[0].shape)
+    return out.transpose(np.argsort(order))
 
 
 # --------------------------------------------------------------------------
@@ -367,7 +389,7 @@ def _conv_one_axis(a: np.ndarray, b: np.ndarray, axis: int, mode: str, backend) 
 
 def convolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "auto", *,
              runtime: Optional[Runtime] = None) -> np.ndarray:
-    """Convolve two 1-D or 2-D arrays, as scipy.signal.convolve.
+    """Convolve two arrays of 1 to 3 dimensions, as scipy.signal.convolve.
 
     ``mode`` is ``"full"`` (the whole convolution), ``"same"`` (the size of
     in1, centred on the full output) or ``"valid"`` (where the inputs overlap
@@ -385,7 +407,8 @@ def convolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "
 
 def correlate(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "auto", *,
               runtime: Optional[Runtime] = None) -> np.ndarray:
-    """Cross-correlate two 1-D or 2-D arrays, as scipy.signal.correlate.
+    """Cross-correlate two arrays of 1 to 3 dimensions, as
+    scipy.signal.correlate.
 
     The same as :func:`convolve` with in2 reversed along every axis.
 
@@ -402,7 +425,8 @@ def fftconvolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full",
     """Convolve two arrays over ``axes``, as scipy.signal.fftconvolve.
 
     Axes not in ``axes`` must have equal sizes or size 1 (broadcast): a 2-D
-    array convolved along one axis is a batch of 1-D convolutions. The
+    array convolved along one axis is a batch of 1-D convolutions, a 3-D
+    array along two a batch of 2-D ones; at most 3 axes convolved. The
     library chooses FFT or direct convolution by its cost model; the results
     agree up to rounding. Empty inputs give an empty array, as in SciPy.
 

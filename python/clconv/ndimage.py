@@ -4,12 +4,12 @@ scipy.ndimage extends the input past its edges by a boundary mode
 ('reflect' by default), which libclconv does itself (clconv_conv_options'
 boundary, cval and origin, whose semantics are ndimage's): every mode,
 cval and origin goes to the library, and nothing is padded or sliced here.
-convolve and correlate take 1-D and 2-D arrays (3-D raises
-NotImplementedError until the library convolves 3-D arrays); convolve1d and
-correlate1d run along any axis of an array of any rank, as `clconv serve`
-does, and so do gaussian_filter and uniform_filter, one axis after another
-as scipy.ndimage runs them, or as one separable 2-D call where an image
-has one mode on both axes.
+convolve and correlate take arrays of 1 to 3 dimensions, each one library
+call (clconv_conv1d, _conv2d or _conv3d); convolve1d and correlate1d run
+along any axis of an array of any rank, as `clconv serve` does, and so do
+gaussian_filter and uniform_filter: one separable library call for an
+image or a volume filtered along every axis with one mode, else one axis
+after another as scipy.ndimage runs them.
 
 Example:
     >>> from clconv import ndimage
@@ -48,15 +48,9 @@ def _boundary(mode) -> str:
     return _MODES[mode]
 
 
-def _input(input, any_rank: bool = False):
+def _input(input):
     a = np.asarray(input)
-    dt = _signal.float_dtype(a)
-    if a.ndim > 2 and not any_rank:
-        raise NotImplementedError(
-            f"{a.ndim}-D arrays: libclconv convolves 1-D and 2-D arrays with a 1-D or 2-D "
-            "kernel (3-D convolution is not in the library yet); convolve1d, correlate1d, "
-            "gaussian_filter and uniform_filter take any rank")
-    return a, dt
+    return a, _signal.float_dtype(a)
 
 
 def _output(output, a: np.ndarray, dt: np.dtype):
@@ -129,19 +123,6 @@ def _along_axis(a: np.ndarray, w: np.ndarray, axis: int, correlate: bool, bounda
     return res.reshape(a.shape)
 
 
-def _conv2d(a: np.ndarray, w: np.ndarray, correlate: bool, boundary: str, cval: float,
-            origins, backend) -> np.ndarray:
-    """An image a convolved with a 2-D kernel w of its dtype through the
-    library's boundary mode; a Fortran image as its C-ordered transpose."""
-    if a.size == 0:
-        return a.copy()
-    if a.flags.f_contiguous and not a.flags.c_contiguous:
-        return backend._conv(a.T[None], np.ascontiguousarray(w.T), "same", "auto", correlate,
-                             2, boundary, cval, origins[::-1])[0].T
-    return backend._conv(np.ascontiguousarray(a)[None], np.ascontiguousarray(w), "same", "auto",
-                         correlate, 2, boundary, cval, origins)[0]
-
-
 # --------------------------------------------------------------------------
 # Implementations, shared by the in-process functions and clconv.Client
 # --------------------------------------------------------------------------
@@ -155,7 +136,7 @@ def _weights1d(weights) -> np.ndarray:
 
 def correlate1d_impl(input, weights, axis, output, mode, cval, origin, backend,
                      convolution=False):
-    a, dt = _input(input, any_rank=True)
+    a, dt = _input(input)
     w = _weights1d(weights)
     axis = _axis(axis, a.ndim)
     origin = operator.index(origin)
@@ -184,13 +165,17 @@ def correlate_impl(input, weights, output, mode, cval, origin, convolution, back
     for k, o in zip(w.shape, origins):
         _check_origin(k, o)
     boundary = _boundary(mode)
+    _signal.check_ndim(a.ndim, backend)
     dt, out = _output(output, a, dt)
     a, w = a.astype(dt, copy=False), w.astype(dt)
     if a.ndim <= 1:
         res = _along_axis(a, w.reshape(-1), 0, not convolution, boundary, float(cval),
                           origins[0], backend)
+    elif a.size == 0:
+        res = a.copy()
     else:
-        res = _conv2d(a, w, not convolution, boundary, float(cval), origins, backend)
+        res = _signal.conv_whole(a, w, "same", "auto", not convolution, backend, boundary,
+                                 float(cval), origins)
     return _finish(res, out)
 
 
@@ -227,77 +212,75 @@ def _gaussian_kernel1d(sigma: float, order: int, radius: int) -> np.ndarray:
 def _separable(a: np.ndarray, dt: np.dtype, weights: list, boundaries: list, cval: float,
                origins: list, backend) -> np.ndarray:
     """Correlate a with one 1-D kernel per axis (None: that axis untouched)
-    through each axis' boundary mode: one separable 2-D call for an image
-    filtered on both axes with one mode, else one pass per axis, in axis
-    order, as scipy.ndimage runs them."""
+    through each axis' boundary mode: one separable library call for an
+    image or a volume filtered along every axis with one mode, else one pass
+    per axis, in axis order, as scipy.ndimage runs them."""
     a = a.astype(dt, copy=False)
     todo = [i for i, w in enumerate(weights) if w is not None]
     if not todo:
         return a.copy()
-    # A separable call reads cval outside the image in 2-D, where the second
-    # of scipy's passes reads it outside the first pass's result, which is
-    # cval * sum(kcol) there: the same only for cval 0 or a column kernel
-    # summing to 1 (Gaussians and boxes, not derivatives).
-    kcol_sum = float(np.sum(weights[0])) if weights[0] is not None else 0.0
-    same_outside = (boundaries[0] != "constant" or cval == 0
-                    or abs(kcol_sum - 1.0) <= 8 * np.finfo(np.float64).eps * len(weights[0]))
-    if (a.ndim == 2 and len(todo) == 2 and boundaries[0] == boundaries[1] and same_outside
-            and a.size):
-        kcol, krow = weights[0].astype(dt), weights[1].astype(dt)
-        if a.flags.f_contiguous and not a.flags.c_contiguous:
-            return backend._conv_separable(a.T[None], krow, kcol, "same", "auto", True,
-                                           boundaries[0], cval, origins[::-1])[0].T
-        return backend._conv_separable(np.ascontiguousarray(a)[None], kcol, krow, "same",
-                                       "auto", True, boundaries[0], cval, origins)[0]
+    # A separable call reads cval outside the whole input, where each of
+    # scipy's passes after the first reads it outside the previous pass's
+    # result, which is cval times the product of the earlier kernels' sums
+    # there: the same only for cval 0 or earlier kernels summing to 1
+    # (Gaussians and boxes, not derivatives).
+    sums_one = all(abs(float(np.sum(w)) - 1.0) <= 8 * np.finfo(np.float64).eps * len(w)
+                   for w in weights[:-1] if w is not None)
+    same_outside = boundaries[0] != "constant" or cval == 0 or sums_one
+    if (2 <= a.ndim <= backend.max_dims and len(todo) == a.ndim and len(set(boundaries)) == 1
+            and same_outside and a.size):
+        return _signal.conv_whole(a, [w.astype(dt) for w in weights], "same", "auto", True,
+                                  backend, boundaries[0], cval, origins)
     for i in todo:
         a = _along_axis(a, weights[i].astype(dt), i, True, boundaries[i], cval, origins[i],
                         backend)
     return a
 
 
-def gaussian_filter_impl(input, sigma, order, output, mode, cval, truncate, radius, backend):
-    a, dt = _input(input, any_rank=True)
+def _axes_filter(input, output, mode, cval, origin, kernels, backend) -> np.ndarray:
+    """A filter that correlates each axis with a 1-D kernel of its own, as
+    scipy.ndimage's gaussian_filter and uniform_filter: kernels(ndim) gives
+    them, None for an axis left untouched."""
+    a, dt = _input(input)
     dt, out = _output(output, a, dt)
     nd = a.ndim
-    sigmas = _per_axis(sigma, nd, "sigma")
-    orders = _per_axis(order, nd, "order")
     modes = _per_axis(mode, nd, "mode")
-    radii = _per_axis(radius, nd, "radius")
-    weights: list = [None] * nd
+    origins = _origins(origin, nd)
+    weights = kernels(nd)
     boundaries: list = [None] * nd
-    for i in range(nd):
-        s = float(sigmas[i])
-        if s <= 1e-15:
-            continue
-        boundaries[i] = _boundary(modes[i])
-        r = int(float(truncate) * s + 0.5) if radii[i] is None else int(radii[i])
-        if radii[i] is not None and r < 0:
-            raise ValueError("Radius must be a nonnegative integer.")
-        # As gaussian_filter1d: the reversed kernel, correlated.
-        weights[i] = _gaussian_kernel1d(s, int(orders[i]), r)[::-1].copy()
-    res = _separable(a, dt, weights, boundaries, float(cval), [0] * nd, backend)
+    for i, w in enumerate(weights):
+        if w is not None:
+            _check_origin(len(w), origins[i])
+            boundaries[i] = _boundary(modes[i])
+    res = _separable(a, dt, weights, boundaries, float(cval), origins, backend)
     return _finish(res, out)
+
+
+def gaussian_filter_impl(input, sigma, order, output, mode, cval, truncate, radius, backend):
+    def kernels(nd):
+        out = []
+        for s, o, r in zip(_per_axis(sigma, nd, "sigma"), _per_axis(order, nd, "order"),
+                           _per_axis(radius, nd, "radius")):
+            s = float(s)
+            if s <= 1e-15:
+                out.append(None)
+                continue
+            r = int(float(truncate) * s + 0.5) if r is None else int(r)
+            if r < 0:
+                raise ValueError("Radius must be a nonnegative integer.")
+            # As gaussian_filter1d: the reversed kernel, correlated.
+            out.append(_gaussian_kernel1d(s, int(o), r)[::-1].copy())
+        return out
+    return _axes_filter(input, output, mode, cval, 0, kernels, backend)
 
 
 def uniform_filter_impl(input, size, output, mode, cval, origin, backend):
-    a, dt = _input(input, any_rank=True)
-    dt, out = _output(output, a, dt)
-    nd = a.ndim
-    sizes = [int(s) for s in _per_axis(size, nd, "size")]
-    modes = _per_axis(mode, nd, "mode")
-    origins = _origins(origin, nd)
-    weights: list = [None] * nd
-    boundaries: list = [None] * nd
-    for i in range(nd):
-        if sizes[i] < 1:
+    def kernels(nd):
+        sizes = [int(n) for n in _per_axis(size, nd, "size")]
+        if any(n < 1 for n in sizes):
             raise RuntimeError("incorrect filter size")
-        if sizes[i] <= 1:
-            continue
-        _check_origin(sizes[i], origins[i])
-        boundaries[i] = _boundary(modes[i])
-        weights[i] = np.full(sizes[i], 1.0 / sizes[i])
-    res = _separable(a, dt, weights, boundaries, float(cval), origins, backend)
-    return _finish(res, out)
+        return [np.full(n, 1.0 / n) if n > 1 else None for n in sizes]
+    return _axes_filter(input, output, mode, cval, origin, kernels, backend)
 
 
 # --------------------------------------------------------------------------
@@ -346,8 +329,8 @@ def convolve1d(input, weights, axis: int = -1, output=None, mode: str = "reflect
 def correlate(input, weights, output=None, mode: str = "reflect", cval: float = 0.0,
               origin: Union[int, Sequence[int]] = 0, *,
               runtime: Optional[Runtime] = None) -> np.ndarray:
-    """Multidimensional correlation, as scipy.ndimage.correlate (1-D and 2-D;
-    3-D raises NotImplementedError until the library convolves 3-D arrays).
+    """Multidimensional correlation, as scipy.ndimage.correlate, of arrays of
+    1 to 3 dimensions (more raise NotImplementedError), one library call.
 
     Modes as in :func:`correlate1d`; ``origin`` a number or one per axis.
 
@@ -363,8 +346,8 @@ def correlate(input, weights, output=None, mode: str = "reflect", cval: float = 
 def convolve(input, weights, output=None, mode: str = "reflect", cval: float = 0.0,
              origin: Union[int, Sequence[int]] = 0, *,
              runtime: Optional[Runtime] = None) -> np.ndarray:
-    """Multidimensional convolution, as scipy.ndimage.convolve (1-D and 2-D;
-    3-D raises NotImplementedError until the library convolves 3-D arrays).
+    """Multidimensional convolution, as scipy.ndimage.convolve, of arrays of
+    1 to 3 dimensions (more raise NotImplementedError), one library call.
 
     Modes as in :func:`correlate1d`; ``origin`` a number or one per axis.
 
@@ -372,6 +355,9 @@ def convolve(input, weights, output=None, mode: str = "reflect", cval: float = 0
         >>> convolve(np.eye(2), np.ones((2, 2)), mode="constant")
         array([[2., 1.],
                [1., 1.]])
+        >>> convolve(np.ones((2, 2, 2)), np.ones((1, 1, 2)), mode="wrap")[0]
+        array([[2., 2.],
+               [2., 2.]])
     """
     return correlate_impl(input, weights, output, mode, cval, origin, True,
                           _signal.local(runtime))
@@ -381,9 +367,9 @@ def gaussian_filter(input, sigma, order: Union[int, Sequence[int]] = 0, output=N
                     mode: _Modes = "reflect", cval: float = 0.0, truncate: float = 4.0, *,
                     radius: Union[None, int, Sequence[int]] = None,
                     runtime: Optional[Runtime] = None) -> np.ndarray:
-    """Gaussian filter, as scipy.ndimage.gaussian_filter: an image with one
-    mode on both axes in one separable library call, other arrays one axis
-    after another (any rank).
+    """Gaussian filter, as scipy.ndimage.gaussian_filter: an image or a
+    volume filtered along every axis with one mode in one separable library
+    call, other arrays one axis after another (any rank).
 
     Modes as in :func:`correlate1d` (``mode`` may be one per axis); ``order``
     (derivatives), ``truncate`` and ``radius`` as in SciPy.

@@ -72,6 +72,94 @@ def test_nd_filters(rng, mode, fn, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("fn", ["correlate", "convolve"])
+@pytest.mark.parametrize("mode", MODES)
+def test_3d_filters(rng, mode, fn, dtype):
+    """Volumes, one clconv_conv3d call each: size 1, primes, even kernels,
+    kernels longer than the volume, origins at the extremes ndimage allows
+    (one per axis, and one number for all)."""
+    for shape in [(1, 1, 1), (3, 5, 7), (6, 4, 5), (2, 1, 9)]:
+        a = rand(rng, shape, dtype)
+        for kshape in [(1, 1, 1), (3, 3, 3), (2, 4, 3), (5, 2, 1), (7, 8, 9)]:
+            w = rand(rng, kshape)
+            lo = tuple(-(k // 2) for k in kshape)
+            hi = tuple((k - 1) // 2 for k in kshape)
+            for origin in [0, lo, hi, (lo[0], hi[1], 0), min(hi)]:
+                got = getattr(ndimage, fn)(a, w, mode=mode, cval=CVAL, origin=origin)
+                want = getattr(nd, fn)(a.astype(np.float64), w, mode=mode, cval=CVAL,
+                                       origin=origin)
+                check(got, want, dtype, a, w)
+    af, w3 = np.asfortranarray(rand(rng, (7, 5, 6), dtype)), rand(rng, (4, 3, 2))
+    check(getattr(ndimage, fn)(af, w3, mode=mode, cval=CVAL, origin=(1, -1, 0)),
+          getattr(nd, fn)(af.astype(np.float64), w3, mode=mode, cval=CVAL, origin=(1, -1, 0)),
+          dtype, af, w3)
+    strided = rand(rng, (8, 9, 10), dtype)[::2, 1:, ::3]
+    check(getattr(ndimage, fn)(strided, w3, mode=mode, cval=CVAL),
+          getattr(nd, fn)(strided.astype(np.float64), w3, mode=mode, cval=CVAL), dtype,
+          strided, w3)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mode", MODES)
+def test_3d_separable_filters(rng, mode, dtype):
+    """gaussian_filter and uniform_filter of volumes: one separable call
+    when every axis is filtered with one mode, else one axis after another;
+    constant mode with cval and kernels that do not sum to 1 (derivatives)
+    included, where the two differ outside the volume."""
+    a = rand(rng, (9, 10, 11), dtype)
+    for kw in [dict(sigma=1.0), dict(sigma=(0.7, 1.5, 2.5)), dict(sigma=(1.0, 0.0, 2.0)),
+               dict(sigma=1.5, order=1), dict(sigma=1.0, order=(0, 2, 0)),
+               dict(sigma=(2.0, 1.0, 1.0), order=(0, 0, 1)), dict(sigma=4.0),
+               dict(sigma=2.0, radius=(1, 2, 7))]:
+        got = ndimage.gaussian_filter(a, mode=mode, cval=CVAL, **kw)
+        want = nd.gaussian_filter(a.astype(np.float64), mode=mode, cval=CVAL, **kw)
+        check(got, want, dtype, a, np.ones(27))
+    for size, origin in [(3, 0), (2, -1), ((3, 4, 5), (1, -2, 2)), ((1, 4, 2), (0, 1, 0)),
+                         (12, 0), ((2, 20, 3), (-1, 9, 1))]:
+        got = ndimage.uniform_filter(a, size, mode=mode, cval=CVAL, origin=origin)
+        want = nd.uniform_filter(a.astype(np.float64), size, mode=mode, cval=CVAL,
+                                 origin=origin)
+        check(got, want, dtype, a, np.ones(8))
+    for shape in [(1, 1, 1), (1, 5, 1), (2, 3, 4)]:
+        x = rand(rng, shape, dtype)
+        check(ndimage.gaussian_filter(x, 1.5, mode=mode, cval=CVAL),
+              nd.gaussian_filter(x.astype(np.float64), 1.5, mode=mode, cval=CVAL), dtype, x,
+              np.ones(27))
+    f = np.asfortranarray(a)
+    check(ndimage.gaussian_filter(f, (1.0, 2.0, 0.5), mode=mode, cval=CVAL),
+          nd.gaussian_filter(f.astype(np.float64), (1.0, 2.0, 0.5), mode=mode, cval=CVAL),
+          dtype, f, np.ones(27))
+
+
+def test_3d_separable_is_one_call(rng, monkeypatch):
+    """A volume filtered along every axis with one mode is one separable
+    library call (clconv_conv3d_separable); modes that differ by axis, or a
+    derivative with a constant cval, take one pass per axis."""
+    from clconv import _signal
+    seen = []
+    real_sep, real_axis = _signal._Local._conv_separable, _signal._Local._conv_axis
+
+    def spy_sep(self, x, kernels, *args):
+        seen.append(("separable", x.shape, len(kernels)))
+        return real_sep(self, x, kernels, *args)
+
+    def spy_axis(self, x, *args):
+        seen.append(("axis", x.shape))
+        return real_axis(self, x, *args)
+
+    monkeypatch.setattr(_signal._Local, "_conv_separable", spy_sep)
+    monkeypatch.setattr(_signal._Local, "_conv_axis", spy_axis)
+    a = rand(rng, (5, 6, 7))
+    ndimage.gaussian_filter(a, 1.0)
+    ndimage.uniform_filter(np.asfortranarray(a), 3, mode="constant", cval=2.0)
+    assert seen == [("separable", (1, 5, 6, 7), 3), ("separable", (1, 7, 6, 5), 3)]
+    seen.clear()
+    ndimage.gaussian_filter(a, 1.0, mode=("reflect", "wrap", "reflect"))
+    ndimage.gaussian_filter(a, 1.0, order=1, mode="constant", cval=2.0)
+    assert [s[0] for s in seen] == ["axis"] * 6
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("mode", MODES)
 def test_gaussian_filter(rng, mode, dtype):
     a = rand(rng, (37, 45), dtype)
@@ -81,8 +169,7 @@ def test_gaussian_filter(rng, mode, dtype):
         got = ndimage.gaussian_filter(a, mode=mode, cval=CVAL, **kw)
         want = nd.gaussian_filter(a.astype(np.float64), mode=mode, cval=CVAL, **kw)
         check(got, want, dtype, a, np.ones(9))
-    # Kernels longer than the input, 1-D, 3-D (one axis after another), and
-    # a Fortran-ordered image.
+    # Kernels longer than the input, 1-D, 3-D, and a Fortran-ordered image.
     for shape, sigma in [((1, 1), 2.0), ((3, 2), 3.0), ((200,), 2.5), ((1,), 1.0),
                          ((4, 5, 6), 1.0), ((2, 3, 1), (1.0, 0.0, 2.0))]:
         x = rand(rng, shape, dtype)
@@ -159,10 +246,14 @@ def test_errors(rng):
         ndimage.correlate(a, np.ones(3))
     with pytest.raises(TypeError, match="int"):
         ndimage.convolve(np.ones((3, 3), np.int32), np.ones((2, 2)))
-    with pytest.raises(NotImplementedError, match="3-D"):
-        ndimage.convolve(np.ones((3, 3, 3)), np.ones((2, 2, 2)))
-    with pytest.raises(NotImplementedError, match="3-D"):
-        ndimage.correlate(np.ones((3, 3, 3)), np.ones((2, 2, 2)), mode="wrap")
+    with pytest.raises(NotImplementedError, match="4-D"):
+        ndimage.convolve(np.ones((3, 3, 3, 3)), np.ones((2, 2, 2, 2)))
+    with pytest.raises(RuntimeError, match="incorrect shape"):
+        ndimage.correlate(np.ones((3, 3, 3)), np.ones((2, 2)), mode="wrap")
+    with pytest.raises(ValueError, match="invalid origin"):
+        ndimage.convolve(np.ones((3, 3, 3)), np.ones((2, 3, 4)), origin=(0, 0, 2))
+    with pytest.raises(RuntimeError, match="length equal to input rank"):
+        ndimage.convolve(np.ones((3, 3, 3)), np.ones((2, 3, 4)), origin=(0, 0))
     with pytest.raises(RuntimeError, match="incorrect filter size"):
         ndimage.uniform_filter(a, 0)
     with pytest.raises(ValueError, match="axis"):

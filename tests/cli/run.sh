@@ -531,8 +531,12 @@ err "devices takes no argument" 2 "unexpected argument 'all'" devices all
 err "bench option" 2 "clconv bench: unknown option '--slow'" bench --slow
 err "bench JSON in a missing directory" 1 "nodir/b.json: cannot create" \
     bench --json "$WORK/nodir/b.json"
-err "bench: unknown --grid" 2 "clconv bench: --grid must be direct, fft, dist, all or limits, not 'none'" \
+err "bench: unknown --grid" 2 "clconv bench: --grid must be direct, fft, dist, 3d, all or limits, not 'none'" \
     bench --grid none
+err "bench: bad --volume" 2 "--volume must be a whole number from 1 to 2048, not '2.5'" \
+    bench --volume 2.5
+err "bench: --volume 0" 2 "--volume must be a whole number from 1 to 2048, not '0'" \
+    bench --volume 0
 err "bench: --device with --all-devices" 2 "--device and --all-devices exclude each other" \
     bench --all-devices --device 0
 err "bench: --json and --csv the same file" 2 "--json and --csv name the same file" \
@@ -1125,6 +1129,29 @@ check awk -F , -v want="$dist_rows" '
     END { if (!bad && NR - 1 != want) { printf "%d CSV rows, expected %d\n", NR - 1, want; exit 1 } }' "$BCSV"
 check awk -v want="$dist_rows" '/^    \[0,"dist",/ { n++ }
     END { if (n != want) { printf "%d JSON rows, expected %d\n", n, want; exit 1 } }' "$BJSON"
+
+# The 3-D grid on a 12^3 volume (seconds, not the minutes of 256^3): one row
+# per kernel with its method, and positive, finite figures in the table, the
+# CSV and the JSON. Nothing about how fast.
+name="bench --grid 3d --quick --volume 12"
+if "$CLCONV" bench --grid 3d --quick --volume 12 --csv "$BCSV" --json "$BJSON" \
+    >"$WORK/stdout" 2>"$WORK/stderr"; then pass; else fail "$name" "exit code $?"; fi
+check grep_in "$WORK/stdout" '^conv3d  12x12x12    31x31x31 fft  +[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+ +[0-9]+%.. +[0-9]+\.[0-9]+$'
+# (Rates of a tiny volume may round to 0.000 on a slow machine: finite is
+# what they must be.)
+check awk -F , '
+    function fin(x) { return x ~ /^[0-9]+\.[0-9]+$/ }
+    function pos(x) { return fin(x) && x + 0 > 0 }
+    NR > 1 { n++; k[n] = $5 "," $8 "," $9 }
+    NR > 1 && ($2 != "3d" || $3 != "conv3d" || $4 != "12x12x12" || $6 != 1728 || $8 != $9 ||
+               !pos($10) || !pos($11) || !pos($12) || $11 > $10 || $10 > $12 || !fin($13) ||
+               !fin($14) || !fin($15)) { print "CSV row " $0; bad = 1; exit 1 }
+    END { if (!bad && (n != 3 || k[1] != "3x3x3,direct,direct" || k[2] != "7x7x7,direct,direct" ||
+                       k[3] != "31x31x31,fft,fft")) { printf "%d CSV rows: %s %s %s\n", n, k[1], k[2], k[3]; exit 1 } }' "$BCSV"
+check awk '/^    \[0,"3d","conv3d",/ { rows++ }
+    /^    \{"op": "conv3d", "n": \[12, 12, 12\], "k": \[[0-9]+, [0-9]+, [0-9]+\]/ &&
+        /"over_read_write": [0-9]+\.[0-9]+\}/ && !/"over_read_write": 0\.0000\}/ { points++ }
+    END { if (rows != 3 || points != 3) { printf "%d JSON rows and %d points, expected 3\n", rows, points; exit 1 } }' "$BJSON"
 
 # ---- formats, images and presets --------------------------------------------
 #
