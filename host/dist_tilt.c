@@ -81,17 +81,22 @@ static int list_add(clconv_runtime *rt, chunk_list *l, chunk c)
     return 0;
 }
 
-/* The largest log-product of output n: max over t of la[t] + lb[n - t]. */
-static double max_product(const job *j, size_t n)
+double clconv__dist_max_product(const double *la, size_t na, const double *lb, size_t nb,
+                                size_t n)
 {
-    const size_t na = j->a->n, nb = j->b->n;
     const size_t t0 = n >= nb ? n - nb + 1 : 0, t1 = n < na - 1 ? n : na - 1;
     double m = -INFINITY;
     for (size_t t = t0; t <= t1; t++) {
-        const double v = j->la[t] + j->lb[n - t];
+        const double v = la[t] + lb[n - t];
         m = v > m ? v : m;
     }
     return m;
+}
+
+/* The largest log-product of output n of a job. */
+static double max_product(const job *j, size_t n)
+{
+    return clconv__dist_max_product(j->la, j->a->n, j->lb, j->b->n, n);
 }
 
 /* Plans outputs [n0, n1) into l: split while a window is too long or its
@@ -259,6 +264,13 @@ int clconv__dist_conv_logged(clconv_runtime *rt, clconv__dist_kernels *k, size_t
                              const clconv__dist_row *a, const clconv__dist_row *b,
                              const clconv__dist_row *out)
 {
+    return clconv__dist_conv_logged_range(rt, k, count, a, b, out, NULL);
+}
+
+int clconv__dist_conv_logged_range(clconv_runtime *rt, clconv__dist_kernels *k, size_t count,
+                                   const clconv__dist_row *a, const clconv__dist_row *b,
+                                   const clconv__dist_row *out, const size_t *range)
+{
     chunk_list todo = {0}, again = {0};
     int status = 0;
     if (!k->tilt) status = clconv__kernel_create(rt, "dist", "", "dist_tilt", &k->tilt);
@@ -294,7 +306,8 @@ int clconv__dist_conv_logged(clconv_runtime *rt, clconv__dist_kernels *k, size_t
     }
     if (status == 0) CL_RETURN_IF(rt, clFinish(rt->queue), "clFinish", "reading operands' logs");
     for (size_t i = 0; status == 0 && i < count; i++)
-        status = plan(&jobs[i], 0, out[i].n, 0, &todo);
+        status = range ? plan(&jobs[i], range[2 * i], range[2 * i + 1], 0, &todo)
+                       : plan(&jobs[i], 0, out[i].n, 0, &todo);
 
     /* Run, check, and run again what failed, split in two (or exactly). */
     while (status == 0 && todo.size) {

@@ -411,8 +411,14 @@ static void print_table(const dist_result *r, const char *count)
         printf("One variable");
     else
         printf("Sum of %zu independent variables", r->variables);
-    printf(" (%s, method %s)\n", l->step > 0 ? "density" : "discrete",
+    printf(" (%s, method %s", l->step > 0 ? "density" : "discrete",
            clconv_method_name(r->method));
+    /* The automatic FFT says how it kept its bound: tilts, and entries left
+     * to the direct windows. */
+    if (r->fft_passes)
+        printf(", tilted, %u pass%s, %zu entries direct", r->fft_passes,
+               r->fft_passes == 1 ? "" : "es", r->fft_direct);
+    printf(")\n");
     for (int k = 0; k < l->dims; k++) {
         const char *name = l->dims == 2 ? (k == 0 ? "first value:  " : "second value: ") : "";
         printf("%ssupport %g..%g (%zu %s", name, dist_value_at(r, k, 0),
