@@ -72,6 +72,12 @@ int clconv__dist_conv_logged_range(clconv_runtime *rt, clconv__dist_kernels *k, 
 double clconv__dist_max_product(const double *la, size_t na, const double *lb, size_t nb,
                                 size_t n);
 
+/* The geometry of one float64 1-D convolution of a signal of n entries with
+ * k taps, out outputs from output start of the full one (host/dist_tilt.c). */
+struct clconv__geom;
+void clconv__dist_geom_1d(struct clconv__geom *g, size_t n, size_t k, size_t out,
+                          size_t start);
+
 /* The relative error bound that every entry of an automatic FFT
  * convolution meets against the exact convolution of its operands. */
 #define CLCONV__DIST_FFT_REL 1e-9

@@ -224,14 +224,7 @@ static int pass(fft_job *j, double theta, size_t *kept)
                                  "uploading tilted operands of %zu and %zu entries", ws, wb);
     if (status == 0) {
         clconv__geom g;
-        memset(&g, 0, sizeof g);
-        g.dims = 1;
-        g.batch = 1;
-        g.dtype = CLCONV_F64;
-        g.n[0] = g.k[0] = g.out[0] = 1;
-        g.n[1] = ws;
-        g.k[1] = wb;
-        g.out[1] = ws + wb - 1;
+        clconv__dist_geom_1d(&g, ws, wb, ws + wb - 1, 0);
         status = clconv__fft_run(rt, &g, xs, ys, zs);
     }
     if (status == 0) {

@@ -197,15 +197,7 @@ static int run_chunk(job *j, chunk *ch)
         status = launch_tilt(j, j->b, (long long)u0, k, plain, ch->theta, (long long)u0, cb, taps);
     if (status == 0) {
         clconv__geom g;
-        memset(&g, 0, sizeof g);
-        g.dims = 1;
-        g.batch = 1;
-        g.dtype = CLCONV_F64;
-        g.n[0] = g.k[0] = g.out[0] = 1;
-        g.n[1] = s;
-        g.k[1] = k;
-        g.out[1] = c;
-        g.start[1] = k - 1;
+        clconv__dist_geom_1d(&g, s, k, c, k - 1);
         status = clconv__direct_run(rt, &g, seg, taps, y);
     }
     if (status == 0) {
@@ -224,6 +216,19 @@ static int run_chunk(job *j, chunk *ch)
     clconv__scratch_release(rt, taps);
     clconv__scratch_release(rt, y);
     return status;
+}
+
+void clconv__dist_geom_1d(clconv__geom *g, size_t n, size_t k, size_t out, size_t start)
+{
+    memset(g, 0, sizeof *g);
+    g->dims = 1;
+    g->batch = 1;
+    g->dtype = CLCONV_F64;
+    g->n[0] = g->k[0] = g->out[0] = 1;
+    g->n[1] = n;
+    g->k[1] = k;
+    g->out[1] = out;
+    g->start[1] = start;
 }
 
 /* Whether every result of a window that ran (its logarithms in lg, from

@@ -914,23 +914,25 @@ END_TEST
     ck_assert_msg(fabs((got) - (want)) <= (tol), "%s: %.17g, want %.17g", (what), (got), \
                   (double)(want))
 
+/* 1000 fair dice: log P(S = s) from the exact integer counts, the
+ * coefficients of (x + ... + x^6)^1000 in Python big integers, over 6^1000,
+ * logarithms by mpmath at 40 digits (tests/consts in the commit message). */
+static const struct {
+    int s;
+    double logp;
+} fair_dice_logs[] = {
+    {1000, -1791.7594692280550008}, {1001, -1784.8517139490728638},
+    {1010, -1737.7414708402638288}, {1500, -842.61417450968821059},
+    {2000, -428.89573120390909269}, {3000, -48.133640277333245964},
+    {3500, -4.9081954713135291463}, {5999, -1784.8517139490728638},
+    {6000, -1791.7594692280550008},
+};
+
 START_TEST(test_dist_log_fair_dice)
 {
-    /* 1000 fair dice: log P(S = s) from the exact integer counts, the
-     * coefficients of (x + ... + x^6)^1000 in Python big integers, over
-     * 6^1000, logarithms by mpmath at 40 digits (tests/consts in the commit
-     * message). P(S = 1000) = 7.06e-779 and P(S = 1500) = 1.14e-366 lie
-     * below float64's range: read as 0, exact as logarithms. */
-    static const struct {
-        int s;
-        double logp;
-    } want[] = {
-        {1000, -1791.7594692280550008}, {1001, -1784.8517139490728638},
-        {1010, -1737.7414708402638288}, {1500, -842.61417450968821059},
-        {2000, -428.89573120390909269}, {3000, -48.133640277333245964},
-        {3500, -4.9081954713135291463}, {5999, -1784.8517139490728638},
-        {6000, -1791.7594692280550008},
-    };
+    /* 1000 fair dice (fair_dice_logs): P(S = 1000) = 7.06e-779 and P(S =
+     * 1500) = 1.14e-366 lie below float64's range: read as 0, exact as
+     * logarithms. */
     clconv_runtime *rt = test_runtime();
     static const double six[6] = {1 / 6., 1 / 6., 1 / 6., 1 / 6., 1 / 6., 1 / 6.};
     clconv_dist *die = make_1d(rt, six, 6, 1), *p;
@@ -941,8 +943,9 @@ START_TEST(test_dist_log_fair_dice)
            *lcdf = malloc(l.len[0] * sizeof *lcdf);
     ck_assert_ptr_nonnull(lg);
     ASSERT_OK(rt, clconv_dist_read_log(p, lg));
-    for (size_t i = 0; i < LEN(want); i++) ASSERT_LOG(lg[want[i].s - 1000], want[i].logp, 1e-9,
-                                                      "log P(S = s) of 1000 dice");
+    for (size_t i = 0; i < LEN(fair_dice_logs); i++)
+        ASSERT_LOG(lg[fair_dice_logs[i].s - 1000], fair_dice_logs[i].logp, 1e-9,
+                   "log P(S = s) of 1000 dice");
     ck_assert_double_eq(v[0], 0);
     ck_assert_double_eq(v[500], 0);
     for (size_t i = 0; i < l.len[0]; i++) ck_assert_msg(isfinite(lg[i]), "log entry %zu", i);
@@ -1411,17 +1414,8 @@ START_TEST(test_dist_auto_fft)
     free(v);
 
     /* 1000 fair dice by squaring, the last squares through the checked FFT:
-     * the exact logarithms of test_dist_log_fair_dice (Python integers,
-     * mpmath) to the bound, 999e-9, and every entry against the direct
-     * method's to the same. */
-    static const struct {
-        int s;
-        double logp;
-    } want[] = {
-        {1000, -1791.7594692280550008}, {1001, -1784.8517139490728638},
-        {1500, -842.61417450968821059}, {3000, -48.133640277333245964},
-        {3500, -4.9081954713135291463}, {6000, -1791.7594692280550008},
-    };
+     * the exact logarithms (fair_dice_logs) to the bound, 999e-9, and every
+     * entry against the direct method's to the same. */
     static const double six[6] = {1 / 6., 1 / 6., 1 / 6., 1 / 6., 1 / 6., 1 / 6.};
     clconv_dist *die = make_1d(rt, six, 6, 1), *pf, *pd;
     opts = (clconv_dist_options){.method = CLCONV_METHOD_AUTO};
@@ -1434,8 +1428,9 @@ START_TEST(test_dist_auto_fft)
     ck_assert_ptr_nonnull(ld);
     ASSERT_OK(rt, clconv_dist_read_log(pf, lf));
     ASSERT_OK(rt, clconv_dist_read_log(pd, ld));
-    for (size_t i = 0; i < LEN(want); i++)
-        ASSERT_LOG(lf[want[i].s - 1000], want[i].logp, 999e-9, "log P(S = s), checked FFT");
+    for (size_t i = 0; i < LEN(fair_dice_logs); i++)
+        ASSERT_LOG(lf[fair_dice_logs[i].s - 1000], fair_dice_logs[i].logp, 999e-9,
+                   "log P(S = s), checked FFT");
     for (int i = 0; i <= 5000; i++)
         ck_assert_msg(fabs(lf[i] - ld[i]) <= 999e-9, "log P(S = %d): checked FFT %.17g, direct "
                       "%.17g", i + 1000, lf[i], ld[i]);
