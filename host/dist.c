@@ -29,9 +29,11 @@
 #define AUTO_FFT_MIN_ENTRIES ((size_t)1 << 15)
 
 /* Bytes per result entry, in doubles, that a sum may hold at its peak on the
- * device and on the host (see clconv__dist_check_memory). */
+ * device and on the host, and more on the host for the checked FFT (see
+ * clconv__dist_check_memory). */
 #define DEVICE_PER_ENTRY 9
 #define HOST_PER_ENTRY 4
+#define HOST_FFT_PER_ENTRY 7
 
 /* A 2-D power may run in steps of m copies of its operand, m chosen so
  * that the step's operand holds about this many entries (see power_item). */
@@ -871,9 +873,12 @@ int clconv__dist_check_memory(clconv_runtime *rt, size_t entries, int fft, const
      * and the windows' staging (DEVICE_PER_ENTRY); FFT work areas hold the
      * padded transforms of two operands and the product, complex.
      * Host: the masses and logarithms read back, and the planning copies of
-     * the operands' logarithms. */
+     * the operands' logarithms; with FFT also the checked FFT's staging
+     * (host/dist_fft.c: the operands' and results' logarithms, a pass's
+     * tilted windows and result, HOST_FFT_PER_ENTRY). */
     const double dev = (double)entries * sizeof(double) * (DEVICE_PER_ENTRY + (fft ? 8 : 0));
-    const double host = (double)entries * sizeof(double) * HOST_PER_ENTRY;
+    const double host =
+        (double)entries * sizeof(double) * (HOST_PER_ENTRY + (fft ? HOST_FFT_PER_ENTRY : 0));
     const double gib = 1024.0 * 1024 * 1024;
     const double gmem = (double)rt->info.global_mem_bytes;
     RETURN_IF(rt, dev > gmem, CLCONV_EDEVMEM,
