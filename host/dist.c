@@ -22,14 +22,18 @@
  * of 64 and 256 ran alike, 1024 and 4096 20-40% slower. */
 #define PAIR_MAX_LEN 256
 
-/* AUTO's rule: a convolution runs by FFT only when both operands hold more
- * than this many entries (the header states it). */
-#define AUTO_FFT_MIN_ENTRIES ((size_t)1 << 20)
+/* AUTO's rule: a 1-D convolution runs by the checked FFT of dist_fft.c
+ * when both operands hold at least this many entries (CLCONV_DIST_FFT_MIN
+ * overrides it, so that tests reach that path with small operands); 2-D
+ * ones always run directly, with no bound on a plain FFT's error. */
+#define AUTO_FFT_MIN_ENTRIES ((size_t)1 << 15)
 
 /* Bytes per result entry, in doubles, that a sum may hold at its peak on the
- * device and on the host (see clconv__dist_check_memory). */
+ * device and on the host, and more on the host for the checked FFT (see
+ * clconv__dist_check_memory). */
 #define DEVICE_PER_ENTRY 9
 #define HOST_PER_ENTRY 4
+#define HOST_FFT_PER_ENTRY 7
 
 /* A 2-D power may run in steps of m copies of its operand, m chosen so
  * that the step's operand holds about this many entries (see power_item). */
@@ -395,9 +399,21 @@ typedef struct reducer {
     cl_kernel clamp;       /* dist_clamp, made on first FFT use */
     cl_mem clamped;        /* CLAMP_ITEMS slots of clamped mass */
     int used_fft;
+    size_t fft_min;        /* AUTO_FFT_MIN_ENTRIES or CLCONV_DIST_FFT_MIN */
+    clconv__dist_fft_stats checked; /* what the checked FFT did */
     item *heap;            /* binary min-heap on entries(): shortest first */
     size_t size, cap;
 } reducer;
+
+/* Operand entries from which AUTO runs a 1-D convolution by the checked
+ * FFT: CLCONV_DIST_FFT_MIN when it is a positive count, else the default. */
+static size_t auto_fft_min(void)
+{
+    const char *env = getenv("CLCONV_DIST_FFT_MIN");
+    char *end;
+    unsigned long long v = env && *env ? strtoull(env, &end, 10) : 0;
+    return v > 0 && *end == 0 && v <= SIZE_MAX ? (size_t)v : AUTO_FFT_MIN_ENTRIES;
+}
 
 static int reducer_init(reducer *red, clconv_runtime *rt, int dims,
                         const clconv_dist_options *opts)
@@ -413,6 +429,7 @@ static int reducer_init(reducer *red, clconv_runtime *rt, int dims,
                                      &bits, NULL),
                  "clGetDeviceInfo", "CL_DEVICE_MEM_BASE_ADDR_ALIGN");
     red->align = bits / 8 / sizeof(double) > 1 ? bits / 8 / sizeof(double) : 1;
+    red->fft_min = auto_fft_min();
     return 0;
 }
 
@@ -585,12 +602,15 @@ static void full_geom(clconv__geom *g, int dims, size_t batch, const size_t n[2]
     }
 }
 
-/* Whether a convolution of operands of na and nb entries runs by FFT. */
-static int use_fft(const reducer *red, size_t na, size_t nb)
+/* Whether a convolution runs by plain FFT: only on request. */
+static int use_fft(const reducer *red) { return red->method == CLCONV_METHOD_FFT; }
+
+/* Whether a 1-D convolution of operands of na and nb entries runs by the
+ * checked FFT (AUTO only). */
+static int use_checked(const reducer *red, size_t na, size_t nb)
 {
-    return red->method == CLCONV_METHOD_FFT ||
-           (red->method == CLCONV_METHOD_AUTO && na > AUTO_FFT_MIN_ENTRIES &&
-            nb > AUTO_FFT_MIN_ENTRIES);
+    return red->dims == 1 && red->method == CLCONV_METHOD_AUTO && na >= red->fft_min &&
+           nb >= red->fft_min;
 }
 
 /* The log-masses of a 1-D FFT result: the logarithms of its masses, which
@@ -612,7 +632,7 @@ static int log_row(reducer *red, const item *out)
 static int run_conv(reducer *red, const item *a, cl_mem amem, const item *b, cl_mem bmem,
                     const item *out)
 {
-    const int fft = use_fft(red, entries(a), entries(b));
+    const int fft = use_fft(red);
     clconv__note(red->rt, "dist: %zux%zu * %zux%zu by %s", a->rows, a->cols, b->rows, b->cols,
                  fft ? "fft" : "direct");
     clconv__geom g;
@@ -636,7 +656,12 @@ static int conv_pair(reducer *red, const item *a, size_t ra, const item *b, size
         (a->cols < PAIR_MAX_LEN || b->cols < PAIR_MAX_LEN)) {
         status = launch_pairs(red, a, a->base + ra * a->stride, 0, b, b->base + rb * b->stride, 0,
                               out, 1);
-    } else if (red->dims == 1 && !use_fft(red, a->cols, b->cols)) {
+    } else if (use_checked(red, a->cols, b->cols)) {
+        clconv__note(red->rt, "dist: %zu * %zu by checked fft", a->cols, b->cols);
+        const clconv__dist_row ar = item_row(a, ra), br = item_row(b, rb),
+                               orow = item_row(out, 0);
+        status = clconv__dist_conv_fft(red->rt, &red->logged, &ar, &br, &orow, &red->checked);
+    } else if (red->dims == 1 && !use_fft(red)) {
         clconv__note(red->rt, "dist: %zu * %zu by direct, in tilted windows", a->cols, b->cols);
         const clconv__dist_row ar = item_row(a, ra), br = item_row(b, rb),
                                orow = item_row(out, 0);
@@ -679,7 +704,8 @@ static int halve(reducer *red, item *g)
         else
             item_release(&out);
     }
-    const int logged = red->dims == 1 && !use_fft(red, g->cols, g->cols);
+    const int logged =
+        red->dims == 1 && !use_fft(red) && !use_checked(red, g->cols, g->cols);
     if (status == 0 && g->cols >= PAIR_MAX_LEN && logged) {
         /* The whole level in one call, into a group of results. */
         item out = {0};
@@ -788,8 +814,11 @@ static int finish(reducer *red, item *res, clconv_dist_layout *l, clconv_dist_op
         clamped = clconv__ksum_value(&sum);
     }
     if (opts && status == 0) {
-        opts->chosen = red->used_fft ? CLCONV_METHOD_FFT : CLCONV_METHOD_DIRECT;
+        opts->chosen = red->used_fft || red->checked.passes ? CLCONV_METHOD_FFT
+                                                            : CLCONV_METHOD_DIRECT;
         opts->clamped_mass = clamped;
+        opts->fft_passes = red->checked.passes;
+        opts->fft_direct_entries = red->checked.direct_entries;
     }
     reducer_free(red);
     if (status < 0) {
@@ -845,9 +874,12 @@ int clconv__dist_check_memory(clconv_runtime *rt, size_t entries, int fft, const
      * and the windows' staging (DEVICE_PER_ENTRY); FFT work areas hold the
      * padded transforms of two operands and the product, complex.
      * Host: the masses and logarithms read back, and the planning copies of
-     * the operands' logarithms. */
+     * the operands' logarithms; with FFT also the checked FFT's staging
+     * (host/dist_fft.c: the operands' and results' logarithms, a pass's
+     * tilted windows and result, HOST_FFT_PER_ENTRY). */
     const double dev = (double)entries * sizeof(double) * (DEVICE_PER_ENTRY + (fft ? 8 : 0));
-    const double host = (double)entries * sizeof(double) * HOST_PER_ENTRY;
+    const double host =
+        (double)entries * sizeof(double) * (HOST_PER_ENTRY + (fft ? HOST_FFT_PER_ENTRY : 0));
     const double gib = 1024.0 * 1024 * 1024;
     const double gmem = (double)rt->info.global_mem_bytes;
     RETURN_IF(rt, dev > gmem, CLCONV_EDEVMEM,
@@ -880,8 +912,7 @@ static int check_result(clconv_runtime *rt, const size_t len[2], const clconv_di
               "can (%llu bytes)",
               len[0], len[1], rt->info.name, (unsigned long long)rt->max_alloc);
     const clconv_method m = opts ? opts->method : CLCONV_METHOD_AUTO;
-    const int fft = m == CLCONV_METHOD_FFT ||
-                    (m == CLCONV_METHOD_AUTO && n > 2 * AUTO_FFT_MIN_ENTRIES);
+    const int fft = m == CLCONV_METHOD_FFT || (m == CLCONV_METHOD_AUTO && len[1] == 1 && n > 2 * auto_fft_min());
     return clconv__dist_check_memory(rt, n, fft, "the sum");
 }
 

@@ -59,6 +59,44 @@ int clconv__dist_conv_logged(clconv_runtime *rt, clconv__dist_kernels *k, size_t
                              const clconv__dist_row *a, const clconv__dist_row *b,
                              const clconv__dist_row *out);
 
+/* As clconv__dist_conv_logged, but only outputs range[2i] <= n <
+ * range[2i + 1] of pair i are computed (range NULL: all of them); the
+ * others are left as they are. */
+int clconv__dist_conv_logged_range(clconv_runtime *rt, clconv__dist_kernels *k, size_t count,
+                                   const clconv__dist_row *a, const clconv__dist_row *b,
+                                   const clconv__dist_row *out, const size_t *range);
+
+/* The largest log-product la[t] + lb[n - t] of output n of the convolution
+ * of na and nb entries whose logarithms are la and lb: within log(min(na,
+ * nb)) of the output's logarithm, the planning estimate of the windows. */
+double clconv__dist_max_product(const double *la, size_t na, const double *lb, size_t nb,
+                                size_t n);
+
+/* The geometry of one float64 1-D convolution of a signal of n entries with
+ * k taps, out outputs from output start of the full one (host/dist_tilt.c). */
+struct clconv__geom;
+void clconv__dist_geom_1d(struct clconv__geom *g, size_t n, size_t k, size_t out,
+                          size_t start);
+
+/* The relative error bound that every entry of an automatic FFT
+ * convolution meets against the exact convolution of its operands. */
+#define CLCONV__DIST_FFT_REL 1e-9
+
+/* What clconv__dist_conv_fft did, added to by each call. */
+typedef struct clconv__dist_fft_stats {
+    unsigned passes;        /* FFT passes (tilts) */
+    size_t direct_entries;  /* entries recomputed by the direct windows */
+} clconv__dist_fft_stats;
+
+/* out = a conv b (out->n = a->n + b->n - 1), masses and logarithms, every
+ * entry within CLCONV__DIST_FFT_REL of the exact convolution: tilted FFT
+ * passes with a bound on each entry's error, the entries that no pass
+ * bounds by the direct windows of clconv__dist_conv_logged_range
+ * (host/dist_fft.c). Blocking. */
+int clconv__dist_conv_fft(clconv_runtime *rt, clconv__dist_kernels *k, const clconv__dist_row *a,
+                          const clconv__dist_row *b, const clconv__dist_row *out,
+                          clconv__dist_fft_stats *st);
+
 /* Refuses, with CLCONV_EDEVMEM or CLCONV_ENOMEM and a message naming the
  * need and the limit, a job whose result of `entries` entries would not fit
  * with its intermediates (and FFT work areas when fft is set) in the

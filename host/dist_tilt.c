@@ -81,17 +81,22 @@ static int list_add(clconv_runtime *rt, chunk_list *l, chunk c)
     return 0;
 }
 
-/* The largest log-product of output n: max over t of la[t] + lb[n - t]. */
-static double max_product(const job *j, size_t n)
+double clconv__dist_max_product(const double *la, size_t na, const double *lb, size_t nb,
+                                size_t n)
 {
-    const size_t na = j->a->n, nb = j->b->n;
     const size_t t0 = n >= nb ? n - nb + 1 : 0, t1 = n < na - 1 ? n : na - 1;
     double m = -INFINITY;
     for (size_t t = t0; t <= t1; t++) {
-        const double v = j->la[t] + j->lb[n - t];
+        const double v = la[t] + lb[n - t];
         m = v > m ? v : m;
     }
     return m;
+}
+
+/* The largest log-product of output n of a job. */
+static double max_product(const job *j, size_t n)
+{
+    return clconv__dist_max_product(j->la, j->a->n, j->lb, j->b->n, n);
 }
 
 /* Plans outputs [n0, n1) into l: split while a window is too long or its
@@ -192,15 +197,7 @@ static int run_chunk(job *j, chunk *ch)
         status = launch_tilt(j, j->b, (long long)u0, k, plain, ch->theta, (long long)u0, cb, taps);
     if (status == 0) {
         clconv__geom g;
-        memset(&g, 0, sizeof g);
-        g.dims = 1;
-        g.batch = 1;
-        g.dtype = CLCONV_F64;
-        g.n[0] = g.k[0] = g.out[0] = 1;
-        g.n[1] = s;
-        g.k[1] = k;
-        g.out[1] = c;
-        g.start[1] = k - 1;
+        clconv__dist_geom_1d(&g, s, k, c, k - 1);
         status = clconv__direct_run(rt, &g, seg, taps, y);
     }
     if (status == 0) {
@@ -219,6 +216,19 @@ static int run_chunk(job *j, chunk *ch)
     clconv__scratch_release(rt, taps);
     clconv__scratch_release(rt, y);
     return status;
+}
+
+void clconv__dist_geom_1d(clconv__geom *g, size_t n, size_t k, size_t out, size_t start)
+{
+    memset(g, 0, sizeof *g);
+    g->dims = 1;
+    g->batch = 1;
+    g->dtype = CLCONV_F64;
+    g->n[0] = g->k[0] = g->out[0] = 1;
+    g->n[1] = n;
+    g->k[1] = k;
+    g->out[1] = out;
+    g->start[1] = start;
 }
 
 /* Whether every result of a window that ran (its logarithms in lg, from
@@ -260,6 +270,13 @@ int clconv__dist_conv_logged(clconv_runtime *rt, clconv__dist_kernels *k, size_t
                              const clconv__dist_row *a, const clconv__dist_row *b,
                              const clconv__dist_row *out)
 {
+    return clconv__dist_conv_logged_range(rt, k, count, a, b, out, NULL);
+}
+
+int clconv__dist_conv_logged_range(clconv_runtime *rt, clconv__dist_kernels *k, size_t count,
+                                   const clconv__dist_row *a, const clconv__dist_row *b,
+                                   const clconv__dist_row *out, const size_t *range)
+{
     chunk_list todo = {0}, again = {0};
     int status = 0;
     if (!k->tilt) status = clconv__kernel_create(rt, "dist", "", "dist_tilt", &k->tilt);
@@ -300,7 +317,8 @@ int clconv__dist_conv_logged(clconv_runtime *rt, clconv__dist_kernels *k, size_t
                                      "reading operands' logs");
     }
     for (size_t i = 0; status == 0 && i < count; i++)
-        status = plan(&jobs[i], 0, out[i].n, 0, &todo);
+        status = range ? plan(&jobs[i], range[2 * i], range[2 * i + 1], 0, &todo)
+                       : plan(&jobs[i], 0, out[i].n, 0, &todo);
 
     /* Run, check, and run again what failed, split in two (or exactly). */
     while (status == 0 && todo.size) {

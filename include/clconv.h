@@ -612,14 +612,24 @@ CLCONV_API int clconv_dist_read_log(const clconv_dist *dist, double *logp);
  * automatic method. */
 typedef struct clconv_dist_options {
     /* DIRECT keeps the relative accuracy stated above. FFT costs n log n per
-     * convolution instead of n*k. AUTO runs a convolution directly unless
-     * both its inputs exceed 2^20 entries (10^12 products and more: tens of
-     * seconds on a CPU). The batched first levels of a reduction of many
-     * short supports run directly even under FFT, which would be slower and
-     * less accurate there. */
+     * convolution instead of n*k, with an absolute error (about 1e-16 of the
+     * largest entry) that leaves the far tails as noise. AUTO runs a 1-D
+     * convolution whose operands both hold at least 2^15 entries
+     * (CLCONV_DIST_FFT_MIN overrides) by a checked FFT: passes of
+     * exponentially tilted FFT convolutions, each entry kept only where a
+     * bound on its error is within 1e-9 of its value, the rest by the direct
+     * windows; so every entry of such a convolution is within 1e-9 relative
+     * of the exact convolution of its operands, and a sum of n variables
+     * within (n - 1) 1e-9 at worst, logarithms included. Every other
+     * convolution (all 2-D ones) runs directly under AUTO. The batched
+     * first levels of a reduction of many short supports run directly even
+     * under FFT, which would be slower and less accurate there. */
     clconv_method method;
     clconv_method chosen;   /* out: FFT when any convolution of the call used FFT */
-    double clamped_mass;    /* out: total of the negative FFT outputs set to 0 */
+    double clamped_mass;    /* out: total of the negative plain-FFT outputs set to 0 */
+    unsigned fft_passes;    /* out: tilted FFT passes of AUTO's checked FFT (0: none) */
+    size_t fft_direct_entries; /* out: entries of those convolutions that failed every
+                                  pass's bound and were computed directly */
 } clconv_dist_options;
 
 /* The distribution of a + b, independent; both must have the same dims and

@@ -12,7 +12,26 @@
 # Usage: scripts/bench-dist.sh [PATH/TO/clconv] [DICE] [BERNOULLI]
 #   defaults: build/clconv, 10000 and 100000; PYTHON (default
 #   /usr/bin/python3) and CLCONV_DEVICE are honoured.
+#        scripts/bench-dist.sh --vs [ARGS...]
+#   the table against NumPy, SciPy (fftconvolve, stats.poisson_binom) and
+#   icepool: scripts/bench-dist-vs.py with ARGS, in build/bench-venv, which is
+#   made on first use with the versions below from PyPI (SciPy 1.15 or later
+#   has poisson_binom; Debian's 1.10 does not).
 set -eu
+
+if [ "${1:-}" = --vs ]; then
+    shift
+    venv=build/bench-venv
+    if [ ! -x "$venv/bin/python" ] ||
+        ! "$venv/bin/python" -c 'import scipy.stats, icepool; scipy.stats.poisson_binom' 2>/dev/null
+    then
+        /usr/bin/python3 -m venv "$venv"
+        "$venv/bin/pip" install -q "numpy==2.4.6" "scipy==1.17.1" "icepool==2.1.3"
+    fi
+    echo "# $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; flags:" \
+        "$(lscpu | sed -n 's/^Flags: *//p' | tr ' ' '\n' | grep -E '^(avx2|avx512f|fma)$' | tr '\n' ' ')"
+    exec "$venv/bin/python" "$(dirname "$0")/bench-dist-vs.py" "$@"
+fi
 
 CLCONV=${1:-build/clconv}
 DICE=${2:-10000}

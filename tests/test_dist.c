@@ -5,7 +5,8 @@
  * n-fold powers against repeated sums, every path of the reduction (batched
  * pairs, odd rows, long rows through the tiled kernels, gathered operands),
  * far tails against a long double reference at 1e-9 relative, FFT with its
- * clamping, trimming, statistics, the input checks and the error paths;
+ * clamping, the automatic method's checked FFT against long double and exact
+ * logarithms, trimming, statistics, the input checks and the error paths;
  * the logarithms below float64's range, the survival functions, count PMFs
  * and compound sums against exact values (big integers and mpmath), the
  * windows' checks and exact fallback, and jobs too big for the device.
@@ -913,23 +914,25 @@ END_TEST
     ck_assert_msg(fabs((got) - (want)) <= (tol), "%s: %.17g, want %.17g", (what), (got), \
                   (double)(want))
 
+/* 1000 fair dice: log P(S = s) from the exact integer counts, the
+ * coefficients of (x + ... + x^6)^1000 in Python big integers, over 6^1000,
+ * logarithms by mpmath at 40 digits (tests/consts in the commit message). */
+static const struct {
+    int s;
+    double logp;
+} fair_dice_logs[] = {
+    {1000, -1791.7594692280550008}, {1001, -1784.8517139490728638},
+    {1010, -1737.7414708402638288}, {1500, -842.61417450968821059},
+    {2000, -428.89573120390909269}, {3000, -48.133640277333245964},
+    {3500, -4.9081954713135291463}, {5999, -1784.8517139490728638},
+    {6000, -1791.7594692280550008},
+};
+
 START_TEST(test_dist_log_fair_dice)
 {
-    /* 1000 fair dice: log P(S = s) from the exact integer counts, the
-     * coefficients of (x + ... + x^6)^1000 in Python big integers, over
-     * 6^1000, logarithms by mpmath at 40 digits (tests/consts in the commit
-     * message). P(S = 1000) = 7.06e-779 and P(S = 1500) = 1.14e-366 lie
-     * below float64's range: read as 0, exact as logarithms. */
-    static const struct {
-        int s;
-        double logp;
-    } want[] = {
-        {1000, -1791.7594692280550008}, {1001, -1784.8517139490728638},
-        {1010, -1737.7414708402638288}, {1500, -842.61417450968821059},
-        {2000, -428.89573120390909269}, {3000, -48.133640277333245964},
-        {3500, -4.9081954713135291463}, {5999, -1784.8517139490728638},
-        {6000, -1791.7594692280550008},
-    };
+    /* 1000 fair dice (fair_dice_logs): P(S = 1000) = 7.06e-779 and P(S =
+     * 1500) = 1.14e-366 lie below float64's range: read as 0, exact as
+     * logarithms. */
     clconv_runtime *rt = test_runtime();
     static const double six[6] = {1 / 6., 1 / 6., 1 / 6., 1 / 6., 1 / 6., 1 / 6.};
     clconv_dist *die = make_1d(rt, six, 6, 1), *p;
@@ -940,8 +943,9 @@ START_TEST(test_dist_log_fair_dice)
            *lcdf = malloc(l.len[0] * sizeof *lcdf);
     ck_assert_ptr_nonnull(lg);
     ASSERT_OK(rt, clconv_dist_read_log(p, lg));
-    for (size_t i = 0; i < LEN(want); i++) ASSERT_LOG(lg[want[i].s - 1000], want[i].logp, 1e-9,
-                                                      "log P(S = s) of 1000 dice");
+    for (size_t i = 0; i < LEN(fair_dice_logs); i++)
+        ASSERT_LOG(lg[fair_dice_logs[i].s - 1000], fair_dice_logs[i].logp, 1e-9,
+                   "log P(S = s) of 1000 dice");
     ck_assert_double_eq(v[0], 0);
     ck_assert_double_eq(v[500], 0);
     for (size_t i = 0; i < l.len[0]; i++) ck_assert_msg(isfinite(lg[i]), "log entry %zu", i);
@@ -1357,6 +1361,89 @@ START_TEST(test_dist_compound_poisson)
 }
 END_TEST
 
+START_TEST(test_dist_auto_fft)
+{
+    /* The automatic method's checked FFT, reached with short operands by
+     * lowering its threshold (CLCONV_DIST_FFT_MIN). Its promise: every entry
+     * of one convolution within 1e-9 relative of the exact convolution of
+     * its operands, logarithms included, and a sum of n variables within
+     * (n - 1) 1e-9. Two random supports of 3000 and 2000 entries whose
+     * tails fall to e^-750 and e^-200 (below float64's range: the tilts and
+     * the direct windows must reach them), against the long double sum. */
+    clconv_runtime *rt = test_runtime();
+    setenv("CLCONV_DIST_FFT_MIN", "256", 1);
+    enum { NA = 3000, NB = 2000, NS = NA + NB - 1 };
+    test_rng rng;
+    test_rng_seed(&rng, 29);
+    static long double pl[NA], ql[NB], ref[NS];
+    long double sp = 0, sq = 0;
+    for (int i = 0; i < NA; i++) sp += pl[i] = (test_rng_uniform(&rng) + 3) * expl(-0.25L * i);
+    for (int i = 0; i < NB; i++)
+        sq += ql[i] = (test_rng_uniform(&rng) + 3) * expl(-0.2L * fabsl(i - 1000.0L));
+    /* The tails below float64's range go in as logarithms; the reference
+     * takes the probabilities those float64 logarithms stand for. */
+    static double lp[NA], lq[NB];
+    for (int i = 0; i < NA; i++) lp[i] = (double)logl(pl[i] / sp);
+    for (int i = 0; i < NB; i++) lq[i] = (double)logl(ql[i] / sq);
+    for (int i = 0; i < NA; i++) pl[i] = expl((long double)lp[i]);
+    for (int i = 0; i < NB; i++) ql[i] = expl((long double)lq[i]);
+    conv_ld(pl, NA, ql, NB, ref);
+    clconv_dist_layout la = {1, {NA, 1}, {0, 0}, 0}, lb = {1, {NB, 1}, {0, 0}, 0};
+    clconv_dist *x, *y, *s;
+    ASSERT_OK(rt, clconv_dist_create_log(rt, lp, &la, CLCONV_DIST_NORMALIZE, &x));
+    ASSERT_OK(rt, clconv_dist_create_log(rt, lq, &lb, CLCONV_DIST_NORMALIZE, &y));
+    clconv_dist_options opts = {.method = CLCONV_METHOD_AUTO};
+    ASSERT_OK(rt, clconv_dist_sum(rt, x, y, &opts, &s));
+    /* The threshold, not the machine, sends this sum to the checked FFT. */
+    ck_assert_uint_gt(opts.fft_passes, 0);
+    ck_assert_int_eq(opts.chosen, CLCONV_METHOD_FFT);
+    ck_assert_double_eq(opts.clamped_mass, 0);
+    clconv_dist_layout l;
+    double *v = read_all(rt, s, &l), *lg = malloc(NS * sizeof *lg);
+    ck_assert_ptr_nonnull(lg);
+    ck_assert_uint_eq(l.len[0], NS);
+    assert_relative(v, ref, NS, 1e-9, "checked FFT");
+    ASSERT_OK(rt, clconv_dist_read_log(s, lg));
+    for (int i = 0; i < NS; i++)
+        ck_assert_msg(fabsl(lg[i] - logl(ref[i])) <= 1e-9,
+                      "checked FFT: log entry %d is %.17g, want %.17Lg", i, lg[i], logl(ref[i]));
+    ck_assert_msg(lg[NS - 1] < -900, "the far tail reaches %g", lg[NS - 1]);
+    clconv_dist_destroy(s);
+    clconv_dist_destroy(x);
+    clconv_dist_destroy(y);
+    free(v);
+
+    /* 1000 fair dice by squaring, the last squares through the checked FFT:
+     * the exact logarithms (fair_dice_logs) to the bound, 999e-9, and every
+     * entry against the direct method's to the same. */
+    static const double six[6] = {1 / 6., 1 / 6., 1 / 6., 1 / 6., 1 / 6., 1 / 6.};
+    clconv_dist *die = make_1d(rt, six, 6, 1), *pf, *pd;
+    opts = (clconv_dist_options){.method = CLCONV_METHOD_AUTO};
+    clconv_dist_options direct = {.method = CLCONV_METHOD_DIRECT};
+    ASSERT_OK(rt, clconv_dist_power(rt, die, 1000, &opts, &pf));
+    ASSERT_OK(rt, clconv_dist_power(rt, die, 1000, &direct, &pd));
+    ck_assert_uint_gt(opts.fft_passes, 0);
+    double *lf = malloc(5001 * sizeof *lf), *ld = malloc(5001 * sizeof *ld);
+    ck_assert_ptr_nonnull(lf);
+    ck_assert_ptr_nonnull(ld);
+    ASSERT_OK(rt, clconv_dist_read_log(pf, lf));
+    ASSERT_OK(rt, clconv_dist_read_log(pd, ld));
+    for (size_t i = 0; i < LEN(fair_dice_logs); i++)
+        ASSERT_LOG(lf[fair_dice_logs[i].s - 1000], fair_dice_logs[i].logp, 999e-9,
+                   "log P(S = s), checked FFT");
+    for (int i = 0; i <= 5000; i++)
+        ck_assert_msg(fabs(lf[i] - ld[i]) <= 999e-9, "log P(S = %d): checked FFT %.17g, direct "
+                      "%.17g", i + 1000, lf[i], ld[i]);
+    free(lf);
+    free(ld);
+    free(lg);
+    clconv_dist_destroy(pf);
+    clconv_dist_destroy(pd);
+    clconv_dist_destroy(die);
+    unsetenv("CLCONV_DIST_FFT_MIN");
+}
+END_TEST
+
 START_TEST(test_dist_too_big)
 {
     /* A power whose result fits one allocation but whose job (the
@@ -1422,6 +1509,7 @@ Suite *clconv_test_suite_dist(void)
     tcase_add_test(logs, test_dist_create_log);
     tcase_add_test(logs, test_dist_counts);
     tcase_add_test(logs, test_dist_compound_poisson);
+    tcase_add_test(logs, test_dist_auto_fft);
     tcase_add_test(logs, test_dist_too_big);
     suite_add_tcase(s, logs);
     return s;

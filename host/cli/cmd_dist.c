@@ -35,8 +35,10 @@ static const char dist_help[] =
     "Prints the distribution of the sum of independent random variables, each\n"
     "given by a SPEC, computed on an OpenCL device by convolving their\n"
     "distributions. The direct method keeps every probability above 1e-290 exact\n"
-    "to a relative 1e-9, far tails included; auto uses it unless both sides of a\n"
-    "convolution exceed 2^20 entries.\n"
+    "to a relative 1e-9, far tails included. auto uses it unless both sides of a\n"
+    "1-D convolution hold 2^15 entries or more; those run by tilted FFT passes,\n"
+    "each entry kept only where a bound puts it within 1e-9 of exact, the rest\n"
+    "directly (a sum of n variables: within (n - 1) 1e-9).\n"
     "\n"
     "SPEC is one of:\n"
     "  [OFFSET:]p0,p1,...     probabilities of the values OFFSET, OFFSET+1, ...\n"
@@ -56,9 +58,9 @@ static const char dist_help[] =
     "                         poisson:LAMBDA, binomial:N,P, negbin:R,P (failures\n"
     "                         before the R-th success), geometric:P (failures before\n"
     "                         the first) or a discrete SPEC of N's probabilities\n"
-    "      --method METHOD    auto (default), direct or fft; fft is for huge supports:\n"
-    "                         its error is relative to the largest probability only,\n"
-    "                         and negative results are set to 0 (the mass is shown)\n"
+    "      --method METHOD    auto (default), direct or fft; fft is a plain FFT: its\n"
+    "                         error is relative to the largest probability only, and\n"
+    "                         negative results are set to 0 (the mass is shown)\n"
     "      --density STEP     SPECs are samples of probability densities on a grid of\n"
     "                         this step; OFFSET is then the position of the first\n"
     "                         sample, a multiple of STEP\n"
@@ -411,8 +413,14 @@ static void print_table(const dist_result *r, const char *count)
         printf("One variable");
     else
         printf("Sum of %zu independent variables", r->variables);
-    printf(" (%s, method %s)\n", l->step > 0 ? "density" : "discrete",
+    printf(" (%s, method %s", l->step > 0 ? "density" : "discrete",
            clconv_method_name(r->method));
+    /* The automatic FFT says how it kept its bound: tilts, and entries left
+     * to the direct windows. */
+    if (r->fft_passes)
+        printf(", tilted, %u pass%s, %zu entries direct", r->fft_passes,
+               r->fft_passes == 1 ? "" : "es", r->fft_direct);
+    printf(")\n");
     for (int k = 0; k < l->dims; k++) {
         const char *name = l->dims == 2 ? (k == 0 ? "first value:  " : "second value: ") : "";
         printf("%ssupport %g..%g (%zu %s", name, dist_value_at(r, k, 0),

@@ -442,6 +442,8 @@ static void note_method(dist_result *res, const clconv_dist_options *opts)
 {
     if (opts->chosen == CLCONV_METHOD_FFT) res->method = CLCONV_METHOD_FFT;
     res->clamped += opts->clamped_mass;
+    res->fft_passes += opts->fft_passes;
+    res->fft_direct += opts->fft_direct_entries;
 }
 
 /* Replaces *total (the severity X) by the compound sum of --count copies. */
@@ -649,6 +651,8 @@ void dist_write_json(FILE *f, const dist_result *r)
     print_number_json(f, r->clamped);
     fprintf(f, ",\n  \"trimmed_mass\": ");
     print_number_json(f, r->trimmed);
+    fprintf(f, ",\n  \"fft_passes\": %u,\n  \"fft_direct_entries\": %zu", r->fft_passes,
+            r->fft_direct);
     fprintf(f, ",\n  \"%s\": [", l->step > 0 ? "densities" : "probabilities");
     for (size_t i = 0; i < l->len[0]; i++) {
         if (i) fputs(", ", f);

@@ -79,6 +79,8 @@ typedef struct dist_result {
     clconv_dist_stats stats;
     double quantiles[7];      /* 1-D only, at dist_quantile_levels */
     clconv_method method;
+    unsigned fft_passes;      /* tilted FFT passes of the automatic method's checked FFT */
+    size_t fft_direct;        /* entries of those convolutions computed directly instead */
     double clamped;
     double trimmed;
     size_t variables;         /* with a count: the variables in each X */

@@ -100,7 +100,8 @@ class DistLayout(Structure):
 
 
 class DistOptions(Structure):
-    _fields_ = [("method", c_int), ("chosen", c_int), ("clamped_mass", c_double)]
+    _fields_ = [("method", c_int), ("chosen", c_int), ("clamped_mass", c_double),
+                ("fft_passes", c_uint), ("fft_direct_entries", c_size_t)]
 
 
 class DistStats(Structure):
