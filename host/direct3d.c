@@ -15,8 +15,12 @@
  * edge strips to load partial vectors lane by lane at every row of taps:
  * a 256-column row has 4 strips of 64, 2 of them at an edge, and on the
  * project's Xeon 256^3 with 3^3 took 2 to 3 times as long that way (110-165
- * against 49-56 ms, a loaded machine). Only when one padded plane slab does
- * not fit an allocation does the volume run unpadded.
+ * against 49-56 ms, a loaded machine); measured again with the two calls
+ * alternating in one run (reflect, medians of 7, load average 18-27), 3^3
+ * took 995 against 258 ms and 7^3 14.4 against 2.6 s unpadded: the padded
+ * copy costs one pass over the volume, the lane-by-lane edge loads cost
+ * more. Only when one padded plane slab does not fit an allocation does the
+ * volume run unpadded.
  *
  * The operands never swap roles (2-D swaps them when the kernel is larger):
  * a kernel larger than the volume costs out * k taps here, correct but

@@ -15,7 +15,7 @@
  * plan.c gives such a geometry blocks that hold each output's whole window.
  *
  * Volumes (clconv__fft3d_run) take the same steps with one 3-D transform
- * per volume (fft_pad3 and fft_crop3), a group of volumes per launch and
+ * per volume (fft_pad and fft_crop with planes), a group of volumes per launch and
  * the kernel's spectrum from a transform of its own.
  */
 #include "fft.h"
@@ -67,13 +67,15 @@ static int launch(clconv_runtime *rt, cl_kernel k, cl_uint dims, const size_t *g
     return clconv__launch(rt, k, dims, g, l, name);
 }
 
-/* What fft_pad reads: a batch of `images` arrays of rows x cols, cut into
- * blocks[0] x blocks[1] blocks per image. */
+/* What fft_pad reads: a batch of `images` arrays of planes x rows x cols
+ * (an image has one plane), cut into blocks[0] x blocks[1] blocks per image
+ * (volumes: one block each). in0 and step are per dimension as in
+ * clconv__fft_layout: rows, columns, then planes (in0 only). */
 typedef struct pad_source {
     cl_mem mem;
-    size_t rows, cols, images;
+    size_t planes, rows, cols, images;
     size_t blocks[2];
-    long long in0[2];
+    long long in0[3];
     size_t step[2];
     int reverse;
     clconv_boundary boundary; /* how the source reads outside itself */
@@ -81,17 +83,19 @@ typedef struct pad_source {
     double scale;
 } pad_source;
 
-/* Pads `count` transforms, numbers z0 ... z0+count-1, into dst. */
-static int enqueue_pad(clconv_runtime *rt, const steps *s, const clconv__fft_layout *lay,
+/* Pads `count` transforms of len[0] rows x len[1] columns x len[2] planes,
+ * numbers z0 ... z0+count-1, into dst. */
+static int enqueue_pad(clconv_runtime *rt, cl_kernel pad, const size_t len[3],
                        clconv_dtype dtype, const pad_source *src, long long z0, size_t count,
                        cl_mem dst)
 {
-    cl_long rows = (cl_long)src->rows, cols = (cl_long)src->cols, z = z0;
+    cl_long planes = (cl_long)src->planes, rows = (cl_long)src->rows, cols = (cl_long)src->cols;
+    cl_long z = z0;
     cl_ulong images = src->images, br = src->blocks[0], bc = src->blocks[1];
-    cl_long in0r = src->in0[0], in0c = src->in0[1];
+    cl_long in0p = src->in0[2], in0r = src->in0[0], in0c = src->in0[1];
     cl_long stepr = (cl_long)src->step[0], stepc = (cl_long)src->step[1];
     cl_int reverse = src->reverse, boundary = (cl_int)src->boundary;
-    cl_ulong len_c = lay->len[1], pitch = clconv__fft_pitch(lay->len[1]);
+    cl_ulong len_p = len[2], len_c = len[1], pitch = clconv__fft_pitch(len[1]);
     cl_float scale32 = (cl_float)src->scale, cval32 = (cl_float)src->cval;
     cl_double scale64 = src->scale, cval64 = src->cval;
     const int f64 = dtype == CLCONV_F64;
@@ -99,27 +103,16 @@ static int enqueue_pad(clconv_runtime *rt, const steps *s, const clconv__fft_lay
         f64 ? (clconv__arg)CLCONV__ARG(scale64) : (clconv__arg)CLCONV__ARG(scale32);
     const clconv__arg cval =
         f64 ? (clconv__arg)CLCONV__ARG(cval64) : (clconv__arg)CLCONV__ARG(cval32);
-    const clconv__arg args[] = {CLCONV__ARG(src->mem),
-                                CLCONV__ARG(rows),
-                                CLCONV__ARG(cols),
-                                CLCONV__ARG(images),
-                                CLCONV__ARG(z),
-                                CLCONV__ARG(br),
-                                CLCONV__ARG(bc),
-                                CLCONV__ARG(in0r),
-                                CLCONV__ARG(in0c),
-                                CLCONV__ARG(stepr),
-                                CLCONV__ARG(stepc),
-                                CLCONV__ARG(reverse),
-                                CLCONV__ARG(boundary),
-                                cval,
-                                scale,
-                                CLCONV__ARG(dst),
-                                CLCONV__ARG(len_c),
-                                CLCONV__ARG(pitch)};
-    FORWARD_IF_ERROR(clconv__set_args(rt, s->pad, args, sizeof args / sizeof *args, "fft_pad"));
-    const size_t gws[3] = {((size_t)pitch + PAD_VEC - 1) / PAD_VEC, lay->len[0], count};
-    return launch(rt, s->pad, 3, gws, "fft_pad");
+    const clconv__arg args[] = {
+        CLCONV__ARG(src->mem), CLCONV__ARG(planes),  CLCONV__ARG(rows),   CLCONV__ARG(cols),
+        CLCONV__ARG(images),   CLCONV__ARG(z),       CLCONV__ARG(br),     CLCONV__ARG(bc),
+        CLCONV__ARG(in0p),     CLCONV__ARG(in0r),    CLCONV__ARG(in0c),   CLCONV__ARG(stepr),
+        CLCONV__ARG(stepc),    CLCONV__ARG(reverse), CLCONV__ARG(boundary), cval,
+        scale,                 CLCONV__ARG(dst),     CLCONV__ARG(len_p),  CLCONV__ARG(len_c),
+        CLCONV__ARG(pitch)};
+    FORWARD_IF_ERROR(clconv__set_args(rt, pad, args, sizeof args / sizeof *args, "fft_pad"));
+    const size_t gws[3] = {((size_t)pitch + PAD_VEC - 1) / PAD_VEC, len[0], count * len[2]};
+    return launch(rt, pad, 3, gws, "fft_pad");
 }
 
 static int enqueue_mul(clconv_runtime *rt, const steps *s, const clconv__fft_layout *lay,
@@ -132,23 +125,28 @@ static int enqueue_mul(clconv_runtime *rt, const steps *s, const clconv__fft_lay
     return launch(rt, s->mul, 2, gws, "fft_mul");
 }
 
-static int enqueue_crop(clconv_runtime *rt, const steps *s, const clconv__geom *g,
-                        const clconv__fft_layout *lay, cl_mem src, long long z0, size_t count,
-                        cl_mem out)
+/* Crops `count` transforms of lay_len (rows, columns, planes), numbers z0
+ * ... z0+count-1 of `total`, into out: blocks[0] x blocks[1] blocks of
+ * step[0] x step[1] outputs per image, each found at shift in its
+ * transform; g->out gives the image's outputs (rows, columns, planes). */
+static int enqueue_crop(clconv_runtime *rt, cl_kernel crop, const clconv__geom *g,
+                        const size_t lay_len[3], const size_t shift[3], size_t total,
+                        const size_t blocks[2], const size_t step[2], cl_mem src, long long z0,
+                        size_t count, cl_mem out)
 {
-    cl_ulong len_r = lay->len[0], pitch = clconv__fft_pitch(lay->len[1]);
-    cl_ulong shr = lay->shift[0], shc = lay->shift[1], total = lay->total;
+    cl_ulong len_p = lay_len[2], len_r = lay_len[0], pitch = clconv__fft_pitch(lay_len[1]);
+    cl_ulong shp = shift[2], shr = shift[0], shc = shift[1], n = total;
     cl_long z = z0;
-    cl_ulong br = lay->blocks[0], bc = lay->blocks[1], out_r = g->out[0], out_c = g->out[1];
-    cl_ulong step_c = lay->step[1];
-    const clconv__arg args[] = {CLCONV__ARG(src),    CLCONV__ARG(len_r), CLCONV__ARG(pitch),
-                                CLCONV__ARG(shr),    CLCONV__ARG(shc),   CLCONV__ARG(z),
-                                CLCONV__ARG(total),  CLCONV__ARG(br),    CLCONV__ARG(bc),
-                                CLCONV__ARG(step_c), CLCONV__ARG(out),   CLCONV__ARG(out_r),
-                                CLCONV__ARG(out_c)};
-    FORWARD_IF_ERROR(clconv__set_args(rt, s->crop, args, sizeof args / sizeof *args, "fft_crop"));
-    const size_t gws[3] = {(lay->step[1] + PAD_VEC - 1) / PAD_VEC, lay->step[0], count};
-    return launch(rt, s->crop, 3, gws, "fft_crop");
+    cl_ulong br = blocks[0], bc = blocks[1], step_c = step[1];
+    cl_ulong out_p = g->dims == 3 ? g->out[2] : 1, out_r = g->out[0], out_c = g->out[1];
+    const clconv__arg args[] = {
+        CLCONV__ARG(src),  CLCONV__ARG(len_p), CLCONV__ARG(len_r), CLCONV__ARG(pitch),
+        CLCONV__ARG(shp),  CLCONV__ARG(shr),   CLCONV__ARG(shc),   CLCONV__ARG(z),
+        CLCONV__ARG(n),    CLCONV__ARG(br),    CLCONV__ARG(bc),    CLCONV__ARG(step_c),
+        CLCONV__ARG(out),  CLCONV__ARG(out_p), CLCONV__ARG(out_r), CLCONV__ARG(out_c)};
+    FORWARD_IF_ERROR(clconv__set_args(rt, crop, args, sizeof args / sizeof *args, "fft_crop"));
+    const size_t gws[3] = {(step[1] + PAD_VEC - 1) / PAD_VEC, step[0], count * (size_t)out_p};
+    return launch(rt, crop, 3, gws, "fft_crop");
 }
 
 /* Copies the kernel's spectrum out of slot 0 of the first launch. */
@@ -176,27 +174,31 @@ static int run_layout(clconv_runtime *rt, const clconv__geom *g, const clconv__f
 
     /* The inverse transform is unnormalised: the kernel carries 1/points. */
     const pad_source ksrc = {kernel,
+                             1,
                              g->k[0],
                              g->k[1],
                              1,
                              {1, 1},
-                             {0, 0},
+                             {0, 0, 0},
                              {0, 0},
                              g->correlate,
                              CLCONV_BOUNDARY_NONE,
                              0.0,
                              1.0 / ((double)lay->len[0] * (double)lay->len[1])};
     const pad_source xsrc = {signal,
+                             1,
                              g->n[0],
                              g->n[1],
                              g->batch,
                              {lay->blocks[0], lay->blocks[1]},
-                             {lay->in0[0], lay->in0[1]},
+                             {lay->in0[0], lay->in0[1], 0},
                              {lay->step[0], lay->step[1]},
                              0,
                              g->boundary,
                              g->cval,
                              1.0};
+    const size_t len[3] = {lay->len[0], lay->len[1], 1};
+    const size_t shift[3] = {lay->shift[0], lay->shift[1], 0};
     clconv__fft_key kkey = {{lay->len[0], lay->len[1]}, 1, g->dtype, 0, 1};
     clconv__fft_key fwd = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 0, 1};
     clconv__fft_key inv = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 1, 1};
@@ -210,18 +212,21 @@ static int run_layout(clconv_runtime *rt, const clconv__geom *g, const clconv__f
     if (status == 0) status = clconv__fft_prepare(rt, &fwd);
     if (status == 0) status = clconv__fft_prepare(rt, &inv);
     if (status == 0 && !in_group) {
-        status = enqueue_pad(rt, s, lay, g->dtype, &ksrc, 0, 1, kspec);
+        status = enqueue_pad(rt, s->pad, len, g->dtype, &ksrc, 0, 1, kspec);
         if (status == 0) status = clconv__fft_execute(rt, &kkey, kspec);
     }
     const long long first = in_group ? -1 : 0;
     for (long long z0 = first; status == 0 && z0 < (long long)lay->total; z0 += lay->group) {
-        status = enqueue_pad(rt, s, lay, g->dtype, &xsrc, z0, lay->group, work);
-        if (status == 0 && z0 < 0) status = enqueue_pad(rt, s, lay, g->dtype, &ksrc, 0, 1, work);
+        status = enqueue_pad(rt, s->pad, len, g->dtype, &xsrc, z0, lay->group, work);
+        if (status == 0 && z0 < 0)
+            status = enqueue_pad(rt, s->pad, len, g->dtype, &ksrc, 0, 1, work);
         if (status == 0) status = clconv__fft_execute(rt, &fwd, work);
         if (status == 0 && z0 < 0) status = copy_spectrum(rt, work, kspec, per);
         if (status == 0) status = enqueue_mul(rt, s, lay, work, kspec, lay->group);
         if (status == 0) status = clconv__fft_execute(rt, &inv, work);
-        if (status == 0) status = enqueue_crop(rt, s, g, lay, work, z0, lay->group, out);
+        if (status == 0)
+            status = enqueue_crop(rt, s->crop, g, len, shift, lay->total, lay->blocks,
+                                  lay->step, work, z0, lay->group, out);
     }
     /* The in-order queue orders any later user of these after this work. */
     clconv__scratch_release(rt, work);
@@ -255,54 +260,6 @@ int clconv__fft_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal, cl
 
 /* ---- volumes ------------------------------------------------------------ */
 
-/* fft_pad3 of `count` volumes, numbers z0 ... z0+count-1, of src (ext[2]
- * planes x ext[0] rows x ext[1] columns each, `images` of them, read from
- * in0 on) into dst's transforms. */
-static int enqueue_pad3(clconv_runtime *rt, cl_kernel pad, const clconv__fft3_layout *lay,
-                        clconv_dtype dtype, cl_mem src, const size_t ext[3], size_t images,
-                        const long long in0[3], long long z0, size_t count, int reverse,
-                        clconv_boundary bnd, double cval, double scale, cl_mem dst)
-{
-    cl_long planes = (cl_long)ext[2], rows = (cl_long)ext[0], cols = (cl_long)ext[1];
-    cl_long z = z0, in0_p = in0[2], in0_r = in0[0], in0_c = in0[1];
-    cl_ulong n_images = images, len_p = lay->len[2], len_r = lay->len[0], len_c = lay->len[1];
-    cl_ulong pitch = clconv__fft_pitch(lay->len[1]);
-    cl_int rev = reverse, boundary = (cl_int)bnd;
-    cl_float scale32 = (cl_float)scale, cval32 = (cl_float)cval;
-    cl_double scale64 = scale, cval64 = cval;
-    const int f64 = dtype == CLCONV_F64;
-    const clconv__arg sc = f64 ? (clconv__arg)CLCONV__ARG(scale64) : (clconv__arg)CLCONV__ARG(scale32);
-    const clconv__arg cv = f64 ? (clconv__arg)CLCONV__ARG(cval64) : (clconv__arg)CLCONV__ARG(cval32);
-    const clconv__arg args[] = {CLCONV__ARG(src),    CLCONV__ARG(planes), CLCONV__ARG(rows),
-                                CLCONV__ARG(cols),   CLCONV__ARG(n_images), CLCONV__ARG(z),
-                                CLCONV__ARG(in0_p),  CLCONV__ARG(in0_r),  CLCONV__ARG(in0_c),
-                                CLCONV__ARG(rev),    CLCONV__ARG(boundary), cv,
-                                sc,                  CLCONV__ARG(dst),    CLCONV__ARG(len_p),
-                                CLCONV__ARG(len_r),  CLCONV__ARG(len_c),  CLCONV__ARG(pitch)};
-    FORWARD_IF_ERROR(clconv__set_args(rt, pad, args, sizeof args / sizeof *args, "fft_pad3"));
-    const size_t gws[3] = {((size_t)pitch + PAD_VEC - 1) / PAD_VEC, lay->len[0],
-                           count * lay->len[2]};
-    return launch(rt, pad, 3, gws, "fft_pad3");
-}
-
-static int enqueue_crop3(clconv_runtime *rt, cl_kernel crop, const clconv__geom *g,
-                         const clconv__fft3_layout *lay, cl_mem src, long long z0,
-                         size_t count, cl_mem out)
-{
-    cl_ulong len_p = lay->len[2], len_r = lay->len[0], pitch = clconv__fft_pitch(lay->len[1]);
-    cl_ulong shp = lay->shift[2], shr = lay->shift[0], shc = lay->shift[1], total = g->batch;
-    cl_long z = z0;
-    cl_ulong out_p = g->out[2], out_r = g->out[0], out_c = g->out[1];
-    const clconv__arg args[] = {CLCONV__ARG(src),   CLCONV__ARG(len_p), CLCONV__ARG(len_r),
-                                CLCONV__ARG(pitch), CLCONV__ARG(shp),   CLCONV__ARG(shr),
-                                CLCONV__ARG(shc),   CLCONV__ARG(z),     CLCONV__ARG(total),
-                                CLCONV__ARG(out),   CLCONV__ARG(out_p), CLCONV__ARG(out_r),
-                                CLCONV__ARG(out_c)};
-    FORWARD_IF_ERROR(clconv__set_args(rt, crop, args, sizeof args / sizeof *args, "fft_crop3"));
-    const size_t gws[3] = {(g->out[1] + PAD_VEC - 1) / PAD_VEC, g->out[0], count * g->out[2]};
-    return launch(rt, crop, 3, gws, "fft_crop3");
-}
-
 /* The kernel's spectrum, then per launch of lay->group volumes: pad,
  * forward transform, multiply, inverse transform, crop. */
 static int run_layout3(clconv_runtime *rt, const clconv__geom *g, const clconv__fft3_layout *lay,
@@ -324,15 +281,19 @@ static int run_layout3(clconv_runtime *rt, const clconv__geom *g, const clconv__
     if (status == 0) status = clconv__fft_prepare(rt, &kkey);
     if (status == 0) status = clconv__fft_prepare(rt, &fwd);
     if (status == 0) status = clconv__fft_prepare(rt, &inv);
-    static const long long origin[3] = {0, 0, 0};
-    if (status == 0)
-        status = enqueue_pad3(rt, pad, lay, g->dtype, kernel, g->k, 1, origin, 0, 1,
-                              g->correlate, CLCONV_BOUNDARY_NONE, 0.0, 1.0 / points, kspec);
+    const pad_source ksrc = {kernel, g->k[2], g->k[0], g->k[1], 1, {1, 1}, {0, 0, 0}, {0, 0},
+                             g->correlate, CLCONV_BOUNDARY_NONE, 0.0, 1.0 / points};
+    const pad_source xsrc = {signal, g->n[2], g->n[0], g->n[1], g->batch, {1, 1},
+                             {lay->in0[0], lay->in0[1], lay->in0[2]}, {0, 0}, 0, g->boundary,
+                             g->cval, 1.0};
+    /* Each volume is one block of all its outputs. */
+    const size_t one[2] = {1, 1}, out_rc[2] = {g->out[0], g->out[1]};
+    if (status == 0) status = enqueue_pad(rt, pad, lay->len, g->dtype, &ksrc, 0, 1, kspec);
     if (status == 0) status = clconv__fft_execute(rt, &kkey, kspec);
     const cl_ulong spectrum = (cl_ulong)(lay->len[2] * lay->len[0]) * (lay->len[1] / 2 + 1);
     for (size_t z0 = 0; status == 0 && z0 < g->batch; z0 += lay->group) {
-        status = enqueue_pad3(rt, pad, lay, g->dtype, signal, g->n, g->batch, lay->in0,
-                              (long long)z0, lay->group, 0, g->boundary, g->cval, 1.0, work);
+        status = enqueue_pad(rt, pad, lay->len, g->dtype, &xsrc, (long long)z0, lay->group,
+                             work);
         if (status == 0) status = clconv__fft_execute(rt, &fwd, work);
         if (status == 0) {
             const clconv__arg args[] = {CLCONV__ARG(work), CLCONV__ARG(kspec),
@@ -345,7 +306,8 @@ static int run_layout3(clconv_runtime *rt, const clconv__geom *g, const clconv__
         }
         if (status == 0) status = clconv__fft_execute(rt, &inv, work);
         if (status == 0)
-            status = enqueue_crop3(rt, crop, g, lay, work, (long long)z0, lay->group, out);
+            status = enqueue_crop(rt, crop, g, lay->len, lay->shift, g->batch, one, out_rc,
+                                  work, (long long)z0, lay->group, out);
     }
     clconv__scratch_release(rt, work);
     clconv__scratch_release(rt, kspec);
@@ -363,7 +325,7 @@ int clconv__fft3d_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal, 
     snprintf(opts, sizeof opts, "-DPRECISION=%d -DVEC=%d", g->dtype == CLCONV_F64 ? 64 : 32,
              PAD_VEC);
     cl_kernel k[3] = {NULL, NULL, NULL};
-    static const char *const names[3] = {"fft_pad3", "fft_mul", "fft_crop3"};
+    static const char *const names[3] = {"fft_pad", "fft_mul", "fft_crop"};
     int status = 0;
     for (int i = 0; i < 3 && status == 0; i++)
         status = clconv__kernel_create(rt, "fft", opts, names[i], &k[i]);

@@ -716,7 +716,11 @@ static double fft3_factor(const clconv__model *m, clconv_dtype dtype, double poi
  * block takes (one transform per volume: no overlap-save in 3-D), at least
  * 2 along rows and planes so that VkFFT never sees an axis of one point.
  * Lengths are the nearest fast size: a 3-D transform's cost grows with the
- * product, so 288 instead of 320 for 286 points saves 30%. 0 or -1. */
+ * product, so 288 instead of 320 for 286 points saves 30%. Powers of two
+ * are no exception under VkFFT on POCL: float32 R2C cubes, each timed
+ * beside scipy.fft.rfftn of the same cube (2-core Xeon, load average
+ * about 23), took 4.5 times pocketfft's time at 256^3, 2.2 at 280^3, 3.4 at
+ * 288^3 and 2.7 at 320^3. 0 or -1. */
 static int layout3(const clconv__geom *g, clconv__fft3_layout *lay)
 {
     for (int d = 0; d < 3; d++) {
