@@ -50,15 +50,7 @@ CLCONV_EXTRA_PACKAGES="wrk curl ${CLCONV_EXTRA_PACKAGES:-}" "$here/scripts/setup
 clconv="$build/clconv"
 lua="$here/scripts/load-test.lua"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/clconv-load.XXXXXX")
-own_pid=""
-# shellcheck disable=SC2317 # called by the trap
-cleanup() {
-    if [ -n "$own_pid" ]; then serve_stop "$own_pid"; fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+serve_scratch load
 
 # ---- inputs -----------------------------------------------------------------
 

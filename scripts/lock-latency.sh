@@ -33,15 +33,7 @@ while [ $# -gt 0 ]; do
 done
 
 clconv="$build/clconv"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/clconv-locks.XXXXXX")
-own_pid=""
-# shellcheck disable=SC2317 # called by the trap
-cleanup() {
-    if [ -n "$own_pid" ]; then serve_stop "$own_pid"; fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+serve_scratch locks
 
 echo "$clconv, $(nproc) CPU cores, $runs runs"
 failed=0

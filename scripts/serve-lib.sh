@@ -44,3 +44,19 @@ rss_kib() {
     done
     echo "$total"
 }
+
+# serve_scratch NAME: makes a temporary directory, $tmp, and sets the traps
+# that remove it at exit and stop the server whose pid the caller puts in
+# own_pid (none while it is empty).
+serve_scratch() {
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/clconv-$1.XXXXXX")
+    own_pid=""
+    trap serve_scratch_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+# shellcheck disable=SC2317 # called by the trap
+serve_scratch_cleanup() {
+    if [ -n "$own_pid" ]; then serve_stop "$own_pid"; fi
+    rm -rf "$tmp"
+}

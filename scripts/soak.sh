@@ -24,15 +24,7 @@ build="${CLCONV_BUILD_DIR:-$here/build}"
 seconds="${1:-600}"
 
 [ -x "$build/clconv" ] || "$here/scripts/setup.sh"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/clconv-soak.XXXXXX")
-own_pid=""
-# shellcheck disable=SC2317 # called by the trap
-cleanup() {
-    if [ -n "$own_pid" ]; then serve_stop "$own_pid"; fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+serve_scratch soak
 
 # Jobs waiting at most: above the clients' count, so that a full queue's
 # 503 (a correct answer, but not the one a good request expects) cannot
