@@ -110,47 +110,59 @@ START_TEST(test_threads_own_runtimes)
 }
 END_TEST
 
-/* Workers that all start the same first case at once, on a fresh runtime
- * without a disk cache: they meet while its programs build. */
+/* Workers that all run one case, the same in each thread. */
+typedef struct same_worker {
+    worker w;
+    const conv_case *c;
+} same_worker;
+
 static void *same_case(void *arg)
 {
-    worker *w = arg;
-    const conv_case c = {.kind = CONV_1D, .form = FORM_HOST, .dtype = CLCONV_F32,
-                         .mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT, .batch = 1,
-                         .rows = 1, .cols = 777, .krows = 1, .kcols = 21, .seed = 4242};
-    w->failed = conv_case_try(w->rt, &c, w->msg, sizeof w->msg) != 0;
+    same_worker *s = arg;
+    s->w.failed = conv_case_try(s->w.rt, s->c, s->w.msg, sizeof s->w.msg) != 0;
     return NULL;
+}
+
+/* Runs case c in THREADS threads at once on a fresh runtime without a disk
+ * cache, then once on another, and returns the two runtimes' cache
+ * figures: threads meet while the case's programs and plans are made. */
+static void same_case_threaded(const conv_case *c, clconv_cache_stats *threaded,
+                               clconv_cache_stats *single)
+{
+    clconv_runtime_options o = {0};
+    clconv_runtime *rt = NULL;
+    o.disk_cache = -1;
+    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &o));
+    pthread_t t[THREADS];
+    same_worker s[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        s[i] = (same_worker){.w = {.rt = rt, .id = i}, .c = c};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, same_case, &s[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+    for (int i = 0; i < THREADS; i++)
+        ck_assert_msg(!s[i].w.failed, "thread %d: %s", i, s[i].w.msg);
+    ASSERT_OK(rt, clconv_runtime_cache_stats(rt, threaded));
+    clconv_runtime_destroy(rt);
+
+    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &o));
+    same_worker one = {.w = {.rt = rt}, .c = c};
+    same_case(&one);
+    ck_assert_msg(!one.w.failed, "%s", one.w.msg);
+    ASSERT_OK(rt, clconv_runtime_cache_stats(rt, single));
+    clconv_runtime_destroy(rt);
 }
 
 START_TEST(test_threads_build_once)
 {
     /* A program is built once however many threads ask for it together:
      * the others wait for that build and reuse it, and all results are
-     * right. */
-    clconv_runtime_options o = {0};
-    clconv_runtime *rt = NULL;
-    o.disk_cache = -1;
-    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &o));
-    pthread_t t[THREADS];
-    worker w[THREADS];
-    for (int i = 0; i < THREADS; i++) {
-        w[i] = (worker){.rt = rt, .id = i};
-        ck_assert_int_eq(pthread_create(&t[i], NULL, same_case, &w[i]), 0);
-    }
-    for (int i = 0; i < THREADS; i++) ck_assert_int_eq(pthread_join(t[i], NULL), 0);
-    for (int i = 0; i < THREADS; i++) ck_assert_msg(!w[i].failed, "thread %d: %s", i, w[i].msg);
-    clconv_cache_stats threaded;
-    ASSERT_OK(rt, clconv_runtime_cache_stats(rt, &threaded));
-    clconv_runtime_destroy(rt);
-
-    /* The same case in one thread builds as many programs. */
-    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &o));
-    worker one = {.rt = rt};
-    same_case(&one);
-    ck_assert_msg(!one.failed, "%s", one.msg);
-    clconv_cache_stats single;
-    ASSERT_OK(rt, clconv_runtime_cache_stats(rt, &single));
-    clconv_runtime_destroy(rt);
+     * right; one thread alone builds as many programs. */
+    const conv_case c = {.kind = CONV_1D, .form = FORM_HOST, .dtype = CLCONV_F32,
+                         .mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT, .batch = 1,
+                         .rows = 1, .cols = 777, .krows = 1, .kcols = 21, .seed = 4242};
+    clconv_cache_stats threaded, single;
+    same_case_threaded(&c, &threaded, &single);
     ck_assert_uint_gt(single.builds, 0);
     ck_assert_uint_eq(threaded.builds, single.builds);
 }
@@ -158,44 +170,15 @@ END_TEST
 
 /* ---- FFT plans made outside the cache's lock ------------------------------ */
 
-/* Workers that run one FFT case, the same in each thread. */
-static void *same_fft_case(void *arg)
-{
-    worker *w = arg;
-    const conv_case c = {.kind = CONV_1D, .form = FORM_HOST, .dtype = CLCONV_F32,
-                         .mode = CLCONV_MODE_FULL, .method = CLCONV_METHOD_FFT, .batch = 1,
-                         .rows = 1, .cols = 3000, .krows = 1, .kcols = 200, .seed = 77};
-    w->failed = conv_case_try(w->rt, &c, w->msg, sizeof w->msg) != 0;
-    return NULL;
-}
-
 START_TEST(test_threads_plan_once)
 {
     /* Threads needing the same FFT plans at once on an empty plan cache
      * create each plan once, as one thread does. */
-    clconv_runtime_options o = {0};
-    clconv_runtime *rt = NULL;
-    o.disk_cache = -1;
-    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &o));
-    pthread_t t[THREADS];
-    worker w[THREADS];
-    for (int i = 0; i < THREADS; i++) {
-        w[i] = (worker){.rt = rt, .id = i};
-        ck_assert_int_eq(pthread_create(&t[i], NULL, same_fft_case, &w[i]), 0);
-    }
-    for (int i = 0; i < THREADS; i++) ck_assert_int_eq(pthread_join(t[i], NULL), 0);
-    for (int i = 0; i < THREADS; i++) ck_assert_msg(!w[i].failed, "thread %d: %s", i, w[i].msg);
-    clconv_cache_stats threaded;
-    ASSERT_OK(rt, clconv_runtime_cache_stats(rt, &threaded));
-    clconv_runtime_destroy(rt);
-
-    ASSERT_OK(NULL, clconv_runtime_create_ex(&rt, &o));
-    worker one = {.rt = rt};
-    same_fft_case(&one);
-    ck_assert_msg(!one.failed, "%s", one.msg);
-    clconv_cache_stats single;
-    ASSERT_OK(rt, clconv_runtime_cache_stats(rt, &single));
-    clconv_runtime_destroy(rt);
+    const conv_case c = {.kind = CONV_1D, .form = FORM_HOST, .dtype = CLCONV_F32,
+                         .mode = CLCONV_MODE_FULL, .method = CLCONV_METHOD_FFT, .batch = 1,
+                         .rows = 1, .cols = 3000, .krows = 1, .kcols = 200, .seed = 77};
+    clconv_cache_stats threaded, single;
+    same_case_threaded(&c, &threaded, &single);
     ck_assert_uint_gt(single.plans_created, 0);
     ck_assert_uint_eq(threaded.plans_created, single.plans_created);
     ck_assert_uint_eq(threaded.plans_created + threaded.plan_hits,
