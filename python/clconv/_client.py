@@ -321,19 +321,17 @@ class Client:
             raise cls(e.code, message) from None
 
     # -- the backend interface of clconv._signal ---------------------------
-    # The largest rank of a job: the service has conv1d and conv2d endpoints
-    # only, so 3-D convolutions raise NotImplementedError and 3-D filters run
-    # one axis after another.
-    max_dims = 2
-
+    # Each job is one request to the endpoint of its rank (/v1/conv1d,
+    # /v1/conv2d, /v1/conv3d), which runs the library call _Local makes.
     @staticmethod
     def _params(mode: str, method: str, correlate: bool, x: np.ndarray, boundary: str,
-                cval: float, origin: str) -> dict:
+                cval: float, origin: Sequence[int]) -> dict:
         params = {"mode": mode, "method": method, "correlate": int(correlate),
                   "precision": "f64" if x.dtype == np.float64 else "f32"}
         if boundary != "none":
             # repr: the shortest text that reads back as the same double.
-            params.update(boundary=boundary, cval=repr(float(cval)), origin=origin)
+            params.update(boundary=boundary, cval=repr(float(cval)),
+                          origin=",".join(str(int(v)) for v in origin))
         return params
 
     def _post_conv(self, dims: int, params: dict, parts) -> np.ndarray:
@@ -343,26 +341,27 @@ class Client:
     def _conv(self, x: np.ndarray, h: np.ndarray, mode: str, method: str, correlate: bool,
              dims: int, boundary: str = "none", cval: float = 0.0,
              origin: Sequence[int] = (0, 0)) -> np.ndarray:
-        o = f"{int(origin[0])}" if dims == 1 else f"{int(origin[0])},{int(origin[1])}"
-        params = self._params(mode, method, correlate, x, boundary, cval, o)
+        params = self._params(mode, method, correlate, x, boundary, cval, origin)
         params["batch"] = 1
         return self._post_conv(dims, params, [("input", x), ("kernel", h)])
 
     def _conv_separable(self, x: np.ndarray, kernels: Sequence[np.ndarray], mode: str,
                        method: str, correlate: bool, boundary: str = "none", cval: float = 0.0,
                        origin: Sequence[int] = (0, 0)) -> np.ndarray:
-        kcol, krow = kernels
-        params = self._params(mode, method, correlate, x, boundary, cval,
-                              f"{int(origin[0])},{int(origin[1])}")
+        # The factors, outermost axis first: conv2d's kcol and krow, conv3d's
+        # kdepth before them.
+        dims = len(kernels)
+        params = self._params(mode, method, correlate, x, boundary, cval, origin)
         params["batch"] = 1
-        return self._post_conv(2, params, [("input", x), ("kcol", kcol), ("krow", krow)])
+        names = ("kdepth", "kcol", "krow")[3 - dims:]
+        return self._post_conv(dims, params, [("input", x), *zip(names, kernels)])
 
     def _conv_axis(self, x: np.ndarray, h: np.ndarray, correlate: bool, boundary: str,
                    cval: float, origin: int) -> np.ndarray:
         # The service runs conv1d along an axis as _Local._conv_axis does
         # (clconv_conv1d for the last axis, else clconv_conv2d with a column
         # kernel), so the answer is the same bytes.
-        params = self._params("same", "auto", correlate, x, boundary, cval, f"{int(origin)}")
+        params = self._params("same", "auto", correlate, x, boundary, cval, (origin,))
         params["axis"] = 1
         return self._post_conv(1, params, [("input", x), ("kernel", h)])
 

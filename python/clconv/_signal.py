@@ -56,8 +56,6 @@ class _Local:
     origin (one per axis, outermost first), as clconv_conv_options does."""
 
     __slots__ = ("rt",)
-    # The largest rank of a job (the service's is 2: it has no 3-D endpoint).
-    max_dims = 3
 
     def __init__(self, rt: Runtime):
         self.rt = rt
@@ -152,15 +150,16 @@ def check_method(method: str) -> str:
     return method
 
 
-def check_ndim(ndim: int, backend) -> None:
-    """Refuses a convolution over more axes than the backend's library calls
-    take."""
-    if ndim > backend.max_dims:
-        where = ("libclconv convolves arrays of 1 to 3 dimensions (and batches of them)"
-                 if backend.max_dims == 3 else
-                 "clconv serve convolves 1-D and 2-D arrays (it has no 3-D endpoint; 3-D "
-                 "arrays run in-process)")
-        raise NotImplementedError(f"{ndim}-D convolutions: {where}")
+# The largest rank of one job, in-process and on `clconv serve` alike.
+MAX_DIMS = 3
+
+
+def check_ndim(ndim: int) -> None:
+    """Refuses a convolution over more axes than the library's calls take."""
+    if ndim > MAX_DIMS:
+        raise NotImplementedError(
+            f"{ndim}-D convolutions: libclconv convolves arrays of 1 to 3 dimensions (and "
+            "batches of them)")
 
 
 def _swap_needed(mode: str, s1: Sequence[int], s2: Sequence[int]) -> bool:
@@ -235,7 +234,7 @@ def convolve_impl(in1, in2, mode, method, correlate, backend) -> np.ndarray:
         return _cast(a, dt) * _cast(b, dt)
     if a.ndim != b.ndim:
         raise ValueError("in1 and in2 should have the same dimensionality")
-    check_ndim(a.ndim, backend)
+    check_ndim(a.ndim)
     dt = float_dtype(a, b)
     if a.size == 0 or b.size == 0:
         raise ValueError("inputs must not be empty (as in scipy.signal, which raises here)")
@@ -334,7 +333,7 @@ def fftconvolve_impl(in1, in2, mode, axes, backend) -> np.ndarray:
         if i not in ax and not (a.shape[i] == b.shape[i] or a.shape[i] == 1
                                 or b.shape[i] == 1):
             raise ValueError(f"incompatible shapes for in1 and in2: {a.shape} and {b.shape}")
-    check_ndim(len(ax), backend)
+    check_ndim(len(ax))
     a, b = _cast(a, dt), _cast(b, dt)
     if len(ax) == a.ndim:
         return conv_full_rank(a, b, mode, "auto", False, backend)

@@ -165,7 +165,7 @@ def correlate_impl(input, weights, output, mode, cval, origin, convolution, back
     for k, o in zip(w.shape, origins):
         _check_origin(k, o)
     boundary = _boundary(mode)
-    _signal.check_ndim(a.ndim, backend)
+    _signal.check_ndim(a.ndim)
     dt, out = _output(output, a, dt)
     a, w = a.astype(dt, copy=False), w.astype(dt)
     if a.ndim <= 1:
@@ -227,7 +227,7 @@ def _separable(a: np.ndarray, dt: np.dtype, weights: list, boundaries: list, cva
     sums_one = all(abs(float(np.sum(w)) - 1.0) <= 8 * np.finfo(np.float64).eps * len(w)
                    for w in weights[:-1] if w is not None)
     same_outside = boundaries[0] != "constant" or cval == 0 or sums_one
-    if (2 <= a.ndim <= backend.max_dims and len(todo) == a.ndim and len(set(boundaries)) == 1
+    if (2 <= a.ndim <= _signal.MAX_DIMS and len(todo) == a.ndim and len(set(boundaries)) == 1
             and same_outside and a.size):
         return _signal.conv_whole(a, [w.astype(dt) for w in weights], "same", "auto", True,
                                   backend, boundaries[0], cval, origins)

@@ -2,9 +2,12 @@
 functions give the same arrays as the in-process calls."""
 import numpy as np
 import pytest
+import scipy.ndimage as nd
+import scipy.signal as ss
 
 import clconv
 from clconv import ndimage
+from conftest import assert_close
 
 Z = dict(mode="constant", cval=0.0)
 
@@ -24,12 +27,21 @@ def test_signal_functions_identical(client, rng, mode, dtype):
              ("convolve2d", rand(rng, (30, 40), dtype), rand(rng, (5, 2), dtype)),
              ("correlate2d", rand(rng, (30, 40), dtype), rand(rng, (4, 6), dtype)),
              ("fftconvolve", rand(rng, 500, dtype), rand(rng, 31, dtype)),
-             ("oaconvolve", rand(rng, (20, 30), dtype), rand(rng, (3, 3), dtype))]
+             ("oaconvolve", rand(rng, (20, 30), dtype), rand(rng, (3, 3), dtype)),
+             # Volumes: one /v1/conv3d request, clconv_conv3d_host's call.
+             ("convolve", rand(rng, (6, 7, 9), dtype), rand(rng, (3, 2, 4), dtype)),
+             ("correlate", np.asfortranarray(rand(rng, (5, 8, 6), dtype)),
+              rand(rng, (2, 3, 3), dtype)),
+             ("correlate", rand(rng, (2, 3, 2), dtype), rand(rng, (4, 5, 6), dtype)),
+             ("fftconvolve", rand(rng, (7, 6, 5), dtype), rand(rng, (3, 3, 2), dtype))]
     for name, a, b in cases:
         got = getattr(client, name)(a, b, mode)
         want = getattr(clconv, name)(a, b, mode)
         assert got.dtype == want.dtype == dtype
         np.testing.assert_array_equal(got, want, err_msg=name)
+        if a.ndim == 3:
+            assert_close(got, getattr(ss, name)(a.astype(np.float64), b.astype(np.float64),
+                                                mode), a, b)
 
 
 def test_mixed_dtypes_and_batches(client, rng):
@@ -41,6 +53,11 @@ def test_mixed_dtypes_and_batches(client, rng):
     a, b = rand(rng, (200, 6)), rand(rng, (15, 6))
     np.testing.assert_array_equal(client.fftconvolve(a, b, axes=0),
                                   clconv.fftconvolve(a, b, axes=0))
+    a, b = rand(rng, (6, 7, 8), np.float32), rand(rng, (3, 3, 2), np.float64)
+    for method in ("direct", "fft"):
+        got = client.correlate(a, b, "same", method)
+        assert got.dtype == np.float64
+        np.testing.assert_array_equal(got, clconv.correlate(a, b, "same", method))
 
 
 def test_ndimage_identical(client, rng):
@@ -53,14 +70,22 @@ def test_ndimage_identical(client, rng):
                                   ndimage.convolve1d(a, [1.0, 2.0], 0, **Z))
     np.testing.assert_array_equal(client.ndimage.correlate(a, np.ones((2, 3)), **Z),
                                   ndimage.correlate(a, np.ones((2, 3)), **Z))
-    with pytest.raises(NotImplementedError, match="no 3-D endpoint"):
-        client.ndimage.convolve(np.ones((3, 3, 3)), np.ones((3, 3, 3)))
-    with pytest.raises(NotImplementedError, match="no 3-D endpoint"):
-        client.convolve(np.ones((3, 3, 3)), np.ones((3, 3, 3)))
-    # Volumes convolved along at most two axes are batches the service runs.
+    # Arrays of more than 3 dimensions are refused, as in-process, before
+    # anything is sent.
+    for f in (client.ndimage.convolve, client.ndimage.correlate, client.convolve,
+              client.correlate):
+        with pytest.raises(NotImplementedError, match="4-D convolutions"):
+            f(np.ones((2, 3, 3, 3)), np.ones((2, 3, 3, 3)))
+    with pytest.raises(NotImplementedError, match="4-D convolutions"):
+        client.fftconvolve(np.ones((2, 3, 3, 3)), np.ones((2, 3, 3, 3)))
+    # Volumes convolved along some axes, and a 4-D array along three, are
+    # batches the service runs.
     v, k = rand(rng, (3, 8, 9)), rand(rng, (1, 3, 2))
     np.testing.assert_array_equal(client.fftconvolve(v, k, "same", axes=(1, 2)),
                                   clconv.fftconvolve(v, k, "same", axes=(1, 2)))
+    v, k = rand(rng, (2, 5, 6, 7)), rand(rng, (1, 3, 2, 3))
+    np.testing.assert_array_equal(client.fftconvolve(v, k, axes=(1, 2, 3)),
+                                  clconv.fftconvolve(v, k, axes=(1, 2, 3)))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -84,15 +109,31 @@ def test_ndimage_modes_identical(client, rng, mode, dtype):
         np.testing.assert_array_equal(getattr(client.ndimage, fn)(*args, **kw, **extra),
                                       getattr(ndimage, fn)(*args, **kw, **extra))
     x = rand(rng, (5, 6, 7), dtype)
-    # The service has no 3-D endpoint: a volume filtered along every axis,
-    # one separable call in-process, runs there one axis after another,
-    # equal up to rounding.
-    for fn, arg in [("gaussian_filter", 1.0), ("uniform_filter", 3)]:
-        got = getattr(client.ndimage, fn)(x, arg, **kw)
-        want = getattr(ndimage, fn)(x, arg, **kw)
+    v = rand(rng, (3, 4, 2), dtype)
+    # Volumes: convolve and correlate are one /v1/conv3d request, a volume
+    # filtered along every axis with one mode one separable request (kdepth,
+    # kcol, krow), the library calls the in-process functions make; other
+    # filters run one axis after another there and here alike.
+    for fn, args, extra in [("convolve", (x, v), dict(origin=(1, -2, 0))),
+                            ("correlate", (x, v), dict(origin=-1)),
+                            ("correlate", (np.asfortranarray(x), v[:, :3, :1]),
+                             dict(origin=(0, 1, 0))),
+                            ("convolve", (x[:2, :3], rand(rng, (4, 5, 9), dtype)), {}),
+                            ("gaussian_filter", (x, 1.0), {}),
+                            ("gaussian_filter", (np.asfortranarray(x), (0.7, 1.2, 2.0)), {}),
+                            ("gaussian_filter", (x, 1.0), dict(order=(0, 1, 0))),
+                            ("gaussian_filter", (x, 1.0),
+                             dict(mode=["reflect", "wrap", "nearest"])),
+                            ("uniform_filter", (x, 3), {}),
+                            ("uniform_filter", (x, (2, 3, 4)), dict(origin=(0, 1, -1)))]:
+        kws = {**kw, **extra}
+        got = getattr(client.ndimage, fn)(*args, **kws)
+        want = getattr(ndimage, fn)(*args, **kws)
         assert got.dtype == want.dtype == dtype
-        np.testing.assert_allclose(got, want, rtol=0, atol=64 * np.finfo(dtype).eps * (
-            np.max(np.abs(x)) + abs(kw["cval"])))
+        np.testing.assert_array_equal(got, want, err_msg=f"{fn} {extra}")
+        ref = getattr(nd, fn)(*(np.asarray(a, np.float64) if isinstance(a, np.ndarray) else a
+                                for a in args), **kws)
+        assert_close(got, ref, x, args[1] if fn in ("convolve", "correlate") else None)
     for fn in ("convolve1d", "correlate1d"):
         for axis, origin in [(-1, 0), (0, 1), (1, -2), (2, 1)]:
             np.testing.assert_array_equal(
@@ -123,6 +164,11 @@ def test_errors(client, server):
         client._conv(np.array([[1.0, np.nan]]), np.ones(2), "full", "auto", False, 1)
     assert e.value.http_status == 400 and "NaN" in e.value.message
     assert isinstance(e.value, ValueError)
+    # A volume's job past the client's checks: /v1/conv3d's 400 and message.
+    with pytest.raises(clconv.RemoteError) as e:
+        client._conv(np.ones((1, 3, 3, 3)), np.ones((2, 2, 2)), "middle", "auto", False, 3)
+    assert e.value.http_status == 400 and isinstance(e.value, ValueError)
+    assert e.value.message == "mode must be full, same or valid, not 'middle'"
     with pytest.raises(clconv.RemoteError) as e:
         clconv.Client(server, token="x")._request("/v1/nosuch")
     assert e.value.http_status == 404
