@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# clconv's FFT convolution against one written with FFTW on the same CPU
+# (the CPU-speed issue's item 2): builds scripts/bench-vs-fftw.c against the
+# built library (build/libclconv.a, which also gives it VkFFT's transform
+# alone through clconv's plan cache) and FFTW (fftw3f, fftw3f_threads, one
+# thread per core), and prints per case the medians of N rounds, interleaved
+# round by round in one process: FFTW's convolution (FFTW_MEASURE plans made
+# before timing; the transform size clconv's planner takes for one plain
+# block), clconv's (CLCONV_METHOD_FFT, host arrays, plans made before
+# timing), their ratio, and one forward r2c of the padded size by FFTW and by
+# VkFFT. The outputs are compared; a disagreement beyond 1e-4 of the largest
+# value fails the run. Installs libfftw3-dev when missing and builds clconv
+# first when build/ lacks it (scripts/setup.sh). FFTW's wisdom is kept in
+# the clconv cache directory, so a second run plans in seconds.
+#
+# Usage: scripts/bench-vs-fftw.sh [--rounds N] [--quick | --full] [--case SUBSTRING]
+#   default: conv1d 2^20, 2^22, 2^24 with 1024 and 65536 taps, conv2d 2048^2
+#            with 31x31 and 63x63 (full mode), 7 rounds
+#   --full:  also conv3d 256^3 with 31^3 ('same')
+#   --quick: 3 rounds of three small cases (1-D, 2-D, 3-D)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${CLCONV_BUILD_DIR:-$here/build}"
+[ -f "$build/libclconv.a" ] || "$here/scripts/setup.sh"
+if ! dpkg-query -W -f='${Status}' libfftw3-dev 2>/dev/null | grep -q "install ok installed"; then
+  echo "bench-vs-fftw: installing libfftw3-dev" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends libfftw3-dev >&2
+fi
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+nice cc -O2 -march=native -fopenmp -I "$here/include" -I "$here/host" \
+    "$here/scripts/bench-vs-fftw.c" "$build/libclconv.a" \
+    -lfftw3f_threads -lfftw3f -lOpenCL -lpthread -lm -o "$tmp/bench-vs-fftw"
+cache="${CLCONV_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/clconv}"
+mkdir -p "$cache"
+threads="$(nproc)"
+echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') ($threads cores;" \
+     "$(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx2|fma|avx512f' | sort -u | tr '\n' ' ' | sed 's/ $//'))"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+OMP_NUM_THREADS="$threads" "$tmp/bench-vs-fftw" --threads "$threads" \
+    --wisdom "$cache/fftw-wisdom-f32-${threads}t" "$@"
+status=$?
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+exit $status
