@@ -111,12 +111,14 @@ static size_t fast_size(size_t n, int even)
 /* The FFTW side of one case: padded real and complex arrays, plans. */
 typedef struct fftw_side {
     size_t len[3], start[3], out[3], reals, cplx;
+    size_t blocks, step, taps; /* 1-D overlap-save: blocks of len[2], 1 when plain */
     float *xr, *hr;
     fftwf_complex *xc, *hc;
     fftwf_plan fx, fh, inv;
 } fftw_side;
 
-static void fftw_side_init(fftw_side *f, const bench_case *c, unsigned flags)
+static void fftw_side_init(fftw_side *f, const bench_case *c, size_t blocks, size_t block_len,
+                           unsigned flags)
 {
     for (int d = 0; d < 3; d++) {
         const size_t n = c->n[d], k = c->k[d];
@@ -131,17 +133,23 @@ static void fftw_side_init(fftw_side *f, const bench_case *c, unsigned flags)
         if (f->start[d] + f->out[d] > need) need = f->start[d] + f->out[d];
         f->len[d] = fast_size(need, d == 2);
     }
+    f->blocks = 1, f->taps = c->k[2], f->step = 0;
+    if (c->dims == 1 && blocks > 1) {
+        f->blocks = blocks, f->len[2] = block_len, f->step = block_len - c->k[2] + 1;
+    }
     f->reals = f->len[0] * f->len[1] * f->len[2];
     f->cplx = f->len[0] * f->len[1] * (f->len[2] / 2 + 1);
-    f->xr = xmalloc(f->reals * sizeof *f->xr);
+    f->xr = xmalloc(f->blocks * f->reals * sizeof *f->xr);
     f->hr = xmalloc(f->reals * sizeof *f->hr);
-    f->xc = xmalloc(f->cplx * sizeof *f->xc);
+    f->xc = xmalloc(f->blocks * f->cplx * sizeof *f->xc);
     f->hc = xmalloc(f->cplx * sizeof *f->hc);
-    int dims[3], rank = 0;
+    int dims[3], rank = 0, many = (int)f->blocks;
     for (int d = 3 - c->dims; d < 3; d++) dims[rank++] = (int)f->len[d];
-    f->fx = fftwf_plan_dft_r2c(rank, dims, f->xr, f->xc, flags);
+    f->fx = fftwf_plan_many_dft_r2c(rank, dims, many, f->xr, NULL, 1, (int)f->reals, f->xc, NULL,
+                                    1, (int)f->cplx, flags);
     f->fh = fftwf_plan_dft_r2c(rank, dims, f->hr, f->hc, flags);
-    f->inv = fftwf_plan_dft_c2r(rank, dims, f->xc, f->xr, flags);
+    f->inv = fftwf_plan_many_dft_c2r(rank, dims, many, f->xc, NULL, 1, (int)f->cplx, f->xr, NULL,
+                                     1, (int)f->reals, flags);
     if (!f->fx || !f->fh || !f->inv) die(NULL, CLCONV_EINVAL, "making FFTW plans");
 }
 
@@ -168,24 +176,52 @@ static void pad(const fftw_side *f, const size_t n[3], const float *src, float *
     }
 }
 
+/* 1-D overlap-save blocks: block b holds x from b*step - (taps-1), zeros
+ * outside x (full mode). */
+static void pad_blocks(const fftw_side *f, size_t n, const float *x)
+{
+    const size_t len = f->len[2];
+#pragma omp parallel for schedule(static)
+    for (long b = 0; b < (long)f->blocks; b++) {
+        float *row = f->xr + (size_t)b * len;
+        const long long from = (long long)b * (long long)f->step - (long long)(f->taps - 1);
+        for (size_t i = 0; i < len; i++) {
+            const long long j = from + (long long)i;
+            row[i] = j >= 0 && j < (long long)n ? x[j] : 0.0f;
+        }
+    }
+}
+
 /* One FFTW convolution of x with h into y. */
 static void fftw_conv(const fftw_side *f, const bench_case *c, const float *x, const float *h,
                       float *y)
 {
-    pad(f, c->n, x, f->xr);
+    if (f->blocks > 1) pad_blocks(f, c->n[2], x);
+    else pad(f, c->n, x, f->xr);
     fftwf_execute(f->fx);
     pad(f, c->k, h, f->hr);
     fftwf_execute(f->fh);
     const float scale = 1.0f / (float)f->reals;
-    const long cplx = (long)f->cplx;
+    const long cplx = (long)(f->cplx * f->blocks), per = (long)f->cplx;
     fftwf_complex *xc = f->xc, *hc = f->hc;
 #pragma omp parallel for schedule(static)
     for (long i = 0; i < cplx; i++) {
-        const float a = xc[i][0], b = xc[i][1], u = hc[i][0], v = hc[i][1];
+        const long j = i % per;
+        const float a = xc[i][0], b = xc[i][1], u = hc[j][0], v = hc[j][1];
         xc[i][0] = (a * u - b * v) * scale;
         xc[i][1] = (a * v + b * u) * scale;
     }
     fftwf_execute(f->inv);
+    if (f->blocks > 1) {
+        const size_t out = f->out[2];
+#pragma omp parallel for schedule(static)
+        for (long b = 0; b < (long)f->blocks; b++) {
+            const size_t o = (size_t)b * f->step;
+            const size_t m = o + f->step <= out ? f->step : out - o;
+            memcpy(y + o, f->xr + (size_t)b * f->len[2] + f->taps - 1, m * sizeof *y);
+        }
+        return;
+    }
     const long rows = (long)(f->out[0] * f->out[1]);
 #pragma omp parallel for schedule(static)
     for (long i = 0; i < rows; i++) {
@@ -212,7 +248,8 @@ static int run_clconv(clconv_runtime *rt, const bench_case *c, const float *x, c
 /* One call with the runtime's notes on and stderr in a file, to read the
  * FFT layout clconv chose; it also makes the plans, untimed. */
 static void clconv_layout(clconv_runtime *rt, const bench_case *c, const float *x,
-                          const float *h, float *y, char *layout, size_t size)
+                          const float *h, float *y, char *layout, size_t size, size_t *blocks,
+                          size_t *block_len)
 {
     fflush(stderr);
     FILE *tmp = tmpfile();
@@ -236,6 +273,7 @@ static void clconv_layout(clconv_runtime *rt, const bench_case *c, const float *
                              "%zu in all, %zu per launch",
                          &a, &b, &blocks0, &blocks1, &total, &group) == 6) {
             if (c->dims == 1) snprintf(layout, size, "%zu x %zu", total, b);
+            if (c->dims == 1) *blocks = total, *block_len = b;
             else snprintf(layout, size, "%zu x %zux%zu", total, a, b);
         } else if (l3 && sscanf(l3, "FFT 3-D layout: %zu x %zu x %zu", &a, &b, &cc) == 3) {
             snprintf(layout, size, "1 x %zux%zux%zu", a, b, cc);
@@ -255,9 +293,9 @@ typedef struct vk_side {
 
 static void vk_side_init(clconv_runtime *rt, vk_side *v, const fftw_side *f)
 {
-    v->key = (clconv__fft_key){{f->len[1], f->len[2]}, 1, CLCONV_F32, 0, f->len[0]};
+    v->key = (clconv__fft_key){{f->len[1], f->len[2]}, f->blocks, CLCONV_F32, 0, f->len[0]};
     const size_t len[2] = {f->len[1], f->len[2]};
-    v->bytes = clconv__fft_reals(len) * f->len[0] * sizeof(float);
+    v->bytes = clconv__fft_reals(len) * f->len[0] * f->blocks * sizeof(float);
     v->host = xmalloc(v->bytes);
     for (size_t i = 0; i < v->bytes / sizeof(float); i++)
         v->host[i] = (float)rand() / (float)RAND_MAX - 0.5f;
@@ -282,13 +320,14 @@ static double vk_time(clconv_runtime *rt, vk_side *v)
 static void usage(void)
 {
     fprintf(stderr, "usage: bench-vs-fftw [--rounds N] [--quick|--full] [--threads T] "
-                    "[--case SUBSTRING] [--wisdom FILE]\n");
+                    "[--case SUBSTRING] [--wisdom FILE] [--plan-seconds S]\n");
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
     int rounds = 7, tier = 1, threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    double plan_seconds = 20;
     const char *only = NULL, *wisdom = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
@@ -297,18 +336,23 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--case") && i + 1 < argc) only = argv[++i];
         else if (!strcmp(argv[i], "--wisdom") && i + 1 < argc) wisdom = argv[++i];
+        else if (!strcmp(argv[i], "--plan-seconds") && i + 1 < argc) plan_seconds = atof(argv[++i]);
         else usage();
     }
     if (rounds < 1 || threads < 1) usage();
     if (!fftwf_init_threads()) die(NULL, CLCONV_EINVAL, "fftwf_init_threads");
     fftwf_plan_with_nthreads(threads);
+    /* FFTW_MEASURE on lengths such as 2^5 3^8 5 takes minutes: bound each
+     * plan's search (FFTW keeps the best plan found by then); <= 0 lifts it. */
+    if (plan_seconds > 0) fftwf_set_timelimit(plan_seconds);
     if (wisdom) fftwf_import_wisdom_from_filename(wisdom);
 
     clconv_runtime *rt;
     int status = clconv_runtime_create(&rt, NULL);
     if (status < 0) die(NULL, status, "creating the runtime");
-    printf("device: %s; FFTW %s, %d threads, FFTW_MEASURE; %d rounds, medians\n",
-           rt->info.name, fftwf_version, threads, rounds);
+    printf("device: %s; FFTW %s, %d threads, FFTW_MEASURE (at most %g s a plan); %d rounds, "
+           "medians\n",
+           rt->info.name, fftwf_version, threads, plan_seconds, rounds);
     printf("%-26s %-13s %-16s %9s %9s %6s %9s %9s %8s\n", "case", "FFT size", "clconv layout",
            "FFTW ms", "clconv ms", "ratio", "FFTW r2c", "VkFFT r2c", "rel err");
     fflush(stdout);
@@ -318,22 +362,25 @@ int main(int argc, char **argv)
         const bench_case *c = &CASES[ci];
         if (only ? !strstr(c->name, only) : (tier == 0 ? c->tier != 0 : c->tier == 0 || c->tier > tier))
             continue;
-        fftw_side f;
-        const double p0 = now_ms();
-        fftw_side_init(&f, c, FFTW_MEASURE);
-        const double plan_ms = now_ms() - p0;
-        if (wisdom) fftwf_export_wisdom_to_filename(wisdom);
         const size_t nx = c->n[0] * c->n[1] * c->n[2], nh = c->k[0] * c->k[1] * c->k[2];
-        const size_t ny = f.out[0] * f.out[1] * f.out[2];
+        size_t ny = 1;
+        for (int d = 0; d < 3; d++)
+            ny *= c->mode == CLCONV_MODE_FULL ? c->n[d] + c->k[d] - 1 : c->n[d];
         float *x = xmalloc(nx * sizeof *x), *h = xmalloc(nh * sizeof *h);
         float *yf = xmalloc(ny * sizeof *yf), *yc = xmalloc(ny * sizeof *yc);
         srand(1);
         for (size_t i = 0; i < nx; i++) x[i] = 2.0f * (float)rand() / (float)RAND_MAX - 1.0f;
         for (size_t i = 0; i < nh; i++) h[i] = 2.0f * (float)rand() / (float)RAND_MAX - 1.0f;
         char layout[64];
+        size_t blocks = 1, block_len = 0;
         const double c0 = now_ms();
-        clconv_layout(rt, c, x, h, yc, layout, sizeof layout);
+        clconv_layout(rt, c, x, h, yc, layout, sizeof layout, &blocks, &block_len);
         const double first_ms = now_ms() - c0;
+        fftw_side f;
+        const double p0 = now_ms();
+        fftw_side_init(&f, c, blocks, block_len, FFTW_MEASURE);
+        const double plan_ms = now_ms() - p0;
+        if (wisdom) fftwf_export_wisdom_to_filename(wisdom);
         vk_side v;
         vk_side_init(rt, &v, &f);
         fftw_conv(&f, c, x, h, yf); /* untimed first run of each */
@@ -363,7 +410,7 @@ int main(int argc, char **argv)
         }
         const double err = big > 0 ? diff / big : diff;
         char size[40];
-        if (c->dims == 1) snprintf(size, sizeof size, "%zu", f.len[2]);
+        if (c->dims == 1) snprintf(size, sizeof size, "%zu x %zu", f.blocks, f.len[2]);
         else if (c->dims == 2) snprintf(size, sizeof size, "%zux%zu", f.len[1], f.len[2]);
         else snprintf(size, sizeof size, "%zux%zux%zu", f.len[0], f.len[1], f.len[2]);
         const double mf = median(t, rounds), mc = median(t + rounds, rounds);
