@@ -4,15 +4,19 @@
  * arrays in and out, plans made before timing) against a float32
  * convolution written here with FFTW (r2c of the signal and of the kernel,
  * complex product scaled by 1/N, c2r, crop), whose plans are made with
- * FFTW_MEASURE before timing. FFTW's transform size is what clconv's
- * planner takes for one plain block: per axis the smallest 2^a 3^b 5^c 7^d
- * that holds the wanted outputs unaliased, even along rows (the rule of
- * host/plan.c, clconv__fast_size). clconv itself may choose overlap-save
- * blocks in 1-D; the layout it chose is printed beside its time.
+ * FFTW_MEASURE before timing (each plan's search bounded by
+ * fftwf_set_timelimit, --plan-seconds, 20 s by default: lengths such as
+ * 2^5 3^8 5 otherwise take minutes to plan). Both run the same transforms:
+ * in 1-D, FFTW runs the overlap-save layout clconv chose (block count and
+ * length read from clconv's notes on an untimed first call) as one batched
+ * r2c and c2r; in 2-D and 3-D, one transform per image of the size clconv's
+ * planner takes for one plain block, per axis the smallest 2^a 3^b 5^c 7^d
+ * that holds the wanted outputs unaliased, even along rows (host/plan.c's
+ * clconv__fast_size, repeated here). clconv's layout is printed beside.
  *
  * Each round runs, per case and alternating which goes first, the FFTW
- * convolution, clconv's, FFTW's forward r2c of the padded size alone and
- * VkFFT's forward transform of that same size alone (through clconv's plan
+ * convolution, clconv's, FFTW's forward r2c of the signal's transforms alone
+ * and VkFFT's forward transform of those same transforms alone (through clconv's plan
  * cache, host/fft.h: this is why the driver links the static library), and
  * the table gives the medians. The first round of every kind is untimed.
  * Outputs are compared (max |clconv - FFTW| over max |FFTW|) so that the
@@ -26,6 +30,7 @@
 
 #include <fftw3.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,10 +190,12 @@ static void pad_blocks(const fftw_side *f, size_t n, const float *x)
     for (long b = 0; b < (long)f->blocks; b++) {
         float *row = f->xr + (size_t)b * len;
         const long long from = (long long)b * (long long)f->step - (long long)(f->taps - 1);
-        for (size_t i = 0; i < len; i++) {
-            const long long j = from + (long long)i;
-            row[i] = j >= 0 && j < (long long)n ? x[j] : 0.0f;
-        }
+        const size_t lead = from < 0 ? (size_t)-from : 0, first = from < 0 ? 0 : (size_t)from;
+        size_t copy = first < n ? n - first : 0;
+        if (copy > len - lead) copy = len - lead;
+        memset(row, 0, lead * sizeof *row);
+        memcpy(row + lead, x + first, copy * sizeof *row);
+        memset(row + lead + copy, 0, (len - lead - copy) * sizeof *row);
     }
 }
 
@@ -202,14 +209,21 @@ static void fftw_conv(const fftw_side *f, const bench_case *c, const float *x, c
     pad(f, c->k, h, f->hr);
     fftwf_execute(f->fh);
     const float scale = 1.0f / (float)f->reals;
-    const long cplx = (long)(f->cplx * f->blocks), per = (long)f->cplx;
+    const long blocks = (long)f->blocks, per = (long)f->cplx;
     fftwf_complex *xc = f->xc, *hc = f->hc;
-#pragma omp parallel for schedule(static)
-    for (long i = 0; i < cplx; i++) {
-        const long j = i % per;
-        const float a = xc[i][0], b = xc[i][1], u = hc[j][0], v = hc[j][1];
-        xc[i][0] = (a * u - b * v) * scale;
-        xc[i][1] = (a * v + b * u) * scale;
+    const long total = blocks * per;
+#pragma omp parallel
+    {
+        /* A contiguous share per thread; j walks the kernel's spectrum. */
+        const long t = omp_get_thread_num(), threads = omp_get_num_threads();
+        const long lo = total * t / threads, hi = total * (t + 1) / threads;
+        long j = lo % per;
+        for (long i = lo; i < hi; i++) {
+            const float a = xc[i][0], q = xc[i][1], u = hc[j][0], v = hc[j][1];
+            xc[i][0] = (a * u - q * v) * scale;
+            xc[i][1] = (a * v + q * u) * scale;
+            if (++j == per) j = 0;
+        }
     }
     fftwf_execute(f->inv);
     if (f->blocks > 1) {

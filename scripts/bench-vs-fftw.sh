@@ -5,15 +5,17 @@
 # alone through clconv's plan cache) and FFTW (fftw3f, fftw3f_threads, one
 # thread per core), and prints per case the medians of N rounds, interleaved
 # round by round in one process: FFTW's convolution (FFTW_MEASURE plans made
-# before timing; the transform size clconv's planner takes for one plain
-# block), clconv's (CLCONV_METHOD_FFT, host arrays, plans made before
-# timing), their ratio, and one forward r2c of the padded size by FFTW and by
-# VkFFT. The outputs are compared; a disagreement beyond 1e-4 of the largest
+# before timing, each plan's search bounded to 20 s; the transforms clconv
+# runs: its overlap-save blocks in 1-D, one plain transform of its fast size
+# in 2-D and 3-D), clconv's (CLCONV_METHOD_FFT, host arrays, plans made before
+# timing), their ratio, and the forward r2c of the signal's transforms alone
+# by FFTW and by VkFFT. The outputs are compared; a disagreement beyond 1e-4 of the largest
 # value fails the run. Installs libfftw3-dev when missing and builds clconv
 # first when build/ lacks it (scripts/setup.sh). FFTW's wisdom is kept in
 # the clconv cache directory, so a second run plans in seconds.
 #
 # Usage: scripts/bench-vs-fftw.sh [--rounds N] [--quick | --full] [--case SUBSTRING]
+#                                 [--plan-seconds S]
 #   default: conv1d 2^20, 2^22, 2^24 with 1024 and 65536 taps, conv2d 2048^2
 #            with 31x31 and 63x63 (full mode), 7 rounds
 #   --full:  also conv3d 256^3 with 31^3 ('same')
@@ -40,7 +42,9 @@ threads="$(nproc)"
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') ($threads cores;" \
      "$(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx2|fma|avx512f' | sort -u | tr '\n' ' ' | sed 's/ $//'))"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-OMP_NUM_THREADS="$threads" "$tmp/bench-vs-fftw" --threads "$threads" \
+# Passive: spinning OpenMP threads (libgomp's default after a parallel region)
+# would take the cores from FFTW's own threads and double its convolution time.
+OMP_WAIT_POLICY=passive OMP_NUM_THREADS="$threads" "$tmp/bench-vs-fftw" --threads "$threads" \
     --wisdom "$cache/fftw-wisdom-f32-${threads}t" "$@"
 status=$?
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
