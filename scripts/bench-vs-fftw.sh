@@ -12,7 +12,8 @@
 # by FFTW and by VkFFT. The outputs are compared; a disagreement beyond 1e-4 of the largest
 # value fails the run. Installs libfftw3-dev when missing and builds clconv
 # first when build/ lacks it (scripts/setup.sh). FFTW's wisdom is kept in
-# the clconv cache directory, so a second run plans in seconds.
+# the clconv cache directory (CLCONV_FFTW_WISDOM names another file), so a
+# second run plans in seconds, and keeps the plans the first one found.
 #
 # Usage: scripts/bench-vs-fftw.sh [--rounds N] [--quick | --full] [--case SUBSTRING]
 #                                 [--plan-seconds S]
@@ -44,8 +45,8 @@ echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # Passive: spinning OpenMP threads (libgomp's default after a parallel region)
 # would take the cores from FFTW's own threads and double its convolution time.
+status=0
 OMP_WAIT_POLICY=passive OMP_NUM_THREADS="$threads" "$tmp/bench-vs-fftw" --threads "$threads" \
-    --wisdom "$cache/fftw-wisdom-f32-${threads}t" "$@"
-status=$?
+    --wisdom "${CLCONV_FFTW_WISDOM:-$cache/fftw-wisdom-f32-${threads}t}" "$@" || status=$?
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit $status
