@@ -18,8 +18,9 @@
  *
  * Each round runs, per case and alternating which goes first, the FFTW
  * convolution, clconv's, FFTW's forward r2c of the signal's transforms alone
- * and VkFFT's forward transform of those same transforms alone (through clconv's plan
- * cache, host/fft.h: this is why the driver links the static library), and
+ * and VkFFT's forward transform of those same transforms alone (through
+ * clconv's plan cache, host/fft.h: this is why the driver links the static
+ * library and sets rt->verbose for the first call), and
  * the table gives the medians. The first round of every kind is untimed.
  * Outputs are compared (max |clconv - FFTW| over max |FFTW|) so that the
  * two do the same work.
@@ -376,8 +377,9 @@ int main(int argc, char **argv)
     double *t = malloc(4 * (size_t)rounds * sizeof *t);
     for (size_t ci = 0; ci < sizeof CASES / sizeof *CASES; ci++) {
         const bench_case *c = &CASES[ci];
-        if (only ? !strstr(c->name, only) : (tier == 0 ? c->tier != 0 : c->tier == 0 || c->tier > tier))
-            continue;
+        /* --quick runs tier 0 alone; the default tier 1; --full tiers 1 and 2. */
+        const int wanted = tier == 0 ? c->tier == 0 : c->tier != 0 && c->tier <= tier;
+        if (only ? !strstr(c->name, only) : !wanted) continue;
         const size_t nx = c->n[0] * c->n[1] * c->n[2], nh = c->k[0] * c->k[1] * c->k[2];
         size_t ny = 1;
         for (int d = 0; d < 3; d++)

@@ -5,12 +5,12 @@
 # alone through clconv's plan cache) and FFTW (fftw3f, fftw3f_threads, one
 # thread per core), and prints per case the medians of N rounds, interleaved
 # round by round in one process: FFTW's convolution (FFTW_MEASURE plans made
-# before timing, each plan's search bounded to 20 s; the transforms clconv
+# before timing, each plan's search bounded to 120 s; the transforms clconv
 # runs: its overlap-save blocks in 1-D, one plain transform of its fast size
 # in 2-D and 3-D), clconv's (CLCONV_METHOD_FFT, host arrays, plans made before
 # timing), their ratio, and the forward r2c of the signal's transforms alone
-# by FFTW and by VkFFT. The outputs are compared; a disagreement beyond 1e-4 of the largest
-# value fails the run. Installs libfftw3-dev when missing and builds clconv
+# by FFTW and by VkFFT. The outputs are compared; a disagreement beyond 1e-4
+# of the largest value fails the run. Installs libfftw3-dev when missing and builds clconv
 # first when build/ lacks it (scripts/setup.sh). FFTW's wisdom is kept in
 # the clconv cache directory (CLCONV_FFTW_WISDOM names another file), so a
 # second run plans in seconds, and keeps the plans the first one found.
@@ -24,13 +24,15 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${CLCONV_BUILD_DIR:-$here/build}"
-[ -f "$build/libclconv.a" ] || "$here/scripts/setup.sh"
-if ! dpkg-query -W -f='${Status}' libfftw3-dev 2>/dev/null | grep -q "install ok installed"; then
+[ -f "$build/libclconv.a" ] || nice "$here/scripts/setup.sh"
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+if ! installed libfftw3-dev; then
   echo "bench-vs-fftw: installing libfftw3-dev" >&2
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends libfftw3-dev >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+      libfftw3-dev >&2
 fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -40,8 +42,9 @@ nice cc -O2 -march=native -fopenmp -I "$here/include" -I "$here/host" \
 cache="${CLCONV_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/clconv}"
 mkdir -p "$cache"
 threads="$(nproc)"
-echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') ($threads cores;" \
-     "$(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx2|fma|avx512f' | sort -u | tr '\n' ' ' | sed 's/ $//'))"
+model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+flags=$(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx2|fma|avx512f' | sort -u | paste -sd' ')
+echo "CPU: $model ($threads cores; $flags)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # Passive: spinning OpenMP threads (libgomp's default after a parallel region)
 # would take the cores from FFTW's own threads and double its convolution time.
