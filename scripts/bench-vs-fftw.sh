@@ -10,8 +10,9 @@
 # in 2-D and 3-D), clconv's (CLCONV_METHOD_FFT, host arrays, plans made before
 # timing), their ratio, and the forward r2c of the signal's transforms alone
 # by FFTW and by VkFFT. The outputs are compared; a disagreement beyond 1e-4
-# of the largest value fails the run. Installs libfftw3-dev when missing and builds clconv
-# first when build/ lacks it (scripts/setup.sh). FFTW's wisdom is kept in
+# of the largest value fails the run. Installs libfftw3-dev when missing and
+# builds clconv first when build/ lacks it (both through scripts/setup.sh).
+# FFTW's wisdom is kept in
 # the clconv cache directory (CLCONV_FFTW_WISDOM names another file), so a
 # second run plans in seconds, and keeps the plans the first one found.
 #
@@ -24,15 +25,11 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${CLCONV_BUILD_DIR:-$here/build}"
-[ -f "$build/libclconv.a" ] || nice "$here/scripts/setup.sh"
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-if ! installed libfftw3-dev; then
-  echo "bench-vs-fftw: installing libfftw3-dev" >&2
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-      libfftw3-dev >&2
+# setup.sh installs what is missing (FFTW through its extra packages) and
+# brings build/ up to date.
+if [ ! -f "$build/libclconv.a" ] ||
+    ! dpkg-query -W -f='${Status}' libfftw3-dev 2>/dev/null | grep -q "install ok installed"; then
+  CLCONV_EXTRA_PACKAGES="${CLCONV_EXTRA_PACKAGES:-} libfftw3-dev" nice "$here/scripts/setup.sh"
 fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
