@@ -12,9 +12,9 @@
 # by FFTW and by VkFFT. The outputs are compared; a disagreement beyond 1e-4
 # of the largest value fails the run. Installs libfftw3-dev when missing and
 # builds clconv first when build/ lacks it (both through scripts/setup.sh).
-# FFTW's wisdom is kept in
-# the clconv cache directory (CLCONV_FFTW_WISDOM names another file), so a
-# second run plans in seconds, and keeps the plans the first one found.
+# FFTW's wisdom is kept in the clconv cache directory (CLCONV_FFTW_WISDOM
+# names another file), so a second run plans in seconds, and keeps the plans
+# the first one found.
 #
 # Usage: scripts/bench-vs-fftw.sh [--rounds N] [--quick | --full] [--case SUBSTRING]
 #                                 [--plan-seconds S]
