@@ -266,7 +266,7 @@ static int run_clconv(clconv_runtime *rt, const bench_case *c, const float *x, c
  * FFT layout clconv chose; it also makes the plans, untimed. */
 static void clconv_layout(clconv_runtime *rt, const bench_case *c, const float *x,
                           const float *h, float *y, char *layout, size_t size, size_t *blocks,
-                          size_t *block_len)
+                          size_t *block_len, size_t own2d[3])
 {
     fflush(stderr);
     FILE *tmp = tmpfile();
@@ -289,9 +289,13 @@ static void clconv_layout(clconv_runtime *rt, const bench_case *c, const float *
         if (l2 && sscanf(l2, "FFT layout: %zu x %zu transforms, %zu x %zu blocks per image, "
                              "%zu in all, %zu per launch",
                          &a, &b, &blocks0, &blocks1, &total, &group) == 6) {
-            if (c->dims == 1) snprintf(layout, size, "%zu x %zu", total, b);
-            if (c->dims == 1) *blocks = total, *block_len = b;
-            else snprintf(layout, size, "%zu x %zux%zu", total, a, b);
+            if (c->dims == 1) {
+                snprintf(layout, size, "%zu x %zu", total, b);
+                *blocks = total, *block_len = b;
+            } else {
+                snprintf(layout, size, "%zu x %zux%zu", total, a, b);
+                own2d[0] = total, own2d[1] = a, own2d[2] = b;
+            }
         } else if (l3 && sscanf(l3, "FFT 3-D layout: %zu x %zu x %zu", &a, &b, &cc) == 3) {
             snprintf(layout, size, "1 x %zux%zux%zu", a, b, cc);
         }
@@ -308,11 +312,12 @@ typedef struct vk_side {
     size_t bytes;
 } vk_side;
 
-static void vk_side_init(clconv_runtime *rt, vk_side *v, const fftw_side *f)
+static void vk_side_init(clconv_runtime *rt, vk_side *v, size_t planes, size_t rows, size_t cols,
+                         size_t count)
 {
-    v->key = (clconv__fft_key){{f->len[1], f->len[2]}, f->blocks, CLCONV_F32, 0, f->len[0]};
-    const size_t len[2] = {f->len[1], f->len[2]};
-    v->bytes = clconv__fft_reals(len) * f->len[0] * f->blocks * sizeof(float);
+    v->key = (clconv__fft_key){{rows, cols}, count, CLCONV_F32, 0, planes};
+    const size_t len[2] = {rows, cols};
+    v->bytes = clconv__fft_reals(len) * planes * count * sizeof(float);
     v->host = xmalloc(v->bytes);
     for (size_t i = 0; i < v->bytes / sizeof(float); i++)
         v->host[i] = (float)rand() / (float)RAND_MAX - 0.5f;
@@ -374,7 +379,7 @@ int main(int argc, char **argv)
            "FFTW ms", "clconv ms", "ratio", "FFTW r2c", "VkFFT r2c", "rel err");
     fflush(stdout);
 
-    double *t = malloc(4 * (size_t)rounds * sizeof *t);
+    double *t = malloc(5 * (size_t)rounds * sizeof *t);
     for (size_t ci = 0; ci < sizeof CASES / sizeof *CASES; ci++) {
         const bench_case *c = &CASES[ci];
         /* --quick runs tier 0 alone; the default tier 1; --full tiers 1 and 2. */
@@ -390,19 +395,22 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < nx; i++) x[i] = 2.0f * (float)rand() / (float)RAND_MAX - 1.0f;
         for (size_t i = 0; i < nh; i++) h[i] = 2.0f * (float)rand() / (float)RAND_MAX - 1.0f;
         char layout[64];
-        size_t blocks = 1, block_len = 0;
+        size_t blocks = 1, block_len = 0, own2d[3] = {0, 0, 0};
         const double c0 = now_ms();
-        clconv_layout(rt, c, x, h, yc, layout, sizeof layout, &blocks, &block_len);
+        clconv_layout(rt, c, x, h, yc, layout, sizeof layout, &blocks, &block_len, own2d);
         const double first_ms = now_ms() - c0;
         fftw_side f;
         const double p0 = now_ms();
         fftw_side_init(&f, c, blocks, block_len, FFTW_MEASURE);
         const double plan_ms = now_ms() - p0;
         if (wisdom) fftwf_export_wisdom_to_filename(wisdom);
-        vk_side v;
-        vk_side_init(rt, &v, &f);
+        /* In 2-D, VkFFT also on clconv's own blocks, which FFTW does not run. */
+        vk_side v, vb = {.buf = NULL, .host = NULL};
+        vk_side_init(rt, &v, f.len[0], f.len[1], f.len[2], f.blocks);
+        if (own2d[0] > 1) vk_side_init(rt, &vb, 1, own2d[1], own2d[2], own2d[0]);
         fftw_conv(&f, c, x, h, yf); /* untimed first run of each */
         (void)vk_time(rt, &v);
+        if (vb.buf) (void)vk_time(rt, &vb);
         for (int r = 0; r < rounds; r++) {
             for (int j = 0; j < 2; j++) {
                 if ((j == 0) == (r % 2 == 0)) {
@@ -418,6 +426,7 @@ int main(int argc, char **argv)
                     t[rounds + r] = now_ms() - a;
                     if (status < 0) die(rt, status, "clconv");
                     t[3 * rounds + r] = vk_time(rt, &v);
+                    if (vb.buf) t[4 * rounds + r] = vk_time(rt, &vb);
                 }
             }
         }
@@ -435,10 +444,14 @@ int main(int argc, char **argv)
         const double rf = median(t + 2 * rounds, rounds), rv = median(t + 3 * rounds, rounds);
         printf("%-26s %-13s %-16s %9.1f %9.1f %6.2f %9.1f %9.1f %8.1e%s\n", c->name, size, layout,
                mf, mc, mc / mf, rf, rv, err, err > 1e-4 ? " DISAGREE" : "");
+        if (vb.buf)
+            fprintf(stderr, "  (%s: VkFFT r2c of clconv's %zu x %zux%zu blocks %.1f ms)\n",
+                    c->name, own2d[0], own2d[1], own2d[2], median(t + 4 * rounds, rounds));
         fprintf(stderr, "  (%s: FFTW planning %.0f ms, clconv's first call %.0f ms)\n", c->name,
                 plan_ms, first_ms);
         fflush(stdout);
         clReleaseMemObject(v.buf);
+        if (vb.buf) clReleaseMemObject(vb.buf), fftwf_free(vb.host);
         fftwf_free(v.host), fftwf_free(x), fftwf_free(h), fftwf_free(yf), fftwf_free(yc);
         fftw_side_free(&f);
         if (err > 1e-4) status = 1;
