@@ -20,7 +20,8 @@
  * convolution, clconv's, FFTW's forward r2c of the signal's transforms alone
  * and VkFFT's forward transform of those same transforms alone (through
  * clconv's plan cache, host/fft.h: this is why the driver links the static
- * library and sets rt->verbose for the first call), and
+ * library and sets rt->verbose for the first call), and, where clconv ran
+ * 2-D as blocks, VkFFT's forward transform of those blocks too (stderr), and
  * the table gives the medians. The first round of every kind is untimed.
  * Outputs are compared (max |clconv - FFTW| over max |FFTW|) so that the
  * two do the same work.
