@@ -258,7 +258,14 @@ static int plan_create(clconv_runtime *rt, fft_plan *p)
 {
     const clconv__fft_key *key = &p->key;
 #ifdef CLCONV_FFTW
-    if (rt->fft_cache->host) return clconv__fft_host_plan_create(rt, key, &p->host);
+    if (rt->fft_cache->host) {
+        /* An FFTW plan has no kernels: the hook stands at its planning,
+         * with no lock held. (FFTW's planner itself is one lock for the
+         * process, fft_host.c: two plans are made one after the other, while
+         * cached plans and everything else go on.) */
+        if (build_hook) build_hook(key, build_hook_arg);
+        return clconv__fft_host_plan_create(rt, key, &p->host);
+    }
 #endif
     size_t bytes;
     const size_t depth = clconv__fft_depth(key);

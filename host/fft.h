@@ -66,7 +66,8 @@ void clconv__fft_cache_counts(const clconv_runtime *rt, unsigned long *hits,
                               unsigned long *created);
 
 /* For tests: hook is called, with no lock held, by every thread that
- * starts to build one of a plan's kernels while creating the plan for key,
+ * starts to build one of a plan's kernels (VkFFT), or to plan it (FFTW),
+ * while creating the plan for key,
  * so a test can hold a plan's creation and see what goes on meanwhile. Set
  * it (or NULL, the default) while no other thread uses the library. */
 void clconv__fft_set_build_hook(void (*hook)(const clconv__fft_key *key, void *arg), void *arg);

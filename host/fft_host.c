@@ -202,7 +202,8 @@ int clconv__fft_host_plan_create(clconv_runtime *rt, const clconv__fft_key *key,
 
 /* Maps data (blocking, so that the work queued before has run), runs the
  * plan on it in place and unmaps it. On POCL's CPU device the map is
- * zero-copy: a 64 MiB buffer mapped and unmapped in about 30 us here. */
+ * zero-copy: a 64 MiB buffer mapped and unmapped in 18 to 30 us here
+ * (140 us the first time), at the same address each time, 128-byte aligned. */
 int clconv__fft_host_execute(clconv_runtime *rt, clconv__fft_host_plan *p,
                              const clconv__fft_key *key, cl_mem data)
 {
