@@ -62,19 +62,20 @@ HOST_PRECISION(fftwf_, float)
 HOST_PRECISION(fftw_, double)
 #undef HOST_PRECISION
 
-/* The planner's rigour: CLCONV_FFTW_PLANNER=estimate|measure|patient, else
- * FFTW_MEASURE when the runtime keeps a disk cache (its wisdom is kept
- * there, so each size is measured once per machine) and FFTW_ESTIMATE
- * without one. Measured with 2 threads here: MEASURE plans ran 256^3 r2c
- * float32 in about a third of ESTIMATE's time, but planning a large size
- * costs seconds, hence the wisdom and the time limit below. */
-static unsigned planner_flags(const clconv_runtime *rt)
+/* The planner's rigour: FFTW_ESTIMATE, or CLCONV_FFTW_PLANNER=measure or
+ * patient, whose wisdom is kept in the runtime's disk cache (so each size is
+ * measured once per machine). Measured here with 2 threads on the shared
+ * 2-core machine (best of 5, float32 r2c, two runs): FFTW_MEASURE, its
+ * search cut at 5 s, took 5.0-7.1 s to plan 2^22, 256^3 and 280^3 points and
+ * then ran them in 48/39, 217/254 and 373/582 ms against ESTIMATE's 43/54,
+ * 264/244 and 299/380 ms, planned in 6-37 ms: no gain above the machine's
+ * noise for seconds of planning per size, so estimate is the default. */
+static unsigned planner_flags(void)
 {
     const char *env = getenv("CLCONV_FFTW_PLANNER");
-    if (env && strcmp(env, "estimate") == 0) return FFTW_ESTIMATE;
     if (env && strcmp(env, "measure") == 0) return FFTW_MEASURE;
     if (env && strcmp(env, "patient") == 0) return FFTW_PATIENT;
-    return rt->cache_dir ? FFTW_MEASURE : FFTW_ESTIMATE;
+    return FFTW_ESTIMATE;
 }
 
 /* <cache_dir>/fftw-<f32|f64>.wisdom, or NULL. */
@@ -150,7 +151,7 @@ int clconv__fft_host_plan_create(clconv_runtime *rt, const clconv__fft_key *key,
     RETURN_IF(rt, !p, CLCONV_ENOMEM, "allocating an FFTW plan");
     p->bytes = bytes;
     pthread_once(&threads_once, threads_init);
-    unsigned flags = planner_flags(rt);
+    unsigned flags = planner_flags();
     char *path = flags == FFTW_ESTIMATE ? NULL : wisdom_path(rt, f64);
     const double t0 = clconv__now_s();
 
