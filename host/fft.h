@@ -45,7 +45,9 @@ static inline size_t clconv__fft_reals(const size_t len[2])
  * from the runtime's plan cache or created and kept (about a second per
  * kernel when its binary is not cached on disk yet, else a few milliseconds
  * plus its twiddle tables). A work buffer the transform needs comes from the
- * scratch pool. */
+ * scratch pool. On the host backend the FFTW plan comes from the same cache
+ * and the transform runs before the call returns, after the work queued
+ * before it (a blocking map). */
 int clconv__fft_execute(clconv_runtime *rt, const clconv__fft_key *key, cl_mem data);
 
 /* Makes sure the plan for key is in the runtime's cache, creating it when
