@@ -161,7 +161,8 @@ int clconv__fft_host_plan_create(clconv_runtime *rt, const clconv__fft_key *key,
      * aligned as much, checked at each launch). FFTW_ESTIMATE never touches
      * it, so its pages are never made. */
     void *data = fftw_malloc(bytes);
-    if (data) {
+    const int allocated = data != NULL;
+    if (allocated) {
         if (path) wisdom_load(f64, path);
         if (threads_ok) {
             const int n = rt->info.compute_units ? (int)rt->info.compute_units
@@ -184,6 +185,11 @@ int clconv__fft_host_plan_create(clconv_runtime *rt, const clconv__fft_key *key,
     pthread_mutex_unlock(&planner_lock);
     free(path);
 
+    if (!allocated) {
+        free(p);
+        return CLCONV_FAIL(rt, CLCONV_ENOMEM, "allocating %zu bytes to plan an FFTW transform",
+                           bytes);
+    }
     if (!p->plan) {
         free(p);
         return CLCONV_FAIL(rt, CLCONV_EFFT,
