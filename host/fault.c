@@ -1,7 +1,8 @@
 /*
  * Fault injection for tests (compiled, with CLCONV_FAULT_INJECTION defined,
  * only when the tests are built): every OpenCL call a job makes
- * through CLCONV__CL or CLCONV__CL_OBJ, and every VkFFT launch, first asks
+ * through CLCONV__CL or CLCONV__CL_OBJ, every VkFFT launch and every FFTW
+ * transform (the host FFT backend), first asks
  * clconv__fault() whether it is the one to fail. Counting starts when the
  * process arms the hook, from CLCONV_FAULT_CL=N at the first wrapped call or
  * from clconv__fault_arm(); the Nth call after that fails with

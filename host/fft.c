@@ -27,6 +27,10 @@
  * plans are kept per runtime by (extents, count, precision, direction),
  * least recently used first out.
  *
+ * On devices whose buffers live in host memory the same cache holds FFTW
+ * plans instead (fft_host.c; the runtime's backend, clconv__fft_backend_choose):
+ * one cache, one lock discipline, whichever backend makes the plans.
+ *
  * The cache's lock guards lookups and stores only. A plan is created outside
  * it: its entry goes into the list marked as building, threads asking for
  * the same key wait on the cache's condition variable, and everything else
@@ -138,6 +142,10 @@ typedef struct fft_plan {
     cl_mem slots[2];        /* [0]: data, [1]: work buffer */
     uint64_t bytes[2];
     int needs_temp;         /* a multi-pass axis reorders through slots[1] */
+    /* The host backend's plan instead of app (NULL for VkFFT plans). Its
+     * launches need no launch lock: FFTW's execute functions are
+     * thread-safe. */
+    clconv__fft_host_plan *host;
 } fft_plan;
 
 struct clconv__fft_cache {
@@ -150,6 +158,8 @@ struct clconv__fft_cache {
     unsigned long clock;
     unsigned long generation; /* bumped whenever a plan becomes ready or is evicted */
     unsigned long hits, created; /* for clconv_runtime_cache_stats */
+    int host;               /* plans are FFTW's (fft_host.c), not VkFFT's; set once
+                               at runtime creation */
 };
 
 static const char *vkfft_error_name(VkFFTResult r)
@@ -240,12 +250,23 @@ static void plan_warm(clconv_runtime *rt, fft_plan *p)
     clReleaseCommandQueue(q);
 }
 
-/* Creates the VkFFT application of entry p (its key set), with no lock
- * held: on a cold cache this compiles kernels for seconds. On failure
- * nothing of the application is left to release. */
+/* Creates the VkFFT application of entry p (its key set), or its FFTW
+ * plan on the host backend, with no lock held: on a cold cache this
+ * compiles kernels (or measures FFTW plans) for seconds. On failure nothing
+ * of the plan is left to release. */
 static int plan_create(clconv_runtime *rt, fft_plan *p)
 {
     const clconv__fft_key *key = &p->key;
+#ifdef CLCONV_FFTW
+    if (rt->fft_cache->host) {
+        /* An FFTW plan has no kernels: the hook stands at its planning,
+         * with no lock held. (FFTW's planner itself is one lock for the
+         * process, fft_host.c: two plans are made one after the other, while
+         * cached plans and everything else go on.) */
+        if (build_hook) build_hook(key, build_hook_arg);
+        return clconv__fft_host_plan_create(rt, key, &p->host);
+    }
+#endif
     size_t bytes;
     const size_t depth = clconv__fft_depth(key);
     if (clconv__mul_ok(clconv__fft_reals(key->len), key->count, &bytes) ||
@@ -327,6 +348,10 @@ static int plan_create(clconv_runtime *rt, fft_plan *p)
 /* Frees an entry; ready says whether its application was created. */
 static void entry_free(fft_plan *p, int ready)
 {
+#ifdef CLCONV_FFTW
+    if (p->host) clconv__fft_host_plan_destroy(p->host, p->key.dtype);
+    else
+#endif
     if (ready) deleteVkFFT(&p->app);
     pthread_mutex_destroy(&p->launch);
     free(p);
@@ -337,6 +362,35 @@ static int key_equal(const clconv__fft_key *a, const clconv__fft_key *b)
     return a->len[0] == b->len[0] && a->len[1] == b->len[1] && a->count == b->count &&
            clconv__fft_depth(a) == clconv__fft_depth(b) &&
            a->dtype == b->dtype && a->inverse == b->inverse;
+}
+
+int clconv__fft_backend_choose(clconv_runtime *rt)
+{
+    /* Errors go to the thread's last error without a runtime: rt is not
+     * handed out until its creation succeeds. */
+    const char *env = getenv("CLCONV_FFT_BACKEND");
+    if (!env || !*env) env = "auto";
+    RETURN_IF(NULL, strcmp(env, "auto") != 0 && strcmp(env, "vkfft") != 0 &&
+                      strcmp(env, "host") != 0,
+              CLCONV_EINVAL, "CLCONV_FFT_BACKEND='%s': expected vkfft, host or auto", env);
+#ifdef CLCONV_FFTW
+    const int host_ok = rt->host_unified;
+    RETURN_IF(NULL, strcmp(env, "host") == 0 && !host_ok, CLCONV_EINVAL,
+              "CLCONV_FFT_BACKEND=host: device '%s' does not share host memory", rt->info.name);
+    rt->fft_cache->host = strcmp(env, "host") == 0 ||
+                          (strcmp(env, "auto") == 0 && host_ok &&
+                           rt->info.type == CLCONV_DEVICE_CPU);
+#else
+    RETURN_IF(NULL, strcmp(env, "host") == 0, CLCONV_EINVAL,
+              "CLCONV_FFT_BACKEND=host: this clconv was built without FFTW (CLCONV_FFTW=OFF)");
+#endif
+    clconv__note(rt, "FFT backend: %s (CLCONV_FFT_BACKEND=%s)", clconv__fft_backend_name(rt), env);
+    return 0;
+}
+
+const char *clconv__fft_backend_name(const clconv_runtime *rt)
+{
+    return rt->fft_cache->host ? "host FFTW" : "VkFFT";
 }
 
 int clconv__fft_cache_create(clconv_runtime *rt)
@@ -387,9 +441,9 @@ static fft_plan *evict(struct clconv__fft_cache *c)
 
 static void note_key(const clconv_runtime *rt, const clconv__fft_key *key, const char *what)
 {
-    clconv__note(rt, "FFT plan %zu x %zu count %zu %s %s: %s", key->len[0], key->len[1],
-                 key->count, key->dtype == CLCONV_F64 ? "f64" : "f32",
-                 key->inverse ? "inverse" : "forward", what);
+    clconv__note(rt, "FFT plan %zu x %zu x %zu count %zu %s %s: %s (%s)", clconv__fft_depth(key),
+                 key->len[0], key->len[1], key->count, key->dtype == CLCONV_F64 ? "f64" : "f32",
+                 key->inverse ? "inverse" : "forward", what, clconv__fft_backend_name(rt));
 }
 
 /* The ready plan for key, held (users) so that it is not evicted until
@@ -472,6 +526,13 @@ int clconv__fft_execute(clconv_runtime *rt, const clconv__fft_key *key, cl_mem d
 
     fft_plan *p = NULL;
     FORWARD_IF_ERROR(plan_acquire(rt, c, key, &p));
+#ifdef CLCONV_FFTW
+    if (p->host) {
+        const int host_status = clconv__fft_host_execute(rt, p->host, key, data);
+        plan_release(c, p);
+        return host_status;
+    }
+#endif
     cl_mem temp = NULL;
     int status = p->needs_temp ? clconv__scratch_get(rt, p->bytes[1], &temp) : 0;
     if (status == 0) {

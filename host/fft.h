@@ -1,7 +1,9 @@
 /*
  * The FFT layer's internal interface: real-to-complex transforms through
- * VkFFT (fft.c, the only file that sees vkFFT.h) and the convolution built on
- * them (fftconv.c). Transforms run in place on the layout FFTW and VkFFT call
+ * VkFFT (fft.c, the only file that sees vkFFT.h) or, on devices whose
+ * buffers live in host memory, FFTW on the host (fft_host.c, the only file
+ * that sees fftw3.h), both behind fft.c's one plan cache, and the
+ * convolution built on them (fftconv.c). Transforms run in place on the layout FFTW and VkFFT call
  * "padded": each row of len[1] reals occupies fft_pitch(len[1]) reals, so its
  * len[1]/2 + 1 complex coefficients fit after the forward transform.
  */
@@ -43,7 +45,9 @@ static inline size_t clconv__fft_reals(const size_t len[2])
  * from the runtime's plan cache or created and kept (about a second per
  * kernel when its binary is not cached on disk yet, else a few milliseconds
  * plus its twiddle tables). A work buffer the transform needs comes from the
- * scratch pool. */
+ * scratch pool. On the host backend the FFTW plan comes from the same cache
+ * and the transform runs before the call returns, after the work queued
+ * before it (a blocking map). */
 int clconv__fft_execute(clconv_runtime *rt, const clconv__fft_key *key, cl_mem data);
 
 /* Makes sure the plan for key is in the runtime's cache, creating it when
@@ -64,10 +68,21 @@ void clconv__fft_cache_counts(const clconv_runtime *rt, unsigned long *hits,
                               unsigned long *created);
 
 /* For tests: hook is called, with no lock held, by every thread that
- * starts to build one of a plan's kernels while creating the plan for key,
+ * starts to build one of a plan's kernels (VkFFT), or to plan it (FFTW),
+ * while creating the plan for key,
  * so a test can hold a plan's creation and see what goes on meanwhile. Set
  * it (or NULL, the default) while no other thread uses the library. */
 void clconv__fft_set_build_hook(void (*hook)(const clconv__fft_key *key, void *arg), void *arg);
+
+/* Chooses the runtime's FFT backend once its device is known (runtime
+ * creation): CLCONV_FFT_BACKEND=vkfft|host|auto, auto (the default) being
+ * the host FFT on CPU devices with host-unified memory when the library was
+ * built with FFTW, else VkFFT. CLCONV_EINVAL for another value, or for host
+ * where the device's buffers are not in host memory or FFTW is not built in. */
+int clconv__fft_backend_choose(clconv_runtime *rt);
+
+/* "vkfft" or "host": the runtime's FFT backend. Static string. */
+const char *clconv__fft_backend_name(const clconv_runtime *rt);
 
 /* Makes the runtime's empty plan cache (runtime creation). */
 int clconv__fft_cache_create(clconv_runtime *rt);
@@ -76,5 +91,22 @@ int clconv__fft_cache_create(clconv_runtime *rt);
  * clconv_runtime_destroy after the queue has drained, and by a runtime
  * creation that failed. Nothing when there is no cache. */
 void clconv__fft_cache_clear(clconv_runtime *rt);
+
+/* ---- the host backend (fft_host.c, built with CLCONV_FFTW) ---- */
+
+/* One FFTW plan for a key. */
+typedef struct clconv__fft_host_plan clconv__fft_host_plan;
+
+/* Plans key's transforms with FFTW (under its planner's lock). */
+int clconv__fft_host_plan_create(clconv_runtime *rt, const clconv__fft_key *key,
+                                 clconv__fft_host_plan **out);
+
+/* Runs plan p (made for key) in place on data: maps it (blocking on the
+ * work queued before), transforms, unmaps. */
+int clconv__fft_host_execute(clconv_runtime *rt, clconv__fft_host_plan *p,
+                             const clconv__fft_key *key, cl_mem data);
+
+/* Frees a plan of dtype; NULL is a no-op. */
+void clconv__fft_host_plan_destroy(clconv__fft_host_plan *p, clconv_dtype dtype);
 
 #endif /* CLCONV_FFT_H */

@@ -148,7 +148,7 @@ struct clconv_runtime {
 
     /* FFT layer, both made with the runtime (clconv__fft_cache_create,
      * clconv__plan_create) and freed at its destruction, each with its own lock. */
-    struct clconv__fft_cache *fft_cache; /* VkFFT plans (fft.c) */
+    struct clconv__fft_cache *fft_cache; /* FFT plans, VkFFT's or FFTW's (fft.c) */
     struct clconv__planner *planner;     /* the device's cost model (default or tuned) and
                                             the decisions taken under it (plan.c) */
 };

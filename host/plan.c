@@ -74,8 +74,14 @@ static void model_defaults(clconv__model *m)
 static void model_key(const clconv_runtime *rt, const char *format, char *buf, size_t len)
 {
     const clconv_device_info *d = &rt->info;
-    snprintf(buf, len, "%s|platform %s|device %s|vendor %s|version %s|driver %s", format,
-             d->platform, d->name, d->vendor, d->opencl_version, d->driver_version);
+    /* A model measured with the host FFT backend holds FFTW's costs, not
+     * VkFFT's: the backend is part of the identity (VkFFT's keys stay as they
+     * were, so models stored before the host backend still load). */
+    const char *backend = strcmp(clconv__fft_backend_name(rt), "VkFFT") == 0
+                              ? "" : clconv__fft_backend_name(rt);
+    snprintf(buf, len, "%s|platform %s|device %s|vendor %s|version %s|driver %s%s%s", format,
+             d->platform, d->name, d->vendor, d->opencl_version, d->driver_version,
+             *backend ? "|fft " : "", backend);
 }
 
 /* <cache_dir>/model-<hash of key>.txt, or NULL without a cache dir. */

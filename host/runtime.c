@@ -169,6 +169,8 @@ int clconv_runtime_create_ex(clconv_runtime **out, const clconv_runtime_options 
         goto fail_queue;
     }
     rt->host_unified = unified == CL_TRUE;
+    status = clconv__fft_backend_choose(rt);
+    if (status != 0) goto fail_queue;
 
     rt->max_alloc = rt->info.max_alloc_bytes;
     if (opts->max_alloc) {

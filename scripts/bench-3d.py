@@ -6,7 +6,11 @@ and scipy.signal.fftconvolve, float32, n^3 volumes.
 Run with Debian's python3, which has numpy and scipy (the pyenv python3 has
 neither), from the repository root after building the library into build/:
 
-    /usr/bin/python3 scripts/bench-3d.py [--n 256] [--rounds 5]
+    /usr/bin/python3 scripts/bench-3d.py [--n 256] [--rounds 5] [--kernels 3,7,31] [--vkfft]
+
+--vkfft adds a column: a second driver process run with CLCONV_FFT_BACKEND=vkfft,
+interleaved with the others, so that the host FFT backend (FFTW) and VkFFT are
+compared side by side on CPU devices.
 
 The machine is shared and noisy, so the calls of the three are interleaved
 round by round and the medians compared. Rows: 3^3 and 7^3 kernels with the
@@ -42,9 +46,9 @@ def build_driver():
 
 
 class Driver:
-    def __init__(self, exe):
+    def __init__(self, exe, env=None):
         self.p = subprocess.Popen([exe], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  text=True)
+                                  text=True, env=env)
 
     def ask(self, line):
         self.p.stdin.write(line + "\n")
@@ -69,27 +73,37 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=256)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--kernels", default="3,7,31")
+    ap.add_argument("--vkfft", action="store_true")
     args = ap.parse_args()
     n, rounds = args.n, args.rounds
-    drv = Driver(build_driver())
+    exe = build_driver()
+    drv = Driver(exe)
+    vk = Driver(exe, dict(os.environ, CLCONV_FFT_BACKEND="vkfft")) if args.vkfft else None
     copy_gbps = [float(drv.ask("peak")[0])]
 
     rng = np.random.default_rng(1)
     x = rng.random((n, n, n), dtype=np.float32)
-    cases = [(3, "direct", "reflect"), (7, "direct", "reflect"), (31, "fft", "none")]
+    wanted = {int(k) for k in args.kernels.split(",")}
+    cases = [c for c in [(3, "direct", "reflect"), (7, "direct", "reflect"), (31, "fft", "none")]
+             if c[0] in wanted]
     rows = []
     for k, method, boundary in cases:
         h = (rng.random((k, k, k), dtype=np.float32) / k**3).astype(np.float32)
         mode = "reflect" if boundary == "reflect" else "constant"
         cmd = "conv %d %d %s %s" % (n, k, method, boundary)
-        times = {"clconv": [], "ndimage": [], "fftconvolve": []}
+        times = {"clconv": [], "ndimage": [], "fftconvolve": [], "vkfft": []}
         chosen = set()
         drv.ask(cmd)  # the untimed first call
+        if vk:
+            vk.ask(cmd)
         scaled = k > 9
         for _ in range(rounds):
             ms, how = drv.ask(cmd)
             times["clconv"].append(float(ms))
             chosen.add(how)
+            if vk:
+                times["vkfft"].append(float(vk.ask(cmd)[0]))
             if not scaled:
                 times["ndimage"].append(timed(lambda: ndimage.convolve(x, h, mode=mode)))
             times["fftconvolve"].append(timed(lambda: signal.fftconvolve(x, h, mode="same")))
@@ -97,10 +111,13 @@ def main():
             slab = x[:16]
             times["ndimage"].append(timed(lambda: ndimage.convolve(slab, h, mode=mode)) * n / 16)
         auto = drv.ask("conv %d %d auto %s" % (n, k, boundary))[1]
-        rows.append((k, method, boundary, {m: statistics.median(t) for m, t in times.items()},
+        rows.append((k, method, boundary,
+                     {m: statistics.median(t) if t else float("nan") for m, t in times.items()},
                      ",".join(sorted(chosen)), auto, scaled))
     copy_gbps.append(float(drv.ask("peak")[0]))
     drv.close()
+    if vk:
+        vk.close()
 
     rw_ms = [2 * n**3 * 4 / (g * 1e9) * 1e3 for g in copy_gbps]
     print("# %d^3 float32, medians of %d interleaved rounds (ms); scipy %s, numpy %s"
@@ -109,12 +126,13 @@ def main():
           % (copy_gbps[0], copy_gbps[1], rw_ms[0], rw_ms[1]))
     print("%-6s %-7s %-8s %10s %10s %12s %8s %8s %7s" % (
         "kernel", "method", "boundary", "clconv", "ndimage", "fftconvolve", "vs best",
-        "vs r+w", "auto"))
+        "vs r+w", "auto") + ("  clconv(VkFFT)" if vk else ""))
     for k, method, boundary, med, chosen, auto, scaled in rows:
         best = min(med["ndimage"], med["fftconvolve"])
         print("%-6s %-7s %-8s %10.1f %9.0f%s %12.1f %7.1fx %7.2fx %7s" % (
             "%d^3" % k, chosen, boundary, med["clconv"], med["ndimage"], "*" if scaled else " ",
-            med["fftconvolve"], best / med["clconv"], med["clconv"] / min(rw_ms), auto))
+            med["fftconvolve"], best / med["clconv"], med["clconv"] / min(rw_ms), auto)
+            + ("  %13.1f" % med["vkfft"] if vk else ""))
     if any(r[6] for r in rows):
         print("# * ndimage timed once on 16 planes and scaled to %d" % n)
 

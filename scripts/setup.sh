@@ -15,6 +15,7 @@ packages=(
   pocl-opencl-icd                     # the CPU OpenCL device when there is no GPU
   check                               # unit tests
   libvkfft-dev                        # FFT convolution (header-only)
+  libfftw3-dev                        # host FFTs on CPU devices (CLCONV_FFTW)
   libcurl4-openssl-dev                # the commands' --server client
   libpng-dev                          # PNG images in clconv conv2d
   libmicrohttpd-dev                   # the HTTP server of clconv serve

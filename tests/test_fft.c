@@ -609,6 +609,61 @@ START_TEST(test_fft_plan_cache)
 }
 END_TEST
 
+/* CLCONV_FFT_BACKEND forces a backend, and a value that cannot be honoured
+ * is refused at runtime creation with a message that names it. Each forced
+ * backend runs a small convolution, checked against the reference. */
+static void backend_case(const char *value)
+{
+    setenv("CLCONV_FFT_BACKEND", value, 1);
+    clconv_runtime *rt = NULL;
+    const int st = clconv_runtime_create(&rt, NULL);
+    const int bogus = strcmp(value, "bogus") == 0;
+#ifdef CLCONV_FFTW
+    const int built = 1;
+#else
+    const int built = 0;
+#endif
+    if (bogus || (strcmp(value, "host") == 0 && !built)) {
+        ck_assert_int_eq(st, CLCONV_EINVAL);
+        ck_assert_msg(strstr(clconv_last_error(NULL), "CLCONV_FFT_BACKEND") != NULL,
+                      "%s: '%s'", value, clconv_last_error(NULL));
+        return;
+    }
+    if (st == CLCONV_EINVAL && strcmp(value, "host") == 0) {
+        /* Refused only where the device's buffers are not host memory. */
+        ck_assert_msg(strstr(clconv_last_error(NULL), "host memory") != NULL, "'%s'",
+                      clconv_last_error(NULL));
+        return;
+    }
+    ASSERT_OK(NULL, st);
+    const int want_host = strcmp(value, "host") == 0 ||
+                          (strcmp(value, "auto") == 0 && built && rt->host_unified &&
+                           rt->info.type == CLCONV_DEVICE_CPU);
+    ck_assert_str_eq(clconv__fft_backend_name(rt), want_host ? "host FFTW" : "VkFFT");
+    problem p;
+    clconv__geom g = make_geom(1, CLCONV_F32, 1, 1, 4096 - 24, 1, 25, CLCONV_MODE_FULL, 0);
+    problem_make(&p, &g, CLCONV_MODE_FULL, 77);
+    clconv__fft_layout lay = plain_layout(&g);
+    lay.len[1] = 4096;
+    run_with_layout(rt, &p, &lay, value);
+    problem_free(&p);
+    clconv_runtime_destroy(rt);
+}
+
+START_TEST(test_fft_backend_env)
+{
+    const char *saved = getenv("CLCONV_FFT_BACKEND");
+    char *keep = saved ? strdup(saved) : NULL;
+    backend_case("bogus");
+    backend_case("vkfft");
+    backend_case("host");
+    backend_case("auto");
+    if (keep) setenv("CLCONV_FFT_BACKEND", keep, 1);
+    else unsetenv("CLCONV_FFT_BACKEND");
+    free(keep);
+}
+END_TEST
+
 START_TEST(test_fft_auto_memo)
 {
     /* auto's decisions are kept per geometry, but a new model replaces
@@ -789,6 +844,37 @@ START_TEST(test_fft_model_format3)
 }
 END_TEST
 
+START_TEST(test_fft_wisdom_damaged)
+{
+    /* The host backend's measuring planner keeps FFTW's wisdom in the disk
+     * cache; a damaged wisdom file is ignored (and replaced), never an
+     * error. On a runtime with the VkFFT backend the file is not read. The
+     * test runs in a process of its own (Check forks), so the variable set
+     * here ends with it. */
+    setenv("CLCONV_FFTW_PLANNER", "measure", 1);
+    char *dir = test_tempdir();
+    size_t cap = strlen(dir) + 32;
+    char *path = malloc(cap);
+    ck_assert_ptr_nonnull(path);
+    snprintf(path, cap, "%s/fftw-f32.wisdom", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("(fftw-3.3.10 fftwf_wisdom #x1 (not wisdom", f);
+    ck_assert_int_eq(fclose(f), 0);
+    clconv_runtime *rt = cached_runtime(dir);
+    problem p;
+    clconv__geom g = make_geom(1, CLCONV_F32, 1, 1, 2048 - 24, 1, 25, CLCONV_MODE_FULL, 0);
+    problem_make(&p, &g, CLCONV_MODE_FULL, 78);
+    clconv__fft_layout lay = plain_layout(&g);
+    lay.len[1] = 2048;
+    run_with_layout(rt, &p, &lay, "damaged wisdom");
+    problem_free(&p);
+    clconv_runtime_destroy(rt);
+    free(path);
+    test_rmtree_free(dir);
+}
+END_TEST
+
 Suite *clconv_test_suite_fft(void)
 {
     Suite *s = suite_create("fft");
@@ -809,6 +895,8 @@ Suite *clconv_test_suite_fft(void)
     suite_add_tcase(s, plan);
     TCase *fixture = test_tcase("cache");
     tcase_add_test(fixture, test_fft_plan_cache);
+    tcase_add_test(fixture, test_fft_backend_env);
+    tcase_add_test(fixture, test_fft_wisdom_damaged);
     suite_add_tcase(s, fixture);
     TCase *model = test_tcase_bare("model");
     tcase_add_test(model, test_fft_auto_choice);
