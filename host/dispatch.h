@@ -32,7 +32,10 @@ typedef struct clconv__geom {
     size_t k[3];           /* kernel extents */
     size_t out[3];         /* output extents */
     size_t start[3];       /* first output's index in the full convolution */
-    clconv_dtype dtype;
+    clconv_dtype dtype;    /* the compute precision, and the kernel's dtype */
+    clconv_dtype in_dtype, out_dtype; /* the signal's and the output's storage: dtype, or
+                              an integer dtype (2-D direct only, converted by the
+                              strip kernel as it loads and stores) */
     int correlate;         /* taps are the kernel as given (1) or reversed (0) */
     clconv_boundary boundary; /* how x reads outside [0, n); NONE: zero */
     double cval;           /* the value outside with CLCONV_BOUNDARY_CONSTANT */
