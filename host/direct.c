@@ -212,8 +212,15 @@ static int pass_init(clconv_runtime *rt, const clconv__geom *g, pass *ps, size_t
         }
         if (g->out_dtype != g->dtype) {
             size_t used = strlen(ps->options);
+            const int sat = clconv__dtype_is_int(g->out_dtype);
+            const long lo = g->out_dtype == CLCONV_I16 ? -32768 : 0;
+            const long hi = g->out_dtype == CLCONV_U8 ? 255 : g->out_dtype == CLCONV_U16 ? 65535 : 32767;
             snprintf(ps->options + used, sizeof ps->options - used, " -DOUT_T=%s -DOUT_SAT=%d",
-                     clconv__dtype_cl_name(g->out_dtype), clconv__dtype_is_int(g->out_dtype));
+                     clconv__dtype_cl_name(g->out_dtype), sat);
+            used = strlen(ps->options);
+            if (sat)
+                snprintf(ps->options + used, sizeof ps->options - used,
+                         " -DOUT_MIN=%ld -DOUT_MAX=%ld", lo, hi);
         }
         clconv__direct_params_block(&ps->p, &ps->rb, &ps->cb);
         const char *name = tiled ? "conv_tiled" : "conv_strip";
