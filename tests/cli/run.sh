@@ -1630,27 +1630,42 @@ int_ok "--out-dtype uint8, boundary nearest" "|u1 (1, 6)" u1 "0 0 1 2 127 128" \
 int_ok "uint8 .npy gives float32 by default" "<f4 (1, 6)" f4 "0 0.5 1 1.5 127 127.5" \
     "$WORK/u8.npy" "$WORK/half.npy"
 if conv_ok "8-bit PNG, --out-dtype uint8" conv2d "$DATA/gray8.png" sharpen --out-dtype uint8 \
-    -o "$WORK/out.png" && conv_ok "8-bit PNG, float" conv2d "$DATA/gray8.png" sharpen \
-    -o "$WORK/out2.png"; then
-    check cmp "$WORK/out.png" "$WORK/out2.png"
+    -o "$WORK/u8.png" && conv_ok "8-bit PNG, float" conv2d "$DATA/gray8.png" sharpen \
+    -o "$WORK/f32.png"; then
+    check cmp "$WORK/u8.png" "$WORK/f32.png"
 fi
-int_ok "8-bit PNG to uint8 .npy" "|u1 (10, 12)" u1 "$("$CLCONV" conv2d "$DATA/gray8.png" \
-    sharpen -o - --format txt | tr -s ' \n' '  ' | awk '{ for (i = 1; i <= NF; i++) {
-        v = $i < 0 ? 0 : $i > 255 ? 255 : $i; r = int(v); f = v - r;
-        if (f > 0.5 || (f == 0.5 && r % 2 == 1)) r++; printf "%s%d", i > 1 ? " " : "", r } }')" \
-    "$DATA/gray8.png" sharpen --out-dtype uint8
+# round_u8 FILE: FILE's numbers saturated to 0 ... 255 and rounded half to
+# even, on one line.
+round_u8() {
+    tr -s ' \n' '  ' <"$1" | awk '{
+        for (i = 1; i <= NF; i++) {
+            v = $i < 0 ? 0 : $i > 255 ? 255 : $i
+            r = int(v)
+            f = v - r
+            if (f > 0.5 || (f == 0.5 && r % 2 == 1)) r++
+            printf "%s%d", (i > 1 ? " " : ""), r
+        }
+    }'
+}
+if conv_ok "8-bit PNG as float text" conv2d "$DATA/gray8.png" sharpen -o "$WORK/float.txt"; then
+    int_ok "8-bit PNG to uint8 .npy" "|u1 (10, 12)" u1 "$(round_u8 "$WORK/float.txt")" \
+        "$DATA/gray8.png" sharpen --out-dtype uint8
+fi
 err "--out-dtype int8" 2 "--out-dtype must be float32, float64, uint8, uint16, int16 or same, not 'int8'" \
     conv2d "$WORK/u8.npy" "$WORK/half.npy" -o "$OUT" --out-dtype int8
 err "--out-dtype uint8 with fft" 1 "--out-dtype uint8: integer results come from dense 2-D direct convolution only so far (not the FFT method)" \
     conv2d "$WORK/u8.npy" "$WORK/half.npy" -o "$OUT" --out-dtype uint8 --method fft
+npy_f4 "$WORK/half1.npy" "(1,)" '\000\000\000\077'
 err "--out-dtype uint8, separable" 1 "(not a separable kernel (or preset))" \
-    conv2d "$WORK/u8.npy" "$WORK/half.npy" "$WORK/half.npy" --separable -o "$OUT" --out-dtype uint8
+    conv2d "$WORK/u8.npy" "$WORK/half1.npy" "$WORK/half1.npy" --separable -o "$OUT" --out-dtype uint8
 err "--out-dtype float64 with -p f32" 1 "--out-dtype float64 asks for a float64 result but --precision f32 computes in the other precision" \
     conv2d "$WORK/u8.npy" "$WORK/half.npy" -o "$OUT" --out-dtype float64 -p f32
 err "--out-dtype in conv1d" 2 "unknown option '--out-dtype'" \
     conv1d "$WORK/u8.npy" "$WORK/half.npy" -o "$OUT" --out-dtype uint8
+printf '\001\000\000\000\000\000\000\000' |
+    mknpy "$WORK/i64.npy" "{'descr': '<i8', 'fortran_order': False, 'shape': (1, 1), }"
 err "--out-dtype same of int64" 1 "holds <i8, which no result can be" \
-    conv2d "$DATA/sig_i64.npy" "$WORK/half.npy" -o "$OUT" --out-dtype same
+    conv2d "$WORK/i64.npy" "$WORK/half.npy" -o "$OUT" --out-dtype same
 printf '\000\001' | mknpy "$WORK/bool.npy" "{'descr': '|b1', 'fortran_order': False, 'shape': (1, 2), }"
 err "bool input" 1 "unsupported dtype '|b1'" \
     conv2d "$WORK/bool.npy" "$WORK/half.npy" -o "$OUT" --out-dtype uint8
