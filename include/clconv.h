@@ -398,11 +398,12 @@ CLCONV_API int clconv_conv2d_host(clconv_runtime *rt, clconv_dtype dtype, const 
  * integer types (U8, U16, I16); integer pixels travel to the device as they
  * are (1 or 2 bytes each) and are converted inside the convolution kernel,
  * and an integer output is rounded to nearest (ties to even) and saturated.
- * With an integer operand the call runs direct (method AUTO or DIRECT; FFT
- * is CLCONV_EINVAL) and neither splits a rank-1 kernel nor streams a
- * problem larger than one device allocation (CLCONV_EINVAL). All arrays are
- * the caller's and borrowed for the call; blocking; thread-safety as for
- * the other calls on rt. */
+ * With an integer operand the call runs direct, as one pass of strips over
+ * the image (method AUTO or DIRECT; FFT is CLCONV_EINVAL), never splits a
+ * rank-1 kernel into two 1-D passes, and refuses a problem larger than one
+ * device allocation, which it does not stream yet (CLCONV_EINVAL). All
+ * arrays are the caller's and borrowed for the call; blocking; one runtime
+ * may serve several threads at once, as for the other calls. */
 CLCONV_API int clconv_conv2d_host_typed(clconv_runtime *rt, clconv_dtype in_dtype,
                                         const void *image, size_t rows, size_t cols,
                                         size_t batch, clconv_dtype dtype, const void *kernel,
