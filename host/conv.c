@@ -334,7 +334,7 @@ static int run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal, const c
     if (method == CLCONV_METHOD_AUTO) {
         method = CLCONV_METHOD_DIRECT;
         /* Integer storage converts in the direct kernels only (storage()). */
-        const int integer = g->in_dtype != g->dtype || g->out_dtype != g->dtype;
+        const int integer = clconv__geom_integer(g);
         if (!separable && !integer) FORWARD_IF_ERROR(clconv__plan_method(rt, g, &method));
     }
     o->chosen = method;

@@ -186,7 +186,7 @@ static int pass_init(clconv_runtime *rt, const clconv__geom *g, pass *ps, size_t
     ps->taps_reversed = taps_reversed;
     /* Integer storage is converted by the strip kernel only (its loads and
      * stores); the tiled kernel and the padding copy read the compute type. */
-    const int integer = g->in_dtype != g->dtype || g->out_dtype != g->dtype;
+    const int integer = clconv__geom_integer(g);
     if (force)
         ps->p = *force;
     else
@@ -205,22 +205,20 @@ static int pass_init(clconv_runtime *rt, const clconv__geom *g, pass *ps, size_t
             snprintf(ps->options + used, sizeof ps->options - used, " -DBOUNDARY=1");
         }
         /* Storage types other than the compute type, converted in the kernel. */
-        if (g->in_dtype != g->dtype) {
+        if (clconv__dtype_is_int(g->in_dtype)) {
             size_t used = strlen(ps->options);
             snprintf(ps->options + used, sizeof ps->options - used, " -DIN_T=%s",
                      clconv__dtype_cl_name(g->in_dtype));
         }
-        if (g->out_dtype != g->dtype) {
+        if (clconv__dtype_is_int(g->out_dtype)) {
             size_t used = strlen(ps->options);
-            const int sat = clconv__dtype_is_int(g->out_dtype);
             const long lo = g->out_dtype == CLCONV_I16 ? -32768 : 0;
-            const long hi = g->out_dtype == CLCONV_U8 ? 255 : g->out_dtype == CLCONV_U16 ? 65535 : 32767;
-            snprintf(ps->options + used, sizeof ps->options - used, " -DOUT_T=%s -DOUT_SAT=%d",
-                     clconv__dtype_cl_name(g->out_dtype), sat);
-            used = strlen(ps->options);
-            if (sat)
-                snprintf(ps->options + used, sizeof ps->options - used,
-                         " -DOUT_MIN=%ld -DOUT_MAX=%ld", lo, hi);
+            const long hi = g->out_dtype == CLCONV_U8    ? 255
+                            : g->out_dtype == CLCONV_U16 ? 65535
+                                                         : 32767;
+            snprintf(ps->options + used, sizeof ps->options - used,
+                     " -DOUT_T=%s -DOUT_SAT=1 -DOUT_MIN=%ld -DOUT_MAX=%ld",
+                     clconv__dtype_cl_name(g->out_dtype), lo, hi);
         }
         clconv__direct_params_block(&ps->p, &ps->rb, &ps->cb);
         const char *name = tiled ? "conv_tiled" : "conv_strip";
@@ -402,7 +400,7 @@ static int execute(clconv_runtime *rt, direct_plan *pl, cl_mem out)
     /* Integer storage always reads the source where it lies: the padded
      * copy holds the compute type, and the strip kernel converts only its
      * own loads. */
-    const int integer = g->in_dtype != g->dtype || g->out_dtype != g->dtype;
+    const int integer = clconv__geom_integer(g);
     const int wide = g->boundary && g->dims == 2 && !integer &&
                      pl->pass[0].kr * pl->pass[0].kc >= BOUNDARY_PAD_TAPS;
     if (pl->npasses == 1 && pl->pass[0].p.variant == CLCONV__DIRECT_STRIP && !pl->src_reverse &&
@@ -511,8 +509,7 @@ int clconv__direct_run_params(clconv_runtime *rt, const clconv__geom *g, cl_mem 
     /* Not with an integer signal, which the strips convert only as the
      * source they read, never as taps: there every output costs the whole
      * kernel. */
-    const int swap = !g->boundary && signal_len < kernel_len && g->in_dtype == g->dtype &&
-                     g->out_dtype == g->dtype;
+    const int swap = !g->boundary && signal_len < kernel_len && !clconv__geom_integer(g);
     const size_t *window = swap ? g->n : g->k;
     pl.src = swap ? kernel : signal;
     pl.src_rows = swap ? g->k[0] : g->n[0];
