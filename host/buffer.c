@@ -27,7 +27,7 @@ int clconv_buffer_create(clconv_runtime *rt, clconv_dtype dtype, size_t count, c
     cl_mem mem;
     RETURN_IF(rt, !rt || !out, CLCONV_EINVAL, "runtime or out is NULL");
     *out = NULL;
-    FORWARD_IF_ERROR(clconv__check_dtype(rt, dtype));
+    FORWARD_IF_ERROR(clconv__check_storage_dtype(rt, dtype));
     RETURN_IF(rt, count == 0, CLCONV_EINVAL, "buffer of zero elements");
     RETURN_IF(rt, clconv__mul_ok(count, clconv_dtype_size(dtype), &bytes), CLCONV_EOVERFLOW,
               "%zu elements overflow a byte count", count);
@@ -45,7 +45,7 @@ int clconv_buffer_wrap(clconv_runtime *rt, cl_mem mem, clconv_dtype dtype, size_
     cl_context ctx = NULL;
     RETURN_IF(rt, !rt || !mem || !out, CLCONV_EINVAL, "runtime, mem or out is NULL");
     *out = NULL;
-    FORWARD_IF_ERROR(clconv__check_dtype(rt, dtype));
+    FORWARD_IF_ERROR(clconv__check_storage_dtype(rt, dtype));
     RETURN_IF(rt, count == 0, CLCONV_EINVAL, "buffer of zero elements");
     RETURN_IF(rt, clconv__mul_ok(count, clconv_dtype_size(dtype), &bytes), CLCONV_EOVERFLOW,
               "%zu elements overflow a byte count", count);

@@ -222,6 +222,7 @@ static int geometry(const clconv_runtime *rt, int dims, clconv_dtype dtype, cons
     g->dims = dims;
     g->batch = batch;
     g->dtype = dtype;
+    g->in_dtype = g->out_dtype = dtype;
     if (g->boundary == CLCONV_BOUNDARY_NONE)
         for (int d = 0; d < 3; d++) FORWARD_IF_ERROR(dim(rt, g, d, n[d], k[d], o->mode));
     size_t es = clconv_dtype_size(dtype);
@@ -269,16 +270,53 @@ static int check_buffers(const clconv_runtime *rt, const clconv__geom *g,
         RETURN_IF(rt, !bufs[i], CLCONV_EINVAL, "%s buffer is NULL", names[i]);
         RETURN_IF(rt, bufs[i]->rt != rt, CLCONV_EINVAL,
                   "%s buffer belongs to another runtime", names[i]);
-        RETURN_IF(rt, bufs[i]->dtype != g->dtype, CLCONV_EINVAL,
-                  "%s buffer is %s but the signal is %s", names[i],
-                  bufs[i]->dtype == CLCONV_F64 ? "float64" : "float32",
-                  g->dtype == CLCONV_F64 ? "float64" : "float32");
+        const clconv_dtype want = i == 0 ? g->in_dtype : i == 4 ? g->out_dtype : g->dtype;
+        RETURN_IF(rt, bufs[i]->dtype != want, CLCONV_EINVAL, "%s buffer is %s but the %s is %s",
+                  names[i], clconv_dtype_name(bufs[i]->dtype), i == 0 ? "kernel" : "signal",
+                  clconv_dtype_name(i == 0 ? g->dtype : g->in_dtype));
         RETURN_IF(rt, bufs[i]->count < need[i], CLCONV_EINVAL,
                   "%s buffer holds %zu elements, %zu needed", names[i], bufs[i]->count, need[i]);
     }
     for (int i = 0; i < 4; i++)
         RETURN_IF(rt, bufs[i] && bufs[i]->mem == out->mem, CLCONV_EINVAL,
                   "output buffer aliases the %s buffer", names[i]);
+    return 0;
+}
+
+/* Sets the storage dtypes of g's signal and output and checks that the
+ * call can convert them: each is the compute precision or an integer
+ * dtype, and an integer one needs a 2-D direct convolution, whose strip
+ * kernel converts as it loads and stores. The other paths (FFT, separable,
+ * 1-D, 3-D, streaming) would read integers as floats, so they refuse. */
+static int storage(const clconv_runtime *rt, clconv__geom *g, clconv_dtype in,
+                   clconv_dtype out, int separable, clconv_method method)
+{
+    const clconv_dtype d[2] = {in, out};
+    for (int i = 0; i < 2; i++) {
+        FORWARD_IF_ERROR(clconv__check_storage_dtype(rt, d[i]));
+        RETURN_IF(rt, d[i] != g->dtype && !clconv__dtype_is_int(d[i]), CLCONV_EINVAL,
+                  "%s is %s but the kernel is %s: the signal and the output take the kernel's "
+                  "precision or an integer dtype (uint8, uint16, int16)",
+                  i == 0 ? "signal" : "output", clconv_dtype_name(d[i]),
+                  clconv_dtype_name(g->dtype));
+    }
+    g->in_dtype = in;
+    g->out_dtype = out;
+    if (!clconv__dtype_is_int(in) && !clconv__dtype_is_int(out)) return 0;
+    const char *what = clconv__dtype_is_int(in) ? "signal" : "output";
+    const char *name = clconv_dtype_name(clconv__dtype_is_int(in) ? in : out);
+    RETURN_IF(rt, g->dims != 2, CLCONV_EINVAL,
+              "%s %s: integer dtypes work with 2-D direct convolution only so far, not %d-D "
+              "(convert to float32 or float64)",
+              name, what, g->dims);
+    RETURN_IF(rt, separable, CLCONV_EINVAL,
+              "%s %s: separable convolution takes float32 or float64 only so far (pass the "
+              "dense kernel)",
+              name, what);
+    RETURN_IF(rt, method == CLCONV_METHOD_FFT, CLCONV_EINVAL,
+              "%s %s: the FFT method takes float32 or float64 only so far (use method direct "
+              "or auto)",
+              name, what);
     return 0;
 }
 
@@ -295,7 +333,9 @@ static int run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal, const c
               "separable convolution runs direct only; use method direct or auto");
     if (method == CLCONV_METHOD_AUTO) {
         method = CLCONV_METHOD_DIRECT;
-        if (!separable) FORWARD_IF_ERROR(clconv__plan_method(rt, g, &method));
+        /* Integer storage converts in the direct kernels only (storage()). */
+        const int integer = clconv__geom_integer(g);
+        if (!separable && !integer) FORWARD_IF_ERROR(clconv__plan_method(rt, g, &method));
     }
     o->chosen = method;
     if (g->dims == 3)
@@ -335,8 +375,13 @@ static int conv_buffers(clconv_runtime *rt, int dims, const clconv_buffer *signa
         memset(&defaults, 0, sizeof defaults);
         opts = &defaults;
     }
-    FORWARD_IF_ERROR(clconv__check_dtype(rt, signal->dtype));
-    FORWARD_IF_ERROR(geometry(rt, dims, signal->dtype, n, batch, k, opts, &g));
+    /* An integer signal takes the kernel's precision; otherwise the signal's
+     * dtype is the one every buffer must share, as before integers. */
+    const clconv_dtype dtype = clconv__dtype_is_int(signal->dtype) ? kern[0]->dtype
+                                                                    : signal->dtype;
+    FORWARD_IF_ERROR(clconv__check_dtype(rt, dtype));
+    FORWARD_IF_ERROR(geometry(rt, dims, dtype, n, batch, k, opts, &g));
+    FORWARD_IF_ERROR(storage(rt, &g, signal->dtype, out->dtype, kern[1] != NULL, opts->method));
     FORWARD_IF_ERROR(check_buffers(rt, &g, signal, kern, out));
     const cl_mem mems[3] = {kern[0]->mem, kern[1] ? kern[1]->mem : NULL,
                             kern[2] ? kern[2]->mem : NULL};
@@ -459,9 +504,10 @@ static int phase_end(clconv_runtime *rt, double *t, double *phase)
 /* Host forms: stage the caller's arrays (see stage()), run, bring the output
  * back (blocking), and let go of the staging buffers. n, k and kern as for
  * conv_buffers, with host arrays. */
-static int conv_host(clconv_runtime *rt, int dims, clconv_dtype dtype, const void *signal,
-                     const size_t n[3], size_t batch, const void *const kern[3],
-                     const size_t k[3], void *out, clconv_conv_options *opts)
+static int conv_host(clconv_runtime *rt, int dims, clconv_dtype in_dtype, const void *signal,
+                     const size_t n[3], size_t batch, clconv_dtype dtype,
+                     const void *const kern[3], const size_t k[3], clconv_dtype out_dtype,
+                     void *out, clconv_conv_options *opts)
 {
     clconv_conv_options defaults;
     clconv__geom g;
@@ -473,24 +519,36 @@ static int conv_host(clconv_runtime *rt, int dims, clconv_dtype dtype, const voi
     }
     FORWARD_IF_ERROR(clconv__check_dtype(rt, dtype));
     FORWARD_IF_ERROR(geometry(rt, dims, dtype, n, batch, k, opts, &g));
-    /* A dense kernel of rank 1 runs as its column and row (rank1.c). */
+    FORWARD_IF_ERROR(storage(rt, &g, in_dtype, out_dtype, kern[1] != NULL, opts->method));
+    const int integer = in_dtype != dtype || out_dtype != dtype;
+    /* A dense kernel of rank 1 runs as its column and row (rank1.c), which
+     * integer storage cannot (storage()). */
     void *factors = NULL;
-    if (!kern[1]) FORWARD_IF_ERROR(clconv__rank1_split(rt, &g, opts->method, kern[0], &factors));
+    if (!kern[1] && !integer)
+        FORWARD_IF_ERROR(clconv__rank1_split(rt, &g, opts->method, kern[0], &factors));
     if (factors) {
         const void *split[3] = {factors, (char *)factors + k[0] * clconv_dtype_size(dtype), NULL};
-        int status = conv_host(rt, dims, dtype, signal, n, batch, split, k, out, opts);
+        int status = conv_host(rt, dims, in_dtype, signal, n, batch, dtype, split, k, out_dtype,
+                               out, opts);
         free(factors);
         return status;
     }
-    if (clconv__stream_needed(rt, &g))
+    if (clconv__stream_needed(rt, &g)) {
+        RETURN_IF(rt, integer, CLCONV_EINVAL,
+                  "a %s image of %zu x %zu (batch %zu) exceeds one device allocation, and "
+                  "integer dtypes do not stream in pieces yet (convert to float32 or float64)",
+                  clconv_dtype_name(in_dtype), g.n[0], g.n[1], batch);
         return clconv__stream_host(rt, &g, signal, kern, out, opts, run);
+    }
 
     const size_t es = clconv_dtype_size(dtype);
     const int separable = kern[1] != NULL;
     const void *host[5] = {signal, kern[0], kern[1], kern[2], out};
-    size_t bytes[5] = {elems(g.n, batch) * es, kernel_elems(&g, separable, 0) * es,
-                       kernel_elems(&g, separable, 1) * es, kernel_elems(&g, separable, 2) * es,
-                       elems(g.out, batch) * es};
+    /* Integer pixels are staged as they are: 1 or 2 bytes each. */
+    size_t bytes[5] = {elems(g.n, batch) * clconv_dtype_size(in_dtype),
+                       kernel_elems(&g, separable, 0) * es, kernel_elems(&g, separable, 1) * es,
+                       kernel_elems(&g, separable, 2) * es,
+                       elems(g.out, batch) * clconv_dtype_size(out_dtype)};
     cl_mem mem[5] = {NULL, NULL, NULL, NULL, NULL};
     int status = 0;
     double t = clconv__now_s() * 1e3, ms[3] = {0, 0, 0}; /* upload, compute, download */
@@ -516,7 +574,7 @@ int clconv_conv1d_host(clconv_runtime *rt, clconv_dtype dtype, const void *signa
 {
     const size_t ns[3] = {1, n, 1}, ks[3] = {1, k, 1};
     const void *kern[3] = {kernel, NULL, NULL};
-    return conv_host(rt, 1, dtype, signal, ns, batch, kern, ks, out, opts);
+    return conv_host(rt, 1, dtype, signal, ns, batch, dtype, kern, ks, dtype, out, opts);
 }
 
 int clconv_conv2d_host(clconv_runtime *rt, clconv_dtype dtype, const void *image, size_t rows,
@@ -525,7 +583,17 @@ int clconv_conv2d_host(clconv_runtime *rt, clconv_dtype dtype, const void *image
 {
     const size_t ns[3] = {rows, cols, 1}, ks[3] = {krows, kcols, 1};
     const void *kern[3] = {kernel, NULL, NULL};
-    return conv_host(rt, 2, dtype, image, ns, batch, kern, ks, out, opts);
+    return conv_host(rt, 2, dtype, image, ns, batch, dtype, kern, ks, dtype, out, opts);
+}
+
+int clconv_conv2d_host_typed(clconv_runtime *rt, clconv_dtype in_dtype, const void *image,
+                             size_t rows, size_t cols, size_t batch, clconv_dtype dtype,
+                             const void *kernel, size_t krows, size_t kcols,
+                             clconv_dtype out_dtype, void *out, clconv_conv_options *opts)
+{
+    const size_t ns[3] = {rows, cols, 1}, ks[3] = {krows, kcols, 1};
+    const void *kern[3] = {kernel, NULL, NULL};
+    return conv_host(rt, 2, in_dtype, image, ns, batch, dtype, kern, ks, out_dtype, out, opts);
 }
 
 int clconv_conv2d_separable_host(clconv_runtime *rt, clconv_dtype dtype, const void *image,
@@ -536,7 +604,7 @@ int clconv_conv2d_separable_host(clconv_runtime *rt, clconv_dtype dtype, const v
     RETURN_IF(rt, !krow, CLCONV_EINVAL, "row kernel is NULL");
     const size_t ns[3] = {rows, cols, 1}, ks[3] = {krows, kcols, 1};
     const void *kern[3] = {kcol, krow, NULL};
-    return conv_host(rt, 2, dtype, image, ns, batch, kern, ks, out, opts);
+    return conv_host(rt, 2, dtype, image, ns, batch, dtype, kern, ks, dtype, out, opts);
 }
 
 int clconv_conv3d_host(clconv_runtime *rt, clconv_dtype dtype, const void *volume, size_t depth,
@@ -545,7 +613,7 @@ int clconv_conv3d_host(clconv_runtime *rt, clconv_dtype dtype, const void *volum
 {
     const size_t ns[3] = {rows, cols, depth}, ks[3] = {krows, kcols, kdepth};
     const void *kern[3] = {kernel, NULL, NULL};
-    return conv_host(rt, 3, dtype, volume, ns, batch, kern, ks, out, opts);
+    return conv_host(rt, 3, dtype, volume, ns, batch, dtype, kern, ks, dtype, out, opts);
 }
 
 int clconv_conv3d_separable_host(clconv_runtime *rt, clconv_dtype dtype, const void *volume,
@@ -557,5 +625,5 @@ int clconv_conv3d_separable_host(clconv_runtime *rt, clconv_dtype dtype, const v
     RETURN_IF(rt, !kx || !kz, CLCONV_EINVAL, "row or depth kernel is NULL");
     const size_t ns[3] = {rows, cols, depth}, ks[3] = {krows, kcols, kdepth};
     const void *kern[3] = {ky, kx, kz};
-    return conv_host(rt, 3, dtype, volume, ns, batch, kern, ks, out, opts);
+    return conv_host(rt, 3, dtype, volume, ns, batch, dtype, kern, ks, dtype, out, opts);
 }

@@ -184,11 +184,18 @@ static int pass_init(clconv_runtime *rt, const clconv__geom *g, pass *ps, size_t
     ps->taps = taps;
     ps->taps_batch = taps_batch;
     ps->taps_reversed = taps_reversed;
+    /* Integer storage is converted by the strip kernel only (its loads and
+     * stores); the tiled kernel and the padding copy read the compute type. */
+    const int integer = clconv__geom_integer(g);
     if (force)
         ps->p = *force;
     else
         FORWARD_IF_ERROR(clconv__direct_params_get(rt, g->dtype, g->dims, kr, kc,
-                                                   CLCONV__DIRECT_ANY, &ps->p));
+                                                   integer ? CLCONV__DIRECT_STRIP
+                                                           : CLCONV__DIRECT_ANY,
+                                                   &ps->p));
+    RETURN_IF(rt, integer && ps->p.variant != CLCONV__DIRECT_STRIP, CLCONV_ENOTSUP,
+              "integer dtypes run in the strip kernel only, not in the forced tiled one");
     for (;;) {
         const int tiled = ps->p.variant == CLCONV__DIRECT_TILED;
         clconv__direct_params_options(&ps->p, g->dtype, ps->options, sizeof ps->options);
@@ -196,6 +203,22 @@ static int pass_init(clconv_runtime *rt, const clconv__geom *g, pass *ps, size_t
         if (!tiled && boundary_reads) {
             size_t used = strlen(ps->options);
             snprintf(ps->options + used, sizeof ps->options - used, " -DBOUNDARY=1");
+        }
+        /* Storage types other than the compute type, converted in the kernel. */
+        if (clconv__dtype_is_int(g->in_dtype)) {
+            size_t used = strlen(ps->options);
+            snprintf(ps->options + used, sizeof ps->options - used, " -DIN_T=%s",
+                     clconv__dtype_cl_name(g->in_dtype));
+        }
+        if (clconv__dtype_is_int(g->out_dtype)) {
+            size_t used = strlen(ps->options);
+            const long lo = g->out_dtype == CLCONV_I16 ? -32768 : 0;
+            const long hi = g->out_dtype == CLCONV_U8    ? 255
+                            : g->out_dtype == CLCONV_U16 ? 65535
+                                                         : 32767;
+            snprintf(ps->options + used, sizeof ps->options - used,
+                     " -DOUT_T=%s -DOUT_SAT=1 -DOUT_MIN=%ld -DOUT_MAX=%ld",
+                     clconv__dtype_cl_name(g->out_dtype), lo, hi);
         }
         clconv__direct_params_block(&ps->p, &ps->rb, &ps->cb);
         const char *name = tiled ? "conv_tiled" : "conv_strip";
@@ -374,11 +397,21 @@ static int execute_unpadded(clconv_runtime *rt, direct_plan *pl, cl_mem out)
 static int execute(clconv_runtime *rt, direct_plan *pl, cl_mem out)
 {
     const clconv__geom *g = pl->g;
-    const int wide = g->boundary && g->dims == 2 &&
+    /* Integer storage always reads the source where it lies: the padded
+     * copy holds the compute type, and the strip kernel converts only its
+     * own loads. */
+    const int integer = clconv__geom_integer(g);
+    const int wide = g->boundary && g->dims == 2 && !integer &&
                      pl->pass[0].kr * pl->pass[0].kc >= BOUNDARY_PAD_TAPS;
     if (pl->npasses == 1 && pl->pass[0].p.variant == CLCONV__DIRECT_STRIP && !pl->src_reverse &&
         !wide)
         return execute_unpadded(rt, pl, out);
+    if (integer) {
+        for (int i = 0; i < pl->npasses; i++)
+            if (pl->pass[i].kernel) clReleaseKernel(pl->pass[i].kernel);
+        return CLCONV_FAIL(rt, CLCONV_ENOTSUP,
+                           "integer dtypes need a single strip pass over the source");
+    }
     cl_mem scratch[2] = {NULL, NULL};
     size_t piece[3] = {0, 0, 0};
     extents full;
@@ -473,7 +506,10 @@ int clconv__direct_run_params(clconv_runtime *rt, const clconv__geom *g, cl_mem 
      * reversed kernel, so swapped it pads the kernel rotated by 180 degrees.
      * A boundary mode extends the signal only, so there it keeps its role. */
     const size_t signal_len = g->n[0] * g->n[1], kernel_len = g->k[0] * g->k[1];
-    const int swap = !g->boundary && signal_len < kernel_len;
+    /* Not with an integer signal, which the strips convert only as the
+     * source they read, never as taps: there every output costs the whole
+     * kernel. */
+    const int swap = !g->boundary && signal_len < kernel_len && !clconv__geom_integer(g);
     const size_t *window = swap ? g->n : g->k;
     pl.src = swap ? kernel : signal;
     pl.src_rows = swap ? g->k[0] : g->n[0];

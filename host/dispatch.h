@@ -32,11 +32,22 @@ typedef struct clconv__geom {
     size_t k[3];           /* kernel extents */
     size_t out[3];         /* output extents */
     size_t start[3];       /* first output's index in the full convolution */
-    clconv_dtype dtype;
+    clconv_dtype dtype;    /* the compute precision, and the kernel's dtype */
+    clconv_dtype in_dtype, out_dtype; /* the signal's and the output's storage: dtype, or
+                              an integer dtype (2-D direct only, converted by the
+                              strip kernel as it loads and stores). Geometries made
+                              elsewhere (dist, tune, plan) leave them zero: only an
+                              integer value counts (clconv__geom_integer) */
     int correlate;         /* taps are the kernel as given (1) or reversed (0) */
     clconv_boundary boundary; /* how x reads outside [0, n); NONE: zero */
     double cval;           /* the value outside with CLCONV_BOUNDARY_CONSTANT */
 } clconv__geom;
+
+/* 1 when g's signal or output is stored as an integer dtype. */
+static inline int clconv__geom_integer(const clconv__geom *g)
+{
+    return clconv__dtype_is_int(g->in_dtype) || clconv__dtype_is_int(g->out_dtype);
+}
 
 /* Direct convolution. signal holds batch*n[0]*n[1] elements, kernel
  * k[0]*k[1], out batch*out[0]*out[1], all of g->dtype; all borrowed. The

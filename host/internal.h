@@ -173,6 +173,14 @@ void clconv__note(const clconv_runtime *rt, const char *fmt, ...)
 /* CLCONV_ENOTSUP with a message when dtype is float64 and the device lacks
  * fp64; CLCONV_EINVAL for an unknown dtype. */
 int clconv__check_dtype(const clconv_runtime *rt, clconv_dtype dtype);
+/* clconv__check_dtype for the storage of a buffer: also accepts the integer
+ * dtypes, which no kernel computes in but conv2d's loads and stores
+ * convert. */
+int clconv__check_storage_dtype(const clconv_runtime *rt, clconv_dtype dtype);
+/* 1 for CLCONV_U8, CLCONV_U16 and CLCONV_I16. */
+int clconv__dtype_is_int(clconv_dtype dtype);
+/* OpenCL C's name of dtype's element type ("uchar", "float", ...). */
+const char *clconv__dtype_cl_name(clconv_dtype dtype);
 
 /* Elements of dtype in one of the device's vector registers: its preferred
  * vector width where the driver gives a power of two from 2 to 16 (a CPU

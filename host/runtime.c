@@ -265,6 +265,10 @@ unsigned clconv__vector_width(const clconv_runtime *rt, clconv_dtype dtype)
 
 int clconv__check_dtype(const clconv_runtime *rt, clconv_dtype dtype)
 {
+    RETURN_IF(rt, clconv__dtype_is_int(dtype), CLCONV_EINVAL,
+              "%s is a storage type, not a compute precision: this call takes float32 or "
+              "float64 (integer images and outputs work with 2-D direct convolution only)",
+              clconv_dtype_name(dtype));
     RETURN_IF(rt, dtype != CLCONV_F32 && dtype != CLCONV_F64, CLCONV_EINVAL,
               "unknown dtype %d", (int)dtype);
     RETURN_IF(rt, dtype == CLCONV_F64 && !rt->info.fp64, CLCONV_ENOTSUP,
@@ -272,7 +276,44 @@ int clconv__check_dtype(const clconv_runtime *rt, clconv_dtype dtype)
     return 0;
 }
 
+/* Per dtype, in enum order: NumPy's name, OpenCL C's type, bytes. */
+static const struct {
+    const char *name, *cl;
+    size_t size;
+} dtypes[] = {{"float32", "float", 4}, {"float64", "double", 8}, {"uint8", "uchar", 1},
+              {"uint16", "ushort", 2}, {"int16", "short", 2}};
+#define DTYPES (sizeof dtypes / sizeof dtypes[0])
+
 size_t clconv_dtype_size(clconv_dtype dtype)
 {
-    return dtype == CLCONV_F32 ? sizeof(float) : dtype == CLCONV_F64 ? sizeof(double) : 0;
+    return (unsigned)dtype < DTYPES ? dtypes[dtype].size : 0;
+}
+
+const char *clconv_dtype_name(clconv_dtype dtype)
+{
+    return (unsigned)dtype < DTYPES ? dtypes[dtype].name : "unknown";
+}
+
+int clconv_dtype_parse(const char *name, clconv_dtype *dtype)
+{
+    RETURN_IF(NULL, !name || !dtype, CLCONV_EINVAL, "name or dtype is NULL");
+    for (unsigned i = 0; i < DTYPES; i++)
+        if (strcmp(name, dtypes[i].name) == 0) return (*dtype = (clconv_dtype)i), 0;
+    return CLCONV_FAIL(NULL, CLCONV_EINVAL,
+                       "unknown dtype '%s' (float32, float64, uint8, uint16 or int16)", name);
+}
+
+const char *clconv__dtype_cl_name(clconv_dtype dtype)
+{
+    return (unsigned)dtype < DTYPES ? dtypes[dtype].cl : "float";
+}
+
+int clconv__dtype_is_int(clconv_dtype dtype)
+{
+    return dtype == CLCONV_U8 || dtype == CLCONV_U16 || dtype == CLCONV_I16;
+}
+
+int clconv__check_storage_dtype(const clconv_runtime *rt, clconv_dtype dtype)
+{
+    return clconv__dtype_is_int(dtype) ? 0 : clconv__check_dtype(rt, dtype);
 }

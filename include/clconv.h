@@ -216,13 +216,31 @@ CLCONV_API int clconv_runtime_cache_stats(const clconv_runtime *rt, clconv_cache
 /* Device-resident arrays                                                   */
 /* ------------------------------------------------------------------------ */
 
+/* Element types. F32 and F64 are the compute precisions: every operand of
+ * every call may be one of them. U8, U16 and I16 (unsigned 8- and 16-bit,
+ * signed 16-bit, native byte order) are storage types of a 2-D direct
+ * convolution's image and output only (clconv_conv2d with such buffers,
+ * clconv_conv2d_host_typed): the kernels convert them on the device as they
+ * load and store, computing in the kernel's precision, and an integer
+ * output is rounded to nearest, ties to even, and saturated to its range,
+ * as OpenCV's saturate_cast does. Other calls refuse them with
+ * CLCONV_EINVAL. */
 typedef enum clconv_dtype {
     CLCONV_F32 = 0,
-    CLCONV_F64 = 1
+    CLCONV_F64 = 1,
+    CLCONV_U8 = 2,
+    CLCONV_U16 = 3,
+    CLCONV_I16 = 4
 } clconv_dtype;
 
 /* Size in bytes of one element of dtype; 0 for an unknown dtype. */
 CLCONV_API size_t clconv_dtype_size(clconv_dtype dtype);
+
+/* NumPy's name of a dtype ("float32", "float64", "uint8", "uint16",
+ * "int16"), static, "unknown" otherwise; and the parser from such names
+ * (0 or CLCONV_EINVAL). */
+CLCONV_API const char *clconv_dtype_name(clconv_dtype dtype);
+CLCONV_API int clconv_dtype_parse(const char *name, clconv_dtype *dtype);
 
 typedef struct clconv_buffer clconv_buffer;
 
@@ -355,7 +373,9 @@ CLCONV_API int clconv_conv1d_host(clconv_runtime *rt, clconv_dtype dtype, const 
  * krows x kcols kernel. Output extents follow clconv_conv_output_size per
  * dimension (rows x cols with a boundary mode); in VALID mode one input must be at least as large as the other
  * in both dimensions (as in SciPy), else CLCONV_EINVAL. Buffers as for
- * clconv_conv1d. */
+ * clconv_conv1d, except that the image and the output may each hold an
+ * integer dtype (U8, U16, I16) while the kernel is float32 or float64, as
+ * clconv_conv2d_host_typed describes. */
 CLCONV_API int clconv_conv2d(clconv_runtime *rt, const clconv_buffer *image, size_t rows,
                              size_t cols, size_t batch, const clconv_buffer *kernel,
                              size_t krows, size_t kcols, clconv_buffer *out,
@@ -370,6 +390,25 @@ CLCONV_API int clconv_conv2d_host(clconv_runtime *rt, clconv_dtype dtype, const 
                                   size_t rows, size_t cols, size_t batch, const void *kernel,
                                   size_t krows, size_t kcols, void *out,
                                   clconv_conv_options *opts);
+
+/* clconv_conv2d_host with a dtype per operand: image holds batch x rows x
+ * cols elements of in_dtype, kernel krows x kcols of dtype (CLCONV_F32 or
+ * CLCONV_F64: the precision the sums are computed in), and out receives the
+ * output of out_dtype. in_dtype and out_dtype are dtype or one of the
+ * integer types (U8, U16, I16); integer pixels travel to the device as they
+ * are (1 or 2 bytes each) and are converted inside the convolution kernel,
+ * and an integer output is rounded to nearest (ties to even) and saturated.
+ * With an integer operand the call runs direct, as one pass of strips over
+ * the image (method AUTO or DIRECT; FFT is CLCONV_EINVAL), never splits a
+ * rank-1 kernel into two 1-D passes, and refuses a problem larger than one
+ * device allocation, which it does not stream yet (CLCONV_EINVAL). All
+ * arrays are the caller's and borrowed for the call; blocking; one runtime
+ * may serve several threads at once, as for the other calls. */
+CLCONV_API int clconv_conv2d_host_typed(clconv_runtime *rt, clconv_dtype in_dtype,
+                                        const void *image, size_t rows, size_t cols,
+                                        size_t batch, clconv_dtype dtype, const void *kernel,
+                                        size_t krows, size_t kcols, clconv_dtype out_dtype,
+                                        void *out, clconv_conv_options *opts);
 
 /* Separable 2-D convolution: the kernel is the outer product of a column
  * vector kcol (krows taps, applied down columns) and a row vector krow

@@ -19,6 +19,14 @@ clconv split it into two 1-D passes, as it does with the Gaussian given as a
 dense 19x19 array (against filter2D with that array, then against
 sepFilter2D with its 1-D factors).
 
+The uint8 case ("u8 4096^2 3x3") is a table of its own, one run of each
+side alternating as above: clconv uint8 in, uint8 out (rounded half to even
+and saturated, as filter2D's saturate_cast) from host arrays
+(clconv_conv2d_host_typed) and device-resident (clconv_conv2d on uint8
+buffers made once, timed to the end of the queue), the same image as float32
+both ways, and filter2D uint8 to uint8. Its kernel holds quarters, so the
+sums are exact and both libraries must agree to the last bit.
+
 Usage (OpenCV from PyPI, with Intel IPP, in a virtual environment):
   /usr/bin/python3 -m venv --system-site-packages /tmp/cvenv
   /tmp/cvenv/bin/pip install opencv-python-headless
@@ -39,7 +47,7 @@ import time
 import numpy as np
 import cv2
 
-F32 = 0
+F32, U8 = 0, 2
 FULL, SAME = 0, 1
 METHODS = {"auto": 0, "direct": 1, "fft": 2}
 NONE, MIRROR = 0, 3
@@ -48,7 +56,7 @@ NONE, MIRROR = 0, 3
 class ConvOptions(ctypes.Structure):
     _fields_ = [("mode", ctypes.c_int), ("method", ctypes.c_int), ("correlate", ctypes.c_int),
                 ("chosen", ctypes.c_int), ("boundary", ctypes.c_int), ("cval", ctypes.c_double),
-                ("origin", ctypes.c_int64 * 2)]
+                ("origin", ctypes.c_int64 * 3)]
 
 
 def gaussian(sigma):
@@ -71,6 +79,8 @@ def cases():
     # its users would run a Gaussian; clconv still gets the dense kernel.
     out.append(("gauss3 ... cv sepFilter2D", "2dsep", (4096, 4096), dense))
     out.append(("conv1d 2^22 1024 full", "1d", (1 << 22,), rand(1024)))
+    quarters = (rng.integers(-6, 7, (3, 3)) / 4).astype(np.float32)
+    out.append(("u8 4096^2 3x3", "u8", (4096, 4096), quarters))
     return out
 
 
@@ -104,12 +114,97 @@ class Clconv:
             ctypes.c_size_t(h.shape[1]), self._p(out), ctypes.byref(o)))
         self.chosen = self.lib.clconv_method_name(o.chosen).decode()
 
+    def _options(self):
+        return ConvOptions(mode=SAME, method=self.method, correlate=1,
+                           boundary=MIRROR if self.border == "mirror" else NONE)
+
+    def conv2d_typed(self, x, in_dtype, h, out, out_dtype):
+        """uint8 (or float32) host arrays through clconv_conv2d_host_typed."""
+        o = self._options()
+        sz = ctypes.c_size_t
+        self._check(self.lib.clconv_conv2d_host_typed(
+            self.rt, in_dtype, self._p(x), sz(x.shape[0]), sz(x.shape[1]), sz(1), F32,
+            self._p(h), sz(h.shape[0]), sz(h.shape[1]), out_dtype, self._p(out), ctypes.byref(o)))
+        self.chosen = self.lib.clconv_method_name(o.chosen).decode()
+
+    def buffer(self, dtype, a=None, count=None):
+        b = ctypes.c_void_p()
+        self._check(self.lib.clconv_buffer_create(
+            self.rt, dtype, ctypes.c_size_t(a.size if a is not None else count),
+            self._p(a) if a is not None else None, ctypes.byref(b)))
+        return b
+
+    def conv2d_device(self, bx, shape, bh, kshape, bo, probe):
+        """Device-resident: clconv_conv2d on buffers, then one element read
+        back, which waits for the in-order queue to finish the convolution."""
+        o = self._options()
+        sz = ctypes.c_size_t
+        self._check(self.lib.clconv_conv2d(self.rt, bx, sz(shape[0]), sz(shape[1]), sz(1), bh,
+                                           sz(kshape[0]), sz(kshape[1]), bo, ctypes.byref(o)))
+        self._check(self.lib.clconv_buffer_read(bo, sz(0), sz(1), self._p(probe)))
+
+    def read(self, b, out):
+        self._check(self.lib.clconv_buffer_read(b, ctypes.c_size_t(0), ctypes.c_size_t(out.size),
+                                                self._p(out)))
+
     def conv1d(self, x, h, out):
         o = ConvOptions(mode=FULL, method=self.method, correlate=0)
         self._check(self.lib.clconv_conv1d_host(
             self.rt, F32, self._p(x), ctypes.c_size_t(x.size), ctypes.c_size_t(1), self._p(h),
             ctypes.c_size_t(h.size), self._p(out), ctypes.byref(o)))
         self.chosen = self.lib.clconv_method_name(o.chosen).decode()
+
+
+def integer_table(cl, a, name, shape, h, cvborder, rng):
+    """The uint8 case: five ways of one 3x3 filter over one image, timed in
+    turns; prints its own table and returns its row."""
+    x8 = rng.integers(0, 256, shape, dtype=np.uint8)
+    x32 = x8.astype(np.float32)
+    o8, o32 = np.empty_like(x8), np.empty_like(x32)
+    probe8, probe32 = np.empty(1, np.uint8), np.empty(1, np.float32)
+    bh = cl.buffer(F32, h)
+    bx8, bo8 = cl.buffer(U8, x8), cl.buffer(U8, count=x8.size)
+    bx32, bo32 = cl.buffer(F32, x32), cl.buffer(F32, count=x32.size)
+    ways = {
+        "clconv u8->u8 host": lambda: cl.conv2d_typed(x8, U8, h, o8, U8),
+        "clconv f32 host": lambda: cl.conv2d_typed(x32, F32, h, o32, F32),
+        "clconv u8->u8 device": lambda: cl.conv2d_device(bx8, shape, bh, h.shape, bo8, probe8),
+        "clconv f32 device": lambda: cl.conv2d_device(bx32, shape, bh, h.shape, bo32, probe32),
+        "opencv u8->u8 filter2D": lambda: cv2.filter2D(x8, -1, h, borderType=cvborder),
+    }
+    for run in ways.values():
+        run()  # compiles and caches what it needs
+    want = cv2.filter2D(x8, -1, h, borderType=cvborder)
+    cl.conv2d_typed(x8, U8, h, o8, U8)
+    dev8 = np.empty_like(x8)
+    cl.read(bo8, dev8)
+    for label, got in (("host", o8), ("device", dev8)):
+        bad = int(np.count_nonzero(got != want))
+        if bad:
+            sys.exit("%s: clconv uint8 (%s) differs from filter2D at %d pixels" % (name, label, bad))
+    cl.conv2d_typed(x32, F32, h, o32, F32)
+    ref32 = cv2.filter2D(x32, -1, h, borderType=cvborder)
+    if not np.array_equal(o32, ref32):
+        sys.exit("%s: clconv float32 differs from filter2D" % name)
+    times = {k: [] for k in ways}
+    for _ in range(a.runs):
+        for label, run in ways.items():
+            t0 = time.perf_counter()
+            run()
+            times[label].append((time.perf_counter() - t0) * 1e3)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print("\n%s, %s border, medians of %d (load average %s):" %
+          (name, a.border, a.runs, " ".join("%.2f" % v for v in os.getloadavg())))
+    for label in ways:
+        print("  %-24s %8.2f ms" % (label, med[label]))
+    print("  u8 / f32 host %.2fx faster, u8 device / f32 device %.2fx faster, "
+          "u8 host / OpenCV %.2fx faster\n" %
+          (med["clconv f32 host"] / med["clconv u8->u8 host"],
+           med["clconv f32 device"] / med["clconv u8->u8 device"],
+           med["opencv u8->u8 filter2D"] / med["clconv u8->u8 host"]), flush=True)
+    for b in (bh, bx8, bo8, bx32, bo32):
+        cl.lib.clconv_buffer_destroy(b)
+    return {"case": name, "ms": med, "runs": times, "loadavg": os.getloadavg()}
 
 
 def main():
@@ -136,6 +231,9 @@ def main():
     rows = []
     for name, kind, shape, h in cases():
         if a.only and not any(s in name for s in a.only.split(",")):
+            continue
+        if kind == "u8":
+            rows.append(integer_table(cl, a, name, shape, h, cvborder, rng))
             continue
         x = rng.random(shape, dtype=np.float32)
         if kind == "2d":

@@ -145,7 +145,13 @@ long test_rng_int(test_rng *rng, long lo, long hi)
 
 size_t test_dtype_bytes(clconv_dtype dtype)
 {
-    return dtype == CLCONV_F64 ? sizeof(double) : sizeof(float);
+    switch (dtype) {
+    case CLCONV_F64: return sizeof(double);
+    case CLCONV_U8: return 1;
+    case CLCONV_U16:
+    case CLCONV_I16: return 2;
+    default: return sizeof(float);
+    }
 }
 
 void *test_alloc(clconv_dtype dtype, size_t count)
@@ -155,20 +161,40 @@ void *test_alloc(clconv_dtype dtype, size_t count)
     return p;
 }
 
+double test_saturate(clconv_dtype dtype, double v)
+{
+    double lo = 0, hi = 255;
+    if (dtype == CLCONV_U16) hi = 65535;
+    if (dtype == CLCONV_I16) lo = -32768, hi = 32767;
+    if (isnan(v)) return 0;
+    v = nearbyint(v); /* the default rounding mode: to nearest, ties to even */
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
 void test_store(clconv_dtype dtype, void *dst, const double *src, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
-        if (dtype == CLCONV_F64)
-            ((double *)dst)[i] = src[i];
-        else
-            ((float *)dst)[i] = (float)src[i];
+        switch (dtype) {
+        case CLCONV_F64: ((double *)dst)[i] = src[i]; break;
+        case CLCONV_U8: ((uint8_t *)dst)[i] = (uint8_t)test_saturate(dtype, src[i]); break;
+        case CLCONV_U16: ((uint16_t *)dst)[i] = (uint16_t)test_saturate(dtype, src[i]); break;
+        case CLCONV_I16: ((int16_t *)dst)[i] = (int16_t)test_saturate(dtype, src[i]); break;
+        default: ((float *)dst)[i] = (float)src[i]; break;
+        }
     }
 }
 
 void test_load(clconv_dtype dtype, double *dst, const void *src, size_t count)
 {
-    for (size_t i = 0; i < count; i++)
-        dst[i] = dtype == CLCONV_F64 ? ((const double *)src)[i] : ((const float *)src)[i];
+    for (size_t i = 0; i < count; i++) {
+        switch (dtype) {
+        case CLCONV_F64: dst[i] = ((const double *)src)[i]; break;
+        case CLCONV_U8: dst[i] = ((const uint8_t *)src)[i]; break;
+        case CLCONV_U16: dst[i] = ((const uint16_t *)src)[i]; break;
+        case CLCONV_I16: dst[i] = ((const int16_t *)src)[i]; break;
+        default: dst[i] = ((const float *)src)[i]; break;
+        }
+    }
 }
 
 /* ---- temporary directories ----------------------------------------------- */

@@ -85,7 +85,11 @@ size_t test_dtype_bytes(clconv_dtype dtype);
 /* Typed host arrays: allocation (asserts success) and conversion from and to
  * double. test_store rounds to the dtype. */
 void *test_alloc(clconv_dtype dtype, size_t count);
+/* Stores count doubles as dtype: an integer dtype rounds to nearest, ties
+ * to even, and saturates, as the library's integer outputs do, so that it
+ * is also the reference's rounding (test_saturate, one value). */
 void test_store(clconv_dtype dtype, void *dst, const double *src, size_t count);
+double test_saturate(clconv_dtype dtype, double v);
 void test_load(clconv_dtype dtype, double *dst, const void *src, size_t count);
 
 /* ---- temporary directories ----------------------------------------------- */

@@ -446,6 +446,62 @@ static void check_exact(serve *s, const char *path, int xdim, const size_t *xsha
     free(hb);
 }
 
+/* out_dtype: a uint8 input and result through the server, byte for byte
+ * what clconv_conv2d_host_typed gives (ties to even, saturated at 0 and
+ * 255), with the answer's .npy typed |u1; then the mistakes as 400s. */
+START_TEST(test_out_dtype)
+{
+    serve *s = start_default();
+    clconv_runtime *rt = test_runtime();
+    enum { R = 5, C = 9, N = R * C };
+    uint8_t x[N], want[N];
+    int16_t want16[N];
+    /* A sharpening kernel whose centre makes ties (x.5) of odd pixels. */
+    const float h[9] = {0, -1, 0, -1, 4.5f, -1, 0, -1, 0};
+    for (int i = 0; i < N; i++) x[i] = (uint8_t)((i * 97 + 13) % 256);
+    size_t shape[2] = {R, C}, kshape[2] = {3, 3}, xs, hs;
+    char *xb = npy_bytes(CLCONV_U8, 2, shape, x, &xs);
+    char *hb = npy_bytes(CLCONV_F32, 2, kshape, h, &hs);
+    part parts[] = {{"input", xb, xs}, {"kernel", hb, hs}};
+    clconv_conv_options o = {.mode = CLCONV_MODE_SAME, .boundary = CLCONV_BOUNDARY_REFLECT};
+    ASSERT_OK(rt, clconv_conv2d_host_typed(rt, CLCONV_U8, x, R, C, 1, CLCONV_F32, h, 3, 3,
+                                           CLCONV_U8, want, &o));
+    ASSERT_OK(rt, clconv_conv2d_host_typed(rt, CLCONV_U8, x, R, C, 1, CLCONV_F32, h, 3, 3,
+                                           CLCONV_I16, want16, &o));
+    int low = 0, high = 0;
+    for (int i = 0; i < N; i++) low += want16[i] < 0, high += want16[i] > 255;
+    ck_assert_msg(low > 0 && high > 0, "the case crosses neither 0 nor 255");
+    const char *paths[] = {"/v1/conv2d?boundary=reflect&out_dtype=uint8",
+                           "/v1/conv2d?boundary=reflect&out_dtype=same"};
+    for (int p = 0; p < 2; p++) {
+        reply r;
+        request(s, paths[p], parts, 2, NULL, &r);
+        ck_assert_msg(r.status == 200, "%s: status %ld: %s", paths[p], r.status, r.body);
+        npy_file nf;
+        io_error err;
+        ck_assert_int_eq(npy_open_mem(&nf, r.body, r.size, "answer", &err), 0);
+        ck_assert_int_eq(nf.type, NPY_U1);
+        npy_close(&nf);
+        reply_free(&r);
+    }
+    check_answer(s, paths[0], parts, 2, CLCONV_U8, 2, shape, want, sizeof want);
+    check_answer(s, "/v1/conv2d?boundary=reflect&out_dtype=int16", parts, 2, CLCONV_I16, 2,
+                 shape, want16, sizeof want16);
+    check_error(s, "/v1/conv2d?out_dtype=int8", parts, 2, 400,
+                "out_dtype must be float32, float64, uint8, uint16, int16 or same, not 'int8'");
+    check_error(s, "/v1/conv2d?out_dtype=uint8&method=fft", parts, 2, 400,
+                "out_dtype=uint8: integer results come from dense 2-D direct convolution only so "
+                "far (not the FFT method)");
+    check_error(s, "/v1/conv1d?out_dtype=uint8&batch=1&kernel=box:3", parts, 1, 400,
+                "(not a 1-D or 3-D one)");
+    check_error(s, "/v1/conv2d?out_dtype=float64&precision=f32", parts, 2, 400,
+                "out_dtype=float64 asks for a float64 result but precision=f32");
+    free(xb);
+    free(hb);
+    serve_stop(s);
+}
+END_TEST
+
 /* boundary, cval, origin and axis through the server against the API with
  * the same options: conv1d, conv2d, and conv1d down the columns of a 2-D
  * array (the API's conv2d with a k x 1 kernel) and along each axis of a 3-D
@@ -2141,6 +2197,7 @@ Suite *clconv_test_suite_serve(void)
     tcase_add_test(results, test_dist_equals_api);
     tcase_add_test(results, test_image_and_preset);
     tcase_add_test(results, test_boundary_and_axis);
+    tcase_add_test(results, test_out_dtype);
     tcase_add_test(results, test_conv3d_equals_api);
     suite_add_tcase(s, results);
     TCase *service = test_tcase_bare("service");

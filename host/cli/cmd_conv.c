@@ -157,6 +157,15 @@ static const char conv2d_help[] =
     "      --normalize        image output: rescale the result so that its minimum\n"
     "                         becomes 0 and its maximum full scale, instead of\n"
     "                         clamping\n"
+    "      --out-dtype T      the result's type: float32, float64 (either sets the\n"
+    "                         precision), uint8, uint16, int16 (rounded to nearest,\n"
+    "                         ties to even, and saturated, as OpenCV's saturate_cast)\n"
+    "                         or same (IMAGE's type; an image's depth). With it a\n"
+    "                         uint8, uint16 or int16 IMAGE (.npy |u1, <u2, <i2; an\n"
+    "                         8- or 16-bit image) goes to the device as it is and\n"
+    "                         is converted there; dense kernels, direct method\n"
+    "                         only. Default: the precision (an image is written\n"
+    "                         at its depth, as without the option)\n"
     "  -v, --verbose          device, method and timings on stderr\n"
     "\n"
     "Kernel presets (KCOL and KROW take the 1-D gaussian:SIGMA, box:N and diff):\n"
@@ -263,7 +272,8 @@ enum {
     OPT_BOUNDARY,
     OPT_CVAL,
     OPT_ORIGIN,
-    OPT_AXIS
+    OPT_AXIS,
+    OPT_OUT_DTYPE
 };
 
 static const args_option conv_options[] = {
@@ -285,6 +295,7 @@ static const args_option conv_options[] = {
     {"cval", 0, 1, OPT_CVAL},
     {"origin", 0, 1, OPT_ORIGIN},
     {"axis", 0, 1, OPT_AXIS},
+    {"out-dtype", 0, 1, OPT_OUT_DTYPE},
     {NULL, 0, 0, 0},
 };
 
@@ -356,6 +367,10 @@ static int check_combinations(conv_command *cmd, int format_given)
     if (image_out && cmd->job.batch) {
         return cli_usage_error(c, "a --batch result is a stack of arrays, not an image ('%s')",
                                cmd->output_name);
+    }
+    if (cmd->job.out_dtype_given && cmd->server) {
+        return cli_usage_error(c, "--out-dtype runs on a local device only so far, not with "
+                               "--server (the service takes out_dtype itself)");
     }
     if (cmd->normalize && !image_out) {
         return cli_usage_error(c, "--normalize rescales image output (.png, .pgm, .ppm), not "
@@ -455,6 +470,13 @@ static int parse_conv_args(conv_command *cmd, int argc, char **argv, int *done)
             format_given = 1;
             break;
         }
+        case OPT_OUT_DTYPE:
+            if (cmd->job.dims != 2) return cli_usage_error(cmd->command, "unknown option "
+                                                       "'--out-dtype'");
+            if (conv_parse_out_dtype(v, "--out-dtype", &cmd->job.out_dtype, &err) < 0)
+                return cli_usage_error(cmd->command, "%s", err.message);
+            cmd->job.out_dtype_given = 1;
+            break;
         case OPT_NORMALIZE:
             if (cmd->job.dims != 2) return cli_usage_error(cmd->command, "unknown option "
                                                        "'--normalize'");

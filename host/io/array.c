@@ -80,6 +80,48 @@ int real_array_convert(real_array *a, clconv_dtype dtype, const char *what, io_e
     return 0;
 }
 
+double real_array_get(const real_array *a, size_t i)
+{
+    switch (a->dtype) {
+    case CLCONV_F64: return ((const double *)a->data)[i];
+    case CLCONV_U8: return ((const uint8_t *)a->data)[i];
+    case CLCONV_U16: return ((const uint16_t *)a->data)[i];
+    case CLCONV_I16: return ((const int16_t *)a->data)[i];
+    default: return ((const float *)a->data)[i];
+    }
+}
+
+/* v rounded to nearest, ties to even (the default rounding mode, as the
+ * library's device stores), and saturated to lo ... hi; NaN gives 0. */
+static double saturate(double v, double lo, double hi)
+{
+    if (isnan(v)) return 0;
+    v = nearbyint(v);
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+void real_array_set(real_array *a, size_t i, double v)
+{
+    switch (a->dtype) {
+    case CLCONV_F64: ((double *)a->data)[i] = v; break;
+    case CLCONV_U8: ((uint8_t *)a->data)[i] = (uint8_t)saturate(v, 0, 255); break;
+    case CLCONV_U16: ((uint16_t *)a->data)[i] = (uint16_t)saturate(v, 0, 65535); break;
+    case CLCONV_I16: ((int16_t *)a->data)[i] = (int16_t)saturate(v, -32768, 32767); break;
+    default: ((float *)a->data)[i] = (float)v; break;
+    }
+}
+
+int real_array_recast(real_array *a, clconv_dtype dtype, const char *what, io_error *err)
+{
+    if (a->dtype == dtype) return 0;
+    real_array b;
+    IO_FORWARD(real_array_alloc(&b, dtype, a->ndim, a->shape, what, err));
+    for (size_t i = 0; i < a->count; i++) real_array_set(&b, i, real_array_get(a, i));
+    real_array_free(a);
+    *a = b;
+    return 0;
+}
+
 void real_array_free(real_array *a)
 {
     free(a->data);
@@ -104,6 +146,7 @@ int real_array_check_finite(const real_array *a, const char *what, io_error *err
 {
     size_t bad = a->count;
     double value = 0.0;
+    if (a->dtype != CLCONV_F32 && a->dtype != CLCONV_F64) return 0; /* integers are finite */
     if (a->dtype == CLCONV_F32) {
         const float *x = a->data;
         for (size_t i = 0; i < a->count; i++) {

@@ -1,5 +1,6 @@
 /*
- * The in-memory arrays of the formats and jobs: n-dimensional, C order, float32 or float64,
+ * The in-memory arrays of the formats and jobs: n-dimensional, C order, float32 or float64
+ * (or, for conv2d's image and result, uint8, uint16 or int16),
  * whatever file format they came from. Readers (npy.c, csv.c, raw.c, image.c,
  * preset.c) produce them, the subcommands check and convolve them, writers store them.
  */
@@ -32,6 +33,16 @@ int real_array_alloc(real_array *a, clconv_dtype dtype, int ndim, const size_t *
  * finite value beyond the float32 range is an error naming `what`, not an
  * infinity. Returns 0 or a negative status (err filled; a is then unchanged). */
 int real_array_convert(real_array *a, clconv_dtype dtype, const char *what, io_error *err);
+
+/* Element i as a double, of any dtype; and element i set from v, which an
+ * integer dtype rounds to nearest (ties to even) and saturates, as the
+ * library's integer outputs do. */
+double real_array_get(const real_array *a, size_t i);
+void real_array_set(real_array *a, size_t i, double v);
+
+/* Converts a to dtype in place through real_array_set (a no-op when it is
+ * dtype already). Returns 0 or a negative status (err filled; a unchanged). */
+int real_array_recast(real_array *a, clconv_dtype dtype, const char *what, io_error *err);
 
 /* Frees the data; the array can be reused or freed again. */
 void real_array_free(real_array *a);

@@ -51,6 +51,19 @@ int conv_parse_boundary(const char *text, const char *option, clconv_boundary *b
     return 0;
 }
 
+int conv_parse_out_dtype(const char *text, const char *option, int *out_dtype, io_error *err)
+{
+    clconv_dtype d;
+    if (strcmp(text, "same") == 0) return (*out_dtype = CONV_OUT_SAME), 0;
+    /* Only the dtypes a result can have: clconv_dtype_parse knows no others. */
+    if (clconv_dtype_parse(text, &d) != CLCONV_OK)
+        return io_fail(err, CLCONV_EINVAL,
+                       "%s must be float32, float64, uint8, uint16, int16 or same, not '%.100s'",
+                       option, text);
+    *out_dtype = (int)d;
+    return 0;
+}
+
 int conv_parse_cval(const char *text, const char *option, double *cval, io_error *err)
 {
     if (io_parse_double(text, cval) != 0)
@@ -370,6 +383,90 @@ static int check_origin(const conv_job *job, const conv_input *in, io_error *err
     return 0;
 }
 
+/* The out_dtype option as the face spells it (--out-dtype, out_dtype=). */
+#define OUT_DTYPE_WORD(job) ((job)->query_words ? "out_dtype" : "out-dtype")
+
+/* A float out_dtype is the precision too: the device writes the type it
+ * computes in. */
+static int out_dtype_precision(conv_job *job, io_error *err)
+{
+    if (!job->out_dtype_given || (job->out_dtype != CLCONV_F32 && job->out_dtype != CLCONV_F64))
+        return 0;
+    if (job->precision >= 0 && job->precision != job->out_dtype) {
+        char a[64], b[64];
+        return io_fail(err, CLCONV_EINVAL,
+                       "%s asks for a %s result but %s computes in the other precision; give one "
+                       "of them",
+                       spell(job, a, sizeof a, OUT_DTYPE_WORD(job),
+                             clconv_dtype_name((clconv_dtype)job->out_dtype)),
+                       clconv_dtype_name((clconv_dtype)job->out_dtype),
+                       spell(job, b, sizeof b, "precision",
+                             job->precision == CLCONV_F64 ? "f64" : "f32"));
+    }
+    job->precision = job->out_dtype;
+    return 0;
+}
+
+/* The signal's natural integer dtype (a .npy of |u1, <u2 or <i2, an 8- or
+ * 16-bit image), or -1. */
+static int natural_int(const conv_job *job, const conv_input *sig)
+{
+    if (sig->nf_open) {
+        switch (sig->nf.type) {
+        case NPY_U1: return CLCONV_U8;
+        case NPY_U2: return CLCONV_U16;
+        case NPY_I2: return CLCONV_I16;
+        default: return -1;
+        }
+    }
+    if (job->image_in && job->maxval == 255) return CLCONV_U8;
+    if (job->image_in && job->maxval == 65535) return CLCONV_U16;
+    return -1;
+}
+
+/* Chooses the dtypes of the signal and the result. With an out_dtype a
+ * dense conv2d keeps an integer signal integer all the way to the device,
+ * which converts it as it loads (a quarter of float32's bytes for 8 bits);
+ * without one, every path runs in the precision as it always did, since
+ * the FFT, separable and rank-1 paths that the library may choose take
+ * floats only. */
+static int choose_storage(conv_job *job, const conv_input *sig, io_error *err)
+{
+    const clconv_dtype dtype = (clconv_dtype)job->precision;
+    const int natural = natural_int(job, sig);
+    job->in_store = job->out_store = dtype;
+    if (!job->out_dtype_given) return 0;
+    char a[64];
+    const int dense2d = job->dims == 2 && !job->separable && !job->raw;
+    if (!dense2d || job->opts.method == CLCONV_METHOD_FFT) {
+        if (job->out_dtype == CLCONV_F32 || job->out_dtype == CLCONV_F64) return 0;
+        const char *why = job->dims != 2     ? "not a 1-D or 3-D one"
+                          : job->separable   ? "not a separable kernel (or preset)"
+                          : job->raw         ? "not raw input"
+                                             : "not the FFT method";
+        return io_fail(err, CLCONV_EINVAL,
+                       "%s: integer results come from dense 2-D direct convolution only so far "
+                       "(%s)",
+                       spell(job, a, sizeof a, OUT_DTYPE_WORD(job),
+                             job->out_dtype == CONV_OUT_SAME
+                                 ? "same"
+                                 : clconv_dtype_name((clconv_dtype)job->out_dtype)),
+                       why);
+    }
+    if (natural >= 0) job->in_store = (clconv_dtype)natural;
+    if (job->out_dtype >= 0) {
+        job->out_store = (clconv_dtype)job->out_dtype;
+    } else if (natural >= 0) {
+        job->out_store = (clconv_dtype)natural;
+    } else if (sig->nf_open && sig->nf.type != NPY_F4 && sig->nf.type != NPY_F8) {
+        return io_fail(err, CLCONV_EINVAL,
+                       "%s: %s holds %s, which no result can be (float32, float64, uint8, uint16 "
+                       "or int16); name the result's dtype",
+                       spell(job, a, sizeof a, OUT_DTYPE_WORD(job), "same"), sig->name, sig->nf.descr);
+    }
+    return 0;
+}
+
 int conv_job_read(conv_job *job, io_error *err)
 {
     conv_input in[CONV_MAX_INPUTS];
@@ -378,6 +475,7 @@ int conv_job_read(conv_job *job, io_error *err)
     int n = job->n_inputs;
     for (int i = 0; i < n && status == 0; i++) status = load_input(job, i, &in[i], err);
     if (status == 0) status = check_origin(job, in, err);
+    if (status == 0) status = out_dtype_precision(job, err);
     if (status == 0 && job->precision < 0) {
         /* Inputs that carry a type vote; text and presets adapt. */
         int any = 0, all_f64 = 1;
@@ -389,13 +487,18 @@ int conv_job_read(conv_job *job, io_error *err)
         job->precision = any && all_f64 ? CLCONV_F64 : CLCONV_F32;
     }
     clconv_dtype dtype = (clconv_dtype)job->precision;
+    if (status == 0) status = choose_storage(job, &in[0], err);
     /* A separable preset filled slots 2 and on, which have no inputs of
      * their own. */
     int slots = job->separable ? 1 + job->dims : 2;
     for (int i = 0; i < slots && status == 0; i++) {
         const char *name = i < n ? in[i].name : in[1].name;
+        const clconv_dtype want = i == 0 ? job->in_store : dtype;
         if (in[i].nf_open) {
-            status = npy_read(&in[i].nf, dtype, &job->in[i], err);
+            status = npy_read(&in[i].nf, want, &job->in[i], err);
+        } else if (want != dtype) {
+            /* An image's float64 planes hold whole samples: exact. */
+            status = real_array_recast(&job->in[i], want, name, err);
         } else {
             status = real_array_convert(&job->in[i], dtype, name, err);
         }
@@ -474,8 +577,7 @@ int conv_job_make_output(conv_job *job, const char *name, io_error *err)
                        "the result would have %zu elements, over the server's limit of %zu", count,
                        job->max_elements);
     }
-    return real_array_alloc(&job->out, (clconv_dtype)job->precision, sig->ndim, shape, name,
-                            err);
+    return real_array_alloc(&job->out, job->out_store, sig->ndim, shape, name, err);
 }
 
 size_t conv_job_batch(const conv_job *job)
@@ -493,11 +595,12 @@ size_t conv_job_batch(const conv_job *job)
 void conv_job_pass_alpha(conv_job *job)
 {
     if (!job->alpha) return;
-    /* Mode same: the alpha plane keeps its size and is copied as is. */
+    /* Mode same: the alpha plane keeps its size and its values (converted
+     * where the result's dtype is not the input's). */
     size_t batch = conv_job_batch(job);
-    size_t plane = job->out.count / (size_t)job->channels * clconv_dtype_size(job->out.dtype);
-    memcpy((char *)job->out.data + batch * plane, (const char *)job->in[0].data + batch * plane,
-           plane);
+    size_t plane = job->out.count / (size_t)job->channels;
+    for (size_t i = batch * plane; i < (batch + 1) * plane; i++)
+        real_array_set(&job->out, i, real_array_get(&job->in[0], i));
 }
 
 int conv_job_run(conv_job *job, clconv_runtime *rt)
@@ -539,8 +642,9 @@ int conv_job_run(conv_job *job, clconv_runtime *rt)
                                               a[1].count, a[2].data, a[2].count, job->out.data,
                                               &job->opts);
     } else {
-        status = clconv_conv2d_host(rt, dtype, sig->data, rows, cols, batch, a[1].data,
-                                    a[1].shape[0], a[1].shape[1], job->out.data, &job->opts);
+        status = clconv_conv2d_host_typed(rt, job->in_store, sig->data, rows, cols, batch, dtype,
+                                          a[1].data, a[1].shape[0], a[1].shape[1],
+                                          job->out_store, job->out.data, &job->opts);
     }
     if (status < 0) return status;
     conv_job_pass_alpha(job);

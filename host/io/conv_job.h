@@ -24,6 +24,14 @@
  * column and row kernels; 3-D: the depth, column and row kernels). */
 #define CONV_MAX_INPUTS 4
 
+/* conv_job.out_dtype's value other than a clconv_dtype. */
+#define CONV_OUT_SAME (-1)
+
+/* Parses an out_dtype as both faces take it: float32, float64, uint8,
+ * uint16, int16 or same. option is the face's spelling for messages.
+ * Returns 0 or CLCONV_EINVAL (err filled). */
+int conv_parse_out_dtype(const char *text, const char *option, int *out_dtype, io_error *err);
+
 /* One input: a file, bytes in memory, or a kernel preset (exactly one). */
 typedef struct conv_source {
     const char *name;      /* names the input in messages: "sig.npy", "stdin", "input" */
@@ -47,6 +55,11 @@ typedef struct conv_job {
                                         axis a batch); else along its last */
     int axis;                        /* as given: -ndim ... ndim-1 */
     int precision;                   /* -1: from the inputs; else a clconv_dtype */
+    int out_dtype_given;             /* 0: the result is in the precision (an image is
+                                        written at its depth, as always); 1: out_dtype */
+    int out_dtype;                   /* CONV_OUT_SAME (the signal's dtype: an image's depth)
+                                        or a clconv_dtype (float32 or float64 set the
+                                        precision) */
     clconv_conv_options opts;        /* with boundary, cval and origin (see conv_parse_*) */
     int mode_given;                  /* an image defaults to mode same otherwise */
     int query_words;                 /* options are spelled as query parameters (mode=same)
@@ -66,6 +79,8 @@ typedef struct conv_job {
     /* What the job read and made; freed by conv_job_free. */
     real_array in[CONV_MAX_INPUTS];  /* in the job's precision */
     real_array out;
+    clconv_dtype in_store, out_store; /* input 0's and out's dtypes: the precision, or
+                                        integers that conv2d converts on the device */
     int image_in;                    /* input 0 was an image: in[0] holds its planes */
     image_kind image_kind;           /* its format (PNG, or PGM/PPM) */
     int channels, alpha;             /* its channels; alpha is the last one */

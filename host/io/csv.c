@@ -126,7 +126,7 @@ int csv_write(FILE *f, const char *name, const real_array *a, char sep, io_error
     /* %.9g and %.17g are the shortest formats that always round-trip. */
     int f64 = a->dtype == CLCONV_F64;
     for (size_t i = 0; i < a->count; i++) {
-        double x = f64 ? ((const double *)a->data)[i] : ((const float *)a->data)[i];
+        double x = real_array_get(a, i); /* integers print exactly with %.9g too */
         fprintf(f, f64 ? "%.17g" : "%.9g", x);
         if (putc((i + 1) % cols == 0 ? '\n' : sep, f) == EOF) break;
     }

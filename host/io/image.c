@@ -34,7 +34,7 @@
 
 static double sample(const real_array *a, size_t i)
 {
-    return a->dtype == CLCONV_F64 ? ((const double *)a->data)[i] : ((const float *)a->data)[i];
+    return real_array_get(a, i);
 }
 
 /* Allocates out's float64 planes for a decoded image. */

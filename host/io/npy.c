@@ -441,14 +441,7 @@ static void decode(npy_type t, const unsigned char *p, size_t n, double *v)
     }
 }
 
-static void store(real_array *out, size_t at, double v)
-{
-    if (out->dtype == CLCONV_F64) {
-        ((double *)out->data)[at] = v;
-    } else {
-        ((float *)out->data)[at] = (float)v;
-    }
-}
+static void store(real_array *out, size_t at, double v) { real_array_set(out, at, v); }
 
 /* Walks a Fortran-order file's elements (first axis fastest) and yields each
  * one's position in the C-order array. */
@@ -487,7 +480,10 @@ int npy_read(npy_file *nf, clconv_dtype dtype, real_array *out, io_error *err)
 {
     IO_FORWARD(real_array_alloc(out, dtype, nf->ndim, nf->shape, nf->path, err));
     int same_type = (nf->type == NPY_F4 && dtype == CLCONV_F32) ||
-                    (nf->type == NPY_F8 && dtype == CLCONV_F64);
+                    (nf->type == NPY_F8 && dtype == CLCONV_F64) ||
+                    (nf->type == NPY_U1 && dtype == CLCONV_U8) ||
+                    (nf->type == NPY_U2 && dtype == CLCONV_U16) ||
+                    (nf->type == NPY_I2 && dtype == CLCONV_I16);
     if (same_type && (!nf->fortran_order || nf->ndim < 2) && host_little_endian()) {
         size_t got = fread(out->data, nf->itemsize, nf->count, nf->f);
         if (got == nf->count) return 0;
@@ -536,9 +532,11 @@ int npy_read(npy_file *nf, clconv_dtype dtype, real_array *out, io_error *err)
             }
         } else if (dtype == CLCONV_F64) {
             memcpy((double *)out->data + first, values, n * sizeof *values);
-        } else {
+        } else if (dtype == CLCONV_F32) {
             float *dst = (float *)out->data + first;
             for (size_t i = 0; i < n; i++) dst[i] = (float)values[i];
+        } else {
+            for (size_t i = 0; i < n; i++) real_array_set(out, first + i, values[i]);
         }
         first += n;
     }
@@ -552,6 +550,18 @@ done:
 
 /* ---- writing ----------------------------------------------------------- */
 
+/* The descr NumPy writes for a dtype. */
+static const char *descr_of(clconv_dtype dtype)
+{
+    switch (dtype) {
+    case CLCONV_F64: return "<f8";
+    case CLCONV_U8: return "|u1";
+    case CLCONV_U16: return "<u2";
+    case CLCONV_I16: return "<i2";
+    default: return "<f4";
+    }
+}
+
 int npy_write(FILE *f, const char *path, const real_array *a, io_error *err)
 {
     /* The dict NumPy writes, padded with spaces and a newline so the data
@@ -561,7 +571,7 @@ int npy_write(FILE *f, const char *path, const real_array *a, io_error *err)
     shape_format(shape, sizeof shape, a->ndim, a->shape);
     char header[sizeof shape + 192];
     int len = snprintf(header, sizeof header, "{'descr': '%s', 'fortran_order': False, "
-                       "'shape': %s, }", a->dtype == CLCONV_F64 ? "<f8" : "<f4", shape);
+                       "'shape': %s, }", descr_of(a->dtype), shape);
     size_t used = (size_t)len;
     size_t pad = (64 - (10 + used + 1) % 64) % 64;
     memset(header + used, ' ', pad);
@@ -594,7 +604,15 @@ int npy_write_data(FILE *f, const char *path, const real_array *a, io_error *err
     int ok = 1;
     for (size_t first = 0; ok && first < a->count;) {
         size_t n = a->count - first < NPY_CHUNK ? a->count - first : NPY_CHUNK;
-        if (a->dtype == CLCONV_F64) {
+        if (elem == 1) {
+            memcpy(chunk, (const unsigned char *)a->data + first, n);
+        } else if (elem == 2) {
+            const uint16_t *x = (const uint16_t *)a->data + first;
+            for (size_t i = 0; i < n; i++) {
+                chunk[2 * i] = (unsigned char)(x[i] & 0xff);
+                chunk[2 * i + 1] = (unsigned char)(x[i] >> 8);
+            }
+        } else if (a->dtype == CLCONV_F64) {
             const double *x = (const double *)a->data + first;
             for (size_t i = 0; i < n; i++) {
                 uint64_t u;

@@ -112,6 +112,8 @@ void handle_make_job(serve_work *w, conv_job *job)
     job->axis = w->axis;
     job->query_words = 1;
     job->precision = w->precision;
+    job->out_dtype_given = w->out_dtype_given;
+    job->out_dtype = w->out_dtype;
     job->opts = w->opts;
     job->mode_given = w->mode_given;
     job->max_elements = w->limits->max_elements;

@@ -59,6 +59,11 @@ enum MHD_Result request_param(void *cls, enum MHD_ValueKind kind, const char *ke
             w->precision = CLCONV_F64;
         else
             snprintf(w->error, sizeof w->error, "precision must be f32 or f64, not '%s'", v);
+    } else if (strcmp(key, "out_dtype") == 0) {
+        io_error err;
+        if (conv_parse_out_dtype(v, key, &w->out_dtype, &err) < 0)
+            snprintf(w->error, sizeof w->error, "%s", err.message);
+        w->out_dtype_given = 1;
     } else if (strcmp(key, "boundary") == 0 || strcmp(key, "cval") == 0 ||
                strcmp(key, "origin") == 0 || strcmp(key, "axis") == 0) {
         /* Parsed as the command parses them; their combination is checked
@@ -74,7 +79,7 @@ enum MHD_Result request_param(void *cls, enum MHD_ValueKind kind, const char *ke
     } else {
         snprintf(w->error, sizeof w->error, "unknown query parameter '%.100s' (the parameters "
                  "are mode, method, correlate, precision, batch, kernel, normalize, boundary, "
-                 "cval, origin and axis)", key);
+                 "cval, origin, axis and out_dtype)", key);
     }
     if (w->error[0]) w->status = 400;
     return w->status ? MHD_NO : MHD_YES;

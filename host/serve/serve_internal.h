@@ -140,6 +140,7 @@ typedef struct serve_work {
     clconv_conv_options opts;
     int mode_given;           /* mode= was given (images default to same) */
     int precision;            /* -1: from the inputs */
+    int out_dtype_given, out_dtype; /* out_dtype= (conv_job.h) */
     int batch;
     int axis_given, axis;     /* axis=N (conv1d) */
     int normalize;            /* image answers: rescale to full range */

@@ -15,7 +15,10 @@ import os
 from ctypes import (POINTER, Structure, byref, c_char, c_char_p, c_double, c_int, c_int64,
                     c_size_t, c_uint, c_uint64, c_ulong, c_void_p)
 
-F32, F64 = 0, 1
+F32, F64, U8, U16, I16 = 0, 1, 2, 3, 4
+# enum clconv_dtype by NumPy's names; the integer ones are storage types of
+# 2-D direct convolution's image and result only (clconv_conv2d_host_typed).
+DTYPES = {"float32": F32, "float64": F64, "uint8": U8, "uint16": U16, "int16": I16}
 MODES = {"full": 0, "same": 1, "valid": 2}
 METHODS = {"auto": 0, "direct": 1, "fft": 2}
 METHOD_NAMES = {v: k for k, v in METHODS.items()}
@@ -156,6 +159,12 @@ _SIGNATURES = {
                                    POINTER(ConvOptions)]),
     "clconv_conv2d_host": (c_int, [_P, c_int, _P, c_size_t, c_size_t, c_size_t, _P, c_size_t,
                                    c_size_t, _P, POINTER(ConvOptions)]),
+    "clconv_conv2d_host_typed": (c_int, [_P, c_int, _P, c_size_t, c_size_t, c_size_t, c_int,
+                                         _P, c_size_t, c_size_t, c_int, _P,
+                                         POINTER(ConvOptions)]),
+    "clconv_dtype_name": (c_char_p, [c_int]),
+    "clconv_dtype_parse": (c_int, [c_char_p, POINTER(c_int)]),
+    "clconv_dtype_size": (c_size_t, [c_int]),
     "clconv_conv2d_separable_host": (c_int, [_P, c_int, _P, c_size_t, c_size_t, c_size_t, _P,
                                              c_size_t, _P, c_size_t, _P,
                                              POINTER(ConvOptions)]),

@@ -59,3 +59,14 @@ def test_boundary_names_match_the_library():
         assert got.value == value
         assert _lib.lib.clconv_boundary_name(value).decode() == name
     assert _lib.lib.clconv_boundary_parse(b"grid-wrap", ctypes.byref(ctypes.c_int())) != 0
+
+
+def test_dtype_names_match_the_library():
+    sizes = {"float32": 4, "float64": 8, "uint8": 1, "uint16": 2, "int16": 2}
+    for name, value in _lib.DTYPES.items():
+        got = ctypes.c_int(-1)
+        assert _lib.lib.clconv_dtype_parse(name.encode(), ctypes.byref(got)) == 0
+        assert got.value == value
+        assert _lib.lib.clconv_dtype_name(value).decode() == name
+        assert _lib.lib.clconv_dtype_size(value) == sizes[name]
+    assert _lib.lib.clconv_dtype_parse(b"int64", ctypes.byref(ctypes.c_int())) != 0

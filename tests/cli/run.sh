@@ -1576,5 +1576,105 @@ fi
 if "$CLCONV" devices >"$WORK/stdout" 2>"$WORK/stderr" && grep -q '(default' "$WORK/stdout" &&
     grep -q 'float64' "$WORK/stdout"; then pass; else fail "devices" "no default device listed"; fi
 
+# ---- --out-dtype: integers kept integer to the device ----------------------
+
+# npy_ints FILE TYPE: the values of a version 1.0 file of od type TYPE (u1,
+# u2, d2) on one line.
+npy_ints() {
+    len=$(npy_header_len "$1")
+    od -A n -v -t "$2" -j $((10 + len)) "$1" | tr -s ' \n' '  ' | sed 's/^ *//; s/ *$//'
+}
+
+# int_ok NAME SIGNATURE TYPE VALUES ARGS...: clconv conv2d ARGS -o out.npy
+# succeeds silently and writes SIGNATURE ("|u1 (1, 6)") holding VALUES.
+int_ok() {
+    name=$1 sig=$2 type=$3 values=$4
+    shift 4
+    if conv_ok "$name" conv2d "$@" -o "$OUT"; then
+        check test "$(npy_signature "$OUT")" = "$sig" || return
+        got=$(npy_ints "$OUT" "$type")
+        if [ "$got" != "$values" ]; then fail "$name" "values '$got', want '$values'"; fi
+    fi
+}
+
+printf '\000\001\002\003\376\377' |
+    mknpy "$WORK/u8.npy" "{'descr': '|u1', 'fortran_order': False, 'shape': (1, 6), }"
+printf '\000\000\001\000\377\377\000\200' |
+    mknpy "$WORK/u16.npy" "{'descr': '<u2', 'fortran_order': False, 'shape': (1, 4), }"
+printf '\000\000\377\377\377\177\000\200' |
+    mknpy "$WORK/i16.npy" "{'descr': '<i2', 'fortran_order': False, 'shape': (1, 4), }"
+npy_f4 "$WORK/half.npy" "(1, 1)" '\000\000\000\077'
+npy_f4 "$WORK/k15.npy" "(1, 1)" '\000\000\300\077'
+npy_f4 "$WORK/neg.npy" "(1, 1)" '\000\000\200\277'
+# 0 .5 1 1.5 127 127.5: ties go to the even neighbour, as cv::saturate_cast.
+int_ok "--out-dtype uint8, ties to even" "|u1 (1, 6)" u1 "0 0 1 2 127 128" \
+    "$WORK/u8.npy" "$WORK/half.npy" --out-dtype uint8
+# 0 1.5 3 4.5 381 382.5: 255 is crossed.
+int_ok "--out-dtype same saturates at 255" "|u1 (1, 6)" u1 "0 2 3 4 255 255" \
+    "$WORK/u8.npy" "$WORK/k15.npy" --out-dtype same
+int_ok "--out-dtype uint8 saturates at 0" "|u1 (1, 6)" u1 "0 0 0 0 0 0" \
+    "$WORK/u8.npy" "$WORK/neg.npy" --out-dtype uint8
+int_ok "--out-dtype int16 from uint8" "<i2 (1, 6)" d2 "0 -1 -2 -3 -254 -255" \
+    "$WORK/u8.npy" "$WORK/neg.npy" --out-dtype int16
+# uint16 0 1 65535 32768 times 1.5: 0 1.5 98302.5 49152.
+int_ok "--out-dtype uint16 saturates at 65535" "<u2 (1, 4)" u2 "0 2 65535 49152" \
+    "$WORK/u16.npy" "$WORK/k15.npy" --out-dtype uint16
+# int16 0 -1 32767 -32768 times -1: both ends of int16 are crossed.
+int_ok "--out-dtype same, int16" "<i2 (1, 4)" d2 "0 1 -32767 32767" \
+    "$WORK/i16.npy" "$WORK/neg.npy" --out-dtype same
+int_ok "--out-dtype float32 from uint8" "<f4 (1, 6)" f4 "0 -1 -2 -3 -254 -255" \
+    "$WORK/u8.npy" "$WORK/neg.npy" --out-dtype float32
+int_ok "--out-dtype uint8, boundary nearest" "|u1 (1, 6)" u1 "0 0 1 2 127 128" \
+    "$WORK/u8.npy" "$WORK/half.npy" --out-dtype uint8 --boundary nearest --mode same
+# .npy integer input still gives float32 without the option.
+int_ok "uint8 .npy gives float32 by default" "<f4 (1, 6)" f4 "0 0.5 1 1.5 127 127.5" \
+    "$WORK/u8.npy" "$WORK/half.npy"
+if conv_ok "8-bit PNG, --out-dtype uint8" conv2d "$DATA/gray8.png" sharpen --out-dtype uint8 \
+    -o "$WORK/u8.png" && conv_ok "8-bit PNG, float" conv2d "$DATA/gray8.png" sharpen \
+    -o "$WORK/f32.png"; then
+    check cmp "$WORK/u8.png" "$WORK/f32.png"
+fi
+# round_u8 FILE: FILE's numbers saturated to 0 ... 255 and rounded half to
+# even, on one line.
+round_u8() {
+    tr -s ' \n' '  ' <"$1" | awk '{
+        for (i = 1; i <= NF; i++) {
+            v = $i < 0 ? 0 : $i > 255 ? 255 : $i
+            r = int(v)
+            f = v - r
+            if (f > 0.5 || (f == 0.5 && r % 2 == 1)) r++
+            printf "%s%d", (i > 1 ? " " : ""), r
+        }
+    }'
+}
+if conv_ok "8-bit PNG as float text" conv2d "$DATA/gray8.png" sharpen -o "$WORK/float.txt"; then
+    int_ok "8-bit PNG to uint8 .npy" "|u1 (10, 12)" u1 "$(round_u8 "$WORK/float.txt")" \
+        "$DATA/gray8.png" sharpen --out-dtype uint8
+fi
+err "--out-dtype int8" 2 "--out-dtype must be float32, float64, uint8, uint16, int16 or same, not 'int8'" \
+    conv2d "$WORK/u8.npy" "$WORK/half.npy" -o "$OUT" --out-dtype int8
+err "--out-dtype uint8 with fft" 1 "--out-dtype uint8: integer results come from dense 2-D direct convolution only so far (not the FFT method)" \
+    conv2d "$WORK/u8.npy" "$WORK/half.npy" -o "$OUT" --out-dtype uint8 --method fft
+npy_f4 "$WORK/half1.npy" "(1,)" '\000\000\000\077'
+err "--out-dtype uint8, separable" 1 "(not a separable kernel (or preset))" \
+    conv2d "$WORK/u8.npy" "$WORK/half1.npy" "$WORK/half1.npy" --separable -o "$OUT" --out-dtype uint8
+err "--out-dtype float64 with -p f32" 1 "--out-dtype float64 asks for a float64 result but --precision f32 computes in the other precision" \
+    conv2d "$WORK/u8.npy" "$WORK/half.npy" -o "$OUT" --out-dtype float64 -p f32
+err "--out-dtype in conv1d" 2 "unknown option '--out-dtype'" \
+    conv1d "$WORK/u8.npy" "$WORK/half.npy" -o "$OUT" --out-dtype uint8
+printf '\001\000\000\000\000\000\000\000' |
+    mknpy "$WORK/i64.npy" "{'descr': '<i8', 'fortran_order': False, 'shape': (1, 1), }"
+err "--out-dtype same of int64" 1 "holds <i8, which no result can be" \
+    conv2d "$WORK/i64.npy" "$WORK/half.npy" -o "$OUT" --out-dtype same
+printf '\000\001' | mknpy "$WORK/bool.npy" "{'descr': '|b1', 'fortran_order': False, 'shape': (1, 2), }"
+err "bool input" 1 "unsupported dtype '|b1'" \
+    conv2d "$WORK/bool.npy" "$WORK/half.npy" -o "$OUT" --out-dtype uint8
+printf '\000\001' | mknpy "$WORK/be.npy" "{'descr': '>i2', 'fortran_order': False, 'shape': (1, 1), }"
+err "big-endian int16 input" 1 "big-endian dtype '>i2' is not supported" \
+    conv2d "$WORK/be.npy" "$WORK/half.npy" -o "$OUT" --out-dtype uint8
+printf '\000\001' | mknpy "$WORK/obj.npy" "{'descr': '|O', 'fortran_order': False, 'shape': (1, 1), }"
+err "object input" 1 "unsupported dtype '|O'" \
+    conv2d "$WORK/obj.npy" "$WORK/half.npy" -o "$OUT" --out-dtype uint8
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
