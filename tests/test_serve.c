@@ -2166,13 +2166,16 @@ START_TEST(test_vanishing_clients)
     reply_free(&r);
     reply_free(&want);
     /* Every connection's descriptor is closed again (the server notices a
-     * vanished client at its next write or read, within its idle timeout). */
+     * vanished client at its next write or read, within its idle timeout).
+     * Fewer than before is no leak: the count before may include a
+     * descriptor of the first request's that closes on its own time (a
+     * fresh clone's CI run counted 11 after, 12 before). */
     size_t now = count_fds();
     for (int i = 0; i < 300 && now > fds; i++) {
         usleep(10000);
         now = count_fds();
     }
-    ck_assert_msg(now == fds, "%zu descriptors open, %zu before the clients", now, fds);
+    ck_assert_msg(now <= fds, "%zu descriptors open, %zu before the clients", now, fds);
     serve_stop(s);
 }
 END_TEST
