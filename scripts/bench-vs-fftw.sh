@@ -33,9 +33,12 @@ if [ ! -f "$build/libclconv.a" ] ||
 fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
+# The float64 FFTW libraries: libclconv.a holds the host FFT backend, which
+# uses both precisions.
 nice cc -O2 -march=native -fopenmp -I "$here/include" -I "$here/host" \
     "$here/scripts/bench-vs-fftw.c" "$build/libclconv.a" \
-    -lfftw3f_threads -lfftw3f -lOpenCL -lpthread -lm -o "$tmp/bench-vs-fftw"
+    -lfftw3f_threads -lfftw3f -lfftw3_threads -lfftw3 -lOpenCL -lpthread -lm \
+    -o "$tmp/bench-vs-fftw"
 cache="${CLCONV_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/clconv}"
 mkdir -p "$cache"
 threads="$(nproc)"
