@@ -520,7 +520,7 @@ static int conv_host(clconv_runtime *rt, int dims, clconv_dtype in_dtype, const 
     FORWARD_IF_ERROR(clconv__check_dtype(rt, dtype));
     FORWARD_IF_ERROR(geometry(rt, dims, dtype, n, batch, k, opts, &g));
     FORWARD_IF_ERROR(storage(rt, &g, in_dtype, out_dtype, kern[1] != NULL, opts->method));
-    const int integer = in_dtype != dtype || out_dtype != dtype;
+    const int integer = clconv__geom_integer(&g);
     /* A dense kernel of rank 1 runs as its column and row (rank1.c), which
      * integer storage cannot (storage()). */
     void *factors = NULL;
