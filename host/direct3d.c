@@ -1,26 +1,30 @@
 /*
  * Direct 3-D convolution dispatch: a validated problem with dims == 3
- * (dispatch.h) becomes launches of kernels/conv_strip.cl, whose window
- * spans kernel planes as well as rows and columns. Each work-item keeps a
- * strip of one output row in vector registers and sums every tap of the
- * kd x kr x kc window into it: one launch sums all kernel planes, where a
- * launch per plane accumulating into the output would read and write the
- * output kd times.
+ * (dispatch.h) becomes launches of kernels/pad.cl's pad_volume and
+ * kernels/conv_vol.cl. The volume is first copied into padded slabs of a
+ * few output planes, extended by the boundary mode (or zero), rows padded
+ * so that every window lies inside, and each slab is convolved while it is
+ * still in the cache. conv_vol's work-items each hold a block of output
+ * planes x one row's strip of vectors and sum every tap of the
+ * kd x kr x kc window into it, loading each input vector once for all the
+ * block's planes it feeds (256^3 with 3^3, float32, AMD EPYC Zen 4, POCL
+ * 3.1: 0.8 of the CPU time of conv_strip.cl's one-plane strips over the
+ * same slabs, 0.68 with 7^3; README's 3-D section has the figures).
+ * CLCONV_VOL_PARAMS=strip runs those strips instead, for measuring.
  *
- * The volume is first copied (kernels/pad.cl, pad_volume) into padded
- * slabs of a few output planes, extended by the boundary mode (or zero),
- * rows padded so that every strip's window lies inside, and each slab is
- * convolved while it is still in the L2 cache. Reading the volume where it
- * lies instead (conv_strip's BOUNDARY build, which 2-D uses) leaves the
- * edge strips to load partial vectors lane by lane at every row of taps:
- * a 256-column row has 4 strips of 64, 2 of them at an edge, and on the
- * project's Xeon 256^3 with 3^3 took 2 to 3 times as long that way (110-165
- * against 49-56 ms, a loaded machine); measured again with the two calls
- * alternating in one run (reflect, medians of 7, load average 18-27), 3^3
- * took 995 against 258 ms and 7^3 14.4 against 2.6 s unpadded: the padded
- * copy costs one pass over the volume, the lane-by-lane edge loads cost
- * more. Only when one padded plane slab does not fit an allocation does the
- * volume run unpadded.
+ * Reading the volume where it lies instead of a padded copy (conv_strip's
+ * BOUNDARY build, which 2-D uses, or conv_vol's loads mapped through the
+ * mode) was slower in every form measured: the strips at the rows' edges
+ * load partial vectors lane by lane at every row of taps: a 256-column row
+ * has 4 strips of 64, 2 of them at an edge, and on the project's Xeon
+ * 256^3 with 3^3 took 2 to 3 times as long that way (110-165 against 49-56
+ * ms, a loaded machine), and 995 against 258 ms with the two calls
+ * alternating in one run; conv_vol reading in place took as much CPU as
+ * copy and convolution together with no edge handling at all (see
+ * kernels/conv_vol.cl). The copy moves the inside of each row as whole
+ * vectors and maps only the kernel's halo through the mode. Only when one
+ * padded plane slab does not fit an allocation does the volume run
+ * unpadded, through conv_strip's BOUNDARY build.
  *
  * The operands never swap roles (2-D swaps them when the kernel is larger):
  * a kernel larger than the volume costs out * k taps here, correct but
@@ -174,6 +178,57 @@ static int run_unpadded(clconv_runtime *rt, const clconv__geom *g, cl_mem signal
 /* v rounded up to a multiple of m. */
 static size_t round_to(size_t v, size_t m) { return (v + m - 1) / m * m; }
 
+/* One launch of conv_vol over `batch` padded slabs in which every window
+ * lies: output [z][r][c] of each sums in[z + p][r + i][c + j] * w[p][i][j]
+ * over the window g->k, with the taps reversed for convolution. */
+static int vol_pass(clconv_runtime *rt, const clconv__geom *g, const clconv__vol_params *vp,
+                    const vol *in, cl_mem taps, const vol *out, size_t batch)
+{
+    const size_t *k = g->k;
+    RETURN_IF(rt, k[0] > UINT_MAX || k[1] > UINT_MAX || k[2] > UINT_MAX, CLCONV_EOVERFLOW,
+              "a %zu x %zu x %zu window is too large for the direct kernels", k[2], k[0], k[1]);
+    char options[160];
+    const int used = snprintf(options, sizeof options,
+                              "-DPRECISION=%d -DVEC=%u -DNACC=%u -DZB=%u -DRB=%u",
+                              g->dtype == CLCONV_F64 ? 64 : 32, vp->vec, vp->nacc, vp->zb, vp->rb);
+    if (k[0] * k[1] * k[2] <= vp->fixed_taps)
+        snprintf(options + used, sizeof options - (size_t)used, " -DKD=%zu -DKR=%zu -DKC=%zu",
+                 k[2], k[0], k[1]);
+    cl_kernel kern;
+    FORWARD_IF_ERROR(clconv__kernel_create(rt, "conv_vol", options, "conv_vol", &kern));
+    const cl_ulong in_pitch = in->ext[1], in_plane = (cl_ulong)in->ext[0] * in->ext[1];
+    const cl_ulong in_batch = vol_elems(in), in_rows = in->ext[0], in_planes = in->ext[2];
+    const size_t taps_len = k[0] * k[1] * k[2];
+    const cl_ulong taps_offset = g->correlate ? 0 : taps_len - 1;
+    const cl_int taps_step = g->correlate ? 1 : -1;
+    const cl_uint kr = (cl_uint)k[0], kc = (cl_uint)k[1], kd = (cl_uint)k[2];
+    const cl_ulong out_pitch = out->ext[1], out_plane = (cl_ulong)out->ext[0] * out->ext[1];
+    const cl_ulong out_batch = vol_elems(out), out_width = out->ext[1], out_rows = out->ext[0];
+    const cl_ulong out_planes = out->ext[2];
+    const clconv__arg args[] = {
+        CLCONV__ARG(in->mem),    CLCONV__ARG(in->offset), CLCONV__ARG(in_pitch),
+        CLCONV__ARG(in_plane),   CLCONV__ARG(in_batch),   CLCONV__ARG(in_rows),
+        CLCONV__ARG(in_planes),  CLCONV__ARG(taps),       CLCONV__ARG(taps_offset),
+        CLCONV__ARG(taps_step),  CLCONV__ARG(kd),         CLCONV__ARG(kr),
+        CLCONV__ARG(kc),         CLCONV__ARG(out->mem),   CLCONV__ARG(out->offset),
+        CLCONV__ARG(out_pitch),  CLCONV__ARG(out_plane),  CLCONV__ARG(out_batch),
+        CLCONV__ARG(out_width),  CLCONV__ARG(out_rows),   CLCONV__ARG(out_planes)};
+    int status = clconv__set_args(rt, kern, args, sizeof args / sizeof args[0], "conv_vol");
+    if (status == 0) {
+        const size_t strip = (size_t)vp->vec * vp->nacc;
+        const size_t strips = (out->ext[1] + strip - 1) / strip;
+        const size_t rblocks = (out->ext[0] + vp->rb - 1) / vp->rb;
+        const size_t runs = (out->ext[2] + vp->zb - 1) / vp->zb;
+        const size_t lws[3] = {strips < vp->wgx ? strips : vp->wgx,
+                               rblocks < vp->wgy ? rblocks : vp->wgy, 1};
+        const size_t gws[3] = {round_groups(strips, lws[0]), round_groups(rblocks, lws[1]),
+                               batch * runs};
+        status = clconv__launch(rt, kern, 3, gws, lws, "conv_vol");
+    }
+    clReleaseKernel(kern);
+    return status;
+}
+
 int clconv__direct3d_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
                          cl_mem kernel, cl_mem out)
 {
@@ -181,8 +236,12 @@ int clconv__direct3d_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signa
     clconv__direct_params p;
     FORWARD_IF_ERROR(clconv__direct_params_get(rt, g->dtype, 2, g->k[0], g->k[1],
                                                CLCONV__DIRECT_STRIP, &p));
+    clconv__vol_params vp;
+    FORWARD_IF_ERROR(clconv__vol_params_get(rt, g->dtype, g->k[2], g->k[0], g->k[1], &vp));
+    const int strips_only = vp.strips;
     size_t rb, cb;
     clconv__direct_params_block(&p, &rb, &cb);
+    if (!strips_only) cb = (size_t)vp.vec * vp.nacc;
     /* A padded plane: every strip's window inside, rows 64-byte aligned. */
     const size_t rows_p = g->out[0] + g->k[0] - 1;
     const size_t cols_p = round_to(round_to(g->out[1], cb) + g->k[1] - 1, 16);
@@ -190,12 +249,14 @@ int clconv__direct3d_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signa
     const double limit = (double)rt->max_alloc;
     double budget = (double)((size_t)p.piece_mib << 20) / SLAB_SHARE;
     if (budget > limit) budget = limit;
-    /* Output planes per slab: as many as the budget holds with their halo. */
+    /* Output planes per slab: as many as the budget holds with their halo,
+     * in whole runs of the kernel's planes per work-item where it can. */
     double fit = floor(budget / plane_bytes) - (double)(g->k[2] - 1);
     if (fit < 1) {
         if ((double)g->k[2] * plane_bytes > limit) return run_unpadded(rt, g, signal, kernel, out);
         fit = 1;
     }
+    if (!strips_only && fit > vp.zb) fit = floor(fit / vp.zb) * vp.zb;
     const size_t slab = fit < (double)g->out[2] ? (size_t)fit : g->out[2];
     const size_t planes_p = slab + g->k[2] - 1;
     /* Whole volumes go several to a launch when the budget holds them. */
@@ -214,9 +275,10 @@ int clconv__direct3d_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signa
     if (status == 0) status = clconv__kernel_create(rt, "pad", options, "pad_volume", &pad);
     if (status == 0)
         clconv__note(rt,
-                     "direct 3-D: strips over padded slabs of %zu output plane(s), %zu "
+                     "direct 3-D: %s over padded slabs of %zu output plane(s), %zu "
                      "volume(s) at a time, padded %zu x %zu x %zu",
-                     slab, group, planes_p, rows_p, cols_p);
+                     strips_only ? "one-plane strips" : "conv_vol blocks", slab, group,
+                     planes_p, rows_p, cols_p);
     cl_long off[3];
     window_offsets(g, off);
     const cl_ulong src_volume = (cl_ulong)g->n[0] * g->n[1] * g->n[2];
@@ -228,6 +290,7 @@ int clconv__direct3d_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signa
     const clconv__arg cval = g->dtype == CLCONV_F64 ? (clconv__arg)CLCONV__ARG(cval64)
                                                     : (clconv__arg)CLCONV__ARG(cval32);
     const cl_ulong dst_rows = rows_p, dst_pitch = cols_p, dst_plane = (cl_ulong)rows_p * cols_p;
+    const cl_ulong dst_width = round_to(g->out[1], cb) + g->k[1] - 1;
     static const cl_long inside[3] = {0, 0, 0};
     for (size_t b0 = 0; b0 < g->batch && status == 0; b0 += group) {
         const size_t nb = group < g->batch - b0 ? group : g->batch - b0;
@@ -241,7 +304,7 @@ int clconv__direct3d_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signa
                 CLCONV__ARG(plane_off), CLCONV__ARG(off[0]),     CLCONV__ARG(off[1]),
                 CLCONV__ARG(boundary),  cval,                    CLCONV__ARG(scratch),
                 CLCONV__ARG(dst_rows),  CLCONV__ARG(dst_pitch),  CLCONV__ARG(dst_plane),
-                CLCONV__ARG(slab_planes)};
+                CLCONV__ARG(slab_planes), CLCONV__ARG(dst_width)};
             status = clconv__set_args(rt, pad, args, sizeof args / sizeof args[0], "pad_volume");
             if (status == 0) {
                 const size_t gws[2] = {round_groups(rows_p, p.wgx), nb * (size_t)slab_planes};
@@ -252,8 +315,9 @@ int clconv__direct3d_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signa
                 const vol in = {scratch, 0, {rows_p, cols_p, (size_t)slab_planes}};
                 const vol res = {out, b0 * out_volume + z0 * g->out[0] * g->out[1],
                                  {g->out[0], g->out[1], nz}};
-                status = strip_pass(rt, g, READS_INSIDE, &in, inside, kernel, !g->correlate, g->k,
-                                    &res, nb);
+                status = strips_only ? strip_pass(rt, g, READS_INSIDE, &in, inside, kernel,
+                                                  !g->correlate, g->k, &res, nb)
+                                     : vol_pass(rt, g, &vp, &in, kernel, &res, nb);
             }
         }
     }

@@ -285,3 +285,77 @@ void clconv__direct_params_block(const clconv__direct_params *p, size_t *rows, s
         *cols = (size_t)p->wgx * p->wptx;
     }
 }
+
+/* conv_vol's table, first match wins; the window size bounds are on kd * kr
+ * * kc. Placeholder figures until measured (see README's 3-D section). */
+typedef struct vol_entry {
+    int type;
+    const char *platform;
+    unsigned vector;  /* preferred float vector width, 0 for any */
+    int precision;    /* 32, 64, or 0 for both */
+    size_t taps_min, taps_max;
+    clconv__vol_params p;
+} vol_entry;
+
+static const vol_entry vol_table[] = {
+    {CLCONV_DEVICE_CPU, "Portable Computing Language", 16, 32, 1, SIZE_ANY,
+     {16, 4, 4, 1, 4, 1, 32, 0}},
+    {CLCONV_DEVICE_CPU, "Portable Computing Language", 16, 64, 1, SIZE_ANY,
+     {8, 4, 4, 1, 4, 1, 32, 0}},
+    {ANY_TYPE, NULL, 0, 32, 1, SIZE_ANY, {8, 2, 4, 1, 4, 1, 32, 0}},
+    {ANY_TYPE, NULL, 0, 64, 1, SIZE_ANY, {4, 2, 4, 1, 4, 1, 32, 0}},
+};
+
+static int vol_valid(const clconv__vol_params *p)
+{
+    return (p->vec == 2 || p->vec == 4 || p->vec == 8 || p->vec == 16) && p->nacc >= 1 &&
+           p->nacc <= 16 && p->zb >= 1 && p->zb <= 16 && p->rb >= 1 && p->rb <= 16 &&
+           in_range(p->wgx) && in_range(p->wgy);
+}
+
+int clconv__vol_params_get(clconv_runtime *rt, clconv_dtype dtype, size_t kd, size_t kr,
+                           size_t kc, clconv__vol_params *out)
+{
+    const clconv_device_info *info = &rt->info;
+    const int precision = dtype == CLCONV_F64 ? 64 : 32;
+    size_t taps;
+    RETURN_IF(rt, clconv__mul_ok(kd, kr, &taps) || clconv__mul_ok(taps, kc, &taps),
+              CLCONV_EOVERFLOW, "window of %zu x %zu x %zu taps overflows", kd, kr, kc);
+    size_t i = 0;
+    for (;; i++) {
+        const vol_entry *e = &vol_table[i];
+        if ((e->type == ANY_TYPE || e->type == (int)info->type) &&
+            (!e->platform || strstr(info->platform, e->platform)) &&
+            (e->vector == 0 || e->vector == info->pref_vector_float) &&
+            (e->precision == 0 || e->precision == precision) && taps >= e->taps_min &&
+            taps <= e->taps_max)
+            break;
+    }
+    *out = vol_table[i].p;
+    /* A table entry's group shrinks to what the device runs. */
+    const size_t most = info->max_work_group_size ? info->max_work_group_size : 1;
+    if (out->wgx > most) out->wgx = (unsigned)most;
+    if ((size_t)out->wgx * out->wgy > most) out->wgy = (unsigned)(most / out->wgx);
+    const char *env = getenv("CLCONV_VOL_PARAMS");
+    if (!env || !*env) return 0;
+    if (strcmp(env, "strip") == 0) {
+        out->strips = 1;
+        return 0;
+    }
+    unsigned v[7] = {0, 0, 0, 0, 0, 0, out->fixed_taps};
+    int used = 0;
+    const int got = sscanf(env, "%u,%u,%u,%u,%u,%u%n,%u%n", &v[0], &v[1], &v[2], &v[3], &v[4],
+                           &v[5], &used, &v[6], &used);
+    const clconv__vol_params o = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], 0};
+    if (got < 6 || env[used] != '\0' || !vol_valid(&o))
+        return CLCONV_FAIL(rt, CLCONV_EINVAL,
+                           "CLCONV_VOL_PARAMS='%s': expected VEC,NACC,ZB,RB,WGX,WGY[,FIXED] or "
+                           "strip (VEC 2, 4, 8 or 16; NACC, ZB and RB 1..16; WGX and WGY "
+                           "1..1024)",
+                           env);
+    RETURN_IF(rt, (size_t)o.wgx * o.wgy > most, CLCONV_EINVAL,
+              "CLCONV_VOL_PARAMS='%s': a work-group of %u x %u items; '%s' offers %zu", env,
+              o.wgx, o.wgy, info->name, most);
+    *out = o;
+    return 0;
+}

@@ -68,4 +68,25 @@ void clconv__direct_params_block(const clconv__direct_params *p, size_t *rows, s
 int clconv__direct_run_params(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
                               cl_mem kernel, cl_mem out, const clconv__direct_params *force);
 
+/* Tunables of kernels/conv_vol.cl, the 3-D direct kernel over padded slabs:
+ * each work-item holds zb output planes x rb output rows x nacc vectors of
+ * vec columns, in groups of wgx x wgy items (along a row's strips, down its
+ * rows); the window is compiled in when it has at most fixed_taps taps.
+ * strips 1 runs conv_strip.cl's one-plane strips over the same slabs
+ * instead (the kernel 3-D used before, kept to be measured against). */
+typedef struct clconv__vol_params {
+    unsigned vec, nacc, zb, rb;
+    unsigned wgx, wgy;
+    unsigned fixed_taps;
+    int strips;
+} clconv__vol_params;
+
+/* Parameters of the 3-D direct pass for a kd x kr x kc window in dtype on
+ * rt's device, from the table, or from the environment variable
+ * CLCONV_VOL_PARAMS="VEC,NACC,ZB,RB,WGX,WGY[,FIXED]" or "strip" (what a
+ * measuring sweep sets). A malformed override, or a group larger than the
+ * device's, is CLCONV_EINVAL. */
+int clconv__vol_params_get(clconv_runtime *rt, clconv_dtype dtype, size_t kd, size_t kr,
+                           size_t kc, clconv__vol_params *out);
+
 #endif /* CLCONV_PARAMS_H */

@@ -87,15 +87,22 @@ __kernel void pad_signal(__global const REAL *restrict src, ulong src_offset, lo
  *
  * read outside the volume as the boundary mode says (plane, row and column
  * each mapped on their own), dst_plane elements between planes and
- * dst_pitch (a multiple of PADV) between rows. Each work-item writes a
- * whole row, PADV elements at a time: a row of a volume is short (256
- * elements), and with one work-item per PADV elements POCL spent as long
- * scheduling the items of a 256^3 volume as the convolution took. Global
- * size: (dst_rows rounded up, volumes * slab_planes). */
+ * dst_pitch (a multiple of PADV) between rows. Columns from dst_width to
+ * dst_pitch are alignment that no window reads for a stored output; they
+ * are written as zero. Each work-item writes a whole row: a row of a volume
+ * is short (256 elements), and with one work-item per PADV elements POCL
+ * spent as long scheduling the items of a 256^3 volume as the convolution
+ * took. The columns that lie inside the source move as PADV-element vectors
+ * at the source's alignment (the last one overlapping the one before), and
+ * only the halo, kc - 1 columns of a kc-wide window, goes through the mode
+ * element by element: mapping the two edge vectors of every row lane by
+ * lane cost about as much as the rest of the copy. Global size: (dst_rows
+ * rounded up, volumes * slab_planes). */
 __kernel void pad_volume(__global const REAL *restrict src, ulong src_offset, ulong src_volume,
                          long planes, long rows, long cols, long plane_off, long row_off,
                          long col_off, int boundary, REAL cval, __global REAL *restrict dst,
-                         ulong dst_rows, ulong dst_pitch, ulong dst_plane, ulong slab_planes)
+                         ulong dst_rows, ulong dst_pitch, ulong dst_plane, ulong slab_planes,
+                         ulong dst_width)
 {
     const ulong r = get_global_id(0);
     const ulong b = get_global_id(1) / slab_planes;
@@ -105,20 +112,31 @@ __kernel void pad_volume(__global const REAL *restrict src, ulong src_offset, ul
     const long y = boundary_index((long)r + row_off, rows, boundary);
     __global REAL *d = dst + (b * slab_planes + p) * dst_plane + r * dst_pitch;
     const REAL outside = boundary == BOUNDARY_CONSTANT ? cval : (REAL)(0);
+    const long width = (long)dst_width;
+    /* The alignment columns, whole vectors from the first multiple of PADV
+     * at or past dst_width. */
+    for (ulong c = (dst_width + PADV - 1) / PADV * PADV; c < dst_pitch; c += PADV)
+        VSTOREN((REALN)(0), 0, d + c);
     if (z < 0 || y < 0) {
-        for (ulong c = 0; c < dst_pitch; c += PADV) VSTOREN((REALN)(outside), 0, d + c);
+        for (long c = 0; c < width; c++) d[c] = outside;
         return;
     }
     __global const REAL *s = src + src_offset + b * src_volume + (ulong)((z * rows + y) * cols);
-    for (ulong c = 0; c < dst_pitch; c += PADV) {
-        const long x = (long)c + col_off;
-        if (x >= 0 && x + PADV <= cols) {
-            VSTOREN(VLOADN(0, s + x), 0, d + c);
-            continue;
-        }
-        for (int q = 0; q < PADV; q++) {
-            const long xq = boundary_index(x + q, cols, boundary);
-            d[c + q] = xq >= 0 ? s[xq] : outside;
-        }
+    /* Columns [lo, hi) of the row read the source directly. */
+    const long lo = clamp(-col_off, 0L, width), hi = clamp(cols - col_off, lo, width);
+    for (long c = 0; c < lo; c++) {
+        const long x = boundary_index(c + col_off, cols, boundary);
+        d[c] = x >= 0 ? s[x] : outside;
+    }
+    if (hi - lo >= PADV) {
+        long c = lo;
+        for (; c + PADV <= hi; c += PADV) VSTOREN(VLOADN(0, s + c + col_off), 0, d + c);
+        if (c < hi) VSTOREN(VLOADN(0, s + hi - PADV + col_off), 0, d + hi - PADV);
+    } else {
+        for (long c = lo; c < hi; c++) d[c] = s[c + col_off];
+    }
+    for (long c = hi; c < width; c++) {
+        const long x = boundary_index(c + col_off, cols, boundary);
+        d[c] = x >= 0 ? s[x] : outside;
     }
 }

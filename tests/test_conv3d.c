@@ -408,8 +408,47 @@ START_TEST(test_conv3d_large)
          .k = {3, 3, 3}, .seed = 15, .boundary = CLCONV_BOUNDARY_REFLECT, .origin = {1, 0, -1}},
         {.dtype = CLCONV_F32, .mode = CLCONV_MODE_FULL, .method = CLCONV_METHOD_DIRECT,
          .batch = 1, .n = {61, 150, 140}, .k = {4, 2, 3}, .integer = 1, .seed = 16},
+        /* Float32 slabs of 36 planes (a multiple of conv_vol's 4-plane
+         * runs) and a last one of 9 (a partial run), rows with a partial
+         * strip, under CONSTANT with its cval. */
+        {.dtype = CLCONV_F32, .mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT,
+         .batch = 2, .n = {45, 130, 131}, .k = {3, 3, 3}, .seed = 17,
+         .boundary = CLCONV_BOUNDARY_CONSTANT, .cval = 0.75, .origin = {-1, 1, 0}},
+        /* A window past the compiled-in sizes (its loops run at run time),
+         * under WRAP. */
+        {.dtype = CLCONV_F32, .mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT,
+         .correlate = 1, .batch = 1, .n = {41, 70, 97}, .k = {5, 3, 7}, .seed = 18,
+         .boundary = CLCONV_BOUNDARY_WRAP, .origin = {2, 0, -3}},
     };
     check_cases(test_runtime(), cases, LEN(cases));
+}
+END_TEST
+
+/* Every block shape of the 3-D direct kernel the parameter override can
+ * ask for, and the one-plane strips it keeps for measuring: planes and rows
+ * per work-item that do not divide the volume's, narrow vectors, window
+ * sizes compiled in and not, both dtypes. */
+START_TEST(test_conv3d_vol_shapes)
+{
+    static const case3 cases[] = {
+        {.dtype = CLCONV_F32, .mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT,
+         .batch = 2, .n = {11, 13, 37}, .k = {3, 3, 3}, .seed = 61,
+         .boundary = CLCONV_BOUNDARY_REFLECT},
+        {.dtype = CLCONV_F64, .mode = CLCONV_MODE_FULL, .method = CLCONV_METHOD_DIRECT,
+         .correlate = 1, .batch = 1, .n = {7, 9, 20}, .k = {2, 4, 3}, .integer = 1, .seed = 62},
+        {.dtype = CLCONV_F32, .mode = CLCONV_MODE_VALID, .method = CLCONV_METHOD_DIRECT,
+         .batch = 1, .n = {10, 12, 40}, .k = {5, 5, 5}, .seed = 63},
+        {.dtype = CLCONV_F32, .mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT,
+         .batch = 1, .n = {9, 10, 19}, .k = {3, 2, 3}, .seed = 64,
+         .boundary = CLCONV_BOUNDARY_MIRROR, .origin = {1, 0, -1}},
+    };
+    static const char *const shapes[] = {"16,4,4,1,4,1", "8,2,3,2,2,3", "4,3,1,3,1,5,0",
+                                         "2,1,5,1,3,1,1000", "16,1,2,4,1,2", "strip"};
+    for (size_t i = 0; i < LEN(shapes); i++) {
+        setenv("CLCONV_VOL_PARAMS", shapes[i], 1);
+        check_cases(test_runtime(), cases, LEN(cases));
+    }
+    unsetenv("CLCONV_VOL_PARAMS");
 }
 END_TEST
 
@@ -562,6 +601,7 @@ START_TEST(test_conv3d_invalid)
     ASSERT_FAILS(rt, clconv_conv3d_host(rt, CLCONV_F32, x, 4, 4, 4, 1, h, 3, 3, 3, y, &o),
                  CLCONV_EINVAL);
     assert_last_error_has(rt, "along columns");
+
     /* A 2-D call has no third origin. */
     ASSERT_FAILS(rt, clconv_conv2d_host(rt, CLCONV_F32, x, 4, 4, 1, h, 3, 3, y, &o),
                  CLCONV_EINVAL);
@@ -584,6 +624,14 @@ START_TEST(test_conv3d_invalid)
                  clconv_conv3d_separable_host(rt, CLCONV_F32, x, 4, 4, 4, 1, h, 3, h, 3, NULL, 3,
                                               y, &o),
                  CLCONV_EINVAL);
+    /* A malformed override of the direct kernel's shape (no planes per
+     * work-item). */
+    o = (clconv_conv_options){.mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT};
+    setenv("CLCONV_VOL_PARAMS", "16,4,0,1,4,1", 1);
+    const int status = clconv_conv3d_host(rt, CLCONV_F32, x, 4, 4, 4, 1, h, 3, 3, 3, y, &o);
+    unsetenv("CLCONV_VOL_PARAMS");
+    ck_assert_int_eq(status, CLCONV_EINVAL);
+    assert_last_error_has(rt, "CLCONV_VOL_PARAMS");
 }
 END_TEST
 
@@ -596,6 +644,7 @@ Suite *clconv_test_suite_conv3d(void)
     tcase_add_test(tc, test_conv3d_boundary);
     tcase_add_test(tc, test_conv3d_fft);
     tcase_add_test(tc, test_conv3d_large);
+    tcase_add_test(tc, test_conv3d_vol_shapes);
     tcase_add_test(tc, test_conv3d_separable);
     tcase_add_test(tc, test_conv3d_stream);
     tcase_add_test(tc, test_conv3d_auto);
