@@ -9,7 +9,7 @@
  * kd x kr x kc window into it, loading each input vector once for all the
  * block's planes it feeds (256^3 with 3^3, float32, AMD EPYC Zen 4, POCL
  * 3.1: 0.8 of the CPU time of conv_strip.cl's one-plane strips over the
- * same slabs, 0.68 with 7^3; README's 3-D section has the figures).
+ * same slabs, 0.68-0.97 with 7^3; README's 3-D section has the figures).
  * CLCONV_VOL_PARAMS=strip runs those strips instead, for measuring.
  *
  * Reading the volume where it lies instead of a padded copy (conv_strip's

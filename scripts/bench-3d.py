@@ -7,10 +7,17 @@ Run with Debian's python3, which has numpy and scipy (the pyenv python3 has
 neither), from the repository root after building the library into build/:
 
     /usr/bin/python3 scripts/bench-3d.py [--n 256] [--rounds 5] [--kernels 3,7,31] [--vkfft]
+                                         [--modes reflect,none] [--baseline BUILD_DIR]
 
 --vkfft adds a column: a second driver process run with CLCONV_FFT_BACKEND=vkfft,
 interleaved with the others, so that the host FFT backend (FFTW) and VkFFT are
 compared side by side on CPU devices.
+
+--baseline adds a column: the same driver linked against the library in
+another build directory (an earlier commit's), interleaved with the others,
+so that a change is measured against what it replaces in the same minutes.
+--modes picks the boundaries of the direct rows: an ndimage mode (reflect,
+the default) or none for scipy.signal's zero padding ('same').
 
 The machine is shared and noisy, so the calls of the three are interleaved
 round by round and the medians compared. Rows: 3^3 and 7^3 kernels with the
@@ -36,10 +43,10 @@ from scipy import ndimage, signal
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def build_driver():
-    exe = os.path.join(ROOT, "build", "bench3d")
+def build_driver(lib=os.path.join(ROOT, "build"), name="bench3d"):
+    exe = os.path.join(ROOT, "build", name)
     src = os.path.join(ROOT, "scripts", "bench3d.c")
-    lib = os.path.join(ROOT, "build")
+    lib = os.path.abspath(lib)
     subprocess.run(["cc", "-O2", "-I", os.path.join(ROOT, "include"), src, "-L", lib,
                     "-lclconv", "-Wl,-rpath," + lib, "-o", exe], check=True)
     return exe
@@ -75,28 +82,34 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--kernels", default="3,7,31")
     ap.add_argument("--vkfft", action="store_true")
+    ap.add_argument("--modes", default="reflect")
+    ap.add_argument("--baseline", metavar="BUILD_DIR")
     args = ap.parse_args()
     n, rounds = args.n, args.rounds
     exe = build_driver()
     drv = Driver(exe)
     vk = Driver(exe, dict(os.environ, CLCONV_FFT_BACKEND="vkfft")) if args.vkfft else None
+    base = Driver(build_driver(args.baseline, "bench3d-baseline")) if args.baseline else None
     copy_gbps = [float(drv.ask("peak")[0])]
 
     rng = np.random.default_rng(1)
     x = rng.random((n, n, n), dtype=np.float32)
     wanted = {int(k) for k in args.kernels.split(",")}
-    cases = [c for c in [(3, "direct", "reflect"), (7, "direct", "reflect"), (31, "fft", "none")]
-             if c[0] in wanted]
+    modes = args.modes.split(",")
+    cases = [(k, "direct", m) for k in (3, 7) if k in wanted for m in modes]
+    cases += [(31, "fft", "none")] if 31 in wanted else []
     rows = []
     for k, method, boundary in cases:
         h = (rng.random((k, k, k), dtype=np.float32) / k**3).astype(np.float32)
-        mode = "reflect" if boundary == "reflect" else "constant"
+        mode = boundary if boundary != "none" else "constant"
         cmd = "conv %d %d %s %s" % (n, k, method, boundary)
-        times = {"clconv": [], "ndimage": [], "fftconvolve": [], "vkfft": []}
+        times = {"clconv": [], "ndimage": [], "fftconvolve": [], "vkfft": [], "baseline": []}
         chosen = set()
         drv.ask(cmd)  # the untimed first call
         if vk:
             vk.ask(cmd)
+        if base:
+            base.ask(cmd)
         scaled = k > 9
         for _ in range(rounds):
             ms, how = drv.ask(cmd)
@@ -104,6 +117,8 @@ def main():
             chosen.add(how)
             if vk:
                 times["vkfft"].append(float(vk.ask(cmd)[0]))
+            if base:
+                times["baseline"].append(float(base.ask(cmd)[0]))
             if not scaled:
                 times["ndimage"].append(timed(lambda: ndimage.convolve(x, h, mode=mode)))
             times["fftconvolve"].append(timed(lambda: signal.fftconvolve(x, h, mode="same")))
@@ -118,6 +133,8 @@ def main():
     drv.close()
     if vk:
         vk.close()
+    if base:
+        base.close()
 
     rw_ms = [2 * n**3 * 4 / (g * 1e9) * 1e3 for g in copy_gbps]
     print("# %d^3 float32, medians of %d interleaved rounds (ms); scipy %s, numpy %s"
@@ -126,13 +143,16 @@ def main():
           % (copy_gbps[0], copy_gbps[1], rw_ms[0], rw_ms[1]))
     print("%-6s %-7s %-8s %10s %10s %12s %8s %8s %7s" % (
         "kernel", "method", "boundary", "clconv", "ndimage", "fftconvolve", "vs best",
-        "vs r+w", "auto") + ("  clconv(VkFFT)" if vk else ""))
+        "vs r+w", "auto") + ("  clconv(VkFFT)" if vk else "")
+        + ("  baseline (x r+w)" if base else ""))
     for k, method, boundary, med, chosen, auto, scaled in rows:
         best = min(med["ndimage"], med["fftconvolve"])
         print("%-6s %-7s %-8s %10.1f %9.0f%s %12.1f %7.1fx %7.2fx %7s" % (
             "%d^3" % k, chosen, boundary, med["clconv"], med["ndimage"], "*" if scaled else " ",
             med["fftconvolve"], best / med["clconv"], med["clconv"] / min(rw_ms), auto)
-            + ("  %13.1f" % med["vkfft"] if vk else ""))
+            + ("  %13.1f" % med["vkfft"] if vk else "")
+            + ("  %8.1f (%.2fx)" % (med["baseline"], med["baseline"] / min(rw_ms))
+               if base else ""))
     if any(r[6] for r in rows):
         print("# * ndimage timed once on 16 planes and scaled to %d" % n)
 
