@@ -14,7 +14,8 @@
  * boundary mode (in-kernel, -DBOUNDARY=1, and through pad.cl's pad_signal
  * for wide 2-D windows); the FFT path (VkFFT's generated kernels and
  * fft.cl's pad, multiply and crop, 2-D and 3-D); 3-D direct
- * (host/direct3d.c, pad.cl's pad_volume for boundary modes) and separable;
+ * (host/direct3d.c: pad.cl's pad_volume and conv_vol.cl, with the window
+ * compiled in and with its loops at run time) and separable;
  * a rank-1 2-D kernel through host/rank1.c's test (on the simulator's
  * device the cost model keeps it dense: it priced two passes dearer for a
  * 7x7 kernel on 13x14 to 128x128 images, 0.060 against 0.030 ms at 13x14,
@@ -203,6 +204,14 @@ static void dense_cases(clconv_runtime *rt, clconv_dtype dtype)
             dense_check(rt, &c, seed++);
         }
     }
+    /* A window of 60 taps, past those conv_vol compiles in: its loops run
+     * at run time (host/params.c). */
+    dense_case w = {.what = "3-D, window loops", .dtype = dtype, .method = CLCONV_METHOD_DIRECT,
+                    .mode = CLCONV_MODE_SAME, .n = {6, 5, 9}, .k = {4, 3, 5},
+                    .boundary = CLCONV_BOUNDARY_REFLECT};
+    dense_check(rt, &w, seed++);
+    w.mode = CLCONV_MODE_FULL, w.boundary = CLCONV_BOUNDARY_NONE;
+    dense_check(rt, &w, seed++);
     dense_case r = {.what = "rank-1 7x7", .dtype = dtype, .method = CLCONV_METHOD_DIRECT,
                     .mode = CLCONV_MODE_SAME, .n = {1, 13, 14}, .k = {1, 7, 7}, .kernel = outer};
     dense_check(rt, &r, seed++);
