@@ -17,7 +17,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from . import _signal
+from . import _lib, _signal
 from . import dist as _dist
 from . import ndimage as _ndimage
 from ._lib import Error
@@ -324,24 +324,36 @@ class Client:
     # Each job is one request to the endpoint of its rank (/v1/conv1d,
     # /v1/conv2d, /v1/conv3d), which runs the library call _Local makes.
     @staticmethod
-    def _params(mode: str, method: str, correlate: bool, x: np.ndarray, boundary: str,
+    def _params(mode: str, method: str, correlate: bool, h: np.ndarray, boundary: str,
                 cval: float, origin: Sequence[int]) -> dict:
+        # The kernel's dtype is the precision, as in _Local._call.
         params = {"mode": mode, "method": method, "correlate": int(correlate),
-                  "precision": "f64" if x.dtype == np.float64 else "f32"}
+                  "precision": "f64" if h.dtype == np.float64 else "f32"}
         if boundary != "none":
             # repr: the shortest text that reads back as the same double.
             params.update(boundary=boundary, cval=repr(float(cval)),
                           origin=",".join(str(int(v)) for v in origin))
         return params
 
-    def _post_conv(self, dims: int, params: dict, parts) -> np.ndarray:
+    def _post_conv(self, dims: int, params: dict, parts, separable: bool = False,
+                   axis: bool = False) -> np.ndarray:
+        # An integer signal goes as it is where _Local hands it to the
+        # library as it is, with out_dtype naming the precision, which keeps
+        # the service's job integer too; elsewhere it is converted here, as
+        # _Local converts it, so both run the same library call.
+        x, prec = parts[0][1], parts[1][1].dtype
+        if x.dtype != prec:
+            if _lib.takes_integer(dims, separable, params["method"], axis):
+                params["out_dtype"] = prec.name
+            else:
+                parts = [(parts[0][0], x.astype(prec))] + list(parts[1:])
         body = self._request(f"/v1/conv{dims}d", params, [(n, _npy(a)) for n, a in parts])
         return np.load(io.BytesIO(body), allow_pickle=False)
 
     def _conv(self, x: np.ndarray, h: np.ndarray, mode: str, method: str, correlate: bool,
              dims: int, boundary: str = "none", cval: float = 0.0,
              origin: Sequence[int] = (0, 0)) -> np.ndarray:
-        params = self._params(mode, method, correlate, x, boundary, cval, origin)
+        params = self._params(mode, method, correlate, h, boundary, cval, origin)
         params["batch"] = 1
         return self._post_conv(dims, params, [("input", x), ("kernel", h)])
 
@@ -351,19 +363,19 @@ class Client:
         # The factors, outermost axis first: conv2d's kcol and krow, conv3d's
         # kdepth before them.
         dims = len(kernels)
-        params = self._params(mode, method, correlate, x, boundary, cval, origin)
+        params = self._params(mode, method, correlate, kernels[0], boundary, cval, origin)
         params["batch"] = 1
         names = ("kdepth", "kcol", "krow")[3 - dims:]
-        return self._post_conv(dims, params, [("input", x), *zip(names, kernels)])
+        return self._post_conv(dims, params, [("input", x), *zip(names, kernels)], True)
 
     def _conv_axis(self, x: np.ndarray, h: np.ndarray, correlate: bool, boundary: str,
                    cval: float, origin: int) -> np.ndarray:
         # The service runs conv1d along an axis as _Local._conv_axis does
         # (clconv_conv1d for the last axis, else clconv_conv2d with a column
         # kernel), so the answer is the same bytes.
-        params = self._params("same", "auto", correlate, x, boundary, cval, (origin,))
+        params = self._params("same", "auto", correlate, h, boundary, cval, (origin,))
         params["axis"] = 1
-        return self._post_conv(1, params, [("input", x), ("kernel", h)])
+        return self._post_conv(1, params, [("input", x), ("kernel", h)], axis=x.shape[2] > 1)
 
     # -- the package's functions -------------------------------------------
     def devices(self) -> List[dict]:

@@ -48,28 +48,58 @@ def _boundary(mode) -> str:
     return _MODES[mode]
 
 
-def _input(input):
+def _supported(dtype: np.dtype) -> None:
+    """scipy.ndimage's dtypes: bool, integers, float32 and float64 (it
+    refuses float16 and object with a RuntimeError too)."""
+    if not (dtype.kind in "biu" or (dtype.kind == "f" and dtype.itemsize in (4, 8))):
+        if dtype.kind == "c":
+            raise NotImplementedError(f"complex arrays ({dtype}): clconv.ndimage filters real "
+                                      "arrays")
+        raise RuntimeError(f"array type {dtype!r} not supported")
+
+
+def _input(input) -> np.ndarray:
     a = np.asarray(input)
-    return a, _signal.float_dtype(a)
+    _supported(a.dtype)
+    return _signal.native(a)
 
 
-def _output(output, a: np.ndarray, dt: np.dtype):
-    """(the dtype to compute in, the array to return into or None), as
-    scipy.ndimage._ni_support._get_output."""
+def _output(output, a: np.ndarray):
+    """(the dtype to compute in, the result's dtype, the array to return
+    into or None), as scipy.ndimage._ni_support._get_output: the input's
+    dtype when output is None. A float result is computed in its precision;
+    an integer or bool one in float64, as scipy.ndimage computes in double."""
+    out = None
     if output is None:
-        return dt, None
-    if isinstance(output, np.ndarray):
+        odt = a.dtype
+    elif isinstance(output, np.ndarray):
         if output.shape != a.shape:
             raise RuntimeError("output shape not correct")
-        odt = output.dtype
-        return (odt if odt.kind == "f" and odt.itemsize in (4, 8) else dt), output
-    odt = np.dtype(output)
-    if odt.kind != "f" or odt.itemsize not in (4, 8):
-        raise TypeError(f"output dtype {odt}: clconv computes float32 or float64")
-    return odt, None
+        odt, out = output.dtype, output
+    else:
+        odt = np.dtype(output)
+    _supported(odt)
+    odt = odt.newbyteorder("=")
+    return (odt if odt.kind == "f" else np.dtype(np.float64)), odt, out
 
 
-def _finish(result: np.ndarray, out: Optional[np.ndarray]) -> np.ndarray:
+def _as_output(result: np.ndarray, odt: np.dtype) -> np.ndarray:
+    """A float result in the output's dtype as scipy.ndimage stores its
+    double sums: a C cast, which for integers truncates toward zero and
+    wraps at the dtype's range (the library's own integer outputs round
+    half to even and saturate instead, so the package converts here); bool
+    is whether that byte is nonzero."""
+    if odt.kind == "f" or result.dtype == odt:
+        return result.astype(odt, copy=False)
+    with np.errstate(invalid="ignore"):
+        t = np.trunc(result).astype(np.int64)
+    if odt.kind == "b":
+        return (t & 0xFF) != 0
+    return t.astype(odt)
+
+
+def _finish(result: np.ndarray, odt: np.dtype, out: Optional[np.ndarray]) -> np.ndarray:
+    result = _as_output(result, odt)
     if out is None:
         return result
     np.copyto(out, result, casting="unsafe")
@@ -136,18 +166,18 @@ def _weights1d(weights) -> np.ndarray:
 
 def correlate1d_impl(input, weights, axis, output, mode, cval, origin, backend,
                      convolution=False):
-    a, dt = _input(input)
+    a = _input(input)
     w = _weights1d(weights)
     axis = _axis(axis, a.ndim)
     origin = operator.index(origin)
     _check_origin(len(w), origin)
     boundary = _boundary(mode)
-    dt, out = _output(output, a, dt)
+    dt, odt, out = _output(output, a)
     # The library's convolution places the kernel as ndimage.convolve1d does
     # (origin and even lengths included), so convolution needs no flipping.
-    res = _along_axis(a.astype(dt, copy=False), w.astype(dt), axis, not convolution, boundary,
-                      float(cval), origin, backend)
-    return _finish(res, out)
+    res = _along_axis(_signal.signal_storage(a, dt), w.astype(dt), axis, not convolution,
+                      boundary, float(cval), origin, backend)
+    return _finish(res, odt, out)
 
 
 def convolve1d_impl(input, weights, axis, output, mode, cval, origin, backend):
@@ -155,7 +185,7 @@ def convolve1d_impl(input, weights, axis, output, mode, cval, origin, backend):
 
 
 def correlate_impl(input, weights, output, mode, cval, origin, convolution, backend):
-    a, dt = _input(input)
+    a = _input(input)
     w = np.asarray(weights, dtype=np.float64)
     origins = _origins(origin, max(a.ndim, 1))
     if w.ndim != a.ndim:
@@ -166,8 +196,8 @@ def correlate_impl(input, weights, output, mode, cval, origin, convolution, back
         _check_origin(k, o)
     boundary = _boundary(mode)
     _signal.check_ndim(a.ndim)
-    dt, out = _output(output, a, dt)
-    a, w = a.astype(dt, copy=False), w.astype(dt)
+    dt, odt, out = _output(output, a)
+    a, w = _signal.signal_storage(a, dt), w.astype(dt)
     if a.ndim <= 1:
         res = _along_axis(a, w.reshape(-1), 0, not convolution, boundary, float(cval),
                           origins[0], backend)
@@ -176,7 +206,7 @@ def correlate_impl(input, weights, output, mode, cval, origin, convolution, back
     else:
         res = _signal.conv_whole(a, w, "same", "auto", not convolution, backend, boundary,
                                  float(cval), origins)
-    return _finish(res, out)
+    return _finish(res, odt, out)
 
 
 def _axis(axis: int, ndim: int) -> int:
@@ -209,16 +239,24 @@ def _gaussian_kernel1d(sigma: float, order: int, radius: int) -> np.ndarray:
     return q * phi_x
 
 
-def _separable(a: np.ndarray, dt: np.dtype, weights: list, boundaries: list, cval: float,
-               origins: list, backend) -> np.ndarray:
+def _separable(a: np.ndarray, dt: np.dtype, odt: np.dtype, weights: list, boundaries: list,
+               cval: float, origins: list, backend) -> np.ndarray:
     """Correlate a with one 1-D kernel per axis (None: that axis untouched)
-    through each axis' boundary mode: one separable library call for an
-    image or a volume filtered along every axis with one mode, else one pass
-    per axis, in axis order, as scipy.ndimage runs them."""
-    a = a.astype(dt, copy=False)
+    through each axis' boundary mode, computed in dt, the result in odt: one
+    separable library call for an image or a volume filtered along every
+    axis with one float result and one mode, else one pass per axis, in axis
+    order, as scipy.ndimage runs them."""
     todo = [i for i, w in enumerate(weights) if w is not None]
     if not todo:
-        return a.copy()
+        return _as_output(a, odt)
+    if odt.kind != "f":
+        # scipy.ndimage stores each axis' pass in the output's dtype, so an
+        # integer result is truncated (and wrapped) after every pass.
+        for i in todo:
+            a = _as_output(_along_axis(_signal.signal_storage(a, dt), weights[i].astype(dt), i,
+                                       True, boundaries[i], cval, origins[i], backend), odt)
+        return a
+    a = _signal.signal_storage(a, dt)
     # A separable call reads cval outside the whole input, where each of
     # scipy's passes after the first reads it outside the previous pass's
     # result, which is cval times the product of the earlier kernels' sums
@@ -241,8 +279,8 @@ def _axes_filter(input, output, mode, cval, origin, kernels, backend) -> np.ndar
     """A filter that correlates each axis with a 1-D kernel of its own, as
     scipy.ndimage's gaussian_filter and uniform_filter: kernels(ndim) gives
     them, None for an axis left untouched."""
-    a, dt = _input(input)
-    dt, out = _output(output, a, dt)
+    a = _input(input)
+    dt, odt, out = _output(output, a)
     nd = a.ndim
     modes = _per_axis(mode, nd, "mode")
     origins = _origins(origin, nd)
@@ -252,8 +290,8 @@ def _axes_filter(input, output, mode, cval, origin, kernels, backend) -> np.ndar
         if w is not None:
             _check_origin(len(w), origins[i])
             boundaries[i] = _boundary(modes[i])
-    res = _separable(a, dt, weights, boundaries, float(cval), origins, backend)
-    return _finish(res, out)
+    res = _separable(a, dt, odt, weights, boundaries, float(cval), origins, backend)
+    return _finish(res, odt, out)
 
 
 def gaussian_filter_impl(input, sigma, order, output, mode, cval, truncate, radius, backend):
