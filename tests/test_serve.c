@@ -502,6 +502,44 @@ START_TEST(test_out_dtype)
 }
 END_TEST
 
+/* A 64-bit integer .npy (int64 or uint64) is refused by name, with what is
+ * accepted, before any device work: no float64 holds all its values. */
+START_TEST(test_int64_refused)
+{
+    serve *s = start_default();
+    static const char *const descrs[2] = {"<i8", "<u8"};
+    static const char *const names[2] = {"int64 (<i8)", "uint64 (<u8)"};
+    const float h[3] = {1, 2, 1};
+    size_t kshape[1] = {3}, hs;
+    char *hb = npy_bytes(CLCONV_F32, 1, kshape, h, &hs);
+    for (int t = 0; t < 2; t++) {
+        /* NumPy's version 1.0 layout: magic, header length, a header
+         * padded to 128 bytes, then three little-endian 8-byte values. */
+        char x[128 + 24] = "\x93NUMPY\x01\x00";
+        char header[118];
+        int len = snprintf(header, sizeof header,
+                           "{'descr': '%s', 'fortran_order': False, 'shape': (3,), }", descrs[t]);
+        memset(x + 10, ' ', 118);
+        memcpy(x + 10, header, (size_t)len);
+        x[8] = 118, x[9] = 0, x[127] = '\n';
+        memset(x + 128, 0, 24);
+        x[128] = 1, x[136] = 2, x[144] = 3;
+        part parts[] = {{"input", x, sizeof x}, {"kernel", hb, hs}};
+        char want[160];
+        snprintf(want, sizeof want, "part 'input': %s is not accepted", names[t]);
+        check_error(s, "/v1/conv1d", parts, 2, 400, want);
+        check_error(s, "/v1/conv1d", parts, 2, 400,
+                    "inputs may be float32, float64, int8, int16, int32, uint8, uint16 or uint32");
+        /* As the kernel too. */
+        part swapped[] = {{"input", hb, hs}, {"kernel", x, sizeof x}};
+        snprintf(want, sizeof want, "part 'kernel': %s is not accepted", names[t]);
+        check_error(s, "/v1/conv1d", swapped, 2, 400, want);
+    }
+    free(hb);
+    serve_stop(s);
+}
+END_TEST
+
 /* boundary, cval, origin and axis through the server against the API with
  * the same options: conv1d, conv2d, and conv1d down the columns of a 2-D
  * array (the API's conv2d with a k x 1 kernel) and along each axis of a 3-D
@@ -2201,6 +2239,7 @@ Suite *clconv_test_suite_serve(void)
     tcase_add_test(results, test_image_and_preset);
     tcase_add_test(results, test_boundary_and_axis);
     tcase_add_test(results, test_out_dtype);
+    tcase_add_test(results, test_int64_refused);
     tcase_add_test(results, test_conv3d_equals_api);
     suite_add_tcase(s, results);
     TCase *service = test_tcase_bare("service");

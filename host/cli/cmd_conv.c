@@ -368,10 +368,6 @@ static int check_combinations(conv_command *cmd, int format_given)
         return cli_usage_error(c, "a --batch result is a stack of arrays, not an image ('%s')",
                                cmd->output_name);
     }
-    if (cmd->job.out_dtype_given && cmd->server) {
-        return cli_usage_error(c, "--out-dtype runs on a local device only so far, not with "
-                               "--server (the service takes out_dtype itself)");
-    }
     if (cmd->normalize && !image_out) {
         return cli_usage_error(c, "--normalize rescales image output (.png, .pgm, .ppm), not "
                                "'%s'", cmd->output_name);
@@ -611,7 +607,8 @@ static int convolve_remote(conv_command *cmd)
     }
     client_conv_job cj = {cmd->command, job->dims, ins, job->separable ? 1 + job->dims : 2,
                           job->batch || job->image_in, job->separable, cmd->verbose,
-                          (clconv_dtype)job->precision, &job->opts, job->axis_given, job->axis};
+                          (clconv_dtype)job->precision, &job->opts, job->axis_given, job->axis,
+                          job->out_dtype_given};
     int status = client_conv(cmd->server, &cj, &part, &job->opts.chosen);
     if (status == CLI_OK) conv_job_pass_alpha(job);
     return status;

@@ -219,6 +219,16 @@ static int open_npy(conv_job *job, int i, conv_input *in, const char *path, int 
     }
     if (status < 0) return status;
     in->nf_open = 1;
+    if (in->nf.type == NPY_I8 || in->nf.type == NPY_U8) {
+        /* A float64 holds integers exactly only up to 2^53, and NumPy's
+         * integer convolution of int64 wraps at 2^63: any conversion here
+         * could silently differ from it, so the caller converts. */
+        return io_fail(err, CLCONV_EINVAL,
+                       "%s: %s (%s) is not accepted, since its values need not fit a float64 "
+                       "exactly; inputs may be float32, float64, int8, int16, int32, uint8, "
+                       "uint16 or uint32 (convert first, e.g. a.astype(np.float64))",
+                       in->label, in->nf.type == NPY_I8 ? "int64" : "uint64", in->nf.descr);
+    }
     in->vote = in->nf.type == NPY_F8 ? CLCONV_F64 : CLCONV_F32;
     return check_shape(job, i, in, in->nf.ndim, in->nf.shape, in->nf.count, err);
 }

@@ -550,8 +550,7 @@ done:
 
 /* ---- writing ----------------------------------------------------------- */
 
-/* The descr NumPy writes for a dtype. */
-static const char *descr_of(clconv_dtype dtype)
+const char *npy_descr(clconv_dtype dtype)
 {
     switch (dtype) {
     case CLCONV_F64: return "<f8";
@@ -571,7 +570,7 @@ int npy_write(FILE *f, const char *path, const real_array *a, io_error *err)
     shape_format(shape, sizeof shape, a->ndim, a->shape);
     char header[sizeof shape + 192];
     int len = snprintf(header, sizeof header, "{'descr': '%s', 'fortran_order': False, "
-                       "'shape': %s, }", descr_of(a->dtype), shape);
+                       "'shape': %s, }", npy_descr(a->dtype), shape);
     size_t used = (size_t)len;
     size_t pad = (64 - (10 + used + 1) % 64) % 64;
     memset(header + used, ' ', pad);

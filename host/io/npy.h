@@ -64,6 +64,9 @@ int npy_read(npy_file *nf, clconv_dtype dtype, real_array *out, io_error *err);
 /* Closes the file; safe to call twice. */
 void npy_close(npy_file *nf);
 
+/* The descr NumPy writes for a dtype ("<f4", "|u1", ...); static. */
+const char *npy_descr(clconv_dtype dtype);
+
 /* Writes a as a version 1.0 .npy stream to f ('<f4' or '<f8', C order).
  * path names f in messages. Returns 0 or a negative status (err filled). */
 int npy_write(FILE *f, const char *path, const real_array *a, io_error *err);

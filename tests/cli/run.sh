@@ -193,8 +193,12 @@ ok "float64 inputs, --precision f32" conv1d_f64_as_f32_same 1e-5 \
     conv1d "$DATA/sig64.npy" "$DATA/ker64.npy" --mode same --precision f32
 ok "int16 and uint8 inputs give float32" conv1d_int_full 0 \
     conv1d "$DATA/sig_i16.npy" "$DATA/ker_u8.npy"
-ok "int64 input, --precision f64" conv1d_i64_as_f64_full 0 \
-    conv1d "$DATA/sig_i64.npy" "$K" -p f64
+# 64-bit integers are refused rather than converted: a float64 holds them
+# exactly only up to 2^53.
+err "int64 input" 1 "$DATA/sig_i64.npy: int64 (<i8) is not accepted, since its values need not fit a float64 exactly; inputs may be float32, float64, int8, int16, int32, uint8, uint16 or uint32" \
+    conv1d "$DATA/sig_i64.npy" "$K" -p f64 -o "$OUT"
+err "int64 kernel" 1 "$DATA/sig_i64.npy: int64 (<i8) is not accepted" \
+    conv1d "$K" "$DATA/sig_i64.npy" -o "$OUT"
 ok "conv1d --batch" conv1d_batch_same 0 conv1d --batch "$DATA/batch.npy" "$K" --mode same
 ok "conv2d --batch" conv2d_batch_same 0 conv2d -b "$DATA/imgs.npy" "$DATA/ker2.npy" -m same
 ok "conv2d --separable" conv2d_separable_same 0 \
@@ -1466,6 +1470,26 @@ if [ -n "$URL" ]; then
     same "server: conv2d separable preset" npy conv2d "$DATA/img.npy" gaussian:1 -m same
     same "server: conv2d PNG" png conv2d "$DATA/gray8.png" sobel-x
     same "server: conv2d PNG with alpha" png conv2d "$DATA/rgba8.png" box:3
+    # --out-dtype: the integer image travels as it is and the service
+    # converts it on the device, as the local run does.
+    LC_ALL=C awk 'BEGIN { for (i = 0; i < 63; i++) printf "%c", (i * 97 + 13) % 256 }' |
+        mknpy "$WORK/u8img.npy" "{'descr': '|u1', 'fortran_order': False, 'shape': (7, 9), }"
+    LC_ALL=C awk 'BEGIN { for (i = 0; i < 63; i++) printf "%c%c", (i * 89) % 256, (i * 37) % 256 }' |
+        mknpy "$WORK/u16img.npy" "{'descr': '<u2', 'fortran_order': False, 'shape': (7, 9), }"
+    for od in uint8 uint16 int16 float32 float64 same; do
+        same "server: conv2d --out-dtype $od" npy conv2d "$WORK/u8img.npy" "$DATA/ker2.npy" \
+            --out-dtype "$od" --boundary reflect
+    done
+    same "server: conv2d uint16 --out-dtype same" npy conv2d "$WORK/u16img.npy" sharpen \
+        --out-dtype same -m same
+    same "server: conv2d PNG --out-dtype uint8" png conv2d "$DATA/gray8.png" sharpen \
+        --out-dtype uint8
+    same "server: conv2d PNG with alpha --out-dtype same" npy conv2d "$DATA/rgba8.png" sharpen \
+        --out-dtype same
+    same "server: conv2d separable --out-dtype float64" npy conv2d "$DATA/img.npy" \
+        "$DATA/kcol.npy" "$DATA/krow.npy" --separable --out-dtype float64
+    err "server: int64 input" 1 "$DATA/sig_i64.npy: int64 (<i8) is not accepted" \
+        conv1d "$DATA/sig_i64.npy" "$K" --server "$URL" -o "$OUT"
     same "server: conv1d --boundary --cval --origin" npy conv1d "$S" "$K" --boundary constant \
         --cval 2.5e30 --origin -2
     same "server: conv1d --axis 1 --boundary" npy conv1d "$DATA/arr3.npy" "$K" --axis 1 \
@@ -1664,7 +1688,7 @@ err "--out-dtype in conv1d" 2 "unknown option '--out-dtype'" \
     conv1d "$WORK/u8.npy" "$WORK/half.npy" -o "$OUT" --out-dtype uint8
 printf '\001\000\000\000\000\000\000\000' |
     mknpy "$WORK/i64.npy" "{'descr': '<i8', 'fortran_order': False, 'shape': (1, 1), }"
-err "--out-dtype same of int64" 1 "holds <i8, which no result can be" \
+err "--out-dtype same of int64" 1 "int64 (<i8) is not accepted" \
     conv2d "$WORK/i64.npy" "$WORK/half.npy" -o "$OUT" --out-dtype same
 printf '\000\001' | mknpy "$WORK/bool.npy" "{'descr': '|b1', 'fortran_order': False, 'shape': (1, 2), }"
 err "bool input" 1 "unsupported dtype '|b1'" \
