@@ -577,6 +577,16 @@ int clconv_conv1d_host(clconv_runtime *rt, clconv_dtype dtype, const void *signa
     return conv_host(rt, 1, dtype, signal, ns, batch, dtype, kern, ks, dtype, out, opts);
 }
 
+int clconv_conv1d_host_typed(clconv_runtime *rt, clconv_dtype in_dtype, const void *signal,
+                             size_t n, size_t batch, clconv_dtype dtype, const void *kernel,
+                             size_t k, clconv_dtype out_dtype, void *out,
+                             clconv_conv_options *opts)
+{
+    const size_t ns[3] = {1, n, 1}, ks[3] = {1, k, 1};
+    const void *kern[3] = {kernel, NULL, NULL};
+    return conv_host(rt, 1, in_dtype, signal, ns, batch, dtype, kern, ks, out_dtype, out, opts);
+}
+
 int clconv_conv2d_host(clconv_runtime *rt, clconv_dtype dtype, const void *image, size_t rows,
                        size_t cols, size_t batch, const void *kernel, size_t krows, size_t kcols,
                        void *out, clconv_conv_options *opts)
@@ -607,6 +617,21 @@ int clconv_conv2d_separable_host(clconv_runtime *rt, clconv_dtype dtype, const v
     return conv_host(rt, 2, dtype, image, ns, batch, dtype, kern, ks, dtype, out, opts);
 }
 
+int clconv_conv2d_separable_host_typed(clconv_runtime *rt, clconv_dtype in_dtype,
+                                       const void *image, size_t rows, size_t cols, size_t batch,
+                                       clconv_dtype dtype, const void *kcol, size_t krows,
+                                       const void *krow, size_t kcols, clconv_dtype out_dtype,
+                                       void *out, clconv_conv_options *opts)
+{
+    RETURN_IF(rt, !krow, CLCONV_EINVAL, "row kernel is NULL");
+    RETURN_IF(rt, clconv__dtype_is_complex(dtype), CLCONV_EINVAL,
+              "the factors of a typed separable call are real (float32 or float64), not %s",
+              clconv_dtype_name(dtype));
+    const size_t ns[3] = {rows, cols, 1}, ks[3] = {krows, kcols, 1};
+    const void *kern[3] = {kcol, krow, NULL};
+    return conv_host(rt, 2, in_dtype, image, ns, batch, dtype, kern, ks, out_dtype, out, opts);
+}
+
 int clconv_conv3d_host(clconv_runtime *rt, clconv_dtype dtype, const void *volume, size_t depth,
                        size_t rows, size_t cols, size_t batch, const void *kernel, size_t kdepth,
                        size_t krows, size_t kcols, void *out, clconv_conv_options *opts)
@@ -614,6 +639,17 @@ int clconv_conv3d_host(clconv_runtime *rt, clconv_dtype dtype, const void *volum
     const size_t ns[3] = {rows, cols, depth}, ks[3] = {krows, kcols, kdepth};
     const void *kern[3] = {kernel, NULL, NULL};
     return conv_host(rt, 3, dtype, volume, ns, batch, dtype, kern, ks, dtype, out, opts);
+}
+
+int clconv_conv3d_host_typed(clconv_runtime *rt, clconv_dtype in_dtype, const void *volume,
+                             size_t depth, size_t rows, size_t cols, size_t batch,
+                             clconv_dtype dtype, const void *kernel, size_t kdepth, size_t krows,
+                             size_t kcols, clconv_dtype out_dtype, void *out,
+                             clconv_conv_options *opts)
+{
+    const size_t ns[3] = {rows, cols, depth}, ks[3] = {krows, kcols, kdepth};
+    const void *kern[3] = {kernel, NULL, NULL};
+    return conv_host(rt, 3, in_dtype, volume, ns, batch, dtype, kern, ks, out_dtype, out, opts);
 }
 
 int clconv_conv3d_separable_host(clconv_runtime *rt, clconv_dtype dtype, const void *volume,
@@ -626,4 +662,20 @@ int clconv_conv3d_separable_host(clconv_runtime *rt, clconv_dtype dtype, const v
     const size_t ns[3] = {rows, cols, depth}, ks[3] = {krows, kcols, kdepth};
     const void *kern[3] = {ky, kx, kz};
     return conv_host(rt, 3, dtype, volume, ns, batch, dtype, kern, ks, dtype, out, opts);
+}
+
+int clconv_conv3d_separable_host_typed(clconv_runtime *rt, clconv_dtype in_dtype,
+                                       const void *volume, size_t depth, size_t rows, size_t cols,
+                                       size_t batch, clconv_dtype dtype, const void *kz,
+                                       size_t kdepth, const void *ky, size_t krows, const void *kx,
+                                       size_t kcols, clconv_dtype out_dtype, void *out,
+                                       clconv_conv_options *opts)
+{
+    RETURN_IF(rt, !kx || !kz, CLCONV_EINVAL, "row or depth kernel is NULL");
+    RETURN_IF(rt, clconv__dtype_is_complex(dtype), CLCONV_EINVAL,
+              "the factors of a typed separable call are real (float32 or float64), not %s",
+              clconv_dtype_name(dtype));
+    const size_t ns[3] = {rows, cols, depth}, ks[3] = {krows, kcols, kdepth};
+    const void *kern[3] = {ky, kx, kz};
+    return conv_host(rt, 3, in_dtype, volume, ns, batch, dtype, kern, ks, out_dtype, out, opts);
 }

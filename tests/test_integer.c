@@ -233,7 +233,7 @@ START_TEST(test_integer_names)
     ck_assert_str_eq(clconv_dtype_name((clconv_dtype)99), "unknown");
     clconv_dtype d;
     ASSERT_FAILS(NULL, clconv_dtype_parse("int64", &d), CLCONV_EINVAL);
-    assert_last_error_has(NULL, "uint8, uint16 or int16");
+    assert_last_error_has(NULL, "uint8, uint16, int16, complex64 or complex128");
 }
 END_TEST
 
