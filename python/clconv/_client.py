@@ -343,7 +343,7 @@ class Client:
         # _Local converts it, so both run the same library call.
         x, prec = parts[0][1], parts[1][1].dtype
         if x.dtype != prec:
-            if _lib.takes_integer(dims, separable, params["method"], axis):
+            if _lib.takes_integer(None, dims, separable, params["method"], axis):
                 params["out_dtype"] = prec.name
             else:
                 parts = [(parts[0][0], x.astype(prec))] + list(parts[1:])

@@ -73,7 +73,7 @@ class _Local:
         separable = len(kernels) > 1
         opts = conv_options(mode, method, correlate, boundary, cval, origin)
         out = _outputs.empty((x.shape[0],) + tuple(out_shape), prec)
-        if x.dtype != prec and not _lib.takes_integer(dims, separable, method, axis):
+        if x.dtype != prec and not _lib.takes_integer(rt, dims, separable, method, axis):
             x = x.astype(prec)
         if x.dtype == prec:
             fn = (_SEPARABLE_HOST if separable else _CONV_HOST)[dims]
