@@ -488,12 +488,10 @@ START_TEST(test_out_dtype)
     check_answer(s, "/v1/conv2d?boundary=reflect&out_dtype=int16", parts, 2, CLCONV_I16, 2,
                  shape, want16, sizeof want16);
     check_error(s, "/v1/conv2d?out_dtype=int8", parts, 2, 400,
-                "out_dtype must be float32, float64, uint8, uint16, int16 or same, not 'int8'");
-    check_error(s, "/v1/conv2d?out_dtype=uint8&method=fft", parts, 2, 400,
-                "out_dtype=uint8: integer results come from dense 2-D direct convolution only so "
-                "far (not the FFT method)");
-    check_error(s, "/v1/conv1d?out_dtype=uint8&batch=1&kernel=box:3", parts, 1, 400,
-                "(not a 1-D or 3-D one)");
+                "out_dtype must be float32, float64, complex64, complex128, uint8, uint16, int16 "
+                "or same, not 'int8'");
+    check_error(s, "/v1/conv2d?out_dtype=complex64", parts, 2, 400,
+                "out_dtype=complex64: complex results come from complex inputs");
     check_error(s, "/v1/conv2d?out_dtype=float64&precision=f32", parts, 2, 400,
                 "out_dtype=float64 asks for a float64 result but precision=f32");
     free(xb);

@@ -551,12 +551,19 @@ static int check_output(const conv_command *cmd)
 {
     const conv_job *job = &cmd->job;
     io_error err;
+    int text_out = cmd->out_format == FORMAT_CSV || cmd->out_format == FORMAT_TXT;
+    if (job->out_store == CLCONV_C64 || job->out_store == CLCONV_C128) {
+        const char *type = clconv_dtype_name(job->out_store);
+        if (text_out) return cli_error("%s: the result is %s; " CSV_REAL_ONLY, cmd->output_name, type);
+        if (format_is_image(cmd->out_format))
+            return cli_error("%s: images are real, and the result is %s (write .npy or raw)",
+                             cmd->output_name, type);
+    }
     if (format_is_image(cmd->out_format)) {
         return cli_io(image_check_kind(image_kind_of(cmd->out_format),
                                        job->image_in ? job->channels : 1, job->alpha,
                                        cmd->output_name, &err), &err);
     }
-    int text_out = cmd->out_format == FORMAT_CSV || cmd->out_format == FORMAT_TXT;
     if (text_out && job->image_in && job->channels > 1) {
         return cli_error("%s: text output holds 1-D or 2-D arrays; the image's result has %d "
                          "channels (write .npy, .png or .ppm)", cmd->output_name, job->channels);
