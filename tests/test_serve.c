@@ -500,6 +500,51 @@ START_TEST(test_out_dtype)
 }
 END_TEST
 
+/* Complex .npy parts: a complex64 signal with a float32 kernel and a float32
+ * signal with a complex128 kernel (NumPy's promotion: complex128), answered
+ * as .npy of the complex dtype, byte for byte what the typed host forms
+ * give; correlation conjugates the kernel there as here. */
+START_TEST(test_complex_parts)
+{
+    serve *s = start_default();
+    clconv_runtime *rt = test_runtime();
+    enum { N = 40, K = 5 };
+    float xc[2 * N], xr[N], hr[K], want64[2 * N];
+    double hc[2 * K], xr64[N], want128[2 * N];
+    for (int i = 0; i < N; i++) {
+        xc[2 * i] = (float)((i * 7) % 11) - 5, xc[2 * i + 1] = (float)((i * 5) % 9) - 4;
+        xr[i] = (float)((i * 3) % 7) - 3, xr64[i] = xr[i];
+    }
+    for (int j = 0; j < K; j++) {
+        hr[j] = (float)(j - 2);
+        hc[2 * j] = 0.5 * j - 1, hc[2 * j + 1] = 1.25 - 0.5 * j;
+    }
+    clconv_conv_options o = {.mode = CLCONV_MODE_SAME, .correlate = 1};
+    ASSERT_OK(rt, clconv_conv1d_host_typed(rt, CLCONV_C64, xc, N, 1, CLCONV_F32, hr, K,
+                                           CLCONV_C64, want64, &o));
+    ASSERT_OK(rt, clconv_conv1d_host_typed(rt, CLCONV_F64, xr64, N, 1, CLCONV_C128, hc, K,
+                                           CLCONV_C128, want128, &o));
+    size_t shape[1] = {N}, kshape[1] = {K}, s1, s2, s3, s4;
+    char *xcb = npy_bytes(CLCONV_C64, 1, shape, xc, &s1);
+    char *hrb = npy_bytes(CLCONV_F32, 1, kshape, hr, &s2);
+    char *xrb = npy_bytes(CLCONV_F32, 1, shape, xr, &s3);
+    char *hcb = npy_bytes(CLCONV_C128, 1, kshape, hc, &s4);
+    part a[] = {{"input", xcb, s1}, {"kernel", hrb, s2}};
+    part b[] = {{"input", xrb, s3}, {"kernel", hcb, s4}};
+    check_answer(s, "/v1/conv1d?mode=same&correlate=1", a, 2, CLCONV_C64, 1, shape, want64,
+                 sizeof want64);
+    check_answer(s, "/v1/conv1d?mode=same&correlate=1", b, 2, CLCONV_C128, 1, shape, want128,
+                 sizeof want128);
+    check_error(s, "/v1/conv1d?mode=same&out_dtype=float32", a, 2, 400,
+                "out_dtype=float32: the result of complex inputs in float32 is complex64");
+    free(xcb);
+    free(hrb);
+    free(xrb);
+    free(hcb);
+    serve_stop(s);
+}
+END_TEST
+
 /* A 64-bit integer .npy (int64 or uint64) is refused by name, with what is
  * accepted, before any device work: no float64 holds all its values. */
 START_TEST(test_int64_refused)
@@ -2238,6 +2283,7 @@ Suite *clconv_test_suite_serve(void)
     tcase_add_test(results, test_boundary_and_axis);
     tcase_add_test(results, test_out_dtype);
     tcase_add_test(results, test_int64_refused);
+    tcase_add_test(results, test_complex_parts);
     tcase_add_test(results, test_conv3d_equals_api);
     suite_add_tcase(s, results);
     TCase *service = test_tcase_bare("service");
