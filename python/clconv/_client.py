@@ -328,7 +328,7 @@ class Client:
                 cval: float, origin: Sequence[int]) -> dict:
         # The kernel's dtype is the precision, as in _Local._call.
         params = {"mode": mode, "method": method, "correlate": int(correlate),
-                  "precision": "f64" if h.dtype == np.float64 else "f32"}
+                  "precision": "f64" if _signal.real_dtype(h.dtype) == np.float64 else "f32"}
         if boundary != "none":
             # repr: the shortest text that reads back as the same double.
             params.update(boundary=boundary, cval=repr(float(cval)),
@@ -341,12 +341,12 @@ class Client:
         # library as it is, with out_dtype naming the precision, which keeps
         # the service's job integer too; elsewhere it is converted here, as
         # _Local converts it, so both run the same library call.
-        x, prec = parts[0][1], parts[1][1].dtype
-        if x.dtype != prec:
+        x, k = parts[0][1], parts[1][1].dtype
+        if x.dtype.kind in "iu":
             if _lib.takes_integer(None, dims, separable, params["method"], axis):
-                params["out_dtype"] = prec.name
+                params["out_dtype"] = _signal.result_dtype(x.dtype, k).name
             else:
-                parts = [(parts[0][0], x.astype(prec))] + list(parts[1:])
+                parts = [(parts[0][0], x.astype(_signal.real_dtype(k)))] + list(parts[1:])
         body = self._request(f"/v1/conv{dims}d", params, [(n, _npy(a)) for n, a in parts])
         return np.load(io.BytesIO(body), allow_pickle=False)
 

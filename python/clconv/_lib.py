@@ -16,11 +16,13 @@ import threading
 from ctypes import (POINTER, Structure, byref, c_char, c_char_p, c_double, c_int, c_int64,
                     c_size_t, c_uint, c_uint64, c_ulong, c_void_p)
 
-F32, F64, U8, U16, I16 = 0, 1, 2, 3, 4
+F32, F64, U8, U16, I16, C64, C128 = 0, 1, 2, 3, 4, 5, 6
 # enum clconv_dtype by NumPy's names; the integer ones are storage types of
 # a signal (and a result) that the device converts as it loads (see
-# TYPED_FORMS for the calls that take them).
-DTYPES = {"float32": F32, "float64": F64, "uint8": U8, "uint16": U16, "int16": I16}
+# TYPED_FORMS for the calls that take them), the complex ones interleaved
+# (real, imaginary) pairs of float32 or float64.
+DTYPES = {"float32": F32, "float64": F64, "uint8": U8, "uint16": U16, "int16": I16,
+          "complex64": C64, "complex128": C128}
 MODES = {"full": 0, "same": 1, "valid": 2}
 METHODS = {"auto": 0, "direct": 1, "fft": 2}
 METHOD_NAMES = {v: k for k, v in METHODS.items()}

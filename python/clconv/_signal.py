@@ -6,6 +6,7 @@ serve`, so both faces run one set of SciPy rules."""
 from __future__ import annotations
 
 import operator
+import warnings
 from typing import Optional, Sequence, Union
 
 import numpy as np
@@ -63,29 +64,32 @@ class _Local:
     def _call(self, dims: int, x: np.ndarray, kernels: Sequence[np.ndarray], out_shape,
               mode: str, method: str, correlate: bool, boundary: str, cval: float,
               origin: Sequence[int], axis: bool = False) -> np.ndarray:
-        """One host-form call: x is (batch, *extents) of the kernels' float
-        dtype or an integer storage dtype; kernels are the dense kernel or
-        the separable factors, each passed with its extents. The result is in
-        the kernels' dtype, the precision of the sums."""
+        """One host-form call: kernels are the dense kernel or the separable
+        factors, each passed with its extents, of one dtype (float32,
+        float64 or their complex types) whose real precision is the job's;
+        x is (batch, *extents) of that precision, its complex type or an
+        integer storage dtype. The result is complex when x or the kernel
+        is, else in the precision (see result_dtype)."""
         rt = self.rt.handle
-        prec = kernels[0].dtype
-        dtype = _lib.F64 if prec == np.float64 else _lib.F32
+        kdt = kernels[0].dtype
+        odt = result_dtype(x.dtype, kdt)
+        real = real_dtype(kdt)
         separable = len(kernels) > 1
         opts = conv_options(mode, method, correlate, boundary, cval, origin)
-        out = _outputs.empty((x.shape[0],) + tuple(out_shape), prec)
-        if x.dtype != prec and not _lib.takes_integer(rt, dims, separable, method, axis):
-            x = x.astype(prec)
-        if x.dtype == prec:
+        out = _outputs.empty((x.shape[0],) + tuple(out_shape), odt)
+        if x.dtype.kind in "iu" and not _lib.takes_integer(rt, dims, separable, method, axis):
+            x = x.astype(real)
+        if x.dtype == kdt == odt:
             fn = (_SEPARABLE_HOST if separable else _CONV_HOST)[dims]
-            args = [rt, dtype, x.ctypes.data, *x.shape[1:], x.shape[0]]
+            args = [rt, _lib.DTYPES[kdt.name], x.ctypes.data, *x.shape[1:], x.shape[0]]
         else:
             fn = _lib.TYPED_FORMS[(dims, separable)]
             args = [rt, _lib.DTYPES[x.dtype.name], x.ctypes.data, *x.shape[1:], x.shape[0],
-                    dtype]
+                    _lib.DTYPES[kdt.name]]
         for h in kernels:
             args += [h.ctypes.data, *h.shape]
-        if x.dtype != prec:
-            args.append(dtype)
+        if fn not in _CONV_HOST.values() and fn not in _SEPARABLE_HOST.values():
+            args.append(_lib.DTYPES[odt.name])
         status = getattr(lib, fn)(*args, out.ctypes.data, _lib.byref(opts))
         if status != 0:
             raise _lib.error(status, rt)
@@ -133,39 +137,66 @@ def local(runtime: Optional[Runtime]) -> _Local:
 # Arguments
 # --------------------------------------------------------------------------
 
+def real_dtype(dtype: np.dtype) -> np.dtype:
+    """The real precision of a float or complex dtype: float32 for float32
+    and complex64, float64 for float64 and complex128."""
+    return np.dtype(np.float32 if dtype in (np.float32, np.complex64) else np.float64)
+
+
+def complex_dtype(dtype: np.dtype) -> np.dtype:
+    """The complex type of a precision (float32 -> complex64)."""
+    return np.dtype(np.complex64 if real_dtype(dtype) == np.float32 else np.complex128)
+
+
+def result_dtype(x: np.dtype, k: np.dtype) -> np.dtype:
+    """The dtype of the library's result for a signal of dtype x and a
+    kernel of dtype k (whose real precision is the job's): complex when
+    either is, else the precision."""
+    return complex_dtype(k) if "c" in (x.kind, k.kind) else real_dtype(k)
+
+
 def native(a: np.ndarray) -> np.ndarray:
     """a in the machine's byte order (a big-endian array converted, as
-    SciPy converts it), its dtype checked: bool, integers, float32 and
-    float64 are convolved; float16, object and other dtypes are refused
-    with a TypeError naming them."""
+    SciPy converts it), its dtype checked: bool, integers, float32,
+    float64, complex64 and complex128 are convolved; float16, complex256,
+    object and other dtypes are refused with a TypeError naming them."""
     kind = a.dtype.kind
-    if kind == "c":
-        raise NotImplementedError(
-            f"complex inputs ({a.dtype}): clconv convolves real arrays; convolve the real and "
-            "imaginary parts apart")
-    if not (kind in "biu" or (kind == "f" and a.dtype.itemsize in (4, 8))):
-        raise TypeError(f"unsupported dtype {a.dtype}: clconv takes bool, integer, float32 "
-                        "and float64 arrays")
+    if not (kind in "biu" or (kind in "fc" and a.dtype.itemsize in ((4, 8) if kind == "f"
+                                                                     else (8, 16)))):
+        raise TypeError(f"unsupported dtype {a.dtype}: clconv takes bool, integer, float32, "
+                        "float64, complex64 and complex128 arrays")
     if not a.dtype.isnative:
         a = a.astype(a.dtype.newbyteorder("="))
     return a
 
 
 def signal_storage(a: np.ndarray, prec: np.dtype) -> np.ndarray:
-    """a as the library takes a signal computed in prec: uint8, uint16 and
-    int16 as they are (a backend converts them on the host only where the
-    library's call cannot: see _lib.takes_integer), anything else converted
-    to prec."""
+    """a as the library takes a signal computed in precision prec (or its
+    complex type): uint8, uint16 and int16 as they are (a backend converts
+    them on the host only where the library's call cannot: see
+    _lib.takes_integer), a complex array as prec's complex type, anything
+    else converted to prec."""
+    prec = real_dtype(prec)
+    if a.dtype.kind == "c":
+        return a.astype(complex_dtype(prec), copy=False)
     if a.dtype == prec or a.dtype.name in ("uint8", "uint16", "int16"):
         return a
     return a.astype(prec)
 
 
+def kernel_storage(b: np.ndarray, prec: np.dtype) -> np.ndarray:
+    """b as the library takes a kernel in precision prec: prec, or its
+    complex type for a complex kernel."""
+    return b.astype(complex_dtype(prec) if b.dtype.kind == "c" else real_dtype(prec),
+                    copy=False)
+
+
 def fft_dtype(*arrays: np.ndarray) -> np.dtype:
     """The dtype of scipy.signal.fftconvolve's and oaconvolve's result:
-    scipy.fft computes integers and bools in float64 and keeps float32,
-    so the result is float32 only when every input is float32."""
-    return np.result_type(*[a.dtype if a.dtype.kind == "f" else np.float64 for a in arrays])
+    scipy.fft computes integers and bools in float64 and keeps float32 and
+    complex64, so the result is single precision only when every input is
+    float32 or complex64, and complex when one is."""
+    return np.result_type(*[a.dtype if a.dtype.kind in "fc" else np.float64 for a in arrays])
 
 
 # The largest sum an integer result is computed to exactly: clconv sums in
@@ -284,17 +315,18 @@ def _prepare(in1: ArrayLike, in2: ArrayLike):
 
 
 def _operands(a: np.ndarray, b: np.ndarray, res: np.dtype):
-    """(signal, kernel) for a result of dtype res (SciPy's): a float result
-    is computed in its precision, an integer one in float64; the signal
-    keeps an integer storage dtype, the kernel is converted."""
-    prec = res if res.kind == "f" else np.dtype(np.float64)
-    if res.kind != "f":
+    """(signal, kernel) for a result of dtype res (SciPy's): a float or
+    complex result is computed in its real precision, an integer one in
+    float64; the signal keeps an integer storage dtype, a complex operand
+    stays complex (in the precision), the kernel is converted."""
+    prec = real_dtype(res) if res.kind in "fc" else np.dtype(np.float64)
+    if res.kind not in "fc":
         integer_result(a, b, res)
-    return signal_storage(a, prec), b.astype(prec, copy=False)
+    return signal_storage(a, prec), kernel_storage(b, prec)
 
 
 def _result(out: np.ndarray, res: np.dtype) -> np.ndarray:
-    return out if res.kind == "f" else to_integer(out, res)
+    return out if res.kind in "fc" else to_integer(out, res)
 
 
 def convolve_impl(in1, in2, mode, method, correlate, backend) -> np.ndarray:
@@ -327,17 +359,32 @@ _BOUNDARIES = {"fill": "constant", "pad": "constant", "wrap": "wrap", "circular"
                "symm": "reflect", "symmetric": "reflect"}
 
 
-def _fillvalue(fillvalue, res: np.dtype) -> float:
-    v = complex(np.asarray(fillvalue).item())
-    if v.imag != 0:
-        raise NotImplementedError(
-            f"fillvalue={fillvalue!r}: clconv convolves real arrays, so the fill value must "
-            "be real")
-    if res.kind != "f":
-        # scipy.signal converts the fill value to the result's dtype.
-        with np.errstate(invalid="ignore"):
-            return float(np.asarray(v.real).astype(res))
-    return v.real
+def _fillvalue(fillvalue, res: np.dtype) -> complex:
+    """The fill value as scipy.signal takes it: converted to the result's
+    dtype (an integer result truncates it); a complex one for a real result
+    is a ValueError, as there."""
+    v = np.asarray(fillvalue)
+    if res.kind != "c" and complex(v.item()).imag != 0:
+        # As scipy.signal, which refuses it.
+        raise ValueError("could not cast `fillvalue` directly to the output type (it was first "
+                         "converted to complex).")
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.ComplexWarning)
+        return complex(v.astype(res).item())
+
+
+def with_cval(run, x: np.ndarray, cval: complex) -> np.ndarray:
+    """run(x, c) for a complex cval, where the library's cval is real:
+    convolution is linear, so x read with cval outside is x read with its
+    real part plus i times zeros read with its imaginary part (one more
+    call, only when that part is not 0)."""
+    cval = complex(cval)
+    out = run(x, cval.real)
+    if cval.imag != 0:
+        zeros = np.zeros(x.shape, real_dtype(x.dtype) if x.dtype.kind in "fc"
+                         else np.float64)
+        out = out + 1j * run(zeros, cval.imag)
+    return out
 
 
 def convolve2d_impl(in1, in2, mode, boundary, fillvalue, correlate, backend) -> np.ndarray:
@@ -364,10 +411,13 @@ def convolve2d_impl(in1, in2, mode, boundary, fillvalue, correlate, backend) -> 
 
 def _convolve2d(a, b, mode, boundary, fillvalue, correlate, res, backend) -> np.ndarray:
     lib_boundary = _BOUNDARIES[boundary]
-    cval = _fillvalue(fillvalue, res) if lib_boundary == "constant" else 0.0
+    fill = _fillvalue(fillvalue, res) if lib_boundary == "constant" else 0j
+    if fill.imag != 0 and mode == "same":
+        return with_cval(lambda x, c: _convolve2d(x, b, mode, boundary, c, correlate, res,
+                                                  backend), a, fill)
     # 'valid' outputs never reach past the input, so the boundary is moot
     # there; 'full' with zeros outside is the library's own mode.
-    if mode == "valid" or (mode == "full" and lib_boundary == "constant" and cval == 0):
+    if mode == "valid" or (mode == "full" and lib_boundary == "constant" and fill == 0):
         return conv_full_rank(a, b, mode, "auto", correlate, backend)
     if mode == "full":
         what = (f"fillvalue={fillvalue!r}" if lib_boundary == "constant"
@@ -375,6 +425,7 @@ def _convolve2d(a, b, mode, boundary, fillvalue, correlate, res, backend) -> np.
         raise NotImplementedError(
             f"{what} with mode='full': the library's boundary modes give outputs of the "
             "input's shape ('same'); use mode='same', or boundary='fill' with fillvalue=0")
+    cval = fill.real
     if lib_boundary == "constant" and cval == 0 and not correlate:
         return conv_full_rank(a, b, "same", "auto", False, backend)
     # 'same' through the library's boundary mode: scipy.signal centres an
@@ -428,8 +479,8 @@ def fftconvolve_impl(in1, in2, mode, axes, backend) -> np.ndarray:
         out = a * b
     else:
         # scipy.fft's dtype: float32 stays, integers are computed in float64.
-        prec = fft_dtype(a, b)
-        a, b = signal_storage(a, prec), b.astype(prec, copy=False)
+        prec = real_dtype(fft_dtype(a, b))
+        a, b = signal_storage(a, prec), kernel_storage(b, prec)
         if len(ax) == a.ndim:
             return conv_full_rank(a, b, mode, "auto", False, backend)
         out = _conv_some_axes(a, b, ax, mode, prec, backend)
@@ -463,7 +514,8 @@ def _conv_some_axes(a: np.ndarray, b: np.ndarray, ax: list, mode: str, prec: np.
         # Convolution commutes: h's slices are the signals, x the kernel.
         m = "full" if mode == "same" else mode
         out = backend._conv(np.ascontiguousarray(h).reshape((-1,) + k),
-                            np.ascontiguousarray(x, prec).reshape(n), m, "auto", False, dims)
+                            np.ascontiguousarray(kernel_storage(x, prec)).reshape(n), m, "auto",
+                            False, dims)
         out = out.reshape(hb + out.shape[1:])
     else:
         shape = np.broadcast_shapes(xb, hb)
