@@ -538,12 +538,20 @@ def convolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "
     in1, centred on the full output) or ``"valid"`` (where the inputs overlap
     completely; one must be at least as large as the other in every
     dimension). ``method`` is ``"auto"`` (the library's cost model chooses),
-    ``"direct"`` or ``"fft"``. float32 inputs give float32, any float64 input
-    float64. ``runtime`` selects a device (default: :func:`default_runtime`).
+    ``"direct"`` or ``"fft"``. The result's dtype is SciPy's,
+    ``np.result_type(in1, in2)``: float32 inputs give float32, any float64
+    input float64, complex64 with float32 complex64, integers with integers
+    SciPy's exact integer sums; uint8, uint16 and int16 signals go to the
+    device as they are. ``runtime`` selects a device (default:
+    :func:`default_runtime`).
 
     Example:
         >>> clconv.convolve(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]))
         array([0. , 1. , 2.5, 4. , 1.5])
+        >>> clconv.convolve(np.array([200, 100], np.uint8), np.array([0.5], np.float32))
+        array([100.,  50.], dtype=float32)
+        >>> clconv.convolve(np.array([1j, 2.0]), np.array([1.0, 1j]))
+        array([0.+1.j, 1.+0.j, 0.+2.j])
     """
     return convolve_impl(in1, in2, mode, method, False, local(runtime))
 
@@ -553,7 +561,8 @@ def correlate(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = 
     """Cross-correlate two arrays of 1 to 3 dimensions, as
     scipy.signal.correlate.
 
-    The same as :func:`convolve` with in2 reversed along every axis.
+    The same as :func:`convolve` with in2 reversed along every axis and,
+    when complex, conjugated, as scipy.signal.correlate.
 
     Example:
         >>> clconv.correlate(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]), "same")
