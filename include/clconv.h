@@ -438,9 +438,9 @@ CLCONV_API int clconv_conv2d(clconv_runtime *rt, const clconv_buffer *image, siz
  * runs as clconv_conv2d_separable would, when the cost model expects that
  * to be faster and the method is not FFT; the result stays within the
  * direct method's error bound, and opts->chosen says direct. dtype is any
- * of F32, F64, C64, C128 (every operand that dtype); a complex kernel of
- * rank 1 is not split (its real and imaginary parts run as dense real
- * kernels, each of which may be). */
+ * of F32, F64, C64, C128 (every operand that dtype); a complex kernel is
+ * never split (it runs as its dense real and imaginary parts), a real one
+ * with a complex image may be. */
 CLCONV_API int clconv_conv2d_host(clconv_runtime *rt, clconv_dtype dtype, const void *image,
                                   size_t rows, size_t cols, size_t batch, const void *kernel,
                                   size_t krows, size_t kcols, void *out,
