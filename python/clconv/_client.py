@@ -17,7 +17,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from . import _lib, _signal
+from . import _signal
 from . import dist as _dist
 from . import ndimage as _ndimage
 from ._lib import Error
@@ -335,18 +335,13 @@ class Client:
                           origin=",".join(str(int(v)) for v in origin))
         return params
 
-    def _post_conv(self, dims: int, params: dict, parts, separable: bool = False,
-                   axis: bool = False) -> np.ndarray:
-        # An integer signal goes as it is where _Local hands it to the
-        # library as it is, with out_dtype naming the precision, which keeps
-        # the service's job integer too; elsewhere it is converted here, as
-        # _Local converts it, so both run the same library call.
+    def _post_conv(self, dims: int, params: dict, parts) -> np.ndarray:
+        # An integer signal (uint8, uint16, int16) goes as it is, with
+        # out_dtype naming the result's dtype, which keeps the service's job
+        # integer on every path, as _Local hands it to the library.
         x, k = parts[0][1], parts[1][1].dtype
         if x.dtype.kind in "iu":
-            if _lib.takes_integer(None, dims, separable, params["method"], axis):
-                params["out_dtype"] = _signal.result_dtype(x.dtype, k).name
-            else:
-                parts = [(parts[0][0], x.astype(_signal.real_dtype(k)))] + list(parts[1:])
+            params["out_dtype"] = _signal.result_dtype(x.dtype, k).name
         body = self._request(f"/v1/conv{dims}d", params, [(n, _npy(a)) for n, a in parts])
         return np.load(io.BytesIO(body), allow_pickle=False)
 
@@ -366,7 +361,7 @@ class Client:
         params = self._params(mode, method, correlate, kernels[0], boundary, cval, origin)
         params["batch"] = 1
         names = ("kdepth", "kcol", "krow")[3 - dims:]
-        return self._post_conv(dims, params, [("input", x), *zip(names, kernels)], True)
+        return self._post_conv(dims, params, [("input", x), *zip(names, kernels)])
 
     def _conv_axis(self, x: np.ndarray, h: np.ndarray, correlate: bool, boundary: str,
                    cval: float, origin: int) -> np.ndarray:
@@ -375,7 +370,7 @@ class Client:
         # kernel), so the answer is the same bytes.
         params = self._params("same", "auto", correlate, h, boundary, cval, (origin,))
         params["axis"] = 1
-        return self._post_conv(1, params, [("input", x), ("kernel", h)], axis=x.shape[2] > 1)
+        return self._post_conv(1, params, [("input", x), ("kernel", h)])
 
     # -- the package's functions -------------------------------------------
     def devices(self) -> List[dict]:

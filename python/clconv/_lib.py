@@ -262,15 +262,13 @@ def integer_everywhere(rt) -> bool:
 
 
 def takes_integer(rt, dims: int, separable: bool, method: str, axis: bool = False) -> bool:
-    """Whether a job of this rank on runtime handle rt (None: a `clconv
-    serve` job) hands an integer signal (uint8, uint16, int16) to the
-    library as it is, rather than converted on the host. The service keeps
-    a signal integer for dense 2-D jobs with out_dtype (the conv job of
-    host/io), which clconv_conv2d_host_typed runs in every library; the
-    in-process backend, where the library converts them everywhere, on
-    every path. axis: a conv1d along an axis other than the last (a 2-D
-    call with a column kernel in-process, conv1d on the service)."""
-    if rt is not None and integer_everywhere(rt):
+    """Whether a job of this rank on runtime handle rt hands an integer
+    signal (uint8, uint16, int16) to the library as it is, rather than
+    converted on the host: on every path where the library converts
+    integers everywhere, else only for clconv_conv2d_host_typed's direct
+    path. axis: a conv1d along an axis other than the last (a 2-D call with
+    a column kernel)."""
+    if integer_everywhere(rt):
         return (dims, separable) in TYPED_FORMS
     return dims == 2 and not separable and not axis and method != "fft"
 
