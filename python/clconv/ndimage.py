@@ -11,6 +11,16 @@ gaussian_filter and uniform_filter: one separable library call for an
 image or a volume filtered along every axis with one mode, else one axis
 after another as scipy.ndimage runs them.
 
+Dtypes are scipy.ndimage's: the result has the input's dtype (or
+output='s). Integer and bool results are computed in float64 and then
+truncated toward zero and wrapped at the dtype's range, as scipy.ndimage's
+C cast of its double sums does (the library's own integer outputs round and
+saturate instead), after every axis' pass of gaussian_filter and
+uniform_filter as there; uint8, uint16 and int16 inputs reach the device as
+they are. Complex inputs or weights give the input's dtype promoted with
+complex64; correlate and correlate1d conjugate complex weights; a complex
+cval is composed of two real ones.
+
 Example:
     >>> from clconv import ndimage
     >>> ndimage.correlate1d(np.array([1.0, 2.0, 3.0]), [1.0, 1.0, 1.0])
