@@ -42,20 +42,24 @@ typedef struct term {
 static int precision_bits(clconv_dtype dtype) { return dtype == CLCONV_F64 ? 64 : 32; }
 
 /* A kernel of complex.cl, created with its precision's options. */
+/* Elements per work-item of complex.cl's kernels (its CVEC). */
+#define CVEC 16
+
 static int kernel(clconv_runtime *rt, clconv_dtype precision, const char *name, cl_kernel *k)
 {
-    char options[32];
-    snprintf(options, sizeof options, "-DPRECISION=%d", precision_bits(precision));
+    char options[48];
+    snprintf(options, sizeof options, "-DPRECISION=%d -DCVEC=%d", precision_bits(precision),
+             CVEC);
     return clconv__kernel_create(rt, "complex", options, name, k);
 }
 
-/* Sets args and launches one work-item per element. */
+/* Sets args and launches one work-item per CVEC elements. */
 static int launch(clconv_runtime *rt, cl_kernel k, const clconv__arg *args, cl_uint nargs,
                   size_t count, const char *name)
 {
     int status = clconv__set_args(rt, k, args, nargs, name);
     if (status == 0) {
-        const size_t gws[1] = {count};
+        const size_t gws[1] = {(count + CVEC - 1) / CVEC};
         status = clconv__launch(rt, k, 1, gws, NULL, name);
     }
     clReleaseKernel(k);
