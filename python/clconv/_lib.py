@@ -12,7 +12,6 @@ from __future__ import annotations
 import ctypes
 import glob
 import os
-import threading
 from ctypes import (POINTER, Structure, byref, c_char, c_char_p, c_double, c_int, c_int64,
                     c_size_t, c_uint, c_uint64, c_ulong, c_void_p)
 
@@ -235,40 +234,24 @@ for _key, (_name, _args) in _TYPED_SIGNATURES.items():
         _fn.restype = c_int
         _fn.argtypes = _args
         TYPED_FORMS[_key] = _name
-# Whether this library converts integer signals on every path (FFT,
-# separable, streaming; see integer_everywhere), once asked.
-_everywhere: list = []
-_everywhere_lock = threading.Lock()
 
 
-def integer_everywhere(rt) -> bool:
-    """Whether the library takes integer signals on every path, as the
-    header of one with clconv_conv1d_host_typed promises: asked once, by
-    a two-sample uint8 convolution on runtime handle rt, since a library
-    may declare the typed forms before its paths convert integers (it then
-    refuses them, and only clconv_conv2d_host_typed's direct path is
-    used)."""
-    if (1, False) not in TYPED_FORMS:
-        return False
-    with _everywhere_lock:
-        if not _everywhere:
-            x = (ctypes.c_uint8 * 2)(3, 5)
-            k = (ctypes.c_float * 1)(2.0)
-            out = (ctypes.c_float * 2)()
-            opts = ConvOptions(0, 0, 0, 0, 0, 0.0, (c_int64 * 3)(0, 0, 0))
-            st = lib.clconv_conv1d_host_typed(rt, U8, x, 2, 1, F32, k, 1, F32, out, byref(opts))
-            _everywhere.append(st == 0 and list(out) == [6.0, 10.0])
-        return _everywhere[0]
+def integer_everywhere() -> bool:
+    """Whether the library takes integer signals on every path (FFT,
+    separable, streaming), as one with clconv_conv1d_host_typed does by its
+    header's contract; an older one runs them through
+    clconv_conv2d_host_typed's direct path alone."""
+    return (1, False) in TYPED_FORMS
 
 
-def takes_integer(rt, dims: int, separable: bool, method: str, axis: bool = False) -> bool:
-    """Whether a job of this rank on runtime handle rt hands an integer
+def takes_integer(dims: int, separable: bool, method: str, axis: bool = False) -> bool:
+    """Whether a job of this rank hands an integer
     signal (uint8, uint16, int16) to the library as it is, rather than
     converted on the host: on every path where the library converts
     integers everywhere, else only for clconv_conv2d_host_typed's direct
     path. axis: a conv1d along an axis other than the last (a 2-D call with
     a column kernel)."""
-    if integer_everywhere(rt):
+    if integer_everywhere():
         return (dims, separable) in TYPED_FORMS
     return dims == 2 and not separable and not axis and method != "fft"
 

@@ -77,7 +77,7 @@ class _Local:
         separable = len(kernels) > 1
         opts = conv_options(mode, method, correlate, boundary, cval, origin)
         out = _outputs.empty((x.shape[0],) + tuple(out_shape), odt)
-        if x.dtype.kind in "iu" and not _lib.takes_integer(rt, dims, separable, method, axis):
+        if x.dtype.kind in "iu" and not _lib.takes_integer(dims, separable, method, axis):
             x = x.astype(real)
         if x.dtype == kdt == odt:
             fn = (_SEPARABLE_HOST if separable else _CONV_HOST)[dims]
