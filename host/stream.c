@@ -19,6 +19,11 @@
  * Whole images still go to the device as they are, read through the mode
  * there.
  *
+ * Pieces hold the caller's storage dtypes (an integer or complex signal,
+ * a complex kernel or output) and run() converts and composes each on the
+ * device (convert.c, complex.c), so the piece sizes count the larger of a
+ * storage element and a compute-type one.
+ *
  * Pieces are as large as the limit allows, in this order of preference:
  * several whole images, then one image in slabs of whole output rows, then
  * tiles of a few rows and part of their columns. A 3-D problem's pieces are
