@@ -176,12 +176,12 @@ static int boundary_options(const clconv_runtime *rt, int dims, const size_t n[3
 }
 
 /* Validates the sizes and fills g; the element counts of signal, kernel and
- * output must all fit size_t and a device allocation. n and k are in the
+ * output must all fit size_t, in bytes of es each. n and k are in the
  * geometry's order (rows, columns, depth), 1 where a call has no such
  * axis. */
-static int geometry(const clconv_runtime *rt, int dims, clconv_dtype dtype, const size_t n[3],
-                    size_t batch, const size_t k[3], const clconv_conv_options *o,
-                    clconv__geom *g)
+static int geometry(const clconv_runtime *rt, int dims, clconv_dtype dtype, size_t es,
+                    const size_t n[3], size_t batch, const size_t k[3],
+                    const clconv_conv_options *o, clconv__geom *g)
 {
     size_t total, bytes;
     memset(g, 0, sizeof *g);
@@ -225,7 +225,6 @@ static int geometry(const clconv_runtime *rt, int dims, clconv_dtype dtype, cons
     g->in_dtype = g->out_dtype = dtype;
     if (g->boundary == CLCONV_BOUNDARY_NONE)
         for (int d = 0; d < 3; d++) FORWARD_IF_ERROR(dim(rt, g, d, n[d], k[d], o->mode));
-    size_t es = clconv_dtype_size(dtype);
     const size_t *ext[3] = {g->n, g->k, g->out};
     for (int i = 0; i < 3; i++) {
         size_t nb = i == 1 ? 1 : batch;
@@ -270,10 +269,12 @@ static int check_buffers(const clconv_runtime *rt, const clconv__geom *g,
         RETURN_IF(rt, !bufs[i], CLCONV_EINVAL, "%s buffer is NULL", names[i]);
         RETURN_IF(rt, bufs[i]->rt != rt, CLCONV_EINVAL,
                   "%s buffer belongs to another runtime", names[i]);
-        const clconv_dtype want = i == 0 ? g->in_dtype : i == 4 ? g->out_dtype : g->dtype;
-        RETURN_IF(rt, bufs[i]->dtype != want, CLCONV_EINVAL, "%s buffer is %s but the %s is %s",
-                  names[i], clconv_dtype_name(bufs[i]->dtype), i == 0 ? "kernel" : "signal",
-                  clconv_dtype_name(i == 0 ? g->dtype : g->in_dtype));
+        /* The signal, the (first) kernel and the output set the dtypes;
+         * the other factors must share the first's. */
+        RETURN_IF(rt, bufs[i]->dtype != g->kernel_dtype && (i == 2 || i == 3), CLCONV_EINVAL,
+                  "%s buffer is %s but the %s is %s: separable factors share one dtype",
+                  names[i], clconv_dtype_name(bufs[i]->dtype), names[1],
+                  clconv_dtype_name(g->kernel_dtype));
         RETURN_IF(rt, bufs[i]->count < need[i], CLCONV_EINVAL,
                   "%s buffer holds %zu elements, %zu needed", names[i], bufs[i]->count, need[i]);
     }
@@ -283,41 +284,87 @@ static int check_buffers(const clconv_runtime *rt, const clconv__geom *g,
     return 0;
 }
 
-/* Sets the storage dtypes of g's signal and output and checks that the
- * call can convert them: each is the compute precision or an integer
- * dtype, and an integer one needs a 2-D direct convolution, whose strip
- * kernel converts as it loads and stores. The other paths (FFT, separable,
- * 1-D, 3-D, streaming) would read integers as floats, so they refuse. */
-static int storage(const clconv_runtime *rt, clconv__geom *g, clconv_dtype in,
-                   clconv_dtype out, int separable, clconv_method method)
+/* Checks the operands' dtypes against the rules at clconv_dtype
+ * (include/clconv.h) and gives the compute precision: the kernel's real
+ * precision. Each refusal names the operand and what it would have to be. */
+static int dtypes(const clconv_runtime *rt, clconv_dtype in, clconv_dtype kernel,
+                  clconv_dtype out, clconv_dtype *precision)
 {
-    const clconv_dtype d[2] = {in, out};
-    for (int i = 0; i < 2; i++) {
-        FORWARD_IF_ERROR(clconv__check_storage_dtype(rt, d[i]));
-        RETURN_IF(rt, d[i] != g->dtype && !clconv__dtype_is_int(d[i]), CLCONV_EINVAL,
-                  "%s is %s but the kernel is %s: the signal and the output take the kernel's "
-                  "precision or an integer dtype (uint8, uint16, int16)",
-                  i == 0 ? "signal" : "output", clconv_dtype_name(d[i]),
-                  clconv_dtype_name(g->dtype));
-    }
-    g->in_dtype = in;
-    g->out_dtype = out;
-    if (!clconv__dtype_is_int(in) && !clconv__dtype_is_int(out)) return 0;
-    const char *what = clconv__dtype_is_int(in) ? "signal" : "output";
-    const char *name = clconv_dtype_name(clconv__dtype_is_int(in) ? in : out);
-    RETURN_IF(rt, g->dims != 2, CLCONV_EINVAL,
-              "%s %s: integer dtypes work with 2-D direct convolution only so far, not %d-D "
-              "(convert to float32 or float64)",
-              name, what, g->dims);
-    RETURN_IF(rt, separable, CLCONV_EINVAL,
-              "%s %s: separable convolution takes float32 or float64 only so far (pass the "
-              "dense kernel)",
-              name, what);
-    RETURN_IF(rt, method == CLCONV_METHOD_FFT, CLCONV_EINVAL,
-              "%s %s: the FFT method takes float32 or float64 only so far (use method direct "
-              "or auto)",
-              name, what);
+    RETURN_IF(rt, clconv_dtype_size(kernel) == 0, CLCONV_EINVAL, "unknown kernel dtype %d",
+              (int)kernel);
+    RETURN_IF(rt, clconv__dtype_is_int(kernel), CLCONV_EINVAL,
+              "the kernel is %s: kernels are float32, float64, complex64 or complex128 (integer "
+              "dtypes are for signals and outputs)",
+              clconv_dtype_name(kernel));
+    const clconv_dtype real = clconv__dtype_real(kernel), cplx = clconv__dtype_complex(real);
+    FORWARD_IF_ERROR(clconv__check_dtype(rt, real));
+    RETURN_IF(rt, clconv_dtype_size(in) == 0, CLCONV_EINVAL, "unknown signal dtype %d", (int)in);
+    RETURN_IF(rt, clconv_dtype_size(out) == 0, CLCONV_EINVAL, "unknown output dtype %d",
+              (int)out);
+    RETURN_IF(rt, !clconv__dtype_is_int(in) && clconv__dtype_real(in) != real, CLCONV_EINVAL,
+              "the signal is %s but the kernel is %s: mixed precisions are not converted; "
+              "the signal must be %s, %s or an integer dtype (promote both operands to one "
+              "precision first, as NumPy does)",
+              clconv_dtype_name(in), clconv_dtype_name(kernel), clconv_dtype_name(real),
+              clconv_dtype_name(cplx));
+    if (clconv__dtype_is_complex(in) || clconv__dtype_is_complex(kernel))
+        RETURN_IF(rt, out != cplx, CLCONV_EINVAL,
+                  "the output is %s but a %s signal with a %s kernel gives a %s result: the "
+                  "output must be %s",
+                  clconv_dtype_name(out), clconv_dtype_name(in), clconv_dtype_name(kernel),
+                  clconv_dtype_name(cplx), clconv_dtype_name(cplx));
+    else
+        RETURN_IF(rt, out != real && !clconv__dtype_is_int(out), CLCONV_EINVAL,
+                  "the output is %s but the signal (%s) and the kernel (%s) are real: the "
+                  "output must be %s or an integer dtype (uint8, uint16, int16)",
+                  clconv_dtype_name(out), clconv_dtype_name(in), clconv_dtype_name(kernel),
+                  clconv_dtype_name(real));
+    *precision = real;
     return 0;
+}
+
+/* The largest element size among the operands: the byte counts that
+ * geometry() checks for overflow use it. */
+static size_t widest(clconv_dtype in, clconv_dtype kernel, clconv_dtype out)
+{
+    size_t es = clconv_dtype_size(kernel);
+    if (clconv_dtype_size(in) > es) es = clconv_dtype_size(in);
+    if (clconv_dtype_size(out) > es) es = clconv_dtype_size(out);
+    return es;
+}
+
+/* Validates the dtypes and the sizes and fills g, storage dtypes included. */
+static int problem(const clconv_runtime *rt, int dims, clconv_dtype in, clconv_dtype kernel,
+                   clconv_dtype out, const size_t n[3], size_t batch, const size_t k[3],
+                   const clconv_conv_options *o, clconv__geom *g)
+{
+    clconv_dtype precision = CLCONV_F32;
+    FORWARD_IF_ERROR(dtypes(rt, in, kernel, out, &precision));
+    FORWARD_IF_ERROR(geometry(rt, dims, precision, widest(in, kernel, out), n, batch, k, o, g));
+    g->in_dtype = in;
+    g->kernel_dtype = kernel;
+    g->out_dtype = out;
+    return 0;
+}
+
+/* Enqueues the path of the method that run() chose (opts->chosen) for a
+ * problem with real storage, or integer storage on a 2-D direct
+ * convolution, whose strip kernel converts as it loads and stores. kern as
+ * for run(). */
+static int dispatch(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
+                    const cl_mem kern[3], cl_mem out, clconv_conv_options *o)
+{
+    const int separable = kern[1] != NULL;
+    const clconv_method method = o->chosen;
+    if (g->dims == 3) {
+        if (separable)
+            return clconv__direct3d_separable_run(rt, g, signal, kern[2], kern[0], kern[1], out);
+        if (method == CLCONV_METHOD_FFT) return clconv__fft3d_run(rt, g, signal, kern[0], out);
+        return clconv__direct3d_run(rt, g, signal, kern[0], out);
+    }
+    if (separable) return clconv__direct_separable_run(rt, g, signal, kern[0], kern[1], out);
+    if (method == CLCONV_METHOD_FFT) return clconv__fft_run(rt, g, signal, kern[0], out);
+    return clconv__direct_run(rt, g, signal, kern[0], out);
 }
 
 /* Runs a validated problem with the method the options ask for. kern[0] is
@@ -327,15 +374,15 @@ static int storage(const clconv_runtime *rt, clconv__geom *g, clconv_dtype in,
 static int run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal, const cl_mem kern[3],
                cl_mem out, clconv_conv_options *o)
 {
+    /* Complex data runs as real problems, each back through here. */
+    if (clconv__geom_complex(g)) return clconv__complex_run(rt, g, signal, kern, out, o, run);
     const int separable = kern[1] != NULL;
     clconv_method method = o->method;
     RETURN_IF(rt, separable && method == CLCONV_METHOD_FFT, CLCONV_ENOTSUP,
               "separable convolution runs direct only; use method direct or auto");
     if (method == CLCONV_METHOD_AUTO) {
         method = CLCONV_METHOD_DIRECT;
-        /* Integer storage converts in the direct kernels only (storage()). */
-        const int integer = clconv__geom_integer(g);
-        if (!separable && !integer) FORWARD_IF_ERROR(clconv__plan_method(rt, g, &method));
+        if (!separable) FORWARD_IF_ERROR(clconv__plan_method(rt, g, &method));
     }
     o->chosen = method;
     if (g->dims == 3)
@@ -348,15 +395,12 @@ static int run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal, const c
                      separable ? " separable" : "", g->n[0], g->n[1], g->k[0], g->k[1],
                      g->batch, g->dtype == CLCONV_F64 ? "f64" : "f32",
                      clconv_method_name(o->chosen));
-    if (g->dims == 3) {
-        if (separable)
-            return clconv__direct3d_separable_run(rt, g, signal, kern[2], kern[0], kern[1], out);
-        if (method == CLCONV_METHOD_FFT) return clconv__fft3d_run(rt, g, signal, kern[0], out);
-        return clconv__direct3d_run(rt, g, signal, kern[0], out);
-    }
-    if (separable) return clconv__direct_separable_run(rt, g, signal, kern[0], kern[1], out);
-    if (method == CLCONV_METHOD_FFT) return clconv__fft_run(rt, g, signal, kern[0], out);
-    return clconv__direct_run(rt, g, signal, kern[0], out);
+    /* Integer storage: the 2-D strip kernel converts as it loads and
+     * stores; every other path takes a conversion pass on the device. */
+    const int fused = g->dims == 2 && !separable && method == CLCONV_METHOD_DIRECT;
+    if (clconv__geom_integer(g) && !fused)
+        return clconv__convert_run(rt, g, signal, kern, out, o, dispatch);
+    return dispatch(rt, g, signal, kern, out, o);
 }
 
 /* The buffer forms share one path: validate, check buffers, run. n and k in
@@ -375,13 +419,8 @@ static int conv_buffers(clconv_runtime *rt, int dims, const clconv_buffer *signa
         memset(&defaults, 0, sizeof defaults);
         opts = &defaults;
     }
-    /* An integer signal takes the kernel's precision; otherwise the signal's
-     * dtype is the one every buffer must share, as before integers. */
-    const clconv_dtype dtype = clconv__dtype_is_int(signal->dtype) ? kern[0]->dtype
-                                                                    : signal->dtype;
-    FORWARD_IF_ERROR(clconv__check_dtype(rt, dtype));
-    FORWARD_IF_ERROR(geometry(rt, dims, dtype, n, batch, k, opts, &g));
-    FORWARD_IF_ERROR(storage(rt, &g, signal->dtype, out->dtype, kern[1] != NULL, opts->method));
+    FORWARD_IF_ERROR(problem(rt, dims, signal->dtype, kern[0]->dtype, out->dtype, n, batch, k,
+                             opts, &g));
     FORWARD_IF_ERROR(check_buffers(rt, &g, signal, kern, out));
     const cl_mem mems[3] = {kern[0]->mem, kern[1] ? kern[1]->mem : NULL,
                             kern[2] ? kern[2]->mem : NULL};
@@ -517,14 +556,13 @@ static int conv_host(clconv_runtime *rt, int dims, clconv_dtype in_dtype, const 
         memset(&defaults, 0, sizeof defaults);
         opts = &defaults;
     }
-    FORWARD_IF_ERROR(clconv__check_dtype(rt, dtype));
-    FORWARD_IF_ERROR(geometry(rt, dims, dtype, n, batch, k, opts, &g));
-    FORWARD_IF_ERROR(storage(rt, &g, in_dtype, out_dtype, kern[1] != NULL, opts->method));
-    const int integer = clconv__geom_integer(&g);
-    /* A dense kernel of rank 1 runs as its column and row (rank1.c), which
-     * integer storage cannot (storage()). */
+    FORWARD_IF_ERROR(problem(rt, dims, in_dtype, dtype, out_dtype, n, batch, k, opts, &g));
+    /* A dense real kernel of rank 1 runs as its column and row (rank1.c),
+     * integer storage included: the separable passes compute in the
+     * precision and one conversion rounds the output. A complex kernel is
+     * not split (its parts would each need their own test). */
     void *factors = NULL;
-    if (!kern[1] && !integer)
+    if (!kern[1] && !clconv__dtype_is_complex(dtype))
         FORWARD_IF_ERROR(clconv__rank1_split(rt, &g, opts->method, kern[0], &factors));
     if (factors) {
         const void *split[3] = {factors, (char *)factors + k[0] * clconv_dtype_size(dtype), NULL};
@@ -533,13 +571,8 @@ static int conv_host(clconv_runtime *rt, int dims, clconv_dtype in_dtype, const 
         free(factors);
         return status;
     }
-    if (clconv__stream_needed(rt, &g)) {
-        RETURN_IF(rt, integer, CLCONV_EINVAL,
-                  "a %s image of %zu x %zu (batch %zu) exceeds one device allocation, and "
-                  "integer dtypes do not stream in pieces yet (convert to float32 or float64)",
-                  clconv_dtype_name(in_dtype), g.n[0], g.n[1], batch);
+    if (clconv__stream_needed(rt, &g))
         return clconv__stream_host(rt, &g, signal, kern, out, opts, run);
-    }
 
     const size_t es = clconv_dtype_size(dtype);
     const int separable = kern[1] != NULL;
@@ -577,6 +610,16 @@ int clconv_conv1d_host(clconv_runtime *rt, clconv_dtype dtype, const void *signa
     return conv_host(rt, 1, dtype, signal, ns, batch, dtype, kern, ks, dtype, out, opts);
 }
 
+int clconv_conv1d_host_typed(clconv_runtime *rt, clconv_dtype in_dtype, const void *signal,
+                             size_t n, size_t batch, clconv_dtype dtype, const void *kernel,
+                             size_t k, clconv_dtype out_dtype, void *out,
+                             clconv_conv_options *opts)
+{
+    const size_t ns[3] = {1, n, 1}, ks[3] = {1, k, 1};
+    const void *kern[3] = {kernel, NULL, NULL};
+    return conv_host(rt, 1, in_dtype, signal, ns, batch, dtype, kern, ks, out_dtype, out, opts);
+}
+
 int clconv_conv2d_host(clconv_runtime *rt, clconv_dtype dtype, const void *image, size_t rows,
                        size_t cols, size_t batch, const void *kernel, size_t krows, size_t kcols,
                        void *out, clconv_conv_options *opts)
@@ -607,6 +650,21 @@ int clconv_conv2d_separable_host(clconv_runtime *rt, clconv_dtype dtype, const v
     return conv_host(rt, 2, dtype, image, ns, batch, dtype, kern, ks, dtype, out, opts);
 }
 
+int clconv_conv2d_separable_host_typed(clconv_runtime *rt, clconv_dtype in_dtype,
+                                       const void *image, size_t rows, size_t cols, size_t batch,
+                                       clconv_dtype dtype, const void *kcol, size_t krows,
+                                       const void *krow, size_t kcols, clconv_dtype out_dtype,
+                                       void *out, clconv_conv_options *opts)
+{
+    RETURN_IF(rt, !krow, CLCONV_EINVAL, "row kernel is NULL");
+    RETURN_IF(rt, clconv__dtype_is_complex(dtype), CLCONV_EINVAL,
+              "the factors of a typed separable call are real (float32 or float64), not %s",
+              clconv_dtype_name(dtype));
+    const size_t ns[3] = {rows, cols, 1}, ks[3] = {krows, kcols, 1};
+    const void *kern[3] = {kcol, krow, NULL};
+    return conv_host(rt, 2, in_dtype, image, ns, batch, dtype, kern, ks, out_dtype, out, opts);
+}
+
 int clconv_conv3d_host(clconv_runtime *rt, clconv_dtype dtype, const void *volume, size_t depth,
                        size_t rows, size_t cols, size_t batch, const void *kernel, size_t kdepth,
                        size_t krows, size_t kcols, void *out, clconv_conv_options *opts)
@@ -614,6 +672,17 @@ int clconv_conv3d_host(clconv_runtime *rt, clconv_dtype dtype, const void *volum
     const size_t ns[3] = {rows, cols, depth}, ks[3] = {krows, kcols, kdepth};
     const void *kern[3] = {kernel, NULL, NULL};
     return conv_host(rt, 3, dtype, volume, ns, batch, dtype, kern, ks, dtype, out, opts);
+}
+
+int clconv_conv3d_host_typed(clconv_runtime *rt, clconv_dtype in_dtype, const void *volume,
+                             size_t depth, size_t rows, size_t cols, size_t batch,
+                             clconv_dtype dtype, const void *kernel, size_t kdepth, size_t krows,
+                             size_t kcols, clconv_dtype out_dtype, void *out,
+                             clconv_conv_options *opts)
+{
+    const size_t ns[3] = {rows, cols, depth}, ks[3] = {krows, kcols, kdepth};
+    const void *kern[3] = {kernel, NULL, NULL};
+    return conv_host(rt, 3, in_dtype, volume, ns, batch, dtype, kern, ks, out_dtype, out, opts);
 }
 
 int clconv_conv3d_separable_host(clconv_runtime *rt, clconv_dtype dtype, const void *volume,
@@ -626,4 +695,20 @@ int clconv_conv3d_separable_host(clconv_runtime *rt, clconv_dtype dtype, const v
     const size_t ns[3] = {rows, cols, depth}, ks[3] = {krows, kcols, kdepth};
     const void *kern[3] = {ky, kx, kz};
     return conv_host(rt, 3, dtype, volume, ns, batch, dtype, kern, ks, dtype, out, opts);
+}
+
+int clconv_conv3d_separable_host_typed(clconv_runtime *rt, clconv_dtype in_dtype,
+                                       const void *volume, size_t depth, size_t rows, size_t cols,
+                                       size_t batch, clconv_dtype dtype, const void *kz,
+                                       size_t kdepth, const void *ky, size_t krows, const void *kx,
+                                       size_t kcols, clconv_dtype out_dtype, void *out,
+                                       clconv_conv_options *opts)
+{
+    RETURN_IF(rt, !kx || !kz, CLCONV_EINVAL, "row or depth kernel is NULL");
+    RETURN_IF(rt, clconv__dtype_is_complex(dtype), CLCONV_EINVAL,
+              "the factors of a typed separable call are real (float32 or float64), not %s",
+              clconv_dtype_name(dtype));
+    const size_t ns[3] = {rows, cols, depth}, ks[3] = {krows, kcols, kdepth};
+    const void *kern[3] = {ky, kx, kz};
+    return conv_host(rt, 3, in_dtype, volume, ns, batch, dtype, kern, ks, out_dtype, out, opts);
 }

@@ -32,12 +32,15 @@ typedef struct clconv__geom {
     size_t k[3];           /* kernel extents */
     size_t out[3];         /* output extents */
     size_t start[3];       /* first output's index in the full convolution */
-    clconv_dtype dtype;    /* the compute precision, and the kernel's dtype */
-    clconv_dtype in_dtype, out_dtype; /* the signal's and the output's storage: dtype, or
-                              an integer dtype (2-D direct only, converted by the
-                              strip kernel as it loads and stores). Geometries made
-                              elsewhere (dist, tune, plan) leave them zero: only an
-                              integer value counts (clconv__geom_integer) */
+    clconv_dtype dtype;    /* the compute precision (F32 or F64) */
+    clconv_dtype in_dtype, out_dtype; /* the signal's and the output's storage: dtype,
+                              its complex dtype (complex.c composes real runs), or
+                              an integer dtype (converted by the 2-D strip kernel
+                              as it loads and stores, elsewhere by convert.c's
+                              pass). Geometries made elsewhere (dist, tune, plan)
+                              leave them zero: only an integer or complex value
+                              counts (clconv__geom_integer, clconv__geom_complex) */
+    clconv_dtype kernel_dtype; /* dtype, or its complex dtype (zero elsewhere, as above) */
     int correlate;         /* taps are the kernel as given (1) or reversed (0) */
     clconv_boundary boundary; /* how x reads outside [0, n); NONE: zero */
     double cval;           /* the value outside with CLCONV_BOUNDARY_CONSTANT */
@@ -48,6 +51,41 @@ static inline int clconv__geom_integer(const clconv__geom *g)
 {
     return clconv__dtype_is_int(g->in_dtype) || clconv__dtype_is_int(g->out_dtype);
 }
+
+/* 1 when g's signal or kernel (and so its output) is complex. */
+static inline int clconv__geom_complex(const clconv__geom *g)
+{
+    return clconv__dtype_is_complex(g->in_dtype) || clconv__dtype_is_complex(g->kernel_dtype);
+}
+
+/* Runs one validated problem whose buffers are on the device: conv.c's
+ * method choice and dispatch, complex and integer storage included. kern[0]
+ * is the kernel, or of a separable problem its column factor, with kern[1]
+ * the row factor and kern[2] the depth factor (3-D); the unused entries are
+ * NULL. */
+typedef int (*clconv__run_fn)(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
+                              const cl_mem kern[3], cl_mem out, clconv_conv_options *opts);
+
+/* A complex problem (clconv__geom_complex) as real ones (complex.c): the
+ * signal's planes and the kernel's parts are split into pooled scratch on
+ * the device, run() runs the real problems (a complex signal's two planes
+ * as one real batch of twice the size; a complex kernel's real and
+ * imaginary parts as two such runs) and one pass combines the results into
+ * the interleaved output, conjugating the kernel of a correlation. Buffers
+ * as for run(); enqueued, not waited for. */
+int clconv__complex_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
+                        const cl_mem kern[3], cl_mem out, clconv_conv_options *opts,
+                        clconv__run_fn run);
+
+/* A problem with integer storage on a path that does not convert as it
+ * loads and stores (convert.c): the integer signal is converted into a
+ * pooled buffer of the compute type, dispatch runs the real problem
+ * (g with real storage), and an integer output is rounded and saturated
+ * from a pooled real result. Buffers as for run(); enqueued, not waited
+ * for. */
+int clconv__convert_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
+                        const cl_mem kern[3], cl_mem out, clconv_conv_options *opts,
+                        clconv__run_fn dispatch);
 
 /* Direct convolution. signal holds batch*n[0]*n[1] elements, kernel
  * k[0]*k[1], out batch*out[0]*out[1], all of g->dtype; all borrowed. The

@@ -174,11 +174,18 @@ void clconv__note(const clconv_runtime *rt, const char *fmt, ...)
  * fp64; CLCONV_EINVAL for an unknown dtype. */
 int clconv__check_dtype(const clconv_runtime *rt, clconv_dtype dtype);
 /* clconv__check_dtype for the storage of a buffer: also accepts the integer
- * dtypes, which no kernel computes in but conv2d's loads and stores
- * convert. */
+ * dtypes, which no kernel computes in but conversions on the device turn
+ * into the compute precision, and the complex dtypes (checked by their real
+ * precision). */
 int clconv__check_storage_dtype(const clconv_runtime *rt, clconv_dtype dtype);
 /* 1 for CLCONV_U8, CLCONV_U16 and CLCONV_I16. */
 int clconv__dtype_is_int(clconv_dtype dtype);
+/* 1 for CLCONV_C64 and CLCONV_C128. */
+int clconv__dtype_is_complex(clconv_dtype dtype);
+/* The real precision of a complex dtype (C64 -> F32, C128 -> F64), and the
+ * complex dtype of a real precision; other dtypes come back unchanged. */
+clconv_dtype clconv__dtype_real(clconv_dtype dtype);
+clconv_dtype clconv__dtype_complex(clconv_dtype dtype);
 /* OpenCL C's name of dtype's element type ("uchar", "float", ...). */
 const char *clconv__dtype_cl_name(clconv_dtype dtype);
 

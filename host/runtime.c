@@ -266,8 +266,8 @@ unsigned clconv__vector_width(const clconv_runtime *rt, clconv_dtype dtype)
 int clconv__check_dtype(const clconv_runtime *rt, clconv_dtype dtype)
 {
     RETURN_IF(rt, clconv__dtype_is_int(dtype), CLCONV_EINVAL,
-              "%s is a storage type, not a compute precision: this call takes float32 or "
-              "float64 (integer images and outputs work with 2-D direct convolution only)",
+              "%s is a storage type, not a compute precision: kernels are float32, float64, "
+              "complex64 or complex128 (integer dtypes are for signals and outputs)",
               clconv_dtype_name(dtype));
     RETURN_IF(rt, dtype != CLCONV_F32 && dtype != CLCONV_F64, CLCONV_EINVAL,
               "unknown dtype %d", (int)dtype);
@@ -280,8 +280,10 @@ int clconv__check_dtype(const clconv_runtime *rt, clconv_dtype dtype)
 static const struct {
     const char *name, *cl;
     size_t size;
-} dtypes[] = {{"float32", "float", 4}, {"float64", "double", 8}, {"uint8", "uchar", 1},
-              {"uint16", "ushort", 2}, {"int16", "short", 2}};
+} dtypes[] = {{"float32", "float", 4},     {"float64", "double", 8},
+              {"uint8", "uchar", 1},       {"uint16", "ushort", 2},
+              {"int16", "short", 2},       {"complex64", "float2", 8},
+              {"complex128", "double2", 16}};
 #define DTYPES (sizeof dtypes / sizeof dtypes[0])
 
 size_t clconv_dtype_size(clconv_dtype dtype)
@@ -300,7 +302,9 @@ int clconv_dtype_parse(const char *name, clconv_dtype *dtype)
     for (unsigned i = 0; i < DTYPES; i++)
         if (strcmp(name, dtypes[i].name) == 0) return (*dtype = (clconv_dtype)i), 0;
     return CLCONV_FAIL(NULL, CLCONV_EINVAL,
-                       "unknown dtype '%s' (float32, float64, uint8, uint16 or int16)", name);
+                       "unknown dtype '%s' (float32, float64, uint8, uint16, int16, complex64 "
+                       "or complex128)",
+                       name);
 }
 
 const char *clconv__dtype_cl_name(clconv_dtype dtype)
@@ -313,7 +317,23 @@ int clconv__dtype_is_int(clconv_dtype dtype)
     return dtype == CLCONV_U8 || dtype == CLCONV_U16 || dtype == CLCONV_I16;
 }
 
+int clconv__dtype_is_complex(clconv_dtype dtype)
+{
+    return dtype == CLCONV_C64 || dtype == CLCONV_C128;
+}
+
+clconv_dtype clconv__dtype_real(clconv_dtype dtype)
+{
+    return dtype == CLCONV_C64 ? CLCONV_F32 : dtype == CLCONV_C128 ? CLCONV_F64 : dtype;
+}
+
+clconv_dtype clconv__dtype_complex(clconv_dtype dtype)
+{
+    return dtype == CLCONV_F32 ? CLCONV_C64 : dtype == CLCONV_F64 ? CLCONV_C128 : dtype;
+}
+
 int clconv__check_storage_dtype(const clconv_runtime *rt, clconv_dtype dtype)
 {
-    return clconv__dtype_is_int(dtype) ? 0 : clconv__check_dtype(rt, dtype);
+    if (clconv__dtype_is_int(dtype)) return 0;
+    return clconv__check_dtype(rt, clconv__dtype_real(dtype));
 }

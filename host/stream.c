@@ -19,6 +19,11 @@
  * Whole images still go to the device as they are, read through the mode
  * there.
  *
+ * Pieces hold the caller's storage dtypes (an integer or complex signal,
+ * a complex kernel or output) and run() converts and composes each on the
+ * device (convert.c, complex.c), so the piece sizes count the larger of a
+ * storage element and a compute-type one.
+ *
  * Pieces are as large as the limit allows, in this order of preference:
  * several whole images, then one image in slabs of whole output rows, then
  * tiles of a few rows and part of their columns. A 3-D problem's pieces are
@@ -59,12 +64,31 @@ static void input_range(size_t n, size_t k, size_t start, size_t o0, size_t o1, 
  * outside conv.c. */
 static size_t planes(const clconv__geom *g, const size_t e[3]) { return g->dims == 3 ? e[2] : 1; }
 
+/* Bytes per element of a signal or output of storage dtype on the device:
+ * the storage itself, or the compute type an integer is converted to
+ * (convert.c), whichever is larger. A complex signal's real planes
+ * (complex.c) take as many bytes as the signal. */
+static size_t device_size(const clconv__geom *g, clconv_dtype storage)
+{
+    const size_t s = clconv_dtype_size(storage), c = clconv_dtype_size(g->dtype);
+    return s > c ? s : c;
+}
+
+/* The larger of the signal's and the output's device_size: pieces are cut
+ * so that either fits. */
+static size_t piece_size_of(const clconv__geom *g)
+{
+    const size_t a = device_size(g, g->in_dtype), b = device_size(g, g->out_dtype);
+    return a > b ? a : b;
+}
+
 int clconv__stream_needed(const clconv_runtime *rt, const clconv__geom *g)
 {
-    const size_t es = clconv_dtype_size(g->dtype);
-    /* conv.c has checked that these products fit size_t. */
-    size_t in = g->batch * g->n[0] * g->n[1] * planes(g, g->n) * es;
-    size_t out = g->batch * g->out[0] * g->out[1] * planes(g, g->out) * es;
+    /* conv.c has checked that these products fit size_t (at the widest
+     * operand's element size, which device_size does not exceed). */
+    size_t in = g->batch * g->n[0] * g->n[1] * planes(g, g->n) * device_size(g, g->in_dtype);
+    size_t out =
+        g->batch * g->out[0] * g->out[1] * planes(g, g->out) * device_size(g, g->out_dtype);
     return (uint64_t)in > rt->max_alloc || (uint64_t)out > rt->max_alloc;
 }
 
@@ -133,7 +157,7 @@ static int choose_parts(const clconv__geom *g, size_t cap, piece_size *p)
  * its window. */
 static int choose_piece(const clconv__geom *g, size_t limit, piece_size *p)
 {
-    const size_t es = clconv_dtype_size(g->dtype);
+    const size_t es = piece_size_of(g);
     const size_t cap = limit / es; /* elements per buffer */
     const size_t img_in = g->n[0] * g->n[1] * planes(g, g->n);
     const size_t img_out = g->out[0] * g->out[1] * planes(g, g->out);
@@ -195,7 +219,7 @@ static int copy_box(clconv_runtime *rt, int to_device, cl_mem mem, void *host, s
 static void gather(const clconv__geom *g, const char *signal, size_t image,
                    const long long first[3], const size_t ext[3], long *map, char *dst)
 {
-    const size_t es = clconv_dtype_size(g->dtype);
+    const size_t es = clconv_dtype_size(g->in_dtype);
     const size_t n[3] = {g->n[0], g->n[1], planes(g, g->n)};
     long *at[3] = {map, map + ext[0], map + ext[0] + ext[1]}; /* rows, columns, planes */
     for (int d = 0; d < 3; d++)
@@ -231,7 +255,7 @@ static int run_piece(clconv_runtime *rt, const clconv__geom *g, const void *sign
                      const cl_mem kern[3], size_t i0, const size_t o0[3], const piece_size *p,
                      const staging *st, clconv_conv_options *opts, clconv__run_fn run)
 {
-    const size_t es = clconv_dtype_size(g->dtype);
+    const size_t es = clconv_dtype_size(g->in_dtype), es_out = clconv_dtype_size(g->out_dtype);
     clconv__geom pg = *g;
     const size_t ext[3] = {p->rows, p->cols, p->planes};
     const int dims = g->dims == 3 ? 3 : 2;
@@ -266,7 +290,7 @@ static int run_piece(clconv_runtime *rt, const clconv__geom *g, const void *sign
     const size_t out_count = pg.batch * out_box.ext[0] * out_box.ext[1] * out_box.ext[2];
     cl_mem in = NULL, res = NULL;
     int status = clconv__scratch_get(rt, in_count * es, &in);
-    if (status == 0) status = clconv__scratch_get(rt, out_count * es, &res);
+    if (status == 0) status = clconv__scratch_get(rt, out_count * es_out, &res);
     if (status == 0 && p->gathered) {
         gather(g, signal, i0, first, in_box.ext, st->map, st->data);
         /* Blocking: the next piece is gathered into the same host copy. */
@@ -280,7 +304,7 @@ static int run_piece(clconv_runtime *rt, const clconv__geom *g, const void *sign
         status = copy_box(rt, 1, in, (void *)signal, es, &in_box);
     }
     if (status == 0) status = run(rt, &pg, in, kern, res, opts);
-    if (status == 0) status = copy_box(rt, 0, res, out, es, &out_box);
+    if (status == 0) status = copy_box(rt, 0, res, out, es_out, &out_box);
     clconv__scratch_release(rt, in);
     clconv__scratch_release(rt, res);
     return status;
@@ -302,7 +326,9 @@ int clconv__stream_host(clconv_runtime *rt, const clconv__geom *g, const void *s
                         const void *const kern[3], void *out, clconv_conv_options *opts,
                         clconv__run_fn run)
 {
-    const size_t es = clconv_dtype_size(g->dtype);
+    /* The kernel's element size (complex kernels stage as pairs), the
+     * signal's storage for the gathered copy. */
+    const size_t es = clconv_dtype_size(g->kernel_dtype), es_in = clconv_dtype_size(g->in_dtype);
     const size_t limit = rt->max_alloc > SIZE_MAX ? SIZE_MAX : (size_t)rt->max_alloc;
     const int separable = kern[1] != NULL;
     /* The kernel arrays' element counts: the whole kernel, or each factor. */
@@ -332,14 +358,14 @@ int clconv__stream_host(clconv_runtime *rt, const clconv__geom *g, const void *s
         /* The largest piece's padded extents (p is within the outputs). */
         const size_t ext[3] = {p.rows + g->k[0] - 1, p.cols + g->k[1] - 1,
                                p.planes + planes(g, g->k) - 1};
-        st.data = malloc(ext[0] * ext[1] * ext[2] * es);
+        st.data = malloc(ext[0] * ext[1] * ext[2] * es_in);
         st.map = malloc((ext[0] + ext[1] + ext[2]) * sizeof *st.map);
         if (!st.data || !st.map) {
             free(st.data);
             free(st.map);
             return CLCONV_FAIL(rt, CLCONV_ENOMEM,
                                "allocating %zu bytes of host memory to gather a streamed piece",
-                               ext[0] * ext[1] * ext[2] * es);
+                               ext[0] * ext[1] * ext[2] * es_in);
         }
     }
 

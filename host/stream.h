@@ -12,20 +12,15 @@
 
 #include "dispatch.h"
 
-/* Runs one validated problem whose buffers are on the device: conv.c's
- * method choice and dispatch. kern[0] is the kernel, or of a separable
- * problem its column factor, with kern[1] the row factor and kern[2] the
- * depth factor (3-D); the unused entries are NULL. */
-typedef int (*clconv__run_fn)(clconv_runtime *rt, const clconv__geom *g, cl_mem signal,
-                              const cl_mem kern[3], cl_mem out, clconv_conv_options *opts);
-
 /* 1 when staging g's signal or output in one allocation would exceed
  * rt->max_alloc, so clconv__stream_host must run it. */
 int clconv__stream_needed(const clconv_runtime *rt, const clconv__geom *g);
 
 /* Host-form convolution of g in pieces that each fit rt->max_alloc. signal,
  * the kernel arrays kern (as clconv__run_fn's, host arrays) and out are
- * caller-owned host arrays of g->dtype. Blocking. opts->chosen reports the
+ * caller-owned host arrays of g's storage dtypes (in_dtype, kernel_dtype,
+ * out_dtype; integer and complex ones are converted and composed by run()
+ * piece by piece). Blocking. opts->chosen reports the
  * last piece's method. CLCONV_EOVERFLOW when the kernel, or one output (3-D:
  * one output plane) with the input window behind it, exceeds the limit;
  * CLCONV_ENOMEM when the host copy of a gathered piece cannot be made. */

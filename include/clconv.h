@@ -216,29 +216,50 @@ CLCONV_API int clconv_runtime_cache_stats(const clconv_runtime *rt, clconv_cache
 /* Device-resident arrays                                                   */
 /* ------------------------------------------------------------------------ */
 
-/* Element types. F32 and F64 are the compute precisions: every operand of
- * every call may be one of them. U8, U16 and I16 (unsigned 8- and 16-bit,
- * signed 16-bit, native byte order) are storage types of a 2-D direct
- * convolution's image and output only (clconv_conv2d with such buffers,
- * clconv_conv2d_host_typed): the kernels convert them on the device as they
- * load and store, computing in the kernel's precision, and an integer
- * output is rounded to nearest, ties to even, and saturated to its range,
- * as OpenCV's saturate_cast does. Other calls refuse them with
- * CLCONV_EINVAL. */
+/* Element types. F32 and F64 are the compute precisions. C64 and C128 are
+ * their complex types, NumPy's complex64 and complex128: interleaved pairs
+ * (real part, imaginary part) of float32 (8 bytes an element) or float64
+ * (16 bytes). U8, U16 and I16 (unsigned 8- and 16-bit, signed 16-bit,
+ * native byte order) are storage types of a signal or an output: the
+ * device converts them to the compute precision after loading and back
+ * before storing, and an integer output is rounded to nearest, ties to
+ * even, and saturated to its range, as OpenCV's saturate_cast does.
+ *
+ * The dtype rules of a convolution:
+ *  - The kernel is F32, F64, C64 or C128 (never an integer type); its real
+ *    precision (F32 for F32 and C64, F64 for F64 and C128) is the compute
+ *    precision of the call.
+ *  - The signal (image, volume) is an integer storage type, the compute
+ *    precision's real type or its complex type.
+ *  - The output is the complex type of the compute precision when the
+ *    signal or the kernel is complex; otherwise the compute precision's
+ *    real type or an integer storage type.
+ *  - Mixed precisions (a complex64 signal with a float64 kernel, a float32
+ *    output of a float64 kernel) are CLCONV_EINVAL: front ends promote as
+ *    NumPy does first.
+ * Anything else is CLCONV_EINVAL with a message naming the operand. Every
+ * path (1-D, 2-D, 3-D, direct, FFT, separable, boundary modes, streaming)
+ * takes every combination the rules allow. A complex convolution is
+ * composed of real ones on the device (the planes of a complex signal run
+ * as one real batch of twice the size): a complex signal with a real
+ * kernel costs one real convolution of the doubled batch, a complex kernel
+ * two of them. */
 typedef enum clconv_dtype {
     CLCONV_F32 = 0,
     CLCONV_F64 = 1,
     CLCONV_U8 = 2,
     CLCONV_U16 = 3,
-    CLCONV_I16 = 4
+    CLCONV_I16 = 4,
+    CLCONV_C64 = 5,
+    CLCONV_C128 = 6
 } clconv_dtype;
 
 /* Size in bytes of one element of dtype; 0 for an unknown dtype. */
 CLCONV_API size_t clconv_dtype_size(clconv_dtype dtype);
 
 /* NumPy's name of a dtype ("float32", "float64", "uint8", "uint16",
- * "int16"), static, "unknown" otherwise; and the parser from such names
- * (0 or CLCONV_EINVAL). */
+ * "int16", "complex64", "complex128"), static, "unknown" otherwise; and the
+ * parser from such names (0 or CLCONV_EINVAL). */
 CLCONV_API const char *clconv_dtype_name(clconv_dtype dtype);
 CLCONV_API int clconv_dtype_parse(const char *name, clconv_dtype *dtype);
 
@@ -247,7 +268,8 @@ typedef struct clconv_buffer clconv_buffer;
 /* Allocates a device array of `count` elements of dtype on rt. When host is
  * non-NULL, count elements are copied from it (the caller keeps host). On
  * success *out is a new buffer the caller frees with clconv_buffer_destroy().
- * CLCONV_ENOTSUP for float64 on a device without fp64. */
+ * count counts elements of dtype: a complex element is one (re, im) pair.
+ * CLCONV_ENOTSUP for float64 or complex128 on a device without fp64. */
 CLCONV_API int clconv_buffer_create(clconv_runtime *rt, clconv_dtype dtype, size_t count,
                                     const void *host, clconv_buffer **out);
 
@@ -321,7 +343,14 @@ typedef enum clconv_boundary {
  *   convolution  out[i] = sum_j w[j] * x[i + k/2 + origin - j]
  *   correlation  out[i] = sum_j w[j] * x[i + j - k/2 - origin]
  * (k/2 rounded down). origin must lie in -(k/2) ... (k-1)/2, as ndimage
- * requires; a positive origin shifts the kernel towards lower indices. */
+ * requires; a positive origin shifts the kernel towards lower indices.
+ *
+ * Complex operands: correlation uses the complex conjugate of a complex
+ * kernel, as scipy.signal.correlate and scipy.ndimage.correlate do
+ * (out[i] = sum_j conj(w[j]) * x[i + ...]); convolution uses it as given.
+ * cval is real: a complex signal reads cval + 0i outside (its real part
+ * cval, its imaginary part 0), and a real signal with a complex kernel
+ * reads cval, as scipy.ndimage does with a real cval. */
 typedef struct clconv_conv_options {
     clconv_mode mode;
     clconv_method method;
@@ -355,27 +384,50 @@ CLCONV_API int clconv_boundary_parse(const char *name, clconv_boundary *boundary
 
 /* 1-D convolution of `batch` signals of n samples each (stored one after the
  * other in `signal`) with one kernel of k taps. `out` receives batch rows of
- * clconv_conv_output_size(n, k, mode) samples (n with a boundary mode). All buffers are borrowed and
- * must share one dtype; out must not alias signal or kernel. The work is
- * enqueued on the runtime's queue and may still run when the call returns;
- * reading `out` (clconv_buffer_read) waits for it. opts may be NULL. */
+ * clconv_conv_output_size(n, k, mode) samples (n with a boundary mode). All
+ * buffers are borrowed; their dtypes follow the rules at clconv_dtype (the
+ * kernel's precision governs; signal and output may be integer or complex
+ * as those rules allow), and out must not alias signal or kernel. The work
+ * is enqueued on the runtime's queue and may still run when the call
+ * returns; reading `out` (clconv_buffer_read) waits for it. A complex or
+ * integer operand takes pooled scratch buffers for its real planes or its
+ * converted copy for the duration of the work. opts may be NULL. Calls on
+ * one runtime may come from several threads (see the file comment). */
 CLCONV_API int clconv_conv1d(clconv_runtime *rt, const clconv_buffer *signal, size_t n,
                              size_t batch, const clconv_buffer *kernel, size_t k,
                              clconv_buffer *out, clconv_conv_options *opts);
 
 /* Host form of clconv_conv1d: signal, kernel and out are caller-owned host
- * arrays of dtype; out must hold batch * output size elements. Blocking. */
+ * arrays of dtype (any of F32, F64, C64, C128: every operand that dtype),
+ * borrowed for the call; out must hold batch * output size elements.
+ * Blocking. A signal or output larger than the runtime's allocation limit
+ * streams through in pieces, complex ones included. */
 CLCONV_API int clconv_conv1d_host(clconv_runtime *rt, clconv_dtype dtype, const void *signal,
                                   size_t n, size_t batch, const void *kernel, size_t k,
                                   void *out, clconv_conv_options *opts);
 
+/* clconv_conv1d_host with a dtype per operand, in the order of
+ * clconv_conv2d_host_typed: signal holds batch x n elements of in_dtype,
+ * kernel k elements of dtype (F32, F64, C64 or C128: its real precision is
+ * the compute precision), out receives batch x output size elements of
+ * out_dtype; the combinations follow the rules at clconv_dtype (e.g. a
+ * uint8 signal, a complex64 kernel and a complex64 output). Integer
+ * samples travel to the device as they are and are converted there. Every
+ * method, mode, boundary mode and streaming apply. All arrays are the
+ * caller's, borrowed for the call; blocking; thread-safe as the other
+ * calls on a runtime. */
+CLCONV_API int clconv_conv1d_host_typed(clconv_runtime *rt, clconv_dtype in_dtype,
+                                        const void *signal, size_t n, size_t batch,
+                                        clconv_dtype dtype, const void *kernel, size_t k,
+                                        clconv_dtype out_dtype, void *out,
+                                        clconv_conv_options *opts);
+
 /* 2-D convolution of `batch` row-major images of rows x cols with one
  * krows x kcols kernel. Output extents follow clconv_conv_output_size per
- * dimension (rows x cols with a boundary mode); in VALID mode one input must be at least as large as the other
- * in both dimensions (as in SciPy), else CLCONV_EINVAL. Buffers as for
- * clconv_conv1d, except that the image and the output may each hold an
- * integer dtype (U8, U16, I16) while the kernel is float32 or float64, as
- * clconv_conv2d_host_typed describes. */
+ * dimension (rows x cols with a boundary mode); in VALID mode one input
+ * must be at least as large as the other in both dimensions (as in SciPy),
+ * else CLCONV_EINVAL. Buffers as for clconv_conv1d (dtypes by the rules at
+ * clconv_dtype). */
 CLCONV_API int clconv_conv2d(clconv_runtime *rt, const clconv_buffer *image, size_t rows,
                              size_t cols, size_t batch, const clconv_buffer *kernel,
                              size_t krows, size_t kcols, clconv_buffer *out,
@@ -385,23 +437,25 @@ CLCONV_API int clconv_conv2d(clconv_runtime *rt, const clconv_buffer *image, siz
  * within 8 units of roundoff of a column times a row: a Gaussian, a box)
  * runs as clconv_conv2d_separable would, when the cost model expects that
  * to be faster and the method is not FFT; the result stays within the
- * direct method's error bound, and opts->chosen says direct. */
+ * direct method's error bound, and opts->chosen says direct. dtype is any
+ * of F32, F64, C64, C128 (every operand that dtype); a complex kernel is
+ * never split (it runs as its dense real and imaginary parts), a real one
+ * with a complex image may be. */
 CLCONV_API int clconv_conv2d_host(clconv_runtime *rt, clconv_dtype dtype, const void *image,
                                   size_t rows, size_t cols, size_t batch, const void *kernel,
                                   size_t krows, size_t kcols, void *out,
                                   clconv_conv_options *opts);
 
 /* clconv_conv2d_host with a dtype per operand: image holds batch x rows x
- * cols elements of in_dtype, kernel krows x kcols of dtype (CLCONV_F32 or
- * CLCONV_F64: the precision the sums are computed in), and out receives the
- * output of out_dtype. in_dtype and out_dtype are dtype or one of the
- * integer types (U8, U16, I16); integer pixels travel to the device as they
- * are (1 or 2 bytes each) and are converted inside the convolution kernel,
- * and an integer output is rounded to nearest (ties to even) and saturated.
- * With an integer operand the call runs direct, as one pass of strips over
- * the image (method AUTO or DIRECT; FFT is CLCONV_EINVAL), never splits a
- * rank-1 kernel into two 1-D passes, and refuses a problem larger than one
- * device allocation, which it does not stream yet (CLCONV_EINVAL). All
+ * cols elements of in_dtype, kernel krows x kcols of dtype (F32, F64, C64
+ * or C128: its real precision is the precision the sums are computed in),
+ * and out receives the output of out_dtype; the combinations follow the
+ * rules at clconv_dtype. Integer pixels travel to the device as they are
+ * (1 or 2 bytes each) and are converted there: a direct 2-D convolution
+ * converts inside its strip kernel as it loads and stores, the other paths
+ * (FFT, a rank-1 kernel's two passes, streaming) in a conversion pass on
+ * the device; an integer output is rounded to nearest (ties to even) and
+ * saturated. Every method, mode, boundary mode and streaming apply. All
  * arrays are the caller's and borrowed for the call; blocking; one runtime
  * may serve several threads at once, as for the other calls. */
 CLCONV_API int clconv_conv2d_host_typed(clconv_runtime *rt, clconv_dtype in_dtype,
@@ -413,18 +467,39 @@ CLCONV_API int clconv_conv2d_host_typed(clconv_runtime *rt, clconv_dtype in_dtyp
 /* Separable 2-D convolution: the kernel is the outer product of a column
  * vector kcol (krows taps, applied down columns) and a row vector krow
  * (kcols taps, applied along rows), run as two 1-D passes. Results equal
- * clconv_conv2d with that outer product up to rounding. */
+ * clconv_conv2d with that outer product up to rounding. The factors share
+ * one dtype, the kernel's (F32, F64, C64 or C128), and image and output
+ * follow the rules at clconv_dtype: a complex image with real factors runs
+ * its two planes as one real batch of twice the size. */
 CLCONV_API int clconv_conv2d_separable(clconv_runtime *rt, const clconv_buffer *image,
                                        size_t rows, size_t cols, size_t batch,
                                        const clconv_buffer *kcol, size_t krows,
                                        const clconv_buffer *krow, size_t kcols,
                                        clconv_buffer *out, clconv_conv_options *opts);
 
+/* Host form of clconv_conv2d_separable: every operand of dtype (F32, F64,
+ * C64 or C128), caller-owned host arrays borrowed for the call. Blocking;
+ * streams past the allocation limit. */
 CLCONV_API int clconv_conv2d_separable_host(clconv_runtime *rt, clconv_dtype dtype,
                                             const void *image, size_t rows, size_t cols,
                                             size_t batch, const void *kcol, size_t krows,
                                             const void *krow, size_t kcols, void *out,
                                             clconv_conv_options *opts);
+
+/* clconv_conv2d_separable_host with a dtype per operand: the factors kcol
+ * and krow are real, of dtype (F32 or F64: the compute precision), while
+ * the image (in_dtype) may be integer, real or complex and the output
+ * (out_dtype) follows the rules at clconv_dtype (complex for a complex
+ * image; real or integer otherwise). Arguments in the order of
+ * clconv_conv2d_host_typed; arrays borrowed for the call; blocking;
+ * thread-safe as the other calls. */
+CLCONV_API int clconv_conv2d_separable_host_typed(clconv_runtime *rt, clconv_dtype in_dtype,
+                                                  const void *image, size_t rows, size_t cols,
+                                                  size_t batch, clconv_dtype dtype,
+                                                  const void *kcol, size_t krows,
+                                                  const void *krow, size_t kcols,
+                                                  clconv_dtype out_dtype, void *out,
+                                                  clconv_conv_options *opts);
 
 /* 3-D convolution of `batch` volumes of depth x rows x cols (row-major,
  * planes of rows x cols one after another, volumes one after another) with
@@ -444,6 +519,7 @@ CLCONV_API int clconv_conv3d(clconv_runtime *rt, const clconv_buffer *volume, si
 
 /* Host form of clconv_conv3d: volume, kernel and out are caller-owned host
  * arrays of dtype; out must hold batch times the output's elements.
+ * dtype is any of F32, F64, C64, C128 (every operand that dtype).
  * Blocking. A volume or output larger than the runtime's allocation limit
  * streams through in slabs of whole output planes, under every boundary
  * mode (REFLECT, MIRROR and WRAP gather each slab's halo on the host, in a
@@ -453,12 +529,27 @@ CLCONV_API int clconv_conv3d_host(clconv_runtime *rt, clconv_dtype dtype, const 
                                   const void *kernel, size_t kdepth, size_t krows, size_t kcols,
                                   void *out, clconv_conv_options *opts);
 
+/* clconv_conv3d_host with a dtype per operand, in the order of
+ * clconv_conv2d_host_typed: volume holds batch x depth x rows x cols
+ * elements of in_dtype, kernel kdepth x krows x kcols of dtype (F32, F64,
+ * C64 or C128), out receives the output of out_dtype; the combinations
+ * follow the rules at clconv_dtype, integers converted on the device.
+ * Every method, mode, boundary mode and streaming apply. Arrays borrowed
+ * for the call; blocking; thread-safe as the other calls. */
+CLCONV_API int clconv_conv3d_host_typed(clconv_runtime *rt, clconv_dtype in_dtype,
+                                        const void *volume, size_t depth, size_t rows,
+                                        size_t cols, size_t batch, clconv_dtype dtype,
+                                        const void *kernel, size_t kdepth, size_t krows,
+                                        size_t kcols, clconv_dtype out_dtype, void *out,
+                                        clconv_conv_options *opts);
+
 /* Separable 3-D convolution: the kernel is the outer product of kz (kdepth
  * taps, applied along depth), ky (krows taps, down columns) and kx (kcols
  * taps, along rows), run as three 1-D passes (direct only: CLCONV_ENOTSUP
  * for the FFT method). Results equal clconv_conv3d with that outer product
  * up to rounding. Buffers as for clconv_conv3d; the passes' intermediates
- * come from the runtime's scratch pool. */
+ * come from the runtime's scratch pool. Factor, volume and output dtypes as
+ * for clconv_conv2d_separable. */
 CLCONV_API int clconv_conv3d_separable(clconv_runtime *rt, const clconv_buffer *volume,
                                        size_t depth, size_t rows, size_t cols, size_t batch,
                                        const clconv_buffer *kz, size_t kdepth,
@@ -472,6 +563,17 @@ CLCONV_API int clconv_conv3d_separable_host(clconv_runtime *rt, clconv_dtype dty
                                             size_t kdepth, const void *ky, size_t krows,
                                             const void *kx, size_t kcols, void *out,
                                             clconv_conv_options *opts);
+
+/* clconv_conv3d_separable_host with a dtype per operand: real factors kz,
+ * ky, kx of dtype (F32 or F64), a volume of in_dtype (integer, real or
+ * complex) and an output of out_dtype by the rules at clconv_dtype.
+ * Arguments in the order of clconv_conv3d_host_typed; arrays borrowed for
+ * the call; blocking; thread-safe as the other calls. */
+CLCONV_API int clconv_conv3d_separable_host_typed(
+    clconv_runtime *rt, clconv_dtype in_dtype, const void *volume, size_t depth, size_t rows,
+    size_t cols, size_t batch, clconv_dtype dtype, const void *kz, size_t kdepth,
+    const void *ky, size_t krows, const void *kx, size_t kcols, clconv_dtype out_dtype,
+    void *out, clconv_conv_options *opts);
 
 /* ------------------------------------------------------------------------ */
 /* Tuning the method choice                                                 */

@@ -121,6 +121,41 @@ def conv1d_cases(rng, reps, slow, quick):
             ("cv2", cv)], reps, slow)
 
 
+def complex_cases(rng, reps, slow, quick):
+    """complex64 1-D convolution: scipy.signal.fftconvolve and oaconvolve
+    are the fast SciPy paths for long complex signals."""
+    print("\n### 1-D, complex64 signal and kernel, mode 'same', milliseconds (median)\n")
+    print("| case | clconv | scipy.signal.fftconvolve | scipy.signal.oaconvolve |")
+    print("|---|---|---|---|")
+    sizes = [(22, 10), (22, 16)] if not quick else [(18, 8), (18, 12)]
+    for ln, lk in sizes:
+        a = (rng.standard_normal(1 << ln) + 1j * rng.standard_normal(1 << ln)).astype(np.complex64)
+        h = (rng.standard_normal(1 << lk) + 1j * rng.standard_normal(1 << lk)).astype(np.complex64)
+        got, want = clconv.convolve(a, h, "same"), ss.fftconvolve(a, h, "same")
+        err = float(np.max(np.abs(got - want)) / np.max(np.abs(want)))
+        bench_case(f"2^{ln} * 2^{lk} taps (error / max vs fftconvolve: {err:.1e})", [
+            ("clconv", lambda: clconv.convolve(a, h, "same")),
+            ("scipy.fftconvolve", lambda: ss.fftconvolve(a, h, "same")),
+            ("scipy.oaconvolve", lambda: ss.oaconvolve(a, h, "same"))], reps, slow)
+
+
+def uint8_case(rng, reps, slow, quick):
+    """A uint8 image with a float32 kernel: clconv hands the bytes to the
+    device as they are; SciPy computes in float32 after converting."""
+    n = 1024 if quick else 4096
+    print(f"\n### 2-D, uint8 {n}² image, float32 5x5 kernel, mode 'same', float32 result, "
+          "milliseconds (median)\n")
+    print("| case | clconv | scipy.signal.convolve | scipy.ndimage.convolve (float32 out) |")
+    print("|---|---|---|---|")
+    a = rng.integers(0, 256, (n, n)).astype(np.uint8)
+    h = rng.standard_normal((5, 5)).astype(np.float32)
+    bench_case(f"{n}² uint8 * 5x5", [
+        ("clconv", lambda: clconv.convolve(a, h, "same")),
+        ("scipy.signal", lambda: ss.convolve(a, h, "same")),
+        ("scipy.ndimage", lambda: nd.convolve(a, h, output=np.float32, mode="constant"))],
+        reps, slow)
+
+
 def gaussian_case(rng, reps, slow, quick):
     n = 1024 if quick else 4096
     print(f"\n### gaussian_filter, sigma 3, {n}², float32, milliseconds (median)\n")
@@ -213,7 +248,8 @@ def main() -> int:
     p.add_argument("--slow", type=float, default=3.0,
                    help="seconds above which a warm-up is the only run (3)")
     p.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
-    p.add_argument("--only", choices=["conv2d", "conv1d", "gaussian", "overhead"])
+    p.add_argument("--only", choices=["conv2d", "conv1d", "complex", "uint8", "gaussian",
+                                      "overhead"])
     args = p.parse_args()
     rng = np.random.default_rng(0)
     dev = clconv.default_runtime().device
@@ -225,6 +261,10 @@ def main() -> int:
         conv2d_cases(rng, args.reps, args.slow, args.quick)
     if args.only in (None, "conv1d"):
         conv1d_cases(rng, args.reps, args.slow, args.quick)
+    if args.only in (None, "complex"):
+        complex_cases(rng, args.reps, args.slow, args.quick)
+    if args.only in (None, "uint8"):
+        uint8_case(rng, args.reps, args.slow, args.quick)
     if args.only in (None, "gaussian"):
         gaussian_case(rng, args.reps, args.slow, args.quick)
     ok = True

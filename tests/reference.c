@@ -7,6 +7,7 @@
  */
 #include "reference.h"
 
+#include <complex.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -182,8 +183,8 @@ int ref_output_dims3(const ref_problem3 *p, size_t out[3])
     return 0;
 }
 
-void ref_conv3(const ref_problem3 *p, const double *x, const double *h, double *y,
-               double *bound)
+void ref_conv3c(const ref_problem3 *p, const double complex *x, const double complex *h,
+                double complex *y, double *bound)
 {
     size_t out[3], first[3];
 
@@ -193,21 +194,25 @@ void ref_conv3(const ref_problem3 *p, const double *x, const double *h, double *
             for (size_t o2 = 0; o2 < out[2]; o2++) {
                 /* Position in the full output. */
                 const size_t f0 = o0 + first[0], f1 = o1 + first[1], f2 = o2 + first[2];
-                double sum = 0.0, abs_sum = 0.0;
+                double complex sum = 0.0;
+                double abs_sum = 0.0;
                 for (size_t a = 0; a < p->k[0]; a++) {
                     if (a > f0 || f0 - a >= p->n[0]) continue;
                     for (size_t b = 0; b < p->k[1]; b++) {
                         if (b > f1 || f1 - b >= p->n[1]) continue;
                         for (size_t c = 0; c < p->k[2]; c++) {
                             if (c > f2 || f2 - c >= p->n[2]) continue;
-                            /* Correlation: the kernel reversed in every axis. */
+                            /* Correlation: the kernel reversed in every axis
+                             * and conjugated (scipy.signal.correlate). */
                             size_t ha = p->correlate ? p->k[0] - 1 - a : a;
                             size_t hb = p->correlate ? p->k[1] - 1 - b : b;
                             size_t hc = p->correlate ? p->k[2] - 1 - c : c;
-                            double xv = x[((f0 - a) * p->n[1] + (f1 - b)) * p->n[2] + (f2 - c)];
-                            double hv = h[(ha * p->k[1] + hb) * p->k[2] + hc];
+                            double complex xv =
+                                x[((f0 - a) * p->n[1] + (f1 - b)) * p->n[2] + (f2 - c)];
+                            double complex hv = h[(ha * p->k[1] + hb) * p->k[2] + hc];
+                            if (p->correlate) hv = conj(hv);
                             sum += xv * hv;
-                            abs_sum += fabs(xv) * fabs(hv);
+                            abs_sum += cabs(xv) * cabs(hv);
                         }
                     }
                 }
@@ -219,8 +224,37 @@ void ref_conv3(const ref_problem3 *p, const double *x, const double *h, double *
     }
 }
 
-void ref_ndimage_conv3(const ref_ndimage3 *p, const double *x, const double *h, double *y,
-                       double *bound, double *ext_norm)
+/* Real arrays as complex ones with zero imaginary parts, and back: the real
+ * references run the complex ones, whose products and sums of values with
+ * zero imaginary parts are the real ones exactly. */
+static double complex *to_complex(const double *v, size_t count)
+{
+    double complex *c = malloc((count ? count : 1) * sizeof *c);
+    if (!c) abort();
+    for (size_t i = 0; i < count; i++) c[i] = v[i];
+    return c;
+}
+
+static size_t volume(const size_t e[3]) { return e[0] * e[1] * e[2]; }
+
+void ref_conv3(const ref_problem3 *p, const double *x, const double *h, double *y,
+               double *bound)
+{
+    size_t out[3];
+    if (ref_output_dims3(p, out) != 0) return;
+    double complex *cx = to_complex(x, volume(p->n)), *ch = to_complex(h, volume(p->k));
+    double complex *cy = y ? malloc(volume(out) * sizeof *cy) : NULL;
+    if (y && !cy) abort();
+    ref_conv3c(p, cx, ch, cy, bound);
+    for (size_t i = 0; y && i < volume(out); i++) y[i] = creal(cy[i]);
+    free(cx);
+    free(ch);
+    free(cy);
+}
+
+void ref_ndimage_conv3c(const ref_ndimage3 *p, const double complex *x,
+                        const double complex *h, double complex *y, double *bound,
+                        double *ext_norm)
 {
     long n[3], k[3], e[3];
     for (int d = 0; d < 3; d++) {
@@ -228,7 +262,7 @@ void ref_ndimage_conv3(const ref_ndimage3 *p, const double *x, const double *h, 
         k[d] = (long)p->k[d];
         e[d] = n[d] + 2 * (k[d] - 1);
     }
-    double *ext = malloc((size_t)(e[0] * e[1] * e[2]) * sizeof(double));
+    double complex *ext = malloc((size_t)(e[0] * e[1] * e[2]) * sizeof *ext);
     double norm = 0.0;
 
     if (!ext) abort();
@@ -242,11 +276,11 @@ void ref_ndimage_conv3(const ref_ndimage3 *p, const double *x, const double *h, 
                     inside &= q[d] >= 0 && q[d] < n[d];
                     f[d] = fold(q[d], n[d], p->boundary);
                 }
-                double v;
+                double complex v;
                 if (inside)
                     v = x[(q[0] * n[1] + q[1]) * n[2] + q[2]];
                 else if (p->boundary == CLCONV_BOUNDARY_CONSTANT)
-                    v = p->cval;
+                    v = p->cval; /* a real cval: cval + 0i, as ndimage reads it */
                 else
                     v = x[(f[0] * n[1] + f[1]) * n[2] + f[2]];
                 ext[(a * e[1] + b) * e[2] + c] = v;
@@ -257,7 +291,8 @@ void ref_ndimage_conv3(const ref_ndimage3 *p, const double *x, const double *h, 
         for (long i1 = 0; i1 < n[1]; i1++) {
             for (long i2 = 0; i2 < n[2]; i2++) {
                 const long o[3] = {i0, i1, i2};
-                double sum = 0.0, abs_sum = 0.0;
+                double complex sum = 0.0;
+                double abs_sum = 0.0;
                 for (long a = 0; a < k[0]; a++) {
                     for (long b = 0; b < k[1]; b++) {
                         for (long c = 0; c < k[2]; c++) {
@@ -266,11 +301,14 @@ void ref_ndimage_conv3(const ref_ndimage3 *p, const double *x, const double *h, 
                             for (int d = 0; d < 3; d++)
                                 q[d] = p->correlate ? o[d] + t[d] - k[d] / 2 - p->origin[d]
                                                     : o[d] - t[d] + k[d] / 2 + p->origin[d];
-                            double xv = ext[((q[0] + k[0] - 1) * e[1] + (q[1] + k[1] - 1)) * e[2] +
-                                            (q[2] + k[2] - 1)];
-                            double hv = h[(a * k[1] + b) * k[2] + c];
+                            double complex xv =
+                                ext[((q[0] + k[0] - 1) * e[1] + (q[1] + k[1] - 1)) * e[2] +
+                                    (q[2] + k[2] - 1)];
+                            /* ndimage.correlate conjugates complex weights. */
+                            double complex hv = h[(a * k[1] + b) * k[2] + c];
+                            if (p->correlate) hv = conj(hv);
                             sum += xv * hv;
-                            abs_sum += fabs(xv) * fabs(hv);
+                            abs_sum += cabs(xv) * cabs(hv);
                         }
                     }
                 }
@@ -280,9 +318,23 @@ void ref_ndimage_conv3(const ref_ndimage3 *p, const double *x, const double *h, 
             }
         }
     }
-    for (long a = 0; a < e[0] * e[1] * e[2]; a++) norm += ext[a] * ext[a];
+    for (long a = 0; a < e[0] * e[1] * e[2]; a++)
+        norm += creal(ext[a]) * creal(ext[a]) + cimag(ext[a]) * cimag(ext[a]);
     if (ext_norm) *ext_norm = sqrt(norm);
     free(ext);
+}
+
+void ref_ndimage_conv3(const ref_ndimage3 *p, const double *x, const double *h, double *y,
+                       double *bound, double *ext_norm)
+{
+    double complex *cx = to_complex(x, volume(p->n)), *ch = to_complex(h, volume(p->k));
+    double complex *cy = y ? malloc(volume(p->n) * sizeof *cy) : NULL;
+    if (y && !cy) abort();
+    ref_ndimage_conv3c(p, cx, ch, cy, bound, ext_norm);
+    for (size_t i = 0; y && i < volume(p->n); i++) y[i] = creal(cy[i]);
+    free(cx);
+    free(ch);
+    free(cy);
 }
 
 /* The error bounds' confidence factor lambda, and unit roundoff: half the

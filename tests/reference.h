@@ -10,6 +10,7 @@
 
 #include "clconv.h"
 
+#include <complex.h>
 #include <stddef.h>
 
 /* One image (or signal, rows == 1) and one kernel. */
@@ -74,6 +75,13 @@ int ref_output_dims3(const ref_problem3 *p, size_t out[3]);
 void ref_conv3(const ref_problem3 *p, const double *x, const double *h, double *y,
                double *bound);
 
+/* ref_conv3 in complex arithmetic (the real one runs it): correlation
+ * reverses and conjugates the kernel, as scipy.signal.correlate does;
+ * bound[] sums |x| |h| (moduli) per output. 1-D and 2-D problems are
+ * volumes of one plane and one row. */
+void ref_conv3c(const ref_problem3 *p, const double complex *x, const double complex *h,
+                double complex *y, double *bound);
+
 /* ref_ndimage for volumes: origin per axis, depth first. */
 typedef struct ref_ndimage3 {
     size_t n[3], k[3];
@@ -88,6 +96,14 @@ typedef struct ref_ndimage3 {
  * into the volume on its own axis, then summed per ndimage's formula. */
 void ref_ndimage_conv3(const ref_ndimage3 *p, const double *x, const double *h, double *y,
                        double *bound, double *ext_norm);
+
+/* ref_ndimage_conv3 in complex arithmetic (the real one runs it), as
+ * scipy.ndimage does with complex data: correlation conjugates the
+ * weights, a complex image reads the real cval as cval + 0i outside, and
+ * *ext_norm is the extended volume's norm over real and imaginary parts. */
+void ref_ndimage_conv3c(const ref_ndimage3 *p, const double complex *x,
+                        const double complex *h, double complex *y, double *bound,
+                        double *ext_norm);
 
 /* Largest absolute error allowed in any output of a direct (summed)
  * result in dtype, where each output sums `terms` products (krows*kcols) and

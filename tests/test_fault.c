@@ -1,7 +1,8 @@
 /*
  * OpenCL calls failing mid-job (host/fault.c): each job below (a direct
  * 1-D convolution, one streamed in pieces, a 2-D one, an FFT convolution, a
- * sum of dice and a power long enough for the tilted windows) runs once as
+ * complex one, a uint8 one through FFT and its conversion passes, a sum of
+ * dice and a power long enough for the tilted windows) runs once as
  * it is, then once per wrapped OpenCL call with that call failing, N = 1,
  * 2, ... until a run makes fewer calls than N. Every faulted run must end in one error whose
  * message names the call that failed (or, where the library recovers, give
@@ -96,6 +97,45 @@ static int job_conv2d(clconv_runtime *rt, double *out, size_t *count)
     return status;
 }
 
+/* A complex64 signal and kernel (host/complex.c: the split, two real runs
+ * and the combining pass), as pairs of floats. */
+static int job_conv1d_complex(clconv_runtime *rt, double *out, size_t *count)
+{
+    enum { N = 300, K = 9 };
+    static float x[2 * N], h[2 * K];
+    float *y = host_out;
+    clconv_conv_options opts;
+    memset(&opts, 0, sizeof opts);
+    opts.mode = CLCONV_MODE_SAME;
+    opts.method = CLCONV_METHOD_DIRECT;
+    opts.correlate = 1;
+    fill(x, LEN(x), 4);
+    fill(h, LEN(h), 5);
+    int status = clconv_conv1d_host(rt, CLCONV_C64, x, N, 1, h, K, y, &opts);
+    for (size_t i = 0; i < 2 * N; i++) out[i] = y[i];
+    *count = 2 * N;
+    return status;
+}
+
+/* A uint8 signal and output through FFT (host/convert.c's passes). */
+static int job_conv1d_uint8_fft(clconv_runtime *rt, double *out, size_t *count)
+{
+    enum { N = 400, K = 5 };
+    static unsigned char x[N];
+    static const float h[K] = {0.25f, 0.5f, 1.0f, 0.5f, 0.25f};
+    unsigned char *y = (unsigned char *)host_out;
+    clconv_conv_options opts;
+    memset(&opts, 0, sizeof opts);
+    opts.mode = CLCONV_MODE_SAME;
+    opts.method = CLCONV_METHOD_FFT;
+    for (size_t i = 0; i < N; i++) x[i] = (unsigned char)(i * 37 % 256);
+    int status =
+        clconv_conv1d_host_typed(rt, CLCONV_U8, x, N, 1, CLCONV_F32, h, K, CLCONV_U8, y, &opts);
+    for (size_t i = 0; i < N; i++) out[i] = y[i];
+    *count = N;
+    return status;
+}
+
 /* Reads dist into out (its probabilities) and frees it. */
 static int dist_take(clconv_dist *d, int status, double *out, size_t *count)
 {
@@ -139,6 +179,8 @@ static const fault_job jobs[] = {
     {"conv1d streamed", 1, job_conv1d_streamed},
     {"conv2d direct", 0, job_conv2d},
     {"conv1d FFT", 0, job_conv1d_fft},
+    {"conv1d complex64", 0, job_conv1d_complex},
+    {"conv1d uint8 FFT", 0, job_conv1d_uint8_fft},
     {"dist 3d6", 0, job_dist_dice},
     {"dist power", 0, job_dist_power},
 };

@@ -488,15 +488,96 @@ START_TEST(test_out_dtype)
     check_answer(s, "/v1/conv2d?boundary=reflect&out_dtype=int16", parts, 2, CLCONV_I16, 2,
                  shape, want16, sizeof want16);
     check_error(s, "/v1/conv2d?out_dtype=int8", parts, 2, 400,
-                "out_dtype must be float32, float64, uint8, uint16, int16 or same, not 'int8'");
-    check_error(s, "/v1/conv2d?out_dtype=uint8&method=fft", parts, 2, 400,
-                "out_dtype=uint8: integer results come from dense 2-D direct convolution only so "
-                "far (not the FFT method)");
-    check_error(s, "/v1/conv1d?out_dtype=uint8&batch=1&kernel=box:3", parts, 1, 400,
-                "(not a 1-D or 3-D one)");
+                "out_dtype must be float32, float64, complex64, complex128, uint8, uint16, int16 "
+                "or same, not 'int8'");
+    check_error(s, "/v1/conv2d?out_dtype=complex64", parts, 2, 400,
+                "out_dtype=complex64: complex results come from complex inputs");
     check_error(s, "/v1/conv2d?out_dtype=float64&precision=f32", parts, 2, 400,
                 "out_dtype=float64 asks for a float64 result but precision=f32");
     free(xb);
+    free(hb);
+    serve_stop(s);
+}
+END_TEST
+
+/* Complex .npy parts: a complex64 signal with a float32 kernel and a float32
+ * signal with a complex128 kernel (NumPy's promotion: complex128), answered
+ * as .npy of the complex dtype, byte for byte what the typed host forms
+ * give; correlation conjugates the kernel there as here. */
+START_TEST(test_complex_parts)
+{
+    serve *s = start_default();
+    clconv_runtime *rt = test_runtime();
+    enum { N = 40, K = 5 };
+    float xc[2 * N], xr[N], hr[K], want64[2 * N];
+    double hc[2 * K], xr64[N], want128[2 * N];
+    for (int i = 0; i < N; i++) {
+        xc[2 * i] = (float)((i * 7) % 11) - 5, xc[2 * i + 1] = (float)((i * 5) % 9) - 4;
+        xr[i] = (float)((i * 3) % 7) - 3, xr64[i] = xr[i];
+    }
+    for (int j = 0; j < K; j++) {
+        hr[j] = (float)(j - 2);
+        hc[2 * j] = 0.5 * j - 1, hc[2 * j + 1] = 1.25 - 0.5 * j;
+    }
+    clconv_conv_options o = {.mode = CLCONV_MODE_SAME, .correlate = 1};
+    ASSERT_OK(rt, clconv_conv1d_host_typed(rt, CLCONV_C64, xc, N, 1, CLCONV_F32, hr, K,
+                                           CLCONV_C64, want64, &o));
+    ASSERT_OK(rt, clconv_conv1d_host_typed(rt, CLCONV_F64, xr64, N, 1, CLCONV_C128, hc, K,
+                                           CLCONV_C128, want128, &o));
+    size_t shape[1] = {N}, kshape[1] = {K}, s1, s2, s3, s4;
+    char *xcb = npy_bytes(CLCONV_C64, 1, shape, xc, &s1);
+    char *hrb = npy_bytes(CLCONV_F32, 1, kshape, hr, &s2);
+    char *xrb = npy_bytes(CLCONV_F32, 1, shape, xr, &s3);
+    char *hcb = npy_bytes(CLCONV_C128, 1, kshape, hc, &s4);
+    part a[] = {{"input", xcb, s1}, {"kernel", hrb, s2}};
+    part b[] = {{"input", xrb, s3}, {"kernel", hcb, s4}};
+    check_answer(s, "/v1/conv1d?mode=same&correlate=1", a, 2, CLCONV_C64, 1, shape, want64,
+                 sizeof want64);
+    check_answer(s, "/v1/conv1d?mode=same&correlate=1", b, 2, CLCONV_C128, 1, shape, want128,
+                 sizeof want128);
+    check_error(s, "/v1/conv1d?mode=same&out_dtype=float32", a, 2, 400,
+                "out_dtype=float32: the result of complex inputs in float32 is complex64");
+    free(xcb);
+    free(hrb);
+    free(xrb);
+    free(hcb);
+    serve_stop(s);
+}
+END_TEST
+
+/* A 64-bit integer .npy (int64 or uint64) is refused by name, with what is
+ * accepted, before any device work: no float64 holds all its values. */
+START_TEST(test_int64_refused)
+{
+    serve *s = start_default();
+    static const char *const descrs[2] = {"<i8", "<u8"};
+    static const char *const names[2] = {"int64 (<i8)", "uint64 (<u8)"};
+    const float h[3] = {1, 2, 1};
+    size_t kshape[1] = {3}, hs;
+    char *hb = npy_bytes(CLCONV_F32, 1, kshape, h, &hs);
+    for (int t = 0; t < 2; t++) {
+        /* NumPy's version 1.0 layout: magic, header length, a header
+         * padded to 128 bytes, then three little-endian 8-byte values. */
+        char x[128 + 24] = "\x93NUMPY\x01\x00";
+        char header[118];
+        int len = snprintf(header, sizeof header,
+                           "{'descr': '%s', 'fortran_order': False, 'shape': (3,), }", descrs[t]);
+        memset(x + 10, ' ', 118);
+        memcpy(x + 10, header, (size_t)len);
+        x[8] = 118, x[9] = 0, x[127] = '\n';
+        memset(x + 128, 0, 24);
+        x[128] = 1, x[136] = 2, x[144] = 3;
+        part parts[] = {{"input", x, sizeof x}, {"kernel", hb, hs}};
+        char want[160];
+        snprintf(want, sizeof want, "part 'input': %s is not accepted", names[t]);
+        check_error(s, "/v1/conv1d", parts, 2, 400, want);
+        check_error(s, "/v1/conv1d", parts, 2, 400,
+                    "inputs may be float32, float64, int8, int16, int32, uint8, uint16 or uint32");
+        /* As the kernel too. */
+        part swapped[] = {{"input", hb, hs}, {"kernel", x, sizeof x}};
+        snprintf(want, sizeof want, "part 'kernel': %s is not accepted", names[t]);
+        check_error(s, "/v1/conv1d", swapped, 2, 400, want);
+    }
     free(hb);
     serve_stop(s);
 }
@@ -2201,6 +2282,8 @@ Suite *clconv_test_suite_serve(void)
     tcase_add_test(results, test_image_and_preset);
     tcase_add_test(results, test_boundary_and_axis);
     tcase_add_test(results, test_out_dtype);
+    tcase_add_test(results, test_int64_refused);
+    tcase_add_test(results, test_complex_parts);
     tcase_add_test(results, test_conv3d_equals_api);
     suite_add_tcase(s, results);
     TCase *service = test_tcase_bare("service");

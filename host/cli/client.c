@@ -196,14 +196,14 @@ static int read_answer(const char *server, const answer *body, real_array *out)
     io_error err;
     int status = cli_io(npy_open_mem(&nf, body->data, body->size, name, &err), &err);
     if (status != CLI_OK) return status;
-    int same = nf.type == (out->dtype == CLCONV_F64 ? NPY_F8 : NPY_F4) && nf.ndim == out->ndim;
+    int same = strcmp(nf.descr, npy_descr(out->dtype)) == 0 && nf.ndim == out->ndim;
     for (int d = 0; same && d < nf.ndim; d++) same = nf.shape[d] == out->shape[d];
     if (!same) {
         char want[128], have[128];
         shape_format(want, sizeof want, out->ndim, out->shape);
         shape_format(have, sizeof have, nf.ndim, nf.shape);
         status = cli_error("%s has shape %s of '%s', expected %s of '%s'", name, have, nf.descr,
-                           want, out->dtype == CLCONV_F64 ? "<f8" : "<f4");
+                           want, npy_descr(out->dtype));
     }
     if (status == CLI_OK) status = cli_io(npy_read(&nf, out->dtype, &got, &err), &err);
     npy_close(&nf);
@@ -245,6 +245,12 @@ int client_conv(const char *server, const client_conv_job *job, real_array *out,
     }
     if (job->axis_given)
         snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "&axis=%d", job->axis);
+    /* The result's dtype as the local job resolved it (never "same": the
+     * inputs sent are already in their storage dtypes, an image's planes
+     * included, so the server resolves nothing of its own). */
+    if (job->out_dtype_given)
+        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "&out_dtype=%s",
+                 clconv_dtype_name(out->dtype));
     snprintf(path, sizeof path, "/v1/%s?mode=%s&method=%s&precision=%s%s%s%s", job->command,
              clconv_mode_name(o->mode), clconv_method_name(o->method),
              job->precision == CLCONV_F64 ? "f64" : "f32", o->correlate ? "&correlate=1" : "",

@@ -22,7 +22,8 @@ const char *client_server(const char *option);
 
 /* A convolution job as cmd_conv.c has read it: the signal, image or
  * volume, then the kernel (or the 1-D factors of a separable one, outermost
- * axis first), already converted to precision and checked. Every pointer is
+ * axis first), already converted to precision (the signal: to its storage
+ * dtype) and checked. Every pointer is
  * borrowed. */
 typedef struct client_conv_job {
     const char *command;          /* "conv1d", "conv2d" or "conv3d", also the endpoint */
@@ -37,6 +38,9 @@ typedef struct client_conv_job {
     const clconv_conv_options *opts;  /* with boundary, cval and origin */
     int axis_given;               /* conv1d along axis of inputs[0] (sent as axis=) */
     int axis;
+    int out_dtype_given;          /* --out-dtype: the result's dtype (out's) is sent as
+                                     out_dtype=, and inputs[0] travels in its storage
+                                     dtype, an integer one included */
 } client_conv_job;
 
 /* Sends the job to server and stores the result in out->data, which the

@@ -59,8 +59,11 @@
 /* What both commands say about files, after their own options. */
 #define CONV_FILES_HELP                                                                      \
     "Files are chosen by extension:\n"                                                       \
-    "  .npy          NumPy arrays: float32, float64 or any integer dtype, C or\n"            \
-    "                Fortran order (integers above 2^24 lose digits in f32)\n"               \
+    "  .npy          NumPy arrays: float32, float64, complex64, complex128 or an\n"         \
+    "                integer dtype up to 32 bits (int64 and uint64 are refused),\n"        \
+    "                C or Fortran order (integers above 2^24 lose digits in f32).\n"        \
+    "                A complex input makes the result complex, promoted as NumPy\n"        \
+    "                does (complex64 with float32; complex128 with anything 64-bit)\n"   \
     "  .csv, .txt    numbers separated by commas or white space, one row per line\n"        \
     "                (a single row or column is 1-D); '#' lines are comments\n"              \
     "  .raw, .bin    bare little-endian data, described by --shape and --dtype\n"          \
@@ -70,8 +73,9 @@
     "                (raw with --shape)\n"                                                    \
     "The output format follows OUT's extension (.npy for any other name), or\n"            \
     "--format; '-o -' writes .npy to stdout unless --format says otherwise. .csv\n"        \
-    "and .txt output hold 1-D or 2-D results; raw output is the result's float32 or\n"      \
-    "float64 data. Every input value must be finite: a NaN or infinity would spread\n"      \
+    "and .txt output hold 1-D or 2-D real results (text is real only); raw output is\n"   \
+    "the result's data (a complex one as real, imaginary pairs). Every input value\n"     \
+    "must be finite: a NaN or infinity would spread\n"                                    \
     "over the kernel's whole reach, so it is reported as an error naming file and\n"        \
     "element. A file OUT is written to a temporary file and renamed, so a failed run\n"     \
     "leaves no OUT.\n"
@@ -158,14 +162,16 @@ static const char conv2d_help[] =
     "                         becomes 0 and its maximum full scale, instead of\n"
     "                         clamping\n"
     "      --out-dtype T      the result's type: float32, float64 (either sets the\n"
-    "                         precision), uint8, uint16, int16 (rounded to nearest,\n"
+    "                         precision), complex64, complex128 (for complex\n"
+    "                         inputs), uint8, uint16, int16 (rounded to nearest,\n"
     "                         ties to even, and saturated, as OpenCV's saturate_cast)\n"
     "                         or same (IMAGE's type; an image's depth). With it a\n"
     "                         uint8, uint16 or int16 IMAGE (.npy |u1, <u2, <i2; an\n"
     "                         8- or 16-bit image) goes to the device as it is and\n"
-    "                         is converted there; dense kernels, direct method\n"
-    "                         only. Default: the precision (an image is written\n"
-    "                         at its depth, as without the option)\n"
+    "                         is converted there, on every path. Default: the\n"
+    "                         precision, or its complex type for complex inputs\n"
+    "                         (an image is written at its depth, as without the\n"
+    "                         option)\n"
     "  -v, --verbose          device, method and timings on stderr\n"
     "\n"
     "Kernel presets (KCOL and KROW take the 1-D gaussian:SIGMA, box:N and diff):\n"
@@ -368,10 +374,6 @@ static int check_combinations(conv_command *cmd, int format_given)
         return cli_usage_error(c, "a --batch result is a stack of arrays, not an image ('%s')",
                                cmd->output_name);
     }
-    if (cmd->job.out_dtype_given && cmd->server) {
-        return cli_usage_error(c, "--out-dtype runs on a local device only so far, not with "
-                               "--server (the service takes out_dtype itself)");
-    }
     if (cmd->normalize && !image_out) {
         return cli_usage_error(c, "--normalize rescales image output (.png, .pgm, .ppm), not "
                                "'%s'", cmd->output_name);
@@ -555,12 +557,19 @@ static int check_output(const conv_command *cmd)
 {
     const conv_job *job = &cmd->job;
     io_error err;
+    int text_out = cmd->out_format == FORMAT_CSV || cmd->out_format == FORMAT_TXT;
+    if (job->out_store == CLCONV_C64 || job->out_store == CLCONV_C128) {
+        const char *type = clconv_dtype_name(job->out_store);
+        if (text_out) return cli_error("%s: the result is %s; " CSV_REAL_ONLY, cmd->output_name, type);
+        if (format_is_image(cmd->out_format))
+            return cli_error("%s: images are real, and the result is %s (write .npy or raw)",
+                             cmd->output_name, type);
+    }
     if (format_is_image(cmd->out_format)) {
         return cli_io(image_check_kind(image_kind_of(cmd->out_format),
                                        job->image_in ? job->channels : 1, job->alpha,
                                        cmd->output_name, &err), &err);
     }
-    int text_out = cmd->out_format == FORMAT_CSV || cmd->out_format == FORMAT_TXT;
     if (text_out && job->image_in && job->channels > 1) {
         return cli_error("%s: text output holds 1-D or 2-D arrays; the image's result has %d "
                          "channels (write .npy, .png or .ppm)", cmd->output_name, job->channels);
@@ -611,7 +620,8 @@ static int convolve_remote(conv_command *cmd)
     }
     client_conv_job cj = {cmd->command, job->dims, ins, job->separable ? 1 + job->dims : 2,
                           job->batch || job->image_in, job->separable, cmd->verbose,
-                          (clconv_dtype)job->precision, &job->opts, job->axis_given, job->axis};
+                          (clconv_dtype)job->precision, &job->opts, job->axis_given, job->axis,
+                          job->out_dtype_given};
     int status = client_conv(cmd->server, &cj, &part, &job->opts.chosen);
     if (status == CLI_OK) conv_job_pass_alpha(job);
     return status;

@@ -60,9 +60,30 @@ int real_array_alloc(real_array *a, clconv_dtype dtype, int ndim, const size_t *
     return 0;
 }
 
+/* A float64 array as complex of dtype (imaginary parts 0). */
+static int to_complex(real_array *a, clconv_dtype dtype, const char *what, io_error *err)
+{
+    real_array b;
+    IO_FORWARD(real_array_alloc(&b, dtype, a->ndim, a->shape, what, err));
+    const double *x = a->data;
+    for (size_t i = 0; i < a->count; i++) {
+        if (dtype == CLCONV_C64) {
+            ((float *)b.data)[2 * i] = (float)x[i];
+            ((float *)b.data)[2 * i + 1] = 0;
+        } else {
+            ((double *)b.data)[2 * i] = x[i];
+            ((double *)b.data)[2 * i + 1] = 0;
+        }
+    }
+    real_array_free(a);
+    *a = b;
+    return 0;
+}
+
 int real_array_convert(real_array *a, clconv_dtype dtype, const char *what, io_error *err)
 {
     if (a->dtype == dtype || dtype == CLCONV_F64) return 0;
+    if (dtype == CLCONV_C128) return to_complex(a, dtype, what, err);
     const double *x = a->data;
     for (size_t i = 0; i < a->count; i++) {
         if (fabs(x[i]) > FLT_MAX && isfinite(x[i])) {
@@ -71,6 +92,7 @@ int real_array_convert(real_array *a, clconv_dtype dtype, const char *what, io_e
                            x[i]);
         }
     }
+    if (dtype == CLCONV_C64) return to_complex(a, dtype, what, err);
     real_array b;
     IO_FORWARD(real_array_alloc(&b, CLCONV_F32, a->ndim, a->shape, what, err));
     float *y = b.data;
@@ -144,12 +166,16 @@ void shape_format(char *buf, size_t size, int ndim, const size_t *shape)
 
 int real_array_check_finite(const real_array *a, const char *what, io_error *err)
 {
-    size_t bad = a->count;
+    /* A complex array is checked as its interleaved parts. */
+    const int cplx = a->dtype == CLCONV_C64 || a->dtype == CLCONV_C128;
+    const size_t n = cplx ? 2 * a->count : a->count;
+    size_t bad = n;
     double value = 0.0;
-    if (a->dtype != CLCONV_F32 && a->dtype != CLCONV_F64) return 0; /* integers are finite */
-    if (a->dtype == CLCONV_F32) {
+    if (a->dtype == CLCONV_U8 || a->dtype == CLCONV_U16 || a->dtype == CLCONV_I16)
+        return 0; /* integers are finite */
+    if (a->dtype == CLCONV_F32 || a->dtype == CLCONV_C64) {
         const float *x = a->data;
-        for (size_t i = 0; i < a->count; i++) {
+        for (size_t i = 0; i < n; i++) {
             if (!isfinite(x[i])) {
                 bad = i;
                 value = x[i];
@@ -158,7 +184,7 @@ int real_array_check_finite(const real_array *a, const char *what, io_error *err
         }
     } else {
         const double *x = a->data;
-        for (size_t i = 0; i < a->count; i++) {
+        for (size_t i = 0; i < n; i++) {
             if (!isfinite(x[i])) {
                 bad = i;
                 value = x[i];
@@ -166,11 +192,11 @@ int real_array_check_finite(const real_array *a, const char *what, io_error *err
             }
         }
     }
-    if (bad == a->count) return 0;
+    if (bad == n) return 0;
 
     /* Name the element by its multi-index, as NumPy users would look it up. */
     size_t index[ARRAY_MAX_DIMS];
-    size_t rest = bad;
+    size_t rest = cplx ? bad / 2 : bad;
     for (int d = a->ndim - 1; d >= 0; d--) {
         index[d] = rest % a->shape[d];
         rest /= a->shape[d];
@@ -178,6 +204,7 @@ int real_array_check_finite(const real_array *a, const char *what, io_error *err
     char where[128];
     shape_format(where, sizeof where, a->ndim, index);
     const char *kind = isnan(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf";
-    return io_fail(err, CLCONV_EINVAL, "%s: element %s is %s (inputs must be finite)", what, where,
-                   kind);
+    const char *part = !cplx ? "" : bad % 2 ? "the imaginary part of " : "the real part of ";
+    return io_fail(err, CLCONV_EINVAL, "%s: %selement %s is %s (inputs must be finite)", what,
+                   part, where, kind);
 }

@@ -1,6 +1,7 @@
 /*
- * The in-memory arrays of the formats and jobs: n-dimensional, C order, float32 or float64
- * (or, for conv2d's image and result, uint8, uint16 or int16),
+ * The in-memory arrays of the formats and jobs: n-dimensional, C order, float32 or float64,
+ * complex64 or complex128 (.npy only), or the library's integer storage dtypes (uint8,
+ * uint16, int16),
  * whatever file format they came from. Readers (npy.c, csv.c, raw.c, image.c,
  * preset.c) produce them, the subcommands check and convolve them, writers store them.
  */
@@ -29,12 +30,12 @@ typedef struct real_array {
 int real_array_alloc(real_array *a, clconv_dtype dtype, int ndim, const size_t *shape,
                      const char *what, io_error *err);
 
-/* Converts a float64 array to dtype in place (a no-op for CLCONV_F64). A
- * finite value beyond the float32 range is an error naming `what`, not an
- * infinity. Returns 0 or a negative status (err filled; a is then unchanged). */
+/* Converts a float64 array to dtype in place (a no-op for CLCONV_F64; a
+ * complex dtype gets imaginary parts 0). A finite value beyond the float32
+ * range is an error naming `what`, not an infinity. Returns 0 or a negative status (err filled; a is then unchanged). */
 int real_array_convert(real_array *a, clconv_dtype dtype, const char *what, io_error *err);
 
-/* Element i as a double, of any dtype; and element i set from v, which an
+/* Element i as a double, of any real dtype; and element i set from v, which an
  * integer dtype rounds to nearest (ties to even) and saturates, as the
  * library's integer outputs do. */
 double real_array_get(const real_array *a, size_t i);
@@ -50,7 +51,8 @@ void real_array_free(real_array *a);
 /* The policy on non-finite input: every element must be finite,
  * because a NaN or infinity spreads over the kernel's whole footprint and the
  * result would silently be garbage. Reports the first offending element as
- * "WHAT: element (i, j) is NaN (inputs must be finite)" and returns
+ * "WHAT: element (i, j) is NaN (inputs must be finite)" (a complex one as
+ * "the real part of element ..." or "the imaginary part") and returns
  * CLCONV_EINVAL; 0 when all are finite. */
 int real_array_check_finite(const real_array *a, const char *what, io_error *err);
 

@@ -29,6 +29,7 @@ typedef struct conv_input {
     npy_file nf;
     int nf_open;
     int vote;               /* the precision this input asks for, or -1 */
+    int complex;            /* a .npy of complex64 or complex128 */
 } conv_input;
 
 /* An option as the face spells it, with its value or without: "--mode
@@ -58,7 +59,8 @@ int conv_parse_out_dtype(const char *text, const char *option, int *out_dtype, i
     /* Only the dtypes a result can have: clconv_dtype_parse knows no others. */
     if (clconv_dtype_parse(text, &d) != CLCONV_OK)
         return io_fail(err, CLCONV_EINVAL,
-                       "%s must be float32, float64, uint8, uint16, int16 or same, not '%.100s'",
+                       "%s must be float32, float64, complex64, complex128, uint8, uint16, int16 "
+                       "or same, not '%.100s'",
                        option, text);
     *out_dtype = (int)d;
     return 0;
@@ -219,7 +221,18 @@ static int open_npy(conv_job *job, int i, conv_input *in, const char *path, int 
     }
     if (status < 0) return status;
     in->nf_open = 1;
-    in->vote = in->nf.type == NPY_F8 ? CLCONV_F64 : CLCONV_F32;
+    if (in->nf.type == NPY_I8 || in->nf.type == NPY_U8) {
+        /* A float64 holds integers exactly only up to 2^53, and NumPy's
+         * integer convolution of int64 wraps at 2^63: any conversion here
+         * could silently differ from it, so the caller converts. */
+        return io_fail(err, CLCONV_EINVAL,
+                       "%s: %s (%s) is not accepted, since its values need not fit a float64 "
+                       "exactly; inputs may be float32, float64, int8, int16, int32, uint8, "
+                       "uint16 or uint32 (convert first, e.g. a.astype(np.float64))",
+                       in->label, in->nf.type == NPY_I8 ? "int64" : "uint64", in->nf.descr);
+    }
+    in->vote = in->nf.type == NPY_F8 || in->nf.type == NPY_C16 ? CLCONV_F64 : CLCONV_F32;
+    in->complex = in->nf.type == NPY_C8 || in->nf.type == NPY_C16;
     return check_shape(job, i, in, in->nf.ndim, in->nf.shape, in->nf.count, err);
 }
 
@@ -386,13 +399,17 @@ static int check_origin(const conv_job *job, const conv_input *in, io_error *err
 /* The out_dtype option as the face spells it (--out-dtype, out_dtype=). */
 #define OUT_DTYPE_WORD(job) ((job)->query_words ? "out_dtype" : "out-dtype")
 
-/* A float out_dtype is the precision too: the device writes the type it
- * computes in. */
+/* A float or complex out_dtype is the precision too: the device writes the
+ * type it computes in (complex64 float32's, complex128 float64's). */
 static int out_dtype_precision(conv_job *job, io_error *err)
 {
-    if (!job->out_dtype_given || (job->out_dtype != CLCONV_F32 && job->out_dtype != CLCONV_F64))
+    if (!job->out_dtype_given || job->out_dtype == CONV_OUT_SAME ||
+        job->out_dtype == CLCONV_U8 || job->out_dtype == CLCONV_U16 ||
+        job->out_dtype == CLCONV_I16)
         return 0;
-    if (job->precision >= 0 && job->precision != job->out_dtype) {
+    const int real = job->out_dtype == CLCONV_F64 || job->out_dtype == CLCONV_C128 ? CLCONV_F64
+                                                                                   : CLCONV_F32;
+    if (job->precision >= 0 && job->precision != real) {
         char a[64], b[64];
         return io_fail(err, CLCONV_EINVAL,
                        "%s asks for a %s result but %s computes in the other precision; give one "
@@ -403,7 +420,7 @@ static int out_dtype_precision(conv_job *job, io_error *err)
                        spell(job, b, sizeof b, "precision",
                              job->precision == CLCONV_F64 ? "f64" : "f32"));
     }
-    job->precision = job->out_dtype;
+    job->precision = real;
     return 0;
 }
 
@@ -424,34 +441,59 @@ static int natural_int(const conv_job *job, const conv_input *sig)
     return -1;
 }
 
-/* Chooses the dtypes of the signal and the result. With an out_dtype a
- * dense conv2d keeps an integer signal integer all the way to the device,
- * which converts it as it loads (a quarter of float32's bytes for 8 bits);
- * without one, every path runs in the precision as it always did, since
- * the FFT, separable and rank-1 paths that the library may choose take
- * floats only. */
-static int choose_storage(conv_job *job, const conv_input *sig, io_error *err)
+/* The out_dtype option's value as the face spells it. */
+static const char *out_dtype_spelled(const conv_job *job, char *buf, size_t size)
 {
+    return spell(job, buf, size, OUT_DTYPE_WORD(job),
+                 job->out_dtype == CONV_OUT_SAME ? "same"
+                                                 : clconv_dtype_name((clconv_dtype)job->out_dtype));
+}
+
+/* The dtypes of a job with a complex input: the complex type of the
+ * precision for the complex operands and the result (promoted as NumPy
+ * promotes: complex64 with float32 stays complex64, anything with float64
+ * or complex128 is complex128, decided with the precision). The separable
+ * typed forms take real factors, so complex factors run with every operand
+ * complex. Images are real, and so is text (which the writers refuse). */
+static int choose_complex(conv_job *job, const conv_input *in, int kernel_complex, io_error *err)
+{
+    const clconv_dtype cplx = job->precision == CLCONV_F64 ? CLCONV_C128 : CLCONV_C64;
+    char a[64];
+    if (job->image_in) {
+        return io_fail(err, CLCONV_EINVAL,
+                       "%s: an image is real, and a complex kernel makes a complex result; give "
+                       "the image's samples as a .npy array", in[0].label);
+    }
+    if (in[0].complex || (job->separable && kernel_complex)) job->in_store = cplx;
+    if (kernel_complex) job->k_store = cplx;
+    job->out_store = cplx;
+    if (!job->out_dtype_given || job->out_dtype == (int)cplx ||
+        (job->out_dtype == CONV_OUT_SAME && in[0].complex))
+        return 0;
+    return io_fail(err, CLCONV_EINVAL, "%s: the result of complex inputs in %s is %s",
+                   out_dtype_spelled(job, a, sizeof a),
+                   clconv_dtype_name((clconv_dtype)job->precision), clconv_dtype_name(cplx));
+}
+
+/* Chooses the dtypes of the signal, the kernel and the result. With an
+ * out_dtype an integer signal stays integer all the way to the device,
+ * which converts it on every path (a quarter of float32's bytes for 8
+ * bits); without one, everything runs in the precision as it always did.
+ * A complex input makes the job complex (choose_complex). */
+static int choose_storage(conv_job *job, const conv_input *in, io_error *err)
+{
+    const conv_input *sig = &in[0];
     const clconv_dtype dtype = (clconv_dtype)job->precision;
     const int natural = natural_int(job, sig);
-    job->in_store = job->out_store = dtype;
+    int kernel_complex = 0;
+    for (int i = 1; i < job->n_inputs; i++) kernel_complex |= in[i].complex;
+    job->in_store = job->k_store = job->out_store = dtype;
+    if (sig->complex || kernel_complex) return choose_complex(job, in, kernel_complex, err);
     if (!job->out_dtype_given) return 0;
     char a[64];
-    const int dense2d = job->dims == 2 && !job->separable && !job->raw;
-    if (!dense2d || job->opts.method == CLCONV_METHOD_FFT) {
-        if (job->out_dtype == CLCONV_F32 || job->out_dtype == CLCONV_F64) return 0;
-        const char *why = job->dims != 2     ? "not a 1-D or 3-D one"
-                          : job->separable   ? "not a separable kernel (or preset)"
-                          : job->raw         ? "not raw input"
-                                             : "not the FFT method";
-        return io_fail(err, CLCONV_EINVAL,
-                       "%s: integer results come from dense 2-D direct convolution only so far "
-                       "(%s)",
-                       spell(job, a, sizeof a, OUT_DTYPE_WORD(job),
-                             job->out_dtype == CONV_OUT_SAME
-                                 ? "same"
-                                 : clconv_dtype_name((clconv_dtype)job->out_dtype)),
-                       why);
+    if (job->out_dtype == CLCONV_C64 || job->out_dtype == CLCONV_C128) {
+        return io_fail(err, CLCONV_EINVAL, "%s: complex results come from complex inputs (a "
+                       ".npy of complex64 or complex128)", out_dtype_spelled(job, a, sizeof a));
     }
     if (natural >= 0) job->in_store = (clconv_dtype)natural;
     if (job->out_dtype >= 0) {
@@ -462,7 +504,7 @@ static int choose_storage(conv_job *job, const conv_input *sig, io_error *err)
         return io_fail(err, CLCONV_EINVAL,
                        "%s: %s holds %s, which no result can be (float32, float64, uint8, uint16 "
                        "or int16); name the result's dtype",
-                       spell(job, a, sizeof a, OUT_DTYPE_WORD(job), "same"), sig->name, sig->nf.descr);
+                       out_dtype_spelled(job, a, sizeof a), sig->name, sig->nf.descr);
     }
     return 0;
 }
@@ -477,30 +519,35 @@ int conv_job_read(conv_job *job, io_error *err)
     if (status == 0) status = check_origin(job, in, err);
     if (status == 0) status = out_dtype_precision(job, err);
     if (status == 0 && job->precision < 0) {
-        /* Inputs that carry a type vote; text and presets adapt. */
-        int any = 0, all_f64 = 1;
+        /* Inputs that carry a type vote; text and presets adapt. A real
+         * job runs in float64 when every vote is float64; a complex one
+         * promotes as NumPy does, to complex128 when any is 64-bit. */
+        int any = 0, all_f64 = 1, any_f64 = 0, cplx = 0;
         for (int i = 0; i < n; i++) {
             if (in[i].vote < 0) continue;
             any = 1;
             all_f64 &= in[i].vote == CLCONV_F64;
+            any_f64 |= in[i].vote == CLCONV_F64;
+            cplx |= in[i].complex;
         }
-        job->precision = any && all_f64 ? CLCONV_F64 : CLCONV_F32;
+        job->precision = (cplx ? any_f64 : any && all_f64) ? CLCONV_F64 : CLCONV_F32;
     }
     clconv_dtype dtype = (clconv_dtype)job->precision;
-    if (status == 0) status = choose_storage(job, &in[0], err);
+    if (status == 0) status = choose_storage(job, in, err);
     /* A separable preset filled slots 2 and on, which have no inputs of
      * their own. */
     int slots = job->separable ? 1 + job->dims : 2;
     for (int i = 0; i < slots && status == 0; i++) {
         const char *name = i < n ? in[i].name : in[1].name;
-        const clconv_dtype want = i == 0 ? job->in_store : dtype;
+        const clconv_dtype want = i == 0 ? job->in_store : job->k_store;
         if (in[i].nf_open) {
             status = npy_read(&in[i].nf, want, &job->in[i], err);
-        } else if (want != dtype) {
+        } else if (want != dtype && want != CLCONV_C64 && want != CLCONV_C128) {
             /* An image's float64 planes hold whole samples: exact. */
             status = real_array_recast(&job->in[i], want, name, err);
         } else {
-            status = real_array_convert(&job->in[i], dtype, name, err);
+            /* Text and presets are float64, made complex where wanted. */
+            status = real_array_convert(&job->in[i], want, name, err);
         }
         if (status == 0) status = real_array_check_finite(&job->in[i], name, err);
     }
@@ -606,10 +653,15 @@ void conv_job_pass_alpha(conv_job *job)
 int conv_job_run(conv_job *job, clconv_runtime *rt)
 {
     const real_array *sig = &job->in[0], *a = job->in;
-    clconv_dtype dtype = (clconv_dtype)job->precision;
+    /* The typed forms take each operand's dtype: the signal's storage
+     * (integer, real or complex), the kernel's and the result's. */
+    const clconv_dtype is = job->in_store, ks = job->k_store, os = job->out_store;
     size_t batch = conv_job_batch(job);
     size_t rows = sig->shape[sig->ndim - 2 + (job->dims == 1)];
     size_t cols = sig->shape[sig->ndim - 1];
+    /* Complex separable factors have every operand complex (see
+     * choose_complex), which the single-dtype separable forms take. */
+    const int complex_factors = ks == CLCONV_C64 || ks == CLCONV_C128;
     int status;
     if (job->dims == 1) {
         int ax;
@@ -619,32 +671,40 @@ int conv_job_run(conv_job *job, clconv_runtime *rt)
          * of outer images of n x inner convolved with a k x 1 kernel, so
          * no transpose on the host. */
         if (inner == 1) {
-            status = clconv_conv1d_host(rt, dtype, sig->data, n, outer, a[1].data, a[1].count,
-                                        job->out.data, &job->opts);
+            status = clconv_conv1d_host_typed(rt, is, sig->data, n, outer, ks, a[1].data,
+                                              a[1].count, os, job->out.data, &job->opts);
         } else {
-            status = clconv_conv2d_host(rt, dtype, sig->data, n, inner, outer, a[1].data,
-                                        a[1].count, 1, job->out.data, &job->opts);
+            status = clconv_conv2d_host_typed(rt, is, sig->data, n, inner, outer, ks, a[1].data,
+                                              a[1].count, 1, os, job->out.data, &job->opts);
         }
     } else if (job->dims == 3) {
         const size_t *v = sig->shape + sig->ndim - 3;
-        if (job->separable) {
-            status = clconv_conv3d_separable_host(rt, dtype, sig->data, v[0], v[1], v[2], batch,
+        if (job->separable && complex_factors) {
+            status = clconv_conv3d_separable_host(rt, ks, sig->data, v[0], v[1], v[2], batch,
                                                   a[1].data, a[1].count, a[2].data, a[2].count,
                                                   a[3].data, a[3].count, job->out.data,
                                                   &job->opts);
+        } else if (job->separable) {
+            status = clconv_conv3d_separable_host_typed(
+                rt, is, sig->data, v[0], v[1], v[2], batch, ks, a[1].data, a[1].count, a[2].data,
+                a[2].count, a[3].data, a[3].count, os, job->out.data, &job->opts);
         } else {
-            status = clconv_conv3d_host(rt, dtype, sig->data, v[0], v[1], v[2], batch, a[1].data,
-                                        a[1].shape[0], a[1].shape[1], a[1].shape[2],
-                                        job->out.data, &job->opts);
+            status = clconv_conv3d_host_typed(rt, is, sig->data, v[0], v[1], v[2], batch, ks,
+                                              a[1].data, a[1].shape[0], a[1].shape[1],
+                                              a[1].shape[2], os, job->out.data, &job->opts);
         }
-    } else if (job->separable) {
-        status = clconv_conv2d_separable_host(rt, dtype, sig->data, rows, cols, batch, a[1].data,
+    } else if (job->separable && complex_factors) {
+        status = clconv_conv2d_separable_host(rt, ks, sig->data, rows, cols, batch, a[1].data,
                                               a[1].count, a[2].data, a[2].count, job->out.data,
                                               &job->opts);
+    } else if (job->separable) {
+        status = clconv_conv2d_separable_host_typed(rt, is, sig->data, rows, cols, batch, ks,
+                                                    a[1].data, a[1].count, a[2].data, a[2].count,
+                                                    os, job->out.data, &job->opts);
     } else {
-        status = clconv_conv2d_host_typed(rt, job->in_store, sig->data, rows, cols, batch, dtype,
-                                          a[1].data, a[1].shape[0], a[1].shape[1],
-                                          job->out_store, job->out.data, &job->opts);
+        status = clconv_conv2d_host_typed(rt, is, sig->data, rows, cols, batch, ks, a[1].data,
+                                          a[1].shape[0], a[1].shape[1], os, job->out.data,
+                                          &job->opts);
     }
     if (status < 0) return status;
     conv_job_pass_alpha(job);

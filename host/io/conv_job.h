@@ -27,8 +27,8 @@
 /* conv_job.out_dtype's value other than a clconv_dtype. */
 #define CONV_OUT_SAME (-1)
 
-/* Parses an out_dtype as both faces take it: float32, float64, uint8,
- * uint16, int16 or same. option is the face's spelling for messages.
+/* Parses an out_dtype as both faces take it: float32, float64, complex64,
+ * complex128, uint8, uint16, int16 or same. option is the face's spelling for messages.
  * Returns 0 or CLCONV_EINVAL (err filled). */
 int conv_parse_out_dtype(const char *text, const char *option, int *out_dtype, io_error *err);
 
@@ -58,8 +58,9 @@ typedef struct conv_job {
     int out_dtype_given;             /* 0: the result is in the precision (an image is
                                         written at its depth, as always); 1: out_dtype */
     int out_dtype;                   /* CONV_OUT_SAME (the signal's dtype: an image's depth)
-                                        or a clconv_dtype (float32 or float64 set the
-                                        precision) */
+                                        or a clconv_dtype (float32 or float64, complex64 or
+                                        complex128 set the precision; a complex one needs
+                                        a complex input) */
     clconv_conv_options opts;        /* with boundary, cval and origin (see conv_parse_*) */
     int mode_given;                  /* an image defaults to mode same otherwise */
     int query_words;                 /* options are spelled as query parameters (mode=same)
@@ -77,10 +78,13 @@ typedef struct conv_job {
     const char *same_words;          /* "--mode same", "mode=same" */
     const char *rank_hint;           /* e.g. " (use --batch for a stack of images)" */
     /* What the job read and made; freed by conv_job_free. */
-    real_array in[CONV_MAX_INPUTS];  /* in the job's precision */
+    real_array in[CONV_MAX_INPUTS];  /* input 0 in in_store, the kernel (or factors) in
+                                        k_store */
     real_array out;
-    clconv_dtype in_store, out_store; /* input 0's and out's dtypes: the precision, or
-                                        integers that conv2d converts on the device */
+    clconv_dtype in_store, out_store; /* input 0's and out's dtypes: the precision, its
+                                        complex type (a complex input: .npy <c8, <c16), or
+                                        integers that the device converts */
+    clconv_dtype k_store;            /* the kernel's: the precision or its complex type */
     int image_in;                    /* input 0 was an image: in[0] holds its planes */
     image_kind image_kind;           /* its format (PNG, or PGM/PPM) */
     int channels, alpha;             /* its channels; alpha is the last one */
@@ -115,7 +119,10 @@ int conv_job_check_options(conv_job *job, io_error *err);
  * kernel; text, which holds no more than 2-D, where more is wanted), and
  * decides the precision where job->precision is -1: float64
  * when every input that carries a type (.npy, raw) is float64 and no image
- * is involved; text and presets follow the others. Returns 0 or a negative
+ * is involved, or, when an input is complex, when any is float64 or
+ * complex128 (NumPy's promotion); text and presets follow the others. A
+ * complex input makes the complex operands and the result complex (an
+ * image, real, then refused). Returns 0 or a negative
  * status (err filled). */
 int conv_job_read(conv_job *job, io_error *err);
 
@@ -130,10 +137,11 @@ int conv_job_make_output(conv_job *job, const char *name, io_error *err);
  * along the axis), an image's colour channels, or 1. */
 size_t conv_job_batch(const conv_job *job);
 
-/* Convolves job->in into job->out on rt and passes an image's alpha through
- * (conv1d along an axis other than the last runs as clconv_conv2d with a
- * k x 1 kernel, so the host transposes nothing; conv3d as clconv_conv3d or
- * its separable form); job->opts.chosen names the
+/* Convolves job->in into job->out on rt through the typed host forms (a
+ * dtype per operand) and passes an image's alpha through (conv1d along an
+ * axis other than the last runs as clconv_conv2d with a k x 1 kernel, so
+ * the host transposes nothing; conv3d as clconv_conv3d or its separable
+ * form); job->opts.chosen names the
  * method used. Returns 0, or the library's negative status (not reported;
  * clconv_last_error(rt) has the detail). */
 int conv_job_run(conv_job *job, clconv_runtime *rt);

@@ -56,6 +56,10 @@ static int parse_line(const char *p, const char *end, size_t line, const char *n
         const char *cell_end = p + strcspn(p, ", \t\r\n");
         if (stop == p || stop != cell_end) {
             int len = cell_end - p < 40 ? (int)(cell_end - p) : 40;
+            /* NumPy writes a complex number as 1+2j or (1+2j). */
+            if (memchr(p, 'j', (size_t)(cell_end - p)) || memchr(p, 'J', (size_t)(cell_end - p)))
+                return io_fail(err, CLCONV_EFORMAT, "%s: line %zu, column %zu: '%.*s' is complex; "
+                               CSV_REAL_ONLY, name, line, col, len, p);
             return io_fail(err, CLCONV_EFORMAT, "%s: line %zu, column %zu: '%.*s' is not a number",
                            name, line, col, len, p);
         }
@@ -122,6 +126,9 @@ int csv_write(FILE *f, const char *name, const real_array *a, char sep, io_error
         return io_fail(err, CLCONV_EINVAL, "%s: text output holds 1-D or 2-D arrays, not shape %s",
                        name, shape);
     }
+    if (a->dtype == CLCONV_C64 || a->dtype == CLCONV_C128)
+        return io_fail(err, CLCONV_EINVAL, "%s: the result is %s; " CSV_REAL_ONLY, name,
+                       clconv_dtype_name(a->dtype));
     size_t cols = a->ndim == 2 ? a->shape[1] : 1;
     /* %.9g and %.17g are the shortest formats that always round-trip. */
     int f64 = a->dtype == CLCONV_F64;

@@ -195,6 +195,7 @@ static const struct {
     {'f', 4, NPY_F4}, {'f', 8, NPY_F8},
     {'i', 1, NPY_I1}, {'i', 2, NPY_I2}, {'i', 4, NPY_I4}, {'i', 8, NPY_I8},
     {'u', 1, NPY_U1}, {'u', 2, NPY_U2}, {'u', 4, NPY_U4}, {'u', 8, NPY_U8},
+    {'c', 8, NPY_C8}, {'c', 16, NPY_C16},
 };
 
 static int parse_descr(header_parser *h, npy_file *nf, io_error *err)
@@ -202,16 +203,16 @@ static int parse_descr(header_parser *h, npy_file *nf, io_error *err)
     skip_space(h);
     if (h->s < h->end && (*h->s == '[' || *h->s == '{')) {
         return io_fail(err, CLCONV_EFORMAT,
-                        "%s: structured dtypes are not supported (need float32, float64 or an "
-                       "integer type)", nf->path);
+                        "%s: structured dtypes are not supported (need float32, float64, complex64, "
+                       "complex128 or an integer type)", nf->path);
     }
     const char *s;
     size_t len;
     IO_FORWARD(parse_string(h, &s, &len, "descr", err));
     if (len >= sizeof nf->descr) {
         return io_fail(err, CLCONV_EFORMAT,
-                       "%s: unsupported dtype '%.*s' (need float32, float64 or an integer type)",
-                       nf->path, (int)len, s);
+                       "%s: unsupported dtype '%.*s' (need float32, float64, complex64, "
+                       "complex128 or an integer type)", nf->path, (int)len, s);
     }
     memcpy(nf->descr, s, len);
     nf->descr[len] = '\0';
@@ -233,8 +234,8 @@ static int parse_descr(header_parser *h, npy_file *nf, io_error *err)
     }
     if (!order_ok) {
         return io_fail(err, CLCONV_EFORMAT,
-                       "%s: unsupported dtype '%s' (need float32, float64 or an integer type)",
-                       nf->path, nf->descr);
+                       "%s: unsupported dtype '%s' (need float32, float64, complex64, "
+                       "complex128 or an integer type)", nf->path, nf->descr);
     }
     return 0;
 }
@@ -438,10 +439,36 @@ static void decode(npy_type t, const unsigned char *p, size_t n, double *v)
     case NPY_U2: for (size_t i = 0; i < n; i++) v[i] = le16(p + 2 * i); break;
     case NPY_U4: for (size_t i = 0; i < n; i++) v[i] = le32(p + 4 * i); break;
     case NPY_U8: for (size_t i = 0; i < n; i++) v[i] = (double)le64(p + 8 * i); break;
+    /* A complex element is two values, its real and imaginary parts. */
+    case NPY_C8: decode(NPY_F4, p, 2 * n, v); break;
+    case NPY_C16: decode(NPY_F8, p, 2 * n, v); break;
     }
 }
 
-static void store(real_array *out, size_t at, double v) { real_array_set(out, at, v); }
+static int type_complex(npy_type t)
+{
+    return t == NPY_C8 || t == NPY_C16;
+}
+
+static int dtype_complex(clconv_dtype d)
+{
+    return d == CLCONV_C64 || d == CLCONV_C128;
+}
+
+/* Element at of out set to re + i im: a real dtype takes re alone (the
+ * caller has refused a nonzero im), a complex one both parts. */
+static void store_complex(real_array *out, size_t at, double re, double im)
+{
+    if (out->dtype == CLCONV_C128) {
+        ((double *)out->data)[2 * at] = re;
+        ((double *)out->data)[2 * at + 1] = im;
+    } else if (out->dtype == CLCONV_C64) {
+        ((float *)out->data)[2 * at] = (float)re;
+        ((float *)out->data)[2 * at + 1] = (float)im;
+    } else {
+        real_array_set(out, at, re);
+    }
+}
 
 /* Walks a Fortran-order file's elements (first axis fastest) and yields each
  * one's position in the C-order array. */
@@ -479,8 +506,15 @@ static void fortran_walk_next(fortran_walk *w)
 int npy_read(npy_file *nf, clconv_dtype dtype, real_array *out, io_error *err)
 {
     IO_FORWARD(real_array_alloc(out, dtype, nf->ndim, nf->shape, nf->path, err));
+    if (type_complex(nf->type) && !dtype_complex(dtype)) {
+        real_array_free(out);
+        return io_fail(err, CLCONV_EINVAL, "%s: holds complex values (%s) where a real array is "
+                       "wanted", nf->path, nf->descr);
+    }
     int same_type = (nf->type == NPY_F4 && dtype == CLCONV_F32) ||
                     (nf->type == NPY_F8 && dtype == CLCONV_F64) ||
+                    (nf->type == NPY_C8 && dtype == CLCONV_C64) ||
+                    (nf->type == NPY_C16 && dtype == CLCONV_C128) ||
                     (nf->type == NPY_U1 && dtype == CLCONV_U8) ||
                     (nf->type == NPY_U2 && dtype == CLCONV_U16) ||
                     (nf->type == NPY_I2 && dtype == CLCONV_I16);
@@ -493,8 +527,11 @@ int npy_read(npy_file *nf, clconv_dtype dtype, real_array *out, io_error *err)
         return read_failure(nf, what, err);
     }
 
+    /* Values per element: 2 for a complex file (real, imaginary). */
+    const size_t parts = type_complex(nf->type) ? 2 : 1;
+    const int single = dtype == CLCONV_F32 || dtype == CLCONV_C64;
     unsigned char *raw = malloc(NPY_CHUNK * nf->itemsize);
-    double *values = malloc(NPY_CHUNK * sizeof *values);
+    double *values = malloc(NPY_CHUNK * parts * sizeof *values);
     int status = 0;
     if (!raw || !values) {
         status = io_fail(err, CLCONV_ENOMEM, "%s: out of memory", nf->path);
@@ -515,8 +552,8 @@ int npy_read(npy_file *nf, clconv_dtype dtype, real_array *out, io_error *err)
             goto done;
         }
         decode(nf->type, raw, n, values);
-        if (dtype == CLCONV_F32) {
-            for (size_t i = 0; i < n; i++) {
+        if (single) {
+            for (size_t i = 0; i < n * parts; i++) {
                 if (fabs(values[i]) > FLT_MAX && !isinf(values[i])) {
                     status = io_fail(err, CLCONV_ERANGE,
                                      "%s: value %g exceeds the float32 range (use --precision f64)",
@@ -525,10 +562,11 @@ int npy_read(npy_file *nf, clconv_dtype dtype, real_array *out, io_error *err)
                 }
             }
         }
-        if (fortran) {
+        if (fortran || dtype_complex(dtype)) {
             for (size_t i = 0; i < n; i++) {
-                store(out, walk.offset, values[i]);
-                fortran_walk_next(&walk);
+                size_t at = fortran ? walk.offset : first + i;
+                store_complex(out, at, values[parts * i], parts == 2 ? values[2 * i + 1] : 0.0);
+                if (fortran) fortran_walk_next(&walk);
             }
         } else if (dtype == CLCONV_F64) {
             memcpy((double *)out->data + first, values, n * sizeof *values);
@@ -550,14 +588,15 @@ done:
 
 /* ---- writing ----------------------------------------------------------- */
 
-/* The descr NumPy writes for a dtype. */
-static const char *descr_of(clconv_dtype dtype)
+const char *npy_descr(clconv_dtype dtype)
 {
     switch (dtype) {
     case CLCONV_F64: return "<f8";
     case CLCONV_U8: return "|u1";
     case CLCONV_U16: return "<u2";
     case CLCONV_I16: return "<i2";
+    case CLCONV_C64: return "<c8";
+    case CLCONV_C128: return "<c16";
     default: return "<f4";
     }
 }
@@ -571,7 +610,7 @@ int npy_write(FILE *f, const char *path, const real_array *a, io_error *err)
     shape_format(shape, sizeof shape, a->ndim, a->shape);
     char header[sizeof shape + 192];
     int len = snprintf(header, sizeof header, "{'descr': '%s', 'fortran_order': False, "
-                       "'shape': %s, }", descr_of(a->dtype), shape);
+                       "'shape': %s, }", npy_descr(a->dtype), shape);
     size_t used = (size_t)len;
     size_t pad = (64 - (10 + used + 1) % 64) % 64;
     memset(header + used, ' ', pad);
@@ -594,6 +633,13 @@ int npy_write(FILE *f, const char *path, const real_array *a, io_error *err)
 
 int npy_write_data(FILE *f, const char *path, const real_array *a, io_error *err)
 {
+    /* A complex array is written as its interleaved parts. */
+    if (dtype_complex(a->dtype)) {
+        real_array parts = *a;
+        parts.dtype = a->dtype == CLCONV_C64 ? CLCONV_F32 : CLCONV_F64;
+        parts.count = 2 * a->count;
+        return npy_write_data(f, path, &parts, err);
+    }
     size_t elem = clconv_dtype_size(a->dtype);
     if (host_little_endian()) {
         if (fwrite(a->data, elem, a->count, f) == a->count) return 0;

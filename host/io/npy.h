@@ -1,7 +1,8 @@
 /*
  * NumPy .npy files: reading (format versions 1.0, 2.0 and 3.0; float32,
- * float64 and 8- to 64-bit integers, little-endian; C or Fortran order) into
- * the command's real arrays, and writing float32/float64 arrays. A header
+ * float64, complex64, complex128 and 8- to 64-bit integers, little-endian; C
+ * or Fortran order) into the command's arrays, and writing them (float,
+ * complex and the library's integer storage dtypes). A header
  * that disagrees with the file's size, a big-endian or unsupported dtype and
  * every other malformation is reported as one line naming the file
  * in the caller's io_error. To write into
@@ -19,7 +20,8 @@
 typedef enum npy_type {
     NPY_F4, NPY_F8,
     NPY_I1, NPY_I2, NPY_I4, NPY_I8,
-    NPY_U1, NPY_U2, NPY_U4, NPY_U8
+    NPY_U1, NPY_U2, NPY_U4, NPY_U8,
+    NPY_C8, NPY_C16
 } npy_type;
 
 /* An open .npy file whose header has been read and checked. */
@@ -57,19 +59,25 @@ int npy_type_find(char kind, size_t size, npy_type *type);
 
 /* Reads the data of an open file into a new C-order array of dtype,
  * converting integers and float64 as needed (a float64 value beyond the
- * float32 range is an error, not an infinity). The caller frees out with
+ * float32 range is an error, not an infinity); a real file read into a
+ * complex dtype gets imaginary parts 0, a complex file read into a real
+ * dtype is CLCONV_EINVAL. The caller frees out with
  * real_array_free. Returns 0 or a negative status (err filled). */
 int npy_read(npy_file *nf, clconv_dtype dtype, real_array *out, io_error *err);
 
 /* Closes the file; safe to call twice. */
 void npy_close(npy_file *nf);
 
-/* Writes a as a version 1.0 .npy stream to f ('<f4' or '<f8', C order).
+/* The descr NumPy writes for a dtype ("<f4", "|u1", ...); static. */
+const char *npy_descr(clconv_dtype dtype);
+
+/* Writes a as a version 1.0 .npy stream to f (npy_descr's dtype, C order).
  * path names f in messages. Returns 0 or a negative status (err filled). */
 int npy_write(FILE *f, const char *path, const real_array *a, io_error *err);
 
 /* Writes only a's data, as npy_write does after the header: little-endian
- * float32 or float64 in C order (the command's raw output). */
+ * in C order, a complex element as its real then imaginary part (the
+ * command's raw output). */
 int npy_write_data(FILE *f, const char *path, const real_array *a, io_error *err);
 
 #endif /* CLCONV_IO_NPY_H */

@@ -324,10 +324,11 @@ class Client:
     # Each job is one request to the endpoint of its rank (/v1/conv1d,
     # /v1/conv2d, /v1/conv3d), which runs the library call _Local makes.
     @staticmethod
-    def _params(mode: str, method: str, correlate: bool, x: np.ndarray, boundary: str,
+    def _params(mode: str, method: str, correlate: bool, h: np.ndarray, boundary: str,
                 cval: float, origin: Sequence[int]) -> dict:
+        # The kernel's dtype is the precision, as in _Local._call.
         params = {"mode": mode, "method": method, "correlate": int(correlate),
-                  "precision": "f64" if x.dtype == np.float64 else "f32"}
+                  "precision": "f64" if _signal.real_dtype(h.dtype) == np.float64 else "f32"}
         if boundary != "none":
             # repr: the shortest text that reads back as the same double.
             params.update(boundary=boundary, cval=repr(float(cval)),
@@ -335,13 +336,19 @@ class Client:
         return params
 
     def _post_conv(self, dims: int, params: dict, parts) -> np.ndarray:
+        # An integer signal (uint8, uint16, int16) goes as it is, with
+        # out_dtype naming the result's dtype, which keeps the service's job
+        # integer on every path, as _Local hands it to the library.
+        x, k = parts[0][1], parts[1][1].dtype
+        if x.dtype.kind in "iu":
+            params["out_dtype"] = _signal.result_dtype(x.dtype, k).name
         body = self._request(f"/v1/conv{dims}d", params, [(n, _npy(a)) for n, a in parts])
         return np.load(io.BytesIO(body), allow_pickle=False)
 
     def _conv(self, x: np.ndarray, h: np.ndarray, mode: str, method: str, correlate: bool,
              dims: int, boundary: str = "none", cval: float = 0.0,
              origin: Sequence[int] = (0, 0)) -> np.ndarray:
-        params = self._params(mode, method, correlate, x, boundary, cval, origin)
+        params = self._params(mode, method, correlate, h, boundary, cval, origin)
         params["batch"] = 1
         return self._post_conv(dims, params, [("input", x), ("kernel", h)])
 
@@ -351,7 +358,7 @@ class Client:
         # The factors, outermost axis first: conv2d's kcol and krow, conv3d's
         # kdepth before them.
         dims = len(kernels)
-        params = self._params(mode, method, correlate, x, boundary, cval, origin)
+        params = self._params(mode, method, correlate, kernels[0], boundary, cval, origin)
         params["batch"] = 1
         names = ("kdepth", "kcol", "krow")[3 - dims:]
         return self._post_conv(dims, params, [("input", x), *zip(names, kernels)])
@@ -361,7 +368,7 @@ class Client:
         # The service runs conv1d along an axis as _Local._conv_axis does
         # (clconv_conv1d for the last axis, else clconv_conv2d with a column
         # kernel), so the answer is the same bytes.
-        params = self._params("same", "auto", correlate, x, boundary, cval, (origin,))
+        params = self._params("same", "auto", correlate, h, boundary, cval, (origin,))
         params["axis"] = 1
         return self._post_conv(1, params, [("input", x), ("kernel", h)])
 

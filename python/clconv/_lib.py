@@ -15,10 +15,13 @@ import os
 from ctypes import (POINTER, Structure, byref, c_char, c_char_p, c_double, c_int, c_int64,
                     c_size_t, c_uint, c_uint64, c_ulong, c_void_p)
 
-F32, F64, U8, U16, I16 = 0, 1, 2, 3, 4
+F32, F64, U8, U16, I16, C64, C128 = 0, 1, 2, 3, 4, 5, 6
 # enum clconv_dtype by NumPy's names; the integer ones are storage types of
-# 2-D direct convolution's image and result only (clconv_conv2d_host_typed).
-DTYPES = {"float32": F32, "float64": F64, "uint8": U8, "uint16": U16, "int16": I16}
+# a signal (and a result) that the device converts as it loads (see
+# TYPED_FORMS for the calls that take them), the complex ones interleaved
+# (real, imaginary) pairs of float32 or float64.
+DTYPES = {"float32": F32, "float64": F64, "uint8": U8, "uint16": U16, "int16": I16,
+          "complex64": C64, "complex128": C128}
 MODES = {"full": 0, "same": 1, "valid": 2}
 METHODS = {"auto": 0, "direct": 1, "fft": 2}
 METHOD_NAMES = {v: k for k, v in METHODS.items()}
@@ -193,6 +196,27 @@ _SIGNATURES = {
     "clconv_dist_count": (c_int, [_P, c_int, c_double, c_double, c_double, POINTER(_P)]),
 }
 
+# The host forms with a dtype per operand, by (rank, separable), where the
+# library has them: clconv_conv2d_host_typed in every libclconv, the others
+# from the one that converts integer signals on every path.
+_TYPED_SIGNATURES = {
+    (1, False): ("clconv_conv1d_host_typed",
+                 [_P, c_int, _P, c_size_t, c_size_t, c_int, _P, c_size_t, c_int, _P,
+                  POINTER(ConvOptions)]),
+    (2, False): ("clconv_conv2d_host_typed",
+                 [_P, c_int, _P, c_size_t, c_size_t, c_size_t, c_int, _P, c_size_t, c_size_t,
+                  c_int, _P, POINTER(ConvOptions)]),
+    (3, False): ("clconv_conv3d_host_typed",
+                 [_P, c_int, _P, c_size_t, c_size_t, c_size_t, c_size_t, c_int, _P, c_size_t,
+                  c_size_t, c_size_t, c_int, _P, POINTER(ConvOptions)]),
+    (2, True): ("clconv_conv2d_separable_host_typed",
+                [_P, c_int, _P, c_size_t, c_size_t, c_size_t, c_int, _P, c_size_t, _P,
+                 c_size_t, c_int, _P, POINTER(ConvOptions)]),
+    (3, True): ("clconv_conv3d_separable_host_typed",
+                [_P, c_int, _P, c_size_t, c_size_t, c_size_t, c_size_t, c_int, _P, c_size_t,
+                 _P, c_size_t, _P, c_size_t, c_int, _P, POINTER(ConvOptions)]),
+}
+
 # clconv_count_family, in the header's order.
 COUNT_FAMILIES = {"poisson": 0, "binomial": 1, "negbin": 2, "geometric": 3}
 
@@ -201,6 +225,35 @@ for _name, (_res, _args) in _SIGNATURES.items():
     _fn = getattr(lib, _name)
     _fn.restype = _res
     _fn.argtypes = _args
+
+# The typed host forms this library has, by (rank, separable).
+TYPED_FORMS = {}
+for _key, (_name, _args) in _TYPED_SIGNATURES.items():
+    _fn = getattr(lib, _name, None)
+    if _fn is not None:
+        _fn.restype = c_int
+        _fn.argtypes = _args
+        TYPED_FORMS[_key] = _name
+
+
+def integer_everywhere() -> bool:
+    """Whether the library takes integer signals on every path (FFT,
+    separable, streaming), as one with clconv_conv1d_host_typed does by its
+    header's contract; an older one runs them through
+    clconv_conv2d_host_typed's direct path alone."""
+    return (1, False) in TYPED_FORMS
+
+
+def takes_integer(dims: int, separable: bool, method: str, axis: bool = False) -> bool:
+    """Whether a job of this rank hands an integer
+    signal (uint8, uint16, int16) to the library as it is, rather than
+    converted on the host: on every path where the library converts
+    integers everywhere, else only for clconv_conv2d_host_typed's direct
+    path. axis: a conv1d along an axis other than the last (a 2-D call with
+    a column kernel)."""
+    if integer_everywhere():
+        return (dims, separable) in TYPED_FORMS
+    return dims == 2 and not separable and not axis and method != "fft"
 
 
 def error(status: int, rt: int | None = None) -> Error:
@@ -220,4 +273,5 @@ def check(status: int, rt: int | None = None) -> None:
         raise error(status, rt)
 
 
-__all__ = ["lib", "check", "error", "Error", "byref", "c_size_t", "c_void_p"]
+__all__ = ["lib", "check", "error", "Error", "byref", "c_size_t", "c_void_p", "TYPED_FORMS",
+           "takes_integer", "integer_everywhere"]

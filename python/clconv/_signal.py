@@ -6,6 +6,7 @@ serve`, so both faces run one set of SciPy rules."""
 from __future__ import annotations
 
 import operator
+import warnings
 from typing import Optional, Sequence, Union
 
 import numpy as np
@@ -60,18 +61,35 @@ class _Local:
     def __init__(self, rt: Runtime):
         self.rt = rt
 
-    def _call(self, fn: str, x: np.ndarray, kernels: Sequence[np.ndarray], out_shape,
+    def _call(self, dims: int, x: np.ndarray, kernels: Sequence[np.ndarray], out_shape,
               mode: str, method: str, correlate: bool, boundary: str, cval: float,
-              origin: Sequence[int]) -> np.ndarray:
-        """One host-form call: x is (batch, *extents); kernels are the dense
-        kernel or the separable factors, each passed with its extents."""
+              origin: Sequence[int], axis: bool = False) -> np.ndarray:
+        """One host-form call: kernels are the dense kernel or the separable
+        factors, each passed with its extents, of one dtype (float32,
+        float64 or their complex types) whose real precision is the job's;
+        x is (batch, *extents) of that precision, its complex type or an
+        integer storage dtype. The result is complex when x or the kernel
+        is, else in the precision (see result_dtype)."""
         rt = self.rt.handle
-        dtype = _lib.F64 if x.dtype == np.float64 else _lib.F32
+        kdt = kernels[0].dtype
+        odt = result_dtype(x.dtype, kdt)
+        real = real_dtype(kdt)
+        separable = len(kernels) > 1
         opts = conv_options(mode, method, correlate, boundary, cval, origin)
-        out = _outputs.empty((x.shape[0],) + tuple(out_shape), x.dtype)
-        args = [rt, dtype, x.ctypes.data, *x.shape[1:], x.shape[0]]
+        out = _outputs.empty((x.shape[0],) + tuple(out_shape), odt)
+        if x.dtype.kind in "iu" and not _lib.takes_integer(dims, separable, method, axis):
+            x = x.astype(real)
+        if x.dtype == kdt == odt:
+            fn = (_SEPARABLE_HOST if separable else _CONV_HOST)[dims]
+            args = [rt, _lib.DTYPES[kdt.name], x.ctypes.data, *x.shape[1:], x.shape[0]]
+        else:
+            fn = _lib.TYPED_FORMS[(dims, separable)]
+            args = [rt, _lib.DTYPES[x.dtype.name], x.ctypes.data, *x.shape[1:], x.shape[0],
+                    _lib.DTYPES[kdt.name]]
         for h in kernels:
             args += [h.ctypes.data, *h.shape]
+        if fn not in _CONV_HOST.values() and fn not in _SEPARABLE_HOST.values():
+            args.append(_lib.DTYPES[odt.name])
         status = getattr(lib, fn)(*args, out.ctypes.data, _lib.byref(opts))
         if status != 0:
             raise _lib.error(status, rt)
@@ -83,7 +101,7 @@ class _Local:
         """x: (batch, *extents) of dims extents; h: a kernel of dims extents;
         both C-contiguous of one dtype. Returns (batch, *out) in a new
         array."""
-        return self._call(_CONV_HOST[dims], x, [h],
+        return self._call(dims, x, [h],
                           [out_len(n, k, mode) for n, k in zip(x.shape[1:], h.shape)], mode,
                           method, correlate, boundary, cval, origin)
 
@@ -92,7 +110,7 @@ class _Local:
                        origin: Sequence[int] = (0, 0)) -> np.ndarray:
         """x: (batch, *extents) of 2 or 3 extents; the kernel is the outer
         product of one vector per axis (kernels, outermost axis first)."""
-        return self._call(_SEPARABLE_HOST[len(kernels)], x, kernels,
+        return self._call(len(kernels), x, kernels,
                           [out_len(n, k.size, mode) for n, k in zip(x.shape[1:], kernels)],
                           mode, method, correlate, boundary, cval, origin)
 
@@ -107,8 +125,8 @@ class _Local:
         if inner == 1:
             return self._conv(x.reshape(outer, n), h, "same", "auto", correlate, 1, boundary,
                               cval, (origin,)).reshape(x.shape)
-        return self._conv(x, h.reshape(-1, 1), "same", "auto", correlate, 2, boundary, cval,
-                          (origin, 0))
+        return self._call(2, x, [h.reshape(-1, 1)], (n, inner), "same", "auto", correlate,
+                          boundary, cval, (origin, 0), axis=True)
 
 
 def local(runtime: Optional[Runtime]) -> _Local:
@@ -119,23 +137,99 @@ def local(runtime: Optional[Runtime]) -> _Local:
 # Arguments
 # --------------------------------------------------------------------------
 
-def float_dtype(*arrays: np.ndarray) -> np.dtype:
-    """The dtype SciPy would compute in: float32 when every input is float32,
-    float64 when any is float64; other dtypes are refused with the reason."""
-    for a in arrays:
-        kind = a.dtype.kind
-        if kind == "c":
-            raise NotImplementedError(
-                f"complex inputs ({a.dtype}): clconv convolves real float32 and float64 "
-                "arrays; convolve the real and imaginary parts apart")
-        if kind in "biu":
-            raise TypeError(
-                f"{a.dtype} inputs: clconv computes in float32 or float64 and SciPy would "
-                "return integers; convert first, e.g. x.astype(np.float64)")
-        if kind != "f" or a.dtype.itemsize not in (4, 8):
-            raise TypeError(f"unsupported dtype {a.dtype}: clconv takes float32 and float64")
-    dt = np.result_type(*arrays)
-    return np.dtype(np.float64 if dt.itemsize == 8 else np.float32)
+def real_dtype(dtype: np.dtype) -> np.dtype:
+    """The real precision of a float or complex dtype: float32 for float32
+    and complex64, float64 for float64 and complex128."""
+    return np.dtype(np.float32 if dtype in (np.float32, np.complex64) else np.float64)
+
+
+def complex_dtype(dtype: np.dtype) -> np.dtype:
+    """The complex type of a precision (float32 -> complex64)."""
+    return np.dtype(np.complex64 if real_dtype(dtype) == np.float32 else np.complex128)
+
+
+def result_dtype(x: np.dtype, k: np.dtype) -> np.dtype:
+    """The dtype of the library's result for a signal of dtype x and a
+    kernel of dtype k (whose real precision is the job's): complex when
+    either is, else the precision."""
+    return complex_dtype(k) if "c" in (x.kind, k.kind) else real_dtype(k)
+
+
+def native(a: np.ndarray) -> np.ndarray:
+    """a in the machine's byte order (a big-endian array converted, as
+    SciPy converts it), its dtype checked: bool, integers, float32,
+    float64, complex64 and complex128 are convolved; float16, complex256,
+    object and other dtypes are refused with a TypeError naming them."""
+    kind = a.dtype.kind
+    if not (kind in "biu" or (kind in "fc" and a.dtype.itemsize in ((4, 8) if kind == "f"
+                                                                     else (8, 16)))):
+        raise TypeError(f"unsupported dtype {a.dtype}: clconv takes bool, integer, float32, "
+                        "float64, complex64 and complex128 arrays")
+    if not a.dtype.isnative:
+        a = a.astype(a.dtype.newbyteorder("="))
+    return a
+
+
+def signal_storage(a: np.ndarray, prec: np.dtype) -> np.ndarray:
+    """a as the library takes a signal computed in precision prec (or its
+    complex type): uint8, uint16 and int16 as they are (a backend converts
+    them on the host only where the library's call cannot: see
+    _lib.takes_integer), a complex array as prec's complex type, anything
+    else converted to prec."""
+    prec = real_dtype(prec)
+    if a.dtype.kind == "c":
+        return a.astype(complex_dtype(prec), copy=False)
+    if a.dtype == prec or a.dtype.name in ("uint8", "uint16", "int16"):
+        return a
+    return a.astype(prec)
+
+
+def kernel_storage(b: np.ndarray, prec: np.dtype) -> np.ndarray:
+    """b as the library takes a kernel in precision prec: prec, or its
+    complex type for a complex kernel."""
+    return b.astype(complex_dtype(prec) if b.dtype.kind == "c" else real_dtype(prec),
+                    copy=False)
+
+
+def fft_dtype(*arrays: np.ndarray) -> np.dtype:
+    """The dtype of scipy.signal.fftconvolve's and oaconvolve's result:
+    scipy.fft computes integers and bools in float64 and keeps float32 and
+    complex64, so the result is single precision only when every input is
+    float32 or complex64, and complex when one is."""
+    return np.result_type(*[a.dtype if a.dtype.kind in "fc" else np.float64 for a in arrays])
+
+
+# The largest sum an integer result is computed to exactly: clconv sums in
+# float64, whose rounding error stays far below 1/2 (so np.rint recovers the
+# integer) while the sum of |products| stays below 2^40, by the bound the
+# tests use (64 eps log2(taps) times that sum) for every method, FFT included.
+_EXACT_INTEGER_SUM = 2.0 ** 40
+
+
+def integer_result(a: np.ndarray, b: np.ndarray, res: np.dtype, axes=None) -> None:
+    """Refuses integer inputs whose convolution clconv cannot give exactly
+    (SciPy returns integers, wrapping at the dtype's range): the bound is
+    max|a| * max|b| * the taps that overlap at most."""
+    axes = range(a.ndim) if axes is None else axes
+    taps = float(np.prod([min(a.shape[i], b.shape[i]) for i in axes]))
+    bound = (float(np.max(np.abs(a.astype(np.float64)))) *
+             float(np.max(np.abs(b.astype(np.float64)))) * taps) if a.size and b.size else 0.0
+    if bound >= _EXACT_INTEGER_SUM:
+        raise NotImplementedError(
+            f"{a.dtype} with {b.dtype}: SciPy returns exact {res} sums (wrapping at its range); "
+            f"clconv computes integer inputs in float64, exact while the sums stay below 2^40, "
+            f"and these may reach {bound:.3g}; convert to float64 for a float result")
+
+
+def to_integer(out: np.ndarray, res: np.dtype) -> np.ndarray:
+    """A float64 result of integer inputs as SciPy's integer (or bool) dtype
+    res: rounded to the integer it holds (it is exact, see integer_result),
+    wrapped at the dtype's range as NumPy's integer sums wrap; bool is
+    whether any product was true."""
+    r = np.rint(out)
+    if res.kind == "b":
+        return r != 0
+    return r.astype(np.int64).astype(res)
 
 
 def check_mode(mode: str) -> str:
@@ -183,8 +277,9 @@ def _swap_needed(mode: str, s1: Sequence[int], s2: Sequence[int]) -> bool:
 def conv_whole(a: np.ndarray, b, mode: str, method: str, correlate: bool, backend,
                boundary: str = "none", cval: float = 0.0,
                origin: Optional[Sequence[int]] = None) -> np.ndarray:
-    """a (a float array of rank 1 to 3) convolved over every axis in one
-    library call with b: a dense kernel of a's rank and dtype, or a list of
+    """a (rank 1 to 3, in the precision or an integer storage dtype, see
+    signal_storage) convolved over every axis in one library call with b: a
+    dense kernel of a's rank in the precision, or a list of
     one vector per axis (a separable kernel, rank 2 or 3). SciPy's modes
     with boundary "none", else the library's boundary mode with cval and
     origin (one per axis)."""
@@ -216,13 +311,22 @@ def conv_full_rank(a: np.ndarray, b: np.ndarray, mode: str, method: str, correla
 
 
 def _prepare(in1: ArrayLike, in2: ArrayLike):
-    a = np.asarray(in1)
-    b = np.asarray(in2)
-    return a, b
+    return native(np.asarray(in1)), native(np.asarray(in2))
 
 
-def _cast(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    return a if a.dtype == dtype else a.astype(dtype)
+def _operands(a: np.ndarray, b: np.ndarray, res: np.dtype):
+    """(signal, kernel) for a result of dtype res (SciPy's): a float or
+    complex result is computed in its real precision, an integer one in
+    float64; the signal keeps an integer storage dtype, a complex operand
+    stays complex (in the precision), the kernel is converted."""
+    prec = real_dtype(res) if res.kind in "fc" else np.dtype(np.float64)
+    if res.kind not in "fc":
+        integer_result(a, b, res)
+    return signal_storage(a, prec), kernel_storage(b, prec)
+
+
+def _result(out: np.ndarray, res: np.dtype) -> np.ndarray:
+    return out if res.kind in "fc" else to_integer(out, res)
 
 
 def convolve_impl(in1, in2, mode, method, correlate, backend) -> np.ndarray:
@@ -230,15 +334,22 @@ def convolve_impl(in1, in2, mode, method, correlate, backend) -> np.ndarray:
     check_mode(mode)
     check_method(method)
     if a.ndim == b.ndim == 0:
-        dt = float_dtype(a, b)
-        return _cast(a, dt) * _cast(b, dt)
+        return a * b
     if a.ndim != b.ndim:
         raise ValueError("in1 and in2 should have the same dimensionality")
     check_ndim(a.ndim)
-    dt = float_dtype(a, b)
     if a.size == 0 or b.size == 0:
         raise ValueError("inputs must not be empty (as in scipy.signal, which raises here)")
-    return conv_full_rank(_cast(a, dt), _cast(b, dt), mode, method, correlate, backend)
+    # SciPy's dtype: np.result_type of the inputs, integers included.
+    res = np.result_type(a, b)
+    if res.kind == "b" and a.ndim > 1:
+        # SciPy's N-D direct convolution has no boolean type (1-D runs
+        # through np.convolve, where True + True is True).
+        raise ValueError(f"boolean {'correlation' if correlate else 'convolution'} of "
+                         f"{a.ndim}-D arrays: scipy.signal raises 'Unsupported type' here; "
+                         "convert to an integer dtype")
+    x, h = _operands(a, b, res)
+    return _result(conv_full_rank(x, h, mode, method, correlate, backend), res)
 
 
 # scipy.signal's boundary names and the library's boundary for each: 'symm'
@@ -248,17 +359,41 @@ _BOUNDARIES = {"fill": "constant", "pad": "constant", "wrap": "wrap", "circular"
                "symm": "reflect", "symmetric": "reflect"}
 
 
-def _fillvalue(fillvalue) -> float:
-    v = complex(np.asarray(fillvalue).item())
-    if v.imag != 0:
-        raise NotImplementedError(
-            f"fillvalue={fillvalue!r}: clconv convolves real arrays, so the fill value must "
-            "be real")
-    return v.real
+def _fillvalue(fillvalue, res: np.dtype) -> complex:
+    """The fill value as scipy.signal takes it: converted to the result's
+    dtype (an integer result truncates it); a complex one for a real result
+    is a ValueError, as there."""
+    v = np.asarray(fillvalue)
+    if res.kind != "c" and complex(v.item()).imag != 0:
+        # As scipy.signal, which refuses it.
+        raise ValueError("could not cast `fillvalue` directly to the output type (it was first "
+                         "converted to complex).")
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.ComplexWarning)
+        return complex(v.astype(res).item())
+
+
+def with_cval(run, x: np.ndarray, cval: complex) -> np.ndarray:
+    """run(x, c) for a complex cval, where the library's cval is real:
+    convolution is linear, so x read with cval outside is x read with its
+    real part plus i times zeros read with its imaginary part (one more
+    call, only when that part is not 0)."""
+    cval = complex(cval)
+    out = run(x, cval.real)
+    if cval.imag != 0:
+        zeros = np.zeros(x.shape, real_dtype(x.dtype) if x.dtype.kind in "fc"
+                         else np.float64)
+        out = out + 1j * run(zeros, cval.imag)
+    return out
 
 
 def convolve2d_impl(in1, in2, mode, boundary, fillvalue, correlate, backend) -> np.ndarray:
     a, b = _prepare(in1, in2)
+    res = np.result_type(a, b)
+    if res.kind == "b":
+        # As scipy.signal, whose 2-D convolution has no boolean type.
+        raise ValueError(f"{'correlate2d' if correlate else 'convolve2d'} not available for this "
+                         "type.")
     if not a.ndim == b.ndim == 2:
         raise ValueError(f"{'correlate2d' if correlate else 'convolve2d'} inputs must both be "
                          "2-D arrays")
@@ -268,15 +403,21 @@ def convolve2d_impl(in1, in2, mode, boundary, fillvalue, correlate, backend) -> 
                          "'symmetric' (or 'symm').")
     if np.ndim(fillvalue) != 0:
         raise ValueError("fillvalue must be scalar or an array with one element")
-    dt = float_dtype(a, b)
     if a.size == 0 or b.size == 0:
         raise ValueError("inputs must not be empty")
-    a, b = _cast(a, dt), _cast(b, dt)
+    a, b = _operands(a, b, res)
+    return _result(_convolve2d(a, b, mode, boundary, fillvalue, correlate, res, backend), res)
+
+
+def _convolve2d(a, b, mode, boundary, fillvalue, correlate, res, backend) -> np.ndarray:
     lib_boundary = _BOUNDARIES[boundary]
-    cval = _fillvalue(fillvalue) if lib_boundary == "constant" else 0.0
+    fill = _fillvalue(fillvalue, res) if lib_boundary == "constant" else 0j
+    if fill.imag != 0 and mode == "same":
+        return with_cval(lambda x, c: _convolve2d(x, b, mode, boundary, c, correlate, res,
+                                                  backend), a, fill)
     # 'valid' outputs never reach past the input, so the boundary is moot
     # there; 'full' with zeros outside is the library's own mode.
-    if mode == "valid" or (mode == "full" and lib_boundary == "constant" and cval == 0):
+    if mode == "valid" or (mode == "full" and lib_boundary == "constant" and fill == 0):
         return conv_full_rank(a, b, mode, "auto", correlate, backend)
     if mode == "full":
         what = (f"fillvalue={fillvalue!r}" if lib_boundary == "constant"
@@ -284,6 +425,7 @@ def convolve2d_impl(in1, in2, mode, boundary, fillvalue, correlate, backend) -> 
         raise NotImplementedError(
             f"{what} with mode='full': the library's boundary modes give outputs of the "
             "input's shape ('same'); use mode='same', or boundary='fill' with fillvalue=0")
+    cval = fill.real
     if lib_boundary == "constant" and cval == 0 and not correlate:
         return conv_full_rank(a, b, "same", "auto", False, backend)
     # 'same' through the library's boundary mode: scipy.signal centres an
@@ -317,11 +459,9 @@ def _norm_axes(axes, ndim: int):
 def fftconvolve_impl(in1, in2, mode, axes, backend) -> np.ndarray:
     a, b = _prepare(in1, in2)
     if a.ndim == b.ndim == 0:
-        dt = float_dtype(a, b)
-        return _cast(a, dt) * _cast(b, dt)
+        return a * b
     if a.ndim != b.ndim:
         raise ValueError("in1 and in2 should have the same dimensionality")
-    dt = float_dtype(a, b)
     if a.size == 0 or b.size == 0:
         return np.array([])
     check_mode(mode)
@@ -334,13 +474,16 @@ def fftconvolve_impl(in1, in2, mode, axes, backend) -> np.ndarray:
                                 or b.shape[i] == 1):
             raise ValueError(f"incompatible shapes for in1 and in2: {a.shape} and {b.shape}")
     check_ndim(len(ax))
-    a, b = _cast(a, dt), _cast(b, dt)
-    if len(ax) == a.ndim:
-        return conv_full_rank(a, b, mode, "auto", False, backend)
     if not ax:
+        # As SciPy, which multiplies when no axis is left to convolve.
         out = a * b
     else:
-        out = _conv_some_axes(a, b, ax, mode, backend)
+        # scipy.fft's dtype: float32 stays, integers are computed in float64.
+        prec = real_dtype(fft_dtype(a, b))
+        a, b = signal_storage(a, prec), kernel_storage(b, prec)
+        if len(ax) == a.ndim:
+            return conv_full_rank(a, b, mode, "auto", False, backend)
+        out = _conv_some_axes(a, b, ax, mode, prec, backend)
     if mode == "same":
         # SciPy crops every axis to in1's extent in 'same' mode, broadcast
         # ones included (_centered(ret, s1)).
@@ -349,7 +492,7 @@ def fftconvolve_impl(in1, in2, mode, axes, backend) -> np.ndarray:
     return out
 
 
-def _conv_some_axes(a: np.ndarray, b: np.ndarray, ax: list, mode: str,
+def _conv_some_axes(a: np.ndarray, b: np.ndarray, ax: list, mode: str, prec: np.dtype,
                     backend) -> np.ndarray:
     """a and b convolved along the axes ax and broadcast along the others:
     one batched library call when one side is the same along every broadcast
@@ -371,7 +514,8 @@ def _conv_some_axes(a: np.ndarray, b: np.ndarray, ax: list, mode: str,
         # Convolution commutes: h's slices are the signals, x the kernel.
         m = "full" if mode == "same" else mode
         out = backend._conv(np.ascontiguousarray(h).reshape((-1,) + k),
-                            np.ascontiguousarray(x).reshape(n), m, "auto", False, dims)
+                            np.ascontiguousarray(kernel_storage(x, prec)).reshape(n), m, "auto",
+                            False, dims)
         out = out.reshape(hb + out.shape[1:])
     else:
         shape = np.broadcast_shapes(xb, hb)
@@ -394,12 +538,20 @@ def convolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "
     in1, centred on the full output) or ``"valid"`` (where the inputs overlap
     completely; one must be at least as large as the other in every
     dimension). ``method`` is ``"auto"`` (the library's cost model chooses),
-    ``"direct"`` or ``"fft"``. float32 inputs give float32, any float64 input
-    float64. ``runtime`` selects a device (default: :func:`default_runtime`).
+    ``"direct"`` or ``"fft"``. The result's dtype is SciPy's,
+    ``np.result_type(in1, in2)``: float32 inputs give float32, any float64
+    input float64, complex64 with float32 complex64, integers with integers
+    SciPy's exact integer sums; uint8, uint16 and int16 signals go to the
+    device as they are. ``runtime`` selects a device (default:
+    :func:`default_runtime`).
 
     Example:
         >>> clconv.convolve(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]))
         array([0. , 1. , 2.5, 4. , 1.5])
+        >>> clconv.convolve(np.array([200, 100], np.uint8), np.array([0.5], np.float32))
+        array([100.,  50.], dtype=float32)
+        >>> clconv.convolve(np.array([1j, 2.0]), np.array([1.0, 1j]))
+        array([0.+1.j, 1.+0.j, 0.+2.j])
     """
     return convolve_impl(in1, in2, mode, method, False, local(runtime))
 
@@ -409,7 +561,8 @@ def correlate(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = 
     """Cross-correlate two arrays of 1 to 3 dimensions, as
     scipy.signal.correlate.
 
-    The same as :func:`convolve` with in2 reversed along every axis.
+    The same as :func:`convolve` with in2 reversed along every axis and,
+    when complex, conjugated, as scipy.signal.correlate.
 
     Example:
         >>> clconv.correlate(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]), "same")

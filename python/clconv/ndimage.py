@@ -11,6 +11,16 @@ gaussian_filter and uniform_filter: one separable library call for an
 image or a volume filtered along every axis with one mode, else one axis
 after another as scipy.ndimage runs them.
 
+Dtypes are scipy.ndimage's: the result has the input's dtype (or
+output='s). Integer and bool results are computed in float64 and then
+truncated toward zero and wrapped at the dtype's range, as scipy.ndimage's
+C cast of its double sums does (the library's own integer outputs round and
+saturate instead), after every axis' pass of gaussian_filter and
+uniform_filter as there; uint8, uint16 and int16 inputs reach the device as
+they are. Complex inputs or weights give the input's dtype promoted with
+complex64; correlate and correlate1d conjugate complex weights; a complex
+cval is composed of two real ones.
+
 Example:
     >>> from clconv import ndimage
     >>> ndimage.correlate1d(np.array([1.0, 2.0, 3.0]), [1.0, 1.0, 1.0])
@@ -19,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import operator
+import warnings
 from typing import Optional, Sequence, Union
 
 import numpy as np
@@ -48,28 +59,77 @@ def _boundary(mode) -> str:
     return _MODES[mode]
 
 
-def _input(input):
+def _supported(dtype: np.dtype) -> None:
+    """scipy.ndimage's dtypes: bool, integers, float32, float64, complex64
+    and complex128 (it refuses float16 and object with a RuntimeError too)."""
+    if not (dtype.kind in "biu" or (dtype.kind == "f" and dtype.itemsize in (4, 8))
+            or (dtype.kind == "c" and dtype.itemsize in (8, 16))):
+        raise RuntimeError(f"array type {dtype!r} not supported")
+
+
+def _input(input) -> np.ndarray:
     a = np.asarray(input)
-    return a, _signal.float_dtype(a)
+    _supported(a.dtype)
+    return _signal.native(a)
 
 
-def _output(output, a: np.ndarray, dt: np.dtype):
-    """(the dtype to compute in, the array to return into or None), as
-    scipy.ndimage._ni_support._get_output."""
+def _output(output, a: np.ndarray, complex_output: bool = False):
+    """(the precision to compute in, the result's dtype, the array to
+    return into or None), as scipy.ndimage._ni_support._get_output: the
+    input's dtype when output is None, and with complex weights or input
+    (complex_output) a complex one (the input's promoted with complex64; a
+    real output dtype promoted with a warning, a real output array a
+    RuntimeError). A float or complex result is computed in its precision;
+    an integer or bool one in float64, as scipy.ndimage computes in
+    double."""
+    out = None
     if output is None:
-        return dt, None
-    if isinstance(output, np.ndarray):
+        odt = np.promote_types(a.dtype, np.complex64) if complex_output else a.dtype
+    elif isinstance(output, np.ndarray):
         if output.shape != a.shape:
             raise RuntimeError("output shape not correct")
-        odt = output.dtype
-        return (odt if odt.kind == "f" and odt.itemsize in (4, 8) else dt), output
-    odt = np.dtype(output)
-    if odt.kind != "f" or odt.itemsize not in (4, 8):
-        raise TypeError(f"output dtype {odt}: clconv computes float32 or float64")
-    return odt, None
+        if complex_output and output.dtype.kind != "c":
+            raise RuntimeError("output must have complex dtype")
+        odt, out = output.dtype, output
+    else:
+        odt = np.dtype(output)
+        if complex_output and odt.kind != "c":
+            warnings.warn("promoting specified output dtype to complex")
+            odt = np.promote_types(odt, np.complex64)
+    _supported(odt)
+    odt = odt.newbyteorder("=")
+    return (_signal.real_dtype(odt) if odt.kind in "fc" else np.dtype(np.float64)), odt, out
 
 
-def _finish(result: np.ndarray, out: Optional[np.ndarray]) -> np.ndarray:
+def _cval(cval, a: np.ndarray):
+    """cval as a number: complex only for a complex input, as scipy.ndimage
+    requires (the library's cval is real; _signal.with_cval composes a
+    complex one)."""
+    if np.iscomplexobj(cval):
+        if a.dtype.kind != "c":
+            raise ValueError("Cannot provide a complex-valued cval when the input is real.")
+        c = complex(cval)
+        return c if c.imag != 0 else c.real
+    return float(cval)
+
+
+def _as_output(result: np.ndarray, odt: np.dtype) -> np.ndarray:
+    """A float result in the output's dtype as scipy.ndimage stores its
+    double sums: a C cast, which for integers truncates toward zero and
+    wraps at the dtype's range (the library's own integer outputs round
+    half to even and saturate instead, so the package converts here); bool
+    is whether that byte is nonzero."""
+    if odt.kind in "fc" or result.dtype == odt:
+        return result.astype(odt, copy=False)
+    with np.errstate(invalid="ignore"):
+        t = np.trunc(result).astype(np.int64)
+    if odt.kind == "b":
+        return (t & 0xFF) != 0
+    return t.astype(odt)
+
+
+def _finish(result: np.ndarray, odt: np.dtype, out: Optional[np.ndarray]) -> np.ndarray:
+    result = _as_output(result, odt)
     if out is None:
         return result
     np.copyto(out, result, casting="unsafe")
@@ -127,8 +187,15 @@ def _along_axis(a: np.ndarray, w: np.ndarray, axis: int, correlate: bool, bounda
 # Implementations, shared by the in-process functions and clconv.Client
 # --------------------------------------------------------------------------
 
+def _weights(weights) -> np.ndarray:
+    """Weights as scipy.ndimage takes them: complex ones as complex128,
+    anything else as float64."""
+    w = np.asarray(weights)
+    return w.astype(np.complex128 if w.dtype.kind == "c" else np.float64, copy=False)
+
+
 def _weights1d(weights) -> np.ndarray:
-    w = np.asarray(weights, dtype=np.float64)
+    w = _weights(weights)
     if w.ndim != 1 or w.shape[0] < 1:
         raise RuntimeError("no filter weights given")
     return w
@@ -136,18 +203,24 @@ def _weights1d(weights) -> np.ndarray:
 
 def correlate1d_impl(input, weights, axis, output, mode, cval, origin, backend,
                      convolution=False):
-    a, dt = _input(input)
+    a = _input(input)
     w = _weights1d(weights)
     axis = _axis(axis, a.ndim)
     origin = operator.index(origin)
     _check_origin(len(w), origin)
     boundary = _boundary(mode)
-    dt, out = _output(output, a, dt)
+    complex_weights = w.dtype.kind == "c"
+    dt, odt, out = _output(output, a, complex_weights or a.dtype.kind == "c")
+    cval = _cval(cval, a)
     # The library's convolution places the kernel as ndimage.convolve1d does
-    # (origin and even lengths included), so convolution needs no flipping.
-    res = _along_axis(a.astype(dt, copy=False), w.astype(dt), axis, not convolution, boundary,
-                      float(cval), origin, backend)
-    return _finish(res, out)
+    # (origin and even lengths included), so convolution needs no flipping;
+    # its correlation conjugates complex weights, as ndimage.correlate1d
+    # does (and convolve1d does not).
+    k = _signal.kernel_storage(w, dt)
+    res = _signal.with_cval(
+        lambda x, c: _along_axis(x, k, axis, not convolution, boundary, c, origin, backend),
+        _signal.signal_storage(a, dt), cval)
+    return _finish(res, odt, out)
 
 
 def convolve1d_impl(input, weights, axis, output, mode, cval, origin, backend):
@@ -155,8 +228,8 @@ def convolve1d_impl(input, weights, axis, output, mode, cval, origin, backend):
 
 
 def correlate_impl(input, weights, output, mode, cval, origin, convolution, backend):
-    a, dt = _input(input)
-    w = np.asarray(weights, dtype=np.float64)
+    a = _input(input)
+    w = _weights(weights)
     origins = _origins(origin, max(a.ndim, 1))
     if w.ndim != a.ndim:
         raise RuntimeError("filter weights array has incorrect shape.")
@@ -166,17 +239,19 @@ def correlate_impl(input, weights, output, mode, cval, origin, convolution, back
         _check_origin(k, o)
     boundary = _boundary(mode)
     _signal.check_ndim(a.ndim)
-    dt, out = _output(output, a, dt)
-    a, w = a.astype(dt, copy=False), w.astype(dt)
-    if a.ndim <= 1:
-        res = _along_axis(a, w.reshape(-1), 0, not convolution, boundary, float(cval),
-                          origins[0], backend)
-    elif a.size == 0:
-        res = a.copy()
-    else:
-        res = _signal.conv_whole(a, w, "same", "auto", not convolution, backend, boundary,
-                                 float(cval), origins)
-    return _finish(res, out)
+    dt, odt, out = _output(output, a, w.dtype.kind == "c" or a.dtype.kind == "c")
+    cval = _cval(cval, a)
+    a, w = _signal.signal_storage(a, dt), _signal.kernel_storage(w, dt)
+
+    def run(x, c):
+        if x.ndim <= 1:
+            return _along_axis(x, w.reshape(-1), 0, not convolution, boundary, c, origins[0],
+                               backend)
+        if x.size == 0:
+            return x.copy()
+        return _signal.conv_whole(x, w, "same", "auto", not convolution, backend, boundary, c,
+                                  origins)
+    return _finish(_signal.with_cval(run, a, cval), odt, out)
 
 
 def _axis(axis: int, ndim: int) -> int:
@@ -209,16 +284,33 @@ def _gaussian_kernel1d(sigma: float, order: int, radius: int) -> np.ndarray:
     return q * phi_x
 
 
-def _separable(a: np.ndarray, dt: np.dtype, weights: list, boundaries: list, cval: float,
-               origins: list, backend) -> np.ndarray:
+def _separable(a: np.ndarray, dt: np.dtype, odt: np.dtype, weights: list, boundaries: list,
+               cval, origins: list, backend) -> np.ndarray:
     """Correlate a with one 1-D kernel per axis (None: that axis untouched)
-    through each axis' boundary mode: one separable library call for an
-    image or a volume filtered along every axis with one mode, else one pass
-    per axis, in axis order, as scipy.ndimage runs them."""
-    a = a.astype(dt, copy=False)
+    through each axis' boundary mode, computed in dt, the result in odt: one
+    separable library call for an image or a volume filtered along every
+    axis with one float result and one mode, else one pass per axis, in axis
+    order, as scipy.ndimage runs them."""
     todo = [i for i, w in enumerate(weights) if w is not None]
     if not todo:
-        return a.copy()
+        return _as_output(a, odt)
+    if odt.kind not in "fc":
+        # scipy.ndimage stores each axis' pass in the output's dtype, so an
+        # integer result is truncated (and wrapped) after every pass.
+        for i in todo:
+            a = _as_output(_along_axis(_signal.signal_storage(a, dt), weights[i].astype(dt), i,
+                                       True, boundaries[i], cval, origins[i], backend), odt)
+        return a
+    a = _signal.signal_storage(a, dt)
+    if isinstance(cval, complex) and cval.imag != 0:
+        # The library's cval is real: a complex one runs pass by pass, each
+        # composed of real cvals (_signal.with_cval), as scipy.ndimage runs
+        # its passes.
+        for i in todo:
+            w = weights[i].astype(dt)
+            a = _signal.with_cval(lambda x, c: _along_axis(x, w, i, True, boundaries[i], c,
+                                                           origins[i], backend), a, cval)
+        return a
     # A separable call reads cval outside the whole input, where each of
     # scipy's passes after the first reads it outside the previous pass's
     # result, which is cval times the product of the earlier kernels' sums
@@ -241,8 +333,9 @@ def _axes_filter(input, output, mode, cval, origin, kernels, backend) -> np.ndar
     """A filter that correlates each axis with a 1-D kernel of its own, as
     scipy.ndimage's gaussian_filter and uniform_filter: kernels(ndim) gives
     them, None for an axis left untouched."""
-    a, dt = _input(input)
-    dt, out = _output(output, a, dt)
+    a = _input(input)
+    dt, odt, out = _output(output, a)
+    cval = _cval(cval, a)
     nd = a.ndim
     modes = _per_axis(mode, nd, "mode")
     origins = _origins(origin, nd)
@@ -252,8 +345,8 @@ def _axes_filter(input, output, mode, cval, origin, kernels, backend) -> np.ndar
         if w is not None:
             _check_origin(len(w), origins[i])
             boundaries[i] = _boundary(modes[i])
-    res = _separable(a, dt, weights, boundaries, float(cval), origins, backend)
-    return _finish(res, out)
+    res = _separable(a, dt, odt, weights, boundaries, cval, origins, backend)
+    return _finish(res, odt, out)
 
 
 def gaussian_filter_impl(input, sigma, order, output, mode, cval, truncate, radius, backend):

@@ -228,8 +228,8 @@ def test_output_argument(rng):
     assert ndimage.correlate1d(a, [1.0, 2.0], output=np.float32).dtype == np.float32
     with pytest.raises(RuntimeError, match="output shape"):
         ndimage.uniform_filter(a, 3, output=np.empty(3))
-    with pytest.raises(TypeError, match="output dtype"):
-        ndimage.uniform_filter(a, 3, output=np.int16)
+    with pytest.raises(RuntimeError, match="float16"):
+        ndimage.uniform_filter(a, 3, output=np.float16)
 
 
 def test_errors(rng):
@@ -244,8 +244,8 @@ def test_errors(rng):
         ndimage.uniform_filter(a, 4, origin=2)
     with pytest.raises(RuntimeError, match="incorrect shape"):
         ndimage.correlate(a, np.ones(3))
-    with pytest.raises(TypeError, match="int"):
-        ndimage.convolve(np.ones((3, 3), np.int32), np.ones((2, 2)))
+    with pytest.raises(RuntimeError, match="not supported"):
+        ndimage.convolve(np.ones((3, 3), object), np.ones((2, 2)))
     with pytest.raises(NotImplementedError, match="4-D"):
         ndimage.convolve(np.ones((3, 3, 3, 3)), np.ones((2, 2, 2, 2)))
     with pytest.raises(RuntimeError, match="incorrect shape"):

@@ -59,8 +59,9 @@ npy_signature() {
 # One value per line.
 npy_values() {
     len=$(npy_header_len "$1")
+    # A complex element is its real and imaginary parts, in turn.
     case $(npy_signature "$1") in
-    "<f4"*) type=f4 ;;
+    "<f4"* | "<c8"*) type=f4 ;;
     *) type=f8 ;;
     esac
     od -A n -v -t "$type" -j $((10 + len)) "$1" | tr -s ' ' '\n' | sed '/^$/d'
@@ -193,9 +194,60 @@ ok "float64 inputs, --precision f32" conv1d_f64_as_f32_same 1e-5 \
     conv1d "$DATA/sig64.npy" "$DATA/ker64.npy" --mode same --precision f32
 ok "int16 and uint8 inputs give float32" conv1d_int_full 0 \
     conv1d "$DATA/sig_i16.npy" "$DATA/ker_u8.npy"
-ok "int64 input, --precision f64" conv1d_i64_as_f64_full 0 \
-    conv1d "$DATA/sig_i64.npy" "$K" -p f64
+# 64-bit integers are refused rather than converted: a float64 holds them
+# exactly only up to 2^53.
+err "int64 input" 1 "$DATA/sig_i64.npy: int64 (<i8) is not accepted, since its values need not fit a float64 exactly; inputs may be float32, float64, int8, int16, int32, uint8, uint16 or uint32" \
+    conv1d "$DATA/sig_i64.npy" "$K" -p f64 -o "$OUT"
+err "int64 kernel" 1 "$DATA/sig_i64.npy: int64 (<i8) is not accepted" \
+    conv1d "$K" "$DATA/sig_i64.npy" -o "$OUT"
 ok "conv1d --batch" conv1d_batch_same 0 conv1d --batch "$DATA/batch.npy" "$K" --mode same
+
+# ---- complex64 and complex128 (.npy <c8, <c16), promoted as NumPy promotes --
+CS=$DATA/c_sig.npy
+CK=$DATA/c_ker.npy
+for mode in full same valid; do
+    ok "complex conv1d $mode" c_conv1d_$mode 1e-6 conv1d "$CS" "$CK" --mode $mode
+done
+ok "complex correlate conjugates the kernel" c_corr1d_same 1e-6 conv1d "$CS" "$CK" -m same \
+    --correlate
+ok "real signal, complex kernel" c_real_sig_complex_ker 1e-6 conv1d "$S" "$CK"
+ok "real signal, complex kernel, correlate" c_real_sig_complex_ker_corr 1e-6 \
+    conv1d "$S" "$CK" --correlate
+ok "complex signal, real kernel" c_complex_sig_real_ker 1e-6 conv1d "$CS" "$K" -m same
+ok "int16 signal, complex kernel" c_int16_sig_complex_ker 1e-6 conv1d "$DATA/sig_i16.npy" "$CK"
+ok "complex64 with float64 is complex128" c_sig_f64_ker 1e-12 conv1d "$CS" "$DATA/ker64.npy"
+ok "complex64 with complex128 is complex128" c_sig_c128_ker 1e-12 \
+    conv1d "$CS" "$DATA/c_ker128.npy" -m same
+ok "complex --method fft" c_conv1d_full 1e-5 conv1d "$CS" "$CK" --method fft
+ok "complex correlate, boundary reflect (scipy.ndimage)" c_corr1d_reflect 1e-6 \
+    conv1d "$CS" "$CK" --correlate --boundary reflect
+ok "complex conv2d valid" c_conv2d_valid 1e-6 conv2d "$DATA/c_img.npy" "$DATA/c_ker2.npy" -m valid
+ok "complex correlate2d full" c_corr2d_full 1e-6 conv2d "$DATA/c_img.npy" "$DATA/c_ker2.npy" \
+    --correlate
+ok "complex correlate2d, boundary reflect" c_corr2d_reflect 1e-6 \
+    conv2d "$DATA/c_img.npy" "$DATA/c_ker2.npy" --correlate --boundary reflect
+ok "complex image, real separable factors" c_conv2d_separable_real 1e-6 \
+    conv2d "$DATA/c_img.npy" "$DATA/kcol.npy" "$DATA/krow.npy" --separable -m same
+ok "complex image, complex separable factors" c_conv2d_separable_complex 1e-6 \
+    conv2d "$DATA/c_img.npy" "$DATA/c_kcol.npy" "$DATA/c_krow.npy" --separable -m same
+ok "complex conv3d same" c_conv3d_same 1e-6 conv3d "$DATA/c_vol.npy" "$DATA/c_ker3.npy" -m same
+ok "complex conv3d, boundary constant, cval" c_conv3d_constant 1e-6 \
+    conv3d "$DATA/c_vol.npy" "$DATA/c_ker3.npy" --boundary constant --cval 1.5
+err "complex result as CSV" 1 "$WORK/out.csv: the result is complex64; CSV and text hold real numbers only (complex arrays go in .npy)" \
+    conv1d "$CS" "$CK" -o "$WORK/out.csv"
+err "complex result as text" 1 "CSV and text hold real numbers only" \
+    conv1d "$S" "$CK" -o "$WORK/out.txt"
+printf '1+2j,3\n' >"$WORK/complex.csv"
+err "complex CSV input" 1 "$WORK/complex.csv: line 1, column 1: '1+2j' is complex; CSV and text hold real numbers only (complex arrays go in .npy)" \
+    conv1d "$WORK/complex.csv" "$K" -o "$OUT"
+err "complex kernel on an image" 1 "an image is real, and a complex kernel makes a complex result" \
+    conv2d "$DATA/gray8.png" "$DATA/c_ker2.npy" -o "$OUT"
+err "complex result as an image" 1 "images are real, and the result is complex64" \
+    conv2d "$DATA/c_img.npy" sharpen -o "$WORK/out.png"
+err "--out-dtype float32 of a complex job" 1 "--out-dtype float32: the result of complex inputs in float32 is complex64" \
+    conv2d "$DATA/c_img.npy" "$DATA/ker2.npy" --out-dtype float32 -o "$OUT"
+err "--out-dtype complex64 of a real job" 1 "--out-dtype complex64: complex results come from complex inputs" \
+    conv2d "$DATA/img.npy" "$DATA/ker2.npy" --out-dtype complex64 -o "$OUT"
 ok "conv2d --batch" conv2d_batch_same 0 conv2d -b "$DATA/imgs.npy" "$DATA/ker2.npy" -m same
 ok "conv2d --separable" conv2d_separable_same 0 \
     conv2d "$DATA/img.npy" "$DATA/kcol.npy" "$DATA/krow.npy" --separable -m same
@@ -425,7 +477,7 @@ npy_f4 "$WORK/huge.npy" "(18446744073709551615, 2)" "$F4_ONE"
 npy_f4 "$WORK/tall.npy" "(8, 3)" "$(for _ in $(seq 24); do printf '%s' "$F4_ONE"; done)"
 printf "$F4_ONE" | mknpy "$WORK/be.npy" "{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }"
 printf "$F4_ONE$F4_ONE" |
-    mknpy "$WORK/complex.npy" "{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }"
+    mknpy "$WORK/complex.npy" "{'descr': '<c32', 'fortran_order': False, 'shape': (1,), }"
 printf '\001' | mknpy "$WORK/bool.npy" "{'descr': '|b1', 'fortran_order': False, 'shape': (1,), }"
 printf "$F4_ONE" | mknpy "$WORK/struct.npy" \
     "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }"
@@ -477,7 +529,7 @@ err "repeated header key" 1 "twice.npy: malformed .npy header: key 'descr' given
     conv1d "$WORK/twice.npy" "$K" -o "$OUT"
 err "big-endian" 1 "be.npy: big-endian dtype '>f4' is not supported" \
     conv1d "$WORK/be.npy" "$K" -o "$OUT"
-err "complex dtype" 1 "complex.npy: unsupported dtype '<c8'" \
+err "complex256 dtype" 1 "complex.npy: unsupported dtype '<c32'" \
     conv1d "$WORK/complex.npy" "$K" -o "$OUT"
 err "bool dtype" 1 "bool.npy: unsupported dtype '|b1'" conv1d "$S" "$WORK/bool.npy" -o "$OUT"
 err "structured dtype" 1 "struct.npy: structured dtypes are not supported" \
@@ -1466,6 +1518,41 @@ if [ -n "$URL" ]; then
     same "server: conv2d separable preset" npy conv2d "$DATA/img.npy" gaussian:1 -m same
     same "server: conv2d PNG" png conv2d "$DATA/gray8.png" sobel-x
     same "server: conv2d PNG with alpha" png conv2d "$DATA/rgba8.png" box:3
+    # --out-dtype: the integer image travels as it is and the service
+    # converts it on the device, as the local run does.
+    LC_ALL=C awk 'BEGIN { for (i = 0; i < 63; i++) printf "%c", (i * 97 + 13) % 256 }' |
+        mknpy "$WORK/u8img.npy" "{'descr': '|u1', 'fortran_order': False, 'shape': (7, 9), }"
+    LC_ALL=C awk 'BEGIN { for (i = 0; i < 63; i++) printf "%c%c", (i * 89) % 256, (i * 37) % 256 }' |
+        mknpy "$WORK/u16img.npy" "{'descr': '<u2', 'fortran_order': False, 'shape': (7, 9), }"
+    for od in uint8 uint16 int16 float32 float64 same; do
+        same "server: conv2d --out-dtype $od" npy conv2d "$WORK/u8img.npy" "$DATA/ker2.npy" \
+            --out-dtype "$od" --boundary reflect
+    done
+    same "server: conv2d uint16 --out-dtype same" npy conv2d "$WORK/u16img.npy" sharpen \
+        --out-dtype same -m same
+    same "server: conv2d PNG --out-dtype uint8" png conv2d "$DATA/gray8.png" sharpen \
+        --out-dtype uint8
+    same "server: conv2d PNG with alpha --out-dtype same" npy conv2d "$DATA/rgba8.png" sharpen \
+        --out-dtype same
+    same "server: conv2d separable --out-dtype float64" npy conv2d "$DATA/img.npy" \
+        "$DATA/kcol.npy" "$DATA/krow.npy" --separable --out-dtype float64
+    same "server: complex conv1d" npy conv1d "$CS" "$CK"
+    same "server: complex correlate, boundary" npy conv1d "$CS" "$CK" --correlate \
+        --boundary mirror
+    same "server: real signal, complex kernel" npy conv1d "$S" "$CK" -m same
+    same "server: complex signal, float64 kernel" npy conv1d "$CS" "$DATA/ker64.npy"
+    same "server: complex --axis 0" npy conv1d "$DATA/c_img.npy" "$CK" --axis 0
+    same "server: complex conv2d" npy conv2d "$DATA/c_img.npy" "$DATA/c_ker2.npy"
+    same "server: complex image, real factors" npy conv2d "$DATA/c_img.npy" "$DATA/kcol.npy" \
+        "$DATA/krow.npy" --separable
+    same "server: complex factors" npy conv2d "$DATA/c_img.npy" "$DATA/c_kcol.npy" \
+        "$DATA/c_krow.npy" --separable --boundary wrap
+    same "server: complex conv2d --out-dtype complex64" npy conv2d "$DATA/c_img.npy" sharpen \
+        --out-dtype complex64 -m same
+    same "server: complex conv3d" npy conv3d "$DATA/c_vol.npy" "$DATA/c_ker3.npy" -m same
+    same "server: complex raw output" raw conv3d "$DATA/c_vol.npy" gaussian:1
+    err "server: int64 input" 1 "$DATA/sig_i64.npy: int64 (<i8) is not accepted" \
+        conv1d "$DATA/sig_i64.npy" "$K" --server "$URL" -o "$OUT"
     same "server: conv1d --boundary --cval --origin" npy conv1d "$S" "$K" --boundary constant \
         --cval 2.5e30 --origin -2
     same "server: conv1d --axis 1 --boundary" npy conv1d "$DATA/arr3.npy" "$K" --axis 1 \
@@ -1651,20 +1738,22 @@ if conv_ok "8-bit PNG as float text" conv2d "$DATA/gray8.png" sharpen -o "$WORK/
     int_ok "8-bit PNG to uint8 .npy" "|u1 (10, 12)" u1 "$(round_u8 "$WORK/float.txt")" \
         "$DATA/gray8.png" sharpen --out-dtype uint8
 fi
-err "--out-dtype int8" 2 "--out-dtype must be float32, float64, uint8, uint16, int16 or same, not 'int8'" \
+err "--out-dtype int8" 2 "--out-dtype must be float32, float64, complex64, complex128, uint8, uint16, int16 or same, not 'int8'" \
     conv2d "$WORK/u8.npy" "$WORK/half.npy" -o "$OUT" --out-dtype int8
-err "--out-dtype uint8 with fft" 1 "--out-dtype uint8: integer results come from dense 2-D direct convolution only so far (not the FFT method)" \
-    conv2d "$WORK/u8.npy" "$WORK/half.npy" -o "$OUT" --out-dtype uint8 --method fft
-npy_f4 "$WORK/half1.npy" "(1,)" '\000\000\000\077'
-err "--out-dtype uint8, separable" 1 "(not a separable kernel (or preset))" \
-    conv2d "$WORK/u8.npy" "$WORK/half1.npy" "$WORK/half1.npy" --separable -o "$OUT" --out-dtype uint8
+# Every path takes integers: FFT, separable factors (whole results, which
+# no rounding of either path can move).
+int_ok "--out-dtype int16 with fft" "<i2 (1, 6)" d2 "0 -1 -2 -3 -254 -255" \
+    "$WORK/u8.npy" "$WORK/neg.npy" --out-dtype int16 --method fft
+npy_f4 "$WORK/neg1.npy" "(1,)" '\000\000\200\277'
+int_ok "--out-dtype uint8, separable" "|u1 (1, 6)" u1 "0 1 2 3 254 255" \
+    "$WORK/u8.npy" "$WORK/neg1.npy" "$WORK/neg1.npy" --separable --out-dtype uint8
 err "--out-dtype float64 with -p f32" 1 "--out-dtype float64 asks for a float64 result but --precision f32 computes in the other precision" \
     conv2d "$WORK/u8.npy" "$WORK/half.npy" -o "$OUT" --out-dtype float64 -p f32
 err "--out-dtype in conv1d" 2 "unknown option '--out-dtype'" \
     conv1d "$WORK/u8.npy" "$WORK/half.npy" -o "$OUT" --out-dtype uint8
 printf '\001\000\000\000\000\000\000\000' |
     mknpy "$WORK/i64.npy" "{'descr': '<i8', 'fortran_order': False, 'shape': (1, 1), }"
-err "--out-dtype same of int64" 1 "holds <i8, which no result can be" \
+err "--out-dtype same of int64" 1 "int64 (<i8) is not accepted" \
     conv2d "$WORK/i64.npy" "$WORK/half.npy" -o "$OUT" --out-dtype same
 printf '\000\001' | mknpy "$WORK/bool.npy" "{'descr': '|b1', 'fortran_order': False, 'shape': (1, 2), }"
 err "bool input" 1 "unsupported dtype '|b1'" \

@@ -79,6 +79,11 @@ def main():
         "huge.npy": f4npy("(18446744073709551615, 2)", ONE),
         "be.npy": npy("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }", ONE),
         "complex.npy": npy("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", ONE * 2),
+        "complex_f.npy": npy("{'descr': '<c16', 'fortran_order': True, 'shape': (2, 1), }",
+                             b"\0" * 32),
+        "complex256.npy": npy("{'descr': '<c32', 'fortran_order': False, 'shape': (1,), }",
+                              b"\0" * 32),
+        "i64.npy": npy("{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }", b"\1" * 8),
         "bool.npy": npy("{'descr': '|b1', 'fortran_order': False, 'shape': (1,), }", b"\x01"),
         "struct.npy": npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }",
                           ONE),
@@ -168,7 +173,9 @@ def main():
     for i, q in enumerate(["mode=same", "mode=valid\ncorrelate=1\nbatch=1\nmethod=direct",
                            "mode=same\nmethod=direct\nprecision=f32", "kernel=laplacian",
                            "kernel=gaussian:-1", "mode=sideways", "colour=blue", "batch",
-                           "normalize=true\nprecision=float64", "correlate=2"]):
+                           "normalize=true\nprecision=float64", "correlate=2",
+                           "out_dtype=complex64", "out_dtype=complex128\nprecision=f32",
+                           "out_dtype=uint8\nmethod=fft"]):
         add("query", "query%02d" % i, q)
     # Multipart: endpoint byte ('0' conv2d, '1' conv1d, 0x80 conv3d), query
     # line, boundary line, body; the parts of the service's tests.
@@ -205,6 +212,14 @@ def main():
          multipart([(b"input", files["vol.npy"])])),
         (b"\x80", "", "BOUNDARY", multipart([(b"input", files["vols.npy"]),
                                               (b"kcol", files["ky.npy"])])),
+        # Complex inputs, promoted with real ones; images are real.
+        ("1", "mode=same&correlate=1", "BOUNDARY",
+         multipart([(b"input", files["c_sig.npy"]), (b"kernel", files["c_ker128.npy"])])),
+        ("0", "out_dtype=complex64&boundary=reflect", "BOUNDARY",
+         multipart([(b"input", files["c_img.npy"]), (b"kcol", files["c_kcol.npy"]),
+                    (b"krow", files["krow.npy"])])),
+        ("0", "", "BOUNDARY", multipart([(b"input", files["gray8.png"]),
+                                         (b"kernel", files["c_ker2.npy"])])),
     ]
     for i, (ep, query, boundary, body) in enumerate(mp):
         add("multipart", "body%02d" % i, raw(ep) + query.encode() + b"\n" +

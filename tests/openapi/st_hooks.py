@@ -45,6 +45,12 @@ EXPLAINED = [
     (r"^boundary=\w+ keeps the input's shape", "boundary with mode full or valid"),
     (r"^(origin|cval|axis)\b", "origin, cval or axis against other parameters or the data"),
     (r"^give axis\b", "axis together with batch"),
+    # out_dtype against the inputs' dtypes (a complex result needs a complex
+    # input, a complex job a complex result, a "same" a storable input) and
+    # against precision: the parts' content and another parameter.
+    (r"^out_dtype=\w+(: | asks for)", "out_dtype against the inputs or precision"),
+    # An image part is real: a complex kernel part with it is refused.
+    (r"an image is real, and a complex kernel", "image with a complex kernel"),
     # A count is a SPEC or a family with its parameters, as `clconv dist
     # --count` takes it; its content is checked like a SPEC's.
     (r"^(--)?count '.*': ", "count content"),
