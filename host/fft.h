@@ -23,6 +23,9 @@ typedef struct clconv__fft_key {
     clconv_dtype dtype;
     int inverse;
     size_t depth;
+    unsigned threads; /* host backend: threads FFTW may use, 0 for one per compute
+                         unit (what initialisers that stop before it leave); VkFFT
+                         plans leave it 0 */
 } clconv__fft_key;
 
 /* Planes of the transforms of key: 1 for 1-D and 2-D. */
@@ -108,5 +111,22 @@ int clconv__fft_host_execute(clconv_runtime *rt, clconv__fft_host_plan *p,
 
 /* Frees a plan of dtype; NULL is a no-op. */
 void clconv__fft_host_plan_destroy(clconv__fft_host_plan *p, clconv_dtype dtype);
+
+/* Runs plan p (made for key) in place on host memory at data, aligned as
+ * fftw_malloc aligns (64 bytes is enough). Thread-safe: FFTW's new-array
+ * execute functions may run one plan on several arrays at once. */
+void clconv__fft_host_run(const clconv__fft_host_plan *p, const clconv__fft_key *key,
+                          void *data);
+
+/* 1 when rt's FFTs run on the host (FFTW), 0 with VkFFT. */
+int clconv__fft_on_host(const clconv_runtime *rt);
+
+/* The host backend's plan for key from the runtime's cache (created when it
+ * is not there), held so that it is not evicted until
+ * clconv__fft_host_let_go(rt, *token). For callers that run one plan on
+ * many arrays of their own (fftconv_host.c). CLCONV_EINVAL on VkFFT. */
+int clconv__fft_host_hold(clconv_runtime *rt, const clconv__fft_key *key,
+                          clconv__fft_host_plan **plan, void **token);
+void clconv__fft_host_let_go(clconv_runtime *rt, void *token);
 
 #endif /* CLCONV_FFT_H */

@@ -165,8 +165,9 @@ int clconv__fft_host_plan_create(clconv_runtime *rt, const clconv__fft_key *key,
     if (allocated) {
         if (path) wisdom_load(f64, path);
         if (threads_ok) {
-            const int n = rt->info.compute_units ? (int)rt->info.compute_units
-                                                 : (int)sysconf(_SC_NPROCESSORS_ONLN);
+            const int n = key->threads               ? (int)key->threads
+                          : rt->info.compute_units ? (int)rt->info.compute_units
+                                                   : (int)sysconf(_SC_NPROCESSORS_ONLN);
             if (f64) fftw_plan_with_nthreads(n > 0 ? n : 1);
             else fftwf_plan_with_nthreads(n > 0 ? n : 1);
         }
@@ -245,6 +246,13 @@ int clconv__fft_host_execute(clconv_runtime *rt, clconv__fft_host_plan *p,
                                      "after an FFTW transform");
     }
     return status;
+}
+
+void clconv__fft_host_run(const clconv__fft_host_plan *p, const clconv__fft_key *key,
+                          void *data)
+{
+    if (key->dtype == CLCONV_F64) host_run_fftw_(p->plan, key->inverse, data);
+    else host_run_fftwf_(p->plan, key->inverse, data);
 }
 
 void clconv__fft_host_plan_destroy(clconv__fft_host_plan *p, clconv_dtype dtype)

@@ -551,7 +551,7 @@ static double layout_cost(clconv_runtime *rt, const clconv__model *m, const clco
                                                      2 * (double)g->out[0] * (double)g->out[1]));
     seconds += bytes / (m->bandwidth_gbps * 1e9);
     seconds += (5 * launches + 2) * m->launch_s + m->direct_call_s;
-    clconv__fft_key key = {{r->len, c->len}, lay->group, g->dtype, 0, 1};
+    clconv__fft_key key = {{r->len, c->len}, lay->group, g->dtype, 0, 1, 0};
     seconds += plan_cost(rt, m, &key);
     if (!kernel_in_group && lay->group != 1) {
         key.count = 1;
@@ -774,7 +774,7 @@ static double layout3_cost(clconv_runtime *rt, const clconv__model *m, const clc
      * ran several times slower on POCL than a row pass. Plan creation is
      * priced apart, by the same figures as 1-D and 2-D plans. */
     seconds *= fft3_factor(m, g->dtype, points);
-    clconv__fft_key key = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 0, lay->len[2]};
+    clconv__fft_key key = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 0, lay->len[2], 0};
     seconds += plan_cost(rt, m, &key);
     if (lay->group != 1) {
         key.count = 1;

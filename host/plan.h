@@ -101,6 +101,16 @@ int clconv__fft_run_layout(clconv_runtime *rt, const clconv__geom *g,
                            const clconv__fft_layout *lay, cl_mem signal, cl_mem kernel,
                            cl_mem out);
 
+/* FFT convolution on the host backend (fftconv_host.c, built with
+ * CLCONV_FFTW): what clconv__fft_run_layout (lay, with lay3 NULL) and
+ * clconv__fft3d_run (lay3, with lay NULL) enqueue, run on the host instead,
+ * with the padding, product and crop fused around FFTW's transforms on the
+ * mapped buffers. Waits for the work queued before and returns when done.
+ * Buffers as for clconv__fft_run. */
+int clconv__fftconv_host(clconv_runtime *rt, const clconv__geom *g,
+                         const clconv__fft_layout *lay, const clconv__fft3_layout *lay3,
+                         cl_mem signal, cl_mem kernel, cl_mem out);
+
 /* The FFT layout of a 3-D geometry and its estimated time in seconds
  * (seconds may be NULL), plan creation included. CLCONV_EOVERFLOW when one
  * volume's transform does not fit the allocation limit. */

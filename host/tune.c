@@ -290,7 +290,7 @@ static int tune_fft(clconv_runtime *rt, clconv_dtype dtype, clconv__model *m, do
     for (int i = 0; i < 12 && bits[i]; i++) {
         const size_t len = (size_t)1 << bits[i];
         size_t count = POINTS_PER_LAUNCH / len;
-        clconv__fft_key key = {{1, len}, count ? count : 1, dtype, 0, 1};
+        clconv__fft_key key = {{1, len}, count ? count : 1, dtype, 0, 1, 0};
         double first, best;
         FORWARD_IF_ERROR(time_fft(rt, &key, &first, &best));
         row[bits[i]] = best * 1e9 / ((double)len * (double)key.count);
@@ -413,7 +413,7 @@ int clconv_tune(clconv_runtime *rt, clconv_tune_result *result)
     m.column_factor = 0.2;
     for (int i = 0; i < 2; i++) {
         const size_t len = squares[i].len;
-        clconv__fft_key square = {{len, len}, squares[i].count, CLCONV_F32, 0, 1};
+        clconv__fft_key square = {{len, len}, squares[i].count, CLCONV_F32, 0, 1, 0};
         FORWARD_IF_ERROR(time_fft(rt, &square, &first, &best));
         int b = 0;
         while (((size_t)1 << b) < len) b++;
@@ -424,7 +424,7 @@ int clconv_tune(clconv_runtime *rt, clconv_tune_result *result)
 
     /* The launch overhead: transforms too small to take any time, queued
      * back to back as the FFT path queues its launches. */
-    clconv__fft_key tiny = {{1, 16}, 1, CLCONV_F32, 0, 1};
+    clconv__fft_key tiny = {{1, 16}, 1, CLCONV_F32, 0, 1, 0};
     FORWARD_IF_ERROR(time_launches(rt, &tiny, &m.launch_s));
 
     /* The direct kernels' best shapes, and their rate where it is full. */

@@ -589,8 +589,8 @@ START_TEST(test_fft_plan_cache)
      * is one of test_fft_sizes' (98304 points, float32), so on a cold cache
      * its kernels are compiled once for both tests. */
     clconv_runtime *rt = test_runtime();
-    clconv__fft_key fwd = {{1, 98304}, 1, CLCONV_F32, 0, 1};
-    clconv__fft_key inv = {{1, 98304}, 1, CLCONV_F32, 1, 1};
+    clconv__fft_key fwd = {{1, 98304}, 1, CLCONV_F32, 0, 1, 0};
+    clconv__fft_key inv = {{1, 98304}, 1, CLCONV_F32, 1, 1, 0};
     problem p;
     clconv__geom g = make_geom(1, CLCONV_F32, 1, 1, 98304 - 24, 1, 25, CLCONV_MODE_FULL, 0);
     problem_make(&p, &g, CLCONV_MODE_FULL, 900);
