@@ -118,6 +118,35 @@ void clconv__fft_host_plan_destroy(clconv__fft_host_plan *p, clconv_dtype dtype)
 void clconv__fft_host_run(const clconv__fft_host_plan *p, const clconv__fft_key *key,
                           void *data);
 
+/* Below this many transform points in a whole call, the host backend's
+ * convolution runs on one thread: starting threads (tens of microseconds
+ * each) would cost more than they save. */
+#define CLCONV__FFT_HOST_TEAM_MIN_POINTS ((double)((size_t)1 << 15))
+
+/* The plans the host backend's convolution (fftconv_host.c) runs for
+ * `total` transforms of len[] (rows, columns, planes) in dtype on a device
+ * of `units` compute units: blocks go whole to one thread each, with
+ * single-thread plans, when there are at least as many as threads; else
+ * each runs with FFTW's threads. The kernel's spectrum is one transform
+ * with FFTW's threads. Returns the threads the call uses. Shared with the
+ * cost model, which charges the creation of the plans not cached. */
+static inline unsigned clconv__fft_host_keys(const size_t len[3], size_t total,
+                                             clconv_dtype dtype, unsigned units,
+                                             clconv__fft_key *fwd, clconv__fft_key *inv,
+                                             clconv__fft_key *kern)
+{
+    const double points = (double)len[0] * (double)clconv__fft_pitch(len[1]) *
+                          (double)len[2] * (double)total;
+    const unsigned threads = points < CLCONV__FFT_HOST_TEAM_MIN_POINTS || !units ? 1 : units;
+    const int per_block = threads > 1 && total >= threads;
+    *fwd = (clconv__fft_key){{len[0], len[1]}, 1, dtype, 0, len[2], 0};
+    *kern = *fwd;
+    fwd->threads = per_block || threads == 1 ? 1 : 0;
+    *inv = *fwd;
+    inv->inverse = 1;
+    return threads;
+}
+
 /* 1 when rt's FFTs run on the host (FFTW), 0 with VkFFT. */
 int clconv__fft_on_host(const clconv_runtime *rt);
 

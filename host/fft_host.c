@@ -62,20 +62,43 @@ HOST_PRECISION(fftwf_, float)
 HOST_PRECISION(fftw_, double)
 #undef HOST_PRECISION
 
-/* The planner's rigour: FFTW_ESTIMATE, or CLCONV_FFTW_PLANNER=measure or
- * patient, whose wisdom is kept in the runtime's disk cache (so each size is
- * measured once per machine). Measured here with 2 threads on the shared
- * 2-core machine (best of 5, float32 r2c, two runs): FFTW_MEASURE, its
- * search cut at 5 s, took 5.0-7.1 s to plan 2^22, 256^3 and 280^3 points and
- * then ran them in 48/39, 217/254 and 373/582 ms against ESTIMATE's 43/54,
- * 264/244 and 299/380 ms, planned in 6-37 ms: no gain above the machine's
- * noise for seconds of planning per size, so estimate is the default. */
-static unsigned planner_flags(void)
+/* Single-thread plans of this many points or more, up to MEASURED_MAX,
+ * are measured by default (the host convolution's overlap-save blocks,
+ * fftconv_host.c); MEASURED_SECONDS bounds each one's search. Measured on
+ * the shared 2-core EPYC, conv2d 2048^2 with 31x31 in 100 blocks of
+ * 256 x 256 (scripts/bench-vs-opencv.py, FFT forced, medians of 5, two
+ * alternating pairs, load average 4.7-5.0): estimated plans 95.0 and 105.2
+ * ms against OpenCV's 90.0 and 108.4, measured ones 85.0 and 80.3 against
+ * 119.2 and 117.7 (0.97-1.06 of OpenCV against 0.68-0.71). Planning one
+ * such transform takes 0.2-1 s, once per machine: the wisdom is kept in the
+ * disk cache. Smaller transforms cost microseconds either way, and larger
+ * or multi-threaded ones gained nothing measurable (below) for seconds of
+ * planning each. */
+#define MEASURED_MIN ((size_t)1 << 12)
+#define MEASURED_MAX ((size_t)1 << 18)
+#define MEASURED_SECONDS 1.0
+
+/* The planner's rigour for key: CLCONV_FFTW_PLANNER=estimate, measure or
+ * patient for every plan, else (auto) FFTW_MEASURE for single-thread
+ * transforms of MEASURED_MIN ... MEASURED_MAX points and FFTW_ESTIMATE for
+ * the rest. Measured here with 2 threads on the shared 2-core machine
+ * (best of 5, float32 r2c, two runs): FFTW_MEASURE, its search cut at 5 s,
+ * took 5.0-7.1 s to plan 2^22, 256^3 and 280^3 points and then ran them in
+ * 48/39, 217/254 and 373/582 ms against ESTIMATE's 43/54, 264/244 and
+ * 299/380 ms, planned in 6-37 ms: no gain above the machine's noise for
+ * seconds of planning per size. Wisdom from the disk cache is read whatever
+ * the rigour: FFTW_ESTIMATE uses measured plans when they are there. */
+static unsigned planner_flags(const clconv__fft_key *key, double *seconds)
 {
     const char *env = getenv("CLCONV_FFTW_PLANNER");
+    *seconds = 5.0;
     if (env && strcmp(env, "measure") == 0) return FFTW_MEASURE;
     if (env && strcmp(env, "patient") == 0) return FFTW_PATIENT;
-    return FFTW_ESTIMATE;
+    if (env && strcmp(env, "estimate") == 0) return FFTW_ESTIMATE;
+    const size_t points = key->len[0] * key->len[1] * clconv__fft_depth(key) * key->count;
+    *seconds = MEASURED_SECONDS;
+    return key->threads == 1 && points >= MEASURED_MIN && points <= MEASURED_MAX ? FFTW_MEASURE
+                                                                               : FFTW_ESTIMATE;
 }
 
 /* <cache_dir>/fftw-<f32|f64>.wisdom, or NULL. */
@@ -151,8 +174,9 @@ int clconv__fft_host_plan_create(clconv_runtime *rt, const clconv__fft_key *key,
     RETURN_IF(rt, !p, CLCONV_ENOMEM, "allocating an FFTW plan");
     p->bytes = bytes;
     pthread_once(&threads_once, threads_init);
-    unsigned flags = planner_flags();
-    char *path = flags == FFTW_ESTIMATE ? NULL : wisdom_path(rt, f64);
+    double limit;
+    unsigned flags = planner_flags(key, &limit);
+    char *path = wisdom_path(rt, f64);
     const double t0 = clconv__now_s();
 
     pthread_mutex_lock(&planner_lock);
@@ -173,8 +197,8 @@ int clconv__fft_host_plan_create(clconv_runtime *rt, const clconv__fft_key *key,
         }
         /* Bounds a large size's measuring; the best plan found by then is
          * kept, and the wisdom saves later processes the search. */
-        if (f64) fftw_set_timelimit(flags == FFTW_ESTIMATE ? FFTW_NO_TIMELIMIT : 5.0);
-        else fftwf_set_timelimit(flags == FFTW_ESTIMATE ? FFTW_NO_TIMELIMIT : 5.0);
+        if (f64) fftw_set_timelimit(flags == FFTW_ESTIMATE ? FFTW_NO_TIMELIMIT : limit);
+        else fftwf_set_timelimit(flags == FFTW_ESTIMATE ? FFTW_NO_TIMELIMIT : limit);
         p->plan = f64 ? host_make_fftw_(rank, dims, &many, key->inverse, data, flags)
                       : host_make_fftwf_(rank, dims, &many, key->inverse, data, flags);
         if (p->plan && path && flags != FFTW_ESTIMATE) {

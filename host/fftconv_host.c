@@ -40,11 +40,6 @@
 /* Threads the host steps use at most (one per compute unit up to this). */
 #define TEAM_MAX 64
 
-/* Below this many points in a whole call the steps run on one thread:
- * starting threads (tens of microseconds each) would cost more than they
- * save. */
-#define TEAM_MIN_POINTS ((size_t)1 << 15)
-
 /* Rows of a block one thread takes at a time when a block is split. */
 #define ROW_CHUNK 8
 
@@ -81,7 +76,7 @@ typedef struct job {
     char *y;                   /* the output */
     const void *kspec;
     const clconv__fft_host_plan *fwd, *inv;
-    clconv__fft_key fwd_key, inv_key;
+    clconv__fft_key fwd_key, inv_key, kern_key;
     /* Work sharing. */
     char *buf[TEAM_MAX];       /* one block buffer per thread (per-block mode) */
     char *block;               /* the block being worked on (split mode) */
@@ -357,14 +352,6 @@ static int unmap(clconv_runtime *rt, cl_mem mem, void *ptr, int status)
                                     "after the host FFT");
 }
 
-/* The threads a call of `points` transform points in all may use. */
-static unsigned call_threads(const clconv_runtime *rt, double points)
-{
-    unsigned n = rt->info.compute_units ? (unsigned)rt->info.compute_units : 1;
-    if (n > TEAM_MAX) n = TEAM_MAX;
-    return points < (double)TEAM_MIN_POINTS ? 1 : n;
-}
-
 /* The kernel's spectrum, scaled by 1/points, into kspec (one transform's
  * reals), with FFTW's threads. */
 static int kernel_spectrum(clconv_runtime *rt, job *j, const void *kernel, char *kspec)
@@ -373,9 +360,7 @@ static int kernel_spectrum(clconv_runtime *rt, job *j, const void *kernel, char 
     const double points = (double)j->len[0] * (double)j->len[1] * (double)j->len[2];
     source k = {kernel, {g->k[0], g->k[1], j->len[2] > 1 ? g->k[2] : 1}, {1, 1}, {0, 0, 0},
                 {0, 0}, g->correlate, CLCONV_BOUNDARY_NONE, 0.0, 1.0 / points};
-    clconv__fft_key key = j->fwd_key;
-    key.count = 1;
-    key.threads = 0;
+    clconv__fft_key key = j->kern_key;
     clconv__fft_host_plan *plan;
     void *token;
     FORWARD_IF_ERROR(clconv__fft_host_hold(rt, &key, &plan, &token));
@@ -388,12 +373,13 @@ static int kernel_spectrum(clconv_runtime *rt, job *j, const void *kernel, char 
 /* The transforms and steps once everything is mapped. */
 static int convolve(clconv_runtime *rt, job *j, const void *kernel)
 {
-    const double call_points = (double)j->reals * (double)j->total;
-    const unsigned threads = call_threads(rt, call_points);
+    unsigned threads = clconv__fft_host_keys(j->len, j->total, j->g->dtype,
+                                             (unsigned)rt->info.compute_units, &j->fwd_key,
+                                             &j->inv_key, &j->kern_key);
+    if (threads > TEAM_MAX) threads = TEAM_MAX;
     /* Whole blocks to threads when there are enough of them to go round. */
     const int per_block = threads > 1 && j->total >= threads;
     const size_t bytes = j->reals * j->es;
-    j->fwd_key.threads = j->inv_key.threads = per_block ? 1 : threads == 1 ? 1 : 0;
     clconv__fft_host_plan *fwd = NULL, *inv = NULL;
     void *tf = NULL, *ti = NULL;
     int status = clconv__fft_host_hold(rt, &j->fwd_key, &fwd, &tf);
@@ -462,9 +448,6 @@ int clconv__fftconv_host(clconv_runtime *rt, const clconv__geom *g, const clconv
     j.pitch = clconv__fft_pitch(j.len[1]);
     j.reals = j.len[0] * j.pitch * j.len[2];
     j.spectrum = j.reals / 2;
-    j.fwd_key = (clconv__fft_key){{j.len[0], j.len[1]}, 1, g->dtype, 0, j.len[2], 0};
-    j.inv_key = j.fwd_key;
-    j.inv_key.inverse = 1;
 
     /* Geometries made outside conv.c (dist, tune, tests) may leave index 2
      * at 0 below 3-D. */
