@@ -62,7 +62,7 @@ HOST_PRECISION(fftwf_, float)
 HOST_PRECISION(fftw_, double)
 #undef HOST_PRECISION
 
-/* Single-thread plans of this many points or more, up to MEASURED_MAX,
+/* Single-thread 2-D plans of this many points or more, up to MEASURED_MAX,
  * are measured by default (the host convolution's overlap-save blocks,
  * fftconv_host.c); MEASURED_SECONDS bounds each one's search. Measured on
  * the shared 2-core EPYC, conv2d 2048^2 with 31x31 in 100 blocks of
@@ -71,15 +71,17 @@ HOST_PRECISION(fftw_, double)
  * ms against OpenCV's 90.0 and 108.4, measured ones 85.0 and 80.3 against
  * 119.2 and 117.7 (0.97-1.06 of OpenCV against 0.68-0.71). Planning one
  * such transform takes 0.2-1 s, once per machine: the wisdom is kept in the
- * disk cache. Smaller transforms cost microseconds either way, and larger
- * or multi-threaded ones gained nothing measurable (below) for seconds of
- * planning each. */
-#define MEASURED_MIN ((size_t)1 << 12)
+ * disk cache. Smaller transforms cost microseconds either way, larger or
+ * multi-threaded ones gained nothing measurable (below) for seconds of
+ * planning each, and 1-D blocks of 2^14 to 2^19 points single-threaded
+ * (FFTW alone, r2c and c2r, best of 7) ran 0.8-1.3 times as long measured
+ * as estimated, within this machine's noise, for 0.4-16 s of planning. */
+#define MEASURED_MIN ((size_t)1 << 14)
 #define MEASURED_MAX ((size_t)1 << 18)
 #define MEASURED_SECONDS 1.0
 
 /* The planner's rigour for key: CLCONV_FFTW_PLANNER=estimate, measure or
- * patient for every plan, else (auto) FFTW_MEASURE for single-thread
+ * patient for every plan, else (auto) FFTW_MEASURE for single-thread 2-D
  * transforms of MEASURED_MIN ... MEASURED_MAX points and FFTW_ESTIMATE for
  * the rest. Measured here with 2 threads on the shared 2-core machine
  * (best of 5, float32 r2c, two runs): FFTW_MEASURE, its search cut at 5 s,
@@ -97,8 +99,10 @@ static unsigned planner_flags(const clconv__fft_key *key, double *seconds)
     if (env && strcmp(env, "estimate") == 0) return FFTW_ESTIMATE;
     const size_t points = key->len[0] * key->len[1] * clconv__fft_depth(key) * key->count;
     *seconds = MEASURED_SECONDS;
-    return key->threads == 1 && points >= MEASURED_MIN && points <= MEASURED_MAX ? FFTW_MEASURE
-                                                                               : FFTW_ESTIMATE;
+    const int plane = key->len[0] > 1 && clconv__fft_depth(key) == 1;
+    return key->threads == 1 && plane && points >= MEASURED_MIN && points <= MEASURED_MAX
+               ? FFTW_MEASURE
+               : FFTW_ESTIMATE;
 }
 
 /* <cache_dir>/fftw-<f32|f64>.wisdom, or NULL. */
