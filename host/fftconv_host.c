@@ -43,8 +43,9 @@
 /* Rows of a block one thread takes at a time when a block is split. */
 #define ROW_CHUNK 8
 
-/* Block buffers are aligned as fftw_malloc aligns, or more, so that the
- * plans (made on such arrays) may run on them. */
+/* Block buffers (pooled device buffers, mapped) must be aligned as
+ * fftw_malloc aligns, or more, so that the plans (made on such arrays) may
+ * run on them; POCL aligns buffers to 128 bytes. */
 #define ALIGN 64
 
 /* What a block is padded from: as fftconv.c's pad_source, on host memory.
