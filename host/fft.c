@@ -361,7 +361,8 @@ static int key_equal(const clconv__fft_key *a, const clconv__fft_key *b)
 {
     return a->len[0] == b->len[0] && a->len[1] == b->len[1] && a->count == b->count &&
            clconv__fft_depth(a) == clconv__fft_depth(b) &&
-           a->dtype == b->dtype && a->inverse == b->inverse && a->threads == b->threads;
+           a->dtype == b->dtype && a->inverse == b->inverse && a->threads == b->threads &&
+           a->depth_pass == b->depth_pass;
 }
 
 int clconv__fft_backend_choose(clconv_runtime *rt)
@@ -571,6 +572,8 @@ int clconv__fft_host_hold(clconv_runtime *rt, const clconv__fft_key *key,
 {
     RETURN_IF(rt, !rt->fft_cache->host, CLCONV_EINVAL,
               "host FFT plans asked for on a runtime whose FFTs run through VkFFT");
+    RETURN_IF(rt, key->depth_pass && key->count != 1, CLCONV_EINVAL,
+              "a depth pass transforms one volume, not %zu", key->count);
     fft_plan *p = NULL;
     FORWARD_IF_ERROR(plan_acquire(rt, rt->fft_cache, key, &p));
     *plan = p->host;

@@ -26,6 +26,9 @@ typedef struct clconv__fft_key {
     unsigned threads; /* host backend: threads FFTW may use, 0 for one per compute
                          unit (what initialisers that stop before it leave); VkFFT
                          plans leave it 0 */
+    int depth_pass;   /* host backend only: instead of the real-to-complex transform,
+                         its last step, the complex transforms of length depth along
+                         the planes of one volume's half-spectrum (count 1) */
 } clconv__fft_key;
 
 /* Planes of the transforms of key: 1 for 1-D and 2-D. */
@@ -139,12 +142,44 @@ static inline unsigned clconv__fft_host_keys(const size_t len[3], size_t total,
                           (double)len[2] * (double)total;
     const unsigned threads = points < CLCONV__FFT_HOST_TEAM_MIN_POINTS || !units ? 1 : units;
     const int per_block = threads > 1 && total >= threads;
-    *fwd = (clconv__fft_key){{len[0], len[1]}, 1, dtype, 0, len[2], 0};
+    *fwd = (clconv__fft_key){{len[0], len[1]}, 1, dtype, 0, len[2], 0, 0};
     *kern = *fwd;
     fwd->threads = per_block || threads == 1 ? 1 : 0;
     *inv = *fwd;
     inv->inverse = 1;
     return threads;
+}
+
+/* Host memory FFTW's plans run on is aligned to this many bytes (as
+ * fftw_malloc aligns, or more; POCL aligns buffers to 128). */
+#define CLCONV__FFT_HOST_ALIGN 64
+
+/* The plans of a volume of len[] (rows, columns, planes) that the host
+ * backend's convolution runs with FFTW's threads (fftconv_host.c,
+ * run_volumes): 2-D forward transforms of the kernel's first kernel_planes
+ * and the signal's first signal_planes planes (both at most len[2]), the
+ * forward and inverse depth passes, and 2-D inverse transforms of the
+ * out_planes output planes from first_out on, or of all planes when the
+ * first of those would not be aligned; *inv_first is where they start. */
+static inline void clconv__fft_host_volume_keys(const size_t len[3], clconv_dtype dtype,
+                                                size_t kernel_planes, size_t signal_planes,
+                                                size_t first_out, size_t out_planes,
+                                                clconv__fft_key keys[5], size_t *inv_first)
+{
+    const clconv__fft_key plane = {{len[0], len[1]}, 1, dtype, 0, 1, 0, 0};
+    const size_t plane_bytes = len[0] * clconv__fft_pitch(len[1]) * clconv_dtype_size(dtype);
+    const int aligned = first_out * plane_bytes % CLCONV__FFT_HOST_ALIGN == 0;
+    for (int i = 0; i < 5; i++) keys[i] = plane;
+    keys[0].count = kernel_planes < len[2] ? kernel_planes : len[2];
+    keys[1].count = signal_planes < len[2] ? signal_planes : len[2];
+    keys[2].count = aligned ? out_planes : len[2];
+    keys[2].inverse = 1;
+    *inv_first = aligned ? first_out : 0;
+    for (int i = 3; i < 5; i++) {
+        keys[i].depth = len[2];
+        keys[i].depth_pass = 1;
+        keys[i].inverse = i == 4;
+    }
 }
 
 /* 1 when rt's FFTs run on the host (FFTW), 0 with VkFFT. */

@@ -50,9 +50,18 @@ static void threads_init(void)
                        : (void *)X##plan_guru64_dft_r2c(rank, dims, 1, many, (R *)data,  \
                                                          (X##complex *)data, flags);     \
     }                                                                                   \
-    static void host_run_##X(void *plan, int inverse, void *data)                             \
+    static void *host_make_depth_##X(const fftw_iodim64 *dim, const fftw_iodim64 *many,     \
+                                     int inverse, void *data, unsigned flags)             \
     {                                                                                   \
-        if (inverse)                                                                    \
+        return (void *)X##plan_guru64_dft(1, dim, 2, many, (X##complex *)data,          \
+                                          (X##complex *)data,                           \
+                                          inverse ? FFTW_BACKWARD : FFTW_FORWARD, flags); \
+    }                                                                                   \
+    static void host_run_##X(void *plan, int inverse, int depth_pass, void *data)         \
+    {                                                                                   \
+        if (depth_pass)                                                                 \
+            X##execute_dft((X##plan)plan, (X##complex *)data, (X##complex *)data);       \
+        else if (inverse)                                                               \
             X##execute_dft_c2r((X##plan)plan, (X##complex *)data, (R *)data);            \
         else                                                                            \
             X##execute_dft_r2c((X##plan)plan, (R *)data, (X##complex *)data);            \
@@ -203,8 +212,20 @@ int clconv__fft_host_plan_create(clconv_runtime *rt, const clconv__fft_key *key,
          * kept, and the wisdom saves later processes the search. */
         if (f64) fftw_set_timelimit(flags == FFTW_ESTIMATE ? FFTW_NO_TIMELIMIT : limit);
         else fftwf_set_timelimit(flags == FFTW_ESTIMATE ? FFTW_NO_TIMELIMIT : limit);
-        p->plan = f64 ? host_make_fftw_(rank, dims, &many, key->inverse, data, flags)
-                      : host_make_fftwf_(rank, dims, &many, key->inverse, data, flags);
+        if (key->depth_pass) {
+            /* Along the planes of the half-spectrum, at every (row, column)
+             * of it; strides in complex values. */
+            const fftw_iodim64 dim = {(ptrdiff_t)depth, (ptrdiff_t)cstride[0],
+                                      (ptrdiff_t)cstride[0]};
+            const fftw_iodim64 loops[2] = {
+                {(ptrdiff_t)key->len[0], (ptrdiff_t)cstride[1], (ptrdiff_t)cstride[1]},
+                {(ptrdiff_t)(key->len[1] / 2 + 1), 1, 1}};
+            p->plan = f64 ? host_make_depth_fftw_(&dim, loops, key->inverse, data, flags)
+                          : host_make_depth_fftwf_(&dim, loops, key->inverse, data, flags);
+        } else {
+            p->plan = f64 ? host_make_fftw_(rank, dims, &many, key->inverse, data, flags)
+                          : host_make_fftwf_(rank, dims, &many, key->inverse, data, flags);
+        }
         if (p->plan && path && flags != FFTW_ESTIMATE) {
             clconv__make_dirs(rt->cache_dir);
             wisdom_store(f64, path);
@@ -226,10 +247,11 @@ int clconv__fft_host_plan_create(clconv_runtime *rt, const clconv__fft_key *key,
                            f64 ? "float64" : "float32", key->inverse ? "inverse" : "forward",
                            depth, key->len[0], key->len[1], key->count);
     }
-    clconv__note(rt, "FFT plan %zu x %zu x %zu count %zu %s %s: FFTW (host) plan created in "
+    clconv__note(rt, "FFT plan %zu x %zu x %zu count %zu %s %s%s: FFTW (host) plan created in "
                      "%.0f ms (%s)",
                  depth, key->len[0], key->len[1], key->count, f64 ? "f64" : "f32",
-                 key->inverse ? "inverse" : "forward", (clconv__now_s() - t0) * 1e3,
+                 key->inverse ? "inverse" : "forward", key->depth_pass ? " depth pass" : "",
+                 (clconv__now_s() - t0) * 1e3,
                  flags == FFTW_ESTIMATE ? "estimate" : flags == FFTW_MEASURE ? "measure"
                                                                              : "patient");
     *out = p;
@@ -260,9 +282,9 @@ int clconv__fft_host_execute(clconv_runtime *rt, clconv__fft_host_plan *p,
         status = CLCONV_FAIL(rt, CLCONV_EFFT,
                              "FFTW: the mapped buffer at %p is not SIMD-aligned", ptr);
     else if (f64)
-        host_run_fftw_(p->plan, key->inverse, ptr);
+        host_run_fftw_(p->plan, key->inverse, key->depth_pass, ptr);
     else
-        host_run_fftwf_(p->plan, key->inverse, ptr);
+        host_run_fftwf_(p->plan, key->inverse, key->depth_pass, ptr);
     err = CLCONV__CL(clEnqueueUnmapMemObject, rt->queue, data, ptr, 0, NULL, NULL);
     if (err != CL_SUCCESS) {
         /* The mapping must not outlive the call (the buffer's later users
@@ -279,8 +301,8 @@ int clconv__fft_host_execute(clconv_runtime *rt, clconv__fft_host_plan *p,
 void clconv__fft_host_run(const clconv__fft_host_plan *p, const clconv__fft_key *key,
                           void *data)
 {
-    if (key->dtype == CLCONV_F64) host_run_fftw_(p->plan, key->inverse, data);
-    else host_run_fftwf_(p->plan, key->inverse, data);
+    if (key->dtype == CLCONV_F64) host_run_fftw_(p->plan, key->inverse, key->depth_pass, data);
+    else host_run_fftwf_(p->plan, key->inverse, key->depth_pass, data);
 }
 
 void clconv__fft_host_plan_destroy(clconv__fft_host_plan *p, clconv_dtype dtype)

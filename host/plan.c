@@ -42,8 +42,9 @@
 /* ---- defaults ------------------------------------------------------------ */
 
 /* VkFFT's defaults (the host FFT backend has its own, below) are what
- * `clconv tune` measured on the project's 2-core AMD EPYC under POCL 3.1 (three runs, rounded): ns per point of one
- * real-to-complex pass along rows of 2^b points, 2^21 points a launch.
+ * `clconv tune` measured on the project's 2-core AMD EPYC under POCL 3.1
+ * (three runs, rounded): ns per point of one real-to-complex pass along
+ * rows of 2^b points, 2^21 points a launch.
  * Lengths below 2^8 cost what 2^8 does; above 2^22 the cost grows with
  * log2 of the length. The dips and bumps are real: they follow how the
  * local-memory ceiling (fft.c) splits each length into kernels. */
@@ -653,7 +654,7 @@ static double layout_cost(clconv_runtime *rt, const clconv__model *m, const clco
                                                      2 * (double)g->out[0] * (double)g->out[1]));
     seconds += bytes / (m->bandwidth_gbps * 1e9);
     seconds += (5 * launches + 2) * m->launch_s + m->direct_call_s;
-    clconv__fft_key key = {{r->len, c->len}, lay->group, g->dtype, 0, 1, 0};
+    clconv__fft_key key = {{r->len, c->len}, lay->group, g->dtype, 0, 1, 0, 0};
     seconds += plan_cost(rt, m, &key);
     if (!kernel_in_group && lay->group != 1) {
         key.count = 1;
@@ -880,9 +881,22 @@ static double layout3_cost(clconv_runtime *rt, const clconv__model *m, const clc
     seconds *= fft3_factor(m, g->dtype, points);
     if (clconv__fft_on_host(rt)) {
         unsigned threads;
-        return seconds + host_plans_cost(rt, m, g->dtype, lay->len, g->batch, &threads);
+        double plans = host_plans_cost(rt, m, g->dtype, lay->len, g->batch, &threads);
+        if (threads == 1 || g->batch < threads) {
+            /* Volumes on FFTW's threads run the plans of their transforms
+             * taken apart (fftconv_host.c, run_volumes). */
+            clconv__fft_key keys[5];
+            size_t first;
+            clconv__fft_host_volume_keys(lay->len, g->dtype, g->k[2],
+                                         g->boundary ? lay->len[2] : g->n[2], lay->shift[2],
+                                         g->out[2], keys, &first);
+            plans = 0;
+            for (int i = 0; i < 5; i++) plans += plan_cost(rt, m, &keys[i]);
+        }
+        return seconds + plans;
     }
-    clconv__fft_key key = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 0, lay->len[2], 0};
+    clconv__fft_key key = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 0, lay->len[2],
+                           0, 0};
     seconds += plan_cost(rt, m, &key);
     if (lay->group != 1) {
         key.count = 1;

@@ -330,7 +330,7 @@ static int time_host_plans(clconv_runtime *rt, double *plan_s, double *plan_ns)
 {
     double t[2];
     for (int i = 0; i < 2; i++) {
-        const clconv__fft_key key = {{1, (size_t)1 << (i ? 22 : 10)}, 1, CLCONV_F32, 1, 1, 0};
+        const clconv__fft_key key = {{1, (size_t)1 << (i ? 22 : 10)}, 1, CLCONV_F32, 1, 1, 0, 0};
         const double t0 = clconv__now_s();
         FORWARD_IF_ERROR(clconv__fft_prepare(rt, &key));
         t[i] = clconv__now_s() - t0;
@@ -355,7 +355,7 @@ static int tune_fft(clconv_runtime *rt, clconv_dtype dtype, clconv__model *m, do
     for (int i = 0; i < 12 && bits[i]; i++) {
         const size_t len = (size_t)1 << bits[i];
         size_t count = POINTS_PER_LAUNCH / len;
-        clconv__fft_key key = {{1, len}, count ? count : 1, dtype, 0, 1, 0};
+        clconv__fft_key key = {{1, len}, count ? count : 1, dtype, 0, 1, 0, 0};
         double first, best;
         if (clconv__fft_on_host(rt)) {
             /* Per point of one of the 2 count transforms (the kernel's one
@@ -490,7 +490,7 @@ int clconv_tune(clconv_runtime *rt, clconv_tune_result *result)
      * are what a large image meets a small kernel with. */
     for (int i = clconv__fft_on_host(rt) ? 1 : 0; i < 2; i++) {
         const size_t len = squares[i].len;
-        clconv__fft_key square = {{len, len}, squares[i].count, CLCONV_F32, 0, 1, 0};
+        clconv__fft_key square = {{len, len}, squares[i].count, CLCONV_F32, 0, 1, 0, 0};
         /* On the host backend, as the row figures: convolutions per block. */
         if (clconv__fft_on_host(rt))
             FORWARD_IF_ERROR(time_host_blocks(rt, CLCONV_F32, len, len, square.count, &first,
@@ -511,7 +511,7 @@ int clconv_tune(clconv_runtime *rt, clconv_tune_result *result)
 
     /* The launch overhead: transforms too small to take any time, queued
      * back to back as the FFT path queues its launches. */
-    clconv__fft_key tiny = {{1, 16}, 1, CLCONV_F32, 0, 1, 0};
+    clconv__fft_key tiny = {{1, 16}, 1, CLCONV_F32, 0, 1, 0, 0};
     FORWARD_IF_ERROR(time_launches(rt, &tiny, &m.launch_s));
 
     /* The direct kernels' best shapes, and their rate where it is full. */
