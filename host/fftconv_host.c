@@ -14,7 +14,9 @@
  * whole blocks to the threads, one per compute unit, each with single-thread
  * plans and a block buffer of its own; a layout of fewer blocks than threads
  * (one plane, one volume) runs each block with FFTW's threads and splits
- * the padding, product and crop among the threads by rows.
+ * the padding, product and crop among the threads by rows, and such a
+ * volume's 3-D transforms are taken apart (run_volumes) so that zero planes
+ * and planes outside the output cost nothing.
  *
  * Why: with the steps as OpenCL kernels around FFTW's transforms, the
  * 65536-tap 1-D convolutions took 1.25-1.68 times an FFTW-written
