@@ -3,7 +3,8 @@
  * VkFFT (fft.c, the only file that sees vkFFT.h) or, on devices whose
  * buffers live in host memory, FFTW on the host (fft_host.c, the only file
  * that sees fftw3.h), both behind fft.c's one plan cache, and the
- * convolution built on them (fftconv.c). Transforms run in place on the layout FFTW and VkFFT call
+ * convolution built on them (fftconv.c; on the host backend, the steps
+ * around the transforms too: fftconv_host.c). Transforms run in place on the layout FFTW and VkFFT call
  * "padded": each row of len[1] reals occupies fft_pitch(len[1]) reals, so its
  * len[1]/2 + 1 complex coefficients fit after the forward transform.
  */
