@@ -54,6 +54,8 @@ typedef struct clconv__fft3_layout {
 typedef struct clconv__model {
     int tuned;                     /* 1: measured by clconv_tune, else defaults */
     double direct_gflops[2];       /* direct kernels, float32 and float64 (2 flops a tap) */
+    double direct2_gflops[2];      /* 2-D direct kernels where clconv_tune measured them
+                                      apart (0: direct_gflops stands in) */
     double direct_call_s;          /* fixed cost of one call, waiting for the device
                                       included; both methods pay it */
     double fft_ns[2][CLCONV__MODEL_BUCKETS]; /* one real-to-complex pass along rows of

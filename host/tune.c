@@ -218,8 +218,8 @@ static size_t direct_shapes(const clconv_runtime *rt, clconv_dtype dtype, int di
 /* Searches the direct kernels' shapes for dtype and dims on problems where
  * they run at full rate: 1-D, 2^20 (float64: 2^19) outputs of 255 taps,
  * compute-bound; 2-D, 1024 x 1024 outputs of a 9 x 9 window, where memory
- * counts too. Stores the best shape in m, and for 1-D its rate in
- * m->direct_gflops. A shape the device cannot run is skipped. */
+ * counts too. Stores the best shape in m, and its rate in m->direct_gflops
+ * (1-D) or m->direct2_gflops (2-D). A shape the device cannot run is skipped. */
 static int tune_direct(clconv_runtime *rt, clconv_dtype dtype, int dims, clconv__model *m)
 {
     const size_t rows = dims == 1 ? 1 : 1024, cols = dims == 1 ? (size_t)1 << 20 : 1024;
@@ -245,10 +245,12 @@ static int tune_direct(clconv_runtime *rt, clconv_dtype dtype, int dims, clconv_
     const int d = dtype == CLCONV_F64;
     m->direct_tuned[d][dims - 1] = 1;
     m->direct[d][dims - 1] = shapes[chosen];
-    if (dims == 1) m->direct_gflops[d] = 2.0 * (double)n * (double)kc / best / 1e9;
+    const double rate = 2.0 * (double)rows * (double)n * (double)(kr * kc) / best / 1e9;
+    if (dims == 1) m->direct_gflops[d] = rate;
+    else m->direct2_gflops[d] = rate;
     clconv__note(rt, "tuned: direct %s %d-D, %zu shapes in %.1f s, best %.1f GFLOP/s",
                  d ? "f64" : "f32", dims, count, clconv__now_s() - t0,
-                 2.0 * (double)rows * (double)n * (double)(kr * kc) / best / 1e9);
+                 rate);
     return 0;
 }
 
