@@ -792,9 +792,9 @@ static int direct_seconds(clconv_runtime *rt, const clconv__geom *g, const clcon
     double flops = 2.0 * (double)g->batch * (double)g->out[0] * (double)g->out[1] * taps;
     /* 2-D windows run below the 1-D strips' rate: after `clconv tune` on the
      * 2-core EPYC (load average 4.5), 186 GFLOP/s in 1-D predicted 43 ms for
-     * 2048^2 with 31x31 (mirror), which took 630 ms direct against 62-110
-     * by FFT in the same minutes, so auto chose direct; the 2-D rate tune
-     * measures stands in for 2-D calls. */
+     * 2048^2 with 31x31 (mirror), which took 630 ms direct, where FFT took
+     * 57-110 ms in runs of the same hour, and auto chose direct; the 2-D
+     * rate tune measures stands in for 2-D calls. */
     const int d = g->dtype == CLCONV_F64;
     const double rate = g->dims == 2 && m->direct2_gflops[d] > 0 ? m->direct2_gflops[d]
                                                                  : m->direct_gflops[d];
