@@ -361,7 +361,8 @@ static int key_equal(const clconv__fft_key *a, const clconv__fft_key *b)
 {
     return a->len[0] == b->len[0] && a->len[1] == b->len[1] && a->count == b->count &&
            clconv__fft_depth(a) == clconv__fft_depth(b) &&
-           a->dtype == b->dtype && a->inverse == b->inverse;
+           a->dtype == b->dtype && a->inverse == b->inverse && a->threads == b->threads &&
+           a->depth_pass == b->depth_pass;
 }
 
 int clconv__fft_backend_choose(clconv_runtime *rt)
@@ -562,6 +563,27 @@ int clconv__fft_execute(clconv_runtime *rt, const clconv__fft_key *key, cl_mem d
      * transform, so it can go back to the pool as soon as it is enqueued. */
     clconv__scratch_release(rt, temp);
     return status;
+}
+
+int clconv__fft_on_host(const clconv_runtime *rt) { return rt->fft_cache->host; }
+
+int clconv__fft_host_hold(clconv_runtime *rt, const clconv__fft_key *key,
+                          clconv__fft_host_plan **plan, void **token)
+{
+    RETURN_IF(rt, !rt->fft_cache->host, CLCONV_EINVAL,
+              "host FFT plans asked for on a runtime whose FFTs run through VkFFT");
+    RETURN_IF(rt, key->depth_pass && key->count != 1, CLCONV_EINVAL,
+              "a depth pass transforms one volume, not %zu", key->count);
+    fft_plan *p = NULL;
+    FORWARD_IF_ERROR(plan_acquire(rt, rt->fft_cache, key, &p));
+    *plan = p->host;
+    *token = p;
+    return 0;
+}
+
+void clconv__fft_host_let_go(clconv_runtime *rt, void *token)
+{
+    if (token) plan_release(rt->fft_cache, token);
 }
 
 int clconv__fft_prepare(clconv_runtime *rt, const clconv__fft_key *key)

@@ -50,9 +50,18 @@ static void threads_init(void)
                        : (void *)X##plan_guru64_dft_r2c(rank, dims, 1, many, (R *)data,  \
                                                          (X##complex *)data, flags);     \
     }                                                                                   \
-    static void host_run_##X(void *plan, int inverse, void *data)                             \
+    static void *host_make_depth_##X(const fftw_iodim64 *dim, const fftw_iodim64 *many,     \
+                                     int inverse, void *data, unsigned flags)             \
     {                                                                                   \
-        if (inverse)                                                                    \
+        return (void *)X##plan_guru64_dft(1, dim, 2, many, (X##complex *)data,          \
+                                          (X##complex *)data,                           \
+                                          inverse ? FFTW_BACKWARD : FFTW_FORWARD, flags); \
+    }                                                                                   \
+    static void host_run_##X(void *plan, int inverse, int depth_pass, void *data)         \
+    {                                                                                   \
+        if (depth_pass)                                                                 \
+            X##execute_dft((X##plan)plan, (X##complex *)data, (X##complex *)data);       \
+        else if (inverse)                                                               \
             X##execute_dft_c2r((X##plan)plan, (X##complex *)data, (R *)data);            \
         else                                                                            \
             X##execute_dft_r2c((X##plan)plan, (R *)data, (X##complex *)data);            \
@@ -62,20 +71,47 @@ HOST_PRECISION(fftwf_, float)
 HOST_PRECISION(fftw_, double)
 #undef HOST_PRECISION
 
-/* The planner's rigour: FFTW_ESTIMATE, or CLCONV_FFTW_PLANNER=measure or
- * patient, whose wisdom is kept in the runtime's disk cache (so each size is
- * measured once per machine). Measured here with 2 threads on the shared
- * 2-core machine (best of 5, float32 r2c, two runs): FFTW_MEASURE, its
- * search cut at 5 s, took 5.0-7.1 s to plan 2^22, 256^3 and 280^3 points and
- * then ran them in 48/39, 217/254 and 373/582 ms against ESTIMATE's 43/54,
- * 264/244 and 299/380 ms, planned in 6-37 ms: no gain above the machine's
- * noise for seconds of planning per size, so estimate is the default. */
-static unsigned planner_flags(void)
+/* Single-thread 2-D plans of this many points or more, up to MEASURED_MAX,
+ * are measured by default (the host convolution's overlap-save blocks,
+ * fftconv_host.c); MEASURED_SECONDS bounds each one's search. Measured on
+ * the shared 2-core EPYC, conv2d 2048^2 with 31x31 in 100 blocks of
+ * 256 x 256 (scripts/bench-vs-opencv.py, FFT forced, medians of 5, two
+ * alternating pairs, load average 4.7-5.0): estimated plans 95.0 and 105.2
+ * ms against OpenCV's 90.0 and 108.4, measured ones 85.0 and 80.3 against
+ * 119.2 and 117.7 (0.97-1.06 of OpenCV against 0.68-0.71). Planning one
+ * such transform takes 0.2-1 s, once per machine: the wisdom is kept in the
+ * disk cache. Smaller transforms cost microseconds either way, larger or
+ * multi-threaded ones gained nothing measurable (below) for seconds of
+ * planning each, and 1-D blocks of 2^14 to 2^19 points single-threaded
+ * (FFTW alone, r2c and c2r, best of 7) ran 0.8-1.3 times as long measured
+ * as estimated, within this machine's noise, for 0.4-16 s of planning. */
+#define MEASURED_MIN ((size_t)1 << 14)
+#define MEASURED_MAX ((size_t)1 << 18)
+#define MEASURED_SECONDS 1.0
+
+/* The planner's rigour for key: CLCONV_FFTW_PLANNER=estimate, measure or
+ * patient for every plan, else (auto) FFTW_MEASURE for single-thread 2-D
+ * transforms of MEASURED_MIN ... MEASURED_MAX points and FFTW_ESTIMATE for
+ * the rest. Measured here with 2 threads on the shared 2-core machine
+ * (best of 5, float32 r2c, two runs): FFTW_MEASURE, its search cut at 5 s,
+ * took 5.0-7.1 s to plan 2^22, 256^3 and 280^3 points and then ran them in
+ * 48/39, 217/254 and 373/582 ms against ESTIMATE's 43/54, 264/244 and
+ * 299/380 ms, planned in 6-37 ms: no gain above the machine's noise for
+ * seconds of planning per size. Wisdom from the disk cache is read whatever
+ * the rigour: FFTW_ESTIMATE uses measured plans when they are there. */
+static unsigned planner_flags(const clconv__fft_key *key, double *seconds)
 {
     const char *env = getenv("CLCONV_FFTW_PLANNER");
+    *seconds = 5.0;
     if (env && strcmp(env, "measure") == 0) return FFTW_MEASURE;
     if (env && strcmp(env, "patient") == 0) return FFTW_PATIENT;
-    return FFTW_ESTIMATE;
+    if (env && strcmp(env, "estimate") == 0) return FFTW_ESTIMATE;
+    const size_t points = key->len[0] * key->len[1] * clconv__fft_depth(key) * key->count;
+    *seconds = MEASURED_SECONDS;
+    const int plane = key->len[0] > 1 && clconv__fft_depth(key) == 1;
+    return key->threads == 1 && plane && points >= MEASURED_MIN && points <= MEASURED_MAX
+               ? FFTW_MEASURE
+               : FFTW_ESTIMATE;
 }
 
 /* <cache_dir>/fftw-<f32|f64>.wisdom, or NULL. */
@@ -151,8 +187,9 @@ int clconv__fft_host_plan_create(clconv_runtime *rt, const clconv__fft_key *key,
     RETURN_IF(rt, !p, CLCONV_ENOMEM, "allocating an FFTW plan");
     p->bytes = bytes;
     pthread_once(&threads_once, threads_init);
-    unsigned flags = planner_flags();
-    char *path = flags == FFTW_ESTIMATE ? NULL : wisdom_path(rt, f64);
+    double limit;
+    unsigned flags = planner_flags(key, &limit);
+    char *path = wisdom_path(rt, f64);
     const double t0 = clconv__now_s();
 
     pthread_mutex_lock(&planner_lock);
@@ -165,17 +202,30 @@ int clconv__fft_host_plan_create(clconv_runtime *rt, const clconv__fft_key *key,
     if (allocated) {
         if (path) wisdom_load(f64, path);
         if (threads_ok) {
-            const int n = rt->info.compute_units ? (int)rt->info.compute_units
-                                                 : (int)sysconf(_SC_NPROCESSORS_ONLN);
+            const int n = key->threads               ? (int)key->threads
+                          : rt->info.compute_units ? (int)rt->info.compute_units
+                                                   : (int)sysconf(_SC_NPROCESSORS_ONLN);
             if (f64) fftw_plan_with_nthreads(n > 0 ? n : 1);
             else fftwf_plan_with_nthreads(n > 0 ? n : 1);
         }
         /* Bounds a large size's measuring; the best plan found by then is
          * kept, and the wisdom saves later processes the search. */
-        if (f64) fftw_set_timelimit(flags == FFTW_ESTIMATE ? FFTW_NO_TIMELIMIT : 5.0);
-        else fftwf_set_timelimit(flags == FFTW_ESTIMATE ? FFTW_NO_TIMELIMIT : 5.0);
-        p->plan = f64 ? host_make_fftw_(rank, dims, &many, key->inverse, data, flags)
-                      : host_make_fftwf_(rank, dims, &many, key->inverse, data, flags);
+        if (f64) fftw_set_timelimit(flags == FFTW_ESTIMATE ? FFTW_NO_TIMELIMIT : limit);
+        else fftwf_set_timelimit(flags == FFTW_ESTIMATE ? FFTW_NO_TIMELIMIT : limit);
+        if (key->depth_pass) {
+            /* Along the planes of the half-spectrum, at every (row, column)
+             * of it; strides in complex values. */
+            const fftw_iodim64 dim = {(ptrdiff_t)depth, (ptrdiff_t)cstride[0],
+                                      (ptrdiff_t)cstride[0]};
+            const fftw_iodim64 loops[2] = {
+                {(ptrdiff_t)key->len[0], (ptrdiff_t)cstride[1], (ptrdiff_t)cstride[1]},
+                {(ptrdiff_t)(key->len[1] / 2 + 1), 1, 1}};
+            p->plan = f64 ? host_make_depth_fftw_(&dim, loops, key->inverse, data, flags)
+                          : host_make_depth_fftwf_(&dim, loops, key->inverse, data, flags);
+        } else {
+            p->plan = f64 ? host_make_fftw_(rank, dims, &many, key->inverse, data, flags)
+                          : host_make_fftwf_(rank, dims, &many, key->inverse, data, flags);
+        }
         if (p->plan && path && flags != FFTW_ESTIMATE) {
             clconv__make_dirs(rt->cache_dir);
             wisdom_store(f64, path);
@@ -197,10 +247,11 @@ int clconv__fft_host_plan_create(clconv_runtime *rt, const clconv__fft_key *key,
                            f64 ? "float64" : "float32", key->inverse ? "inverse" : "forward",
                            depth, key->len[0], key->len[1], key->count);
     }
-    clconv__note(rt, "FFT plan %zu x %zu x %zu count %zu %s %s: FFTW (host) plan created in "
+    clconv__note(rt, "FFT plan %zu x %zu x %zu count %zu %s %s%s: FFTW (host) plan created in "
                      "%.0f ms (%s)",
                  depth, key->len[0], key->len[1], key->count, f64 ? "f64" : "f32",
-                 key->inverse ? "inverse" : "forward", (clconv__now_s() - t0) * 1e3,
+                 key->inverse ? "inverse" : "forward", key->depth_pass ? " depth pass" : "",
+                 (clconv__now_s() - t0) * 1e3,
                  flags == FFTW_ESTIMATE ? "estimate" : flags == FFTW_MEASURE ? "measure"
                                                                              : "patient");
     *out = p;
@@ -231,9 +282,9 @@ int clconv__fft_host_execute(clconv_runtime *rt, clconv__fft_host_plan *p,
         status = CLCONV_FAIL(rt, CLCONV_EFFT,
                              "FFTW: the mapped buffer at %p is not SIMD-aligned", ptr);
     else if (f64)
-        host_run_fftw_(p->plan, key->inverse, ptr);
+        host_run_fftw_(p->plan, key->inverse, key->depth_pass, ptr);
     else
-        host_run_fftwf_(p->plan, key->inverse, ptr);
+        host_run_fftwf_(p->plan, key->inverse, key->depth_pass, ptr);
     err = CLCONV__CL(clEnqueueUnmapMemObject, rt->queue, data, ptr, 0, NULL, NULL);
     if (err != CL_SUCCESS) {
         /* The mapping must not outlive the call (the buffer's later users
@@ -245,6 +296,13 @@ int clconv__fft_host_execute(clconv_runtime *rt, clconv__fft_host_plan *p,
                                      "after an FFTW transform");
     }
     return status;
+}
+
+void clconv__fft_host_run(const clconv__fft_host_plan *p, const clconv__fft_key *key,
+                          void *data)
+{
+    if (key->dtype == CLCONV_F64) host_run_fftw_(p->plan, key->inverse, key->depth_pass, data);
+    else host_run_fftwf_(p->plan, key->inverse, key->depth_pass, data);
 }
 
 void clconv__fft_host_plan_destroy(clconv__fft_host_plan *p, clconv_dtype dtype)

@@ -199,9 +199,9 @@ static int run_layout(clconv_runtime *rt, const clconv__geom *g, const clconv__f
                              1.0};
     const size_t len[3] = {lay->len[0], lay->len[1], 1};
     const size_t shift[3] = {lay->shift[0], lay->shift[1], 0};
-    clconv__fft_key kkey = {{lay->len[0], lay->len[1]}, 1, g->dtype, 0, 1};
-    clconv__fft_key fwd = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 0, 1};
-    clconv__fft_key inv = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 1, 1};
+    clconv__fft_key kkey = {{lay->len[0], lay->len[1]}, 1, g->dtype, 0, 1, 0, 0};
+    clconv__fft_key fwd = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 0, 1, 0, 0};
+    clconv__fft_key inv = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 1, 1, 0, 0};
 
     /* Every plan of the call is made before any of its work is queued: on
      * POCL a kernel's first launch compiles it on the queue, behind the
@@ -244,6 +244,9 @@ int clconv__fft_run_layout(clconv_runtime *rt, const clconv__geom *g,
                  "%zu per launch",
                  lay->len[0], lay->len[1], lay->blocks[0], lay->blocks[1], lay->total,
                  lay->group);
+#ifdef CLCONV_FFTW
+    if (clconv__fft_on_host(rt)) return clconv__fftconv_host(rt, g, lay, NULL, signal, kernel, out);
+#endif
     FORWARD_IF_ERROR(steps_create(rt, g->dtype, &s));
     int status = run_layout(rt, g, lay, &s, signal, kernel, out);
     steps_release(&s);
@@ -273,7 +276,7 @@ static int run_layout3(clconv_runtime *rt, const clconv__geom *g, const clconv__
     int status = clconv__scratch_get(rt, per, &kspec);
     if (status == 0) status = clconv__scratch_get(rt, per * lay->group, &work);
     const double points = (double)lay->len[0] * (double)lay->len[1] * (double)lay->len[2];
-    clconv__fft_key kkey = {{lay->len[0], lay->len[1]}, 1, g->dtype, 0, lay->len[2]};
+    clconv__fft_key kkey = {{lay->len[0], lay->len[1]}, 1, g->dtype, 0, lay->len[2], 0, 0};
     clconv__fft_key fwd = kkey, inv = kkey;
     fwd.count = inv.count = lay->group;
     inv.inverse = 1;
@@ -321,6 +324,10 @@ int clconv__fft3d_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal, 
     FORWARD_IF_ERROR(clconv__plan_fft3(rt, g, &lay, NULL));
     clconv__note(rt, "FFT 3-D layout: %zu x %zu x %zu transforms, %zu volume(s) per launch",
                  lay.len[2], lay.len[0], lay.len[1], lay.group);
+#ifdef CLCONV_FFTW
+    if (clconv__fft_on_host(rt))
+        return clconv__fftconv_host(rt, g, NULL, &lay, signal, kernel, out);
+#endif
     char opts[64];
     snprintf(opts, sizeof opts, "-DPRECISION=%d -DVEC=%d", g->dtype == CLCONV_F64 ? 64 : 32,
              PAD_VEC);

@@ -41,9 +41,10 @@
 
 /* ---- defaults ------------------------------------------------------------ */
 
-/* The defaults are what `clconv tune` measured on the project's 2-core AMD
- * EPYC under POCL 3.1 (three runs, rounded): ns per point of one
- * real-to-complex pass along rows of 2^b points, 2^21 points a launch.
+/* VkFFT's defaults (the host FFT backend has its own, below) are what
+ * `clconv tune` measured on the project's 2-core AMD EPYC under POCL 3.1
+ * (three runs, rounded): ns per point of one real-to-complex pass along
+ * rows of 2^b points, 2^21 points a launch.
  * Lengths below 2^8 cost what 2^8 does; above 2^22 the cost grows with
  * log2 of the length. The dips and bumps are real: they follow how the
  * local-memory ceiling (fft.c) splits each length into kernels. */
@@ -66,6 +67,47 @@ static void model_defaults(clconv__model *m)
     m->launch_s = 3e-6;
     m->plan_s = 0.003;
     m->plan_ns = 40.0;
+}
+
+/* The host backend's transform figures (FFTW on the host, fftconv_host.c):
+ * ns per point of one transform of an overlap-save convolution with its
+ * share of the padding, product and crop, which is what `clconv tune`
+ * measures there (tune.c, time_host_blocks). From five `clconv tune` runs
+ * on the project's 2-core AMD EPYC (Zen 4, AVX-512) under POCL 3.1, load
+ * average 4-8 (other engineers' builds and tests): the best of the five per
+ * length, rounded, and smoothed where single runs disagreed by more than
+ * the machine's noise (f32: 1.5-2.6 ns up to 2^16, 3.5-4.2 at 2^17-2^19,
+ * 8.0 at 2^20, 11.8 at 2^22; the runs' medians were 1.3-2x these). Single-
+ * thread blocks stay in the core's caches up to about 2^16 points; from
+ * 2^20 they do not, which is why the figure jumps there. On this backend a
+ * 2-D or 3-D block costs what a 1-D one of as many points does times
+ * 1 + column_factor (host_ns), 0.5 by default: conv2d 2048^2 with 31x31 in
+ * 100 blocks of 256 x 256 took 47-50 ms, 3.6 ns per point of each of its
+ * 201 transforms against 2.45 for 1-D blocks of 2^16 points. */
+static const double DEFAULT_HOST_FFT_NS[2][CLCONV__MODEL_BUCKETS] = {
+    {2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.2, 2.2,
+     2.45, 3.5, 3.5, 4.2, 8.0, 10.0, 11.8, 12.3, 12.8, 13.4, 13.9, 14.4, 15.0, 15.5, 16.0},
+    {2.4, 2.4, 2.4, 2.4, 2.4, 2.4, 2.4, 2.4, 2.4, 2.4, 2.4, 2.4, 2.1, 2.6, 3.1, 3.6,
+     4.6, 4.6, 6.4, 12.0, 17.7, 18.5, 19.4, 20.3, 21.2, 22.1, 23.0, 23.9, 24.7, 25.6, 26.5},
+};
+
+/* The host backend's defaults: the device's figures as for VkFFT, the
+ * transforms' from the table above, and from the same five runs the
+ * bandwidth of its copies (the best, 17 GB/s) and a transform's map and
+ * launch (26-65 us: 40). Creating an FFTW plan (FFTW_ESTIMATE) took 3-8 ms
+ * for transforms of 256 x 256 to 2^17 points and 6-37 ms for 2^22, 256^3
+ * and 280^3 points, so 5 ms plus 2 ns a point; single-thread blocks that
+ * FFTW measures (fft_host.c) take 0.2-1 s once per machine, which the
+ * wisdom in the disk cache saves every later process. */
+static void model_defaults_host(clconv__model *m)
+{
+    model_defaults(m);
+    memcpy(m->fft_ns, DEFAULT_HOST_FFT_NS, sizeof m->fft_ns);
+    m->column_factor = 0.5;
+    m->bandwidth_gbps = 17.0;
+    m->launch_s = 40e-6;
+    m->plan_s = 0.005;
+    m->plan_ns = 2.0;
 }
 
 /* ---- storage ------------------------------------------------------------- */
@@ -107,6 +149,18 @@ static int read_values(FILE *f, const char *name, double *v, int count)
     for (int i = 0; i < count; i++)
         if (fscanf(f, "%lf", &v[i]) != 1 || !(v[i] >= 0) || !isfinite(v[i])) return -1;
     return 0;
+}
+
+/* Reads "name v1 ... vcount" into v when the file has more lines, leaving
+ * v as it is at its end: for figures added to a format after models were
+ * stored in it (older readers stop before them). 0 on success. */
+static int read_optional(FILE *f, const char *name, double *v, int count)
+{
+    int c;
+    while ((c = fgetc(f)) != EOF && (c == ' ' || c == '\n')) continue;
+    if (c == EOF) return 0;
+    ungetc(c, f);
+    return read_values(f, name, v, count);
 }
 
 /* The tunables of the direct kernels as stored: per dtype and dims, whether
@@ -174,7 +228,8 @@ static int model_parse(FILE *f, const char *format, const char *key, clconv__mod
         return -1;
     if (strcmp(format, MODEL_FORMAT) == 0 &&
         (read_values(f, "direct3_gflops", m->direct3_gflops[0], 2 * CLCONV__TUNE3_SIZES) ||
-         read_values(f, "fft3_factor", m->fft3_factor[0], 2 * CLCONV__TUNE3_SIZES)))
+         read_values(f, "fft3_factor", m->fft3_factor[0], 2 * CLCONV__TUNE3_SIZES) ||
+         read_optional(f, "direct2_gflops", m->direct2_gflops, 2)))
         return -1;
     /* Rates divide: a zero would make a method look free or impossible. */
     if (m->direct_gflops[0] <= 0 || m->bandwidth_gbps <= 0) return -1;
@@ -258,6 +313,7 @@ static int model_save(const clconv_runtime *rt, const clconv__model *m)
             write_values(f, "direct_params", direct, DIRECT_VALUES);
             write_values(f, "direct3_gflops", m->direct3_gflops[0], 2 * CLCONV__TUNE3_SIZES);
             write_values(f, "fft3_factor", m->fft3_factor[0], 2 * CLCONV__TUNE3_SIZES);
+            write_values(f, "direct2_gflops", m->direct2_gflops, 2);
             int ok = !ferror(f);
             ok = fclose(f) == 0 && ok;
             if (ok && rename(tmp, path) == 0) saved = 1;
@@ -332,7 +388,14 @@ static void model_snapshot(clconv_runtime *rt, clconv__model *out, unsigned *ver
          * first call meanwhile plans with the defaults. A model set
          * meanwhile (clconv__model_set) is newer than the stored one. */
         clconv__model loaded;
-        if (model_load(rt, &loaded) == 0) {
+        const int stored = model_load(rt, &loaded) == 0;
+        /* The backend is chosen after the planner is made: an untuned host
+         * backend takes its own defaults here, at the first use. */
+        if (!stored && clconv__fft_on_host(rt)) {
+            model_defaults_host(&loaded);
+            clconv__note(rt, "cost model: the host FFT backend's defaults (untuned)");
+        }
+        if (stored || clconv__fft_on_host(rt)) {
             pthread_mutex_lock(&pl->lock);
             if (pl->version == 0) planner_set_model(pl, &loaded);
             pthread_mutex_unlock(&pl->lock);
@@ -504,6 +567,48 @@ static double plan_cost(clconv_runtime *rt, const clconv__model *m, const clconv
     return m->plan_s + m->plan_ns * 1e-9 * (double)key->len[0] * (double)key->len[1];
 }
 
+/* The host backend's ns per point of a transform of `points` points in
+ * dtype, multi-dimensional or not (host_seconds). */
+static double host_ns(const clconv__model *m, clconv_dtype dtype, size_t points, int multi)
+{
+    return pass_ns(m, dtype, points) * (multi ? 1 + m->column_factor : 1);
+}
+
+/* Seconds to create the host backend's plans for `total` transforms of
+ * len[] (rows, columns, planes) that are not cached, and the threads the
+ * call will use (clconv__fft_host_keys). */
+static double host_plans_cost(clconv_runtime *rt, const clconv__model *m, clconv_dtype dtype,
+                              const size_t len[3], size_t total, unsigned *threads)
+{
+    clconv__fft_key fwd, inv, kern;
+    *threads = clconv__fft_host_keys(len, total, dtype, (unsigned)rt->info.compute_units, &fwd,
+                                     &inv, &kern);
+    double s = plan_cost(rt, m, &fwd) + plan_cost(rt, m, &inv);
+    if (kern.threads != fwd.threads) s += plan_cost(rt, m, &kern);
+    return s;
+}
+
+/* The host backend's 1-D and 2-D convolution (fftconv_host.c): each block
+ * padded, transformed, multiplied, transformed back and cropped while it is
+ * in the caches, whole blocks to each thread, so that memory sees the
+ * signal read and the output written once (io elements in all). ns is per
+ * point of one transform with its share of those steps, which is what
+ * clconv_tune measures on the host backend; the kernel's transform adds
+ * one more. Threads that get a block fewer than the others wait for them. */
+static double host_seconds(clconv_runtime *rt, const clconv__model *m, clconv_dtype dtype,
+                           const size_t len[3], size_t total, double ns, double io)
+{
+    unsigned threads;
+    const double plans = host_plans_cost(rt, m, dtype, len, total, &threads);
+    const double points = (double)len[0] * (double)len[1] * (double)len[2];
+    double rounds = (double)total;
+    if (threads > 1 && total >= threads)
+        rounds = ceil((double)total / threads) * threads;
+    double seconds = (2 * rounds + 1) * points * ns * 1e-9;
+    seconds += (double)clconv_dtype_size(dtype) * io / (m->bandwidth_gbps * 1e9);
+    return seconds + m->direct_call_s + plans;
+}
+
 /* Fills lay from the two dimensions' plans, with the kernel's transform in
  * the first launch or on its own; its estimated seconds, or a negative value
  * when a transform does not fit the allocation limit or the kernel cannot
@@ -537,12 +642,24 @@ static double layout_cost(clconv_runtime *rt, const clconv__model *m, const clco
     lay->group = (slots + launches_needed - 1) / launches_needed;
     lay->kernel_in_group = kernel_in_group;
     if (kernel_in_group && lay->group < 2) return -1;
+    double ns = pass_ns(m, g->dtype, c->len);
+    if (r->len > 1) ns += m->column_factor * pass_ns(m, g->dtype, r->len);
+    if (clconv__fft_on_host(rt)) {
+        /* One thread runs a whole block, whose cache footprint and work per
+         * point follow its size, not its extents: a 2-D block costs what a
+         * 1-D one of as many points does, times the 2-D factor. */
+        ns = host_ns(m, g->dtype, r->len * c->len, r->len > 1);
+        /* The host path transforms the kernel on its own. */
+        if (kernel_in_group) return -1;
+        const size_t len[3] = {r->len, c->len, 1};
+        const double io = (double)g->batch * ((double)g->n[0] * (double)g->n[1] +
+                                              (double)g->out[0] * (double)g->out[1]);
+        return host_seconds(rt, m, g->dtype, len, total, ns, io);
+    }
 
     const double points = (double)r->len * (double)c->len;
     const double launches = (double)launches_needed;
     const double run = launches * (double)lay->group;
-    double ns = pass_ns(m, g->dtype, c->len);
-    if (r->len > 1) ns += m->column_factor * pass_ns(m, g->dtype, r->len);
     double seconds = (2 * run + (kernel_in_group ? 0 : 1)) * points * ns * 1e-9;
     /* Padding writes each transform, the multiply reads and writes it and
      * reads the kernel spectrum, the crop reads the outputs and writes them. */
@@ -551,7 +668,7 @@ static double layout_cost(clconv_runtime *rt, const clconv__model *m, const clco
                                                      2 * (double)g->out[0] * (double)g->out[1]));
     seconds += bytes / (m->bandwidth_gbps * 1e9);
     seconds += (5 * launches + 2) * m->launch_s + m->direct_call_s;
-    clconv__fft_key key = {{r->len, c->len}, lay->group, g->dtype, 0, 1};
+    clconv__fft_key key = {{r->len, c->len}, lay->group, g->dtype, 0, 1, 0, 0};
     seconds += plan_cost(rt, m, &key);
     if (!kernel_in_group && lay->group != 1) {
         key.count = 1;
@@ -673,8 +790,15 @@ static int direct_seconds(clconv_runtime *rt, const clconv__geom *g, const clcon
     double occupancy;
     FORWARD_IF_ERROR(direct_occupancy(rt, g, &occupancy));
     double flops = 2.0 * (double)g->batch * (double)g->out[0] * (double)g->out[1] * taps;
-    *seconds = flops / (m->direct_gflops[g->dtype == CLCONV_F64] * 1e9 * occupancy) +
-               m->direct_call_s;
+    /* 2-D windows run below the 1-D strips' rate: after `clconv tune` on the
+     * 2-core EPYC (load average 4.5), 186 GFLOP/s in 1-D predicted 43 ms for
+     * 2048^2 with 31x31 (mirror), which took 630 ms direct, where FFT took
+     * 57-110 ms in runs of the same hour, and auto chose direct; the 2-D
+     * rate tune measures stands in for 2-D calls. */
+    const int d = g->dtype == CLCONV_F64;
+    const double rate = g->dims == 2 && m->direct2_gflops[d] > 0 ? m->direct2_gflops[d]
+                                                                 : m->direct_gflops[d];
+    *seconds = flops / (rate * 1e9 * occupancy) + m->direct_call_s;
     return 0;
 }
 
@@ -759,9 +883,11 @@ static double layout3_cost(clconv_runtime *rt, const clconv__model *m, const clc
     lay->group = (g->batch + launches - 1) / launches;
     const double points = (double)lay->len[0] * (double)lay->len[1] * (double)lay->len[2];
     const double run = (double)launches * (double)lay->group;
-    double ns = pass_ns(m, g->dtype, lay->len[1]) +
-                m->column_factor * (pass_ns(m, g->dtype, lay->len[0]) +
-                                    pass_ns(m, g->dtype, lay->len[2]));
+    double ns = clconv__fft_on_host(rt)
+                    ? host_ns(m, g->dtype, lay->len[0] * lay->len[1] * lay->len[2], 1)
+                    : pass_ns(m, g->dtype, lay->len[1]) +
+                          m->column_factor * (pass_ns(m, g->dtype, lay->len[0]) +
+                                              pass_ns(m, g->dtype, lay->len[2]));
     double seconds = (2 * run + 1) * points * ns * 1e-9;
     const double volume_in = (double)g->n[0] * (double)g->n[1] * (double)g->n[2];
     const double volume_out = (double)g->out[0] * (double)g->out[1] * (double)g->out[2];
@@ -774,7 +900,24 @@ static double layout3_cost(clconv_runtime *rt, const clconv__model *m, const clc
      * ran several times slower on POCL than a row pass. Plan creation is
      * priced apart, by the same figures as 1-D and 2-D plans. */
     seconds *= fft3_factor(m, g->dtype, points);
-    clconv__fft_key key = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 0, lay->len[2]};
+    if (clconv__fft_on_host(rt)) {
+        unsigned threads;
+        double plans = host_plans_cost(rt, m, g->dtype, lay->len, g->batch, &threads);
+        if (threads == 1 || g->batch < threads) {
+            /* Volumes on FFTW's threads run the plans of their transforms
+             * taken apart (fftconv_host.c, run_volumes). */
+            clconv__fft_key keys[5];
+            size_t first;
+            clconv__fft_host_volume_keys(lay->len, g->dtype, g->k[2],
+                                         g->boundary ? lay->len[2] : g->n[2], lay->shift[2],
+                                         g->out[2], keys, &first);
+            plans = 0;
+            for (int i = 0; i < 5; i++) plans += plan_cost(rt, m, &keys[i]);
+        }
+        return seconds + plans;
+    }
+    clconv__fft_key key = {{lay->len[0], lay->len[1]}, lay->group, g->dtype, 0, lay->len[2],
+                           0, 0};
     seconds += plan_cost(rt, m, &key);
     if (lay->group != 1) {
         key.count = 1;

@@ -54,6 +54,8 @@ typedef struct clconv__fft3_layout {
 typedef struct clconv__model {
     int tuned;                     /* 1: measured by clconv_tune, else defaults */
     double direct_gflops[2];       /* direct kernels, float32 and float64 (2 flops a tap) */
+    double direct2_gflops[2];      /* 2-D direct kernels where clconv_tune measured them
+                                      apart (0: direct_gflops stands in) */
     double direct_call_s;          /* fixed cost of one call, waiting for the device
                                       included; both methods pay it */
     double fft_ns[2][CLCONV__MODEL_BUCKETS]; /* one real-to-complex pass along rows of
@@ -100,6 +102,16 @@ int clconv__plan_fft(clconv_runtime *rt, const clconv__geom *g, clconv__fft_layo
 int clconv__fft_run_layout(clconv_runtime *rt, const clconv__geom *g,
                            const clconv__fft_layout *lay, cl_mem signal, cl_mem kernel,
                            cl_mem out);
+
+/* FFT convolution on the host backend (fftconv_host.c, built with
+ * CLCONV_FFTW): what clconv__fft_run_layout (lay, with lay3 NULL) and
+ * clconv__fft3d_run (lay3, with lay NULL) enqueue, run on the host instead,
+ * with the padding, product and crop fused around FFTW's transforms on the
+ * mapped buffers. Waits for the work queued before and returns when done.
+ * Buffers as for clconv__fft_run. */
+int clconv__fftconv_host(clconv_runtime *rt, const clconv__geom *g,
+                         const clconv__fft_layout *lay, const clconv__fft3_layout *lay3,
+                         cl_mem signal, cl_mem kernel, cl_mem out);
 
 /* The FFT layout of a 3-D geometry and its estimated time in seconds
  * (seconds may be NULL), plan creation included. CLCONV_EOVERFLOW when one

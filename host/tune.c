@@ -218,8 +218,8 @@ static size_t direct_shapes(const clconv_runtime *rt, clconv_dtype dtype, int di
 /* Searches the direct kernels' shapes for dtype and dims on problems where
  * they run at full rate: 1-D, 2^20 (float64: 2^19) outputs of 255 taps,
  * compute-bound; 2-D, 1024 x 1024 outputs of a 9 x 9 window, where memory
- * counts too. Stores the best shape in m, and for 1-D its rate in
- * m->direct_gflops. A shape the device cannot run is skipped. */
+ * counts too. Stores the best shape in m, and its rate in m->direct_gflops
+ * (1-D) or m->direct2_gflops (2-D). A shape the device cannot run is skipped. */
 static int tune_direct(clconv_runtime *rt, clconv_dtype dtype, int dims, clconv__model *m)
 {
     const size_t rows = dims == 1 ? 1 : 1024, cols = dims == 1 ? (size_t)1 << 20 : 1024;
@@ -245,10 +245,12 @@ static int tune_direct(clconv_runtime *rt, clconv_dtype dtype, int dims, clconv_
     const int d = dtype == CLCONV_F64;
     m->direct_tuned[d][dims - 1] = 1;
     m->direct[d][dims - 1] = shapes[chosen];
-    if (dims == 1) m->direct_gflops[d] = 2.0 * (double)n * (double)kc / best / 1e9;
+    const double rate = 2.0 * (double)rows * (double)n * (double)(kr * kc) / best / 1e9;
+    if (dims == 1) m->direct_gflops[d] = rate;
+    else m->direct2_gflops[d] = rate;
     clconv__note(rt, "tuned: direct %s %d-D, %zu shapes in %.1f s, best %.1f GFLOP/s",
                  d ? "f64" : "f32", dims, count, clconv__now_s() - t0,
-                 2.0 * (double)rows * (double)n * (double)(kr * kc) / best / 1e9);
+                 rate);
     return 0;
 }
 
@@ -276,7 +278,72 @@ static int time_bandwidth(clconv_runtime *rt, double *gbps)
     return status;
 }
 
-/* Measures one dtype's row of the transform table; fills the buckets between
+/* Taps of the convolutions that time the host backend's transforms: few
+ * enough that nearly all of a block is output. */
+#define HOST_TAPS 16
+
+/* On the host backend: a valid-mode convolution cut into `count`
+ * overlap-save blocks of rows x len points (along rows when rows > 1: a
+ * 2-D one), with HOST_TAPS taps per dimension, timed as
+ * clconv__fft_run_layout runs it, with *first including plan creation.
+ * This is what the cost model's transform figures price there: each block
+ * goes through padding, both transforms, the product and the crop in one
+ * trip through the caches (fftconv_host.c). */
+static int time_host_blocks(clconv_runtime *rt, clconv_dtype dtype, size_t rows, size_t len,
+                            size_t count, double *first, double *best)
+{
+    const size_t kr = rows > 1 ? HOST_TAPS : 1;
+    const size_t step = len - HOST_TAPS + 1, step_r = rows - kr + 1;
+    const size_t out[3] = {rows > 1 ? count * step_r : 1, rows > 1 ? step : count * step, 1};
+    const size_t k[3] = {kr, HOST_TAPS, 1};
+    clconv__geom g;
+    valid_geom(rows > 1 ? 2 : 1, dtype, out, k, &g);
+    const size_t blocks_c = rows > 1 ? 1 : count;
+    const clconv__fft_layout lay = {{rows, len}, {step_r, step}, {count / blocks_c, blocks_c},
+                                    {0, 0}, {kr - 1, HOST_TAPS - 1}, count, count, 0};
+    const size_t es = clconv_dtype_size(dtype);
+    cl_mem x = NULL, h = NULL, y = NULL;
+    int status = ones(rt, dtype, g.n[0] * g.n[1] * es, &x);
+    if (status == 0) status = ones(rt, dtype, kr * HOST_TAPS * es, &h);
+    if (status == 0) status = clconv__scratch_get(rt, g.out[0] * g.out[1] * es, &y);
+    if (status == 0) status = finish(rt);
+    *best = INFINITY;
+    for (int r = 0; status == 0 && r <= REPS; r++) {
+        const double t0 = clconv__now_s();
+        status = clconv__fft_run_layout(rt, &g, &lay, x, h, y);
+        if (status == 0) status = finish(rt);
+        const double t = clconv__now_s() - t0;
+        if (r == 0) *first = t;
+        else if (t < *best) *best = t;
+    }
+    clconv__scratch_release(rt, x);
+    clconv__scratch_release(rt, h);
+    clconv__scratch_release(rt, y);
+    return status;
+}
+
+/* On the host backend, creating an FFTW plan: inverse plans with FFTW's
+ * threads (which the overlap-save timings above do not make) of 2^10 and
+ * 2^22 points, planned as the host convolution plans them, give the fixed
+ * cost and the cost per point. The convolution timings' first runs would
+ * count their buffers' first touch and FFTW's measuring of single-thread
+ * blocks, which the disk cache's wisdom saves every later process. */
+static int time_host_plans(clconv_runtime *rt, double *plan_s, double *plan_ns)
+{
+    double t[2];
+    for (int i = 0; i < 2; i++) {
+        const clconv__fft_key key = {{1, (size_t)1 << (i ? 22 : 10)}, 1, CLCONV_F32, 1, 1, 0, 0};
+        const double t0 = clconv__now_s();
+        FORWARD_IF_ERROR(clconv__fft_prepare(rt, &key));
+        t[i] = clconv__now_s() - t0;
+    }
+    *plan_s = t[0];
+    *plan_ns = fmax(t[1] - t[0], 0) * 1e9 / (double)((size_t)1 << 22);
+    return 0;
+}
+
+/* Measures one dtype's row of the transform table (on the host backend,
+ * whole overlap-save convolutions per transform, time_host_blocks); fills the buckets between
  * measured lengths by interpolation in log2 and those beyond by the growth
  * of log2 n. Plan creation times (first run minus best) go to plan_s (the
  * smallest) and plan_ns (per point, from the largest). */
@@ -290,10 +357,18 @@ static int tune_fft(clconv_runtime *rt, clconv_dtype dtype, clconv__model *m, do
     for (int i = 0; i < 12 && bits[i]; i++) {
         const size_t len = (size_t)1 << bits[i];
         size_t count = POINTS_PER_LAUNCH / len;
-        clconv__fft_key key = {{1, len}, count ? count : 1, dtype, 0, 1};
+        clconv__fft_key key = {{1, len}, count ? count : 1, dtype, 0, 1, 0, 0};
         double first, best;
-        FORWARD_IF_ERROR(time_fft(rt, &key, &first, &best));
-        row[bits[i]] = best * 1e9 / ((double)len * (double)key.count);
+        if (clconv__fft_on_host(rt)) {
+            /* Per point of one of the 2 count transforms (the kernel's one
+             * more is a small share: count is 8 or more). */
+            FORWARD_IF_ERROR(time_host_blocks(rt, dtype, 1, len, key.count < 8 ? 8 : key.count,
+                                              &first, &best));
+            row[bits[i]] = best * 1e9 / ((double)len * (2.0 * (key.count < 8 ? 8 : key.count) + 1));
+        } else {
+            FORWARD_IF_ERROR(time_fft(rt, &key, &first, &best));
+            row[bits[i]] = best * 1e9 / ((double)len * (double)key.count);
+        }
         measured[bits[i]] = 1;
         double create = first > best ? first - best : 0;
         if (create < *plan_s) *plan_s = create;
@@ -398,6 +473,7 @@ int clconv_tune(clconv_runtime *rt, clconv_tune_result *result)
     if (fp64) FORWARD_IF_ERROR(tune_fft(rt, CLCONV_F64, &m, &plan_s, &plan_ns));
     m.plan_s = plan_s;
     m.plan_ns = plan_ns > 0 ? plan_ns : 0;
+    if (clconv__fft_on_host(rt)) FORWARD_IF_ERROR(time_host_plans(rt, &m.plan_s, &m.plan_ns));
 
     /* 2-D transforms against their row passes: one of 2048 x 2048, and 32
      * of 256 x 256 as overlap-save cuts an image into. Column passes cost
@@ -411,20 +487,33 @@ int clconv_tune(clconv_runtime *rt, clconv_tune_result *result)
     } squares[2] = {{2048, 1}, {256, 32}};
     double first, best;
     m.column_factor = 0.2;
-    for (int i = 0; i < 2; i++) {
+    /* On the host backend the blocks alone: there one plane runs with
+     * FFTW's threads and costs per point what it costs, while the blocks
+     * are what a large image meets a small kernel with. */
+    for (int i = clconv__fft_on_host(rt) ? 1 : 0; i < 2; i++) {
         const size_t len = squares[i].len;
-        clconv__fft_key square = {{len, len}, squares[i].count, CLCONV_F32, 0, 1};
-        FORWARD_IF_ERROR(time_fft(rt, &square, &first, &best));
+        clconv__fft_key square = {{len, len}, squares[i].count, CLCONV_F32, 0, 1, 0, 0};
+        /* On the host backend, as the row figures: convolutions per block. */
+        if (clconv__fft_on_host(rt))
+            FORWARD_IF_ERROR(time_host_blocks(rt, CLCONV_F32, len, len, square.count, &first,
+                                              &best));
+        else
+            FORWARD_IF_ERROR(time_fft(rt, &square, &first, &best));
+        /* On the host backend a block compares with a 1-D one of as many
+         * points (plan.c, host_ns). */
+        const size_t along = clconv__fft_on_host(rt) ? len * len : len;
         int b = 0;
-        while (((size_t)1 << b) < len) b++;
+        while (((size_t)1 << b) < along) b++;
         const double row = m.fft_ns[0][b];
-        const double total = best * 1e9 / ((double)len * (double)len * (double)squares[i].count);
+        const double transforms = clconv__fft_on_host(rt) ? 2.0 * (double)squares[i].count + 1
+                                                           : (double)squares[i].count;
+        const double total = best * 1e9 / ((double)len * (double)len * transforms);
         m.column_factor = fmax(m.column_factor, fmin(5.0, (total - row) / row));
     }
 
     /* The launch overhead: transforms too small to take any time, queued
      * back to back as the FFT path queues its launches. */
-    clconv__fft_key tiny = {{1, 16}, 1, CLCONV_F32, 0, 1};
+    clconv__fft_key tiny = {{1, 16}, 1, CLCONV_F32, 0, 1, 0, 0};
     FORWARD_IF_ERROR(time_launches(rt, &tiny, &m.launch_s));
 
     /* The direct kernels' best shapes, and their rate where it is full. */

@@ -332,6 +332,46 @@ START_TEST(test_fft_overlap_save_2d)
 }
 END_TEST
 
+START_TEST(test_fft_many_blocks)
+{
+    /* Layouts large enough that the host backend shares them among threads
+     * (fftconv_host.c): dozens of 1-D blocks and a dozen 2-D ones, each whole
+     * on one thread, and one plane too large for one thread, split among
+     * them by rows around FFTW's threaded transforms; every mode, both
+     * operand orders, a batch. */
+    clconv_runtime *rt = test_runtime();
+    const clconv_dtype dtype = (clconv_dtype)_i;
+    if (!conv_dtype_supported(rt, dtype)) return;
+    for (int mode = CLCONV_MODE_FULL; mode <= CLCONV_MODE_VALID; mode++) {
+        clconv__geom g = make_geom(1, dtype, 1 + (size_t)(mode == CLCONV_MODE_SAME), 1, 150001,
+                                   1, 1500, (clconv_mode)mode, mode != CLCONV_MODE_FULL);
+        const size_t len[2] = {0, 4096};
+        clconv__fft_layout lay = overlap_layout(&g, len, 8, 0);
+        problem p;
+        problem_make(&p, &g, (clconv_mode)mode, 500 + (size_t)mode);
+        run_with_layout(rt, &p, &lay, "1-D blocks on threads");
+        problem_free(&p);
+    }
+    for (int mode = CLCONV_MODE_FULL; mode <= CLCONV_MODE_VALID; mode++) {
+        clconv__geom g = make_geom(2, dtype, 1, 301, 283, 31, 29, (clconv_mode)mode,
+                                   mode == CLCONV_MODE_VALID);
+        const size_t len[2] = {128, 128};
+        clconv__fft_layout lay = overlap_layout(&g, len, 4, 0);
+        problem p;
+        problem_make(&p, &g, (clconv_mode)mode, 510 + (size_t)mode);
+        run_with_layout(rt, &p, &lay, "2-D blocks on threads");
+        problem_free(&p);
+    }
+    clconv__geom g = make_geom(2, dtype, 1, 400, 390, 9, 11, CLCONV_MODE_SAME, 1);
+    const size_t none[2] = {0, 0};
+    clconv__fft_layout lay = overlap_layout(&g, none, 1, 0);
+    problem p;
+    problem_make(&p, &g, CLCONV_MODE_SAME, 520);
+    run_with_layout(rt, &p, &lay, "one plane split among threads");
+    problem_free(&p);
+}
+END_TEST
+
 /* ---- the public API ------------------------------------------------------------ */
 
 START_TEST(test_fft_public)
@@ -589,8 +629,8 @@ START_TEST(test_fft_plan_cache)
      * is one of test_fft_sizes' (98304 points, float32), so on a cold cache
      * its kernels are compiled once for both tests. */
     clconv_runtime *rt = test_runtime();
-    clconv__fft_key fwd = {{1, 98304}, 1, CLCONV_F32, 0, 1};
-    clconv__fft_key inv = {{1, 98304}, 1, CLCONV_F32, 1, 1};
+    clconv__fft_key fwd = {{1, 98304}, 1, CLCONV_F32, 0, 1, 0, 0};
+    clconv__fft_key inv = {{1, 98304}, 1, CLCONV_F32, 1, 1, 0, 0};
     problem p;
     clconv__geom g = make_geom(1, CLCONV_F32, 1, 1, 98304 - 24, 1, 25, CLCONV_MODE_FULL, 0);
     problem_make(&p, &g, CLCONV_MODE_FULL, 900);
@@ -886,6 +926,7 @@ Suite *clconv_test_suite_fft(void)
     tcase_add_loop_test(sizes, test_fft_sizes, CLCONV_F32, CLCONV_F64 + 1);
     tcase_add_loop_test(blocks, test_fft_overlap_save_1d, CLCONV_F32, CLCONV_F64 + 1);
     tcase_add_loop_test(blocks, test_fft_overlap_save_2d, CLCONV_F32, CLCONV_F64 + 1);
+    tcase_add_loop_test(blocks, test_fft_many_blocks, CLCONV_F32, CLCONV_F64 + 1);
     tcase_add_test(api, test_fft_public);
     tcase_add_loop_test(api, test_fft_long_kernel_bound, CLCONV_F32, CLCONV_F64 + 1);
     tcase_add_loop_test(plan, test_fft_streaming, CLCONV_F32, CLCONV_F64 + 1);
