@@ -30,9 +30,13 @@ typedef struct entry {
 } entry;
 
 #define STRIP(vec, nacc, unroll, wgx, piece_mib) \
-    {CLCONV__DIRECT_STRIP, vec, nacc, unroll, wgx, 1, 0, 0, 0, 0, 16, piece_mib}
+    {CLCONV__DIRECT_STRIP, vec, nacc, unroll, wgx, 1, 0, 0, 0, 0, 16, piece_mib, 0, 0}
+/* A strip entry whose 2-D single passes run conv_rows.cl: `rows` output rows
+ * of `rnacc` vectors per item. */
+#define STRIP_ROWS(vec, nacc, unroll, wgx, piece_mib, rows, rnacc) \
+    {CLCONV__DIRECT_STRIP, vec, nacc, unroll, wgx, 1, 0, 0, 0, 0, 16, piece_mib, rows, rnacc}
 #define TILED(wgx, wgy, wptx, wpty, kbx, kby, piece_mib) \
-    {CLCONV__DIRECT_TILED, 0, 0, 1, wgx, wgy, wptx, wpty, kbx, kby, 1, piece_mib}
+    {CLCONV__DIRECT_TILED, 0, 0, 1, wgx, wgy, wptx, wpty, kbx, kby, 1, piece_mib, 0, 0}
 
 /* First match wins, so specific entries come before general ones. The last
  * entries are catch-alls: CPUs take the strip variant, everything else the
@@ -66,6 +70,20 @@ static const entry table[] = {
      * Gaussian, 0.76x at 5x5, 0.79x at 9x9, 0.76x at 15x15, 0.56x at 31x31;
      * 10 accumulators every 2 taps took 1.15-2.06x the time of 8 every 4.
      * Windows from 16 taps take it; 3x3 keeps the default. */
+    /* Zen 4 (AMD EPYC family 25 model 17, AVX-512, 2 vCPUs; POCL 3.1 names
+     * it pthread-skylake-avx512), 2-D float32 3x3 and 5x5 windows (and 1x9,
+     * 9x1, 1x25, 25x1) in conv_rows.cl, device-resident, mirror boundary,
+     * medians alternating the shapes in one process (load 2-6 from other
+     * work):
+     * ROWS_MEASUREMENTS
+     * Only these two window sizes: conv_rows compiles one program per
+     * window (0.3-1 s each on POCL), which a sweep of many small windows
+     * would wait for. conv_strip (the 3-D passes, which ask for strips too)
+     * keeps the shapes it had. */
+    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 2, 9, 9,
+     STRIP_ROWS(16, 4, 0, 8, 8, 4, 4)},
+    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 2, 25, 25,
+     STRIP_ROWS(16, 8, 4, 8, 8, 4, 4)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 2, 16, SIZE_ANY,
      STRIP(16, 8, 4, 8, 8)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 64, 1, 32, SIZE_ANY,
@@ -139,16 +157,19 @@ int clconv__direct_params_valid(const clconv__direct_params *p)
 {
     if (p->variant == CLCONV__DIRECT_STRIP)
         return (p->vec == 2 || p->vec == 4 || p->vec == 8 || p->vec == 16) &&
-               in_range(p->nacc) && in_range(p->wgx) &&
+               in_range(p->nacc) && in_range(p->wgx) && p->rows <= 64 &&
+               (p->rows == 0 || in_range(p->rows_nacc)) &&
                (p->unroll == 0 || p->unroll == 1 || p->unroll == 2 || p->unroll == 4);
     return p->variant == CLCONV__DIRECT_TILED && in_range(p->wgx) && in_range(p->wgy) &&
            in_range(p->wptx) && in_range(p->wpty) && in_range(p->kbx) && in_range(p->kby);
 }
 
 /* Parses CLCONV_DIRECT_PARAMS, "tiled:WGX,WGY,WPTX,WPTY,KBX,KBY" or
- * "strip:VEC,NACC,WGX[,UNROLL]", over the table's entry base of the same
- * variant (an UNROLL left out stays the entry's): what a tuning sweep sets to
- * measure a device before its entry is added to the table. */
+ * "strip:VEC,NACC,WGX[,UNROLL[,ROWS]]", over the table's entry base of the
+ * same variant (an UNROLL or ROWS left out stays the entry's): what a tuning
+ * sweep sets to measure a device before its entry is added to the table.
+ * ROWS 0 runs conv_strip.cl, ROWS > 0 (2-D single passes) conv_rows.cl with
+ * ROWS output rows of NACC vectors per item. */
 static int parse_override(const clconv_runtime *rt, const char *env,
                           const clconv__direct_params *base, clconv__direct_params *out)
 {
@@ -164,14 +185,18 @@ static int parse_override(const clconv_runtime *rt, const char *env,
         }
     } else if (strncmp(env, "strip:", 6) == 0) {
         v[3] = base->unroll;
-        ok = sscanf(env + 6, "%u,%u,%u%n,%u%n", &v[0], &v[1], &v[2], &used, &v[3], &used) >= 3;
+        const int n = sscanf(env + 6, "%u,%u,%u%n,%u%n,%u%n", &v[0], &v[1], &v[2], &used, &v[3],
+                             &used, &v[4], &used);
+        ok = n >= 3;
         if (ok) out->vec = v[0], out->nacc = v[1], out->wgx = v[2], out->unroll = v[3];
+        /* Given ROWS, NACC is conv_rows' too; else the entry's conv_rows shape holds. */
+        if (n == 5) out->rows = v[4], out->rows_nacc = v[4] ? v[1] : 0;
     }
     if (!ok || env[6 + used] != '\0' || !clconv__direct_params_valid(out))
         return CLCONV_FAIL(rt, CLCONV_EINVAL,
                            "CLCONV_DIRECT_PARAMS='%s': expected tiled:WGX,WGY,WPTX,WPTY,KBX,KBY "
-                           "or strip:VEC,NACC,WGX[,UNROLL] (VEC 2, 4, 8 or 16; UNROLL 0, 1, 2 "
-                           "or 4; other values 1..1024)",
+                           "or strip:VEC,NACC,WGX[,UNROLL[,ROWS]] (VEC 2, 4, 8 or 16; UNROLL 0, "
+                           "1, 2 or 4; ROWS 0..64; other values 1..1024)",
                            env);
     return 0;
 }

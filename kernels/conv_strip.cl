@@ -78,80 +78,13 @@
 #define INSIDE 0
 #endif
 
-/* Storage types of the input and the output, when they differ from the
- * compute type REAL: -DIN_T=uchar|ushort|short reads integer pixels and
- * converts them to REAL as they are loaded, so an 8-bit image crosses
- * memory as 1 byte per pixel instead of 4 (a 3x3 filter over a large image
- * is bound by memory, not arithmetic). -DOUT_T=uchar|ushort|short with
- * -DOUT_SAT=1 -DOUT_MIN=.. -DOUT_MAX=.. stores each result rounded to
- * nearest, ties to even, and saturated to the type's range, which is what OpenCV's
- * saturate_cast does through cvRound (lrint under the default rounding
- * mode). Without them both are REAL and the conversions are the identity,
- * so a float build compiles to what it did before. */
-#ifndef IN_T
-#define IN_T REAL
-#endif
-#ifndef OUT_T
-#define OUT_T REAL
-#endif
-#ifndef OUT_SAT
-#define OUT_SAT 0
-#endif
-
+/* Storage types of the input and the output (storage.h): -DIN_T, -DOUT_T,
+ * -DOUT_SAT; without them both are REAL and a float build compiles to what
+ * it did before. */
 #include "boundary.h"
-
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define REALN CAT(REAL, VEC)
-#define VLOADN CAT(vload, VEC)
-#define VSTOREN CAT(vstore, VEC)
+#include "storage.h"
 
 #define STRIP (VEC * NACC)
-
-#define OUT_TN CAT(OUT_T, VEC)
-/* A vector of input loaded and converted to the compute type. */
-#define VLOAD_IN(o, p) CAT(convert_, REALN)(VLOADN(o, p))
-#if OUT_SAT
-/* Saturated by two selects in the compute type to OUT_MIN ... OUT_MAX (the
- * host passes the type's range; a NaN fails v >= OUT_MIN and becomes
- * OUT_MIN, as OpenCV's saturate_cast of cvRound(NaN) gives for int16, and 0
- * for uint8 both ways), rounded to nearest, ties to even, by adding and
- * subtracting 1.5 * 2^23 (2^52 in double), exact at these magnitudes under
- * the default rounding mode (the kernels are built without
- * -cl-fast-relaxed-math, which could fold the pair away), then converted
- * exactly through int. Measured on a 4096^2 3x3, float32 in, uint8 out,
- * device-resident (2-core Xeon, POCL 3.1, load 4): convert_uchar16_sat_rte
- * cost 20-25 ms over a float32 store of 22-44 ms, rint with clamp the same,
- * fmin/fmax with this rounding the same, the selects 6 ms; converting the
- * float vector straight to uchar16 instead of through int16 added 12 ms. */
-#ifndef OUT_MIN
-#define OUT_MIN 0
-#endif
-#ifndef OUT_MAX
-#define OUT_MAX 255
-#endif
-#if PRECISION == 64
-#define ROUND_MAGIC 0x1.8p52
-#else
-#define ROUND_MAGIC 0x1.8p23f
-#endif
-#define CLAMP_LO(v, t) select((t)(OUT_MIN), (v), (v) >= (t)(OUT_MIN))
-#define CLAMP_HI(v, t) select((v), (t)(OUT_MAX), (v) > (t)(OUT_MAX))
-#define SATURATE(v, t) (CLAMP_HI(CLAMP_LO((v), t), t) + ROUND_MAGIC - ROUND_MAGIC)
-/* One value (a row's last strip): a scalar comparison gives int, which
- * select takes with float only, so the ternary. */
-static inline REAL saturate_one(REAL v)
-{
-    v = v >= (REAL)(OUT_MIN) ? v : (REAL)(OUT_MIN);
-    v = v > (REAL)(OUT_MAX) ? (REAL)(OUT_MAX) : v;
-    return v + ROUND_MAGIC - ROUND_MAGIC;
-}
-#define CONVERT_OUT(v) CAT(convert_, OUT_T)(convert_int(saturate_one(v)))
-#define CONVERT_OUTN(v) CAT(convert_, OUT_TN)(CAT(convert_int, VEC)(SATURATE((v), REALN)))
-#else
-#define CONVERT_OUT(v) ((OUT_T)(v))
-#define CONVERT_OUTN(v) CAT(convert_, OUT_TN)(v)
-#endif
 
 /* The VEC elements of row from column x on, zero outside [0, cols). Edge
  * strips are few, so the lanes are read in a loop kept rolled: unrolled at
@@ -323,7 +256,7 @@ __kernel void conv_strip(__global const IN_T *restrict in, ulong in_offset, ulon
     __global OUT_T *dst = out + out_offset + b * out_batch + z * out_plane + r * out_pitch + c0;
     if (c0 + STRIP <= out_width) {
 #pragma unroll
-        for (int a = 0; a < NACC; a++) VSTOREN(CONVERT_OUTN(acc[a]), 0, dst + a * VEC);
+        for (int a = 0; a < NACC; a++) STORE_OUTN(CONVERT_OUTN(acc[a]), dst + a * VEC);
     } else {
         /* The row's last strip: only its first out_width - c0 outputs exist. */
         REAL tail[STRIP];
