@@ -69,13 +69,21 @@ static const entry table[] = {
      * time at 3x3, 0.56x for the 1x19 and 19x1 passes of a separable
      * Gaussian, 0.76x at 5x5, 0.79x at 9x9, 0.76x at 15x15, 0.56x at 31x31;
      * 10 accumulators every 2 taps took 1.15-2.06x the time of 8 every 4.
-     * Windows from 16 taps take it; 3x3 keeps the default. */
+     * Windows from 16 taps take it (below conv_rows.cl's entries, which
+     * match first); 3x3 keeps the default. */
     /* Zen 4 (AMD EPYC family 25 model 17, AVX-512, 2 vCPUs; POCL 3.1 names
      * it pthread-skylake-avx512), 2-D float32 3x3 and 5x5 windows (and 1x9,
      * 9x1, 1x25, 25x1) in conv_rows.cl, device-resident, mirror boundary,
-     * medians alternating the shapes in one process (load 2-6 from other
-     * work):
-     * ROWS_MEASUREMENTS
+     * medians of 11 alternating the shapes in one process (the kernel
+     * alone, launched as host/direct.c does), ms for rows x vectors per
+     * item, against conv_strip's best shape for the window:
+     *   3x3 float32 (load 2.1): 4x4 17.2, 4x2 16.7, 8x2 16.9, 2x4 19.3;
+     *       conv_strip 39.9 (one row of 4 vectors, plain loop)
+     *   3x3 uint8 in and out (load 2.1): 4x4 12.7, 4x2 15.0, 8x2 12.5,
+     *       2x4 14.3; conv_strip 29.1
+     *   5x5 float32, 2048^2 (load 6.2): 4x4 12.7, 4x2 11.2, 8x2 11.7,
+     *       2x4 12.4, 6x3 11.7; conv_strip 27.1 (8 vectors, every 4 taps)
+     * 4x4 is within the noise of the best at each and takes one program.
      * Only these two window sizes: conv_rows compiles one program per
      * window (0.3-1 s each on POCL), which a sweep of many small windows
      * would wait for. conv_strip (the 3-D passes, which ask for strips too)
