@@ -420,8 +420,9 @@ static int execute_unpadded(clconv_runtime *rt, direct_plan *pl, cl_mem out)
  * the source where it lies. */
 #define BOUNDARY_PAD_TAPS 64
 
-/* 1 when a 2-D pass over a kr x kc window reads the boundary mode's
- * extension from a padded copy (BOUNDARY_PAD_TAPS). */
+/* 1 when a 2-D conv_strip pass over a kr x kc window reads the boundary
+ * mode's extension from a padded copy (BOUNDARY_PAD_TAPS); conv_rows never
+ * does. */
 static int boundary_padded(const clconv__geom *g, size_t kr, size_t kc)
 {
     return g->boundary && g->dims == 2 && !clconv__geom_integer(g) && kr * kc >= BOUNDARY_PAD_TAPS;
@@ -435,7 +436,7 @@ static int execute(clconv_runtime *rt, direct_plan *pl, cl_mem out)
      * copy holds the compute type, and the strip kernel converts only its
      * own loads. */
     const int integer = clconv__geom_integer(g);
-    const int wide = boundary_padded(g, pl->pass[0].kr, pl->pass[0].kc);
+    const int wide = boundary_padded(g, pl->pass[0].kr, pl->pass[0].kc) && !pl->pass[0].rows;
     if (pl->npasses == 1 && pl->pass[0].p.variant == CLCONV__DIRECT_STRIP && !pl->src_reverse &&
         !wide)
         return execute_unpadded(rt, pl, out);
@@ -550,9 +551,10 @@ int clconv__direct_run_params(clconv_runtime *rt, const clconv__geom *g, cl_mem 
     pl.src_batched = !swap;
     pl.src_reverse = swap && g->correlate;
     plan_offsets(&pl, window[0], window[1]);
-    /* The conditions under which execute() reads the source unpadded. */
-    const int rows_ok = g->dims == 2 && !pl.src_reverse &&
-                        !boundary_padded(g, window[0], window[1]);
+    /* conv_rows reads the source unpadded, through the boundary mode at any
+     * window size (its edge strips load through a column table, not a
+     * call per lane), so it needs only a 2-D source read as it lies. */
+    const int rows_ok = g->dims == 2 && !pl.src_reverse;
     int status = pass_init(rt, g, &pl.pass[0], window[0], window[1], swap ? signal : kernel,
                            swap ? signal_len : 0, swap || !g->correlate, g->boundary != 0,
                            rows_ok, force);

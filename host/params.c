@@ -72,8 +72,8 @@ static const entry table[] = {
      * Windows from 16 taps take it (below conv_rows.cl's entries, which
      * match first); 3x3 keeps the default. */
     /* Zen 4 (AMD EPYC family 25 model 17, AVX-512, 2 vCPUs; POCL 3.1 names
-     * it pthread-skylake-avx512), 2-D float32 3x3 and 5x5 windows (and 1x9,
-     * 9x1, 1x25, 25x1) in conv_rows.cl, device-resident, mirror boundary,
+     * it pthread-skylake-avx512), 2-D float32 3x3, 5x5 and 9x9 windows (and
+     * the 1-row or 1-column windows of 9, 25 or 81 taps) in conv_rows.cl, device-resident, mirror boundary,
      * medians of 11 alternating the shapes in one process (the kernel
      * alone, launched as host/direct.c does), ms for rows x vectors per
      * item, against conv_strip's best shape for the window:
@@ -84,14 +84,23 @@ static const entry table[] = {
      *   5x5 float32, 2048^2 (load 6.2): 4x4 12.7, 4x2 11.2, 8x2 11.7,
      *       2x4 12.4, 6x3 11.7; conv_strip 27.1 (8 vectors, every 4 taps)
      * 4x4 is within the noise of the best at each and takes one program.
-     * Only these two window sizes: conv_rows compiles one program per
-     * window (0.3-1 s each on POCL), which a sweep of many small windows
-     * would wait for. conv_strip (the 3-D passes, which ask for strips too)
+     *   9x9 float32 through the library (scripts' CLCONV_DIRECT_PARAMS
+     *       sweep, medians of 7, load 4.5-4.8): zero boundary 4x2 27.6,
+     *       4x4 86.8 (spilled), conv_strip 44.0; mirror 4x2 72.1, 3x3
+     *       78.0, conv_strip over the padded copy 157.0.
+     *   15x15 float32, 2048^2, mirror: 4x2 100.3 against conv_strip 80.0, so
+     *       wider windows keep conv_strip.
+     * Only these window sizes: conv_rows compiles one program per window
+     * (on POCL under load 5, a 5x5 uint8 mirror one in 5 s, a 9x9 float
+     * one in several), which a sweep of many small windows would wait
+     * for. conv_strip (the 3-D passes, which ask for strips too)
      * keeps the shapes it had. */
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 2, 9, 9,
      STRIP_ROWS(16, 4, 0, 8, 8, 4, 4)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 2, 25, 25,
      STRIP_ROWS(16, 8, 4, 8, 8, 4, 4)},
+    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 2, 81, 81,
+     STRIP_ROWS(16, 8, 4, 8, 8, 4, 2)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 2, 16, SIZE_ANY,
      STRIP(16, 8, 4, 8, 8)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 64, 1, 32, SIZE_ANY,
