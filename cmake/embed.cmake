@@ -13,14 +13,22 @@ foreach(src IN LISTS SOURCES)
   # A kernel may include shared helpers from its own directory
   # (#include "boundary.h"): the helper's text replaces the line, so the
   # embedded program is one source and nothing is looked up at run time.
+  # Helpers may include helpers (storage.h includes saturate.h), so the
+  # replacement repeats until no include line is left; their include guards
+  # keep a helper that arrives twice to one definition.
   file(READ "${src}" text)
   string(REGEX MATCHALL "#include \"[a-z_]+\\.h\"" includes "${text}")
-  if(includes)
+  set(expanded_any FALSE)
+  while(includes)
+    set(expanded_any TRUE)
     foreach(line IN LISTS includes)
       string(REGEX REPLACE "#include \"([a-z_]+\\.h)\"" "\\1" header "${line}")
       file(READ "${dir}/${header}" helper)
       string(REPLACE "${line}" "${helper}" text "${text}")
     endforeach()
+    string(REGEX MATCHALL "#include \"[a-z_]+\\.h\"" includes "${text}")
+  endwhile()
+  if(expanded_any)
     set(expanded "${OUTPUT}.${name}.cl")
     file(WRITE "${expanded}" "${text}")
     file(READ "${expanded}" hex HEX)

@@ -35,12 +35,13 @@
 /* One correlation pass: its parameters and kernel object. */
 typedef struct pass {
     clconv__direct_params p;
-    char options[160];
+    char options[192];
     size_t rb, cb;           /* outputs per strip item or tiled group */
     size_t kr, kc;           /* the window */
     cl_mem taps;
     size_t taps_batch;       /* elements between batch items' taps; 0: shared */
     int taps_reversed;
+    int rows;                /* 1: conv_rows.cl (a strip pass over the unpadded source) */
     cl_kernel kernel;
 } pass;
 
@@ -172,10 +173,12 @@ static int choose_piece(clconv_runtime *rt, const direct_plan *pl, size_t piece[
 
 /* Chooses a pass's parameters and creates its kernel. A tiled kernel that
  * the device cannot run at the group size it was written for (registers,
- * local memory) gives way to strips. */
+ * local memory) gives way to strips. Strips whose parameters ask for
+ * conv_rows.cl run it where rows_ok says the pass is a 2-D single pass
+ * over the unpadded source. */
 static int pass_init(clconv_runtime *rt, const clconv__geom *g, pass *ps, size_t kr, size_t kc,
                      cl_mem taps, size_t taps_batch, int taps_reversed, int boundary_reads,
-                     const clconv__direct_params *force)
+                     int rows_ok, const clconv__direct_params *force)
 {
     RETURN_IF(rt, kr > UINT_MAX || kc > UINT_MAX, CLCONV_EOVERFLOW,
               "a %zu x %zu window is too large for the direct kernels", kr, kc);
@@ -198,7 +201,14 @@ static int pass_init(clconv_runtime *rt, const clconv__geom *g, pass *ps, size_t
               "integer dtypes run in the strip kernel only, not in the forced tiled one");
     for (;;) {
         const int tiled = ps->p.variant == CLCONV__DIRECT_TILED;
-        clconv__direct_params_options(&ps->p, g->dtype, ps->options, sizeof ps->options);
+        ps->rows = !tiled && rows_ok && ps->p.rows > 0;
+        if (ps->rows)
+            snprintf(ps->options, sizeof ps->options,
+                     "-DPRECISION=%d -DVEC=%u -DNACC=%u -DRB=%u -DKR=%zu -DKC=%zu",
+                     g->dtype == CLCONV_F64 ? 64 : 32, ps->p.vec, ps->p.rows_nacc, ps->p.rows,
+                     kr, kc);
+        else
+            clconv__direct_params_options(&ps->p, g->dtype, ps->options, sizeof ps->options);
         /* Strips that will read the source through a boundary mode. */
         if (!tiled && boundary_reads) {
             size_t used = strlen(ps->options);
@@ -221,7 +231,8 @@ static int pass_init(clconv_runtime *rt, const clconv__geom *g, pass *ps, size_t
                      clconv__dtype_cl_name(g->out_dtype), lo, hi);
         }
         clconv__direct_params_block(&ps->p, &ps->rb, &ps->cb);
-        const char *name = tiled ? "conv_tiled" : "conv_strip";
+        if (ps->rows) ps->rb = ps->p.rows, ps->cb = (size_t)ps->p.vec * ps->p.rows_nacc;
+        const char *name = tiled ? "conv_tiled" : ps->rows ? "conv_rows" : "conv_strip";
         FORWARD_IF_ERROR(clconv__kernel_create(rt, name, ps->options, name, &ps->kernel));
         if (!tiled) return 0;
         size_t group;
@@ -313,7 +324,7 @@ static int enqueue_pass(clconv_runtime *rt, const direct_plan *pl, int i, const 
 {
     const pass *ps = &pl->pass[i];
     const int tiled = ps->p.variant == CLCONV__DIRECT_TILED;
-    const char *name = tiled ? "conv_tiled" : "conv_strip";
+    const char *name = tiled ? "conv_tiled" : ps->rows ? "conv_rows" : "conv_strip";
     const cl_ulong in_pitch = in->pitch, in_batch = in->batch, in_offset = 0;
     const size_t taps_len = ps->kr * ps->kc;
     const cl_ulong taps_offset = b0 * ps->taps_batch + (ps->taps_reversed ? taps_len - 1 : 0);
@@ -334,6 +345,22 @@ static int enqueue_pass(clconv_runtime *rt, const direct_plan *pl, int i, const 
         const size_t groups_y = x->rows[i + 1] / ps->rb + (x->rows[i + 1] % ps->rb != 0);
         const size_t gws[3] = {strips * ps->p.wgx, groups_y * ps->p.wgy, nb};
         const size_t lws[3] = {ps->p.wgx, ps->p.wgy, 1};
+        return clconv__launch(rt, ps->kernel, 3, gws, lws, name);
+    }
+    if (ps->rows) {
+        const clconv__arg args[] = {
+            CLCONV__ARG(in->mem),     CLCONV__ARG(in_offset),   CLCONV__ARG(in_pitch),
+            CLCONV__ARG(in_batch),    CLCONV__ARG(in->rows),    CLCONV__ARG(in->cols),
+            CLCONV__ARG(in->row_off), CLCONV__ARG(in->col_off), CLCONV__ARG(in->boundary),
+            cval_arg(pl),             CLCONV__ARG(ps->taps),    CLCONV__ARG(taps_offset),
+            CLCONV__ARG(taps_batch),  CLCONV__ARG(taps_step),   CLCONV__ARG(out),
+            CLCONV__ARG(out_offset),  CLCONV__ARG(out_pitch),   CLCONV__ARG(out_batch),
+            CLCONV__ARG(out_width),   CLCONV__ARG(out_rows)};
+        FORWARD_IF_ERROR(
+            clconv__set_args(rt, ps->kernel, args, sizeof args / sizeof args[0], name));
+        const size_t items_y = x->rows[i + 1] / ps->rb + (x->rows[i + 1] % ps->rb != 0);
+        const size_t gws[3] = {round_groups(strips, ps->p.wgx), items_y, nb};
+        const size_t lws[3] = {ps->p.wgx, 1, 1};
         return clconv__launch(rt, ps->kernel, 3, gws, lws, name);
     }
     /* conv_strip runs exactly one item per output row; one plane. */
@@ -393,6 +420,14 @@ static int execute_unpadded(clconv_runtime *rt, direct_plan *pl, cl_mem out)
  * the source where it lies. */
 #define BOUNDARY_PAD_TAPS 64
 
+/* 1 when a 2-D conv_strip pass over a kr x kc window reads the boundary
+ * mode's extension from a padded copy (BOUNDARY_PAD_TAPS); conv_rows never
+ * does. */
+static int boundary_padded(const clconv__geom *g, size_t kr, size_t kc)
+{
+    return g->boundary && g->dims == 2 && !clconv__geom_integer(g) && kr * kc >= BOUNDARY_PAD_TAPS;
+}
+
 /* Runs a prepared plan piece by piece, then frees its kernels. */
 static int execute(clconv_runtime *rt, direct_plan *pl, cl_mem out)
 {
@@ -401,8 +436,7 @@ static int execute(clconv_runtime *rt, direct_plan *pl, cl_mem out)
      * copy holds the compute type, and the strip kernel converts only its
      * own loads. */
     const int integer = clconv__geom_integer(g);
-    const int wide = g->boundary && g->dims == 2 && !integer &&
-                     pl->pass[0].kr * pl->pass[0].kc >= BOUNDARY_PAD_TAPS;
+    const int wide = boundary_padded(g, pl->pass[0].kr, pl->pass[0].kc) && !pl->pass[0].rows;
     if (pl->npasses == 1 && pl->pass[0].p.variant == CLCONV__DIRECT_STRIP && !pl->src_reverse &&
         !wide)
         return execute_unpadded(rt, pl, out);
@@ -517,9 +551,13 @@ int clconv__direct_run_params(clconv_runtime *rt, const clconv__geom *g, cl_mem 
     pl.src_batched = !swap;
     pl.src_reverse = swap && g->correlate;
     plan_offsets(&pl, window[0], window[1]);
+    /* conv_rows reads the source unpadded, through the boundary mode at any
+     * window size (its edge strips load through a column table, not a
+     * call per lane), so it needs only a 2-D source read as it lies. */
+    const int rows_ok = g->dims == 2 && !pl.src_reverse;
     int status = pass_init(rt, g, &pl.pass[0], window[0], window[1], swap ? signal : kernel,
                            swap ? signal_len : 0, swap || !g->correlate, g->boundary != 0,
-                           force);
+                           rows_ok, force);
     if (status < 0) return status;
     plan_pad_options(&pl);
     return execute(rt, &pl, out);
@@ -536,9 +574,10 @@ int clconv__direct_separable_run(clconv_runtime *rt, const clconv__geom *g, cl_m
     pl.src_cols = g->n[1];
     pl.src_batched = 1;
     plan_offsets(&pl, g->k[0], g->k[1]);
-    int status = pass_init(rt, g, &pl.pass[0], 1, g->k[1], krow, 0, !g->correlate, 0, NULL);
+    int status =
+        pass_init(rt, g, &pl.pass[0], 1, g->k[1], krow, 0, !g->correlate, 0, 0, NULL);
     if (status == 0)
-        status = pass_init(rt, g, &pl.pass[1], g->k[0], 1, kcol, 0, !g->correlate, 0, NULL);
+        status = pass_init(rt, g, &pl.pass[1], g->k[0], 1, kcol, 0, !g->correlate, 0, 0, NULL);
     if (status < 0) {
         if (pl.pass[0].kernel) clReleaseKernel(pl.pass[0].kernel);
         return status;

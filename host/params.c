@@ -30,9 +30,13 @@ typedef struct entry {
 } entry;
 
 #define STRIP(vec, nacc, unroll, wgx, piece_mib) \
-    {CLCONV__DIRECT_STRIP, vec, nacc, unroll, wgx, 1, 0, 0, 0, 0, 16, piece_mib}
+    {CLCONV__DIRECT_STRIP, vec, nacc, unroll, wgx, 1, 0, 0, 0, 0, 16, piece_mib, 0, 0}
+/* A strip entry whose 2-D single passes run conv_rows.cl: `rows` output rows
+ * of `rnacc` vectors per item. */
+#define STRIP_ROWS(vec, nacc, unroll, wgx, piece_mib, rows, rnacc) \
+    {CLCONV__DIRECT_STRIP, vec, nacc, unroll, wgx, 1, 0, 0, 0, 0, 16, piece_mib, rows, rnacc}
 #define TILED(wgx, wgy, wptx, wpty, kbx, kby, piece_mib) \
-    {CLCONV__DIRECT_TILED, 0, 0, 1, wgx, wgy, wptx, wpty, kbx, kby, 1, piece_mib}
+    {CLCONV__DIRECT_TILED, 0, 0, 1, wgx, wgy, wptx, wpty, kbx, kby, 1, piece_mib, 0, 0}
 
 /* First match wins, so specific entries come before general ones. The last
  * entries are catch-alls: CPUs take the strip variant, everything else the
@@ -65,7 +69,38 @@ static const entry table[] = {
      * time at 3x3, 0.56x for the 1x19 and 19x1 passes of a separable
      * Gaussian, 0.76x at 5x5, 0.79x at 9x9, 0.76x at 15x15, 0.56x at 31x31;
      * 10 accumulators every 2 taps took 1.15-2.06x the time of 8 every 4.
-     * Windows from 16 taps take it; 3x3 keeps the default. */
+     * Windows from 16 taps take it (below conv_rows.cl's entries, which
+     * match first); 3x3 keeps the default. */
+    /* Zen 4 (AMD EPYC family 25 model 17, AVX-512, 2 vCPUs; POCL 3.1 names
+     * it pthread-skylake-avx512), 2-D float32 3x3, 5x5 and 9x9 windows (and
+     * the 1-row or 1-column windows of 9, 25 or 81 taps) in conv_rows.cl, device-resident, mirror boundary,
+     * medians of 11 alternating the shapes in one process (the kernel
+     * alone, launched as host/direct.c does), ms for rows x vectors per
+     * item, against conv_strip's best shape for the window:
+     *   3x3 float32 (load 2.1): 4x4 17.2, 4x2 16.7, 8x2 16.9, 2x4 19.3;
+     *       conv_strip 39.9 (one row of 4 vectors, plain loop)
+     *   3x3 uint8 in and out (load 2.1): 4x4 12.7, 4x2 15.0, 8x2 12.5,
+     *       2x4 14.3; conv_strip 29.1
+     *   5x5 float32, 2048^2 (load 6.2): 4x4 12.7, 4x2 11.2, 8x2 11.7,
+     *       2x4 12.4, 6x3 11.7; conv_strip 27.1 (8 vectors, every 4 taps)
+     * 4x4 is within the noise of the best at each and takes one program.
+     *   9x9 float32 through the library (scripts' CLCONV_DIRECT_PARAMS
+     *       sweep, medians of 7, load 4.5-4.8): zero boundary 4x2 27.6,
+     *       4x4 86.8 (spilled), conv_strip 44.0; mirror 4x2 72.1, 3x3
+     *       78.0, conv_strip over the padded copy 157.0.
+     *   15x15 float32, 2048^2, mirror: 4x2 100.3 against conv_strip 80.0, so
+     *       wider windows keep conv_strip.
+     * Only these window sizes: conv_rows compiles one program per window
+     * (on POCL under load 5, a 5x5 uint8 mirror one in 5 s, a 9x9 float
+     * one in several), which a sweep of many small windows would wait
+     * for. conv_strip (the 3-D passes, which ask for strips too)
+     * keeps the shapes it had. */
+    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 2, 9, 9,
+     STRIP_ROWS(16, 4, 0, 8, 8, 4, 4)},
+    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 2, 25, 25,
+     STRIP_ROWS(16, 8, 4, 8, 8, 4, 4)},
+    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 2, 81, 81,
+     STRIP_ROWS(16, 8, 4, 8, 8, 4, 2)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 2, 16, SIZE_ANY,
      STRIP(16, 8, 4, 8, 8)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 64, 1, 32, SIZE_ANY,
@@ -139,16 +174,19 @@ int clconv__direct_params_valid(const clconv__direct_params *p)
 {
     if (p->variant == CLCONV__DIRECT_STRIP)
         return (p->vec == 2 || p->vec == 4 || p->vec == 8 || p->vec == 16) &&
-               in_range(p->nacc) && in_range(p->wgx) &&
+               in_range(p->nacc) && in_range(p->wgx) && p->rows <= 64 &&
+               (p->rows == 0 || in_range(p->rows_nacc)) &&
                (p->unroll == 0 || p->unroll == 1 || p->unroll == 2 || p->unroll == 4);
     return p->variant == CLCONV__DIRECT_TILED && in_range(p->wgx) && in_range(p->wgy) &&
            in_range(p->wptx) && in_range(p->wpty) && in_range(p->kbx) && in_range(p->kby);
 }
 
 /* Parses CLCONV_DIRECT_PARAMS, "tiled:WGX,WGY,WPTX,WPTY,KBX,KBY" or
- * "strip:VEC,NACC,WGX[,UNROLL]", over the table's entry base of the same
- * variant (an UNROLL left out stays the entry's): what a tuning sweep sets to
- * measure a device before its entry is added to the table. */
+ * "strip:VEC,NACC,WGX[,UNROLL[,ROWS]]", over the table's entry base of the
+ * same variant (an UNROLL or ROWS left out stays the entry's): what a tuning
+ * sweep sets to measure a device before its entry is added to the table.
+ * ROWS 0 runs conv_strip.cl, ROWS > 0 (2-D single passes) conv_rows.cl with
+ * ROWS output rows of NACC vectors per item. */
 static int parse_override(const clconv_runtime *rt, const char *env,
                           const clconv__direct_params *base, clconv__direct_params *out)
 {
@@ -164,14 +202,18 @@ static int parse_override(const clconv_runtime *rt, const char *env,
         }
     } else if (strncmp(env, "strip:", 6) == 0) {
         v[3] = base->unroll;
-        ok = sscanf(env + 6, "%u,%u,%u%n,%u%n", &v[0], &v[1], &v[2], &used, &v[3], &used) >= 3;
+        const int n = sscanf(env + 6, "%u,%u,%u%n,%u%n,%u%n", &v[0], &v[1], &v[2], &used, &v[3],
+                             &used, &v[4], &used);
+        ok = n >= 3;
         if (ok) out->vec = v[0], out->nacc = v[1], out->wgx = v[2], out->unroll = v[3];
+        /* Given ROWS, NACC is conv_rows' too; else the entry's conv_rows shape holds. */
+        if (n == 5) out->rows = v[4], out->rows_nacc = v[4] ? v[1] : 0;
     }
     if (!ok || env[6 + used] != '\0' || !clconv__direct_params_valid(out))
         return CLCONV_FAIL(rt, CLCONV_EINVAL,
                            "CLCONV_DIRECT_PARAMS='%s': expected tiled:WGX,WGY,WPTX,WPTY,KBX,KBY "
-                           "or strip:VEC,NACC,WGX[,UNROLL] (VEC 2, 4, 8 or 16; UNROLL 0, 1, 2 "
-                           "or 4; other values 1..1024)",
+                           "or strip:VEC,NACC,WGX[,UNROLL[,ROWS]] (VEC 2, 4, 8 or 16; UNROLL 0, "
+                           "1, 2 or 4; ROWS 0..64; other values 1..1024)",
                            env);
     return 0;
 }

@@ -1,6 +1,6 @@
 /*
  * Per-device parameters of the direct convolution kernels
- * (kernels/conv_strip.cl, conv_tiled.cl and pad.cl): which variant runs and
+ * (kernels/conv_strip.cl, conv_rows.cl, conv_tiled.cl and pad.cl): which variant runs and
  * with which tunables. They come from a table of measured entries keyed by
  * device and problem, in the manner of CLBlast's database, with defaults for
  * devices nobody measured.
@@ -30,6 +30,10 @@ typedef struct clconv__direct_params {
     unsigned piece_mib;       /* scratch budget of one piece of the problem, MiB: on a CPU
                                  a piece that stays in the last-level cache between the
                                  padding copy and the convolution saves memory traffic */
+    unsigned rows, rows_nacc; /* strip, 2-D: rows > 0 runs a single pass over the
+                                 unpadded source in conv_rows.cl instead, rows output rows
+                                 of rows_nacc vectors of vec per item, the window compiled
+                                 in (one program per window size); 0: conv_strip.cl */
 } clconv__direct_params;
 
 /* Parameters for one pass over a kr x kc window (the taps each output
@@ -57,8 +61,9 @@ int clconv__direct_params_valid(const clconv__direct_params *p);
 void clconv__direct_params_options(const clconv__direct_params *p, clconv_dtype dtype,
                                    char *buf, size_t len);
 
-/* The outputs one strip work-item or one tiled work-group computes: rows x
- * cols. The padded input must cover whole blocks (see kernels/conv_strip.cl and conv_tiled.cl). */
+/* The outputs one conv_strip work-item or one tiled work-group computes:
+ * rows x cols (conv_rows, where p->rows says so, computes p->rows x
+ * vec * rows_nacc). The padded input must cover whole blocks (see kernels/conv_strip.cl and conv_tiled.cl). */
 void clconv__direct_params_block(const clconv__direct_params *p, size_t *rows, size_t *cols);
 
 /* clconv__direct_run with every pass run with *force instead of the

@@ -78,49 +78,13 @@
 #define INSIDE 0
 #endif
 
-/* Storage types of the input and the output, when they differ from the
- * compute type REAL: -DIN_T=uchar|ushort|short reads integer pixels and
- * converts them to REAL as they are loaded, so an 8-bit image crosses
- * memory as 1 byte per pixel instead of 4 (a 3x3 filter over a large image
- * is bound by memory, not arithmetic). -DOUT_T=uchar|ushort|short with
- * -DOUT_SAT=1 -DOUT_MIN=.. -DOUT_MAX=.. stores each result rounded to
- * nearest, ties to even, and saturated to the type's range, which is what OpenCV's
- * saturate_cast does through cvRound (lrint under the default rounding
- * mode). Without them both are REAL and the conversions are the identity,
- * so a float build compiles to what it did before. */
-#ifndef IN_T
-#define IN_T REAL
-#endif
-#ifndef OUT_T
-#define OUT_T REAL
-#endif
-#ifndef OUT_SAT
-#define OUT_SAT 0
-#endif
-
+/* Storage types of the input and the output (storage.h): -DIN_T, -DOUT_T,
+ * -DOUT_SAT; without them both are REAL and a float build compiles to what
+ * it did before. */
 #include "boundary.h"
-
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define REALN CAT(REAL, VEC)
-#define VLOADN CAT(vload, VEC)
-#define VSTOREN CAT(vstore, VEC)
+#include "storage.h"
 
 #define STRIP (VEC * NACC)
-
-#define OUT_TN CAT(OUT_T, VEC)
-/* A vector of input loaded and converted to the compute type. */
-#define VLOAD_IN(o, p) CAT(convert_, REALN)(VLOADN(o, p))
-#if OUT_SAT
-/* Rounded to nearest, ties to even, and saturated as saturate.h says (the
- * conversion pass of convert.cl rounds with the same code). */
-#include "saturate.h"
-#define CONVERT_OUT(v) CAT(convert_, OUT_T)(convert_int(saturate_one(v)))
-#define CONVERT_OUTN(v) CAT(convert_, OUT_TN)(CAT(convert_int, VEC)(SATURATE((v), REALN)))
-#else
-#define CONVERT_OUT(v) ((OUT_T)(v))
-#define CONVERT_OUTN(v) CAT(convert_, OUT_TN)(v)
-#endif
 
 /* The VEC elements of row from column x on, zero outside [0, cols). Edge
  * strips are few, so the lanes are read in a loop kept rolled: unrolled at
@@ -292,7 +256,7 @@ __kernel void conv_strip(__global const IN_T *restrict in, ulong in_offset, ulon
     __global OUT_T *dst = out + out_offset + b * out_batch + z * out_plane + r * out_pitch + c0;
     if (c0 + STRIP <= out_width) {
 #pragma unroll
-        for (int a = 0; a < NACC; a++) VSTOREN(CONVERT_OUTN(acc[a]), 0, dst + a * VEC);
+        for (int a = 0; a < NACC; a++) STORE_OUTN(CONVERT_OUTN(acc[a]), dst + a * VEC);
     } else {
         /* The row's last strip: only its first out_width - c0 outputs exist. */
         REAL tail[STRIP];

@@ -1,0 +1,200 @@
+/*
+ * Direct 2-D convolution on CPUs for small windows, a sibling of
+ * conv_strip.cl with the window's extent compiled in (-DKR, -DKC; the taps
+ * stay a runtime buffer) and several output rows per work-item:
+ *
+ *   out[b][r][c] = sum over i < KR, j < KC of in[b][r + row_off + i][c + col_off + j] * w[i][j]
+ *
+ * with w walked through the taps buffer from taps_offset in steps of
+ * taps_step, and the input read outside its in_rows x in_cols as zero or,
+ * with -DBOUNDARY=1, through a boundary mode (boundary.h), as conv_strip.cl
+ * does. Storage types convert in the loads and stores (storage.h).
+ *
+ * Each work-item owns RB consecutive output rows of VEC * NACC columns, in
+ * RB * NACC vector accumulators. Every input row of its window (RB + KR - 1
+ * rows) is loaded once per tap column and feeds each output row that uses
+ * it, so a 3x3 window loads 6 rows for 4 output rows where conv_strip's one
+ * row per item loads 3 for 1, and uint8 input is converted as often. With
+ * the window compiled in, every loop of the interior strips unrolls and the
+ * taps sit in registers or broadcast from memory. Measured on the Zen 4 of host/params.c (POCL
+ * 3.1, 2 vCPUs, 4096^2 3x3, mirror boundary, device-resident, medians of 11
+ * in one run, load 2-3): uint8 in and out 12.7 ms against conv_strip's
+ * 29.1, float32 17.2 against 39.9.
+ *
+ * What made the difference on POCL: the row addresses (boundary_index is a
+ * call) are worked out before any accumulator is live, since a call spills
+ * all 32 vector registers, and the strips at a row's ends (or whose rows
+ * leave the input) run a second copy of the body whose loads go lane by lane
+ * through a table of column indices made once per item, inlined and
+ * call-free; with a call per edge load the mirror boundary cost 2x the zero
+ * one (now 1.1-1.2x). That copy stays rolled over rows and taps, which keeps
+ * the program's compile time to 2-3 s for a 5x5 window under load (one
+ * program per window size, storage types and boundary build).
+ */
+
+#ifndef PRECISION
+#define PRECISION 32 /* 32: float, 64: double */
+#endif
+
+#if PRECISION == 64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#define REAL double
+#else
+#define REAL float
+#endif
+
+/* The window: KR rows of KC taps. */
+#ifndef KR
+#define KR 3
+#endif
+#ifndef KC
+#define KC 3
+#endif
+/* Vector width, vector accumulators per output row, output rows per item:
+ * RB * NACC accumulators, one loaded vector and the taps must fit the
+ * register file (host/params.c sizes them per device). */
+#ifndef VEC
+#define VEC 16
+#endif
+#ifndef NACC
+#define NACC 4
+#endif
+#ifndef RB
+#define RB 4
+#endif
+/* 1: read outside the input through the boundary mode, else as zero. */
+#ifndef BOUNDARY
+#define BOUNDARY 0
+#endif
+
+#include "boundary.h"
+#include "storage.h"
+
+#define STRIP (VEC * NACC)
+#define WROWS (RB + KR - 1) /* input rows an item reads */
+#define WCOLS (STRIP + KC - 1) /* input columns an item reads */
+
+/* The VEC elements from position o of the item's columns in row (NULL: a
+ * row that reads `outside` throughout), where they may leave the input: a
+ * vector load where they lie inside, else lane by lane through idx, the
+ * column each position reads (-1: none, `outside`). */
+__attribute__((always_inline)) static inline REALN load_edge(__global const IN_T *row, long x,
+                                                             long cols, const long *idx,
+                                                             REAL outside)
+{
+    if (row && x >= 0 && x + VEC <= cols) return VLOAD_IN(0, row + x);
+    REAL v[VEC];
+#pragma unroll 1
+    for (int q = 0; q < VEC; q++) v[q] = row && idx[q] >= 0 ? (REAL)row[idx[q]] : outside;
+    return VLOADN(0, v);
+}
+
+#define LOAD_INSIDE(o) VLOAD_IN(0, row + x0 + (o))
+#define LOAD_EDGE(o) load_edge(row, x0 + (o), in_cols, idx + (o), outside)
+/* Input row ii of the item's window into each output row o that uses it
+ * (with kernel row ii - o). a and o are constants once unrolled, so the
+ * accumulators stay in registers; ii and j too where UNROLL_J is "unroll". */
+#define ROW_TAPS(ii, LOAD, UNROLL_J)                                                        \
+    _Pragma(UNROLL_J) for (int j = 0; j < KC; j++) {                                        \
+        _Pragma("unroll") for (int a = 0; a < NACC; a++) {                                  \
+            const REALN v = LOAD(j + a * VEC);                                               \
+            _Pragma("unroll") for (int o = 0; o < RB; o++) {                                \
+                if ((ii) - o >= 0 && (ii) - o < KR)                                          \
+                    acc[o][a] = fma(v, (REALN)(t[((ii) - o) * KC + j]), acc[o][a]);         \
+            }                                                                                \
+        }                                                                                    \
+    }
+
+__kernel void conv_rows(__global const IN_T *restrict in, ulong in_offset, ulong in_pitch,
+                        ulong in_batch, long in_rows, long in_cols, long row_off, long col_off,
+                        int boundary, REAL cval, __global const REAL *restrict taps,
+                        ulong taps_offset, ulong taps_batch, int taps_step,
+                        __global OUT_T *restrict out, ulong out_offset, ulong out_pitch,
+                        ulong out_batch, ulong out_width, ulong out_rows)
+{
+    const ulong c0 = (ulong)get_global_id(0) * STRIP;
+    const ulong r0 = (ulong)get_global_id(1) * RB;
+    const ulong b = get_global_id(2);
+    /* The host rounds the grid up to whole work-groups. */
+    if (c0 >= out_width || r0 >= out_rows) return;
+    __global const IN_T *src = in + in_offset + b * in_batch;
+    __global const REAL *w = taps + taps_offset + b * taps_batch;
+    const long x0 = (long)c0 + col_off, y0 = (long)r0 + row_off;
+#if BOUNDARY
+    const REAL outside = boundary == BOUNDARY_CONSTANT ? cval : (REAL)(0);
+#else
+    const REAL outside = (REAL)(0);
+#endif
+
+    /* Row addresses first (NULL: a row that adds nothing, or under CONSTANT
+     * reads cval), and whether every row and column lies inside. */
+    __global const IN_T *rows[WROWS];
+    int inside = x0 >= 0 && x0 + WCOLS <= in_cols;
+#pragma unroll
+    for (int ii = 0; ii < WROWS; ii++) {
+#if BOUNDARY
+        const long y = boundary_index(y0 + ii, in_rows, boundary);
+#else
+        const long y = y0 + ii < in_rows ? y0 + ii : -1;
+#endif
+        rows[ii] = y < 0 ? 0 : src + (ulong)y * in_pitch;
+        inside = inside && y >= 0;
+    }
+
+    REAL t[KR * KC];
+#pragma unroll
+    for (int i = 0; i < KR * KC; i++) t[i] = w[(long)i * taps_step];
+    REALN acc[RB][NACC];
+#pragma unroll
+    for (int o = 0; o < RB; o++)
+#pragma unroll
+        for (int a = 0; a < NACC; a++) acc[o][a] = (REALN)(0);
+
+    if (inside) {
+#pragma unroll
+        for (int ii = 0; ii < WROWS; ii++) {
+            __global const IN_T *row = rows[ii];
+            ROW_TAPS(ii, LOAD_INSIDE, "unroll")
+        }
+    } else {
+        long idx[WCOLS];
+#pragma unroll 1
+        for (int q = 0; q < WCOLS; q++)
+#if BOUNDARY
+            idx[q] = boundary_index(x0 + q, in_cols, boundary);
+#else
+            idx[q] = x0 + q >= 0 && x0 + q < in_cols ? x0 + q : -1;
+#endif
+        /* Kept rolled over rows and taps: the accumulators' indices stay
+         * constants, and the copy compiles in a fraction of the time (a
+         * 5x5 uint8 program with the mirror mode in 5.3 s under load 5,
+         * rolled over rows only, against 28.8 s unrolled). */
+#pragma unroll 1
+        for (int ii = 0; ii < WROWS; ii++) {
+            __global const IN_T *row = rows[ii];
+#if BOUNDARY
+            if (!row && boundary != BOUNDARY_CONSTANT) continue;
+#else
+            if (!row) continue;
+#endif
+            ROW_TAPS(ii, LOAD_EDGE, "unroll 1")
+        }
+    }
+
+    __global OUT_T *dst = out + out_offset + b * out_batch + r0 * out_pitch + c0;
+#pragma unroll
+    for (int o = 0; o < RB; o++) {
+        if (r0 + o >= out_rows) break;
+        if (c0 + STRIP <= out_width) {
+#pragma unroll
+            for (int a = 0; a < NACC; a++) STORE_OUTN(CONVERT_OUTN(acc[o][a]), dst + a * VEC);
+        } else {
+            /* The row's last strip: only its first out_width - c0 outputs exist. */
+            REAL tail[STRIP];
+#pragma unroll
+            for (int a = 0; a < NACC; a++) VSTOREN(acc[o][a], a, tail);
+            for (uint q = 0; c0 + q < out_width; q++) dst[q] = CONVERT_OUT(tail[q]);
+        }
+        dst += out_pitch;
+    }
+}
