@@ -790,3 +790,69 @@ void conv_sweep(clconv_runtime *rt, conv_kind kind, clconv_dtype dtype, const si
         }
     }
 }
+
+int test_conv_form_call(clconv_runtime *rt, const test_conv_form *c, const void *x,
+                        const void *h, void *const f[3], void *y, size_t out_count,
+                        clconv_conv_options *o)
+{
+    const clconv_dtype od = c->out;
+    const size_t taps = c->k[0] * c->k[1] * c->k[2];
+    const size_t *n = c->n, *k = c->k;
+    /* The single-dtype forms where every operand shares one dtype, the
+     * typed ones otherwise. */
+    const int same = c->in == c->kern && od == c->kern;
+    if (!c->device) {
+        if (c->dims == 1)
+            return same ? clconv_conv1d_host(rt, c->kern, x, n[2], c->batch, h, k[2], y, o)
+                        : clconv_conv1d_host_typed(rt, c->in, x, n[2], c->batch, c->kern, h,
+                                                   k[2], od, y, o);
+        if (c->dims == 2 && c->separable)
+            return same ? clconv_conv2d_separable_host(rt, c->kern, x, n[1], n[2], c->batch,
+                                                       f[1], k[1], f[2], k[2], y, o)
+                        : clconv_conv2d_separable_host_typed(rt, c->in, x, n[1], n[2], c->batch,
+                                                             c->kern, f[1], k[1], f[2], k[2], od,
+                                                             y, o);
+        if (c->dims == 2)
+            return same ? clconv_conv2d_host(rt, c->kern, x, n[1], n[2], c->batch, h, k[1], k[2],
+                                             y, o)
+                        : clconv_conv2d_host_typed(rt, c->in, x, n[1], n[2], c->batch, c->kern, h,
+                                                   k[1], k[2], od, y, o);
+        if (c->separable)
+            return same ? clconv_conv3d_separable_host(rt, c->kern, x, n[0], n[1], n[2], c->batch,
+                                                       f[0], k[0], f[1], k[1], f[2], k[2], y, o)
+                        : clconv_conv3d_separable_host_typed(rt, c->in, x, n[0], n[1], n[2],
+                                                             c->batch, c->kern, f[0], k[0], f[1],
+                                                             k[1], f[2], k[2], od, y, o);
+        return same ? clconv_conv3d_host(rt, c->kern, x, n[0], n[1], n[2], c->batch, h, k[0],
+                                         k[1], k[2], y, o)
+                    : clconv_conv3d_host_typed(rt, c->in, x, n[0], n[1], n[2], c->batch, c->kern,
+                                               h, k[0], k[1], k[2], od, y, o);
+    }
+    clconv_buffer *bx = NULL, *bh[3] = {NULL, NULL, NULL}, *by = NULL;
+    int st = clconv_buffer_create(rt, c->in, c->batch * n[0] * n[1] * n[2], x, &bx);
+    if (st == 0 && c->separable)
+        for (int d = 3 - c->dims; d < 3 && st == 0; d++)
+            st = clconv_buffer_create(rt, c->kern, k[d], f[d], &bh[d]);
+    else if (st == 0)
+        st = clconv_buffer_create(rt, c->kern, taps, h, &bh[0]);
+    if (st == 0) st = clconv_buffer_create(rt, od, out_count, NULL, &by);
+    if (st == 0) {
+        if (c->dims == 1)
+            st = clconv_conv1d(rt, bx, n[2], c->batch, bh[0], k[2], by, o);
+        else if (c->dims == 2 && c->separable)
+            st = clconv_conv2d_separable(rt, bx, n[1], n[2], c->batch, bh[1], k[1], bh[2], k[2],
+                                         by, o);
+        else if (c->dims == 2)
+            st = clconv_conv2d(rt, bx, n[1], n[2], c->batch, bh[0], k[1], k[2], by, o);
+        else if (c->separable)
+            st = clconv_conv3d_separable(rt, bx, n[0], n[1], n[2], c->batch, bh[0], k[0], bh[1],
+                                         k[1], bh[2], k[2], by, o);
+        else
+            st = clconv_conv3d(rt, bx, n[0], n[1], n[2], c->batch, bh[0], k[0], k[1], k[2], by, o);
+    }
+    if (st == 0) st = clconv_buffer_read(by, 0, out_count, y);
+    clconv_buffer_destroy(bx);
+    clconv_buffer_destroy(by);
+    for (int d = 0; d < 3; d++) clconv_buffer_destroy(bh[d]);
+    return st;
+}

@@ -167,4 +167,25 @@ int conv_dtype_supported(clconv_runtime *rt, clconv_dtype dtype);
 void conv_sweep(clconv_runtime *rt, conv_kind kind, clconv_dtype dtype, const size_t (*images)[2],
                 size_t nimages, const size_t (*kernels)[2], size_t nkernels, uint64_t seed);
 
+/* ---- one call with a dtype per operand ----------------------------------- */
+
+/* A convolution call of any rank and form through the public API. Extents
+ * in depth, rows, columns order (1-D {1, 1, n}, 2-D {1, rows, cols}). */
+typedef struct test_conv_form {
+    int dims;      /* 1, 2 or 3 */
+    int separable; /* the factors f[] (depth, rows, columns) instead of h */
+    int device;    /* 1: buffer form, else host form */
+    clconv_dtype in, kern, out; /* signal, kernel (or factors), output */
+    size_t batch, n[3], k[3];
+} test_conv_form;
+
+/* Calls the form c names on host arrays x, h (or f[3 - dims .. 2]) and y
+ * (out_count elements of c->out): the single-dtype host form where every
+ * operand shares one dtype, the typed host form otherwise, or, with
+ * c->device, the buffer form on buffers made from the arrays, its output
+ * read back into y. Returns the call's status. */
+int test_conv_form_call(clconv_runtime *rt, const test_conv_form *c, const void *x,
+                        const void *h, void *const f[3], void *y, size_t out_count,
+                        clconv_conv_options *o);
+
 #endif /* CLCONV_TEST_HARNESS_H */

@@ -265,52 +265,10 @@ static size_t prod3(const size_t e[3]) { return e[0] * e[1] * e[2]; }
 static int path_call(clconv_runtime *rt, const path_case *c, const void *x, const void *h,
                      void *const f[3], void *y, size_t out_count, clconv_conv_options *o)
 {
-    const size_t *n = c->n, *k = c->k;
-    if (!c->device) {
-        if (c->dims == 1)
-            return clconv_conv1d_host_typed(rt, c->in, x, n[2], c->batch, c->dtype, h, k[2],
-                                            c->out, y, o);
-        if (c->dims == 2 && c->separable)
-            return clconv_conv2d_separable_host_typed(rt, c->in, x, n[1], n[2], c->batch,
-                                                      c->dtype, f[1], k[1], f[2], k[2], c->out,
-                                                      y, o);
-        if (c->dims == 2)
-            return clconv_conv2d_host_typed(rt, c->in, x, n[1], n[2], c->batch, c->dtype, h,
-                                            k[1], k[2], c->out, y, o);
-        if (c->separable)
-            return clconv_conv3d_separable_host_typed(rt, c->in, x, n[0], n[1], n[2], c->batch,
-                                                      c->dtype, f[0], k[0], f[1], k[1], f[2],
-                                                      k[2], c->out, y, o);
-        return clconv_conv3d_host_typed(rt, c->in, x, n[0], n[1], n[2], c->batch, c->dtype, h,
-                                        k[0], k[1], k[2], c->out, y, o);
-    }
-    clconv_buffer *bx = NULL, *bh[3] = {NULL, NULL, NULL}, *by = NULL;
-    int st = clconv_buffer_create(rt, c->in, c->batch * prod3(n), x, &bx);
-    if (st == 0 && c->separable)
-        for (int d = 3 - c->dims; d < 3 && st == 0; d++)
-            st = clconv_buffer_create(rt, c->dtype, k[d], f[d], &bh[d]);
-    else if (st == 0)
-        st = clconv_buffer_create(rt, c->dtype, prod3(k), h, &bh[0]);
-    if (st == 0) st = clconv_buffer_create(rt, c->out, out_count, NULL, &by);
-    if (st == 0) {
-        if (c->dims == 1)
-            st = clconv_conv1d(rt, bx, n[2], c->batch, bh[0], k[2], by, o);
-        else if (c->dims == 2 && c->separable)
-            st = clconv_conv2d_separable(rt, bx, n[1], n[2], c->batch, bh[1], k[1], bh[2], k[2],
-                                         by, o);
-        else if (c->dims == 2)
-            st = clconv_conv2d(rt, bx, n[1], n[2], c->batch, bh[0], k[1], k[2], by, o);
-        else if (c->separable)
-            st = clconv_conv3d_separable(rt, bx, n[0], n[1], n[2], c->batch, bh[0], k[0], bh[1],
-                                         k[1], bh[2], k[2], by, o);
-        else
-            st = clconv_conv3d(rt, bx, n[0], n[1], n[2], c->batch, bh[0], k[0], k[1], k[2], by, o);
-    }
-    if (st == 0) st = clconv_buffer_read(by, 0, out_count, y);
-    clconv_buffer_destroy(bx);
-    clconv_buffer_destroy(by);
-    for (int d = 0; d < 3; d++) clconv_buffer_destroy(bh[d]);
-    return st;
+    const test_conv_form form = {c->dims,  c->separable, c->device, c->in, c->dtype,
+                                 c->out,   c->batch,     {c->n[0], c->n[1], c->n[2]},
+                                 {c->k[0], c->k[1], c->k[2]}};
+    return test_conv_form_call(rt, &form, x, h, f, y, out_count, o);
 }
 
 /* Runs one path case against the 3-D reference: exactly where the method
