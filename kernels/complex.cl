@@ -22,17 +22,12 @@
  * 2 vCPUs, loaded), more than the real FFT convolution of one plane.
  */
 
-#ifndef PRECISION
-#define PRECISION 32 /* 32: float, 64: double */
-#endif
+#include "real.h"
 
 #if PRECISION == 64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#define REAL double
 #define REAL2 double2
 #define MASK_T ulong
 #else
-#define REAL float
 #define REAL2 float2
 #define MASK_T uint
 #endif
@@ -42,8 +37,6 @@
 #define CVEC 16
 #endif
 
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
 #define REALN CAT(REAL, CVEC)
 #define VLOADN CAT(vload, CVEC)
 #define VSTOREN CAT(vstore, CVEC)

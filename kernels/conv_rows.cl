@@ -32,16 +32,7 @@
  * program per window size, storage types and boundary build).
  */
 
-#ifndef PRECISION
-#define PRECISION 32 /* 32: float, 64: double */
-#endif
-
-#if PRECISION == 64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#define REAL double
-#else
-#define REAL float
-#endif
+#include "real.h"
 
 /* The window: KR rows of KC taps. */
 #ifndef KR

@@ -39,16 +39,7 @@
  * without the option the arguments are ignored and none of it is compiled.
  */
 
-#ifndef PRECISION
-#define PRECISION 32 /* 32: float, 64: double */
-#endif
-
-#if PRECISION == 64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#define REAL double
-#else
-#define REAL float
-#endif
+#include "real.h"
 
 /* conv_strip: vector width and number of vector accumulators per item. */
 #ifndef VEC

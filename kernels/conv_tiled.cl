@@ -13,16 +13,7 @@
  * from that padding and never written.
  */
 
-#ifndef PRECISION
-#define PRECISION 32 /* 32: float, 64: double */
-#endif
-
-#if PRECISION == 64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#define REAL double
-#else
-#define REAL float
-#endif
+#include "real.h"
 
 /* conv_tiled: work-group extents, outputs per item along each axis, and the
  * block of taps staged in local memory at a time. */

@@ -47,16 +47,7 @@
  * every read stays inside the buffer.
  */
 
-#ifndef PRECISION
-#define PRECISION 32 /* 32: float, 64: double */
-#endif
-
-#if PRECISION == 64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#define REAL double
-#else
-#define REAL float
-#endif
+#include "real.h"
 
 /* Vector width, vectors per row of the block, output planes and rows. */
 #ifndef VEC
@@ -72,8 +63,6 @@
 #define RB 1
 #endif
 
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
 #define REALN CAT(REAL, VEC)
 #define VLOADN CAT(vload, VEC)
 #define VSTOREN CAT(vstore, VEC)

@@ -16,16 +16,7 @@
  * memory only when it moves whole vectors.
  */
 
-#ifndef PRECISION
-#define PRECISION 32 /* 32: float, 64: double */
-#endif
-
-#if PRECISION == 64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#define REAL double
-#else
-#define REAL float
-#endif
+#include "real.h"
 
 /* Storage types: uchar, ushort or short. */
 #ifndef IN_T
@@ -41,8 +32,6 @@
 
 #include "saturate.h"
 
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
 #define REALN CAT(REAL, CVEC)
 #define VLOADN CAT(vload, CVEC)
 #define VSTOREN CAT(vstore, CVEC)

@@ -25,9 +25,7 @@
  * each kernel checks its first index; the others are read as group ids.
  */
 
-#ifndef PRECISION
-#define PRECISION 32 /* 32: float, 64: double */
-#endif
+#include "real.h"
 
 /* Elements a work-item of fft_pad and fft_crop handles: a vector of them. */
 #ifndef VEC
@@ -35,18 +33,13 @@
 #endif
 
 #if PRECISION == 64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#define REAL double
 #define REAL2 double2
 #else
-#define REAL float
 #define REAL2 float2
 #endif
 
 #include "boundary.h"
 
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
 #define REALV CAT(REAL, VEC)
 #define VLOAD CAT(vload, VEC)
 #define VSTORE CAT(vstore, VEC)

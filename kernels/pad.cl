@@ -19,24 +19,13 @@
 
 #include "boundary.h"
 
-#ifndef PRECISION
-#define PRECISION 32 /* 32: float, 64: double */
-#endif
-
-#if PRECISION == 64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#define REAL double
-#else
-#define REAL float
-#endif
+#include "real.h"
 
 /* Elements per work-item: 1, 2, 4, 8 or 16. */
 #ifndef PADV
 #define PADV 16
 #endif
 
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
 #if PADV == 1
 #define REALN REAL
 #define VLOADN(i, p) ((p)[i])

@@ -17,22 +17,11 @@
  * other work-items') so that the compiler cannot merge two of them.
  */
 
-#ifndef PRECISION
-#define PRECISION 32 /* 32: float, 64: double */
-#endif
+#include "real.h"
 #ifndef W
 #define W 4 /* vector width: 1, 2, 4, 8 or 16 */
 #endif
 
-#if PRECISION == 64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#define REAL double
-#else
-#define REAL float
-#endif
-
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
 #if W == 1
 #define REALW REAL
 #else

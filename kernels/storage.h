@@ -1,7 +1,8 @@
 /*
  * Storage types of a strip kernel's input and output, when they differ from
  * the compute type REAL, and the vector loads and stores that convert them:
- * shared by conv_strip.cl and conv_rows.cl, which define REAL and VEC first.
+ * shared by conv_strip.cl and conv_rows.cl, which include real.h (REAL, CAT)
+ * and define VEC first.
  * It is included, not built on its own (cmake/embed.cmake writes it in place
  * of the #include line).
  *
@@ -29,8 +30,6 @@
 #define OUT_SAT 0
 #endif
 
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
 #define REALN CAT(REAL, VEC)
 #define VLOADN CAT(vload, VEC)
 #define VSTOREN CAT(vstore, VEC)
