@@ -349,6 +349,8 @@ typedef struct memo {
 struct clconv__planner {
     pthread_mutex_t lock;
     int load_started;          /* a first call is reading the stored model */
+    int loaded;                /* it has: the model is the one to plan with */
+    pthread_cond_t load_done;  /* signalled when loaded becomes 1 */
     clconv__model model;
     unsigned version;          /* bumped whenever the model changes */
     memo memo[MEMO_SLOTS];
@@ -363,6 +365,11 @@ int clconv__plan_create(clconv_runtime *rt)
         free(pl);
         return CLCONV_FAIL(rt, CLCONV_ENOMEM, "initialising the planner's lock");
     }
+    if (pthread_cond_init(&pl->load_done, NULL) != 0) {
+        pthread_mutex_destroy(&pl->lock);
+        free(pl);
+        return CLCONV_FAIL(rt, CLCONV_ENOMEM, "initialising the planner's condition");
+    }
     model_defaults(&pl->model);
     rt->planner = pl;
     return 0;
@@ -375,17 +382,21 @@ static void planner_set_model(struct clconv__planner *pl, const clconv__model *m
     pl->version++;
 }
 
-/* A copy of the runtime's model and the planner version it belongs to. */
+/* A copy of the runtime's model and the planner version it belongs to. The
+ * first call reads the stored model; calls meanwhile wait for it rather than
+ * plan with the defaults, or threads starting together on an empty plan
+ * cache would choose different layouts (a host backend's defaults differ
+ * from a device's) and create plans that one thread alone never would. */
 static void model_snapshot(clconv_runtime *rt, clconv__model *out, unsigned *version)
 {
     struct clconv__planner *pl = rt->planner;
     pthread_mutex_lock(&pl->lock);
     const int load = !pl->load_started;
     pl->load_started = 1;
+    while (!load && !pl->loaded) pthread_cond_wait(&pl->load_done, &pl->lock);
     pthread_mutex_unlock(&pl->lock);
     if (load) {
-        /* The stored model is read outside the lock (file I/O); a concurrent
-         * first call meanwhile plans with the defaults. A model set
+        /* The stored model is read outside the lock (file I/O). A model set
          * meanwhile (clconv__model_set) is newer than the stored one. */
         clconv__model loaded;
         const int stored = model_load(rt, &loaded) == 0;
@@ -395,11 +406,12 @@ static void model_snapshot(clconv_runtime *rt, clconv__model *out, unsigned *ver
             model_defaults_host(&loaded);
             clconv__note(rt, "cost model: the host FFT backend's defaults (untuned)");
         }
-        if (stored || clconv__fft_on_host(rt)) {
-            pthread_mutex_lock(&pl->lock);
-            if (pl->version == 0) planner_set_model(pl, &loaded);
-            pthread_mutex_unlock(&pl->lock);
-        }
+        pthread_mutex_lock(&pl->lock);
+        if ((stored || clconv__fft_on_host(rt)) && pl->version == 0)
+            planner_set_model(pl, &loaded);
+        pl->loaded = 1;
+        pthread_cond_broadcast(&pl->load_done);
+        pthread_mutex_unlock(&pl->lock);
     }
     pthread_mutex_lock(&pl->lock);
     *out = pl->model;
@@ -432,6 +444,7 @@ void clconv__plan_clear(clconv_runtime *rt)
 {
     if (!rt->planner) return;
     pthread_mutex_destroy(&rt->planner->lock);
+    pthread_cond_destroy(&rt->planner->load_done);
     free(rt->planner);
     rt->planner = NULL;
 }
