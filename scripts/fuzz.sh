@@ -32,7 +32,8 @@ for t in "${targets[@]}"; do
     fi
     status=0
     # Leaks are checked after each input; UBSan aborts (see CMakeLists.txt).
-    ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" UBSAN_OPTIONS=print_stacktrace=1 \
+    # intercept_tls_get_addr=0 as in scripts/test.sh --sanitize.
+    ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:intercept_tls_get_addr=0}" UBSAN_OPTIONS=print_stacktrace=1 \
         "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$dir/artifacts/" "$dir/corpus" \
         >"$dir/log" 2>&1 || status=$?

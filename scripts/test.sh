@@ -14,7 +14,14 @@ if [ "${1:-}" = "--sanitize" ]; then
     build="${CLCONV_SANITIZE_BUILD_DIR:-$here/build-sanitize}"
     CLCONV_BUILD_DIR="$build" CLCONV_CMAKE_ARGS="-DCLCONV_SANITIZE=address,undefined" \
         "$here/scripts/setup.sh"
-    export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1"
+    # intercept_tls_get_addr=0: up to GCC 13 the sanitizer runtime takes a
+    # dynamic TLS block that malloc placed 16 bytes past a page boundary for a
+    # pre-2.25 glibc header and reads a bogus range from before it, so at
+    # exit LeakSanitizer's tracer dies of SIGSEGV ("Tracer caught signal 11")
+    # now and then with no leak found (seen here once in the command suite's
+    # 650 runs of clconv). Dynamic TLS is then not scanned for pointers, which
+    # can only add leak reports, never hide one.
+    export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1:intercept_tls_get_addr=0"
     export LSAN_OPTIONS="suppressions=$here/tests/sanitize/lsan.supp:print_suppressions=0"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
     cd "$build"
