@@ -21,13 +21,13 @@
  * in one run, load 2-3): uint8 in and out 12.7 ms against conv_strip's
  * 29.1, float32 17.2 against 39.9.
  *
- * What made the difference on POCL: the row addresses (boundary_index is a
- * call) are worked out before any accumulator is live, since a call spills
- * all 32 vector registers, and the strips at a row's ends (or whose rows
- * leave the input) run a second copy of the body whose loads go lane by lane
- * through a table of column indices made once per item, inlined and
- * call-free; with a call per edge load the mirror boundary cost 2x the zero
- * one (now 1.1-1.2x). That copy stays rolled over rows and taps, which keeps
+ * What made the difference on POCL: the row addresses (boundary_index calls
+ * out for a row outside) are worked out before any accumulator is live,
+ * since a call spills all 32 vector registers, and the strips at a row's
+ * ends (or whose rows leave the input) run a second copy of the body whose
+ * vectors that cross an edge are gathered through a table of column
+ * indices made once per item, inlined and call-free; with a call per edge
+ * load the mirror boundary cost 2x the zero one (then 1.1-1.2x). That copy stays rolled over rows and taps, which keeps
  * the program's compile time to 2-3 s for a 5x5 window under load (one
  * program per window size, storage types and boundary build).
  */
@@ -67,17 +67,33 @@
 
 /* The VEC elements from position o of the item's columns in row (NULL: a
  * row that reads `outside` throughout), where they may leave the input: a
- * vector load where they lie inside, else lane by lane through idx, the
- * column each position reads (-1: none, `outside`). */
+ * vector load where they lie inside, else gathered through idx, the column
+ * each position reads (-1: none, `outside`), in the storage type and
+ * converted as one vector, the lanes that read none then replaced by a
+ * select. It was a loop over lanes with a branch and a scalar conversion
+ * each (each waiting on the one before through its merged register), whose
+ * conversion was the hottest instruction of a uint8 4096^2 3x3 mirror pass
+ * though only 2 of a row's 64 strips take this path (AMD EPYC Zen 5). */
+#if PRECISION == 64
+#define MASK_T long
+#else
+#define MASK_T int
+#endif
 __attribute__((always_inline)) static inline REALN load_edge(__global const IN_T *row, long x,
                                                              long cols, const long *idx,
                                                              REAL outside)
 {
     if (row && x >= 0 && x + VEC <= cols) return VLOAD_IN(0, row + x);
-    REAL v[VEC];
-#pragma unroll 1
-    for (int q = 0; q < VEC; q++) v[q] = row && idx[q] >= 0 ? (REAL)row[idx[q]] : outside;
-    return VLOADN(0, v);
+    if (!row) return (REALN)(outside);
+    IN_T s[VEC];
+    MASK_T none[VEC];
+#pragma unroll
+    for (int q = 0; q < VEC; q++) {
+        s[q] = row[idx[q] < 0 ? 0 : idx[q]];
+        none[q] = idx[q] < 0 ? -1 : 0;
+    }
+    return select(CAT(convert_, REALN)(CAT(vload, VEC)(0, s)), (REALN)(outside),
+                  CAT(vload, VEC)(0, none));
 }
 
 #define LOAD_INSIDE(o) VLOAD_IN(0, row + x0 + (o))
