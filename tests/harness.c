@@ -166,7 +166,7 @@ double test_saturate(clconv_dtype dtype, double v)
     double lo = 0, hi = 255;
     if (dtype == CLCONV_U16) hi = 65535;
     if (dtype == CLCONV_I16) lo = -32768, hi = 32767;
-    if (isnan(v)) return 0;
+    if (isnan(v)) return lo; /* OpenCV's saturate_cast of cvRound(NaN) */
     v = nearbyint(v); /* the default rounding mode: to nearest, ties to even */
     return v < lo ? lo : v > hi ? hi : v;
 }

@@ -243,6 +243,63 @@ START_TEST(test_integer_rounding)
 }
 END_TEST
 
+/* NaN and infinities reach integer outputs as OpenCV's saturate_cast takes
+ * them (NaN to the type's lowest value, infinities to its ends), through a
+ * 1-tap window and a 3x3 one (conv_rows' fused stores on CPUs), zero and
+ * mirror borders; values next to a NaN or an infinity turn NaN through the
+ * zero taps, as the double reference has them. */
+START_TEST(test_integer_nonfinite)
+{
+    clconv_runtime *rt = test_runtime();
+    enum { COLS = 80 };
+    float x[2 * COLS];
+    for (int i = 0; i < 2 * COLS; i++) x[i] = (float)(i % 7) * 40.25f - 60.0f;
+    x[3] = NAN, x[20] = INFINITY, x[41] = -INFINITY, x[COLS + 60] = NAN, x[COLS + 79] = INFINITY;
+    x[COLS + 5] = 1e30f, x[COLS + 33] = -1e30f;
+    float w3[9] = {0, 0, 0, 0, 1, 0, 0, 0.5f, 0};
+    const struct { const float *w; size_t k; } windows[] = {{w3 + 4, 1}, {w3, 3}};
+    const clconv_dtype outs[] = {CLCONV_U8, CLCONV_U16, CLCONV_I16};
+    const clconv_boundary borders[] = {CLCONV_BOUNDARY_NONE, CLCONV_BOUNDARY_MIRROR};
+    for (size_t wi = 0; wi < 2; wi++) {
+        const size_t k = windows[wi].k;
+        for (size_t bi = 0; bi < 2; bi++) {
+            /* The double reference: correlation, output centred, as 'same'
+             * or ndimage with the mirror border. */
+            double want[2 * COLS];
+            for (long r = 0; r < 2; r++) {
+                for (long c = 0; c < COLS; c++) {
+                    double sum = 0;
+                    for (long i = 0; i < (long)k; i++) {
+                        for (long j = 0; j < (long)k; j++) {
+                            long rr = r + i - (long)k / 2, cc = c + j - (long)k / 2;
+                            if (borders[bi] == CLCONV_BOUNDARY_MIRROR) {
+                                rr = rr < 0 ? -rr : rr > 1 ? 2 - rr : rr;
+                                cc = cc < 0 ? -cc : cc >= COLS ? 2 * COLS - 2 - cc : cc;
+                            } else if (rr < 0 || rr > 1 || cc < 0 || cc >= COLS) {
+                                continue;
+                            }
+                            sum += (double)windows[wi].w[i * k + j] * (double)x[rr * COLS + cc];
+                        }
+                    }
+                    want[r * COLS + c] = sum;
+                }
+            }
+            clconv_conv_options o = {.mode = CLCONV_MODE_SAME, .correlate = 1,
+                                     .boundary = borders[bi]};
+            for (size_t oi = 0; oi < 3; oi++) {
+                uint16_t got[2 * COLS], expect[2 * COLS];
+                ASSERT_OK(rt, clconv_conv2d_host_typed(rt, CLCONV_F32, x, 2, COLS, 1, CLCONV_F32,
+                                                       windows[wi].w, k, k, outs[oi], got, &o));
+                test_store(outs[oi], expect, want, 2 * COLS);
+                ck_assert_msg(memcmp(got, expect, 2 * COLS * test_dtype_bytes(outs[oi])) == 0,
+                              "%zux%zu window, %s border, %s: differs from saturate_cast", k, k,
+                              clconv_boundary_name(borders[bi]), clconv_dtype_name(outs[oi]));
+            }
+        }
+    }
+}
+END_TEST
+
 /* A case on one of the paths that convert in a pass of their own. */
 typedef struct path_case {
     int dims;      /* 1, 2 or 3 */
@@ -526,6 +583,7 @@ Suite *clconv_test_suite_integer(void)
     tcase_add_loop_test(tc, test_integer_modes, CLCONV_F32, CLCONV_F64 + 1);
     tcase_add_loop_test(tc, test_integer_boundaries, CLCONV_F32, CLCONV_F64 + 1);
     tcase_add_test(tc, test_integer_rounding);
+    tcase_add_test(tc, test_integer_nonfinite);
     tcase_add_loop_test(tc, test_integer_paths, CLCONV_F32, CLCONV_F64 + 1);
     tcase_add_test(tc, test_integer_stream);
     tcase_add_test(tc, test_integer_names);
