@@ -363,6 +363,10 @@ def _fillvalue(fillvalue, res: np.dtype) -> complex:
     """The fill value as scipy.signal takes it: converted to the result's
     dtype (an integer result truncates it); a complex one for a real result
     is a ValueError, as there."""
+    if type(fillvalue) in (int, float) and fillvalue == 0:
+        # The default, 0 in every dtype: without the warning filters below,
+        # about 0.02 ms of the 0.065 this layer added to a small call.
+        return 0j
     v = np.asarray(fillvalue)
     if res.kind != "c" and complex(v.item()).imag != 0:
         # As scipy.signal, which refuses it.
