@@ -449,7 +449,8 @@ static const char *out_dtype_spelled(const conv_job *job, char *buf, size_t size
                                                  : clconv_dtype_name((clconv_dtype)job->out_dtype));
 }
 
-/* The dtypes of a job with a complex input: the complex type of the
+/* The dtypes of a job with a complex input: an integer signal as it is
+ * (the device converts it), the complex type of the
  * precision for the complex operands and the result (promoted as NumPy
  * promotes: complex64 with float32 stays complex64, anything with float64
  * or complex128 is complex128, decided with the precision). The separable
@@ -464,7 +465,11 @@ static int choose_complex(conv_job *job, const conv_input *in, int kernel_comple
                        "%s: an image is real, and a complex kernel makes a complex result; give "
                        "the image's samples as a .npy array", in[0].label);
     }
-    if (in[0].complex || (job->separable && kernel_complex)) job->in_store = cplx;
+    const int natural = natural_int(job, &in[0]);
+    if (in[0].complex || (job->separable && kernel_complex))
+        job->in_store = cplx;
+    else if (natural >= 0)
+        job->in_store = (clconv_dtype)natural;
     if (kernel_complex) job->k_store = cplx;
     job->out_store = cplx;
     if (!job->out_dtype_given || job->out_dtype == (int)cplx ||
@@ -475,11 +480,11 @@ static int choose_complex(conv_job *job, const conv_input *in, int kernel_comple
                    clconv_dtype_name((clconv_dtype)job->precision), clconv_dtype_name(cplx));
 }
 
-/* Chooses the dtypes of the signal, the kernel and the result. With an
- * out_dtype an integer signal stays integer all the way to the device,
- * which converts it on every path (a quarter of float32's bytes for 8
- * bits); without one, everything runs in the precision as it always did.
- * A complex input makes the job complex (choose_complex). */
+/* Chooses the dtypes of the signal, the kernel and the result. An integer
+ * signal stays integer all the way to the device, which converts it on
+ * every path (a quarter of float32's bytes for 8 bits); the result is the
+ * precision unless an out_dtype names another type. A complex input makes
+ * the job complex (choose_complex). */
 static int choose_storage(conv_job *job, const conv_input *in, io_error *err)
 {
     const conv_input *sig = &in[0];
@@ -489,13 +494,13 @@ static int choose_storage(conv_job *job, const conv_input *in, io_error *err)
     for (int i = 1; i < job->n_inputs; i++) kernel_complex |= in[i].complex;
     job->in_store = job->k_store = job->out_store = dtype;
     if (sig->complex || kernel_complex) return choose_complex(job, in, kernel_complex, err);
+    if (natural >= 0) job->in_store = (clconv_dtype)natural;
     if (!job->out_dtype_given) return 0;
     char a[64];
     if (job->out_dtype == CLCONV_C64 || job->out_dtype == CLCONV_C128) {
         return io_fail(err, CLCONV_EINVAL, "%s: complex results come from complex inputs (a "
                        ".npy of complex64 or complex128)", out_dtype_spelled(job, a, sizeof a));
     }
-    if (natural >= 0) job->in_store = (clconv_dtype)natural;
     if (job->out_dtype >= 0) {
         job->out_store = (clconv_dtype)job->out_dtype;
     } else if (natural >= 0) {

@@ -194,6 +194,16 @@ ok "float64 inputs, --precision f32" conv1d_f64_as_f32_same 1e-5 \
     conv1d "$DATA/sig64.npy" "$DATA/ker64.npy" --mode same --precision f32
 ok "int16 and uint8 inputs give float32" conv1d_int_full 0 \
     conv1d "$DATA/sig_i16.npy" "$DATA/ker_u8.npy"
+# The integer signal travels to the device as it is, with or without
+# --out-dtype, and a program built for its type converts it there (-v names
+# the programs).
+name="an int16 signal is converted on the device"
+if "$CLCONV" conv1d "$DATA/sig_i16.npy" "$DATA/ker_u8.npy" -o "$OUT" -v >"$WORK/stdout" \
+    2>"$WORK/stderr" && grep -q -- '-DIN_T=short' "$WORK/stderr"; then
+    pass
+else
+    fail "$name" "no program converting int16 (-DIN_T=short) in -v's notes"
+fi
 # 64-bit integers are refused rather than converted: a float64 holds them
 # exactly only up to 2^53.
 err "int64 input" 1 "$DATA/sig_i64.npy: int64 (<i8) is not accepted, since its values need not fit a float64 exactly; inputs may be float32, float64, int8, int16, int32, uint8, uint16 or uint32" \
