@@ -449,8 +449,8 @@ static const char *out_dtype_spelled(const conv_job *job, char *buf, size_t size
                                                  : clconv_dtype_name((clconv_dtype)job->out_dtype));
 }
 
-/* The dtypes of a job with a complex input: an integer signal as it is
- * (the device converts it), the complex type of the
+/* The dtypes of a job with a complex input, an integer signal kept as
+ * choose_storage set it: the complex type of the
  * precision for the complex operands and the result (promoted as NumPy
  * promotes: complex64 with float32 stays complex64, anything with float64
  * or complex128 is complex128, decided with the precision). The separable
@@ -465,11 +465,7 @@ static int choose_complex(conv_job *job, const conv_input *in, int kernel_comple
                        "%s: an image is real, and a complex kernel makes a complex result; give "
                        "the image's samples as a .npy array", in[0].label);
     }
-    const int natural = natural_int(job, &in[0]);
-    if (in[0].complex || (job->separable && kernel_complex))
-        job->in_store = cplx;
-    else if (natural >= 0)
-        job->in_store = (clconv_dtype)natural;
+    if (in[0].complex || (job->separable && kernel_complex)) job->in_store = cplx;
     if (kernel_complex) job->k_store = cplx;
     job->out_store = cplx;
     if (!job->out_dtype_given || job->out_dtype == (int)cplx ||
@@ -493,8 +489,8 @@ static int choose_storage(conv_job *job, const conv_input *in, io_error *err)
     int kernel_complex = 0;
     for (int i = 1; i < job->n_inputs; i++) kernel_complex |= in[i].complex;
     job->in_store = job->k_store = job->out_store = dtype;
-    if (sig->complex || kernel_complex) return choose_complex(job, in, kernel_complex, err);
     if (natural >= 0) job->in_store = (clconv_dtype)natural;
+    if (sig->complex || kernel_complex) return choose_complex(job, in, kernel_complex, err);
     if (!job->out_dtype_given) return 0;
     char a[64];
     if (job->out_dtype == CLCONV_C64 || job->out_dtype == CLCONV_C128) {
