@@ -20,8 +20,9 @@ dense 19x19 array (against filter2D with that array, then against
 sepFilter2D with its 1-D factors).
 
 The uint8 case ("u8 4096^2 3x3") is a table of its own, one run of each
-of five ways a round, each round starting one way further on: clconv uint8 in, uint8 out (rounded half to even
-and saturated, as filter2D's saturate_cast) from host arrays
+of five ways a round, each round starting one way further on: clconv uint8
+in, uint8 out (rounded half to even and saturated, as filter2D's
+saturate_cast) from host arrays
 (clconv_conv2d_host_typed) and device-resident (clconv_conv2d on uint8
 buffers made once, timed to the end of the queue), the same image as float32
 both ways, and filter2D uint8 to uint8. Its kernel holds quarters, so the
