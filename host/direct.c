@@ -42,6 +42,7 @@ typedef struct pass {
     size_t taps_batch;       /* elements between batch items' taps; 0: shared */
     int taps_reversed;
     int rows;                /* 1: conv_rows.cl (a strip pass over the unpadded source) */
+    cl_int stream;           /* conv_rows stores its output non-temporally */
     cl_kernel kernel;
 } pass;
 
@@ -199,9 +200,18 @@ static int pass_init(clconv_runtime *rt, const clconv__geom *g, pass *ps, size_t
                                                    &ps->p));
     RETURN_IF(rt, integer && ps->p.variant != CLCONV__DIRECT_STRIP, CLCONV_ENOTSUP,
               "integer dtypes run in the strip kernel only, not in the forced tiled one");
+    /* conv_rows streams a float output that outgrows a CPU device's caches
+     * (conv_rows.cl and runtime.c say why), in the entry's shape for it;
+     * integer outputs are written in vectors too narrow to stream. */
+    const int streams = !clconv__dtype_is_int(g->out_dtype) &&
+                        (uint64_t)g->batch * g->out[0] * g->out[1] *
+                                clconv_dtype_size(g->dtype) >= rt->stream_min;
     for (;;) {
         const int tiled = ps->p.variant == CLCONV__DIRECT_TILED;
         ps->rows = !tiled && rows_ok && ps->p.rows > 0;
+        ps->stream = ps->rows && streams;
+        if (ps->stream && ps->p.stream_rows)
+            ps->p.rows = ps->p.stream_rows, ps->p.rows_nacc = ps->p.stream_nacc;
         if (ps->rows)
             snprintf(ps->options, sizeof ps->options,
                      "-DPRECISION=%d -DVEC=%u -DNACC=%u -DRB=%u -DKR=%zu -DKC=%zu",
@@ -355,7 +365,7 @@ static int enqueue_pass(clconv_runtime *rt, const direct_plan *pl, int i, const 
             cval_arg(pl),             CLCONV__ARG(ps->taps),    CLCONV__ARG(taps_offset),
             CLCONV__ARG(taps_batch),  CLCONV__ARG(taps_step),   CLCONV__ARG(out),
             CLCONV__ARG(out_offset),  CLCONV__ARG(out_pitch),   CLCONV__ARG(out_batch),
-            CLCONV__ARG(out_width),   CLCONV__ARG(out_rows)};
+            CLCONV__ARG(out_width),   CLCONV__ARG(out_rows),    CLCONV__ARG(ps->stream)};
         FORWARD_IF_ERROR(
             clconv__set_args(rt, ps->kernel, args, sizeof args / sizeof args[0], name));
         const size_t items_y = x->rows[i + 1] / ps->rb + (x->rows[i + 1] % ps->rb != 0);
@@ -399,8 +409,9 @@ static int execute_unpadded(clconv_runtime *rt, direct_plan *pl, cl_mem out)
                         pl->row_off,
                         pl->col_off,
                         pl->boundary};
-    clconv__note(rt, "direct: strips [%s] over the unpadded source, %zu x %zu x %zu outputs",
-                 pl->pass[0].options, g->batch, g->out[0], g->out[1]);
+    clconv__note(rt, "direct: strips [%s] over the unpadded source, %zu x %zu x %zu outputs%s",
+                 pl->pass[0].options, g->batch, g->out[0], g->out[1],
+                 pl->pass[0].stream ? ", stored non-temporally" : "");
     const cl_ulong out_batch = (cl_ulong)g->out[0] * g->out[1];
     int status = enqueue_pass(rt, pl, 0, &x, &src, out, 0, g->batch, 0, g->out[1], out_batch);
     clReleaseKernel(pl->pass[0].kernel);

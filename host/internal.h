@@ -143,6 +143,9 @@ struct clconv_runtime {
     int verbose;
     int eager_binaries;           /* store program binaries at their first build
                                      (clconv_warmup), not their second */
+    uint64_t stream_min;          /* direct outputs from these bytes up stream past the
+                                   * caches: a CPU device's CL_DEVICE_GLOBAL_MEM_CACHE_SIZE
+                                   * or $CLCONV_STREAM_MIN */
     int host_unified;             /* device shares host memory (CPU drivers): host
                                      arrays can be used in place */
 

@@ -30,13 +30,15 @@ typedef struct entry {
 } entry;
 
 #define STRIP(vec, nacc, unroll, wgx, piece_mib) \
-    {CLCONV__DIRECT_STRIP, vec, nacc, unroll, wgx, 1, 0, 0, 0, 0, 16, piece_mib, 0, 0}
+    {CLCONV__DIRECT_STRIP, vec, nacc, unroll, wgx, 1, 0, 0, 0, 0, 16, piece_mib, 0, 0, 0, 0}
 /* A strip entry whose 2-D single passes run conv_rows.cl: `rows` output rows
- * of `rnacc` vectors per item. */
-#define STRIP_ROWS(vec, nacc, unroll, wgx, piece_mib, rows, rnacc) \
-    {CLCONV__DIRECT_STRIP, vec, nacc, unroll, wgx, 1, 0, 0, 0, 0, 16, piece_mib, rows, rnacc}
+ * of `rnacc` vectors per item, or `srows` of `snacc` where the output streams
+ * past the caches (0, 0: the same). */
+#define STRIP_ROWS(vec, nacc, unroll, wgx, piece_mib, rows, rnacc, srows, snacc)          \
+    {CLCONV__DIRECT_STRIP, vec, nacc, unroll, wgx, 1, 0, 0, 0, 0, 16, piece_mib, rows, rnacc, \
+     srows, snacc}
 #define TILED(wgx, wgy, wptx, wpty, kbx, kby, piece_mib) \
-    {CLCONV__DIRECT_TILED, 0, 0, 1, wgx, wgy, wptx, wpty, kbx, kby, 1, piece_mib, 0, 0}
+    {CLCONV__DIRECT_TILED, 0, 0, 1, wgx, wgy, wptx, wpty, kbx, kby, 1, piece_mib, 0, 0, 0, 0}
 
 /* First match wins, so specific entries come before general ones. The last
  * entries are catch-alls: CPUs take the strip variant, everything else the
@@ -94,13 +96,21 @@ static const entry table[] = {
      * (on POCL under load 5, a 5x5 uint8 mirror one in 5 s, a 9x9 float
      * one in several), which a sweep of many small windows would wait
      * for. conv_strip (the 3-D passes, which ask for strips too)
-     * keeps the shapes it had. */
+     * keeps the shapes it had.
+     * Streamed 3x3 outputs (host/direct.c, conv_rows.cl's non-temporal
+     * stores) on the 2-core Zen 5 (AMD EPYC family 26 model 2, AVX-512),
+     * 4096^2 float32 from malloc'ed host arrays, zero border, medians of 25
+     * alternating the shapes in one process, time over 4x4's (streamed too):
+     * 8x2 0.84-0.96, 6x2 0.84, 12x2 0.88, 16x1 0.98, 8x3 0.99, 6x4 1.11,
+     * 2x8 1.22; 8x2 with cached stores 1.06x 4x4 with cached stores. uint8
+     * outputs, never streamed, took 1.12-1.15x the time in 8x2: they keep
+     * 4x4. */
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 2, 9, 9,
-     STRIP_ROWS(16, 4, 0, 8, 8, 4, 4)},
+     STRIP_ROWS(16, 4, 0, 8, 8, 4, 4, 8, 2)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 2, 25, 25,
-     STRIP_ROWS(16, 8, 4, 8, 8, 4, 4)},
+     STRIP_ROWS(16, 8, 4, 8, 8, 4, 4, 0, 0)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 2, 81, 81,
-     STRIP_ROWS(16, 8, 4, 8, 8, 4, 2)},
+     STRIP_ROWS(16, 8, 4, 8, 8, 4, 2, 0, 0)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 2, 16, SIZE_ANY,
      STRIP(16, 8, 4, 8, 8)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 64, 1, 32, SIZE_ANY,
@@ -207,7 +217,10 @@ static int parse_override(const clconv_runtime *rt, const char *env,
         ok = n >= 3;
         if (ok) out->vec = v[0], out->nacc = v[1], out->wgx = v[2], out->unroll = v[3];
         /* Given ROWS, NACC is conv_rows' too; else the entry's conv_rows shape holds. */
-        if (n == 5) out->rows = v[4], out->rows_nacc = v[4] ? v[1] : 0;
+        if (n == 5) {
+            out->rows = v[4], out->rows_nacc = v[4] ? v[1] : 0;
+            out->stream_rows = out->stream_nacc = 0;
+        }
     }
     if (!ok || env[6 + used] != '\0' || !clconv__direct_params_valid(out))
         return CLCONV_FAIL(rt, CLCONV_EINVAL,

@@ -34,6 +34,8 @@ typedef struct clconv__direct_params {
                                  unpadded source in conv_rows.cl instead, rows output rows
                                  of rows_nacc vectors of vec per item, the window compiled
                                  in (one program per window size); 0: conv_strip.cl */
+    unsigned stream_rows,     /* conv_rows' shape where its output streams past the */
+        stream_nacc;          /* caches (host/direct.c); 0: rows and rows_nacc */
 } clconv__direct_params;
 
 /* Parameters for one pass over a kr x kc window (the taps each output

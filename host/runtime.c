@@ -169,6 +169,23 @@ int clconv_runtime_create_ex(clconv_runtime **out, const clconv_runtime_options 
         goto fail_queue;
     }
     rt->host_unified = unified == CL_TRUE;
+    cl_ulong cache = 0;
+    err = clGetDeviceInfo(rt->device, CL_DEVICE_GLOBAL_MEM_CACHE_SIZE, sizeof cache, &cache, NULL);
+    if (err != CL_SUCCESS) {
+        status = clconv__cl_fail(NULL, err, "clGetDeviceInfo", __FILE__, __LINE__,
+                                 "CL_DEVICE_GLOBAL_MEM_CACHE_SIZE of '%s'", rt->info.name);
+        goto fail_queue;
+    }
+    /* Direct outputs from this size up are stored non-temporally
+     * (conv_rows.cl): on a CPU device, past its caches, a cached store
+     * reads each line before writing it. Other devices stream only when
+     * CLCONV_STREAM_MIN asks. */
+    rt->stream_min = rt->info.type == CLCONV_DEVICE_CPU && cache ? cache : UINT64_MAX;
+    if ((env = getenv("CLCONV_STREAM_MIN")) && *env && parse_bytes(env, &rt->stream_min) != 0) {
+        status = CLCONV_FAIL(NULL, CLCONV_EINVAL,
+                             "CLCONV_STREAM_MIN='%s' is not a byte count like 32M", env);
+        goto fail_queue;
+    }
     status = clconv__fft_backend_choose(rt);
     if (status != 0) goto fail_queue;
 

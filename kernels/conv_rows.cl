@@ -30,6 +30,8 @@
  * load the mirror boundary cost 2x the zero one (then 1.1-1.2x). That copy stays rolled over rows and taps, which keeps
  * the program's compile time to 2-3 s for a 5x5 window under load (one
  * program per window size, storage types and boundary build).
+ *
+ * Outputs larger than the caches are stored non-temporally (below).
  */
 
 #include "real.h"
@@ -61,9 +63,39 @@
 #include "boundary.h"
 #include "storage.h"
 
+/* Streaming stores (`stream`, set by the host for outputs larger than a CPU
+ * device's caches): a cached store first reads the line it writes, a third
+ * pass over memory beside the input's read and the output's write, where a
+ * non-temporal store writes whole lines straight to memory, as memcpy does
+ * for copies larger than the caches. Such a store must cover an aligned
+ * vector, and a line must be written whole or it turns slow (uint8's 16-byte
+ * vectors stored so took 4-5x the time), so with `stream` the strips start
+ * on the output's 64-byte lines: the first column on a line boundary of each
+ * batch item, the first item also computing a strip for the columns before
+ * it. NumPy's and malloc's arrays start 16 bytes past a line; strips laid
+ * from column 0 gained nothing there. Rows whose pitch is not a whole number
+ * of lines fall back to cached stores where they do not start on one.
+ * Measured on the 2-core Zen 5 of host/params.c (4096^2 float32 3x3, zero
+ * border, host arrays from malloc, medians of 25-40 alternating with the
+ * cached stores in one process): 0.80-1.05x the time in RB 4 x NACC 4
+ * items, 0.74-0.82x in 8 x 2 (params.c's shape for streamed outputs). */
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_nontemporal_store) && !OUT_SAT
+#define STREAMS 1
+#endif
+#endif
+#ifndef STREAMS
+#define STREAMS 0
+#endif
+
 #define STRIP (VEC * NACC)
 #define WROWS (RB + KR - 1) /* input rows an item reads */
 #define WCOLS (STRIP + KC - 1) /* input columns an item reads */
+
+#define LINE 64
+/* Whether this build's strips are whole lines, stored by vectors that are
+ * lines or fit them evenly (the streaming store needs its vector aligned). */
+#define STRIP_LINES ((STRIP * sizeof(OUT_T)) % LINE == 0 && VEC * sizeof(OUT_T) <= LINE)
 
 /* The VEC elements from position o of the item's columns in row (NULL: a
  * row that reads `outside` throughout), where they may leave the input: a
@@ -117,91 +149,123 @@ __kernel void conv_rows(__global const IN_T *restrict in, ulong in_offset, ulong
                         int boundary, REAL cval, __global const REAL *restrict taps,
                         ulong taps_offset, ulong taps_batch, int taps_step,
                         __global OUT_T *restrict out, ulong out_offset, ulong out_pitch,
-                        ulong out_batch, ulong out_width, ulong out_rows)
+                        ulong out_batch, ulong out_width, ulong out_rows, int stream)
 {
-    const ulong c0 = (ulong)get_global_id(0) * STRIP;
     const ulong r0 = (ulong)get_global_id(1) * RB;
     const ulong b = get_global_id(2);
     /* The host rounds the grid up to whole work-groups. */
-    if (c0 >= out_width || r0 >= out_rows) return;
+    if (r0 >= out_rows) return;
     __global const IN_T *src = in + in_offset + b * in_batch;
     __global const REAL *w = taps + taps_offset + b * taps_batch;
-    const long x0 = (long)c0 + col_off, y0 = (long)r0 + row_off;
+    __global OUT_T *const base = out + out_offset + b * out_batch;
 #if BOUNDARY
     const REAL outside = boundary == BOUNDARY_CONSTANT ? cval : (REAL)(0);
 #else
     const REAL outside = (REAL)(0);
 #endif
-
-    /* Row addresses first (NULL: a row that adds nothing, or under CONSTANT
-     * reads cval), and whether every row and column lies inside. */
-    __global const IN_T *rows[WROWS];
-    int inside = x0 >= 0 && x0 + WCOLS <= in_cols;
-#pragma unroll
-    for (int ii = 0; ii < WROWS; ii++) {
-#if BOUNDARY
-        const long y = boundary_index(y0 + ii, in_rows, boundary);
+#if STREAMS
+    /* Streaming: strips start at the first column on a line boundary of the
+     * batch item's output, and the first item also covers the columns
+     * before it. */
+    const long lead =
+        stream && STRIP_LINES ? (long)((LINE - (ulong)base % LINE) % LINE / sizeof(OUT_T)) : 0;
 #else
-        const long y = y0 + ii < in_rows ? y0 + ii : -1;
+    const long lead = 0;
 #endif
-        rows[ii] = y < 0 ? 0 : src + (ulong)y * in_pitch;
-        inside = inside && y >= 0;
-    }
+    const int strips = get_global_id(0) == 0 && lead > 0 ? 2 : 1;
+#pragma unroll 1
+    for (int s = 0; s < strips; s++) {
+        const long c0 = s == 0 ? (long)get_global_id(0) * STRIP + lead : lead - STRIP;
+        if (c0 >= (long)out_width) continue;
+        const long x0 = c0 + col_off, y0 = (long)r0 + row_off;
 
-    REAL t[KR * KC];
-#pragma unroll
-    for (int i = 0; i < KR * KC; i++) t[i] = w[(long)i * taps_step];
-    REALN acc[RB][NACC];
-#pragma unroll
-    for (int o = 0; o < RB; o++)
-#pragma unroll
-        for (int a = 0; a < NACC; a++) acc[o][a] = (REALN)(0);
-
-    if (inside) {
+        /* Row addresses first (NULL: a row that adds nothing, or under
+         * CONSTANT reads cval), and whether every row and column lies
+         * inside. */
+        __global const IN_T *rows[WROWS];
+        int inside = x0 >= 0 && x0 + WCOLS <= in_cols;
 #pragma unroll
         for (int ii = 0; ii < WROWS; ii++) {
-            __global const IN_T *row = rows[ii];
-            ROW_TAPS(ii, LOAD_INSIDE, "unroll")
-        }
-    } else {
-        long idx[WCOLS];
-#pragma unroll 1
-        for (int q = 0; q < WCOLS; q++)
 #if BOUNDARY
-            idx[q] = boundary_index(x0 + q, in_cols, boundary);
+            const long y = boundary_index(y0 + ii, in_rows, boundary);
 #else
-            idx[q] = x0 + q >= 0 && x0 + q < in_cols ? x0 + q : -1;
+            const long y = y0 + ii < in_rows ? y0 + ii : -1;
 #endif
-        /* Kept rolled over rows and taps: the accumulators' indices stay
-         * constants, and the copy compiles in a fraction of the time (a
-         * 5x5 uint8 program with the mirror mode in 5.3 s under load 5,
-         * rolled over rows only, against 28.8 s unrolled). */
-#pragma unroll 1
-        for (int ii = 0; ii < WROWS; ii++) {
-            __global const IN_T *row = rows[ii];
-#if BOUNDARY
-            if (!row && boundary != BOUNDARY_CONSTANT) continue;
-#else
-            if (!row) continue;
-#endif
-            ROW_TAPS(ii, LOAD_EDGE, "unroll 1")
+            rows[ii] = y < 0 ? 0 : src + (ulong)y * in_pitch;
+            inside = inside && y >= 0;
         }
-    }
 
-    __global OUT_T *dst = out + out_offset + b * out_batch + r0 * out_pitch + c0;
+        REAL t[KR * KC];
 #pragma unroll
-    for (int o = 0; o < RB; o++) {
-        if (r0 + o >= out_rows) break;
-        if (c0 + STRIP <= out_width) {
+        for (int i = 0; i < KR * KC; i++) t[i] = w[(long)i * taps_step];
+        REALN acc[RB][NACC];
 #pragma unroll
-            for (int a = 0; a < NACC; a++) STORE_OUTN(CONVERT_OUTN(acc[o][a]), dst + a * VEC);
+        for (int o = 0; o < RB; o++)
+#pragma unroll
+            for (int a = 0; a < NACC; a++) acc[o][a] = (REALN)(0);
+
+        if (inside) {
+#pragma unroll
+            for (int ii = 0; ii < WROWS; ii++) {
+                __global const IN_T *row = rows[ii];
+                ROW_TAPS(ii, LOAD_INSIDE, "unroll")
+            }
         } else {
-            /* The row's last strip: only its first out_width - c0 outputs exist. */
-            REAL tail[STRIP];
-#pragma unroll
-            for (int a = 0; a < NACC; a++) VSTOREN(acc[o][a], a, tail);
-            for (uint q = 0; c0 + q < out_width; q++) dst[q] = CONVERT_OUT(tail[q]);
+            long idx[WCOLS];
+#pragma unroll 1
+            for (int q = 0; q < WCOLS; q++)
+#if BOUNDARY
+                idx[q] = boundary_index(x0 + q, in_cols, boundary);
+#else
+                idx[q] = x0 + q >= 0 && x0 + q < in_cols ? x0 + q : -1;
+#endif
+            /* Kept rolled over rows and taps: the accumulators' indices stay
+             * constants, and the copy compiles in a fraction of the time (a
+             * 5x5 uint8 program with the mirror mode in 5.3 s under load 5,
+             * rolled over rows only, against 28.8 s unrolled). */
+#pragma unroll 1
+            for (int ii = 0; ii < WROWS; ii++) {
+                __global const IN_T *row = rows[ii];
+#if BOUNDARY
+                if (!row && boundary != BOUNDARY_CONSTANT) continue;
+#else
+                if (!row) continue;
+#endif
+                ROW_TAPS(ii, LOAD_EDGE, "unroll 1")
+            }
         }
-        dst += out_pitch;
+
+        __global OUT_T *dst = base + r0 * out_pitch;
+        const int full = c0 >= 0 && c0 + STRIP <= (long)out_width;
+#pragma unroll
+        for (int o = 0; o < RB; o++) {
+            if (r0 + o >= out_rows) break;
+            if (full) {
+#if STREAMS
+                if (stream && STRIP_LINES && (ulong)(dst + c0) % LINE == 0) {
+#pragma unroll
+                    for (int a = 0; a < NACC; a++)
+                        __builtin_nontemporal_store(acc[o][a],
+                                                    (__global REALN *)(dst + c0 + a * VEC));
+                } else
+#endif
+                {
+#pragma unroll
+                    for (int a = 0; a < NACC; a++)
+                        STORE_OUTN(CONVERT_OUTN(acc[o][a]), dst + c0 + a * VEC);
+                }
+            } else {
+                /* A strip at a row's end, or the first item's strip before
+                 * the first line: only its outputs from column 0 to
+                 * out_width - 1 exist. (A copy of this per vector, storing
+                 * whole vectors where they fit, cost uint8 passes 10%.) */
+                REAL tail[STRIP];
+#pragma unroll
+                for (int a = 0; a < NACC; a++) VSTOREN(acc[o][a], a, tail);
+                for (long q = c0 < 0 ? -c0 : 0; q < STRIP && c0 + q < (long)out_width; q++)
+                    dst[c0 + q] = CONVERT_OUT(tail[q]);
+            }
+            dst += out_pitch;
+        }
     }
 }

@@ -318,6 +318,10 @@ void conv_case_describe(const conv_case *c, char *buf, size_t cap)
     if (c->boundary && used > 0 && (size_t)used < cap)
         snprintf(buf + used, cap - (size_t)used, ", boundary %s, cval %g, origin (%d, %d)",
                  boundary_label(c->boundary), c->cval, c->origin[0], c->origin[1]);
+    used = (int)strlen(buf);
+    if (c->out_shift && (size_t)used < cap)
+        snprintf(buf + used, cap - (size_t)used, ", output %zu elements past a line",
+                 c->out_shift);
 }
 
 /* Everything one case allocates. The kernel travels as one piece (1-D and
@@ -330,6 +334,7 @@ typedef struct case_data {
     size_t piece_count[2];
     double *x, *h, *piece[2], *want, *bound, *got;
     void *xt, *piece_t[2], *out; /* out holds out_count + GUARD_ELEMS elements */
+    void *out_block;             /* 64-byte aligned: out_shift elements, then out */
 } case_data;
 
 static void case_data_free(case_data *d)
@@ -340,7 +345,7 @@ static void case_data_free(case_data *d)
     free(d->bound);
     free(d->got);
     free(d->xt);
-    free(d->out);
+    free(d->out_block);
     for (int i = 0; i < 2; i++) {
         free(d->piece[i]);
         free(d->piece_t[i]);
@@ -405,7 +410,9 @@ static int case_data_make(const conv_case *c, case_data *d, const char *desc, ch
     d->bound = malloc(d->out_count * sizeof(double));
     d->got = malloc(d->out_count * sizeof(double));
     d->xt = malloc(d->in_count * test_dtype_bytes(c->dtype));
-    d->out = malloc((d->out_count + GUARD_ELEMS) * test_dtype_bytes(c->dtype));
+    const size_t block = (c->out_shift + d->out_count + GUARD_ELEMS) * test_dtype_bytes(c->dtype);
+    d->out_block = aligned_alloc(64, (block + 63) / 64 * 64);
+    d->out = d->out_block ? (char *)d->out_block + c->out_shift * test_dtype_bytes(c->dtype) : NULL;
     if (!d->x || !d->h || !d->want || !d->bound || !d->got || !d->xt || !d->out)
         return case_fail(msg, cap, desc, "out of host memory");
     for (int i = 0; i < d->pieces; i++) {
@@ -435,7 +442,7 @@ static int case_data_make(const conv_case *c, case_data *d, const char *desc, ch
                      d->bound + b * out_image);
         if (norm > d->ext_norm) d->ext_norm = norm;
     }
-    memset(d->out, FILL_BYTE, (d->out_count + GUARD_ELEMS) * test_dtype_bytes(c->dtype));
+    memset(d->out_block, FILL_BYTE, block);
     return 0;
 }
 
@@ -679,6 +686,12 @@ int conv_case_try(clconv_runtime *rt, const conv_case *c, char *msg, size_t cap)
         if (bad < (d.out_count + GUARD_ELEMS) * elem) {
             case_fail(msg, cap, desc, "wrote past the end of the host output: guard element %zu",
                       bad / elem - d.out_count);
+            goto done;
+        }
+        bad = first_changed(d.out_block, 0, c->out_shift * elem);
+        if (bad < c->out_shift * elem) {
+            case_fail(msg, cap, desc, "wrote before the host output: %zu elements before it",
+                      c->out_shift - bad / elem);
             goto done;
         }
     }

@@ -137,6 +137,9 @@ typedef struct conv_case {
     clconv_boundary boundary;
     double cval;
     int origin[2];
+    /* Host form: the output starts this many elements past a 64-byte
+     * boundary (0: on one), as malloc's 16-byte aligned arrays do. */
+    size_t out_shift;
 } conv_case;
 
 /* One line naming every field of c, for failure messages. */

@@ -316,13 +316,13 @@ START_TEST(test_conv_direct_params)
         for (size_t m = 0; m < 3; m++) {
             const conv_case cases[] = {
                 {CONV_1D, FORM_HOST, CLCONV_F32, modes[m], CLCONV_METHOD_DIRECT, 0, 2, 1, 517, 1,
-                 70, 1, 900 + i, CLCONV_BOUNDARY_NONE, 0, {0, 0}},
+                 70, 1, 900 + i, CLCONV_BOUNDARY_NONE, 0, {0, 0}, 0},
                 {CONV_1D, FORM_DEVICE, CLCONV_F64, modes[m], CLCONV_METHOD_DIRECT, 1, 1, 1, 300,
-                 1, 5, 0, 910 + i, CLCONV_BOUNDARY_NONE, 0, {0, 0}},
+                 1, 5, 0, 910 + i, CLCONV_BOUNDARY_NONE, 0, {0, 0}, 0},
                 {CONV_2D, FORM_HOST, CLCONV_F32, modes[m], CLCONV_METHOD_DIRECT, 1, 1, 37, 45, 5,
-                 11, 1, 920 + i, CLCONV_BOUNDARY_NONE, 0, {0, 0}},
+                 11, 1, 920 + i, CLCONV_BOUNDARY_NONE, 0, {0, 0}, 0},
                 {CONV_2D, FORM_DEVICE, CLCONV_F64, modes[m], CLCONV_METHOD_DIRECT, 0, 2, 9, 40, 3,
-                 29, 0, 930 + i, CLCONV_BOUNDARY_NONE, 0, {0, 0}},
+                 29, 0, 930 + i, CLCONV_BOUNDARY_NONE, 0, {0, 0}, 0},
             };
             conv_cases_check(rt, cases, sizeof cases / sizeof cases[0]);
         }

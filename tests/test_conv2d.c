@@ -5,7 +5,8 @@
  * one or both dimensions) over every mode, convolution and correlation, both
  * precisions and batches, including the valid-mode shapes SciPy rejects;
  * larger images spanning many work-groups with partial last blocks; and
- * problems split into row and column pieces by a small allocation limit.
+ * problems split into row and column pieces by a small allocation limit;
+ * outputs stored non-temporally from every offset to a cache line.
  * Every tcase runs once per kernel variant (strip and tiled).
  */
 #include "harness.h"
@@ -82,11 +83,59 @@ START_TEST(test_conv2d_pieces)
 }
 END_TEST
 
+START_TEST(test_conv2d_streaming)
+{
+    /* With CLCONV_STREAM_MIN at 1 byte every output on a CPU device takes
+     * the streaming stores: strips moved onto the output's 64-byte lines,
+     * the first item also covering the columns before the first line
+     * boundary. Outputs start at every kind of offset from a line, rows are
+     * narrower than that offset, batches put each item at another offset,
+     * and rows whose pitch is not a whole number of lines fall back to
+     * cached stores row by row; nothing may be written before the output
+     * or after it. */
+    static const size_t widths[] = {1, 5, 13, 16, 64, 100, 257};
+    static const size_t shifts[] = {0, 1, 4, 9, 15};
+    static const clconv_boundary bounds[] = {CLCONV_BOUNDARY_NONE, CLCONV_BOUNDARY_MIRROR,
+                                             CLCONV_BOUNDARY_CONSTANT};
+    ck_assert_int_eq(setenv("CLCONV_STREAM_MIN", "1", 1), 0);
+    clconv_runtime *rt = NULL;
+    const int st = clconv_runtime_create(&rt, NULL);
+    unsetenv("CLCONV_STREAM_MIN");
+    ASSERT_OK(NULL, st);
+    uint64_t seed = 4400;
+    for (size_t w = 0; w < LEN(widths); w++) {
+        for (size_t s = 0; s < LEN(shifts); s++) {
+            const clconv_boundary bd = bounds[(w + s) % LEN(bounds)];
+            const conv_case c = {
+                .kind = CONV_2D,
+                .form = FORM_HOST,
+                .dtype = (w + s) % 4 == 3 ? CLCONV_F64 : CLCONV_F32,
+                .mode = bd ? CLCONV_MODE_SAME : (clconv_mode)((w + s) % 3),
+                .method = CLCONV_METHOD_DIRECT,
+                .correlate = (int)(s & 1),
+                .batch = 1 + s % 3,
+                .rows = 9 + w,
+                .cols = widths[w],
+                .krows = w % 2 ? 3 : 5,
+                .kcols = w % 2 ? 3 : 5,
+                .seed = seed++,
+                .boundary = bd,
+                .cval = bd == CLCONV_BOUNDARY_CONSTANT ? 1.5 : 0.0,
+                .out_shift = shifts[s],
+            };
+            conv_cases_check(rt, &c, 1);
+        }
+    }
+    clconv_runtime_destroy(rt);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
     tcase_add_loop_test(tc, test_conv2d_sweep, CLCONV_F32, CLCONV_F64 + 1);
     tcase_add_test(tc, test_conv2d_large);
     tcase_add_test(tc, test_conv2d_pieces);
+    tcase_add_test(tc, test_conv2d_streaming);
 }
 
 Suite *clconv_test_suite_conv2d(void)

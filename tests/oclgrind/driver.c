@@ -10,7 +10,9 @@
  * and exits 1 naming the cases that did.
  *
  * Covered: conv_strip and conv_tiled (forced through CLCONV_DIRECT_VARIANT)
- * in float32 and float64, 1-D, 2-D and separable, full/same/valid and every
+ * in float32 and float64, and conv_rows with streaming stores (forced
+ * through CLCONV_DIRECT_PARAMS and CLCONV_STREAM_MIN), 1-D, 2-D and
+ * separable, full/same/valid and every
  * boundary mode (in-kernel, -DBOUNDARY=1, and through pad.cl's pad_signal
  * for wide 2-D windows); the FFT path (VkFFT's generated kernels and
  * fft.cl's pad, multiply and crop, 2-D and 3-D); 3-D direct
@@ -488,6 +490,35 @@ static void peak_stream_cases(clconv_runtime *rt)
     }
 }
 
+/* conv_rows.cl with streaming stores, which any device takes once
+ * CLCONV_STREAM_MIN asks (the simulator's is typed a GPU): the strips move
+ * onto each batch item's 64-byte lines and the first item computes a strip
+ * more for the columns before the first line boundary, part of which lies
+ * before the item. Batches of 3 put items 1 and 2 off the lines (the
+ * simulator's buffers start on them); shapes narrower than that lead, wider
+ * than a strip, and with the edge gathers of a boundary mode. */
+static void streaming_cases(void)
+{
+    static const size_t shapes[][2] = {{5, 3}, {7, 37}, {6, 21}, {4, 1}};
+    setenv("CLCONV_DIRECT_PARAMS", "strip:8,2,4,0,3", 1);
+    setenv("CLCONV_STREAM_MIN", "1", 1);
+    clconv_runtime *rt = NULL;
+    const int st = clconv_runtime_create(&rt, NULL);
+    verdict(st == CLCONV_OK, "streaming: no runtime: %s", clconv_last_error(NULL));
+    for (size_t i = 0; st == CLCONV_OK && i < sizeof shapes / sizeof *shapes; i++) {
+        const conv_case c = {.kind = CONV_2D, .form = i & 1 ? FORM_DEVICE : FORM_HOST,
+                             .dtype = CLCONV_F32, .mode = CLCONV_MODE_SAME,
+                             .method = CLCONV_METHOD_DIRECT, .correlate = (int)(i >> 1),
+                             .batch = 3, .rows = shapes[i][0], .cols = shapes[i][1],
+                             .krows = 3, .kcols = 3, .seed = 700 + i,
+                             .boundary = i == 2 ? CLCONV_BOUNDARY_MIRROR : CLCONV_BOUNDARY_NONE};
+        conv_try(rt, &c);
+    }
+    clconv_runtime_destroy(rt);
+    unsetenv("CLCONV_STREAM_MIN");
+    unsetenv("CLCONV_DIRECT_PARAMS");
+}
+
 /* One Check test (the harness's helpers assert through Check), run in the
  * calling process: Oclgrind simulates the process it starts. */
 START_TEST(test_kernels)
@@ -507,6 +538,7 @@ START_TEST(test_kernels)
         for (int d = 0; d < ndtypes; d++) conv_cases(rt, dtypes[d], CLCONV_METHOD_DIRECT);
     }
     unsetenv("CLCONV_DIRECT_VARIANT");
+    streaming_cases();
     for (int d = 0; d < ndtypes; d++) {
         conv_cases(rt, dtypes[d], CLCONV_METHOD_FFT);
         dense_cases(rt, dtypes[d]);
