@@ -5,7 +5,10 @@ results is kept in a small pool once their arrays are gone, and a later result
 of the same size reuses it, already mapped, as a C caller reuses its output
 buffer. An entry is idle when nothing but the pool refers to it (a result or
 any view of it keeps it busy), so a result is never shared or overwritten
-while the caller can still reach it."""
+while the caller can still reach it. Pooled results start on a 64-byte cache
+line, where the library's streaming stores of large outputs take every full
+line (malloc's 16-byte alignment leaves the first part of each row to cached
+stores)."""
 from __future__ import annotations
 
 import sys
@@ -17,6 +20,7 @@ import numpy as np
 # Results below 4 MiB fault in fast enough; the pool holds at most 4 blocks.
 POOL_MIN_BYTES = 4 << 20
 POOL_ENTRIES = 4
+LINE = 64
 
 _pool: List[np.ndarray] = []   # uint8 blocks, most recently used first
 _lock = threading.Lock()
@@ -34,17 +38,26 @@ def empty(shape: Sequence[int], dtype: np.dtype) -> np.ndarray:
         return np.empty(shape, dtype)
     with _lock:
         for i in range(len(_pool)):
-            if _pool[i].nbytes == nbytes and _idle(i):
+            if _pool[i].nbytes == nbytes + LINE and _idle(i):
                 block = _pool.pop(i)
                 _pool.insert(0, block)
-                return block.view(dtype).reshape(shape)
-        block = np.empty(nbytes, np.uint8)
+                return _line_view(block, nbytes, dtype, shape)
+        block = np.empty(nbytes + LINE, np.uint8)
         _pool.insert(0, block)
         if len(_pool) > POOL_ENTRIES:
             # Forget the least recently used block; its memory goes when the
             # result using it (if any) goes.
             del _pool[-1]
-        return block.view(dtype).reshape(shape)
+        return _line_view(block, nbytes, dtype, shape)
+
+
+def _line_view(block: np.ndarray, nbytes: int, dtype: np.dtype,
+               shape: Sequence[int]) -> np.ndarray:
+    """The nbytes of block from its first cache line boundary, as an array of
+    shape and dtype. NumPy makes the view's base the block itself, which is
+    what keeps the block busy while the result lives."""
+    start = -block.ctypes.data % LINE
+    return block[start:start + nbytes].view(dtype).reshape(shape)
 
 
 def _idle(i: int) -> bool:

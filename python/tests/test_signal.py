@@ -297,10 +297,12 @@ def test_fftconvolve_1d_broadcast(rng, mode):
 
 def test_large_results_reuse_memory_only_when_released(rng):
     """Results of 4 MiB and more reuse the memory of results that are gone,
-    never of one the caller still holds (or holds a view of)."""
+    never of one the caller still holds (or holds a view of), and start on a
+    64-byte line."""
     a = rng.standard_normal((1024, 1024)).astype(np.float32)
     h = np.ones((3, 3), np.float32)
     r1 = clconv.convolve2d(a, h, "same")
+    assert r1.ctypes.data % 64 == 0 and r1.flags.c_contiguous and r1.flags.owndata is False
     want = r1.copy()
     view = r1[10:20]
     p1 = r1.ctypes.data
@@ -313,5 +315,6 @@ def test_large_results_reuse_memory_only_when_released(rng):
     del r2
     r3 = clconv.convolve2d(a, h, "same")
     assert r3.ctypes.data in (p1, p2)
+    assert r3.ctypes.data % 64 == 0
     np.testing.assert_array_equal(r3, want)
     clconv.release_memory()
