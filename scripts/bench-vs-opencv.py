@@ -17,7 +17,10 @@ machine falls on both alike, and prints medians in milliseconds. Kernels are
 random (seeded) unless named otherwise: a dense kernel of rank 1 would let
 clconv split it into two 1-D passes, as it does with the Gaussian given as a
 dense 19x19 array (against filter2D with that array, then against
-sepFilter2D with its 1-D factors).
+sepFilter2D with its 1-D factors). The column 'x r+w' holds clconv's median
+over the time to read the input and write the output once at the streaming
+copy rate clconv_device_peak measures (what `clconv bench --grid limits`
+reports), measured before the cases; the rate after them is printed too.
 
 The uint8 case ("u8 4096^2 3x3") is a table of its own, one run of each
 of five ways a round, each round starting one way further on: clconv uint8
@@ -85,6 +88,12 @@ def cases():
     return out
 
 
+class PeakResult(ctypes.Structure):
+    _fields_ = [("bandwidth_gbps", ctypes.c_double), ("copy_gbps", ctypes.c_double),
+                ("gflops", ctypes.c_double * 2), ("fma_width", ctypes.c_uint * 2),
+                ("fma_chains", ctypes.c_uint * 2), ("seconds", ctypes.c_double)]
+
+
 class Clconv:
     def __init__(self, path, border, method):
         self.lib = ctypes.CDLL(path)
@@ -147,6 +156,13 @@ class Clconv:
     def read(self, b, out):
         self._check(self.lib.clconv_buffer_read(b, ctypes.c_size_t(0), ctypes.c_size_t(out.size),
                                                 self._p(out)))
+
+    def copy_gbps(self):
+        """The device's streaming copy rate, what `clconv bench --grid limits`
+        reports: bytes read plus bytes written per second, in GB/s."""
+        pk = PeakResult()
+        self._check(self.lib.clconv_device_peak(self.rt, ctypes.byref(pk)))
+        return pk.copy_gbps
 
     def conv1d(self, x, h, out):
         o = ConvOptions(mode=FULL, method=self.method, correlate=0)
@@ -231,8 +247,9 @@ def main():
     print("OpenCV %s (IPP: %s), %d threads; numpy %s; python %s; %s" %
           (cv2.__version__, "yes" if cv2.ipp.useIPP() else "no", cv2.getNumThreads(),
            np.__version__, platform.python_version(), a.border + " border"))
-    print("%-28s %10s %10s %8s  %-6s %s" % ("case", "clconv ms", "opencv ms", "ratio", "method",
-                                            "max rel diff"))
+    copy = [cl.copy_gbps()]
+    print("%-28s %10s %10s %8s  %-6s %-12s %s" % ("case", "clconv ms", "opencv ms", "ratio",
+                                                   "method", "max rel diff", "x r+w"))
     rng = np.random.default_rng(7)
     rows = []
     for name, kind, shape, h in cases():
@@ -274,13 +291,21 @@ def main():
             t_cl.append((t1 - t0) * 1e3)
             t_cv.append((t2 - t1) * 1e3)
         m_cl, m_cv = statistics.median(t_cl), statistics.median(t_cv)
-        print("%-28s %10.1f %10.1f %8.2f  %-6s %.2g" % (name, m_cl, m_cv, m_cl / m_cv, cl.chosen,
-                                                       diff), flush=True)
+        # Reading the image and writing the result once at the copy rate
+        # measured at the start (the figure a 2-D call is held to).
+        rw_ms = (x.nbytes + out.nbytes) / (copy[0] * 1e9) * 1e3
+        print("%-28s %10.1f %10.1f %8.2f  %-6s %-12.2g %.2f" % (
+            name, m_cl, m_cv, m_cl / m_cv, cl.chosen, diff, m_cl / rw_ms), flush=True)
         rows.append({"case": name, "clconv_ms": m_cl, "opencv_ms": m_cv, "method": cl.chosen,
-                     "clconv_runs": t_cl, "opencv_runs": t_cv, "max_rel_diff": diff})
+                     "clconv_runs": t_cl, "opencv_runs": t_cv, "max_rel_diff": diff,
+                     "read_write_ms": rw_ms})
+    copy.append(cl.copy_gbps())
+    print("copy bandwidth %.1f GB/s before the cases, %.1f after; 'x r+w' is clconv's median "
+          "over reading the input and writing the output once at the first" % tuple(copy))
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"opencv": cv2.__version__, "border": a.border, "rows": rows}, f, indent=1)
+            json.dump({"opencv": cv2.__version__, "border": a.border, "copy_gbps": copy,
+                       "rows": rows}, f, indent=1)
 
 
 if __name__ == "__main__":
