@@ -15,13 +15,17 @@ import os
 from ctypes import (POINTER, Structure, byref, c_char, c_char_p, c_double, c_int, c_int64,
                     c_size_t, c_uint, c_uint64, c_ulong, c_void_p)
 
+import numpy as np
+
 F32, F64, U8, U16, I16, C64, C128 = 0, 1, 2, 3, 4, 5, 6
-# enum clconv_dtype by NumPy's names; the integer ones are storage types of
-# a signal (and a result) that the device converts as it loads (see
-# TYPED_FORMS for the calls that take them), the complex ones interleaved
-# (real, imaginary) pairs of float32 or float64.
-DTYPES = {"float32": F32, "float64": F64, "uint8": U8, "uint16": U16, "int16": I16,
-          "complex64": C64, "complex128": C128}
+# enum clconv_dtype by NumPy dtype (in the machine's byte order); the integer
+# ones are storage types of a signal (and a result) that the device converts
+# as it loads (see TYPED_FORMS for the calls that take them), the complex
+# ones interleaved (real, imaginary) pairs of float32 or float64. Keyed by
+# the dtype itself: dtype.name is worked out in Python on every access.
+DTYPES = {np.dtype(t): code for t, code in (
+    (np.float32, F32), (np.float64, F64), (np.uint8, U8), (np.uint16, U16), (np.int16, I16),
+    (np.complex64, C64), (np.complex128, C128))}
 MODES = {"full": 0, "same": 1, "valid": 2}
 METHODS = {"auto": 0, "direct": 1, "fft": 2}
 METHOD_NAMES = {v: k for k, v in METHODS.items()}

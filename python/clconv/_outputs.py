@@ -11,6 +11,7 @@ line (malloc's 16-byte alignment leaves the first part of each row to cached
 stores)."""
 from __future__ import annotations
 
+import math
 import sys
 import threading
 from typing import List, Sequence
@@ -22,7 +23,10 @@ POOL_MIN_BYTES = 4 << 20
 POOL_ENTRIES = 4
 LINE = 64
 
-_pool: List[np.ndarray] = []   # uint8 blocks, most recently used first
+# Pooled blocks, most recently used first: each a uint8 array LINE bytes
+# longer than the results it holds, which start at its first line boundary.
+_pool: List[np.ndarray] = []
+_starts: List[int] = []  # that boundary's offset in each block
 _lock = threading.Lock()
 # References an idle block has while the pool looks at it: the list entry,
 # the local variable and getrefcount's own argument.
@@ -31,38 +35,36 @@ _IDLE_REFS = 3
 
 def empty(shape: Sequence[int], dtype: np.dtype) -> np.ndarray:
     """A new C-ordered array of shape and dtype, its memory possibly reused
-    from a result that no longer exists."""
+    from a result that no longer exists.
+
+    It runs right after a large convolution has swept the caches, where every
+    line of Python it touches comes from memory: math.prod rather than
+    np.prod (a chain of Python wrappers), and each block's line offset worked
+    out once."""
     dtype = np.dtype(dtype)
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    nbytes = math.prod(shape) * dtype.itemsize
     if nbytes < POOL_MIN_BYTES:
         return np.empty(shape, dtype)
     with _lock:
         for i in range(len(_pool)):
-            if _pool[i].nbytes == nbytes + LINE and _idle(i):
-                block = _pool.pop(i)
-                _pool.insert(0, block)
-                return _line_view(block, nbytes, dtype, shape)
+            block = _pool[i]
+            if block.nbytes == nbytes + LINE and sys.getrefcount(block) == _IDLE_REFS:
+                if i:
+                    _pool.insert(0, _pool.pop(i))
+                    _starts.insert(0, _starts.pop(i))
+                start = _starts[0]
+                # NumPy makes the view's base the block itself, which keeps
+                # the block busy while the result lives.
+                return block[start:start + nbytes].view(dtype).reshape(shape)
         block = np.empty(nbytes + LINE, np.uint8)
+        start = -block.ctypes.data % LINE
         _pool.insert(0, block)
+        _starts.insert(0, start)
         if len(_pool) > POOL_ENTRIES:
             # Forget the least recently used block; its memory goes when the
             # result using it (if any) goes.
-            del _pool[-1]
-        return _line_view(block, nbytes, dtype, shape)
-
-
-def _line_view(block: np.ndarray, nbytes: int, dtype: np.dtype,
-               shape: Sequence[int]) -> np.ndarray:
-    """The nbytes of block from its first cache line boundary, as an array of
-    shape and dtype. NumPy makes the view's base the block itself, which is
-    what keeps the block busy while the result lives."""
-    start = -block.ctypes.data % LINE
-    return block[start:start + nbytes].view(dtype).reshape(shape)
-
-
-def _idle(i: int) -> bool:
-    block = _pool[i]
-    return sys.getrefcount(block) == _IDLE_REFS
+            del _pool[-1], _starts[-1]
+        return block[start:start + nbytes].view(dtype).reshape(shape)
 
 
 def clear() -> None:
@@ -73,3 +75,4 @@ def clear() -> None:
     """
     with _lock:
         _pool.clear()
+        _starts.clear()

@@ -64,7 +64,9 @@ def test_boundary_names_match_the_library():
 def test_dtype_names_match_the_library():
     sizes = {"float32": 4, "float64": 8, "uint8": 1, "uint16": 2, "int16": 2, "complex64": 8,
              "complex128": 16}
-    for name, value in _lib.DTYPES.items():
+    for dtype, value in _lib.DTYPES.items():
+        name = dtype.name
+        assert dtype.itemsize == sizes[name]
         got = ctypes.c_int(-1)
         assert _lib.lib.clconv_dtype_parse(name.encode(), ctypes.byref(got)) == 0
         assert got.value == value
