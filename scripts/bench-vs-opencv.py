@@ -21,6 +21,9 @@ sepFilter2D with its 1-D factors). The column 'x r+w' holds clconv's median
 over the time to read the input and write the output once at the streaming
 copy rate clconv_device_peak measures (what `clconv bench --grid limits`
 reports), measured before the cases; the rate after them is printed too.
+A last table ("read+write", --rw-rounds) holds conv2d 4096^2 3x3 float32
+from host arrays to that figure alone, round by round: the copy rate, then
+the convolution, without OpenCV's calls in between.
 
 The uint8 case ("u8 4096^2 3x3") is a table of its own, one run of each
 of five ways a round, each round starting one way further on: clconv uint8
@@ -36,7 +39,7 @@ Usage (OpenCV from PyPI, with Intel IPP, in a virtual environment):
   /tmp/cvenv/bin/pip install opencv-python-headless
   /tmp/cvenv/bin/python scripts/bench-vs-opencv.py [--lib build/libclconv.so]
       [--runs 7] [--threads 2] [--border mirror|zero] [--method auto|direct|fft]
-      [--only NAME[,NAME...]] [--json FILE]
+      [--only NAME[,NAME...]] [--json FILE] [--rw-rounds 11]
 Debian's own OpenCV (python3-opencv) runs the same script under /usr/bin/python3.
 """
 import argparse
@@ -172,6 +175,45 @@ class Clconv:
         self.chosen = self.lib.clconv_method_name(o.chosen).decode()
 
 
+def read_write_table(cl, rounds, rng):
+    """conv2d 4096^2 3x3 float32 from host arrays against reading and writing
+    the image once: each round measures the copy rate (clconv_device_peak),
+    then makes five calls, the first untimed (the copy's 512 MiB of buffers
+    have just left the caches), and divides the median of the other four by
+    the read and write at that round's rate. OpenCV does not run in between:
+    its idle workers compete with the library's for the two cores."""
+    x = rng.random((4096, 4096), dtype=np.float32)
+    h = rng.standard_normal((3, 3)).astype(np.float32)
+    out = np.empty_like(x)
+    cl.conv2d(x, h, out)
+    ms, gbps, ratio = [], [], []
+    for _ in range(rounds):
+        g = cl.copy_gbps()
+        cl.conv2d(x, h, out)
+        t = []
+        for _ in range(4):
+            t0 = time.perf_counter()
+            cl.conv2d(x, h, out)
+            t.append((time.perf_counter() - t0) * 1e3)
+        m = statistics.median(t)
+        rw = (x.nbytes + out.nbytes) / (g * 1e9) * 1e3
+        ms.append(m)
+        gbps.append(g)
+        ratio.append(m / rw)
+    print("\nconv2d 4096^2 3x3 float32 from host arrays against reading and writing the image "
+          "once, %d rounds: clconv %.2f ms (quartiles %.2f-%.2f), copy %.1f GB/s (%.1f-%.1f), "
+          "per-round x r+w median %.2f (quartiles %.2f-%.2f)" % (
+              rounds, statistics.median(ms), *quartiles(ms), statistics.median(gbps),
+              min(gbps), max(gbps), statistics.median(ratio), *quartiles(ratio)), flush=True)
+    return {"case": "read+write 4096^2 3x3", "clconv_ms": ms, "copy_gbps": gbps,
+            "over_read_write": ratio}
+
+
+def quartiles(v):
+    q = statistics.quantiles(v, n=4)
+    return q[0], q[2]
+
+
 def integer_table(cl, a, name, shape, h, cvborder, rng):
     """The uint8 case: five ways of one 3x3 filter over one image, timed in
     turns; prints its own table and returns its row."""
@@ -239,6 +281,8 @@ def main():
     ap.add_argument("--method", choices=tuple(METHODS), default="auto")
     ap.add_argument("--only", default="", help="comma-separated substrings of case names")
     ap.add_argument("--json", default="")
+    ap.add_argument("--rw-rounds", type=int, default=11,
+                    help="rounds of the read+write table (0: none)")
     a = ap.parse_args()
 
     cv2.setNumThreads(a.threads)
@@ -302,6 +346,8 @@ def main():
     copy.append(cl.copy_gbps())
     print("copy bandwidth %.1f GB/s before the cases, %.1f after; 'x r+w' is clconv's median "
           "over reading the input and writing the output once at the first" % tuple(copy))
+    if a.rw_rounds > 0 and (not a.only or "read+write" in a.only):
+        rows.append(read_write_table(cl, a.rw_rounds, rng))
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"opencv": cv2.__version__, "border": a.border, "copy_gbps": copy,
