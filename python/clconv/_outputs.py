@@ -52,10 +52,9 @@ def empty(shape: Sequence[int], dtype: np.dtype) -> np.ndarray:
                 if i:
                     _pool.insert(0, _pool.pop(i))
                     _starts.insert(0, _starts.pop(i))
-                start = _starts[0]
-                # NumPy makes the view's base the block itself, which keeps
-                # the block busy while the result lives.
-                return block[start:start + nbytes].view(dtype).reshape(shape)
+                # The array's base is the block, which keeps the block busy
+                # while the result lives.
+                return np.ndarray(shape, dtype, block, _starts[0])
         block = np.empty(nbytes + LINE, np.uint8)
         start = -block.ctypes.data % LINE
         _pool.insert(0, block)
@@ -64,7 +63,7 @@ def empty(shape: Sequence[int], dtype: np.dtype) -> np.ndarray:
             # Forget the least recently used block; its memory goes when the
             # result using it (if any) goes.
             del _pool[-1], _starts[-1]
-        return block[start:start + nbytes].view(dtype).reshape(shape)
+        return np.ndarray(shape, dtype, block, start)
 
 
 def clear() -> None:
