@@ -195,6 +195,24 @@ START_TEST(test_runtime_max_alloc_env)
 }
 END_TEST
 
+START_TEST(test_runtime_stream_min_env)
+{
+    /* A byte count turns on the streaming stores (test_conv2d checks their
+     * results); anything else is refused at creation, naming the variable. */
+    clconv_runtime *rt = NULL;
+    setenv("CLCONV_STREAM_MIN", "64K", 1);
+    ASSERT_OK(NULL, clconv_runtime_create(&rt, NULL));
+    clconv_runtime_destroy(rt);
+    static const char *const bad[] = {"lots", "-1", " 5M", "5X", "0", "1.5M"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        setenv("CLCONV_STREAM_MIN", bad[i], 1);
+        ASSERT_STATUS(NULL, clconv_runtime_create(&rt, NULL), CLCONV_EINVAL);
+        assert_last_error_has(NULL, "CLCONV_STREAM_MIN");
+    }
+    unsetenv("CLCONV_STREAM_MIN");
+}
+END_TEST
+
 START_TEST(test_runtime_verbose_notes)
 {
     /* verbose = 1 writes notes on stderr: capture them in a file. */
@@ -253,6 +271,7 @@ Suite *clconv_test_suite_runtime(void)
     tcase_add_test(bare, test_runtime_option_strings_are_copied);
     tcase_add_test(bare, test_runtime_max_alloc_option);
     tcase_add_test(bare, test_runtime_max_alloc_env);
+    tcase_add_test(bare, test_runtime_stream_min_env);
     tcase_add_test(bare, test_runtime_verbose_notes);
     tcase_add_test(bare, test_runtime_version);
     tcase_add_test(with_rt, test_runtime_null_outputs);
