@@ -6,6 +6,7 @@ serve`, so both faces run one set of SciPy rules."""
 from __future__ import annotations
 
 import operator
+import threading
 import warnings
 from typing import Optional, Sequence, Union
 
@@ -98,6 +99,10 @@ class _Local:
         status = getattr(lib, fn)(*args, out.ctypes.data, _lib.byref(opts))
         if status != 0:
             raise _lib.error(status, rt)
+        calls = getattr(_trace, "calls", None)
+        if calls is not None:
+            calls.append((x, kernels, out, (dims, out_shape, mode, method, correlate, boundary,
+                                            cval, origin, axis)))
         return out
 
     def _conv(self, x: np.ndarray, h: np.ndarray, mode: str, method: str, correlate: bool,
@@ -340,7 +345,84 @@ def _result(out: np.ndarray, res: np.dtype) -> np.ndarray:
     return out if res.kind in "fc" else to_integer(out, res)
 
 
+# --------------------------------------------------------------------------
+# Repeated calls
+# --------------------------------------------------------------------------
+# A public call whose checks, dtype rules and layout came down to one library
+# call on the caller's two arrays as they are (native float32 or float64 of
+# one dtype, C-ordered) is remembered by its arguments' signature, and the
+# next call with that signature makes that library call directly. After a
+# large convolution has swept the caches every line of Python between a
+# call's entry and the library comes from memory: a 4096^2 3x3 convolve2d
+# spent 0.10 ms there against 0.05 this way (a 64 MiB sweep before each
+# call, the library call stubbed, medians of 300). Only a first call that
+# went through is remembered, so every error, and every other path, still
+# runs the whole chain.
+
+_PLAIN: dict = {}
+_PLAIN_MAX = 256
+_trace = threading.local()
+
+
+def _plain_key(backend, in1, in2, *rest):
+    """The signature a call on in1 and in2 with the arguments rest is
+    remembered by, or None for one that is not remembered."""
+    if type(backend) is not _Local or type(in1) is not np.ndarray or \
+            type(in2) is not np.ndarray:
+        return None
+    dtype = in1.dtype
+    if dtype not in (_F32, _F64) or in2.dtype != dtype:
+        return None
+    key = (dtype, in1.shape, in1.strides, in2.shape, in2.strides) + rest
+    try:
+        hash(key)
+    except TypeError:  # an unhashable argument, which the whole chain judges
+        return None
+    return key
+
+
+def _plain(key, backend, in1, in2, slow) -> np.ndarray:
+    """slow() (the whole chain), or with key remembered, its one library
+    call; a first call that came down to one call on in1 and in2 as they
+    are is remembered under key."""
+    layout = _PLAIN.get(key)
+    if layout is not None:
+        return backend._call(layout[0], in1[None], [in2], *layout[1:])[0]
+    if getattr(_trace, "calls", None) is not None:
+        # Inside another remembered call's first run: its trace must see
+        # every library call.
+        return slow()
+    _trace.calls = []
+    try:
+        result = slow()
+        calls = _trace.calls
+    finally:
+        _trace.calls = None
+    if len(calls) == 1:
+        x, kernels, out, layout = calls[0]
+        if (len(kernels) == 1 and _same(x, in1, (1,) + in1.shape) and
+                _same(kernels[0], in2, in2.shape) and _same(result, out, out.shape[1:])):
+            if len(_PLAIN) >= _PLAIN_MAX:
+                _PLAIN.clear()
+            _PLAIN[key] = layout
+    return result
+
+
+def _same(a: np.ndarray, b: np.ndarray, shape) -> bool:
+    """Whether a is b's memory, C-ordered in shape, of b's dtype."""
+    return (a.ctypes.data == b.ctypes.data and a.shape == tuple(shape) and
+            a.dtype == b.dtype and a.flags.c_contiguous)
+
+
 def convolve_impl(in1, in2, mode, method, correlate, backend) -> np.ndarray:
+    key = _plain_key(backend, in1, in2, "convolve", mode, method, bool(correlate))
+    if key is None:
+        return _convolve_impl(in1, in2, mode, method, correlate, backend)
+    return _plain(key, backend, in1, in2,
+                  lambda: _convolve_impl(in1, in2, mode, method, correlate, backend))
+
+
+def _convolve_impl(in1, in2, mode, method, correlate, backend) -> np.ndarray:
     a, b = _prepare(in1, in2)
     check_mode(mode)
     check_method(method)
@@ -403,6 +485,16 @@ def with_cval(run, x: np.ndarray, cval: complex) -> np.ndarray:
 
 
 def convolve2d_impl(in1, in2, mode, boundary, fillvalue, correlate, backend) -> np.ndarray:
+    key = (_plain_key(backend, in1, in2, "convolve2d", mode, boundary, fillvalue,
+                      bool(correlate)) if type(fillvalue) in (int, float) else None)
+    if key is None:
+        return _convolve2d_impl(in1, in2, mode, boundary, fillvalue, correlate, backend)
+    return _plain(key, backend, in1, in2,
+                  lambda: _convolve2d_impl(in1, in2, mode, boundary, fillvalue, correlate,
+                                           backend))
+
+
+def _convolve2d_impl(in1, in2, mode, boundary, fillvalue, correlate, backend) -> np.ndarray:
     a, b = _prepare(in1, in2)
     res = np.result_type(a, b)
     if res.kind == "b":

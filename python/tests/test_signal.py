@@ -318,3 +318,47 @@ def test_large_results_reuse_memory_only_when_released(rng):
     assert r3.ctypes.data % 64 == 0
     np.testing.assert_array_equal(r3, want)
     clconv.release_memory()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mode", MODES)
+def test_repeated_calls_take_the_remembered_library_call(rng, mode, dtype):
+    """A call whose whole chain came down to one library call on the two
+    arrays as they are is remembered by its signature, and the next call
+    with that signature makes that library call directly: its results stay
+    SciPy's with new data, and a signature that differs in mode, correlation,
+    dtype, shape or layout is told apart."""
+    from clconv import _signal
+    _signal._PLAIN.clear()
+    pairs = [(clconv.convolve, ss.convolve), (clconv.correlate, ss.correlate),
+             (clconv.convolve2d, ss.convolve2d), (clconv.correlate2d, ss.correlate2d)]
+    for fn, ref in pairs:
+        for shape, kshape in [((37, 41), (5, 3)), ((6, 9), (2, 7))]:
+            for _ in range(3):
+                a, b = rand(rng, shape, dtype), rand(rng, kshape, dtype)
+                got = fn(a, b, mode)
+                assert got.dtype == dtype and got.flags.c_contiguous
+                assert_close(got, ref(a.astype(np.float64), b.astype(np.float64), mode), a, b)
+    # Each signature's first call was one call on the arrays as they are.
+    assert len(_signal._PLAIN) == len(pairs) * 2
+    remembered = len(_signal._PLAIN)
+    # A Fortran-ordered image runs as its transpose (another layout): its
+    # results are right and its signature stays out of the memory.
+    a, b = np.asfortranarray(rand(rng, (37, 41), dtype)), rand(rng, (5, 3), dtype)
+    for _ in range(2):
+        assert_close(clconv.convolve2d(a, b, mode),
+                     ss.convolve2d(a.astype(np.float64), b.astype(np.float64), mode), a, b)
+    assert len(_signal._PLAIN) == remembered
+    # A view of the memory of another (a strided image, copied first) too.
+    big = rand(rng, (74, 41), dtype)
+    for _ in range(2):
+        assert_close(clconv.convolve(big[::2], b, mode),
+                     ss.convolve(big[::2].astype(np.float64), b.astype(np.float64), mode),
+                     big[::2], b)
+    assert len(_signal._PLAIN) == remembered
+    # Errors still come from the whole chain, remembered signature or not.
+    with pytest.raises(ValueError):
+        clconv.convolve2d(rand(rng, (37, 41), dtype), b, "nope")
+    with pytest.raises(ValueError):
+        clconv.convolve2d(rand(rng, (37, 41), dtype), b, mode, boundary="nope")
+    _signal._PLAIN.clear()
