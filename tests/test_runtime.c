@@ -171,6 +171,21 @@ START_TEST(test_runtime_max_alloc_option)
 }
 END_TEST
 
+/* Runtime creation refuses a variable that is not a byte count like 64M,
+ * naming it; then unsets it. strtoull alone would take "-1" as 2^64 - 1 and
+ * skip leading blanks. */
+static void assert_byte_counts_checked(const char *var)
+{
+    static const char *const bad[] = {"lots", "-1", " 5M", "+5M", "5X", "0", "1.5M"};
+    clconv_runtime *rt = NULL;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        setenv(var, bad[i], 1);
+        ASSERT_STATUS(NULL, clconv_runtime_create(&rt, NULL), CLCONV_EINVAL);
+        assert_last_error_has(NULL, var);
+    }
+    unsetenv(var);
+}
+
 START_TEST(test_runtime_max_alloc_env)
 {
     clconv_runtime *rt = NULL;
@@ -183,33 +198,19 @@ START_TEST(test_runtime_max_alloc_env)
     buf = NULL;
     ASSERT_STATUS(rt, clconv_buffer_create(rt, CLCONV_F32, 2049, NULL, &buf), CLCONV_EOVERFLOW);
     clconv_runtime_destroy(rt);
-
-    /* strtoull alone would take "-1" as 2^64 - 1 and skip leading blanks. */
-    static const char *const bad[] = {"lots", "-1", " 5M", "+5M", "5X", "0"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        setenv("CLCONV_MAX_ALLOC", bad[i], 1);
-        ASSERT_STATUS(NULL, clconv_runtime_create(&rt, NULL), CLCONV_EINVAL);
-        assert_last_error_has(NULL, "CLCONV_MAX_ALLOC");
-    }
-    unsetenv("CLCONV_MAX_ALLOC");
+    assert_byte_counts_checked("CLCONV_MAX_ALLOC");
 }
 END_TEST
 
 START_TEST(test_runtime_stream_min_env)
 {
-    /* A byte count turns on the streaming stores (test_conv2d checks their
-     * results); anything else is refused at creation, naming the variable. */
+    /* A byte count sets the threshold of the streaming stores (test_conv2d
+     * checks their results); anything else is refused. */
     clconv_runtime *rt = NULL;
     setenv("CLCONV_STREAM_MIN", "64K", 1);
     ASSERT_OK(NULL, clconv_runtime_create(&rt, NULL));
     clconv_runtime_destroy(rt);
-    static const char *const bad[] = {"lots", "-1", " 5M", "5X", "0", "1.5M"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        setenv("CLCONV_STREAM_MIN", bad[i], 1);
-        ASSERT_STATUS(NULL, clconv_runtime_create(&rt, NULL), CLCONV_EINVAL);
-        assert_last_error_has(NULL, "CLCONV_STREAM_MIN");
-    }
-    unsetenv("CLCONV_STREAM_MIN");
+    assert_byte_counts_checked("CLCONV_STREAM_MIN");
 }
 END_TEST
 
