@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import sys
 import threading
-from typing import List, Sequence
+from typing import List, Sequence, Tuple
 
 import numpy as np
 
@@ -24,12 +24,12 @@ POOL_ENTRIES = 4
 LINE = 64
 
 # Pooled blocks, most recently used first: each a uint8 array LINE bytes
-# longer than the results it holds, which start at its first line boundary.
-_pool: List[np.ndarray] = []
-_starts: List[int] = []  # that boundary's offset in each block
+# longer than the results it holds, with the offset of its first line
+# boundary, where they start.
+_pool: List[Tuple[np.ndarray, int]] = []
 _lock = threading.Lock()
-# References an idle block has while the pool looks at it: the list entry,
-# the local variable and getrefcount's own argument.
+# References an idle block has while the pool looks at it: its entry, the
+# local variable and getrefcount's own argument.
 _IDLE_REFS = 3
 
 
@@ -47,22 +47,20 @@ def empty(shape: Sequence[int], dtype: np.dtype) -> np.ndarray:
         return np.empty(shape, dtype)
     with _lock:
         for i in range(len(_pool)):
-            block = _pool[i]
+            block, start = _pool[i]
             if block.nbytes == nbytes + LINE and sys.getrefcount(block) == _IDLE_REFS:
                 if i:
                     _pool.insert(0, _pool.pop(i))
-                    _starts.insert(0, _starts.pop(i))
                 # The array's base is the block, which keeps the block busy
                 # while the result lives.
-                return np.ndarray(shape, dtype, block, _starts[0])
+                return np.ndarray(shape, dtype, block, start)
         block = np.empty(nbytes + LINE, np.uint8)
         start = -block.ctypes.data % LINE
-        _pool.insert(0, block)
-        _starts.insert(0, start)
+        _pool.insert(0, (block, start))
         if len(_pool) > POOL_ENTRIES:
             # Forget the least recently used block; its memory goes when the
             # result using it (if any) goes.
-            del _pool[-1], _starts[-1]
+            del _pool[-1]
         return np.ndarray(shape, dtype, block, start)
 
 
@@ -74,4 +72,3 @@ def clear() -> None:
     """
     with _lock:
         _pool.clear()
-        _starts.clear()

@@ -384,7 +384,9 @@ def _plain_key(backend, in1, in2, *rest):
 def _plain(key, backend, in1, in2, slow) -> np.ndarray:
     """slow() (the whole chain), or with key remembered, its one library
     call; a first call that came down to one call on in1 and in2 as they
-    are is remembered under key."""
+    are is remembered under key. A key of None is never remembered."""
+    if key is None:
+        return slow()
     layout = _PLAIN.get(key)
     if layout is not None:
         return backend._call(layout[0], in1[None], [in2], *layout[1:])[0]
@@ -416,8 +418,6 @@ def _same(a: np.ndarray, b: np.ndarray, shape) -> bool:
 
 def convolve_impl(in1, in2, mode, method, correlate, backend) -> np.ndarray:
     key = _plain_key(backend, in1, in2, "convolve", mode, method, bool(correlate))
-    if key is None:
-        return _convolve_impl(in1, in2, mode, method, correlate, backend)
     return _plain(key, backend, in1, in2,
                   lambda: _convolve_impl(in1, in2, mode, method, correlate, backend))
 
@@ -487,8 +487,6 @@ def with_cval(run, x: np.ndarray, cval: complex) -> np.ndarray:
 def convolve2d_impl(in1, in2, mode, boundary, fillvalue, correlate, backend) -> np.ndarray:
     key = (_plain_key(backend, in1, in2, "convolve2d", mode, boundary, fillvalue,
                       bool(correlate)) if type(fillvalue) in (int, float) else None)
-    if key is None:
-        return _convolve2d_impl(in1, in2, mode, boundary, fillvalue, correlate, backend)
     return _plain(key, backend, in1, in2,
                   lambda: _convolve2d_impl(in1, in2, mode, boundary, fillvalue, correlate,
                                            backend))
