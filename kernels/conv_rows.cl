@@ -27,9 +27,10 @@
  * ends (or whose rows leave the input) run a second copy of the body whose
  * vectors that cross an edge are gathered through a table of column
  * indices made once per item, inlined and call-free; with a call per edge
- * load the mirror boundary cost 2x the zero one (then 1.1-1.2x). That copy stays rolled over rows and taps, which keeps
- * the program's compile time to 2-3 s for a 5x5 window under load (one
- * program per window size, storage types and boundary build).
+ * load the mirror boundary cost 2x the zero one (then 1.1-1.2x). That copy
+ * stays rolled over rows and taps, which keeps the program's compile time
+ * to 2-3 s for a 5x5 window under load (one program per window size,
+ * storage types and boundary build).
  *
  * Outputs larger than the caches are stored non-temporally (below).
  */
