@@ -41,25 +41,30 @@ typedef struct term {
 
 static int precision_bits(clconv_dtype dtype) { return dtype == CLCONV_F64 ? 64 : 32; }
 
-/* A kernel of complex.cl, created with its precision's options. */
-/* Elements per work-item of complex.cl's kernels (its CVEC). */
-#define CVEC 16
+/* Elements per work-item of complex.cl's kernels (its CVEC): 16, or as
+ * many as one of the device's vectors holds. */
+static unsigned cvec(const clconv_runtime *rt, clconv_dtype precision)
+{
+    return clconv__vector_fit(rt, precision, 16);
+}
 
+/* A kernel of complex.cl, created with its precision's options. */
 static int kernel(clconv_runtime *rt, clconv_dtype precision, const char *name, cl_kernel *k)
 {
     char options[48];
-    snprintf(options, sizeof options, "-DPRECISION=%d -DCVEC=%d", precision_bits(precision),
-             CVEC);
+    snprintf(options, sizeof options, "-DPRECISION=%d -DCVEC=%u", precision_bits(precision),
+             cvec(rt, precision));
     return clconv__kernel_create(rt, "complex", options, name, k);
 }
 
-/* Sets args and launches one work-item per CVEC elements. */
-static int launch(clconv_runtime *rt, cl_kernel k, const clconv__arg *args, cl_uint nargs,
-                  size_t count, const char *name)
+/* Sets args and launches one work-item per CVEC elements of precision. */
+static int launch(clconv_runtime *rt, clconv_dtype precision, cl_kernel k,
+                  const clconv__arg *args, cl_uint nargs, size_t count, const char *name)
 {
     int status = clconv__set_args(rt, k, args, nargs, name);
     if (status == 0) {
-        const size_t gws[1] = {(count + CVEC - 1) / CVEC};
+        const size_t v = cvec(rt, precision);
+        const size_t gws[1] = {(count + v - 1) / v};
         status = clconv__launch(rt, k, 1, gws, NULL, name);
     }
     clReleaseKernel(k);
@@ -76,7 +81,7 @@ static int split(clconv_runtime *rt, clconv_dtype precision, cl_mem src, plane r
     const clconv__arg args[] = {CLCONV__ARG(src),    CLCONV__ARG(zero), CLCONV__ARG(re.mem),
                                 CLCONV__ARG(ro),     CLCONV__ARG(im.mem), CLCONV__ARG(io),
                                 CLCONV__ARG(n)};
-    return launch(rt, k, args, sizeof args / sizeof args[0], count, "split");
+    return launch(rt, precision, k, args, sizeof args / sizeof args[0], count, "split");
 }
 
 /* A real scalar argument of the precision. */
@@ -106,7 +111,7 @@ static int axpy(clconv_runtime *rt, clconv_dtype precision, cl_mem y, cl_mem x, 
     const clconv__arg args[] = {CLCONV__ARG(y),    CLCONV__ARG(zero), CLCONV__ARG(x),
                                 CLCONV__ARG(zero), scalar_arg(precision, &a, alpha),
                                 CLCONV__ARG(n)};
-    return launch(rt, k, args, sizeof args / sizeof args[0], count, "axpy");
+    return launch(rt, precision, k, args, sizeof args / sizeof args[0], count, "axpy");
 }
 
 /* out = (c[0] p[0] + c[1] p[1], c[2] p[2] + c[3] p[3]) over count pairs;
@@ -126,7 +131,7 @@ static int combine(clconv_runtime *rt, clconv_dtype precision, const plane p[4],
         CLCONV__ARG(p[2].mem), CLCONV__ARG(off[2]), scalar_arg(precision, &s[2], c[2]),
         CLCONV__ARG(p[3].mem), CLCONV__ARG(off[3]), scalar_arg(precision, &s[3], c[3]),
         CLCONV__ARG(out),      CLCONV__ARG(zero),   CLCONV__ARG(n)};
-    return launch(rt, k, args, sizeof args / sizeof args[0], count, "combine");
+    return launch(rt, precision, k, args, sizeof args / sizeof args[0], count, "combine");
 }
 
 /* Elements of batch arrays of extents e of g. */

@@ -19,7 +19,8 @@
 static int convert(clconv_runtime *rt, clconv_dtype precision, clconv_dtype int_dtype,
                    int from_real, cl_mem src, cl_mem dst, size_t count)
 {
-    enum { CVEC = 16 };
+    /* Elements per work-item (CVEC): 16, or one vector register of them. */
+    const unsigned cvec = clconv__vector_fit(rt, precision, 16);
     char options[160];
     const long lo = int_dtype == CLCONV_I16 ? -32768 : 0;
     const long hi = int_dtype == CLCONV_U8 ? 255 : int_dtype == CLCONV_U16 ? 65535 : 32767;
@@ -28,11 +29,11 @@ static int convert(clconv_runtime *rt, clconv_dtype precision, clconv_dtype int_
      * uint8 input and a uint8 output share no options they do not need. */
     if (from_real)
         snprintf(options, sizeof options,
-                 "-DPRECISION=%d -DCVEC=%d -DOUT_T=%s -DOUT_MIN=%ld -DOUT_MAX=%ld",
-                 precision == CLCONV_F64 ? 64 : 32, CVEC, name, lo, hi);
+                 "-DPRECISION=%d -DCVEC=%u -DOUT_T=%s -DOUT_MIN=%ld -DOUT_MAX=%ld",
+                 precision == CLCONV_F64 ? 64 : 32, cvec, name, lo, hi);
     else
-        snprintf(options, sizeof options, "-DPRECISION=%d -DCVEC=%d -DIN_T=%s",
-                 precision == CLCONV_F64 ? 64 : 32, CVEC, name);
+        snprintf(options, sizeof options, "-DPRECISION=%d -DCVEC=%u -DIN_T=%s",
+                 precision == CLCONV_F64 ? 64 : 32, cvec, name);
     const char *fn = from_real ? "from_real" : "to_real";
     cl_kernel k;
     FORWARD_IF_ERROR(clconv__kernel_create(rt, "convert", options, fn, &k));
@@ -41,7 +42,7 @@ static int convert(clconv_runtime *rt, clconv_dtype precision, clconv_dtype int_
                                 CLCONV__ARG(zero), CLCONV__ARG(n)};
     int status = clconv__set_args(rt, k, args, sizeof args / sizeof args[0], fn);
     if (status == 0) {
-        const size_t gws[1] = {(count + CVEC - 1) / CVEC};
+        const size_t gws[1] = {(count + cvec - 1) / cvec};
         status = clconv__launch(rt, k, 1, gws, NULL, fn);
     }
     clReleaseKernel(k);

@@ -24,10 +24,15 @@
 #include <stdio.h>
 
 /* Work-items per group along a kernel's first dimension, whose global size
- * is rounded up to a multiple of it, and the elements one work-item of
- * fft_pad and fft_crop moves (VEC in kernels/fft.cl). */
+ * is rounded up to a multiple of it. */
 #define GROUP_WIDTH 64
-#define PAD_VEC 16
+
+/* The elements one work-item of fft_pad and fft_crop moves (VEC in
+ * kernels/fft.cl): 16, or as many as one of the device's vectors holds. */
+static unsigned pad_vec(const clconv_runtime *rt, clconv_dtype dtype)
+{
+    return clconv__vector_fit(rt, dtype, 16);
+}
 
 /* The three element-wise kernels of kernels/fft.cl for one call. */
 typedef struct steps {
@@ -44,8 +49,8 @@ static void steps_release(steps *s)
 static int steps_create(clconv_runtime *rt, clconv_dtype dtype, steps *s)
 {
     char opts[64];
-    snprintf(opts, sizeof opts, "-DPRECISION=%d -DVEC=%d", dtype == CLCONV_F64 ? 64 : 32,
-             PAD_VEC);
+    snprintf(opts, sizeof opts, "-DPRECISION=%d -DVEC=%u", dtype == CLCONV_F64 ? 64 : 32,
+             pad_vec(rt, dtype));
     s->pad = s->mul = s->crop = NULL;
     int status = clconv__kernel_create(rt, "fft", opts, "fft_pad", &s->pad);
     if (status == 0) status = clconv__kernel_create(rt, "fft", opts, "fft_mul", &s->mul);
@@ -111,7 +116,8 @@ static int enqueue_pad(clconv_runtime *rt, cl_kernel pad, const size_t len[3],
         scale,                 CLCONV__ARG(dst),     CLCONV__ARG(len_p),  CLCONV__ARG(len_c),
         CLCONV__ARG(pitch)};
     FORWARD_IF_ERROR(clconv__set_args(rt, pad, args, sizeof args / sizeof *args, "fft_pad"));
-    const size_t gws[3] = {((size_t)pitch + PAD_VEC - 1) / PAD_VEC, len[0], count * len[2]};
+    const size_t v = pad_vec(rt, dtype);
+    const size_t gws[3] = {((size_t)pitch + v - 1) / v, len[0], count * len[2]};
     return launch(rt, pad, 3, gws, "fft_pad");
 }
 
@@ -145,7 +151,8 @@ static int enqueue_crop(clconv_runtime *rt, cl_kernel crop, const clconv__geom *
         CLCONV__ARG(n),    CLCONV__ARG(br),    CLCONV__ARG(bc),    CLCONV__ARG(step_c),
         CLCONV__ARG(out),  CLCONV__ARG(out_p), CLCONV__ARG(out_r), CLCONV__ARG(out_c)};
     FORWARD_IF_ERROR(clconv__set_args(rt, crop, args, sizeof args / sizeof *args, "fft_crop"));
-    const size_t gws[3] = {(step[1] + PAD_VEC - 1) / PAD_VEC, step[0], count * (size_t)out_p};
+    const size_t v = pad_vec(rt, g->dtype);
+    const size_t gws[3] = {(step[1] + v - 1) / v, step[0], count * (size_t)out_p};
     return launch(rt, crop, 3, gws, "fft_crop");
 }
 
@@ -329,8 +336,8 @@ int clconv__fft3d_run(clconv_runtime *rt, const clconv__geom *g, cl_mem signal, 
         return clconv__fftconv_host(rt, g, NULL, &lay, signal, kernel, out);
 #endif
     char opts[64];
-    snprintf(opts, sizeof opts, "-DPRECISION=%d -DVEC=%d", g->dtype == CLCONV_F64 ? 64 : 32,
-             PAD_VEC);
+    snprintf(opts, sizeof opts, "-DPRECISION=%d -DVEC=%u", g->dtype == CLCONV_F64 ? 64 : 32,
+             pad_vec(rt, g->dtype));
     cl_kernel k[3] = {NULL, NULL, NULL};
     static const char *const names[3] = {"fft_pad", "fft_mul", "fft_crop"};
     int status = 0;

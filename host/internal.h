@@ -197,6 +197,12 @@ const char *clconv__dtype_cl_name(clconv_dtype dtype);
  * driver reports its register: 8 floats on AVX2, 16 on AVX-512), else 256
  * bits' worth. */
 unsigned clconv__vector_width(const clconv_runtime *rt, clconv_dtype dtype);
+/* The width to build a kernel's vectors of dtype with, for a kernel written
+ * for `want` elements: on CPU devices at most clconv__vector_width, since a
+ * compiler targeting a narrower register file (POCL's AVX2 build on a Zen 3)
+ * passes wider vectors to its library functions in memory and warns that the
+ * ABI changed; on other devices `want`. */
+unsigned clconv__vector_fit(const clconv_runtime *rt, clconv_dtype dtype, unsigned want);
 
 /* ---- kernel sources and programs (program.c, generated kernels.c) ------- */
 
@@ -224,6 +230,13 @@ void clconv__make_dirs(const char *dir);
  * its process built before). For tests of the disk cache; no runtime may
  * have kernels queued. */
 void clconv__program_forget_builds(void);
+
+/* With strict set, programs built from source from then on (in any
+ * runtime) get -Werror instead of -w, so a kernel whose build warns fails
+ * the call that needs it, the build log in its message. For the tests that
+ * run the library's own choices of build options on the device at hand;
+ * not thread-safe against concurrent builds. */
+void clconv__program_strict(int strict);
 
 /* Releases every cached program (runtime destruction). */
 void clconv__program_cache_clear(clconv_runtime *rt);

@@ -262,6 +262,17 @@ static int tuned(clconv_runtime *rt, clconv_dtype dtype, int dims, const entry *
     return 0;
 }
 
+/* An entry's vectors narrowed to those the device takes whole
+ * (clconv__vector_fit): a catch-all entry's 16 floats on an AVX2 CPU become
+ * 8 with as many accumulators, each then one register where it was two.
+ * (CLCONV_DIRECT_PARAMS keeps the width it names.) Returns 0. */
+static int fit_vectors(const clconv_runtime *rt, clconv_dtype dtype, clconv__direct_params *p)
+{
+    if (p->variant == CLCONV__DIRECT_STRIP) p->vec = clconv__vector_fit(rt, dtype, p->vec);
+    p->pad_vec = clconv__vector_fit(rt, dtype, p->pad_vec);
+    return 0;
+}
+
 int clconv__direct_params_get(clconv_runtime *rt, clconv_dtype dtype, int dims, size_t kr,
                               size_t kc, clconv__direct_variant want,
                               clconv__direct_params *out)
@@ -286,6 +297,7 @@ int clconv__direct_params_get(clconv_runtime *rt, clconv_dtype dtype, int dims, 
         const clconv__direct_variant v =
             strncmp(over, "strip:", 6) == 0 ? CLCONV__DIRECT_STRIP : CLCONV__DIRECT_TILED;
         FORWARD_IF_ERROR(parse_override(rt, over, &lookup(info, precision, dims, taps, v)->p, out));
+        out->pad_vec = clconv__vector_fit(rt, dtype, out->pad_vec);
         const size_t group = (size_t)out->wgx * out->wgy;
         const size_t local = tiled_local_bytes(out, clconv_dtype_size(dtype));
         RETURN_IF(rt, out->variant == CLCONV__DIRECT_TILED &&
@@ -301,7 +313,7 @@ int clconv__direct_params_get(clconv_runtime *rt, clconv_dtype dtype, int dims, 
     }
 
     const entry *e = lookup(info, precision, dims, taps, want);
-    if (tuned(rt, dtype, dims, e, out) == 0) return 0;
+    if (tuned(rt, dtype, dims, e, out) == 0) return fit_vectors(rt, dtype, out);
     if (e->p.variant == CLCONV__DIRECT_TILED) {
         const size_t group = (size_t)e->p.wgx * e->p.wgy;
         const size_t local = tiled_local_bytes(&e->p, clconv_dtype_size(dtype));
@@ -315,7 +327,7 @@ int clconv__direct_params_get(clconv_runtime *rt, clconv_dtype dtype, int dims, 
         }
     }
     *out = e->p;
-    return 0;
+    return fit_vectors(rt, dtype, out);
 }
 
 void clconv__direct_params_options(const clconv__direct_params *p, clconv_dtype dtype,
@@ -399,6 +411,7 @@ int clconv__vol_params_get(clconv_runtime *rt, clconv_dtype dtype, size_t kd, si
             break;
     }
     *out = vol_table[i].p;
+    out->vec = clconv__vector_fit(rt, dtype, out->vec);
     /* A table entry's group shrinks to what the device runs. */
     const size_t most = info->max_work_group_size ? info->max_work_group_size : 1;
     if (out->wgx > most) out->wgx = (unsigned)most;

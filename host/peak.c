@@ -56,9 +56,12 @@ static int best_launch(clconv_runtime *rt, cl_kernel kernel, size_t gws, const c
     return 0;
 }
 
-/* Widths of the streaming kernels, and their build options by width. */
-static const unsigned stream_widths[] = {4, 16};
-static const char *const stream_options[] = {"-DW=4", "-DW=16"};
+/* Widths of the streaming kernels in floats: 4, and 16 or one of the
+ * device's vectors where that is narrower. */
+static unsigned stream_width(const clconv_runtime *rt, int w)
+{
+    return w == 0 ? 4 : clconv__vector_fit(rt, CLCONV_F32, 16);
+}
 
 /* The rate in GB/s of one streaming kernel (width index w, copy or read)
  * over the first `bytes` of src (and dst), in one layout. */
@@ -66,12 +69,14 @@ static int stream_rate(clconv_runtime *rt, int w, int copy, cl_int contiguous, s
                        cl_mem src, cl_mem dst, double *gbps)
 {
     const char *name = copy ? "peak_copy" : "peak_read";
-    const size_t vector = stream_widths[w] * sizeof(float);
+    const size_t vector = stream_width(rt, w) * sizeof(float);
     const size_t items = bytes / (vector * PER_ITEM);
     const clconv__arg args[] = {CLCONV__ARG(src), CLCONV__ARG(dst), CLCONV__ARG(contiguous)};
     cl_kernel k = NULL;
     double t = 0;
-    int status = clconv__kernel_create(rt, "peak_stream", stream_options[w], name, &k);
+    char options[16];
+    snprintf(options, sizeof options, "-DW=%u", stream_width(rt, w));
+    int status = clconv__kernel_create(rt, "peak_stream", options, name, &k);
     if (status == 0) status = clconv__set_args(rt, k, args, 3, name);
     if (status == 0) status = best_launch(rt, k, items, name, &t);
     if (k) clReleaseKernel(k);

@@ -172,13 +172,20 @@ static void build_log(const clconv_runtime *rt, cl_program prog, char *log, size
         log[--len] = '\0';
 }
 
-/* Builds a program object, quietly unless the runtime is verbose; on build
- * failure the message carries the log. */
+static int strict_builds;
+
+void clconv__program_strict(int strict)
+{
+    strict_builds = strict;
+}
+
+/* Builds a program object, quietly unless the runtime is verbose (or
+ * strict); on build failure the message carries the log. */
 static int build(clconv_runtime *rt, cl_program prog, const char *name, const char *opts)
 {
     char full[1024], log[2048];
-    const int n = snprintf(full, sizeof full, "%s%s%s", opts, *opts && !rt->verbose ? " " : "",
-                           rt->verbose ? "" : "-w");
+    const char *quiet = strict_builds ? "-Werror" : rt->verbose ? "" : "-w";
+    const int n = snprintf(full, sizeof full, "%s%s%s", opts, *opts && *quiet ? " " : "", quiet);
     RETURN_IF(rt, n < 0 || (size_t)n >= sizeof full, CLCONV_EINVAL,
               "program %s: build options of %zu bytes are too long", name, strlen(opts));
     cl_int err = clBuildProgram(prog, 1, &rt->device, full, NULL, NULL);

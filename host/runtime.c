@@ -280,6 +280,13 @@ unsigned clconv__vector_width(const clconv_runtime *rt, clconv_dtype dtype)
                : (unsigned)(32 / clconv_dtype_size(dtype));
 }
 
+unsigned clconv__vector_fit(const clconv_runtime *rt, clconv_dtype dtype, unsigned want)
+{
+    if (rt->info.type != CLCONV_DEVICE_CPU) return want;
+    const unsigned native = clconv__vector_width(rt, dtype);
+    return want > native ? native : want;
+}
+
 int clconv__check_dtype(const clconv_runtime *rt, clconv_dtype dtype)
 {
     RETURN_IF(rt, clconv__dtype_is_int(dtype), CLCONV_EINVAL,

@@ -32,7 +32,8 @@
 #define MASK_T uint
 #endif
 
-/* Elements per work-item: 8 or 16. */
+/* Elements per work-item: 2, 4, 8 or 16 (the host keeps REALN within one
+ * of the device's vector registers). */
 #ifndef CVEC
 #define CVEC 16
 #endif
@@ -45,9 +46,15 @@
 #if CVEC == 16
 #define LO_MASK (MASKN)(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23)
 #define HI_MASK (MASKN)(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31)
-#else
+#elif CVEC == 8
 #define LO_MASK (MASKN)(0, 8, 1, 9, 2, 10, 3, 11)
 #define HI_MASK (MASKN)(4, 12, 5, 13, 6, 14, 7, 15)
+#elif CVEC == 4
+#define LO_MASK (MASKN)(0, 4, 1, 5)
+#define HI_MASK (MASKN)(2, 6, 3, 7)
+#else
+#define LO_MASK (MASKN)(0, 2)
+#define HI_MASK (MASKN)(1, 3)
 #endif
 
 __kernel void split(__global const REAL *restrict src, ulong src_offset,

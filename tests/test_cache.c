@@ -8,13 +8,17 @@
  * the cache can be turned off or pointed elsewhere by option or
  * environment. Each test uses its own temporary cache directory. Also: every
  * kernel source builds without a warning on the device's compiler, in the
- * variants the library builds, since the library builds them with -w.
+ * variants the library builds, since the library builds them with -w; and
+ * the options the library itself chooses on this device build with -Werror.
  */
 #include "harness.h"
 #include "suites.h"
 
-/* clconv__kernel_source, the embedded kernels (host/internal.h). */
+/* clconv__kernel_source, the embedded kernels, clconv__program_strict and
+ * clconv__dtype_complex (host/internal.h). */
 const char *clconv__kernel_source(const char *name, size_t *length);
+void clconv__program_strict(int strict);
+clconv_dtype clconv__dtype_complex(clconv_dtype dtype);
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -368,32 +372,51 @@ START_TEST(test_cache_unwritable)
 }
 END_TEST
 
-/* Every kernel file in the build-option variants the library uses: both
- * precisions, each strip width and accumulator count the parameter table and
- * clconv_tune choose from, the tiled shapes, each padding width. */
+/* Every kernel file in build-option variants the library uses: both
+ * precisions, strip widths and accumulator counts the parameter table and
+ * clconv_tune choose from, the tiled shapes, padding widths. `bits` is the
+ * widest vector a variant declares: on a CPU device whose registers are
+ * narrower (AVX2's 256 bits) its compiler warns that such vectors change the
+ * ABI of library calls, and the library builds the 256-bit variants there
+ * instead (clconv__vector_fit; the strict test below runs its choices). */
 static const struct {
     const char *name, *options;
     int fp64;
+    unsigned bits;
 } variants[] = {
-    {"conv_strip", "-DPRECISION=32 -DVEC=16 -DNACC=12 -DUNROLL=1", 0},
-    {"conv_strip", "-DPRECISION=32 -DVEC=16 -DNACC=4 -DUNROLL=0", 0},
-    {"conv_strip", "-DPRECISION=64 -DVEC=8 -DNACC=4 -DUNROLL=0", 1},
-    {"conv_strip", "-DPRECISION=32 -DVEC=16 -DNACC=8 -DUNROLL=4", 0},
-    {"conv_strip", "-DPRECISION=32 -DVEC=8 -DNACC=7 -DUNROLL=2", 0},
-    {"conv_strip", "-DPRECISION=32 -DVEC=4 -DNACC=1 -DUNROLL=4", 0},
-    {"conv_strip", "-DPRECISION=64 -DVEC=8 -DNACC=8 -DUNROLL=4", 1},
-    {"conv_strip", "-DPRECISION=32 -DVEC=16 -DNACC=4 -DUNROLL=0 -DBOUNDARY=1", 0},
-    {"conv_strip", "-DPRECISION=64 -DVEC=8 -DNACC=8 -DUNROLL=4 -DBOUNDARY=1", 1},
-    {"conv_tiled", "-DPRECISION=32 -DWGX=32 -DWGY=8 -DWPTX=2 -DWPTY=2 -DKBX=16 -DKBY=16", 0},
-    {"conv_tiled", "-DPRECISION=64 -DWGX=256 -DWGY=1 -DWPTX=8 -DWPTY=1 -DKBX=256 -DKBY=1", 1},
-    {"pad", "-DPRECISION=32 -DPADV=16", 0},
-    {"pad", "-DPRECISION=64 -DPADV=1", 1},
-    {"fft", "-DPRECISION=32", 0},
-    {"fft", "-DPRECISION=64", 1},
-    {"dist", "", 1},
-    {"peak_fma", "-DPRECISION=32 -DW=16", 0},
-    {"peak_fma", "-DPRECISION=64 -DW=1", 1},
-    {"peak_stream", "-DW=4", 0},
+    {"conv_strip", "-DPRECISION=32 -DVEC=16 -DNACC=12 -DUNROLL=1", 0, 512},
+    {"conv_strip", "-DPRECISION=32 -DVEC=16 -DNACC=4 -DUNROLL=0", 0, 512},
+    {"conv_strip", "-DPRECISION=64 -DVEC=8 -DNACC=4 -DUNROLL=0", 1, 512},
+    {"conv_strip", "-DPRECISION=64 -DVEC=4 -DNACC=4 -DUNROLL=0", 1, 256},
+    {"conv_strip", "-DPRECISION=32 -DVEC=16 -DNACC=8 -DUNROLL=4", 0, 512},
+    {"conv_strip", "-DPRECISION=32 -DVEC=8 -DNACC=7 -DUNROLL=2", 0, 256},
+    {"conv_strip", "-DPRECISION=32 -DVEC=4 -DNACC=1 -DUNROLL=4", 0, 128},
+    {"conv_strip", "-DPRECISION=64 -DVEC=8 -DNACC=8 -DUNROLL=4", 1, 512},
+    {"conv_strip", "-DPRECISION=32 -DVEC=16 -DNACC=4 -DUNROLL=0 -DBOUNDARY=1", 0, 512},
+    {"conv_strip", "-DPRECISION=32 -DVEC=8 -DNACC=4 -DUNROLL=0 -DBOUNDARY=1", 0, 256},
+    {"conv_strip", "-DPRECISION=64 -DVEC=8 -DNACC=8 -DUNROLL=4 -DBOUNDARY=1", 1, 512},
+    {"conv_rows", "-DPRECISION=32 -DVEC=16 -DNACC=2 -DRB=8 -DKR=3 -DKC=3", 0, 512},
+    {"conv_rows", "-DPRECISION=32 -DVEC=8 -DNACC=2 -DRB=4 -DKR=5 -DKC=5 -DBOUNDARY=1", 0, 256},
+    {"conv_rows", "-DPRECISION=64 -DVEC=4 -DNACC=2 -DRB=4 -DKR=3 -DKC=3", 1, 256},
+    {"conv_vol", "-DPRECISION=32 -DVEC=8 -DNACC=2", 0, 256},
+    {"conv_tiled", "-DPRECISION=32 -DWGX=32 -DWGY=8 -DWPTX=2 -DWPTY=2 -DKBX=16 -DKBY=16", 0, 32},
+    {"conv_tiled", "-DPRECISION=64 -DWGX=256 -DWGY=1 -DWPTX=8 -DWPTY=1 -DKBX=256 -DKBY=1", 1,
+     64},
+    {"pad", "-DPRECISION=32 -DPADV=16", 0, 512},
+    {"pad", "-DPRECISION=32 -DPADV=8", 0, 256},
+    {"pad", "-DPRECISION=64 -DPADV=1", 1, 64},
+    {"fft", "-DPRECISION=32", 0, 512},
+    {"fft", "-DPRECISION=32 -DVEC=8", 0, 256},
+    {"fft", "-DPRECISION=64", 1, 1024},
+    {"fft", "-DPRECISION=64 -DVEC=4", 1, 256},
+    {"complex", "-DPRECISION=32 -DCVEC=16", 0, 512},
+    {"complex", "-DPRECISION=64 -DCVEC=4", 1, 256},
+    {"convert", "-DPRECISION=32 -DCVEC=8 -DOUT_T=uchar -DOUT_MIN=0 -DOUT_MAX=255", 0, 256},
+    {"dist", "", 1, 64},
+    {"peak_fma", "-DPRECISION=32 -DW=16", 0, 512},
+    {"peak_fma", "-DPRECISION=32 -DW=8", 0, 256},
+    {"peak_fma", "-DPRECISION=64 -DW=1", 1, 64},
+    {"peak_stream", "-DW=4", 0, 128},
 };
 
 START_TEST(test_kernels_build_without_warnings)
@@ -407,6 +430,9 @@ START_TEST(test_kernels_build_without_warnings)
                      CL_SUCCESS);
     const size_t i = (size_t)_i;
     if (variants[i].fp64 && !info.fp64) return;
+    if (info.type == CLCONV_DEVICE_CPU && info.pref_vector_float >= 2 &&
+        variants[i].bits > 32 * info.pref_vector_float)
+        return;
     size_t len = 0;
     const char *src = clconv__kernel_source(variants[i].name, &len);
     ck_assert_msg(src != NULL, "no kernel source named %s", variants[i].name);
@@ -422,6 +448,95 @@ START_TEST(test_kernels_build_without_warnings)
                   "kernels/%s.cl with '%s': build status %d, log: %s", variants[i].name,
                   variants[i].options, err, log);
     clReleaseProgram(prog);
+}
+END_TEST
+
+/* The library's own choices of build options on this device, built with
+ * -Werror (clconv__program_strict), from source in a runtime without a disk
+ * cache: direct 1-D windows of each table range, 2-D windows through
+ * conv_rows and conv_strip with and without a boundary mode, uint8 storage,
+ * separable passes, complex data, 3-D direct and FFT, both FFT backends'
+ * element-wise kernels, and the peak measurement. */
+static void strict_cases(clconv_runtime *rt, int fp64)
+{
+    const clconv_dtype reals[2] = {CLCONV_F32, CLCONV_F64};
+    for (int d = 0; d < 1 + fp64; d++) {
+        const size_t taps1[] = {3, 64, 1024};
+        for (size_t t = 0; t < 3; t++) {
+            const conv_case c = {.kind = CONV_1D, .form = FORM_HOST, .dtype = reals[d],
+                                 .mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT,
+                                 .batch = 1, .rows = 1, .cols = 3000, .krows = 1,
+                                 .kcols = taps1[t], .seed = 501 + t};
+            conv_case_check(rt, &c);
+        }
+        const size_t win[] = {3, 5, 9, 15};
+        for (size_t w = 0; w < 4; w++)
+            for (int b = 0; b < 2; b++) {
+                const conv_case c = {.kind = CONV_2D, .form = FORM_HOST, .dtype = reals[d],
+                                     .mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT,
+                                     .batch = 1, .rows = 40, .cols = 70, .krows = win[w],
+                                     .kcols = win[w], .seed = 511 + w,
+                                     .boundary = b ? CLCONV_BOUNDARY_MIRROR : CLCONV_BOUNDARY_NONE};
+                conv_case_check(rt, &c);
+            }
+        const conv_case sep = {.kind = CONV_SEPARABLE, .form = FORM_HOST, .dtype = reals[d],
+                               .mode = CLCONV_MODE_FULL, .method = CLCONV_METHOD_DIRECT,
+                               .batch = 2, .rows = 30, .cols = 50, .krows = 7, .kcols = 9,
+                               .seed = 521};
+        conv_case_check(rt, &sep);
+        const conv_case fft = {.kind = CONV_2D, .form = FORM_HOST, .dtype = reals[d],
+                               .mode = CLCONV_MODE_FULL, .method = CLCONV_METHOD_FFT,
+                               .batch = 1, .rows = 40, .cols = 60, .krows = 9, .kcols = 9,
+                               .seed = 522};
+        conv_case_check(rt, &fft);
+
+        /* Volumes and complex data: what matters here is that every program
+         * builds; their results are checked in the conv3d and complex suites. */
+        const size_t es = clconv_dtype_size(reals[d]);
+        unsigned char *vol = calloc(12 * 12 * 12 * 2, es), *vout = calloc(12 * 12 * 12 * 2, es);
+        unsigned char *taps = calloc(27 * 2, es);
+        ck_assert(vol && vout && taps);
+        for (int m = 0; m < 2; m++) {
+            clconv_conv_options o = {.mode = CLCONV_MODE_SAME,
+                                     .method = m ? CLCONV_METHOD_FFT : CLCONV_METHOD_DIRECT};
+            ASSERT_OK(rt, clconv_conv3d_host(rt, reals[d], vol, 12, 12, 12, 1, taps, 3, 3, 3,
+                                             vout, &o));
+        }
+        const clconv_dtype cplx = clconv__dtype_complex(reals[d]);
+        clconv_conv_options o = {.mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT};
+        ASSERT_OK(rt, clconv_conv1d_host(rt, cplx, vol, 700, 1, taps, 5, vout, &o));
+        free(vol);
+        free(vout);
+        free(taps);
+    }
+    uint8_t img[30 * 40] = {0}, out8[30 * 40];
+    const float k3[9] = {0.25f, 0.5f, 0.25f, 0, 1, 0, -0.25f, 0, 0.25f};
+    clconv_conv_options o = {.mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT,
+                             .boundary = CLCONV_BOUNDARY_REFLECT};
+    ASSERT_OK(rt, clconv_conv2d_host_typed(rt, CLCONV_U8, img, 30, 40, 1, CLCONV_F32, k3, 3, 3,
+                                           CLCONV_U8, out8, &o));
+}
+
+START_TEST(test_library_builds_without_warnings)
+{
+    clconv__program_forget_builds(); /* as a new process */
+    clconv__program_strict(1);
+    for (int backend = 0; backend < 2; backend++) {
+        /* The second runtime runs FFTs through VkFFT, whose element-wise
+         * kernels (kernels/fft.cl) the host FFT backend never builds. */
+        if (backend) setenv("CLCONV_FFT_BACKEND", "vkfft", 1);
+        clconv_runtime *rt = cache_runtime(NULL, -1);
+        unsetenv("CLCONV_FFT_BACKEND");
+        clconv_device_info info;
+        ASSERT_OK(rt, clconv_runtime_device(rt, &info));
+        strict_cases(rt, info.fp64);
+        if (!backend) {
+            clconv_peak_result pk;
+            ASSERT_OK(rt, clconv_device_peak(rt, &pk));
+        }
+        clconv_runtime_destroy(rt);
+    }
+    clconv__program_strict(0);
 }
 END_TEST
 
@@ -441,6 +556,7 @@ Suite *clconv_test_suite_cache(void)
     TCase *kernels = test_tcase("kernels");
     tcase_add_loop_test(kernels, test_kernels_build_without_warnings, 0,
                         (int)(sizeof variants / sizeof variants[0]));
+    tcase_add_test(kernels, test_library_builds_without_warnings);
     suite_add_tcase(s, kernels);
     return s;
 }
