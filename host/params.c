@@ -134,10 +134,35 @@ static const entry table[] = {
     {CLCONV_DEVICE_GPU, "NVIDIA CUDA", "H100", 0, 32, 2, 121, SIZE_ANY,
      TILED(32, 4, 4, 4, 16, 16, 64)},
 
-    /* CPUs with 8-wide float vectors (AVX2: 16 vector registers), not yet
-     * measured with the sliding-window strips: 6 accumulators and a window
-     * of 7 vectors shifted every 2 taps are the most that fit 16 registers
-     * beside the tap. clconv_tune measures the device's own best. */
+    /* Zen 3 (AMD EPYC family 25 model 1, AVX2: 16 vector registers of 8
+     * floats, 2 vCPUs; POCL 3.1 names it pthread-haswell), 2-D float32
+     * through the library from host arrays (NumPy's, 16 bytes past a line),
+     * the shapes alternating in one process under CLCONV_DIRECT_PARAMS,
+     * medians of 7-21, ms for rows x vectors per item in conv_rows.cl:
+     *   3x3, 4096^2, zero border: 3x4 8.8-10.3, 2x4 9.2-10.6, 2x6 9.6-10.0,
+     *       1x8 9.7, 4x2 13.1, 2x2 13.3, 8x2 16.9; conv_strip with 4 vectors
+     *       of 8 19.1, of 16 12.9. Streamed against cached stores (3x4,
+     *       paired rounds of 21-41): 0.75 to 1.5x, run to run, mirror 0.87
+     *       to 0.99x; the default keeps streaming.
+     *   5x5, 4096^2, zero: 2x4 16.4, 3x4 18.6, 2x6 18.2, 4x2 19.1, 1x8
+     *       21.9; conv_strip 39.6 (plain), 26.4 (6 vectors every 2 taps).
+     *   9x9, 4096^2: zero 2x4 47.3, 4x2 48.3, 1x4 61.7; conv_strip 64.4;
+     *       mirror 3x4 36.0, 2x4 39.7, 4x2 42.2.
+     *   15x15, 2048^2, mirror: conv_strip with 6 vectors every 2 taps 27.3,
+     *       every 4 taps 29.9, 4 vectors every 4 32.5, the plain loop 55.4,
+     *       conv_rows 2x4 71.2: wider windows take the 1-D entry's shape. */
+    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 8, 32, 2, 9, 9,
+     STRIP_ROWS(8, 4, 0, 8, 8, 3, 4, 0, 0)},
+    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 8, 32, 2, 25, 25,
+     STRIP_ROWS(8, 6, 2, 8, 8, 2, 4, 0, 0)},
+    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 8, 32, 2, 81, 81,
+     STRIP_ROWS(8, 6, 2, 8, 8, 2, 4, 0, 0)},
+    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 8, 32, 2, 16, SIZE_ANY,
+     STRIP(8, 6, 2, 8, 8)},
+    /* CPUs with 8-wide float vectors (AVX2), 1-D, not yet measured with the
+     * sliding-window strips: 6 accumulators and a window of 7 vectors
+     * shifted every 2 taps are the most that fit 16 registers beside the
+     * tap. clconv_tune measures the device's own best. */
     {CLCONV_DEVICE_CPU, NULL, NULL, 8, 32, 1, 32, SIZE_ANY, STRIP(8, 6, 2, 8, 8)},
     {CLCONV_DEVICE_CPU, NULL, NULL, 8, 64, 1, 32, SIZE_ANY, STRIP(4, 6, 2, 8, 8)},
 
