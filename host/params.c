@@ -30,15 +30,15 @@ typedef struct entry {
 } entry;
 
 #define STRIP(vec, nacc, unroll, wgx, piece_mib) \
-    {CLCONV__DIRECT_STRIP, vec, nacc, unroll, wgx, 1, 0, 0, 0, 0, 16, piece_mib, 0, 0, 0, 0}
+    {CLCONV__DIRECT_STRIP, vec, nacc, unroll, wgx, 1, 0, 0, 0, 0, 16, piece_mib, 0, 0, 0, 0, 1}
 /* A strip entry whose 2-D single passes run conv_rows.cl: `rows` output rows
  * of `rnacc` vectors per item, or `srows` of `snacc` where the output streams
- * past the caches (0, 0: the same). */
-#define STRIP_ROWS(vec, nacc, unroll, wgx, piece_mib, rows, rnacc, srows, snacc)          \
+ * past the caches (0, 0: the same), `spi` such strips side by side. */
+#define STRIP_ROWS(vec, nacc, unroll, wgx, piece_mib, rows, rnacc, srows, snacc, spi)     \
     {CLCONV__DIRECT_STRIP, vec, nacc, unroll, wgx, 1, 0, 0, 0, 0, 16, piece_mib, rows, rnacc, \
-     srows, snacc}
+     srows, snacc, spi}
 #define TILED(wgx, wgy, wptx, wpty, kbx, kby, piece_mib) \
-    {CLCONV__DIRECT_TILED, 0, 0, 1, wgx, wgy, wptx, wpty, kbx, kby, 1, piece_mib, 0, 0, 0, 0}
+    {CLCONV__DIRECT_TILED, 0, 0, 1, wgx, wgy, wptx, wpty, kbx, kby, 1, piece_mib, 0, 0, 0, 0, 1}
 
 /* First match wins, so specific entries come before general ones. The last
  * entries are catch-alls: CPUs take the strip variant, everything else the
@@ -106,11 +106,11 @@ static const entry table[] = {
      * outputs, never streamed, took 1.12-1.15x the time in 8x2: they keep
      * 4x4. */
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 2, 9, 9,
-     STRIP_ROWS(16, 4, 0, 8, 8, 4, 4, 8, 2)},
+     STRIP_ROWS(16, 4, 0, 8, 8, 4, 4, 8, 2, 1)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 2, 25, 25,
-     STRIP_ROWS(16, 8, 4, 8, 8, 4, 4, 0, 0)},
+     STRIP_ROWS(16, 8, 4, 8, 8, 4, 4, 0, 0, 1)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 2, 81, 81,
-     STRIP_ROWS(16, 8, 4, 8, 8, 4, 2, 0, 0)},
+     STRIP_ROWS(16, 8, 4, 8, 8, 4, 2, 0, 0, 1)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 32, 2, 16, SIZE_ANY,
      STRIP(16, 8, 4, 8, 8)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 16, 64, 1, 32, SIZE_ANY,
@@ -152,11 +152,11 @@ static const entry table[] = {
      *       every 4 taps 29.9, 4 vectors every 4 32.5, the plain loop 55.4,
      *       conv_rows 2x4 71.2: wider windows take the 1-D entry's shape. */
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 8, 32, 2, 9, 9,
-     STRIP_ROWS(8, 4, 0, 8, 8, 3, 4, 0, 0)},
+     STRIP_ROWS(8, 4, 0, 8, 8, 3, 4, 0, 0, 4)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 8, 32, 2, 25, 25,
-     STRIP_ROWS(8, 6, 2, 8, 8, 2, 4, 0, 0)},
+     STRIP_ROWS(8, 6, 2, 8, 8, 2, 4, 0, 0, 4)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 8, 32, 2, 81, 81,
-     STRIP_ROWS(8, 6, 2, 8, 8, 2, 4, 0, 0)},
+     STRIP_ROWS(8, 6, 2, 8, 8, 2, 4, 0, 0, 4)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 8, 32, 2, 16, SIZE_ANY,
      STRIP(8, 6, 2, 8, 8)},
     /* CPUs with 8-wide float vectors (AVX2), 1-D, not yet measured with the
@@ -210,18 +210,19 @@ int clconv__direct_params_valid(const clconv__direct_params *p)
     if (p->variant == CLCONV__DIRECT_STRIP)
         return (p->vec == 2 || p->vec == 4 || p->vec == 8 || p->vec == 16) &&
                in_range(p->nacc) && in_range(p->wgx) && p->rows <= 64 &&
-               (p->rows == 0 || in_range(p->rows_nacc)) &&
+               (p->rows == 0 || in_range(p->rows_nacc)) && p->spi <= 64 &&
                (p->unroll == 0 || p->unroll == 1 || p->unroll == 2 || p->unroll == 4);
     return p->variant == CLCONV__DIRECT_TILED && in_range(p->wgx) && in_range(p->wgy) &&
            in_range(p->wptx) && in_range(p->wpty) && in_range(p->kbx) && in_range(p->kby);
 }
 
 /* Parses CLCONV_DIRECT_PARAMS, "tiled:WGX,WGY,WPTX,WPTY,KBX,KBY" or
- * "strip:VEC,NACC,WGX[,UNROLL[,ROWS]]", over the table's entry base of the
- * same variant (an UNROLL or ROWS left out stays the entry's): what a tuning
- * sweep sets to measure a device before its entry is added to the table.
- * ROWS 0 runs conv_strip.cl, ROWS > 0 (2-D single passes) conv_rows.cl with
- * ROWS output rows of NACC vectors per item. */
+ * "strip:VEC,NACC,WGX[,UNROLL[,ROWS[,SPI]]]", over the table's entry base of
+ * the same variant (an UNROLL or ROWS left out stays the entry's): what a
+ * tuning sweep sets to measure a device before its entry is added to the
+ * table. ROWS 0 runs conv_strip.cl, ROWS > 0 (2-D single passes)
+ * conv_rows.cl with ROWS output rows of NACC vectors per strip and SPI
+ * strips per item (1 when left out). */
 static int parse_override(const clconv_runtime *rt, const char *env,
                           const clconv__direct_params *base, clconv__direct_params *out)
 {
@@ -237,21 +238,23 @@ static int parse_override(const clconv_runtime *rt, const char *env,
         }
     } else if (strncmp(env, "strip:", 6) == 0) {
         v[3] = base->unroll;
-        const int n = sscanf(env + 6, "%u,%u,%u%n,%u%n,%u%n", &v[0], &v[1], &v[2], &used, &v[3],
-                             &used, &v[4], &used);
+        const int n = sscanf(env + 6, "%u,%u,%u%n,%u%n,%u%n,%u%n", &v[0], &v[1], &v[2], &used,
+                             &v[3], &used, &v[4], &used, &v[5], &used);
         ok = n >= 3;
         if (ok) out->vec = v[0], out->nacc = v[1], out->wgx = v[2], out->unroll = v[3];
         /* Given ROWS, NACC is conv_rows' too; else the entry's conv_rows shape holds. */
-        if (n == 5) {
+        if (n >= 5) {
             out->rows = v[4], out->rows_nacc = v[4] ? v[1] : 0;
             out->stream_rows = out->stream_nacc = 0;
+            out->spi = n == 6 ? v[5] : 1;
+            ok = out->spi >= 1;
         }
     }
     if (!ok || env[6 + used] != '\0' || !clconv__direct_params_valid(out))
         return CLCONV_FAIL(rt, CLCONV_EINVAL,
                            "CLCONV_DIRECT_PARAMS='%s': expected tiled:WGX,WGY,WPTX,WPTY,KBX,KBY "
-                           "or strip:VEC,NACC,WGX[,UNROLL[,ROWS]] (VEC 2, 4, 8 or 16; UNROLL 0, "
-                           "1, 2 or 4; ROWS 0..64; other values 1..1024)",
+                           "or strip:VEC,NACC,WGX[,UNROLL[,ROWS[,SPI]]] (VEC 2, 4, 8 or 16; "
+                           "UNROLL 0, 1, 2 or 4; ROWS 0..64; SPI 1..64; other values 1..1024)",
                            env);
     return 0;
 }

@@ -56,6 +56,11 @@
 #ifndef RB
 #define RB 4
 #endif
+/* Strips of RB rows x NACC vectors per work-item, side by side along the
+ * rows, which share the row addresses and the taps. */
+#ifndef SPI
+#define SPI 1
+#endif
 /* 1: read outside the input through the boundary mode, else as zero. */
 #ifndef BOUNDARY
 #define BOUNDARY 0
@@ -170,35 +175,39 @@ __kernel void conv_rows(__global const IN_T *restrict in, ulong in_offset, ulong
      * before it. */
     const long lead =
         stream && STRIP_LINES ? (long)((LINE - (ulong)base % LINE) % LINE / sizeof(OUT_T)) : 0;
+    const int head = get_global_id(0) == 0 && lead > 0;
 #else
     const long lead = 0;
+    const int head = 0;
 #endif
-    const int strips = get_global_id(0) == 0 && lead > 0 ? 2 : 1;
+    /* Row addresses first (NULL: a row that adds nothing, or under
+     * CONSTANT reads cval), and whether every row lies inside; then the
+     * taps. Both serve each of the item's strips. */
+    const long y0 = (long)r0 + row_off;
+    __global const IN_T *rows[WROWS];
+    int rows_inside = 1;
+#pragma unroll
+    for (int ii = 0; ii < WROWS; ii++) {
+#if BOUNDARY
+        const long y = boundary_index(y0 + ii, in_rows, boundary);
+#else
+        const long y = y0 + ii < in_rows ? y0 + ii : -1;
+#endif
+        rows[ii] = y < 0 ? 0 : src + (ulong)y * in_pitch;
+        rows_inside = rows_inside && y >= 0;
+    }
+    REAL t[KR * KC];
+#pragma unroll
+    for (int i = 0; i < KR * KC; i++) t[i] = w[(long)i * taps_step];
+
+    const int strips = SPI + head;
 #pragma unroll 1
     for (int s = 0; s < strips; s++) {
-        const long c0 = s == 0 ? (long)get_global_id(0) * STRIP + lead : lead - STRIP;
+        const long c0 =
+            s < SPI ? ((long)get_global_id(0) * SPI + s) * STRIP + lead : lead - STRIP;
         if (c0 >= (long)out_width) continue;
-        const long x0 = c0 + col_off, y0 = (long)r0 + row_off;
-
-        /* Row addresses first (NULL: a row that adds nothing, or under
-         * CONSTANT reads cval), and whether every row and column lies
-         * inside. */
-        __global const IN_T *rows[WROWS];
-        int inside = x0 >= 0 && x0 + WCOLS <= in_cols;
-#pragma unroll
-        for (int ii = 0; ii < WROWS; ii++) {
-#if BOUNDARY
-            const long y = boundary_index(y0 + ii, in_rows, boundary);
-#else
-            const long y = y0 + ii < in_rows ? y0 + ii : -1;
-#endif
-            rows[ii] = y < 0 ? 0 : src + (ulong)y * in_pitch;
-            inside = inside && y >= 0;
-        }
-
-        REAL t[KR * KC];
-#pragma unroll
-        for (int i = 0; i < KR * KC; i++) t[i] = w[(long)i * taps_step];
+        const long x0 = c0 + col_off;
+        const int inside = rows_inside && x0 >= 0 && x0 + WCOLS <= in_cols;
         REALN acc[RB][NACC];
 #pragma unroll
         for (int o = 0; o < RB; o++)

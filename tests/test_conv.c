@@ -305,10 +305,12 @@ START_TEST(test_conv_direct_params)
      * narrow vectors, windows wider and narrower than a strip, every mode
      * (edge strips read through the per-lane path), and both precisions;
      * and conv_rows (ROWS > 0) on the 2-D windows, whatever their size,
-     * with row blocks that do and do not divide the output's rows. */
+     * with row blocks that do and do not divide the output's rows, one strip
+     * or several side by side per item (SPI). */
     static const char *const shapes[] = {"strip:16,8,8,4", "strip:16,12,8",  "strip:8,3,4,2",
                                          "strip:4,1,8,4",  "strip:2,5,16,1", "strip:8,6,1,2",
-                                         "strip:8,5,8,0",  "strip:16,4,8,1", "strip:8,2,4,0,3"};
+                                         "strip:8,5,8,0",  "strip:16,4,8,1", "strip:8,2,4,0,3",
+                                         "strip:8,2,4,0,2,3"};
     static const clconv_mode modes[] = {CLCONV_MODE_FULL, CLCONV_MODE_SAME, CLCONV_MODE_VALID};
     clconv_runtime *rt = test_runtime();
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
@@ -330,7 +332,7 @@ START_TEST(test_conv_direct_params)
     /* Malformed shapes are refused, naming the variable. */
     static const char *const bad[] = {"strip:16,8",       "strip:16,8,8,3", "strip:12,8,8",
                                       "strip:16,4,8,0,65", "strip:16,8,8,4,", "strip:16,0,8",
-                                      "cube:1,2,3"};
+                                      "strip:8,2,4,0,3,0", "strip:8,2,4,0,3,65", "cube:1,2,3"};
     const float x[16] = {0}, h[4] = {0};
     float y[19];
     clconv_conv_options o = {.mode = CLCONV_MODE_FULL, .method = CLCONV_METHOD_DIRECT};

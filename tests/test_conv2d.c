@@ -92,7 +92,8 @@ START_TEST(test_conv2d_streaming)
      * narrower than that offset, batches put each item at another offset,
      * and rows whose pitch is not a whole number of lines fall back to
      * cached stores row by row; nothing may be written before the output
-     * or after it. */
+     * or after it. In the table's shapes, then with three strips of 2 rows
+     * x 2 vectors of 8 per item (the first item's extra strip beside them). */
     static const size_t widths[] = {1, 5, 13, 16, 64, 100, 257};
     static const size_t shifts[] = {0, 1, 4, 9, 15};
     static const clconv_boundary bounds[] = {CLCONV_BOUNDARY_NONE, CLCONV_BOUNDARY_MIRROR,
@@ -103,29 +104,33 @@ START_TEST(test_conv2d_streaming)
     unsetenv("CLCONV_STREAM_MIN");
     ASSERT_OK(NULL, st);
     uint64_t seed = 4400;
-    for (size_t w = 0; w < LEN(widths); w++) {
-        for (size_t s = 0; s < LEN(shifts); s++) {
-            const clconv_boundary bd = bounds[(w + s) % LEN(bounds)];
-            const conv_case c = {
-                .kind = CONV_2D,
-                .form = FORM_HOST,
-                .dtype = (w + s) % 4 == 3 ? CLCONV_F64 : CLCONV_F32,
-                .mode = bd ? CLCONV_MODE_SAME : (clconv_mode)((w + s) % 3),
-                .method = CLCONV_METHOD_DIRECT,
-                .correlate = (int)(s & 1),
-                .batch = 1 + s % 3,
-                .rows = 9 + w,
-                .cols = widths[w],
-                .krows = w % 2 ? 3 : 5,
-                .kcols = w % 2 ? 3 : 5,
-                .seed = seed++,
-                .boundary = bd,
-                .cval = bd == CLCONV_BOUNDARY_CONSTANT ? 1.5 : 0.0,
-                .out_shift = shifts[s],
-            };
-            conv_cases_check(rt, &c, 1);
+    for (int shape = 0; shape < 2; shape++) {
+        if (shape) ck_assert_int_eq(setenv("CLCONV_DIRECT_PARAMS", "strip:8,2,4,0,2,3", 1), 0);
+        for (size_t w = 0; w < LEN(widths); w++) {
+            for (size_t s = 0; s < LEN(shifts); s++) {
+                const clconv_boundary bd = bounds[(w + s) % LEN(bounds)];
+                const conv_case c = {
+                    .kind = CONV_2D,
+                    .form = FORM_HOST,
+                    .dtype = (w + s) % 4 == 3 ? CLCONV_F64 : CLCONV_F32,
+                    .mode = bd ? CLCONV_MODE_SAME : (clconv_mode)((w + s) % 3),
+                    .method = CLCONV_METHOD_DIRECT,
+                    .correlate = (int)(s & 1),
+                    .batch = 1 + s % 3,
+                    .rows = 9 + w,
+                    .cols = widths[w],
+                    .krows = w % 2 ? 3 : 5,
+                    .kcols = w % 2 ? 3 : 5,
+                    .seed = seed++,
+                    .boundary = bd,
+                    .cval = bd == CLCONV_BOUNDARY_CONSTANT ? 1.5 : 0.0,
+                    .out_shift = shifts[s],
+                };
+                conv_cases_check(rt, &c, 1);
+            }
         }
     }
+    unsetenv("CLCONV_DIRECT_PARAMS");
     clconv_runtime_destroy(rt);
 }
 END_TEST

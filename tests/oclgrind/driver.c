@@ -496,11 +496,12 @@ static void peak_stream_cases(clconv_runtime *rt)
  * more for the columns before the first line boundary, part of which lies
  * before the item. Batches of 3 put items 1 and 2 off the lines (the
  * simulator's buffers start on them); shapes narrower than that lead, wider
- * than a strip, and with the edge gathers of a boundary mode. */
-static void streaming_cases(void)
+ * than a strip, and with the edge gathers of a boundary mode; in the
+ * CLCONV_DIRECT_PARAMS shape `params`, one strip or several per item. */
+static void streaming_cases(const char *params)
 {
     static const size_t shapes[][2] = {{5, 3}, {7, 37}, {6, 21}, {4, 1}};
-    setenv("CLCONV_DIRECT_PARAMS", "strip:8,2,4,0,3", 1);
+    setenv("CLCONV_DIRECT_PARAMS", params, 1);
     setenv("CLCONV_STREAM_MIN", "1", 1);
     clconv_runtime *rt = NULL;
     const int st = clconv_runtime_create(&rt, NULL);
@@ -538,7 +539,8 @@ START_TEST(test_kernels)
         for (int d = 0; d < ndtypes; d++) conv_cases(rt, dtypes[d], CLCONV_METHOD_DIRECT);
     }
     unsetenv("CLCONV_DIRECT_VARIANT");
-    streaming_cases();
+    streaming_cases("strip:8,2,4,0,3");
+    streaming_cases("strip:8,2,4,0,2,3");
     for (int d = 0; d < ndtypes; d++) {
         conv_cases(rt, dtypes[d], CLCONV_METHOD_FFT);
         dense_cases(rt, dtypes[d]);
