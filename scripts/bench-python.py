@@ -6,8 +6,8 @@ Run with the Python that has the package (scripts/test.sh builds it):
     build/python-venv/bin/python scripts/bench-python.py [--reps N] [--quick]
 
 clconv runs once untimed (compiling its kernels); then each contender runs once
-to warm up, then
-is timed --reps times interleaved with the others, and the median is shown.
+to warm up, then is timed --reps times interleaved with the others, each round
+starting one contender further on, and the median is shown.
 A contender whose warm-up takes over --slow seconds is timed that once only
 (marked *). The Python layer's overhead is measured by alternating the public
 function with the bare ctypes call it makes on the same arrays, into an output
@@ -58,8 +58,13 @@ def bench_case(name, contenders, reps, slow):
             fn()  # compiles the kernels (and FFT plans) this case needs, untimed
         t = timed(fn)
         times[label] = [t] if t > slow else []
-    for _ in range(reps):
-        for label, fn in contenders:
+    # Each round starts one contender further on, so that none always runs
+    # right after the same other one: OpenCV's pool threads keep spinning
+    # for a while after a call, and SciPy's long single-threaded calls
+    # leave the caches full of their own data.
+    for rep in range(reps):
+        k = rep % len(contenders)
+        for label, fn in contenders[k:] + contenders[:k]:
             if isinstance(fn, str) or (len(times[label]) == 1 and times[label][0] > slow):
                 continue
             times[label].append(timed(fn))
