@@ -216,7 +216,7 @@ static int pass_init(clconv_runtime *rt, const clconv__geom *g, pass *ps, size_t
             snprintf(ps->options, sizeof ps->options,
                      "-DPRECISION=%d -DVEC=%u -DNACC=%u -DRB=%u -DKR=%zu -DKC=%zu -DSPI=%u",
                      g->dtype == CLCONV_F64 ? 64 : 32, ps->p.vec, ps->p.rows_nacc, ps->p.rows,
-                     kr, kc, ps->p.spi ? ps->p.spi : 1);
+                     kr, kc, ps->p.spi);
         else
             clconv__direct_params_options(&ps->p, g->dtype, ps->options, sizeof ps->options);
         /* Strips that will read the source through a boundary mode. */
@@ -369,8 +369,8 @@ static int enqueue_pass(clconv_runtime *rt, const direct_plan *pl, int i, const 
         FORWARD_IF_ERROR(
             clconv__set_args(rt, ps->kernel, args, sizeof args / sizeof args[0], name));
         const size_t items_y = x->rows[i + 1] / ps->rb + (x->rows[i + 1] % ps->rb != 0);
-        const size_t spi = ps->p.spi ? ps->p.spi : 1;
-        const size_t gws[3] = {round_groups((strips + spi - 1) / spi, ps->p.wgx), items_y, nb};
+        const size_t items_x = strips / ps->p.spi + (strips % ps->p.spi != 0);
+        const size_t gws[3] = {round_groups(items_x, ps->p.wgx), items_y, nb};
         const size_t lws[3] = {ps->p.wgx, 1, 1};
         return clconv__launch(rt, ps->kernel, 3, gws, lws, name);
     }

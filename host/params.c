@@ -143,7 +143,8 @@ static const entry table[] = {
      *       1x8 9.7, 4x2 13.1, 2x2 13.3, 8x2 16.9; conv_strip with 4 vectors
      *       of 8 19.1, of 16 12.9. Streamed against cached stores (3x4,
      *       paired rounds of 21-41): 0.75 to 1.5x, run to run, mirror 0.87
-     *       to 0.99x; the default keeps streaming.
+     *       to 0.99x; with 4 strips per item (below) 1.3-2.1x, so AVX2
+     *       outputs keep cached stores (host/runtime.c).
      *   5x5, 4096^2, zero: 2x4 16.4, 3x4 18.6, 2x6 18.2, 4x2 19.1, 1x8
      *       21.9; conv_strip 39.6 (plain), 26.4 (6 vectors every 2 taps).
      *   9x9, 4096^2: zero 2x4 47.3, 4x2 48.3, 1x4 61.7; conv_strip 64.4;
@@ -214,7 +215,7 @@ int clconv__direct_params_valid(const clconv__direct_params *p)
     if (p->variant == CLCONV__DIRECT_STRIP)
         return (p->vec == 2 || p->vec == 4 || p->vec == 8 || p->vec == 16) &&
                in_range(p->nacc) && in_range(p->wgx) && p->rows <= 64 &&
-               (p->rows == 0 || in_range(p->rows_nacc)) && p->spi <= 64 &&
+               (p->rows == 0 || (in_range(p->rows_nacc) && p->spi >= 1 && p->spi <= 64)) &&
                (p->unroll == 0 || p->unroll == 1 || p->unroll == 2 || p->unroll == 4);
     return p->variant == CLCONV__DIRECT_TILED && in_range(p->wgx) && in_range(p->wgy) &&
            in_range(p->wptx) && in_range(p->wpty) && in_range(p->kbx) && in_range(p->kby);

@@ -36,7 +36,7 @@ typedef struct clconv__direct_params {
                                  in (one program per window size); 0: conv_strip.cl */
     unsigned stream_rows,     /* conv_rows' shape where its output streams past the */
         stream_nacc;          /* caches (host/direct.c); 0: rows and rows_nacc */
-    unsigned spi;             /* conv_rows: strips per item, side by side (0 counts as 1) */
+    unsigned spi;             /* conv_rows: strips per item, side by side (1..64) */
 } clconv__direct_params;
 
 /* Parameters for one pass over a kr x kc window (the taps each output

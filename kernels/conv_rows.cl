@@ -10,8 +10,10 @@
  * with -DBOUNDARY=1, through a boundary mode (boundary.h), as conv_strip.cl
  * does. Storage types convert in the loads and stores (storage.h).
  *
- * Each work-item owns RB consecutive output rows of VEC * NACC columns, in
- * RB * NACC vector accumulators. Every input row of its window (RB + KR - 1
+ * Each work-item owns SPI strips side by side along the rows, computed one
+ * after another with the row addresses and the taps loaded once: each strip
+ * RB consecutive output rows of VEC * NACC columns, in RB * NACC vector
+ * accumulators. Every input row of its window (RB + KR - 1
  * rows) is loaded once per tap column and feeds each output row that uses
  * it, so a 3x3 window loads 6 rows for 4 output rows where conv_strip's one
  * row per item loads 3 for 1, and uint8 input is converted as often. With
