@@ -143,21 +143,36 @@ static const entry table[] = {
      *       1x8 9.7, 4x2 13.1, 2x2 13.3, 8x2 16.9; conv_strip with 4 vectors
      *       of 8 19.1, of 16 12.9. Streamed against cached stores (3x4,
      *       paired rounds of 21-41): 0.75 to 1.5x, run to run, mirror 0.87
-     *       to 0.99x; with 4 strips per item (below) 1.3-2.1x, so AVX2
-     *       outputs keep cached stores (host/runtime.c).
+     *       to 0.99x; with 4 strips per item 1.3-2.1x. Why, measured since
+     *       (2x4 items of 16 strips, medians of 7): a load at the page
+     *       offset of a streamed store still in flight waits for it, and
+     *       NumPy's arrays share their page offset, so each strip's halo
+     *       waits on the strip stored before it: 13.6-16.9 ms with the
+     *       output 0 to 32 floats past the input's page offset, 9.0 at 64,
+     *       3.9-4.2 from 96 on, 4.9 cached. Taking an item's odd strips
+     *       before its even ones cured that (4.2-4.5 ms at offset 0) but
+     *       gained nothing on cached stores (4.4-4.5; mirror 4.9-5.1 against
+     *       4.4-4.6), so AVX2 outputs keep cached stores (host/runtime.c).
      *   5x5, 4096^2, zero: 2x4 16.4, 3x4 18.6, 2x6 18.2, 4x2 19.1, 1x8
      *       21.9; conv_strip 39.6 (plain), 26.4 (6 vectors every 2 taps).
      *   9x9, 4096^2: zero 2x4 47.3, 4x2 48.3, 1x4 61.7; conv_strip 64.4;
      *       mirror 3x4 36.0, 2x4 39.7, 4x2 42.2.
+     *   Strips per item, on a quieter day (medians of 15 alternating, zero /
+     *       mirror border): 3x3 in 3x4 items of 4 strips 5.02/5.12 ms, 2x4
+     *       items of 16 strips 4.68/4.72, of 8 4.84/4.81; 5x5 in 2x4 items
+     *       of 4, 16 and 8 strips 8.03/9.48, 7.31/8.20, 7.54/8.59; 9x9
+     *       22.38/23.45, 20.21/20.78, 21.02/21.71. 2048^2 5x5 (medians of
+     *       21): 4 strips 2.22, 8 2.11, 16 2.15, 32 2.22. uint8 3x3 alike
+     *       either way (5.06-5.09 zero, 5.52-5.56 mirror).
      *   15x15, 2048^2, mirror: conv_strip with 6 vectors every 2 taps 27.3,
      *       every 4 taps 29.9, 4 vectors every 4 32.5, the plain loop 55.4,
      *       conv_rows 2x4 71.2: wider windows take the 1-D entry's shape. */
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 8, 32, 2, 9, 9,
-     STRIP_ROWS(8, 4, 0, 8, 8, 3, 4, 0, 0, 4)},
+     STRIP_ROWS(8, 4, 0, 8, 8, 2, 4, 0, 0, 16)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 8, 32, 2, 25, 25,
-     STRIP_ROWS(8, 6, 2, 8, 8, 2, 4, 0, 0, 4)},
+     STRIP_ROWS(8, 6, 2, 8, 8, 2, 4, 0, 0, 16)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 8, 32, 2, 81, 81,
-     STRIP_ROWS(8, 6, 2, 8, 8, 2, 4, 0, 0, 4)},
+     STRIP_ROWS(8, 6, 2, 8, 8, 2, 4, 0, 0, 16)},
     {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 8, 32, 2, 16, SIZE_ANY,
      STRIP(8, 6, 2, 8, 8)},
     /* CPUs with 8-wide float vectors (AVX2), 1-D: 6 accumulators and a

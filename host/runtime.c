@@ -182,8 +182,11 @@ int clconv_runtime_create_ex(clconv_runtime **out, const clconv_runtime_options 
      * a whole 64-byte line: on a Zen 5 (AVX-512) 4096^2 float32 3x3 outputs
      * so stored took 0.74-0.82x the time, while on a Zen 3 (AVX2: two
      * 32-byte stores a line) 3x3, 5x5 and 9x9 took 1.3-1.7x the time of
-     * cached stores in the same shapes. Other devices stream only when
-     * CLCONV_STREAM_MIN asks. */
+     * cached stores in the same shapes: with input and output at the same
+     * page offset, as NumPy's arrays are, each strip's loads waited on the
+     * streamed stores before them, and an order of strips that avoids
+     * that only drew level with cached stores (host/params.c). Other
+     * devices stream only when CLCONV_STREAM_MIN asks. */
     const int line_vectors = clconv__vector_width(rt, CLCONV_F32) * sizeof(float) >= 64;
     rt->stream_min =
         rt->info.type == CLCONV_DEVICE_CPU && cache && line_vectors ? cache : UINT64_MAX;
