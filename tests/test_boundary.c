@@ -246,6 +246,17 @@ START_TEST(test_boundary_pieces)
          .mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT, .correlate = 1, .batch = 3,
          .rows = 30, .cols = 120, .krows = 7, .kcols = 14, .integer = 1, .seed = 93,
          .boundary = CLCONV_BOUNDARY_CONSTANT, .cval = 3, .origin = {3, 6}},
+        /* The row pass reads the source through the mode, a block of rows
+         * and a batch item at a time. */
+        {.kind = CONV_SEPARABLE, .form = FORM_HOST, .dtype = CLCONV_F32,
+         .mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT, .batch = 2, .rows = 200,
+         .cols = 100, .krows = 9, .kcols = 5, .seed = 94, .boundary = CLCONV_BOUNDARY_MIRROR,
+         .origin = {-2, 1}},
+        /* A row of 70 taps reads a padded copy instead. */
+        {.kind = CONV_SEPARABLE, .form = FORM_DEVICE, .dtype = CLCONV_F64,
+         .mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT, .batch = 2, .rows = 30,
+         .cols = 80, .krows = 5, .kcols = 70, .seed = 95, .boundary = CLCONV_BOUNDARY_WRAP,
+         .origin = {1, -20}},
     };
     clconv_runtime *rt = test_small_runtime();
 
