@@ -609,12 +609,14 @@ int clconv__direct_separable_run(clconv_runtime *rt, const clconv__geom *g, cl_m
      * sigma 3 as two 19-tap passes on the Zen 3 of params.c: 0.74-0.79x the
      * time, zero and mirror borders, both ways alternating in one process).
      * A tiled row pass, or a boundary mode with a row long enough to make
-     * the edge strips dear (BOUNDARY_PAD_TAPS), reads a padded copy. */
+     * the edge strips dear (BOUNDARY_PAD_TAPS), reads a padded copy. The
+     * column pass may run conv_rows (params.c's column windows): every
+     * window of the intermediate lies inside it. */
     const int reads_mode = g->boundary && g->k[1] < BOUNDARY_PAD_TAPS;
     int status = pass_init(rt, g, &pl.pass[0], 1, g->k[1], krow, 0, !g->correlate, reads_mode, 0,
                            NULL);
     if (status == 0)
-        status = pass_init(rt, g, &pl.pass[1], g->k[0], 1, kcol, 0, !g->correlate, 0, 0, NULL);
+        status = pass_init(rt, g, &pl.pass[1], g->k[0], 1, kcol, 0, !g->correlate, 0, 1, NULL);
     if (status < 0) {
         if (pl.pass[0].kernel) clReleaseKernel(pl.pass[0].kernel);
         return status;

@@ -199,6 +199,25 @@ static const entry table[] = {
     {ANY_TYPE, NULL, NULL, 0, 64, 0, 1, SIZE_ANY, STRIP(8, 4, 0, 8, 8)},
 };
 
+/* Column windows (kr x 1 with kr > 1: a separable problem's column pass,
+ * or such a kernel given dense), searched before the table above; a
+ * problem none of them matches takes the table's entry for its taps.
+ * conv_rows loads each input row once for every output row of an item it
+ * feeds, where conv_strip loads it once per tap. On the Zen 3 of the AVX2
+ * entries above (4096^2 float32 from host arrays, zero border, medians of
+ * 9-15 alternating in one process, ms): a dense 3x1 kernel took 4.78
+ * through the catch-all conv_strip and 3.85-3.90 through conv_rows in items
+ * of 2 x 4 or 2 x 6 vectors of 16 strips; 9x1 (the 3x3 entry's 2 x 4) 6.62
+ * against 5.71-5.77 in 3 x 4, 4 x 4 or 2 x 6; 19x1 21.6 through conv_strip
+ * against 10.4 (4 x 4), 11.0 (3 x 4, 6 x 2), 11.8 (2 x 6); 33x1 40.3
+ * against 17.9 (6 x 2), 19.6 (3 x 4), 22.9 (4 x 4, 2 x 6). 3 x 4 is never
+ * far from the best. A 4096^2 Gaussian of sigma 3 as two 19-tap passes
+ * took 0.6-0.7x the time with its column pass in conv_rows. */
+static const entry column_table[] = {
+    {CLCONV_DEVICE_CPU, "Portable Computing Language", NULL, 8, 32, 2, 2, SIZE_ANY,
+     STRIP_ROWS(8, 6, 2, 8, 8, 3, 4, 0, 0, 16)},
+};
+
 static int matches(const entry *e, const clconv_device_info *info, int precision, int dims,
                    size_t taps, clconv__direct_variant want)
 {
@@ -360,7 +379,11 @@ int clconv__direct_params_get(clconv_runtime *rt, clconv_dtype dtype, int dims, 
         return 0;
     }
 
-    const entry *e = lookup(info, precision, dims, taps, want);
+    const entry *e = NULL;
+    if (dims == 2 && kc == 1 && kr > 1)
+        for (size_t i = 0; !e && i < sizeof column_table / sizeof column_table[0]; i++)
+            if (matches(&column_table[i], info, precision, dims, taps, want)) e = &column_table[i];
+    if (!e) e = lookup(info, precision, dims, taps, want);
     if (tuned(rt, dtype, dims, e, out) == 0) return fit_vectors(rt, dtype, out);
     if (e->p.variant == CLCONV__DIRECT_TILED) {
         const size_t group = (size_t)e->p.wgx * e->p.wgy;

@@ -163,8 +163,8 @@ START_TEST(test_boundary_2d_direct)
     static const size_t images[][2] = {{1, 1}, {1, 7},   {7, 1},  {2, 3},
                                        {5, 5}, {13, 17}, {40, 33}};
     /* 3x3, 5x5 and 9x9 run conv_rows.cl on CPUs, reading the modes unpadded. */
-    static const size_t kernels[][2] = {{1, 1}, {1, 3}, {3, 1}, {2, 2},  {3, 3},
-                                        {4, 5}, {5, 5}, {9, 2}, {9, 9}, {17, 17}};
+    static const size_t kernels[][2] = {{1, 1}, {1, 3}, {3, 1}, {2, 2},  {3, 3},  {4, 5},
+                                        {5, 5}, {9, 2}, {9, 9}, {17, 17}, {19, 1}};
     boundary_sweep(test_runtime(), CONV_2D, (clconv_dtype)_i, CLCONV_METHOD_DIRECT, images,
                    LEN(images), kernels, LEN(kernels), 4100 + _i);
 }

@@ -20,8 +20,10 @@ START_TEST(test_conv2d_sweep)
      * and kernels around its tap block (16 x 16). */
     static const size_t images[][2] = {{1, 1},  {1, 7},  {7, 1},   {2, 3},  {5, 5},  {6, 4},
                                        {13, 17}, {16, 64}, {17, 65}, {31, 9}, {40, 33}};
+    /* Column windows (kr x 1) run conv_rows on AVX2 CPUs (params.c). */
     static const size_t kernels[][2] = {{1, 1}, {1, 3}, {3, 1},   {2, 2},   {3, 3},   {4, 5},
-                                        {5, 4}, {7, 7}, {9, 2},   {16, 16}, {17, 17}, {45, 40}};
+                                        {5, 4}, {7, 7}, {9, 2},   {16, 16}, {17, 17}, {45, 40},
+                                        {2, 1}, {19, 1}, {40, 1}};
     conv_sweep(test_runtime(), CONV_2D, (clconv_dtype)_i, images, LEN(images), kernels,
                LEN(kernels), 2000 + _i);
 }
