@@ -398,6 +398,7 @@ static const struct {
     {"conv_rows", "-DPRECISION=32 -DVEC=16 -DNACC=2 -DRB=8 -DKR=3 -DKC=3", 0, 512},
     {"conv_rows", "-DPRECISION=32 -DVEC=8 -DNACC=2 -DRB=4 -DKR=5 -DKC=5 -DBOUNDARY=1", 0, 256},
     {"conv_rows", "-DPRECISION=64 -DVEC=4 -DNACC=2 -DRB=4 -DKR=3 -DKC=3", 1, 256},
+    {"conv_rows", "-DPRECISION=32 -DVEC=8 -DNACC=4 -DRB=3 -DKR=19 -DKC=1 -DSPI=16", 0, 256},
     {"conv_vol", "-DPRECISION=32 -DVEC=8 -DNACC=2", 0, 256},
     {"conv_tiled", "-DPRECISION=32 -DWGX=32 -DWGY=8 -DWPTX=2 -DWPTY=2 -DKBX=16 -DKBY=16", 0, 32},
     {"conv_tiled", "-DPRECISION=64 -DWGX=256 -DWGY=1 -DWPTX=8 -DWPTY=1 -DKBX=256 -DKBY=1", 1,
@@ -484,6 +485,12 @@ static void strict_cases(clconv_runtime *rt, int fp64)
                                .batch = 2, .rows = 30, .cols = 50, .krows = 7, .kcols = 9,
                                .seed = 521};
         conv_case_check(rt, &sep);
+        /* The row pass through the mode, the column pass in conv_rows. */
+        const conv_case sep_mode = {.kind = CONV_SEPARABLE, .form = FORM_HOST, .dtype = reals[d],
+                                    .mode = CLCONV_MODE_SAME, .method = CLCONV_METHOD_DIRECT,
+                                    .batch = 1, .rows = 30, .cols = 50, .krows = 19, .kcols = 5,
+                                    .seed = 523, .boundary = CLCONV_BOUNDARY_MIRROR};
+        conv_case_check(rt, &sep_mode);
         const conv_case fft = {.kind = CONV_2D, .form = FORM_HOST, .dtype = reals[d],
                                .mode = CLCONV_MODE_FULL, .method = CLCONV_METHOD_FFT,
                                .batch = 1, .rows = 40, .cols = 60, .krows = 9, .kcols = 9,
