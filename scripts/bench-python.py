@@ -61,7 +61,9 @@ def bench_case(name, contenders, reps, slow):
     # Each round starts one contender further on, so that none always runs
     # right after the same other one: a short call on both cores ran slower
     # right after SciPy's long single-threaded ones (clconv's 2048^2 5x5
-    # call 4.8 ms after 80 ms of single-threaded work, 3.2 back to back).
+    # call 4.8 ms after 80 ms of single-threaded work, 3.2 back to back,
+    # before it pinned POCL's worker threads; any threaded library's first
+    # call after a pause may pay for its threads' waking).
     for rep in range(reps):
         k = rep % len(contenders)
         for label, fn in contenders[k:] + contenders[:k]:
