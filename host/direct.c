@@ -99,6 +99,13 @@ static int piece_extents(const direct_plan *pl, size_t pr, size_t pc, extents *x
     return 0;
 }
 
+/* The first of the piece's scratch buffers the plan makes: 0, the padded
+ * input, unless pass 0 reads the source where it lies. */
+static int first_buffer(const direct_plan *pl)
+{
+    return pl->pad_first ? 0 : 1;
+}
+
 /* Bytes of one scratch buffer of the piece; SIZE_MAX on overflow. */
 static size_t buffer_bytes(const direct_plan *pl, const extents *x, int i, size_t batch)
 {
@@ -116,7 +123,7 @@ static size_t piece_bytes(const direct_plan *pl, const size_t piece[3])
     extents x;
     size_t total = 0;
     if (piece_extents(pl, piece[1], piece[2], &x)) return SIZE_MAX;
-    for (int i = pl->pad_first ? 0 : 1; i < pl->npasses; i++) {
+    for (int i = first_buffer(pl); i < pl->npasses; i++) {
         size_t batch = i == 0 && !pl->src_batched ? 1 : piece[0];
         size_t b = buffer_bytes(pl, &x, i, batch);
         if (b == SIZE_MAX || clconv__add_ok(total, b, &total)) return SIZE_MAX;
@@ -327,6 +334,22 @@ static source padded(const direct_plan *pl, int i, const extents *x, cl_mem mem)
                     CLCONV_BOUNDARY_NONE, 0};
 }
 
+/* The plan's source where it lies, read from batch item b0 on, with the
+ * window of output [r0][c0] at its first element. */
+static source unpadded(const direct_plan *pl, size_t b0, size_t r0, size_t c0)
+{
+    const cl_ulong batch = pl->src_batched ? (cl_ulong)pl->src_rows * pl->src_cols : 0;
+    return (source){pl->src,
+                    pl->src_cols,
+                    batch,
+                    (cl_long)pl->src_rows,
+                    (cl_long)pl->src_cols,
+                    pl->row_off + (cl_long)r0,
+                    pl->col_off + (cl_long)c0,
+                    pl->boundary,
+                    b0 * batch};
+}
+
 /* Runs pass i of a piece from `in` into `out` at out_offset, with out_pitch
  * and out_batch the strides of the destination; x gives the piece's output
  * extents (rows[i + 1] x cols[i + 1]). conv_tiled reads only padded
@@ -405,15 +428,7 @@ static int execute_unpadded(clconv_runtime *rt, direct_plan *pl, cl_mem out)
 {
     const clconv__geom *g = pl->g;
     extents x = {{0, g->out[0], 0}, {0, g->out[1], 0}};
-    const source src = {pl->src,
-                        pl->src_cols,
-                        pl->src_batched ? (cl_ulong)pl->src_rows * pl->src_cols : 0,
-                        (cl_long)pl->src_rows,
-                        (cl_long)pl->src_cols,
-                        pl->row_off,
-                        pl->col_off,
-                        pl->boundary,
-                        0};
+    const source src = unpadded(pl, 0, 0, 0);
     clconv__note(rt, "direct: strips [%s] over the unpadded source, %zu x %zu x %zu outputs%s",
                  pl->pass[0].options, g->batch, g->out[0], g->out[1],
                  pl->pass[0].stream ? ", stored non-temporally" : "");
@@ -468,7 +483,7 @@ static int execute(clconv_runtime *rt, direct_plan *pl, cl_mem out)
     int status = choose_piece(rt, pl, piece);
     if (status == 0) {
         piece_extents(pl, piece[1], piece[2], &full); /* cannot overflow: piece_bytes fitted */
-        for (int i = pl->pad_first ? 0 : 1; i < pl->npasses && status == 0; i++)
+        for (int i = first_buffer(pl); i < pl->npasses && status == 0; i++)
             status = clconv__scratch_get(
                 rt, buffer_bytes(pl, &full, i, i == 0 && !pl->src_batched ? 1 : piece[0]),
                 &scratch[i]);
@@ -479,7 +494,7 @@ static int execute(clconv_runtime *rt, direct_plan *pl, cl_mem out)
                      pl->pass[0].options, pl->npasses == 2 ? " separable" : "", piece[0],
                      piece[1], piece[2],
                      pl->pad_first ? "padded" : "the row pass from the source into",
-                     full.rows[pl->pad_first ? 0 : 1], full.cols[pl->pad_first ? 0 : 1]);
+                     full.rows[first_buffer(pl)], full.cols[first_buffer(pl)]);
         if (pl->pad_first)
             status = clconv__kernel_create(rt, "pad", pl->pad_options, "pad_signal", &pl->pad);
     }
@@ -493,17 +508,8 @@ static int execute(clconv_runtime *rt, direct_plan *pl, cl_mem out)
                 piece_extents(pl, nr, nc, &x); /* no larger than `full` */
                 if (pl->pad_first) status = enqueue_pad(rt, pl, &x, scratch[0], b0, nb, r0, c0);
                 if (status == 0 && pl->npasses == 2) {
-                    const cl_ulong src_batch = (cl_ulong)pl->src_rows * pl->src_cols;
-                    const source direct = {pl->src,
-                                           pl->src_cols,
-                                           src_batch,
-                                           (cl_long)pl->src_rows,
-                                           (cl_long)pl->src_cols,
-                                           pl->row_off + (cl_long)r0,
-                                           pl->col_off + (cl_long)c0,
-                                           pl->boundary,
-                                           b0 * src_batch};
-                    const source in = pl->pad_first ? padded(pl, 0, &x, scratch[0]) : direct;
+                    const source in = pl->pad_first ? padded(pl, 0, &x, scratch[0])
+                                                    : unpadded(pl, b0, r0, c0);
                     status = enqueue_pass(rt, pl, 0, &x, &in, scratch[1], b0, nb, 0, x.cols[1],
                                           (cl_ulong)x.rows[1] * x.cols[1]);
                 }

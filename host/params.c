@@ -230,13 +230,21 @@ static int matches(const entry *e, const clconv_device_info *info, int precision
            (want == CLCONV__DIRECT_ANY || e->p.variant == want);
 }
 
+/* The first of n entries that matches, or NULL. */
+static const entry *first_match(const entry *entries, size_t n, const clconv_device_info *info,
+                                int precision, int dims, size_t taps,
+                                clconv__direct_variant want)
+{
+    for (size_t i = 0; i < n; i++)
+        if (matches(&entries[i], info, precision, dims, taps, want)) return &entries[i];
+    return NULL;
+}
+
 /* Never NULL: the catch-all entries match every problem of either variant. */
 static const entry *lookup(const clconv_device_info *info, int precision, int dims, size_t taps,
                            clconv__direct_variant want)
 {
-    size_t i = 0;
-    while (!matches(&table[i], info, precision, dims, taps, want)) i++;
-    return &table[i];
+    return first_match(table, sizeof table / sizeof table[0], info, precision, dims, taps, want);
 }
 
 static int in_range(unsigned v)
@@ -379,10 +387,10 @@ int clconv__direct_params_get(clconv_runtime *rt, clconv_dtype dtype, int dims, 
         return 0;
     }
 
-    const entry *e = NULL;
-    if (dims == 2 && kc == 1 && kr > 1)
-        for (size_t i = 0; !e && i < sizeof column_table / sizeof column_table[0]; i++)
-            if (matches(&column_table[i], info, precision, dims, taps, want)) e = &column_table[i];
+    const entry *e = dims == 2 && kc == 1 && kr > 1
+                         ? first_match(column_table, sizeof column_table / sizeof column_table[0],
+                                       info, precision, dims, taps, want)
+                         : NULL;
     if (!e) e = lookup(info, precision, dims, taps, want);
     if (tuned(rt, dtype, dims, e, out) == 0) return fit_vectors(rt, dtype, out);
     if (e->p.variant == CLCONV__DIRECT_TILED) {
