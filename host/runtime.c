@@ -185,8 +185,10 @@ int clconv_runtime_create_ex(clconv_runtime **out, const clconv_runtime_options 
      * cached stores in the same shapes: with input and output at the same
      * page offset, as NumPy's arrays are, each strip's loads waited on the
      * streamed stores before them, and an order of strips that avoids
-     * that only drew level with cached stores (host/params.c). Other
-     * devices stream only when CLCONV_STREAM_MIN asks. */
+     * that only drew level with cached stores (host/params.c); carrying
+     * the halo or holding the last line from strip to strip cost more
+     * than the wait (README, Zen 3). Other devices stream only when
+     * CLCONV_STREAM_MIN asks. */
     const int line_vectors = clconv__vector_width(rt, CLCONV_F32) * sizeof(float) >= 64;
     rt->stream_min =
         rt->info.type == CLCONV_DEVICE_CPU && cache && line_vectors ? cache : UINT64_MAX;
