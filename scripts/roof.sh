@@ -4,7 +4,10 @@
 # read and copy, one thread per core, no OpenCL) with -march=native, then
 # alternates it with `clconv bench --grid limits` a few times and prints the
 # best of each and their ratios. Best-of and alternation keep another
-# process's load from deciding the comparison. Builds clconv first when
+# process's load from deciding the comparison. It also prints roof.c's
+# vector copies with streamed and with cached stores: a kernel that stores
+# through the cache moves a third more bytes (each line it writes is read
+# first) and cannot beat the second. Builds clconv first when
 # build/clconv is missing (scripts/setup.sh).
 #
 # Usage: scripts/roof.sh [ROUNDS]   (default 3)
@@ -46,6 +49,8 @@ echo "best of $rounds rounds, alternating"
 fma_native=$(awk '/^FMA/ {print $(NF-1)}' "$tmp/native.txt" | best)
 read_native=$(awk '/^read/ {print $(NF-1)}' "$tmp/native.txt" | best)
 copy_native=$(awk '/^copy/ {print $(NF-1)}' "$tmp/native.txt" | best)
+streamed_native=$(awk '/^streamed-store copy/ {print $(NF-1)}' "$tmp/native.txt" | best)
+cached_native=$(awk '/^cached-store copy/ {print $(NF-1)}' "$tmp/native.txt" | best)
 fma_cl=$(sed -n 's/.*FMA \([0-9.]*\) GFLOP\/s float32.*/\1/p' "$tmp/clconv.txt" | best)
 f64_cl=$(sed -n 's/.*, \([0-9.]*\) GFLOP\/s float64.*/\1/p' "$tmp/clconv.txt" | best)
 read_cl=$(sed -n 's/.*read bandwidth \([0-9.]*\) GB\/s.*/\1/p' "$tmp/clconv.txt" | best)
@@ -57,6 +62,9 @@ printf '%-28s %10s %10s %8s\n' "FMA float32, GFLOP/s" "$fma_native" "$fma_cl" "$
 printf '%-28s %10s %10s %8s\n' "read, GB/s" "$read_native" "$read_cl" "$(ratio "$read_native" "$read_cl")"
 printf '%-28s %10s %10s %8s\n' "copy (read + write), GB/s" "$copy_native" "$copy_cl" "$(ratio "$copy_native" "$copy_cl")"
 echo "clconv's best FMA kernel: $shape; float64 $f64_cl GFLOP/s"
+echo "vector copies (intrinsics): streamed stores $streamed_native GB/s, cached stores" \
+    "$cached_native GB/s (each written line read first), which take" \
+    "$(awk -v a="$streamed_native" -v b="$cached_native" 'BEGIN { printf "%.2f", a / b }')x the time"
 echo "intrinsics by kind, best of the rounds:"
 awk '/^FMA/ { v = $(NF-1); $NF = ""; $(NF) = ""; k = $0; sub(/ +[0-9.]+ *$/, "", k);
               if (v > best[k]) best[k] = v }
