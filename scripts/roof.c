@@ -3,10 +3,11 @@
  * clconv_device_peak (and `clconv bench`) reports for a CPU device: FMA
  * throughput from independent chains of vector FMAs written with
  * intrinsics, one thread per core, and memory bandwidth from a streaming
- * read and a copy of buffers far larger than the caches, split over the same
- * threads (memcpy, and vector copies with streamed and with cached stores). Built by scripts/roof.sh with -O2 -march=native, so it uses the
- * widest vectors the machine has: AVX-512 where present (and AVX2 beside it,
- * for comparison), else AVX2 with FMA.
+ * read and copies of buffers far larger than the caches (memcpy, and vector
+ * copies with streamed and with cached stores), split over the same threads.
+ * Built by scripts/roof.sh with -O2 -march=native, so it uses the widest
+ * vectors the machine has: AVX-512 where present (and AVX2 beside it, for
+ * comparison), else AVX2 with FMA.
  *
  * Usage: roof [THREADS]   (default: every online core)
  */
@@ -169,9 +170,9 @@ int main(int argc, char **argv)
     const double bytes = (double)count * sizeof(float);
     const double tr = timed(run_read, threads, NULL, src, NULL, count, 5);
     const double tc = timed(run_copy, threads, NULL, src, dst, count, 5);
-    printf("read                           %7.1f GB/s\n", bytes / tr / 1e9);
     const double ts = timed(run_copy_streamed, threads, NULL, src, dst, count, 5);
     const double tk = timed(run_copy_cached, threads, NULL, src, dst, count, 5);
+    printf("read                           %7.1f GB/s\n", bytes / tr / 1e9);
     printf("copy (read + write)            %7.1f GB/s\n", 2 * bytes / tc / 1e9);
     printf("streamed-store copy            %7.1f GB/s\n", 2 * bytes / ts / 1e9);
     printf("cached-store copy              %7.1f GB/s\n", 2 * bytes / tk / 1e9);

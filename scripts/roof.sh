@@ -6,8 +6,8 @@
 # best of each and their ratios. Best-of and alternation keep another
 # process's load from deciding the comparison. It also prints roof.c's
 # vector copies with streamed and with cached stores: a kernel that stores
-# through the cache moves a third more bytes (each line it writes is read
-# first) and cannot beat the second. Builds clconv first when
+# through the cache moves half as many bytes again (each line it writes is
+# read first) and cannot beat the second. Builds clconv first when
 # build/clconv is missing (scripts/setup.sh).
 #
 # Usage: scripts/roof.sh [ROUNDS]   (default 3)
@@ -64,7 +64,7 @@ printf '%-28s %10s %10s %8s\n' "copy (read + write), GB/s" "$copy_native" "$copy
 echo "clconv's best FMA kernel: $shape; float64 $f64_cl GFLOP/s"
 echo "vector copies (intrinsics): streamed stores $streamed_native GB/s, cached stores" \
     "$cached_native GB/s (each written line read first), which take" \
-    "$(awk -v a="$streamed_native" -v b="$cached_native" 'BEGIN { printf "%.2f", a / b }')x the time"
+    "$(ratio "$cached_native" "$streamed_native")x the time"
 echo "intrinsics by kind, best of the rounds:"
 awk '/^FMA/ { v = $(NF-1); $NF = ""; $(NF) = ""; k = $0; sub(/ +[0-9.]+ *$/, "", k);
               if (v > best[k]) best[k] = v }
